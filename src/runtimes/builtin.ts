@@ -1,0 +1,13 @@
+/** @module The runtimes modelserve ships, in resolution order. */
+
+import { typescriptRuntime } from "./custom/typescript-runtime.ts";
+import { RuntimeSet } from "./resolve.ts";
+import type { Runtime } from "./runtime.ts";
+
+/** Built-in runtimes. Each runtime folder adds its entry here. */
+export const BUILTIN_RUNTIMES: readonly Runtime[] = [typescriptRuntime];
+
+/** A fresh set of the built-in runtimes. */
+export function builtinRuntimes(): RuntimeSet {
+  return new RuntimeSet(BUILTIN_RUNTIMES);
+}

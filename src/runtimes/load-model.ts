@@ -1,0 +1,81 @@
+/**
+ * @module Loads a model file: reads it, fingerprints it, resolves its runtime and wraps the runtime's
+ * model with file facts ({@link ModelInfo}).
+ */
+
+import { readFile, stat } from "node:fs/promises";
+import { basename, resolve as resolvePath } from "node:path";
+import { performance } from "node:perf_hooks";
+import { Errors, isModelServeError } from "../errors.ts";
+import { sha256Hex } from "../util/hash.ts";
+import { builtinRuntimes } from "./builtin.ts";
+import type { RuntimeSet } from "./resolve.ts";
+import type { LoadedModel, ModelInfo, RuntimeModel } from "./runtime.ts";
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /** Runtime name to use instead of detection (`sklearn`, `xgboost`, `lightgbm`, `onnx`, `typescript`). */
+  readonly runtime?: string;
+  /** Runtime-specific settings. */
+  readonly settings?: Readonly<Record<string, unknown>>;
+  /** Runtimes to choose from; defaults to the built-in ones. */
+  readonly runtimes?: RuntimeSet;
+}
+
+/** Wraps a runtime model with its info; methods stay bound to the runtime's object. */
+export function withInfo(model: RuntimeModel, info: ModelInfo): LoadedModel {
+  return {
+    signature: model.signature,
+    details: model.details,
+    info,
+    predict: (t) => model.predict(t),
+    predictProba: model.predictProba ? (t) => model.predictProba!(t) : undefined,
+    decisionFunction: model.decisionFunction ? (t) => model.decisionFunction!(t) : undefined,
+    transform: model.transform ? (t) => model.transform!(t) : undefined,
+    rawScore: model.rawScore ? (t) => model.rawScore!(t) : undefined,
+    close: model.close ? () => model.close!() : undefined,
+  };
+}
+
+/**
+ * Loads a model file with the right runtime.
+ *
+ * @example
+ * const model = await loadModel("model.joblib");
+ * console.log(model.signature.inputs.map((f) => f.name));
+ */
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const abs = resolvePath(path);
+  const started = performance.now();
+  let bytes: Uint8Array;
+  try {
+    const s = await stat(abs);
+    if (!s.isFile()) throw Errors.modelFileUnreadable(path, "not a regular file");
+    bytes = await readFile(abs);
+  } catch (err) {
+    if (isModelServeError(err)) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw Errors.modelFileNotFound(path);
+    throw Errors.modelFileUnreadable(path, code ?? String(err));
+  }
+  const runtimes = options.runtimes ?? builtinRuntimes();
+  const fileName = basename(abs);
+  const runtime = runtimes.resolve(fileName, bytes, options.runtime);
+  let model: RuntimeModel;
+  try {
+    model = await runtime.load({ path: abs, fileName, bytes }, { settings: options.settings });
+  } catch (err) {
+    if (isModelServeError(err)) throw err;
+    throw Errors.invalidModel(fileName, err instanceof Error ? err.message : String(err));
+  }
+  const loadTimeMs = Math.round((performance.now() - started) * 1000) / 1000;
+  return withInfo(model, {
+    ...model.details,
+    runtime: runtime.name,
+    path: abs,
+    sha256: sha256Hex(bytes),
+    sizeBytes: bytes.byteLength,
+    loadTimeMs,
+    loadedAt: new Date().toISOString(),
+  });
+}

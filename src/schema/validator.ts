@@ -1,0 +1,318 @@
+/**
+ * @module The per-model input validator: checks JSON rows against a model signature and writes them
+ * straight into a {@link FeatureTable} (typed arrays), collecting every problem with a stable code.
+ */
+
+import { Errors, type FieldIssue, type IssueCode } from "../errors.ts";
+import type { FeatureSpec, FeatureTable, Label, ModelSignature } from "../runtimes/runtime.ts";
+
+/** How many issues one error reports at most, so a bad 10 000-row batch gives a readable answer. */
+const MAX_ISSUES = 50;
+
+/** A compiled validator for one model version; build it once at load time and reuse it. */
+export interface RowValidator {
+  /** Validates rows (named objects, positional arrays or `{"features": [...]}`) into a table, or throws `MS_INVALID_INPUT`. */
+  toTable(rows: readonly unknown[], path: string): FeatureTable;
+  /** Whether `value` is a positional row or a `{"features": [...]}` wrapper rather than a named row. */
+  positional(value: unknown): readonly unknown[] | undefined;
+}
+
+type Writer = (value: unknown, row: number, field: string, issues: FieldIssue[]) => void;
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string")
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === "object") return "an object";
+  return `${typeof value} ${String(value)}`;
+}
+
+function issue(issues: FieldIssue[], code: IssueCode, field: string, message: string, expected?: unknown) {
+  if (issues.length < MAX_ISSUES)
+    issues.push(expected === undefined ? { code, field, message } : { code, field, message, expected });
+}
+
+function expectedOf(spec: FeatureSpec): string {
+  switch (spec.dtype) {
+    case "float":
+      return "a finite number";
+    case "int":
+      return "an integer";
+    case "bool":
+      return "true or false";
+    case "string":
+      return "a string";
+    case "category":
+      return `one of ${JSON.stringify(spec.categories ?? [])}`;
+    case "tensor":
+      return `a nested array of shape [${(spec.shape ?? []).join(", ")}]`;
+  }
+}
+
+function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Flattens a nested array of numbers with the expected shape into `out` at `offset`; returns an error or undefined. */
+function flattenTensor(
+  value: unknown,
+  shape: readonly number[],
+  out: Float64Array,
+  offset: number,
+): string | undefined {
+  let pos = offset;
+  const walk = (v: unknown, axis: number): string | undefined => {
+    if (axis === shape.length) {
+      if (typeof v !== "number") return `expected a number at depth ${axis}, got ${typeName(v)}`;
+      if (!Number.isFinite(v)) return "values must be finite numbers";
+      out[pos++] = v;
+      return undefined;
+    }
+    if (!Array.isArray(v)) return `expected an array at depth ${axis}, got ${typeName(v)}`;
+    if (v.length !== shape[axis]) return `axis ${axis} has length ${v.length}, expected ${shape[axis]}`;
+    for (const item of v) {
+      const err = walk(item, axis + 1);
+      if (err) return err;
+    }
+    return undefined;
+  };
+  return walk(value, 0);
+}
+
+/** Builds the validator for a signature. */
+export function compileValidator(signature: ModelSignature): RowValidator {
+  const inputs = signature.inputs;
+  const width = inputs.length;
+  const index = new Map<string, number>();
+  inputs.forEach((f, i) => index.set(f.name, i));
+  const names = inputs.map((f) => f.name);
+  const hasFeaturesField = index.has("features");
+  const isString = inputs.map(
+    (f) =>
+      f.dtype === "string" ||
+      (f.dtype === "category" && (f.categories ?? []).some((c) => typeof c === "string")),
+  );
+  const tensorShapes = inputs.map((f) =>
+    f.dtype === "tensor" ? (f.shape ?? []).map((d) => (d < 0 ? 1 : d)) : undefined,
+  );
+  const hasFreeAxis = inputs.some((f) => f.dtype === "tensor" && (f.shape ?? []).some((d) => d < 0));
+  if (hasFreeAxis) {
+    // Free axes inside one instance cannot be packed into a fixed-width batch column.
+    throw Errors.invalidDefinition("signature", "tensor inputs need fixed instance shapes");
+  }
+
+  // Per-feature writers into the current batch's buffers.
+  let numeric = new Float64Array(0);
+  let strings: ((string | null)[] | undefined)[] = [];
+  let tensors: (Float64Array | undefined)[] = [];
+
+  const writers: Writer[] = inputs.map((spec, col) => {
+    const nullable = spec.nullable;
+    const min = spec.range?.min;
+    const max = spec.range?.max;
+    const checkRange = (v: number, field: string, issues: FieldIssue[]) => {
+      if ((min !== undefined && v < min) || (max !== undefined && v > max)) {
+        issue(
+          issues,
+          "OUT_OF_RANGE",
+          field,
+          `${field} is ${v}, outside the allowed range [${min ?? "-∞"}, ${max ?? "∞"}]`,
+          {
+            min,
+            max,
+          },
+        );
+      }
+    };
+    const missing = (row: number) => {
+      numeric[row * width + col] = Number.NaN;
+      const s = strings[col];
+      if (s) s[row] = null;
+    };
+    const wrongType = (value: unknown, field: string, issues: FieldIssue[]) =>
+      issue(
+        issues,
+        "WRONG_TYPE",
+        field,
+        `${field} must be ${expectedOf(spec)}, got ${typeName(value)}`,
+        spec.dtype,
+      );
+
+    const pre = (value: unknown, row: number, field: string, issues: FieldIssue[]): boolean => {
+      if (value === null) {
+        if (!nullable)
+          issue(issues, "NULL_NOT_ALLOWED", field, `${field} must not be null; expected ${expectedOf(spec)}`);
+        missing(row);
+        return false;
+      }
+      return true;
+    };
+
+    switch (spec.dtype) {
+      case "float":
+      case "int":
+        return (value, row, field, issues) => {
+          if (!pre(value, row, field, issues)) return;
+          if (typeof value !== "number") return wrongType(value, field, issues);
+          if (!Number.isFinite(value)) {
+            return issue(issues, "NON_FINITE", field, `${field} must be a finite number, got ${value}`);
+          }
+          if (spec.dtype === "int" && !Number.isInteger(value)) return wrongType(value, field, issues);
+          checkRange(value, field, issues);
+          numeric[row * width + col] = value;
+        };
+      case "bool":
+        return (value, row, field, issues) => {
+          if (!pre(value, row, field, issues)) return;
+          if (typeof value !== "boolean") return wrongType(value, field, issues);
+          numeric[row * width + col] = value ? 1 : 0;
+        };
+      case "string":
+        return (value, row, field, issues) => {
+          if (!pre(value, row, field, issues)) return;
+          if (typeof value !== "string") return wrongType(value, field, issues);
+          numeric[row * width + col] = Number.NaN;
+          strings[col]![row] = value;
+        };
+      case "category": {
+        const allowed = new Set<Label>(spec.categories ?? []);
+        const stringCol = isString[col];
+        return (value, row, field, issues) => {
+          if (!pre(value, row, field, issues)) return;
+          if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
+            return wrongType(value, field, issues);
+          }
+          if (typeof value === "number" && !Number.isFinite(value)) {
+            return issue(issues, "NON_FINITE", field, `${field} must be a finite number, got ${value}`);
+          }
+          if (!allowed.has(value) && !spec.allowUnknownCategories) {
+            return issue(
+              issues,
+              "UNKNOWN_CATEGORY",
+              field,
+              `${field} is ${JSON.stringify(value)}; expected ${expectedOf(spec)}`,
+              [...allowed],
+            );
+          }
+          if (stringCol) {
+            numeric[row * width + col] = Number.NaN;
+            strings[col]![row] = String(value);
+          } else if (typeof value === "number") {
+            numeric[row * width + col] = value;
+          } else if (typeof value === "boolean") {
+            numeric[row * width + col] = value ? 1 : 0;
+          } else {
+            wrongType(value, field, issues);
+          }
+        };
+      }
+      case "tensor": {
+        const shape = tensorShapes[col]!;
+        const size = shapeSize(shape);
+        return (value, row, field, issues) => {
+          numeric[row * width + col] = Number.NaN;
+          if (value === null) return issue(issues, "NULL_NOT_ALLOWED", field, `${field} must not be null`);
+          const err = flattenTensor(value, shape, tensors[col]!, row * size);
+          if (err) issue(issues, "WRONG_SHAPE", field, `${field}: ${err}`, { shape });
+        };
+      }
+    }
+    return () => undefined;
+  });
+
+  const positional = (value: unknown): readonly unknown[] | undefined => {
+    if (Array.isArray(value)) return value;
+    if (!hasFeaturesField && value !== null && typeof value === "object") {
+      const obj = value as Record<string, unknown>;
+      const f = obj.features;
+      if (Array.isArray(f)) return f;
+    }
+    return undefined;
+  };
+
+  const writeRow = (value: unknown, row: number, path: string, issues: FieldIssue[]) => {
+    const arr = positional(value);
+    if (arr) {
+      const at = Array.isArray(value) ? path : `${path}.features`;
+      if (arr.length !== width) {
+        issue(
+          issues,
+          "WRONG_LENGTH",
+          at,
+          `${at} has ${arr.length} values; the model takes ${width}: ${names.join(", ")}`,
+          names,
+        );
+        return;
+      }
+      for (let i = 0; i < width; i++) writers[i](arr[i], row, `${at}[${i}] (${names[i]})`, issues);
+      return;
+    }
+    if (value === null || typeof value !== "object") {
+      issue(
+        issues,
+        "ROW_NOT_OBJECT",
+        path || "body",
+        `${path || "row"} must be an object of named features or an array of ${width} values, got ${typeName(value)}`,
+      );
+      return;
+    }
+    const obj = value as Record<string, unknown>;
+    const seen = new Uint8Array(width);
+    for (const key of Object.keys(obj)) {
+      const i = index.get(key);
+      const field = path ? `${path}.${key}` : key;
+      if (i === undefined) {
+        issue(
+          issues,
+          "UNKNOWN_FEATURE",
+          field,
+          `unknown feature "${key}"; expected features: ${names.join(", ")}`,
+          names,
+        );
+        continue;
+      }
+      seen[i] = 1;
+      writers[i](obj[key], row, field, issues);
+    }
+    for (let i = 0; i < width; i++) {
+      if (!seen[i]) {
+        const field = path ? `${path}.${names[i]}` : names[i];
+        issue(
+          issues,
+          "MISSING_FEATURE",
+          field,
+          `missing feature "${names[i]}" (${expectedOf(inputs[i])})`,
+          names,
+        );
+      }
+    }
+  };
+
+  return {
+    positional,
+    toTable(rows, path) {
+      const n = rows.length;
+      numeric = new Float64Array(n * width);
+      strings = isString.map((s) => (s ? new Array<string | null>(n).fill(null) : undefined));
+      tensors = tensorShapes.map((s) => (s ? new Float64Array(n * shapeSize(s)) : undefined));
+      const issues: FieldIssue[] = [];
+      for (let r = 0; r < n; r++) writeRow(rows[r], r, path === "" ? "" : `${path}[${r}]`, issues);
+      if (issues.length > 0) throw Errors.invalidInput(issues);
+      return {
+        rows: n,
+        columns: names,
+        numeric,
+        strings,
+        tensors: tensors.map((t, i) => (t ? { shape: tensorShapes[i]!, data: t } : undefined)),
+      };
+    },
+  };
+}
+
+/** Builds a table from rows in one call (for tests and offline scoring). */
+export function tableFromRows(signature: ModelSignature, rows: readonly unknown[]): FeatureTable {
+  return compileValidator(signature).toTable(rows, "rows");
+}
