@@ -111,11 +111,7 @@ export const Errors = {
     404,
     (method: string, url: string) => `no route for ${method} ${url}`,
   ),
-  methodNotAllowed: define(
-    "MS_METHOD_NOT_ALLOWED",
-    405,
-    (method: string, url: string) => `method ${method} is not allowed on ${url}`,
-  ),
+  badRequest: define("MS_BAD_REQUEST", 400, (reason: string) => `bad request: ${reason}`),
   modelNotFound: define(
     "MS_MODEL_NOT_FOUND",
     404,

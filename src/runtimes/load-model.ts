@@ -10,7 +10,7 @@ import { Errors, isModelServeError } from "../errors.ts";
 import { sha256Hex } from "../util/hash.ts";
 import { builtinRuntimes } from "./builtin.ts";
 import type { RuntimeSet } from "./resolve.ts";
-import type { LoadedModel, ModelInfo, RuntimeModel } from "./runtime.ts";
+import type { LoadedModel, ModelInfo, Runtime, RuntimeModel } from "./runtime.ts";
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {
@@ -37,14 +37,21 @@ export function withInfo(model: RuntimeModel, info: ModelInfo): LoadedModel {
   };
 }
 
+/** A model file read from disk with its runtime chosen, not yet loaded. */
+export interface ResolvedModelFile {
+  readonly path: string;
+  readonly fileName: string;
+  readonly bytes: Uint8Array;
+  readonly runtime: Runtime;
+  /** When reading started (performance.now()), for the load time. */
+  readonly started: number;
+}
+
 /**
- * Loads a model file with the right runtime.
- *
- * @example
- * const model = await loadModel("model.joblib");
- * console.log(model.signature.inputs.map((f) => f.name));
+ * Reads a model file and picks its runtime (hint, extension, magic bytes) without loading it, so
+ * that a wrong path or an unknown format fails before anything listens.
  */
-export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+export async function resolveModelFile(path: string, options: LoadModelOptions = {}): Promise<ResolvedModelFile> {
   const abs = resolvePath(path);
   const started = performance.now();
   let bytes: Uint8Array;
@@ -60,22 +67,38 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   }
   const runtimes = options.runtimes ?? builtinRuntimes();
   const fileName = basename(abs);
-  const runtime = runtimes.resolve(fileName, bytes, options.runtime);
+  return { path: abs, fileName, bytes, runtime: runtimes.resolve(fileName, bytes, options.runtime), started };
+}
+
+/** Loads a resolved file with its runtime and wraps it with its info. */
+export async function loadResolved(file: ResolvedModelFile, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  const { runtime, bytes, fileName } = file;
   let model: RuntimeModel;
   try {
-    model = await runtime.load({ path: abs, fileName, bytes }, { settings: options.settings });
+    model = await runtime.load({ path: file.path, fileName, bytes }, { settings: options.settings });
   } catch (err) {
     if (isModelServeError(err)) throw err;
     throw Errors.invalidModel(fileName, err instanceof Error ? err.message : String(err));
   }
-  const loadTimeMs = Math.round((performance.now() - started) * 1000) / 1000;
+  const loadTimeMs = Math.round((performance.now() - file.started) * 1000) / 1000;
   return withInfo(model, {
     ...model.details,
     runtime: runtime.name,
-    path: abs,
+    path: file.path,
     sha256: sha256Hex(bytes),
     sizeBytes: bytes.byteLength,
     loadTimeMs,
     loadedAt: new Date().toISOString(),
   });
+}
+
+/**
+ * Loads a model file with the right runtime.
+ *
+ * @example
+ * const model = await loadModel("model.joblib");
+ * console.log(model.signature.inputs.map((f) => f.name));
+ */
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
+  return loadResolved(await resolveModelFile(path, options), options);
 }

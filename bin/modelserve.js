@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// The modelserve command. Needs Node 22 or newer (see "engines" in package.json).
+const [major] = process.versions.node.split(".").map(Number);
+if (major < 22) {
+  process.stderr.write(`modelserve: Node ${process.versions.node} is too old; use Node 22 or newer\n`);
+  process.exit(1);
+}
+const { main } = await import("../dist/cli/main.js");
+await main(process.argv);

@@ -1,0 +1,174 @@
+/**
+ * @module The `modelserve` command line: `serve`, `inspect`, `predict`. Failures print one line on
+ * stderr (`modelserve: <message> [<code>]`) and exit non-zero.
+ */
+
+import { writeFile } from "node:fs/promises";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { type ConfigLayer, loadConfig, parseModelArg } from "../config/config.ts";
+import { appFor, loadAll, prepareModels } from "../deploy.ts";
+import { isModelServeError } from "../errors.ts";
+import { infer } from "../inference/run.ts";
+import { createLogger, LOG_LEVELS } from "../observability/logger.ts";
+import { ModelRegistry, type ReadyVersion } from "../registry/model-registry.ts";
+import type { LoadedModel } from "../runtimes/runtime.ts";
+import { namedRowSchema } from "../schema/json-schema.ts";
+import { installShutdown } from "../server/lifecycle.ts";
+import { PACKAGE_VERSION } from "../version.ts";
+import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
+import { describeSignature, serveBanner } from "./text.ts";
+
+const int = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a whole number`);
+  return v;
+};
+
+/** Loads one model for offline commands, named like `serve` would name it. */
+async function loadOne(path: string, runtime?: string): Promise<ReadyVersion> {
+  const entry = { ...parseModelArg(path), ...(runtime ? { runtime } : {}) };
+  const [p] = await prepareModels([entry]);
+  const registry = new ModelRegistry();
+  await loadAll(registry, [p]);
+  return registry.resolve(p.name, p.version);
+}
+
+async function serve(models: string[], opts: Record<string, unknown>): Promise<void> {
+  const cli: ConfigLayer = {
+    host: opts.host,
+    port: opts.port,
+    defaultModel: opts.defaultModel,
+    logLevel: opts.logLevel,
+    logFormat: opts.logFormat,
+    maxBatchSize: opts.maxBatchSize,
+    bodyLimit: opts.bodyLimit,
+    shutdownTimeoutMs: opts.shutdownTimeout,
+    title: opts.title,
+    trustProxy: opts.trustProxy,
+    docs: opts.docs === false ? false : undefined,
+    models: models.length > 0 ? models : undefined,
+  };
+  const config = loadConfig({ file: opts.config as string | undefined, cli });
+  if (config.models.length === 0) {
+    throw new Error("no model given: pass a model file (modelserve serve model.joblib) or set MODELSERVE_MODELS");
+  }
+  // Resolve every file before listening: a wrong path or format fails at once.
+  const pending = await prepareModels(config.models);
+  const registry = new ModelRegistry();
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  const app = appFor(registry, config, logger);
+  installShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
+  await app.fastify.listen({ host: config.host, port: config.port });
+  await loadAll(registry, pending);
+  if (config.defaultModel) registry.setDefaultModel(config.defaultModel);
+  const addr = app.fastify.server.address();
+  const port = typeof addr === "object" && addr ? addr.port : config.port;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
+  process.stderr.write(serveBanner(`http://${host.includes(":") ? `[${host}]` : host}:${port}`, registry, config.docs));
+  logger.info({ port, models: registry.names() }, "ready");
+}
+
+async function inspect(path: string, opts: { json?: boolean; runtime?: string; audit?: boolean }): Promise<void> {
+  if (opts.audit) throw new Error("--audit is not available in this build");
+  const v = await loadOne(path, opts.runtime);
+  if (opts.json) {
+    const m = v.model;
+    process.stdout.write(
+      `${JSON.stringify({ name: v.name, version: v.version, signature: m.signature, info: m.info, jsonSchema: namedRowSchema(m.signature) }, null, 2)}\n`,
+    );
+    return;
+  }
+  process.stdout.write(describeSignature(v));
+}
+
+async function predict(path: string, opts: { input: string; output?: string; proba?: boolean; runtime?: string; batchSize: string }) {
+  const v = await loadOne(path, opts.runtime);
+  const model: LoadedModel = v.model;
+  const rows = await readRows(opts.input, model.signature.inputs);
+  const chunk = Math.max(1, Number(opts.batchSize));
+  const predictions: unknown[] = [];
+  const probabilities: (number | null)[][] = [];
+  const progress = rows.length > chunk;
+  for (let start = 0; start < rows.length; start += chunk) {
+    const part = rows.slice(start, start + chunk);
+    const table = v.validator.toTable(part, `rows[${start}…]`);
+    const res = await infer(v, table, "predict");
+    predictions.push(...(res.predictions ?? []));
+    if (opts.proba) {
+      const p = res.probabilities ?? (await infer(v, table, "predict_proba")).probabilities!;
+      for (let r = 0; r < p.rows; r++) {
+        probabilities.push(Array.from(p.data.subarray(r * p.cols, (r + 1) * p.cols), (x) => (Number.isFinite(x) ? x : null)));
+      }
+    }
+    if (progress) process.stderr.write(`scored ${Math.min(start + chunk, rows.length)}/${rows.length} rows\n`);
+  }
+  const result: ScoredRows = {
+    model: v.name,
+    version: v.version,
+    predictions,
+    ...(opts.proba ? { classes: model.signature.output.classes, probabilities } : {}),
+  };
+  const format = opts.output ? formatOf(opts.output) : "json";
+  if (!format) throw new Error(`cannot tell the output format of ${opts.output}: use .json, .jsonl or .csv`);
+  const text = formatResults(result, format);
+  if (opts.output) await writeFile(opts.output, text);
+  else process.stdout.write(text);
+}
+
+/** Builds the command tree. */
+export function buildCli(): Command {
+  const program = new Command("modelserve")
+    .description("Serve scikit-learn, XGBoost, LightGBM, ONNX and TypeScript models over HTTP")
+    .version(PACKAGE_VERSION)
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str) });
+
+  program
+    .command("serve")
+    .description("serve models over HTTP (path, or name=path, or name@version=path)")
+    .argument("[models...]", "model files")
+    .option("--config <file>", "JSON config file")
+    .option("--host <host>", "interface to listen on")
+    .option("-p, --port <port>", "TCP port", int("port"))
+    .option("--default-model <name>", "model that /predict uses")
+    .addOption(new Option("--log-level <level>", "log level").choices([...LOG_LEVELS]))
+    .addOption(new Option("--log-format <format>", "log format").choices(["json", "pretty", "auto"]))
+    .option("--max-batch-size <rows>", "rows a batch may hold", int("max batch size"))
+    .option("--body-limit <bytes>", "largest request body", int("body limit"))
+    .option("--shutdown-timeout <ms>", "deadline for in-flight requests on SIGTERM", int("shutdown timeout"))
+    .option("--title <title>", "title of the API docs")
+    .option("--trust-proxy", "trust X-Forwarded-* headers")
+    .option("--no-docs", "do not serve /docs, /redoc, /openapi.json")
+    .action(serve);
+
+  program
+    .command("inspect")
+    .description("print a model's signature (inputs, outputs, capabilities, info)")
+    .argument("<model>", "model file")
+    .option("--json", "print JSON (signature, info and the row JSON Schema)")
+    .option("--audit", "list the classes a pickle references and any outside the allow-list, without building the model")
+    .option("--runtime <name>", "runtime to use instead of detection")
+    .action(inspect);
+
+  program
+    .command("predict")
+    .description("score a file of rows offline (JSON, JSONL or CSV), with the server's validation")
+    .argument("<model>", "model file")
+    .requiredOption("-i, --input <file>", "rows: .json (array or {instances}), .jsonl or .csv with a header")
+    .option("-o, --output <file>", "where to write results (.json, .jsonl, .csv); stdout JSON by default")
+    .option("--proba", "include class probabilities")
+    .option("--runtime <name>", "runtime to use instead of detection")
+    .option("--batch-size <rows>", "rows per inference call", int("batch size"), "10000")
+    .action(predict);
+  return program;
+}
+
+/** Runs the CLI; failures become one stderr line and exit code 1 (2 for usage and config errors). */
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync([...argv]);
+  } catch (err) {
+    const msg = isModelServeError(err) ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err);
+    process.stderr.write(`modelserve: ${msg}\n`);
+    process.exitCode = isModelServeError(err) && err.code === "MS_INVALID_CONFIG" ? 2 : 1;
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * @module Reading rows for offline scoring (`modelserve predict`): JSON (an array of rows or
+ * `{"instances": [...]}`), JSON Lines, or CSV with a header; and writing results as JSON, JSONL or CSV.
+ */
+
+import { readFile } from "node:fs/promises";
+import { extname } from "node:path";
+import { parse as parseCsv } from "csv-parse/sync";
+import { Errors } from "../errors.ts";
+import type { FeatureSpec } from "../runtimes/runtime.ts";
+
+/** Input file formats. */
+export type RowsFormat = "json" | "jsonl" | "csv";
+
+/** The format of a file by its extension (`.json`, `.jsonl`/`.ndjson`, `.csv`). */
+export function formatOf(path: string): RowsFormat | undefined {
+  const ext = extname(path).toLowerCase();
+  if (ext === ".json") return "json";
+  if (ext === ".jsonl" || ext === ".ndjson") return "jsonl";
+  if (ext === ".csv") return "csv";
+  return undefined;
+}
+
+/** A CSV cell converted by the feature's dtype: empty → null, numbers parsed, booleans read. */
+function csvCell(cell: string, spec: FeatureSpec | undefined): unknown {
+  if (cell === "") return null;
+  const numeric = !spec || spec.dtype === "float" || spec.dtype === "int" ||
+    (spec.dtype === "category" && (spec.categories ?? []).every((c) => typeof c === "number"));
+  if (spec?.dtype === "bool") {
+    const l = cell.toLowerCase();
+    if (l === "true" || l === "1") return true;
+    if (l === "false" || l === "0") return false;
+    return cell;
+  }
+  if (numeric) {
+    const t = cell.trim();
+    const l = t.toLowerCase();
+    if (l === "nan" || l === "na" || l === "null") return null;
+    const n = Number(t);
+    return t !== "" && !Number.isNaN(n) ? n : cell;
+  }
+  return cell;
+}
+
+/** Reads rows from a file; CSV cells are converted using the model's inputs. */
+export async function readRows(path: string, inputs: readonly FeatureSpec[]): Promise<unknown[]> {
+  const format = formatOf(path);
+  if (!format) throw Errors.invalidInputFile(path, "use a .json, .jsonl or .csv file");
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (err) {
+    throw Errors.invalidInputFile(path, (err as NodeJS.ErrnoException).code ?? String(err));
+  }
+  if (format === "json") {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      throw Errors.invalidInputFile(path, `not valid JSON: ${(err as Error).message}`);
+    }
+    if (Array.isArray(data)) return data;
+    if (data && typeof data === "object" && Array.isArray((data as { instances?: unknown }).instances)) {
+      return (data as { instances: unknown[] }).instances;
+    }
+    throw Errors.invalidInputFile(path, 'expected an array of rows or {"instances": [...]}');
+  }
+  if (format === "jsonl") {
+    const rows: unknown[] = [];
+    const lines = text.split(/\r?\n/);
+    for (let i = 0; i < lines.length; i++) {
+      if (lines[i].trim() === "") continue;
+      try {
+        rows.push(JSON.parse(lines[i]));
+      } catch (err) {
+        throw Errors.invalidInputFile(path, `line ${i + 1} is not valid JSON: ${(err as Error).message}`);
+      }
+    }
+    return rows;
+  }
+  let records: string[][];
+  try {
+    records = parseCsv(text, { bom: true, skip_empty_lines: true, relax_column_count: false }) as string[][];
+  } catch (err) {
+    throw Errors.invalidInputFile(path, `not valid CSV: ${(err as Error).message}`);
+  }
+  if (records.length === 0) return [];
+  const header = records[0];
+  const byName = new Map(inputs.map((f) => [f.name, f]));
+  const named = header.every((h) => byName.has(h));
+  return records.slice(1).map((rec) => {
+    if (named) return Object.fromEntries(header.map((h, i) => [h, csvCell(rec[i], byName.get(h))]));
+    return rec.map((cell, i) => csvCell(cell, inputs[i]));
+  });
+}
+
+function csvEscape(v: unknown): string {
+  const s = v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Scored rows in the shape every output format is made from. */
+export interface ScoredRows {
+  readonly model: string;
+  readonly version: string;
+  readonly predictions?: readonly unknown[];
+  readonly classes?: readonly unknown[];
+  /** Probability rows in `classes` order. */
+  readonly probabilities?: readonly (readonly (number | null)[])[];
+}
+
+/** Serialises results for a format: JSON object, one JSON object per line, or CSV with a header. */
+export function formatResults(res: ScoredRows, format: RowsFormat): string {
+  const n = res.predictions?.length ?? res.probabilities?.length ?? 0;
+  if (format === "json") return `${JSON.stringify(res)}\n`;
+  const classes = (res.classes ?? []).map(String);
+  if (format === "jsonl") {
+    const lines: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const o: Record<string, unknown> = {};
+      if (res.predictions) o.prediction = res.predictions[i];
+      if (res.probabilities) o.probabilities = Object.fromEntries(classes.map((c, j) => [c, res.probabilities![i][j]]));
+      lines.push(JSON.stringify(o));
+    }
+    return lines.length > 0 ? `${lines.join("\n")}\n` : "";
+  }
+  const header = [...(res.predictions ? ["prediction"] : []), ...(res.probabilities ? classes.map((c) => `proba_${c}`) : [])];
+  const lines = [header.map(csvEscape).join(",")];
+  for (let i = 0; i < n; i++) {
+    const cells = [...(res.predictions ? [res.predictions[i]] : []), ...(res.probabilities ? res.probabilities[i] : [])];
+    lines.push(cells.map(csvEscape).join(","));
+  }
+  return `${lines.join("\n")}\n`;
+}

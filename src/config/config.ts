@@ -1,0 +1,183 @@
+/**
+ * @module The configuration: one typed schema, filled from defaults < config file < environment
+ * (`MODELSERVE_*`) < CLI flags < code, and validated once before anything listens.
+ */
+
+import { readFileSync } from "node:fs";
+import { Errors } from "../errors.ts";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "../observability/logger.ts";
+
+/** A model to load at startup. */
+export interface ModelEntry {
+  /** Model name (default: the file name without extension, or the definition's name). */
+  readonly name?: string;
+  /** Version label (default: "1", or the definition's version). */
+  readonly version?: string;
+  /** Model file path. */
+  readonly path: string;
+  /** Runtime hint (`sklearn`, `xgboost`, `lightgbm`, `onnx`, `typescript`). */
+  readonly runtime?: string;
+}
+
+/** The whole configuration. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly models: readonly ModelEntry[];
+  readonly defaultModel?: string;
+  readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  readonly maxBatchSize: number;
+  readonly bodyLimit: number;
+  readonly shutdownTimeoutMs: number;
+  readonly docs: boolean;
+  readonly title: string;
+  readonly trustProxy: boolean;
+}
+
+type Kind = "string" | "int" | "bool" | "enum" | "models";
+
+/** One configuration key: its type, default, environment variable, CLI flag and description. */
+export interface ConfigKey {
+  readonly key: keyof Config;
+  readonly kind: Kind;
+  readonly env: string;
+  readonly flag: string;
+  readonly default: unknown;
+  readonly description: string;
+  readonly min?: number;
+  readonly max?: number;
+  readonly values?: readonly string[];
+}
+
+/** Every key. `docs/config.md` has one row per entry (a test checks it). */
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  { key: "host", kind: "string", env: "MODELSERVE_HOST", flag: "--host", default: "127.0.0.1", description: "Interface to listen on (`0.0.0.0` in containers)" },
+  { key: "port", kind: "int", env: "MODELSERVE_PORT", flag: "--port", default: 8000, min: 0, max: 65535, description: "TCP port (0 picks a free one)" },
+  { key: "models", kind: "models", env: "MODELSERVE_MODELS", flag: "<model…> arguments", default: [], description: "Models to load: `path` or `name=path`, comma-separated in the environment" },
+  { key: "defaultModel", kind: "string", env: "MODELSERVE_DEFAULT_MODEL", flag: "--default-model", default: undefined, description: "Model that `/predict` uses (default: the first)" },
+  { key: "logLevel", kind: "enum", env: "MODELSERVE_LOG_LEVEL", flag: "--log-level", default: "info", values: LOG_LEVELS, description: "Log level" },
+  { key: "logFormat", kind: "enum", env: "MODELSERVE_LOG_FORMAT", flag: "--log-format", default: "auto", values: ["json", "pretty", "auto"], description: "JSON lines, human-readable, or human-readable on a terminal only" },
+  { key: "maxBatchSize", kind: "int", env: "MODELSERVE_MAX_BATCH_SIZE", flag: "--max-batch-size", default: 10_000, min: 1, max: 10_000_000, description: "Rows a batch request may hold (more → 413)" },
+  { key: "bodyLimit", kind: "int", env: "MODELSERVE_BODY_LIMIT", flag: "--body-limit", default: 10 * 1024 * 1024, min: 1024, max: 1024 ** 3, description: "Largest request body in bytes (more → 413)" },
+  { key: "shutdownTimeoutMs", kind: "int", env: "MODELSERVE_SHUTDOWN_TIMEOUT_MS", flag: "--shutdown-timeout", default: 10_000, min: 0, max: 3_600_000, description: "How long in-flight requests may take to finish after SIGTERM/SIGINT" },
+  { key: "docs", kind: "bool", env: "MODELSERVE_DOCS", flag: "--no-docs", default: true, description: "Serve `/openapi.json`, `/docs` and `/redoc`" },
+  { key: "title", kind: "string", env: "MODELSERVE_TITLE", flag: "--title", default: "modelserve", description: "Title of the OpenAPI document" },
+  { key: "trustProxy", kind: "bool", env: "MODELSERVE_TRUST_PROXY", flag: "--trust-proxy", default: false, description: "Trust `X-Forwarded-*` headers (behind a reverse proxy)" },
+];
+
+/** A partial configuration from one source. */
+export type ConfigLayer = { -readonly [K in keyof Config]?: unknown };
+
+/** The sources, lowest precedence first. */
+export interface ConfigSources {
+  /** A JSON config file path (`--config` or `MODELSERVE_CONFIG`). */
+  readonly file?: string;
+  /** The environment (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Values from CLI flags. */
+  readonly cli?: ConfigLayer;
+  /** Values passed in code (`deploy(model, options)`). */
+  readonly code?: ConfigLayer;
+}
+
+/** Parses `name=path` or `path` into a model entry. */
+export function parseModelArg(arg: string): ModelEntry {
+  const eq = arg.indexOf("=");
+  if (eq > 0 && !arg.slice(0, eq).includes("/")) {
+    const name = arg.slice(0, eq);
+    const rest = arg.slice(eq + 1);
+    const at = name.indexOf("@");
+    return at > 0 ? { name: name.slice(0, at), version: name.slice(at + 1), path: rest } : { name, path: rest };
+  }
+  return { path: arg };
+}
+
+function fromEnv(env: Readonly<Record<string, string | undefined>>): ConfigLayer {
+  const layer: ConfigLayer = {};
+  for (const k of CONFIG_KEYS) {
+    const raw = env[k.env];
+    if (raw === undefined || raw === "") continue;
+    if (k.kind === "models") layer.models = raw.split(",").map((s) => parseModelArg(s.trim())).filter((m) => m.path);
+    else layer[k.key] = raw;
+  }
+  return layer;
+}
+
+function fromFile(path: string): ConfigLayer {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw Errors.invalidConfig(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw Errors.invalidConfig(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw Errors.invalidConfig(`config file ${path} must hold a JSON object`);
+  }
+  const known = new Set(CONFIG_KEYS.map((k) => k.key as string));
+  for (const key of Object.keys(data)) {
+    if (!known.has(key)) throw Errors.invalidConfig(`unknown key "${key}" in ${path}; known keys: ${[...known].join(", ")}`);
+  }
+  return data as ConfigLayer;
+}
+
+/** Converts and checks one value; strings (from env and flags) are parsed. */
+function coerce(k: ConfigKey, value: unknown, source: string): unknown {
+  const bad = (why: string) => Errors.invalidConfig(`${k.key} (from ${source}) ${why}, got ${JSON.stringify(value)}`);
+  switch (k.kind) {
+    case "string":
+      if (typeof value !== "string" || value === "") throw bad("must be a non-empty string");
+      return value;
+    case "int": {
+      const n = typeof value === "string" && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+      if (typeof n !== "number" || !Number.isInteger(n)) throw bad("must be an integer");
+      if ((k.min !== undefined && n < k.min) || (k.max !== undefined && n > k.max)) throw bad(`must be between ${k.min} and ${k.max}`);
+      return n;
+    }
+    case "bool":
+      if (typeof value === "boolean") return value;
+      if (value === "true" || value === "1") return true;
+      if (value === "false" || value === "0") return false;
+      throw bad("must be true or false");
+    case "enum":
+      if (typeof value !== "string" || !k.values!.includes(value)) throw bad(`must be one of ${k.values!.join(", ")}`);
+      return value;
+    case "models": {
+      if (!Array.isArray(value)) throw bad("must be a list of models");
+      return value.map((m) => {
+        const entry = typeof m === "string" ? parseModelArg(m) : m;
+        if (typeof entry !== "object" || entry === null || typeof (entry as ModelEntry).path !== "string") {
+          throw bad('must hold paths or {"path", "name"?, "version"?, "runtime"?} objects');
+        }
+        return entry as ModelEntry;
+      });
+    }
+  }
+}
+
+/** Merges the sources by precedence and validates; throws `MS_INVALID_CONFIG` with one readable line. */
+export function loadConfig(sources: ConfigSources = {}): Config {
+  const env = sources.env ?? process.env;
+  const file = sources.file ?? env.MODELSERVE_CONFIG;
+  const layers: [string, ConfigLayer][] = [];
+  if (file) layers.push([`config file ${file}`, fromFile(file)]);
+  layers.push(["environment", fromEnv(env)]);
+  if (sources.cli) layers.push(["command line", sources.cli]);
+  if (sources.code) layers.push(["code", sources.code]);
+  const out: Record<string, unknown> = {};
+  for (const k of CONFIG_KEYS) {
+    let value = k.default;
+    for (const [source, layer] of layers) {
+      const v = layer[k.key];
+      if (v !== undefined) value = coerce(k, v, source);
+    }
+    out[k.key] = value;
+  }
+  return out as unknown as Config;
+}

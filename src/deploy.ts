@@ -1,0 +1,152 @@
+/**
+ * @module `deploy`: one call from a model (file path, `defineModel` result or loaded model) to a
+ * listening, documented prediction service.
+ */
+
+import { basename, extname } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import { type Config, type ConfigLayer, loadConfig, type ModelEntry } from "./config/config.ts";
+import { Errors } from "./errors.ts";
+import { createLogger } from "./observability/logger.ts";
+import { ModelRegistry } from "./registry/model-registry.ts";
+import { isModelDefinition, type ModelDefinition } from "./runtimes/custom/define-model.ts";
+import { loadDefinition } from "./runtimes/custom/typescript-runtime.ts";
+import { loadResolved, resolveModelFile, type ResolvedModelFile } from "./runtimes/load-model.ts";
+import type { LoadedModel } from "./runtimes/runtime.ts";
+import { type App, buildApp } from "./server/app.ts";
+import { closeGracefully, installShutdown } from "./server/lifecycle.ts";
+
+/** What `deploy` accepts as a model. */
+export type Deployable = string | ModelEntry | ModelDefinition | { readonly name: string; readonly version?: string; readonly model: LoadedModel };
+
+/** Options of {@link deploy}: any configuration key (they win over file and environment), plus a logger. */
+export interface DeployOptions extends Partial<Omit<Config, "models">> {
+  /** Use this pino logger instead of building one from `logLevel`/`logFormat`. */
+  readonly logger?: Logger;
+  /** Handle SIGTERM/SIGINT with a graceful shutdown and `process.exit` (default false for library use). */
+  readonly handleSignals?: boolean;
+  /** A JSON config file. */
+  readonly configFile?: string;
+  /** Environment to read `MODELSERVE_*` from (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** A running service. */
+export interface Deployment {
+  /** Base URL, e.g. `http://127.0.0.1:8000`. */
+  readonly url: string;
+  /** The Fastify instance (listening). */
+  readonly app: FastifyInstance;
+  readonly registry: ModelRegistry;
+  /** Graceful close: readiness 503, in-flight requests finish, models close. */
+  close(): Promise<void>;
+}
+
+/** Default name of a model file: its base name without extension. */
+export function defaultModelName(path: string): string {
+  const base = basename(path, extname(path)).replace(/[^A-Za-z0-9._-]/g, "-");
+  return /^[A-Za-z0-9]/.test(base) ? base : `model-${base}`;
+}
+
+interface Pending {
+  readonly name: string;
+  readonly version: string;
+  readonly source: string;
+  readonly load: () => Promise<LoadedModel>;
+}
+
+/**
+ * Resolves every startup model before anything listens, so a wrong path or format fails at once;
+ * returns the loads still to run. A `typescript` model file is named by its definition.
+ */
+export async function prepareModels(items: readonly Deployable[]): Promise<Pending[]> {
+  const pending: Pending[] = [];
+  for (const item of items) {
+    if (isModelDefinition(item)) {
+      pending.push({ name: item.name, version: item.version, source: "code", load: async () => loadDefinition(item) });
+      continue;
+    }
+    if (typeof item === "object" && "model" in item) {
+      pending.push({ name: item.name, version: item.version ?? "1", source: "code", load: async () => item.model });
+      continue;
+    }
+    const entry: ModelEntry = typeof item === "string" ? { path: item } : item;
+    const file: ResolvedModelFile = await resolveModelFile(entry.path, { runtime: entry.runtime });
+    let name = entry.name ?? defaultModelName(entry.path);
+    let version = entry.version ?? "1";
+    if (file.runtime.name === "typescript" && (!entry.name || !entry.version)) {
+      // The definition carries its own name and version; importing it is cheap.
+      const model = await loadResolved(file);
+      const mod = (await import(pathToFileURL(file.path).href)) as { default?: unknown; model?: unknown };
+      const def = [mod.default, mod.model].find(isModelDefinition);
+      name = entry.name ?? def?.name ?? name;
+      version = entry.version ?? def?.version ?? version;
+      pending.push({ name, version, source: file.path, load: async () => model });
+      continue;
+    }
+    pending.push({ name, version, source: file.path, load: () => loadResolved(file) });
+  }
+  const seen = new Set<string>();
+  for (const p of pending) {
+    const key = `${p.name}@${p.version}`;
+    if (seen.has(key)) throw Errors.duplicateModel(p.name, p.version);
+    seen.add(key);
+  }
+  return pending;
+}
+
+/** Loads prepared models into the registry; throws the first failure (startup must not half-start). */
+export async function loadAll(registry: ModelRegistry, pending: readonly Pending[]): Promise<void> {
+  const results = await Promise.all(pending.map((p) => registry.load(p.name, p.version, p.load, p.source)));
+  const failed = results.find((r) => r.state === "failed");
+  if (failed) {
+    throw Errors.modelLoadFailed(failed.name, failed.version, failed.error?.message ?? "unknown error");
+  }
+}
+
+/** Builds the app for a config and registry, with the configured logger. */
+export function appFor(registry: ModelRegistry, config: Config, logger?: Logger): App {
+  return buildApp(registry, {
+    logger: logger ?? createLogger({ level: config.logLevel, format: config.logFormat }),
+    maxBatchSize: config.maxBatchSize,
+    bodyLimit: config.bodyLimit,
+    docs: config.docs,
+    title: config.title,
+    trustProxy: config.trustProxy,
+  });
+}
+
+/**
+ * Serves one or more models over HTTP.
+ *
+ * @example
+ * const { url, close } = await deploy("model.joblib", { port: 8000 });
+ * // POST `${url}/predict` with {"features": [...]}
+ * await close();
+ */
+export async function deploy(model: Deployable | readonly Deployable[], options: DeployOptions = {}): Promise<Deployment> {
+  const { logger, handleSignals, configFile, env, ...rest } = options;
+  const config = loadConfig({ file: configFile, env, code: rest as ConfigLayer });
+  const items = Array.isArray(model) ? (model as readonly Deployable[]) : [model as Deployable];
+  const pending = await prepareModels([...items, ...config.models]);
+  const registry = new ModelRegistry();
+  await loadAll(registry, pending);
+  if (config.defaultModel) registry.setDefaultModel(config.defaultModel);
+  const app = appFor(registry, config, logger);
+  await app.fastify.listen({ host: config.host, port: config.port });
+  const addr = app.fastify.server.address();
+  const port = typeof addr === "object" && addr ? addr.port : config.port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const remove = handleSignals ? installShutdown(app, { timeoutMs: config.shutdownTimeoutMs }) : () => undefined;
+  return {
+    url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+    app: app.fastify,
+    registry,
+    async close() {
+      remove();
+      await closeGracefully(app, config.shutdownTimeoutMs);
+    },
+  };
+}

@@ -1,0 +1,23 @@
+/** @module The public API: `deploy`, `buildApp`, `loadModel`, `defineModel`, the registry and the model contract. */
+
+export { type Config, CONFIG_KEYS, loadConfig, type ModelEntry } from "./config/config.ts";
+export { type Deployable, type DeployOptions, type Deployment, deploy } from "./deploy.ts";
+export { Errors, errorCatalogue, type FieldIssue, ModelServeError } from "./errors.ts";
+export { createLogger, type LogFormat, type LogLevel } from "./observability/logger.ts";
+export { ModelRegistry, type ModelVersion, type ReadyVersion, type VersionState } from "./registry/model-registry.ts";
+export { builtinRuntimes } from "./runtimes/builtin.ts";
+export {
+  defineModel,
+  type FeatureValue,
+  isModelDefinition,
+  type ModelDefinition,
+  type ModelDefinitionInput,
+  type Row,
+} from "./runtimes/custom/define-model.ts";
+export { loadDefinition } from "./runtimes/custom/typescript-runtime.ts";
+export { type LoadModelOptions, loadModel } from "./runtimes/load-model.ts";
+export { RuntimeSet } from "./runtimes/resolve.ts";
+export type * from "./runtimes/runtime.ts";
+export { compileValidator, type RowValidator, tableFromRows } from "./schema/validator.ts";
+export { type App, type AppOptions, buildApp } from "./server/app.ts";
+export { closeGracefully } from "./server/lifecycle.ts";

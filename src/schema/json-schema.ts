@@ -1,0 +1,152 @@
+/**
+ * @module JSON Schemas of a model's requests and responses, generated from its signature: real field
+ * names, types, enums, ranges and examples. Used for the OpenAPI document and `inspect --json`.
+ */
+
+import type { FeatureSpec, ModelSignature } from "../runtimes/runtime.ts";
+
+/** A JSON Schema object (OpenAPI 3.1 dialect). */
+export type JsonSchema = { readonly [key: string]: unknown };
+
+function baseType(spec: FeatureSpec): JsonSchema {
+  switch (spec.dtype) {
+    case "float":
+      return { type: "number" };
+    case "int":
+      return { type: "integer" };
+    case "bool":
+      return { type: "boolean" };
+    case "string":
+      return { type: "string" };
+    case "category": {
+      const cats = spec.categories ?? [];
+      const types = [...new Set(cats.map((c) => (typeof c === "number" ? (Number.isInteger(c) ? "integer" : "number") : typeof c)))];
+      return spec.allowUnknownCategories
+        ? { type: types.length === 1 ? types[0] : types, examples: cats.slice(0, 5) }
+        : { type: types.length === 1 ? types[0] : types, enum: cats };
+    }
+    case "tensor": {
+      let schema: JsonSchema = { type: "number" };
+      for (const d of [...(spec.shape ?? [])].reverse()) schema = { type: "array", items: schema, minItems: d, maxItems: d };
+      return schema;
+    }
+  }
+}
+
+/** An example value for a feature: the declared one, else something valid. */
+export function exampleValue(spec: FeatureSpec): unknown {
+  if (spec.example !== undefined) return spec.example;
+  switch (spec.dtype) {
+    case "float":
+      return spec.range?.min !== undefined && spec.range.max !== undefined ? (spec.range.min + spec.range.max) / 2 : 0.5;
+    case "int":
+      return spec.range?.min ?? 1;
+    case "bool":
+      return true;
+    case "string":
+      return "text";
+    case "category":
+      return spec.categories?.[0] ?? null;
+    case "tensor": {
+      let v: unknown = 0;
+      for (const d of [...(spec.shape ?? [])].reverse()) v = Array.from({ length: Math.max(d, 1) }, () => v);
+      return v;
+    }
+  }
+}
+
+/** The schema of one feature value. */
+export function featureSchema(spec: FeatureSpec): JsonSchema {
+  const s: Record<string, unknown> = { ...baseType(spec) };
+  if (spec.range?.min !== undefined) s.minimum = spec.range.min;
+  if (spec.range?.max !== undefined) s.maximum = spec.range.max;
+  if (spec.nullable) {
+    s.type = Array.isArray(s.type) ? [...s.type, "null"] : [s.type, "null"];
+    if (Array.isArray(s.enum)) s.enum = [...s.enum, null];
+  }
+  if (spec.description) s.description = spec.description;
+  s.examples = [exampleValue(spec)];
+  return s;
+}
+
+/** A named row: one property per feature, all required, nothing else. */
+export function namedRowSchema(sig: ModelSignature): JsonSchema {
+  return {
+    type: "object",
+    properties: Object.fromEntries(sig.inputs.map((f) => [f.name, featureSchema(f)])),
+    required: sig.inputs.map((f) => f.name),
+    additionalProperties: false,
+  };
+}
+
+/** A positional row: the feature values in signature order. */
+export function positionalRowSchema(sig: ModelSignature): JsonSchema {
+  return {
+    type: "array",
+    prefixItems: sig.inputs.map((f) => ({ ...featureSchema(f), title: f.name })),
+    minItems: sig.inputs.length,
+    maxItems: sig.inputs.length,
+    items: false,
+    description: `Values in this order: ${sig.inputs.map((f) => f.name).join(", ")}`,
+  };
+}
+
+/** A single-row request body: named features, or `{"features": [...]}`. */
+export function singleRequestSchema(sig: ModelSignature): JsonSchema {
+  return {
+    oneOf: [
+      namedRowSchema(sig),
+      {
+        type: "object",
+        properties: { features: positionalRowSchema(sig) },
+        required: ["features"],
+        additionalProperties: false,
+      },
+    ],
+  };
+}
+
+/** A batch request body: `{"instances": [row, …]}`. */
+export function batchRequestSchema(sig: ModelSignature, maxBatchSize: number): JsonSchema {
+  return {
+    type: "object",
+    properties: {
+      instances: {
+        type: "array",
+        minItems: 1,
+        maxItems: maxBatchSize,
+        items: { oneOf: [namedRowSchema(sig), positionalRowSchema(sig)] },
+      },
+    },
+    required: ["instances"],
+    additionalProperties: false,
+  };
+}
+
+/** An example named row. */
+export function exampleRow(sig: ModelSignature): Record<string, unknown> {
+  return Object.fromEntries(sig.inputs.map((f) => [f.name, exampleValue(f)]));
+}
+
+/** The schema of one prediction value. */
+export function predictionSchema(sig: ModelSignature): JsonSchema {
+  const out = sig.output;
+  if (out.classes && out.classes.length > 0) return { enum: [...out.classes], description: "Predicted class label" };
+  if (out.task === "regression" && (out.targets ?? 1) > 1) {
+    return { type: "array", items: { type: "number" }, minItems: out.targets, maxItems: out.targets };
+  }
+  if (out.task === "other") return { type: "object", description: "Named output tensors" };
+  return { type: "number" };
+}
+
+/** Probabilities by class label. */
+export function probabilitiesSchema(sig: ModelSignature): JsonSchema {
+  const classes = (sig.output.classes ?? []).map(String);
+  return {
+    type: "object",
+    properties: Object.fromEntries(classes.map((c) => [c, { type: "number", minimum: 0, maximum: 1 }])),
+    required: classes,
+    additionalProperties: false,
+    description: "Probability of each class, keyed by class label",
+  };
+}

@@ -1,0 +1,208 @@
+/**
+ * @module The OpenAPI 3.1 document, generated from the live registry: the generic routes plus one set
+ * of paths per model with its real field names, types, enums and examples.
+ */
+
+import { errorCatalogue } from "../errors.ts";
+import type { ModelRegistry, ReadyVersion } from "../registry/model-registry.ts";
+import {
+  batchRequestSchema,
+  exampleRow,
+  type JsonSchema,
+  predictionSchema,
+  probabilitiesSchema,
+  singleRequestSchema,
+} from "./json-schema.ts";
+
+/** Options of the document. */
+export interface OpenApiOptions {
+  readonly title: string;
+  readonly version: string;
+  readonly maxBatchSize: number;
+}
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+});
+
+const ERRORS = {
+  "400": errorResponse("Malformed request (bad JSON, body not an object, empty batch)"),
+  "404": errorResponse("Unknown model or version"),
+  "413": errorResponse("Body or batch larger than the limit"),
+  "415": errorResponse("Content type is not application/json"),
+  "422": errorResponse("Input does not match the model's schema (details.issues lists every problem)"),
+  "503": errorResponse("Model not ready, or server shutting down"),
+};
+
+function json(schema: JsonSchema, example?: unknown) {
+  return { "application/json": example === undefined ? { schema } : { schema, example } };
+}
+
+function modelPaths(v: ReadyVersion, opts: OpenApiOptions, prefix: string, tag: string): Record<string, unknown> {
+  const sig = v.model.signature;
+  const row = exampleRow(sig);
+  const hasProba = sig.capabilities.predictProba;
+  const meta = { model: { type: "string", examples: [v.name] }, version: { type: "string", examples: [v.version] } };
+  const single = {
+    type: "object",
+    properties: { ...meta, prediction: predictionSchema(sig), ...(hasProba ? { probabilities: probabilitiesSchema(sig) } : {}) },
+    required: ["model", "version", "prediction"],
+  };
+  const batch = {
+    type: "object",
+    properties: {
+      ...meta,
+      predictions: { type: "array", items: predictionSchema(sig) },
+      ...(hasProba ? { probabilities: { type: "array", items: probabilitiesSchema(sig) } } : {}),
+    },
+    required: ["model", "version", "predictions"],
+  };
+  const features = sig.inputs.map((f) => f.name).join(", ");
+  const paths: Record<string, unknown> = {
+    [`${prefix}/predict`]: {
+      post: {
+        tags: [tag],
+        summary: `Predict one row with ${v.name}`,
+        description: `Named features (${features}) or {"features": [...]} in that order.`,
+        operationId: `predict_${tag}`,
+        requestBody: { required: true, content: json(singleRequestSchema(sig), row) },
+        responses: { "200": { description: "The prediction", content: json(single) }, ...ERRORS },
+      },
+    },
+    [`${prefix}/predict/batch`]: {
+      post: {
+        tags: [tag],
+        summary: `Predict a batch of rows with ${v.name}`,
+        operationId: `predict_batch_${tag}`,
+        requestBody: {
+          required: true,
+          content: json(batchRequestSchema(sig, opts.maxBatchSize), { instances: [row, sig.inputs.map((f) => row[f.name])] }),
+        },
+        responses: { "200": { description: "One prediction per row, in order", content: json(batch) }, ...ERRORS },
+      },
+    },
+  };
+  if (hasProba) {
+    const classes = { type: "array", items: predictionSchema(sig) };
+    paths[`${prefix}/predict_proba`] = {
+      post: {
+        tags: [tag],
+        summary: `Class probabilities of one row with ${v.name}`,
+        operationId: `predict_proba_${tag}`,
+        requestBody: { required: true, content: json(singleRequestSchema(sig), row) },
+        responses: {
+          "200": {
+            description: "Probabilities by class",
+            content: json({ type: "object", properties: { ...meta, classes, probabilities: probabilitiesSchema(sig) } }),
+          },
+          ...ERRORS,
+        },
+      },
+    };
+    paths[`${prefix}/predict_proba/batch`] = {
+      post: {
+        tags: [tag],
+        summary: `Class probabilities of a batch with ${v.name}`,
+        operationId: `predict_proba_batch_${tag}`,
+        requestBody: { required: true, content: json(batchRequestSchema(sig, opts.maxBatchSize), { instances: [row] }) },
+        responses: {
+          "200": {
+            description: "Probabilities by class, one object per row",
+            content: json({
+              type: "object",
+              properties: { ...meta, classes, probabilities: { type: "array", items: probabilitiesSchema(sig) } },
+            }),
+          },
+          ...ERRORS,
+        },
+      },
+    };
+  }
+  return paths;
+}
+
+const GET = (summary: string, tag: string, description?: string) => ({
+  get: { tags: [tag], summary, ...(description ? { description } : {}), responses: { "200": { description: "OK" } } },
+});
+
+/** Builds the document for the registry's current state. */
+export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Record<string, unknown> {
+  const paths: Record<string, unknown> = {
+    "/health": GET("Service summary: status, models, versions, feature counts, uptime", "health"),
+    "/health/live": GET("Liveness: the process is up", "health"),
+    "/health/ready": {
+      get: {
+        tags: ["health"],
+        summary: "Readiness: 200 once every startup model is ready, 503 before that and while shutting down",
+        responses: { "200": { description: "Ready" }, "503": { description: "Not ready" } },
+      },
+    },
+    "/models": GET("Every model with its versions and states", "models"),
+    "/models/{name}": { ...GET("One model: versions, default version, signatures", "models"), parameters: [nameParam] },
+    "/models/{name}/versions/{version}": {
+      ...GET("One version: state, signature, info", "models"),
+      parameters: [nameParam, versionParam],
+    },
+  };
+  const def = registry.defaultModel();
+  const tags: { name: string; description: string }[] = [
+    { name: "health", description: "Probes and status" },
+    { name: "models", description: "What is loaded" },
+  ];
+  for (const name of registry.names()) {
+    let ready: ReadyVersion | undefined;
+    try {
+      ready = registry.resolve(name);
+    } catch {
+      continue;
+    }
+    const tag = name;
+    tags.push({
+      name: tag,
+      description: `Model ${name} (default version ${ready.version}; ${ready.model.info.modelType}, ${ready.model.info.framework})`,
+    });
+    Object.assign(paths, modelPaths(ready, opts, `/models/${name}`, tag));
+    for (const v of registry.entries(name)) {
+      if (v.state !== "ready") continue;
+      Object.assign(paths, modelPaths(v as ReadyVersion, opts, `/models/${name}/versions/${v.version}`, `${tag}@${v.version}`));
+    }
+    if (name === def) Object.assign(paths, modelPaths(ready, opts, "", "default"));
+  }
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: opts.title,
+      version: opts.version,
+      description:
+        "Predictions from the models this server loaded. `/predict` uses the default model" +
+        (def ? ` (${def})` : "") +
+        ". Errors answer `{\"error\": {\"code\", \"message\", \"details\"}, \"requestId\"}`.",
+    },
+    tags,
+    paths,
+    components: {
+      schemas: {
+        Error: {
+          type: "object",
+          properties: {
+            error: {
+              type: "object",
+              properties: {
+                code: { type: "string", enum: errorCatalogue().map((e) => e.code) },
+                message: { type: "string" },
+                details: {},
+              },
+              required: ["code", "message"],
+            },
+            requestId: { type: "string" },
+          },
+          required: ["error", "requestId"],
+        },
+      },
+    },
+  };
+}
+
+const nameParam = { name: "name", in: "path", required: true, schema: { type: "string" } };
+const versionParam = { name: "version", in: "path", required: true, schema: { type: "string" } };

@@ -1,0 +1,31 @@
+/** @module Per-app state shared by routes and hooks: the registry, options, and lifecycle flags. */
+
+import type { ModelRegistry } from "../registry/model-registry.ts";
+
+/** Options of {@link buildApp} that routes read. */
+export interface AppSettings {
+  /** Rows a batch may hold (default 10 000). */
+  readonly maxBatchSize: number;
+  /** Largest request body in bytes (default 10 MiB). */
+  readonly bodyLimit: number;
+  /** Serve `/openapi.json`, `/docs` and `/redoc` (default true). */
+  readonly docs: boolean;
+  /** Title of the OpenAPI document. */
+  readonly title: string;
+}
+
+/** Shared state of one app. */
+export interface AppContext {
+  readonly registry: ModelRegistry;
+  readonly settings: AppSettings;
+  /** When the app was built (for uptime). */
+  readonly startedAt: number;
+  /** True once shutdown began: readiness answers 503. */
+  shuttingDown: boolean;
+}
+
+/** What a request resolved to, for the request log and response headers. */
+export interface RequestModel {
+  model?: string;
+  version?: string;
+}

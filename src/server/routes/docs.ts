@@ -1,0 +1,84 @@
+/**
+ * @module API documentation routes: `/openapi.json` (generated from the live registry), Swagger UI at
+ * `/docs` and ReDoc at `/redoc`, both served from local package assets so they work air-gapped.
+ */
+
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { buildOpenApi } from "../../schema/openapi.ts";
+import type { AppContext } from "../context.ts";
+
+const require = createRequire(import.meta.url);
+
+/** Assets served under `/docs/static/` and `/redoc/static/`: a fixed list, so no path can be traversed. */
+const ASSETS: Readonly<Record<string, { pkg: string; file: string; type: string }>> = {
+  "swagger-ui.css": { pkg: "swagger-ui-dist", file: "swagger-ui.css", type: "text/css; charset=utf-8" },
+  "swagger-ui-bundle.js": { pkg: "swagger-ui-dist", file: "swagger-ui-bundle.js", type: "text/javascript; charset=utf-8" },
+  "favicon-32x32.png": { pkg: "swagger-ui-dist", file: "favicon-32x32.png", type: "image/png" },
+  "redoc.standalone.js": { pkg: "redoc", file: "bundles/redoc.standalone.js", type: "text/javascript; charset=utf-8" },
+};
+
+const cache = new Map<string, Buffer>();
+
+async function asset(name: string): Promise<Buffer | undefined> {
+  const a = ASSETS[name];
+  if (!a) return undefined;
+  let buf = cache.get(name);
+  if (!buf) {
+    buf = await readFile(join(dirname(require.resolve(`${a.pkg}/package.json`)), a.file));
+    cache.set(name, buf);
+  }
+  return buf;
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+const swaggerHtml = (title: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Swagger UI</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/docs/static/swagger-ui.css"><link rel="icon" href="/docs/static/favicon-32x32.png"></head>
+<body><div id="swagger-ui"></div><script src="/docs/static/swagger-ui-bundle.js"></script>
+<script src="/docs/static/init.js"></script></body></html>`;
+
+const SWAGGER_INIT = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
+  tryItOutEnabled: true, displayRequestDuration: true, defaultModelsExpandDepth: 0 });`;
+
+const redocHtml = (title: string) => `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · ReDoc</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><redoc spec-url="/openapi.json"></redoc><script src="/redoc/static/redoc.standalone.js"></script></body></html>`;
+
+/** Registers the documentation routes. */
+export function docsRoutes(app: FastifyInstance, ctx: AppContext, version: string): void {
+  let cached: { generation: number; doc: string } | undefined;
+  const opts = { title: ctx.settings.title, version, maxBatchSize: ctx.settings.maxBatchSize };
+
+  app.get("/openapi.json", async (_req, reply) => {
+    if (!cached || cached.generation !== ctx.registry.generation) {
+      cached = { generation: ctx.registry.generation, doc: JSON.stringify(buildOpenApi(ctx.registry, opts)) };
+    }
+    reply.type("application/json; charset=utf-8");
+    return cached.doc;
+  });
+  const html = (body: string) => async (_req: unknown, reply: import("fastify").FastifyReply) => {
+    reply.type("text/html; charset=utf-8").header("cache-control", "no-cache");
+    return body;
+  };
+  app.get("/docs", html(swaggerHtml(ctx.settings.title)));
+  app.get("/redoc", html(redocHtml(ctx.settings.title)));
+  app.get("/docs/static/init.js", async (_req, reply) => {
+    reply.type("text/javascript; charset=utf-8");
+    return SWAGGER_INIT;
+  });
+  for (const prefix of ["/docs/static/", "/redoc/static/"]) {
+    app.get(`${prefix}:file`, async (req, reply) => {
+      const { file } = req.params as { file: string };
+      const buf = await asset(file);
+      if (!buf) return reply.callNotFound();
+      reply.type(ASSETS[file].type).header("cache-control", "public, max-age=86400");
+      return buf;
+    });
+  }
+}

@@ -1,0 +1,61 @@
+/** @module Model listing routes: `/models`, `/models/{name}`, `/models/{name}/versions/{version}`. */
+
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { Errors } from "../../errors.ts";
+import type { ModelVersion } from "../../registry/model-registry.ts";
+import type { AppContext, RequestModel } from "../context.ts";
+
+/** The public view of one version. */
+export function describeVersion(v: ModelVersion, isDefault: boolean, full: boolean): Record<string, unknown> {
+  const base: Record<string, unknown> = {
+    name: v.name,
+    version: v.version,
+    state: v.state,
+    default: isDefault,
+    since: v.since,
+  };
+  if (v.error) base.error = v.error;
+  if (v.model) {
+    const sig = v.model.signature;
+    base.task = sig.output.task;
+    base.features = sig.inputs.length;
+    base.info = v.model.info;
+    if (full) base.signature = sig;
+    else base.capabilities = sig.capabilities;
+  }
+  return base;
+}
+
+/** Registers the listing routes. */
+export function modelRoutes(app: FastifyInstance, ctx: AppContext, models: WeakMap<FastifyRequest, RequestModel>): void {
+  const { registry } = ctx;
+  const describeName = (name: string, full: boolean) => {
+    const def = registry.defaultVersion(name);
+    return {
+      name,
+      defaultVersion: def ?? null,
+      versions: registry.entries(name).map((v) => describeVersion(v, v.version === def, full)),
+    };
+  };
+
+  app.get("/models", async () => ({
+    defaultModel: registry.defaultModel() ?? null,
+    models: registry.names().map((n) => describeName(n, false)),
+  }));
+
+  app.get("/models/:name", async (req) => {
+    const { name } = req.params as { name: string };
+    if (!registry.names().includes(name)) throw Errors.modelNotFound(name, registry.names());
+    models.set(req, { model: name });
+    return describeName(name, true);
+  });
+
+  app.get("/models/:name/versions/:version", async (req) => {
+    const { name, version } = req.params as { name: string; version: string };
+    if (!registry.names().includes(name)) throw Errors.modelNotFound(name, registry.names());
+    const v = registry.get(name, version);
+    if (!v) throw Errors.versionNotFound(name, version, registry.versions(name));
+    models.set(req, { model: name, version });
+    return describeVersion(v, registry.defaultVersion(name) === version, true);
+  });
+}

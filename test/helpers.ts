@@ -1,0 +1,40 @@
+/** @module Test helpers: a registry with the iris heuristic and small code models, and a silent logger. */
+
+import pino from "pino";
+import { ModelRegistry } from "../src/registry/model-registry.ts";
+import { defineModel } from "../src/runtimes/custom/define-model.ts";
+import { loadDefinition } from "../src/runtimes/custom/typescript-runtime.ts";
+import { type App, type AppOptions, buildApp } from "../src/server/app.ts";
+import heuristic from "../examples/iris/heuristic.ts";
+
+/** A logger that writes nowhere. */
+export const silent = pino({ level: "silent" });
+
+/** A regression model without probabilities (y = 2a + b), with a nullable input and a category. */
+export const linear = defineModel({
+  name: "linear",
+  version: "2",
+  inputs: {
+    a: { dtype: "float", range: { min: -10, max: 10 } },
+    b: { dtype: "float", nullable: true },
+    color: { dtype: "category", categories: ["red", "green"] },
+    n: "int",
+    flag: "bool",
+    note: "string",
+  },
+  predict: (rows) => rows.map((r) => 2 * (r.a as number) + ((r.b as number | null) ?? 0)),
+});
+
+/** A registry holding the heuristic (default) and `linear`, and its app. */
+export function makeApp(options: AppOptions = {}): App {
+  const registry = new ModelRegistry();
+  registry.register(heuristic.name, heuristic.version, loadDefinition(heuristic), "code");
+  registry.register(linear.name, linear.version, loadDefinition(linear), "code");
+  return buildApp(registry, { logger: silent, ...options });
+}
+
+/** A valid iris row. */
+export const IRIS_ROW = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 };
+
+/** A valid `linear` row. */
+export const LINEAR_ROW = { a: 1.5, b: null, color: "red", n: 3, flag: true, note: "x" };
