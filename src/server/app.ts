@@ -65,7 +65,8 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
       const h = req.headers["x-request-id"];
       return typeof h === "string" && REQUEST_ID.test(h) ? h : randomUUID();
     },
-    return503OnClosing: true,
+    // Our own onRequest hook answers 503 MS_SHUTTING_DOWN in the documented error shape.
+    return503OnClosing: false,
     forceCloseConnections: "idle",
     trustProxy: options.trustProxy ?? false,
     routerOptions: { ignoreTrailingSlash: true },
@@ -89,8 +90,15 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
 
   installErrorHandling(fastify, settings.bodyLimit);
 
+  fastify.addHook("onRequest", async (req, reply) => {
+    if (context.shuttingDown && !req.url.startsWith("/health")) {
+      throw Errors.shuttingDown();
+    }
+  });
   fastify.addHook("onSend", async (req, reply) => {
     reply.header("x-request-id", req.id);
+    // Draining: close keep-alive connections after this response so the listener can shut.
+    if (context.shuttingDown) reply.header("connection", "close");
   });
   fastify.addHook("onResponse", async (req, reply) => {
     const m = models.get(req);
