@@ -13,13 +13,17 @@ import { createLogger } from "./observability/logger.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
 import { isModelDefinition, type ModelDefinition } from "./runtimes/custom/define-model.ts";
 import { loadDefinition } from "./runtimes/custom/typescript-runtime.ts";
-import { loadResolved, resolveModelFile, type ResolvedModelFile } from "./runtimes/load-model.ts";
+import { loadResolved, type ResolvedModelFile, resolveModelFile } from "./runtimes/load-model.ts";
 import type { LoadedModel } from "./runtimes/runtime.ts";
 import { type App, buildApp } from "./server/app.ts";
 import { closeGracefully, installShutdown } from "./server/lifecycle.ts";
 
 /** What `deploy` accepts as a model. */
-export type Deployable = string | ModelEntry | ModelDefinition | { readonly name: string; readonly version?: string; readonly model: LoadedModel };
+export type Deployable =
+  | string
+  | ModelEntry
+  | ModelDefinition
+  | { readonly name: string; readonly version?: string; readonly model: LoadedModel };
 
 /** Options of {@link deploy}: any configuration key (they win over file and environment), plus a logger. */
 export interface DeployOptions extends Partial<Omit<Config, "models">> {
@@ -65,11 +69,21 @@ export async function prepareModels(items: readonly Deployable[]): Promise<Pendi
   const pending: Pending[] = [];
   for (const item of items) {
     if (isModelDefinition(item)) {
-      pending.push({ name: item.name, version: item.version, source: "code", load: async () => loadDefinition(item) });
+      pending.push({
+        name: item.name,
+        version: item.version,
+        source: "code",
+        load: async () => loadDefinition(item),
+      });
       continue;
     }
     if (typeof item === "object" && "model" in item) {
-      pending.push({ name: item.name, version: item.version ?? "1", source: "code", load: async () => item.model });
+      pending.push({
+        name: item.name,
+        version: item.version ?? "1",
+        source: "code",
+        load: async () => item.model,
+      });
       continue;
     }
     const entry: ModelEntry = typeof item === "string" ? { path: item } : item;
@@ -126,7 +140,10 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger)
  * // POST `${url}/predict` with {"features": [...]}
  * await close();
  */
-export async function deploy(model: Deployable | readonly Deployable[], options: DeployOptions = {}): Promise<Deployment> {
+export async function deploy(
+  model: Deployable | readonly Deployable[],
+  options: DeployOptions = {},
+): Promise<Deployment> {
   const { logger, handleSignals, configFile, env, ...rest } = options;
   const config = loadConfig({ file: configFile, env, code: rest as ConfigLayer });
   const items = Array.isArray(model) ? (model as readonly Deployable[]) : [model as Deployable];
@@ -139,7 +156,9 @@ export async function deploy(model: Deployable | readonly Deployable[], options:
   const addr = app.fastify.server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
-  const remove = handleSignals ? installShutdown(app, { timeoutMs: config.shutdownTimeoutMs }) : () => undefined;
+  const remove = handleSignals
+    ? installShutdown(app, { timeoutMs: config.shutdownTimeoutMs })
+    : () => undefined;
   return {
     url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     app: app.fastify,

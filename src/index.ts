@@ -1,10 +1,15 @@
 /** @module The public API: `deploy`, `buildApp`, `loadModel`, `defineModel`, the registry and the model contract. */
 
-export { type Config, CONFIG_KEYS, loadConfig, type ModelEntry } from "./config/config.ts";
-export { type Deployable, type DeployOptions, type Deployment, deploy } from "./deploy.ts";
+export { CONFIG_KEYS, type Config, loadConfig, type ModelEntry } from "./config/config.ts";
+export { type Deployable, type Deployment, type DeployOptions, deploy } from "./deploy.ts";
 export { Errors, errorCatalogue, type FieldIssue, ModelServeError } from "./errors.ts";
 export { createLogger, type LogFormat, type LogLevel } from "./observability/logger.ts";
-export { ModelRegistry, type ModelVersion, type ReadyVersion, type VersionState } from "./registry/model-registry.ts";
+export {
+  ModelRegistry,
+  type ModelVersion,
+  type ReadyVersion,
+  type VersionState,
+} from "./registry/model-registry.ts";
 export { builtinRuntimes } from "./runtimes/builtin.ts";
 export {
   defineModel,

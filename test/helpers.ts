@@ -1,11 +1,11 @@
 /** @module Test helpers: a registry with the iris heuristic and small code models, and a silent logger. */
 
 import pino from "pino";
+import heuristic from "../examples/iris/heuristic.ts";
 import { ModelRegistry } from "../src/registry/model-registry.ts";
 import { defineModel } from "../src/runtimes/custom/define-model.ts";
 import { loadDefinition } from "../src/runtimes/custom/typescript-runtime.ts";
 import { type App, type AppOptions, buildApp } from "../src/server/app.ts";
-import heuristic from "../examples/iris/heuristic.ts";
 
 /** A logger that writes nowhere. */
 export const silent = pino({ level: "silent" });

@@ -49,7 +49,9 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
   };
   const config = loadConfig({ file: opts.config as string | undefined, cli });
   if (config.models.length === 0) {
-    throw new Error("no model given: pass a model file (modelserve serve model.joblib) or set MODELSERVE_MODELS");
+    throw new Error(
+      "no model given: pass a model file (modelserve serve model.joblib) or set MODELSERVE_MODELS",
+    );
   }
   // Resolve every file before listening: a wrong path or format fails at once.
   const pending = await prepareModels(config.models);
@@ -63,11 +65,16 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
   const addr = app.fastify.server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
-  process.stderr.write(serveBanner(`http://${host.includes(":") ? `[${host}]` : host}:${port}`, registry, config.docs));
+  process.stderr.write(
+    serveBanner(`http://${host.includes(":") ? `[${host}]` : host}:${port}`, registry, config.docs),
+  );
   logger.info({ port, models: registry.names() }, "ready");
 }
 
-async function inspect(path: string, opts: { json?: boolean; runtime?: string; audit?: boolean }): Promise<void> {
+async function inspect(
+  path: string,
+  opts: { json?: boolean; runtime?: string; audit?: boolean },
+): Promise<void> {
   if (opts.audit) throw new Error("--audit is not available in this build");
   const v = await loadOne(path, opts.runtime);
   if (opts.json) {
@@ -80,7 +87,10 @@ async function inspect(path: string, opts: { json?: boolean; runtime?: string; a
   process.stdout.write(describeSignature(v));
 }
 
-async function predict(path: string, opts: { input: string; output?: string; proba?: boolean; runtime?: string; batchSize: string }) {
+async function predict(
+  path: string,
+  opts: { input: string; output?: string; proba?: boolean; runtime?: string; batchSize: string },
+) {
   const v = await loadOne(path, opts.runtime);
   const model: LoadedModel = v.model;
   const rows = await readRows(opts.input, model.signature.inputs);
@@ -96,10 +106,13 @@ async function predict(path: string, opts: { input: string; output?: string; pro
     if (opts.proba) {
       const p = res.probabilities ?? (await infer(v, table, "predict_proba")).probabilities!;
       for (let r = 0; r < p.rows; r++) {
-        probabilities.push(Array.from(p.data.subarray(r * p.cols, (r + 1) * p.cols), (x) => (Number.isFinite(x) ? x : null)));
+        probabilities.push(
+          Array.from(p.data.subarray(r * p.cols, (r + 1) * p.cols), (x) => (Number.isFinite(x) ? x : null)),
+        );
       }
     }
-    if (progress) process.stderr.write(`scored ${Math.min(start + chunk, rows.length)}/${rows.length} rows\n`);
+    if (progress)
+      process.stderr.write(`scored ${Math.min(start + chunk, rows.length)}/${rows.length} rows\n`);
   }
   const result: ScoredRows = {
     model: v.name,
@@ -145,7 +158,10 @@ export function buildCli(): Command {
     .description("print a model's signature (inputs, outputs, capabilities, info)")
     .argument("<model>", "model file")
     .option("--json", "print JSON (signature, info and the row JSON Schema)")
-    .option("--audit", "list the classes a pickle references and any outside the allow-list, without building the model")
+    .option(
+      "--audit",
+      "list the classes a pickle references and any outside the allow-list, without building the model",
+    )
     .option("--runtime <name>", "runtime to use instead of detection")
     .action(inspect);
 
@@ -167,7 +183,11 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     await buildCli().parseAsync([...argv]);
   } catch (err) {
-    const msg = isModelServeError(err) ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err);
+    const msg = isModelServeError(err)
+      ? `${err.message} [${err.code}]`
+      : err instanceof Error
+        ? err.message
+        : String(err);
     process.stderr.write(`modelserve: ${msg}\n`);
     process.exitCode = isModelServeError(err) && err.code === "MS_INVALID_CONFIG" ? 2 : 1;
   }

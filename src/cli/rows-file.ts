@@ -24,7 +24,10 @@ export function formatOf(path: string): RowsFormat | undefined {
 /** A CSV cell converted by the feature's dtype: empty → null, numbers parsed, booleans read. */
 function csvCell(cell: string, spec: FeatureSpec | undefined): unknown {
   if (cell === "") return null;
-  const numeric = !spec || spec.dtype === "float" || spec.dtype === "int" ||
+  const numeric =
+    !spec ||
+    spec.dtype === "float" ||
+    spec.dtype === "int" ||
     (spec.dtype === "category" && (spec.categories ?? []).every((c) => typeof c === "number"));
   if (spec?.dtype === "bool") {
     const l = cell.toLowerCase();
@@ -119,15 +122,22 @@ export function formatResults(res: ScoredRows, format: RowsFormat): string {
     for (let i = 0; i < n; i++) {
       const o: Record<string, unknown> = {};
       if (res.predictions) o.prediction = res.predictions[i];
-      if (res.probabilities) o.probabilities = Object.fromEntries(classes.map((c, j) => [c, res.probabilities![i][j]]));
+      if (res.probabilities)
+        o.probabilities = Object.fromEntries(classes.map((c, j) => [c, res.probabilities![i][j]]));
       lines.push(JSON.stringify(o));
     }
     return lines.length > 0 ? `${lines.join("\n")}\n` : "";
   }
-  const header = [...(res.predictions ? ["prediction"] : []), ...(res.probabilities ? classes.map((c) => `proba_${c}`) : [])];
+  const header = [
+    ...(res.predictions ? ["prediction"] : []),
+    ...(res.probabilities ? classes.map((c) => `proba_${c}`) : []),
+  ];
   const lines = [header.map(csvEscape).join(",")];
   for (let i = 0; i < n; i++) {
-    const cells = [...(res.predictions ? [res.predictions[i]] : []), ...(res.probabilities ? res.probabilities[i] : [])];
+    const cells = [
+      ...(res.predictions ? [res.predictions[i]] : []),
+      ...(res.probabilities ? res.probabilities[i] : []),
+    ];
     lines.push(cells.map(csvEscape).join(","));
   }
   return `${lines.join("\n")}\n`;

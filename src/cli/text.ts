@@ -6,7 +6,10 @@ import type { FeatureSpec } from "../runtimes/runtime.ts";
 function allowed(f: FeatureSpec): string {
   if (f.dtype === "category") {
     const c = (f.categories ?? []).map((x) => JSON.stringify(x));
-    return (c.length > 8 ? `${c.slice(0, 8).join(", ")}, … (${c.length})` : c.join(", ")) + (f.allowUnknownCategories ? " (+unknown)" : "");
+    return (
+      (c.length > 8 ? `${c.slice(0, 8).join(", ")}, … (${c.length})` : c.join(", ")) +
+      (f.allowUnknownCategories ? " (+unknown)" : "")
+    );
   }
   if (f.dtype === "tensor") return `shape [${(f.shape ?? []).join(", ")}]`;
   if (f.range) return `[${f.range.min ?? "-∞"}, ${f.range.max ?? "∞"}]`;
@@ -16,7 +19,11 @@ function allowed(f: FeatureSpec): string {
 /** A text table with aligned columns. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join("  ")
+      .trimEnd();
   return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
@@ -24,7 +31,10 @@ export function table(header: readonly string[], rows: readonly (readonly string
 export function describeSignature(v: ReadyVersion): string {
   const m = v.model;
   const sig = m.signature;
-  const caps = Object.entries(sig.capabilities).filter(([, on]) => on).map(([k]) => k).join(", ");
+  const caps = Object.entries(sig.capabilities)
+    .filter(([, on]) => on)
+    .map(([k]) => k)
+    .join(", ");
   const out = sig.output;
   const lines = [
     `${v.name} (version ${v.version}) — ${m.info.modelType}, ${m.info.framework}${m.info.frameworkVersion ? ` ${m.info.frameworkVersion}` : ""}, ${m.info.format}`,

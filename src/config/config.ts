@@ -52,18 +52,112 @@ export interface ConfigKey {
 
 /** Every key. `docs/config.md` has one row per entry (a test checks it). */
 export const CONFIG_KEYS: readonly ConfigKey[] = [
-  { key: "host", kind: "string", env: "MODELSERVE_HOST", flag: "--host", default: "127.0.0.1", description: "Interface to listen on (`0.0.0.0` in containers)" },
-  { key: "port", kind: "int", env: "MODELSERVE_PORT", flag: "--port", default: 8000, min: 0, max: 65535, description: "TCP port (0 picks a free one)" },
-  { key: "models", kind: "models", env: "MODELSERVE_MODELS", flag: "<model…> arguments", default: [], description: "Models to load: `path` or `name=path`, comma-separated in the environment" },
-  { key: "defaultModel", kind: "string", env: "MODELSERVE_DEFAULT_MODEL", flag: "--default-model", default: undefined, description: "Model that `/predict` uses (default: the first)" },
-  { key: "logLevel", kind: "enum", env: "MODELSERVE_LOG_LEVEL", flag: "--log-level", default: "info", values: LOG_LEVELS, description: "Log level" },
-  { key: "logFormat", kind: "enum", env: "MODELSERVE_LOG_FORMAT", flag: "--log-format", default: "auto", values: ["json", "pretty", "auto"], description: "JSON lines, human-readable, or human-readable on a terminal only" },
-  { key: "maxBatchSize", kind: "int", env: "MODELSERVE_MAX_BATCH_SIZE", flag: "--max-batch-size", default: 10_000, min: 1, max: 10_000_000, description: "Rows a batch request may hold (more → 413)" },
-  { key: "bodyLimit", kind: "int", env: "MODELSERVE_BODY_LIMIT", flag: "--body-limit", default: 10 * 1024 * 1024, min: 1024, max: 1024 ** 3, description: "Largest request body in bytes (more → 413)" },
-  { key: "shutdownTimeoutMs", kind: "int", env: "MODELSERVE_SHUTDOWN_TIMEOUT_MS", flag: "--shutdown-timeout", default: 10_000, min: 0, max: 3_600_000, description: "How long in-flight requests may take to finish after SIGTERM/SIGINT" },
-  { key: "docs", kind: "bool", env: "MODELSERVE_DOCS", flag: "--no-docs", default: true, description: "Serve `/openapi.json`, `/docs` and `/redoc`" },
-  { key: "title", kind: "string", env: "MODELSERVE_TITLE", flag: "--title", default: "modelserve", description: "Title of the OpenAPI document" },
-  { key: "trustProxy", kind: "bool", env: "MODELSERVE_TRUST_PROXY", flag: "--trust-proxy", default: false, description: "Trust `X-Forwarded-*` headers (behind a reverse proxy)" },
+  {
+    key: "host",
+    kind: "string",
+    env: "MODELSERVE_HOST",
+    flag: "--host",
+    default: "127.0.0.1",
+    description: "Interface to listen on (`0.0.0.0` in containers)",
+  },
+  {
+    key: "port",
+    kind: "int",
+    env: "MODELSERVE_PORT",
+    flag: "--port",
+    default: 8000,
+    min: 0,
+    max: 65535,
+    description: "TCP port (0 picks a free one)",
+  },
+  {
+    key: "models",
+    kind: "models",
+    env: "MODELSERVE_MODELS",
+    flag: "<model…> arguments",
+    default: [],
+    description: "Models to load: `path` or `name=path`, comma-separated in the environment",
+  },
+  {
+    key: "defaultModel",
+    kind: "string",
+    env: "MODELSERVE_DEFAULT_MODEL",
+    flag: "--default-model",
+    default: undefined,
+    description: "Model that `/predict` uses (default: the first)",
+  },
+  {
+    key: "logLevel",
+    kind: "enum",
+    env: "MODELSERVE_LOG_LEVEL",
+    flag: "--log-level",
+    default: "info",
+    values: LOG_LEVELS,
+    description: "Log level",
+  },
+  {
+    key: "logFormat",
+    kind: "enum",
+    env: "MODELSERVE_LOG_FORMAT",
+    flag: "--log-format",
+    default: "auto",
+    values: ["json", "pretty", "auto"],
+    description: "JSON lines, human-readable, or human-readable on a terminal only",
+  },
+  {
+    key: "maxBatchSize",
+    kind: "int",
+    env: "MODELSERVE_MAX_BATCH_SIZE",
+    flag: "--max-batch-size",
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    description: "Rows a batch request may hold (more → 413)",
+  },
+  {
+    key: "bodyLimit",
+    kind: "int",
+    env: "MODELSERVE_BODY_LIMIT",
+    flag: "--body-limit",
+    default: 10 * 1024 * 1024,
+    min: 1024,
+    max: 1024 ** 3,
+    description: "Largest request body in bytes (more → 413)",
+  },
+  {
+    key: "shutdownTimeoutMs",
+    kind: "int",
+    env: "MODELSERVE_SHUTDOWN_TIMEOUT_MS",
+    flag: "--shutdown-timeout",
+    default: 10_000,
+    min: 0,
+    max: 3_600_000,
+    description: "How long in-flight requests may take to finish after SIGTERM/SIGINT",
+  },
+  {
+    key: "docs",
+    kind: "bool",
+    env: "MODELSERVE_DOCS",
+    flag: "--no-docs",
+    default: true,
+    description: "Serve `/openapi.json`, `/docs` and `/redoc`",
+  },
+  {
+    key: "title",
+    kind: "string",
+    env: "MODELSERVE_TITLE",
+    flag: "--title",
+    default: "modelserve",
+    description: "Title of the OpenAPI document",
+  },
+  {
+    key: "trustProxy",
+    kind: "bool",
+    env: "MODELSERVE_TRUST_PROXY",
+    flag: "--trust-proxy",
+    default: false,
+    description: "Trust `X-Forwarded-*` headers (behind a reverse proxy)",
+  },
 ];
 
 /** A partial configuration from one source. */
@@ -88,7 +182,9 @@ export function parseModelArg(arg: string): ModelEntry {
     const name = arg.slice(0, eq);
     const rest = arg.slice(eq + 1);
     const at = name.indexOf("@");
-    return at > 0 ? { name: name.slice(0, at), version: name.slice(at + 1), path: rest } : { name, path: rest };
+    return at > 0
+      ? { name: name.slice(0, at), version: name.slice(at + 1), path: rest }
+      : { name, path: rest };
   }
   return { path: arg };
 }
@@ -98,7 +194,11 @@ function fromEnv(env: Readonly<Record<string, string | undefined>>): ConfigLayer
   for (const k of CONFIG_KEYS) {
     const raw = env[k.env];
     if (raw === undefined || raw === "") continue;
-    if (k.kind === "models") layer.models = raw.split(",").map((s) => parseModelArg(s.trim())).filter((m) => m.path);
+    if (k.kind === "models")
+      layer.models = raw
+        .split(",")
+        .map((s) => parseModelArg(s.trim()))
+        .filter((m) => m.path);
     else layer[k.key] = raw;
   }
   return layer;
@@ -109,7 +209,9 @@ function fromFile(path: string): ConfigLayer {
   try {
     text = readFileSync(path, "utf8");
   } catch (err) {
-    throw Errors.invalidConfig(`cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    throw Errors.invalidConfig(
+      `cannot read config file ${path}: ${(err as NodeJS.ErrnoException).code ?? err}`,
+    );
   }
   let data: unknown;
   try {
@@ -122,14 +224,16 @@ function fromFile(path: string): ConfigLayer {
   }
   const known = new Set(CONFIG_KEYS.map((k) => k.key as string));
   for (const key of Object.keys(data)) {
-    if (!known.has(key)) throw Errors.invalidConfig(`unknown key "${key}" in ${path}; known keys: ${[...known].join(", ")}`);
+    if (!known.has(key))
+      throw Errors.invalidConfig(`unknown key "${key}" in ${path}; known keys: ${[...known].join(", ")}`);
   }
   return data as ConfigLayer;
 }
 
 /** Converts and checks one value; strings (from env and flags) are parsed. */
 function coerce(k: ConfigKey, value: unknown, source: string): unknown {
-  const bad = (why: string) => Errors.invalidConfig(`${k.key} (from ${source}) ${why}, got ${JSON.stringify(value)}`);
+  const bad = (why: string) =>
+    Errors.invalidConfig(`${k.key} (from ${source}) ${why}, got ${JSON.stringify(value)}`);
   switch (k.kind) {
     case "string":
       if (typeof value !== "string" || value === "") throw bad("must be a non-empty string");
@@ -137,7 +241,8 @@ function coerce(k: ConfigKey, value: unknown, source: string): unknown {
     case "int": {
       const n = typeof value === "string" && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
       if (typeof n !== "number" || !Number.isInteger(n)) throw bad("must be an integer");
-      if ((k.min !== undefined && n < k.min) || (k.max !== undefined && n > k.max)) throw bad(`must be between ${k.min} and ${k.max}`);
+      if ((k.min !== undefined && n < k.min) || (k.max !== undefined && n > k.max))
+        throw bad(`must be between ${k.min} and ${k.max}`);
       return n;
     }
     case "bool":
@@ -146,7 +251,8 @@ function coerce(k: ConfigKey, value: unknown, source: string): unknown {
       if (value === "false" || value === "0") return false;
       throw bad("must be true or false");
     case "enum":
-      if (typeof value !== "string" || !k.values!.includes(value)) throw bad(`must be one of ${k.values!.join(", ")}`);
+      if (typeof value !== "string" || !k.values!.includes(value))
+        throw bad(`must be one of ${k.values!.join(", ")}`);
       return value;
     case "models": {
       if (!Array.isArray(value)) throw bad("must be a list of models");

@@ -49,7 +49,11 @@ export function predictionValues(out: PredictOutput, rows: number): PredictionVa
 }
 
 /** Probabilities of one row keyed by class label. */
-export function probabilityMap(p: Matrix, classes: readonly Label[], row: number): Record<string, number | null> {
+export function probabilityMap(
+  p: Matrix,
+  classes: readonly Label[],
+  row: number,
+): Record<string, number | null> {
   const out: Record<string, number | null> = {};
   for (let c = 0; c < p.cols; c++) out[String(classes[c])] = finite(p.data[row * p.cols + c]);
   return out;
@@ -77,10 +81,8 @@ export async function infer(v: ReadyVersion, table: FeatureTable, method: Method
     const probabilities = await model.predictProba(table);
     return { probabilities, classes, inferenceMs: performance.now() - started };
   }
-  const [out, probabilities] = await Promise.all([
-    model.predict(table),
-    model.predictProba && classes ? model.predictProba(table) : undefined,
-  ]);
+  const out = await model.predict(table);
+  const probabilities = model.predictProba && classes ? await model.predictProba(table) : undefined;
   return {
     predictions: predictionValues(out, table.rows),
     probabilities,

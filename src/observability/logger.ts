@@ -20,20 +20,35 @@ export interface LoggerOptions {
   readonly format: LogFormat;
   /** Destination stream (default stdout); tests pass a collector. */
   readonly destination?: NodeJS.WritableStream;
+  /** A file to append JSON lines to instead of stdout (buffered like stdout). */
+  readonly file?: string;
 }
 
 /** Builds the process logger. Secrets in headers are redacted. */
 export function createLogger(options: LoggerOptions): Logger {
-  const dest = options.destination ?? process.stdout;
+  const dest = options.destination ?? (options.file ? undefined : process.stdout);
   const usePretty =
-    options.format === "pretty" || (options.format === "auto" && (dest as { isTTY?: boolean }).isTTY === true);
+    options.format === "pretty" ||
+    (options.format === "auto" && (dest as { isTTY?: boolean } | undefined)?.isTTY === true);
   const base = {
     level: options.level,
     base: { service: "modelserve" },
     redact: { paths: ["req.headers.authorization", 'req.headers["x-api-key"]'], censor: "[redacted]" },
   };
   if (usePretty) {
-    return pino(base, pretty({ destination: dest, colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service" }));
+    return pino(
+      base,
+      pretty({
+        destination: dest ?? process.stdout,
+        colorize: true,
+        translateTime: "SYS:HH:MM:ss.l",
+        ignore: "pid,hostname,service",
+      }),
+    );
   }
-  return pino(base, dest);
+  // Buffered, asynchronous writes to stdout: a write syscall per request line would cost throughput.
+  if (options.destination === undefined) {
+    return pino(base, pino.destination({ dest: options.file ?? 1, sync: false, minLength: 8192 }));
+  }
+  return pino(base, dest!);
 }

@@ -93,7 +93,8 @@ export class ModelRegistry {
     checkName("name", name);
     checkName("version", version);
     const existing = this.#names.get(name)?.versions.get(version);
-    if (existing && existing.state !== "failed" && existing.state !== "loading") throw Errors.duplicateModel(name, version);
+    if (existing && existing.state !== "failed" && existing.state !== "loading")
+      throw Errors.duplicateModel(name, version);
     const ready: ReadyVersion = {
       name,
       version,
@@ -111,7 +112,12 @@ export class ModelRegistry {
    * Loads a version through `loader`, recording `loading`, then `ready` or `failed`. Never throws for
    * a failed load: the failure is kept on the version and returned.
    */
-  async load(name: string, version: string, loader: () => Promise<LoadedModel>, source?: string): Promise<ModelVersion> {
+  async load(
+    name: string,
+    version: string,
+    loader: () => Promise<LoadedModel>,
+    source?: string,
+  ): Promise<ModelVersion> {
     checkName("name", name);
     checkName("version", version);
     const existing = this.#names.get(name)?.versions.get(version);
@@ -176,7 +182,8 @@ export class ModelRegistry {
   setDefaultVersion(name: string, version: string | undefined): void {
     const entry = this.#names.get(name);
     if (!entry) throw Errors.modelNotFound(name, this.names());
-    if (version !== undefined && !entry.versions.has(version)) throw Errors.versionNotFound(name, version, this.versions(name));
+    if (version !== undefined && !entry.versions.has(version))
+      throw Errors.versionNotFound(name, version, this.versions(name));
     entry.pinned = version;
     this.#changed();
   }

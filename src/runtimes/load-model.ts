@@ -51,7 +51,10 @@ export interface ResolvedModelFile {
  * Reads a model file and picks its runtime (hint, extension, magic bytes) without loading it, so
  * that a wrong path or an unknown format fails before anything listens.
  */
-export async function resolveModelFile(path: string, options: LoadModelOptions = {}): Promise<ResolvedModelFile> {
+export async function resolveModelFile(
+  path: string,
+  options: LoadModelOptions = {},
+): Promise<ResolvedModelFile> {
   const abs = resolvePath(path);
   const started = performance.now();
   let bytes: Uint8Array;
@@ -71,7 +74,10 @@ export async function resolveModelFile(path: string, options: LoadModelOptions =
 }
 
 /** Loads a resolved file with its runtime and wraps it with its info. */
-export async function loadResolved(file: ResolvedModelFile, options: LoadModelOptions = {}): Promise<LoadedModel> {
+export async function loadResolved(
+  file: ResolvedModelFile,
+  options: LoadModelOptions = {},
+): Promise<LoadedModel> {
   const { runtime, bytes, fileName } = file;
   let model: RuntimeModel;
   try {

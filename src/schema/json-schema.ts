@@ -20,14 +20,19 @@ function baseType(spec: FeatureSpec): JsonSchema {
       return { type: "string" };
     case "category": {
       const cats = spec.categories ?? [];
-      const types = [...new Set(cats.map((c) => (typeof c === "number" ? (Number.isInteger(c) ? "integer" : "number") : typeof c)))];
+      const types = [
+        ...new Set(
+          cats.map((c) => (typeof c === "number" ? (Number.isInteger(c) ? "integer" : "number") : typeof c)),
+        ),
+      ];
       return spec.allowUnknownCategories
         ? { type: types.length === 1 ? types[0] : types, examples: cats.slice(0, 5) }
         : { type: types.length === 1 ? types[0] : types, enum: cats };
     }
     case "tensor": {
       let schema: JsonSchema = { type: "number" };
-      for (const d of [...(spec.shape ?? [])].reverse()) schema = { type: "array", items: schema, minItems: d, maxItems: d };
+      for (const d of [...(spec.shape ?? [])].reverse())
+        schema = { type: "array", items: schema, minItems: d, maxItems: d };
       return schema;
     }
   }
@@ -38,7 +43,9 @@ export function exampleValue(spec: FeatureSpec): unknown {
   if (spec.example !== undefined) return spec.example;
   switch (spec.dtype) {
     case "float":
-      return spec.range?.min !== undefined && spec.range.max !== undefined ? (spec.range.min + spec.range.max) / 2 : 0.5;
+      return spec.range?.min !== undefined && spec.range.max !== undefined
+        ? (spec.range.min + spec.range.max) / 2
+        : 0.5;
     case "int":
       return spec.range?.min ?? 1;
     case "bool":
@@ -131,7 +138,8 @@ export function exampleRow(sig: ModelSignature): Record<string, unknown> {
 /** The schema of one prediction value. */
 export function predictionSchema(sig: ModelSignature): JsonSchema {
   const out = sig.output;
-  if (out.classes && out.classes.length > 0) return { enum: [...out.classes], description: "Predicted class label" };
+  if (out.classes && out.classes.length > 0)
+    return { enum: [...out.classes], description: "Predicted class label" };
   if (out.task === "regression" && (out.targets ?? 1) > 1) {
     return { type: "array", items: { type: "number" }, minItems: out.targets, maxItems: out.targets };
   }

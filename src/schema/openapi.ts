@@ -39,14 +39,26 @@ function json(schema: JsonSchema, example?: unknown) {
   return { "application/json": example === undefined ? { schema } : { schema, example } };
 }
 
-function modelPaths(v: ReadyVersion, opts: OpenApiOptions, prefix: string, tag: string): Record<string, unknown> {
+function modelPaths(
+  v: ReadyVersion,
+  opts: OpenApiOptions,
+  prefix: string,
+  tag: string,
+): Record<string, unknown> {
   const sig = v.model.signature;
   const row = exampleRow(sig);
   const hasProba = sig.capabilities.predictProba;
-  const meta = { model: { type: "string", examples: [v.name] }, version: { type: "string", examples: [v.version] } };
+  const meta = {
+    model: { type: "string", examples: [v.name] },
+    version: { type: "string", examples: [v.version] },
+  };
   const single = {
     type: "object",
-    properties: { ...meta, prediction: predictionSchema(sig), ...(hasProba ? { probabilities: probabilitiesSchema(sig) } : {}) },
+    properties: {
+      ...meta,
+      prediction: predictionSchema(sig),
+      ...(hasProba ? { probabilities: probabilitiesSchema(sig) } : {}),
+    },
     required: ["model", "version", "prediction"],
   };
   const batch = {
@@ -77,9 +89,14 @@ function modelPaths(v: ReadyVersion, opts: OpenApiOptions, prefix: string, tag: 
         operationId: `predict_batch_${tag}`,
         requestBody: {
           required: true,
-          content: json(batchRequestSchema(sig, opts.maxBatchSize), { instances: [row, sig.inputs.map((f) => row[f.name])] }),
+          content: json(batchRequestSchema(sig, opts.maxBatchSize), {
+            instances: [row, sig.inputs.map((f) => row[f.name])],
+          }),
         },
-        responses: { "200": { description: "One prediction per row, in order", content: json(batch) }, ...ERRORS },
+        responses: {
+          "200": { description: "One prediction per row, in order", content: json(batch) },
+          ...ERRORS,
+        },
       },
     },
   };
@@ -94,7 +111,10 @@ function modelPaths(v: ReadyVersion, opts: OpenApiOptions, prefix: string, tag: 
         responses: {
           "200": {
             description: "Probabilities by class",
-            content: json({ type: "object", properties: { ...meta, classes, probabilities: probabilitiesSchema(sig) } }),
+            content: json({
+              type: "object",
+              properties: { ...meta, classes, probabilities: probabilitiesSchema(sig) },
+            }),
           },
           ...ERRORS,
         },
@@ -105,13 +125,20 @@ function modelPaths(v: ReadyVersion, opts: OpenApiOptions, prefix: string, tag: 
         tags: [tag],
         summary: `Class probabilities of a batch with ${v.name}`,
         operationId: `predict_proba_batch_${tag}`,
-        requestBody: { required: true, content: json(batchRequestSchema(sig, opts.maxBatchSize), { instances: [row] }) },
+        requestBody: {
+          required: true,
+          content: json(batchRequestSchema(sig, opts.maxBatchSize), { instances: [row] }),
+        },
         responses: {
           "200": {
             description: "Probabilities by class, one object per row",
             content: json({
               type: "object",
-              properties: { ...meta, classes, probabilities: { type: "array", items: probabilitiesSchema(sig) } },
+              properties: {
+                ...meta,
+                classes,
+                probabilities: { type: "array", items: probabilitiesSchema(sig) },
+              },
             }),
           },
           ...ERRORS,
@@ -123,7 +150,12 @@ function modelPaths(v: ReadyVersion, opts: OpenApiOptions, prefix: string, tag: 
 }
 
 const GET = (summary: string, tag: string, description?: string) => ({
-  get: { tags: [tag], summary, ...(description ? { description } : {}), responses: { "200": { description: "OK" } } },
+  get: {
+    tags: [tag],
+    summary,
+    ...(description ? { description } : {}),
+    responses: { "200": { description: "OK" } },
+  },
 });
 
 /** Builds the document for the registry's current state. */
@@ -139,7 +171,10 @@ export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Rec
       },
     },
     "/models": GET("Every model with its versions and states", "models"),
-    "/models/{name}": { ...GET("One model: versions, default version, signatures", "models"), parameters: [nameParam] },
+    "/models/{name}": {
+      ...GET("One model: versions, default version, signatures", "models"),
+      parameters: [nameParam],
+    },
     "/models/{name}/versions/{version}": {
       ...GET("One version: state, signature, info", "models"),
       parameters: [nameParam, versionParam],
@@ -165,7 +200,10 @@ export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Rec
     Object.assign(paths, modelPaths(ready, opts, `/models/${name}`, tag));
     for (const v of registry.entries(name)) {
       if (v.state !== "ready") continue;
-      Object.assign(paths, modelPaths(v as ReadyVersion, opts, `/models/${name}/versions/${v.version}`, `${tag}@${v.version}`));
+      Object.assign(
+        paths,
+        modelPaths(v as ReadyVersion, opts, `/models/${name}/versions/${v.version}`, `${tag}@${v.version}`),
+      );
     }
     if (name === def) Object.assign(paths, modelPaths(ready, opts, "", "default"));
   }
@@ -177,7 +215,7 @@ export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Rec
       description:
         "Predictions from the models this server loaded. `/predict` uses the default model" +
         (def ? ` (${def})` : "") +
-        ". Errors answer `{\"error\": {\"code\", \"message\", \"details\"}, \"requestId\"}`.",
+        '. Errors answer `{"error": {"code", "message", "details"}, "requestId"}`.',
     },
     tags,
     paths,

@@ -4,7 +4,12 @@
  */
 
 import { randomUUID } from "node:crypto";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import type { Logger } from "pino";
 import { Errors } from "../errors.ts";
 import { createLogger } from "../observability/logger.ts";
@@ -41,6 +46,41 @@ export interface App {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+// Generated ids: a random per-process prefix plus a counter — unique, sortable, and cheaper than a UUID per request.
+const ID_PREFIX = randomUUID().slice(0, 8);
+let idCounter = 0;
+const nextRequestId = () => `${ID_PREFIX}-${(++idCounter).toString(36).padStart(6, "0")}`;
+
+type LogFn = (obj: unknown, msg?: string) => void;
+
+/** A child logger created on first use: most requests never log through it. */
+function lazyChild(parent: Logger, bindings: Record<string, unknown>, opts: object): FastifyBaseLogger {
+  let child: Logger | undefined;
+  const get = () => {
+    child ??= parent.child(bindings, opts);
+    return child;
+  };
+  const call = (level: "info" | "error" | "debug" | "fatal" | "warn" | "trace"): LogFn => (obj, msg) => {
+    if (parent.isLevelEnabled(level)) (get()[level] as LogFn)(obj, msg);
+  };
+  return {
+    get level() {
+      return parent.level;
+    },
+    set level(l: string) {
+      get().level = l;
+    },
+    info: call("info"),
+    error: call("error"),
+    debug: call("debug"),
+    fatal: call("fatal"),
+    warn: call("warn"),
+    trace: call("trace"),
+    silent: () => undefined,
+    child: (b: Record<string, unknown>, o?: object) => get().child(b, o),
+  } as unknown as FastifyBaseLogger;
+}
+
 /**
  * Builds the HTTP application for a registry, for `listen` or for embedding.
  *
@@ -63,7 +103,7 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
     requestIdHeader: false,
     genReqId: (req) => {
       const h = req.headers["x-request-id"];
-      return typeof h === "string" && REQUEST_ID.test(h) ? h : randomUUID();
+      return typeof h === "string" && REQUEST_ID.test(h) ? h : nextRequestId();
     },
     // Our own onRequest hook answers 503 MS_SHUTTING_DOWN in the documented error shape.
     return503OnClosing: false,
@@ -71,12 +111,19 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
     trustProxy: options.trustProxy ?? false,
     routerOptions: { ignoreTrailingSlash: true },
   });
+  // Per-request child loggers are made only when a request actually logs through `req.log` (errors);
+  // the one line per request goes through the root logger with the request id as a field.
+  fastify.setChildLoggerFactory((parent, bindings, opts) => lazyChild(parent as Logger, bindings, opts));
   const context: AppContext = { registry, settings, startedAt: Date.now(), shuttingDown: false };
   const models = new WeakMap<FastifyRequest, RequestModel>();
 
   // Only JSON bodies; parse errors become MS_MALFORMED_JSON. Fastify's default text parser is removed.
   fastify.removeAllContentTypeParsers();
-  const parseJson = (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, body?: unknown) => void) => {
+  const parseJson = (
+    _req: FastifyRequest,
+    body: string | Buffer,
+    done: (err: Error | null, body?: unknown) => void,
+  ) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text.length === 0) return done(null, undefined);
     try {
@@ -90,23 +137,14 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
 
   installErrorHandling(fastify, settings.bodyLimit);
 
-  fastify.addHook("onRequest", async (req, reply) => {
-    if (context.shuttingDown && !req.url.startsWith("/health")) {
-      throw Errors.shuttingDown();
-    }
-  });
-  fastify.addHook("onSend", async (req, reply) => {
-    reply.header("x-request-id", req.id);
-    // Draining: close keep-alive connections after this response so the listener can shut.
-    if (context.shuttingDown) reply.header("connection", "close");
-  });
-  fastify.addHook("onResponse", async (req, reply) => {
+  fastify.addHook("onResponse", (req, reply, done) => {
     const m = models.get(req);
-    req.log.info(
+    logger.info(
       {
+        reqId: req.id,
         method: req.method,
-        route: req.routeOptions.url ?? null,
-        url: req.url,
+        route: m?.route ?? req.routeOptions.url ?? null,
+        url: m?.route ? undefined : req.url,
         model: m?.model,
         version: m?.version,
         status: reply.statusCode,
@@ -114,18 +152,31 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
       },
       "request",
     );
+    done();
   });
 
+  // The prediction routes set the request-id header and check draining themselves, sparing the hot
+  // path a hook; every other route gets both from this scope's onRequest hook.
   predictRoutes(fastify, context, models);
-  modelRoutes(fastify, context, models);
-  healthRoutes(fastify, context);
-  if (settings.docs) docsRoutes(fastify, context, PACKAGE_VERSION);
-  fastify.get("/", async () => ({
-    service: "modelserve",
-    version: PACKAGE_VERSION,
-    docs: settings.docs ? "/docs" : null,
-    openapi: settings.docs ? "/openapi.json" : null,
-    defaultModel: registry.defaultModel() ?? null,
-  }));
+  fastify.register(async (scope) => {
+    scope.addHook("onRequest", (req, reply, done) => {
+      reply.header("x-request-id", req.id);
+      if (context.shuttingDown) {
+        reply.header("connection", "close");
+        if (!req.url.startsWith("/health")) return done(Errors.shuttingDown());
+      }
+      done();
+    });
+    modelRoutes(scope, context, models);
+    healthRoutes(scope, context);
+    if (settings.docs) docsRoutes(scope, context, PACKAGE_VERSION);
+    scope.get("/", async () => ({
+      service: "modelserve",
+      version: PACKAGE_VERSION,
+      docs: settings.docs ? "/docs" : null,
+      openapi: settings.docs ? "/openapi.json" : null,
+      defaultModel: registry.defaultModel() ?? null,
+    }));
+  });
   return { fastify, context };
 }

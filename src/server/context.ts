@@ -28,4 +28,6 @@ export interface AppContext {
 export interface RequestModel {
   model?: string;
   version?: string;
+  /** Route pattern, recorded by hot routes to spare the request log Fastify's `routeOptions` getter. */
+  route?: string;
 }

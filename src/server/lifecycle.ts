@@ -26,6 +26,9 @@ export async function closeGracefully(app: App, timeoutMs: number): Promise<bool
   const deadline = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
+  // Connections that were busy when closing began become idle after their answer; close those as
+  // they appear, so keep-alive clients cannot hold the listener open.
+  const sweeper = setInterval(() => app.fastify.server.closeIdleConnections(), 25);
   const closing = (async () => {
     await app.fastify.close();
     await app.context.registry.close();
@@ -33,6 +36,7 @@ export async function closeGracefully(app: App, timeoutMs: number): Promise<bool
   })();
   const finished = await Promise.race([closing, deadline]);
   clearTimeout(timer);
+  clearInterval(sweeper);
   if (!finished) app.fastify.server.closeAllConnections();
   return finished;
 }
@@ -50,7 +54,11 @@ export function installShutdown(app: App, options: ShutdownOptions): () => void 
     closeGracefully(app, options.timeoutMs).then(
       (ok) => {
         if (ok) log.info("shutdown complete");
-        else log.error({ timeoutMs: options.timeoutMs }, "shutdown deadline passed; closing remaining connections");
+        else
+          log.error(
+            { timeoutMs: options.timeoutMs },
+            "shutdown deadline passed; closing remaining connections",
+          );
         exit(ok ? 0 : 1);
       },
       (err: unknown) => {

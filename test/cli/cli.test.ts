@@ -29,9 +29,14 @@ const rows = [
   [6.4, 3.2, 4.5, 1.5],
   [6.3, 3.3, 6.0, 2.5],
 ];
-const named = rows.map(([sepal_length, sepal_width, petal_length, petal_width]) => ({ sepal_length, sepal_width, petal_length, petal_width }));
-const expected = heuristic.predict(named);
-const expectedProba = heuristic.predictProba!(named);
+const named = rows.map(([sepal_length, sepal_width, petal_length, petal_width]) => ({
+  sepal_length,
+  sepal_width,
+  petal_length,
+  petal_width,
+}));
+const expected = heuristic.predict(named) as readonly string[];
+const expectedProba = heuristic.predictProba!(named) as readonly (readonly number[])[];
 
 describe("modelserve predict", () => {
   it("scores a JSON file of positional rows, with probabilities", async () => {
@@ -48,13 +53,22 @@ describe("modelserve predict", () => {
 
   it("scores a CSV file with a header into CSV and JSON Lines", async () => {
     const input = join(dir, "rows.csv");
-    writeFileSync(input, `sepal_length,sepal_width,petal_length,petal_width\n${rows.map((r) => r.join(",")).join("\n")}\n`);
+    writeFileSync(
+      input,
+      `sepal_length,sepal_width,petal_length,petal_width\n${rows.map((r) => r.join(",")).join("\n")}\n`,
+    );
     const csvOut = join(dir, "out.csv");
     assert.equal((await cli("predict", model, "-i", input, "-o", csvOut)).code, 0);
-    assert.deepEqual(readFileSync(csvOut, "utf8").trim().split("\n"), ["prediction", ...expected.map(String)]);
+    assert.deepEqual(readFileSync(csvOut, "utf8").trim().split("\n"), [
+      "prediction",
+      ...expected.map(String),
+    ]);
     const jsonl = join(dir, "out.jsonl");
     assert.equal((await cli("predict", model, "-i", input, "-o", jsonl, "--proba")).code, 0);
-    const lines = readFileSync(jsonl, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    const lines = readFileSync(jsonl, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     assert.equal(lines[2].prediction, expected[2]);
     assert.equal(lines[2].probabilities.virginica, expectedProba[2][2]);
   });
@@ -82,7 +96,10 @@ describe("modelserve inspect and failures", () => {
   it("gives one clear line and a non-zero exit for a bad path or an unknown format", async () => {
     const missing = await cli("inspect", join(dir, "nope.joblib"));
     assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /^modelserve: model file not found: .*nope\.joblib \[MS_MODEL_FILE_NOT_FOUND\]\n$/);
+    assert.match(
+      missing.stderr,
+      /^modelserve: model file not found: .*nope\.joblib \[MS_MODEL_FILE_NOT_FOUND\]\n$/,
+    );
     const junk = join(dir, "junk.bin");
     writeFileSync(junk, "not a model");
     const unknown = await cli("serve", junk);

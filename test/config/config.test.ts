@@ -21,7 +21,12 @@ describe("configuration", () => {
 
   it("applies defaults < file < env < CLI < code", () => {
     const env = { MODELSERVE_PORT: "7100", MODELSERVE_LOG_LEVEL: "error", MODELSERVE_MAX_BATCH_SIZE: "60" };
-    const c = loadConfig({ file, env, cli: { logLevel: "debug", maxBatchSize: "70" }, code: { maxBatchSize: 80 } });
+    const c = loadConfig({
+      file,
+      env,
+      cli: { logLevel: "debug", maxBatchSize: "70" },
+      code: { maxBatchSize: 80 },
+    });
     assert.equal(c.title, "from file");
     assert.equal(c.port, 7100);
     assert.equal(c.logLevel, "debug");
@@ -29,9 +34,15 @@ describe("configuration", () => {
   });
 
   it("reads the config file from MODELSERVE_CONFIG and models from MODELSERVE_MODELS", () => {
-    const c = loadConfig({ env: { MODELSERVE_CONFIG: file, MODELSERVE_MODELS: "iris=a.joblib, b.json,churn@3=c.pkl" } });
+    const c = loadConfig({
+      env: { MODELSERVE_CONFIG: file, MODELSERVE_MODELS: "iris=a.joblib, b.json,churn@3=c.pkl" },
+    });
     assert.equal(c.port, 7000);
-    assert.deepEqual(c.models, [{ name: "iris", path: "a.joblib" }, { path: "b.json" }, { name: "churn", version: "3", path: "c.pkl" }]);
+    assert.deepEqual(c.models, [
+      { name: "iris", path: "a.joblib" },
+      { path: "b.json" },
+      { name: "churn", version: "3", path: "c.pkl" },
+    ]);
   });
 
   it("refuses invalid values with one line naming the key and its source", () => {
@@ -43,7 +54,14 @@ describe("configuration", () => {
       [{ env: {}, code: { maxBatchSize: 0 } }, /maxBatchSize \(from code\)/],
     ];
     for (const [sources, message] of cases) {
-      assert.throws(() => loadConfig(sources), (e: unknown) => isModelServeError(e) && e.code === "MS_INVALID_CONFIG" && message.test(e.message) && !e.message.includes("\n"));
+      assert.throws(
+        () => loadConfig(sources),
+        (e: unknown) =>
+          isModelServeError(e) &&
+          e.code === "MS_INVALID_CONFIG" &&
+          message.test(e.message) &&
+          !e.message.includes("\n"),
+      );
     }
   });
 
@@ -67,7 +85,8 @@ describe("configuration", () => {
       const row = doc.split("\n").find((l) => l.startsWith(`| \`${k.key}\` |`));
       assert.ok(row, `${k.key} documented`);
       assert.ok(row.includes(`\`${k.env}\``), `${k.key} env var`);
-      if (k.default !== undefined) assert.ok(row.includes(`\`${JSON.stringify(k.default)}\``), `${k.key} default`);
+      if (k.default !== undefined)
+        assert.ok(row.includes(`\`${JSON.stringify(k.default)}\``), `${k.key} default`);
     }
   });
 });

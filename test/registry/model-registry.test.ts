@@ -1,17 +1,25 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { Errors } from "../../src/errors.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { compareVersions } from "../../src/registry/version-order.ts";
 import { defineModel } from "../../src/runtimes/custom/define-model.ts";
 import { loadDefinition } from "../../src/runtimes/custom/typescript-runtime.ts";
-import { Errors } from "../../src/errors.ts";
 
 const model = (name: string) =>
-  loadDefinition(defineModel({ name, inputs: { x: "float" }, predict: (rows) => rows.map((r) => r.x as number) }));
+  loadDefinition(
+    defineModel({ name, inputs: { x: "float" }, predict: (rows) => rows.map((r) => r.x as number) }),
+  );
 
 describe("model registry", () => {
   it("orders versions naturally and defaults to the newest ready one", () => {
-    assert.deepEqual(["10", "2", "1", "1.10.0", "1.9.1"].sort(compareVersions), ["1", "1.9.1", "1.10.0", "2", "10"]);
+    assert.deepEqual(["10", "2", "1", "1.10.0", "1.9.1"].sort(compareVersions), [
+      "1",
+      "1.9.1",
+      "1.10.0",
+      "2",
+      "10",
+    ]);
     const r = new ModelRegistry();
     for (const v of ["1", "10", "2"]) r.register("m", v, model("m"));
     assert.deepEqual(r.versions("m"), ["1", "2", "10"]);
@@ -30,7 +38,10 @@ describe("model registry", () => {
     assert.equal(failed.state, "failed");
     assert.equal(failed.error?.code, "MS_INVALID_MODEL");
     assert.equal(r.resolve("good").state, "ready");
-    assert.throws(() => r.resolve("bad"), (e: Error & { code?: string }) => e.code === "MS_MODEL_LOAD_FAILED");
+    assert.throws(
+      () => r.resolve("bad"),
+      (e: Error & { code?: string }) => e.code === "MS_MODEL_LOAD_FAILED",
+    );
     const crash = await r.load("worse", "1", async () => {
       throw new TypeError("boom");
     });
@@ -50,7 +61,10 @@ describe("model registry", () => {
     await r.unload("m", "1");
     assert.equal(changes, 1);
     assert.deepEqual(r.names(), []);
-    assert.throws(() => r.resolve(), (e: Error & { code?: string }) => e.code === "MS_NO_DEFAULT_MODEL");
+    assert.throws(
+      () => r.resolve(),
+      (e: Error & { code?: string }) => e.code === "MS_NO_DEFAULT_MODEL",
+    );
   });
 
   it("uses the chosen default model", () => {

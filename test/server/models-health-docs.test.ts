@@ -17,7 +17,10 @@ describe("model listing", () => {
     assert.equal(res.statusCode, 200);
     const body = res.json();
     assert.equal(body.defaultModel, "heuristic");
-    assert.deepEqual(body.models.map((m: { name: string }) => m.name), ["heuristic", "linear"]);
+    assert.deepEqual(
+      body.models.map((m: { name: string }) => m.name),
+      ["heuristic", "linear"],
+    );
     const v = body.models[0].versions[0];
     assert.equal(v.state, "ready");
     assert.equal(v.features, 4);
@@ -28,7 +31,10 @@ describe("model listing", () => {
   it("describes one model and one version with the full signature", async () => {
     const m = (await get("/models/linear")).json();
     assert.equal(m.defaultVersion, "2");
-    assert.deepEqual(m.versions[0].signature.inputs.map((f: { name: string }) => f.name), ["a", "b", "color", "n", "flag", "note"]);
+    assert.deepEqual(
+      m.versions[0].signature.inputs.map((f: { name: string }) => f.name),
+      ["a", "b", "color", "n", "flag", "note"],
+    );
     const v = await get("/models/heuristic/versions/1");
     assert.equal(v.statusCode, 200);
     assert.deepEqual(v.json().signature.output.classes, ["setosa", "versicolor", "virginica"]);
@@ -44,7 +50,11 @@ describe("health", () => {
     const h = (await get("/health")).json();
     assert.equal(h.status, "ok");
     assert.equal(typeof h.uptimeSeconds, "number");
-    assert.deepEqual(h.models[1], { name: "linear", defaultVersion: "2", versions: [{ version: "2", state: "ready", features: 6, task: "regression" }] });
+    assert.deepEqual(h.models[1], {
+      name: "linear",
+      defaultVersion: "2",
+      versions: [{ version: "2", state: "ready", features: 6, task: "regression" }],
+    });
   });
 
   it("is not ready while a startup model loads, and again while shutting down", async () => {
@@ -52,11 +62,22 @@ describe("health", () => {
     const app = buildApp(registry, { logger: silent });
     let finish: () => void = () => undefined;
     const def = defineModel({ name: "slow", inputs: { x: "float" }, predict: (rows) => rows.map(() => 1) });
-    const loading = registry.load("slow", "1", () => new Promise((resolve) => { finish = () => resolve(loadDefinition(def)); }));
+    const loading = registry.load(
+      "slow",
+      "1",
+      () =>
+        new Promise((resolve) => {
+          finish = () => resolve(loadDefinition(def));
+        }),
+    );
     const before = await app.fastify.inject({ method: "GET", url: "/health/ready" });
     assert.equal(before.statusCode, 503);
     assert.match(before.json().reason, /loading: slow@1/);
-    const predictWhileLoading = await app.fastify.inject({ method: "POST", url: "/predict", payload: { x: 1 } });
+    const predictWhileLoading = await app.fastify.inject({
+      method: "POST",
+      url: "/predict",
+      payload: { x: 1 },
+    });
     assert.equal(predictWhileLoading.statusCode, 503);
     assert.equal(predictWhileLoading.json().error.code, "MS_MODEL_NOT_READY");
     finish();
@@ -92,7 +113,9 @@ describe("OpenAPI and docs", () => {
     assert.ok(doc.paths["/predict"], "default model routes");
     assert.ok(doc.paths["/models/heuristic/predict_proba/batch"]);
     assert.equal(doc.paths["/models/linear/predict_proba"], undefined, "no proba route for a regressor");
-    assert.ok(doc.components.schemas.Error.properties.error.properties.code.enum.includes("MS_INVALID_INPUT"));
+    assert.ok(
+      doc.components.schemas.Error.properties.error.properties.code.enum.includes("MS_INVALID_INPUT"),
+    );
   });
 
   it("serves Swagger UI and ReDoc from local assets", async () => {
@@ -112,10 +135,15 @@ describe("OpenAPI and docs", () => {
   it("regenerates the document when the registry changes", async () => {
     const registry = new ModelRegistry();
     const app = buildApp(registry, { logger: silent });
-    assert.equal((await app.fastify.inject({ method: "GET", url: "/openapi.json" })).json().paths["/models/x/predict"], undefined);
+    assert.equal(
+      (await app.fastify.inject({ method: "GET", url: "/openapi.json" })).json().paths["/models/x/predict"],
+      undefined,
+    );
     const def = defineModel({ name: "x", inputs: { v: "float" }, predict: (rows) => rows.map(() => 0) });
     registry.register("x", "1", loadDefinition(def));
-    assert.ok((await app.fastify.inject({ method: "GET", url: "/openapi.json" })).json().paths["/models/x/predict"]);
+    assert.ok(
+      (await app.fastify.inject({ method: "GET", url: "/openapi.json" })).json().paths["/models/x/predict"],
+    );
     await app.fastify.close();
   });
 });

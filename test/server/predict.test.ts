@@ -14,7 +14,10 @@ const post = (url: string, payload: unknown, headers: Record<string, string> = {
   });
 
 function errorOf(res: { statusCode: number; json: () => unknown }) {
-  const body = res.json() as { error: { code: string; message: string; details?: { issues?: { code: string; field: string }[] } }; requestId: string };
+  const body = res.json() as {
+    error: { code: string; message: string; details?: { issues?: { code: string; field: string }[] } };
+    requestId: string;
+  };
   assert.ok(body.requestId, "error bodies carry the request id");
   assert.doesNotMatch(JSON.stringify(body), /at .*\.ts:\d+/, "no stack trace");
   return body.error;
@@ -30,13 +33,17 @@ describe("POST /predict", () => {
       prediction: "setosa",
       probabilities: { setosa: 1, versicolor: 0, virginica: 0 },
     });
-    assert.equal(res.headers["x-model-name"], "heuristic");
-    assert.equal(res.headers["x-model-version"], "1");
+    assert.equal(res.headers["x-model"], "heuristic@1");
     assert.match(String(res.headers["server-timing"]), /^inference;dur=\d+\.\d{3}$/);
   });
 
   it("predicts a positional row the same as the named one", async () => {
-    const named = await post("/predict", { sepal_length: 6.3, sepal_width: 2.8, petal_length: 5.1, petal_width: 1.5 });
+    const named = await post("/predict", {
+      sepal_length: 6.3,
+      sepal_width: 2.8,
+      petal_length: 5.1,
+      petal_width: 1.5,
+    });
     const positional = await post("/predict", { features: [6.3, 2.8, 5.1, 1.5] });
     assert.equal(positional.statusCode, 200);
     assert.deepEqual(positional.json(), named.json());
@@ -55,7 +62,9 @@ describe("POST /predict", () => {
     const given = await post("/predict", IRIS_ROW, { "x-request-id": "abc-123" });
     assert.equal(given.headers["x-request-id"], "abc-123");
     const generated = await post("/predict", IRIS_ROW);
-    assert.match(String(generated.headers["x-request-id"]), /^[0-9a-f-]{36}$/);
+    assert.match(String(generated.headers["x-request-id"]), /^[0-9a-f]{8}-[0-9a-z]{6,}$/);
+    const next = await post("/predict", IRIS_ROW);
+    assert.notEqual(next.headers["x-request-id"], generated.headers["x-request-id"]);
     const unsafe = await post("/predict", IRIS_ROW, { "x-request-id": "bad id with spaces" });
     assert.notEqual(unsafe.headers["x-request-id"], "bad id with spaces");
   });
@@ -63,7 +72,9 @@ describe("POST /predict", () => {
 
 describe("POST /predict/batch and /predict_proba", () => {
   it("answers one prediction per row, named and positional rows mixed", async () => {
-    const res = await post("/predict/batch", { instances: [IRIS_ROW, [6.3, 2.8, 5.1, 1.5], [7.2, 3.6, 6.1, 2.5]] });
+    const res = await post("/predict/batch", {
+      instances: [IRIS_ROW, [6.3, 2.8, 5.1, 1.5], [7.2, 3.6, 6.1, 2.5]],
+    });
     assert.equal(res.statusCode, 200);
     const body = res.json();
     assert.deepEqual(body.predictions, ["setosa", "versicolor", "virginica"]);
@@ -109,17 +120,87 @@ describe("POST /predict/batch and /predict_proba", () => {
 
 describe("bad input gets a documented 4xx, never a 5xx", () => {
   const cases: [string, string, unknown, number, string, string?][] = [
-    ["unknown feature", "/predict", { ...IRIS_ROW, petal_colour: 1 }, 422, "MS_INVALID_INPUT", "UNKNOWN_FEATURE"],
-    ["missing feature", "/predict", { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4 }, 422, "MS_INVALID_INPUT", "MISSING_FEATURE"],
+    [
+      "unknown feature",
+      "/predict",
+      { ...IRIS_ROW, petal_colour: 1 },
+      422,
+      "MS_INVALID_INPUT",
+      "UNKNOWN_FEATURE",
+    ],
+    [
+      "missing feature",
+      "/predict",
+      { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4 },
+      422,
+      "MS_INVALID_INPUT",
+      "MISSING_FEATURE",
+    ],
     ["wrong type", "/predict", { ...IRIS_ROW, sepal_length: "abc" }, 422, "MS_INVALID_INPUT", "WRONG_TYPE"],
-    ["null where not nullable", "/predict", { ...IRIS_ROW, sepal_width: null }, 422, "MS_INVALID_INPUT", "NULL_NOT_ALLOWED"],
-    ["non-finite number", "/predict", '{"sepal_length": 1e999, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}', 422, "MS_INVALID_INPUT", "NON_FINITE"],
-    ["positional row of the wrong length", "/predict", { features: [1, 2, 3] }, 422, "MS_INVALID_INPUT", "WRONG_LENGTH"],
-    ["category not allowed", "/models/linear/predict", { ...LINEAR_ROW, color: "blue" }, 422, "MS_INVALID_INPUT", "UNKNOWN_CATEGORY"],
-    ["value out of range", "/models/linear/predict", { ...LINEAR_ROW, a: 11 }, 422, "MS_INVALID_INPUT", "OUT_OF_RANGE"],
-    ["int that is not an integer", "/models/linear/predict", { ...LINEAR_ROW, n: 1.5 }, 422, "MS_INVALID_INPUT", "WRONG_TYPE"],
-    ["bool given as a number", "/models/linear/predict", { ...LINEAR_ROW, flag: 1 }, 422, "MS_INVALID_INPUT", "WRONG_TYPE"],
-    ["batch row that is not an object", "/predict/batch", { instances: ["x"] }, 422, "MS_INVALID_INPUT", "ROW_NOT_OBJECT"],
+    [
+      "null where not nullable",
+      "/predict",
+      { ...IRIS_ROW, sepal_width: null },
+      422,
+      "MS_INVALID_INPUT",
+      "NULL_NOT_ALLOWED",
+    ],
+    [
+      "non-finite number",
+      "/predict",
+      '{"sepal_length": 1e999, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}',
+      422,
+      "MS_INVALID_INPUT",
+      "NON_FINITE",
+    ],
+    [
+      "positional row of the wrong length",
+      "/predict",
+      { features: [1, 2, 3] },
+      422,
+      "MS_INVALID_INPUT",
+      "WRONG_LENGTH",
+    ],
+    [
+      "category not allowed",
+      "/models/linear/predict",
+      { ...LINEAR_ROW, color: "blue" },
+      422,
+      "MS_INVALID_INPUT",
+      "UNKNOWN_CATEGORY",
+    ],
+    [
+      "value out of range",
+      "/models/linear/predict",
+      { ...LINEAR_ROW, a: 11 },
+      422,
+      "MS_INVALID_INPUT",
+      "OUT_OF_RANGE",
+    ],
+    [
+      "int that is not an integer",
+      "/models/linear/predict",
+      { ...LINEAR_ROW, n: 1.5 },
+      422,
+      "MS_INVALID_INPUT",
+      "WRONG_TYPE",
+    ],
+    [
+      "bool given as a number",
+      "/models/linear/predict",
+      { ...LINEAR_ROW, flag: 1 },
+      422,
+      "MS_INVALID_INPUT",
+      "WRONG_TYPE",
+    ],
+    [
+      "batch row that is not an object",
+      "/predict/batch",
+      { instances: ["x"] },
+      422,
+      "MS_INVALID_INPUT",
+      "ROW_NOT_OBJECT",
+    ],
     ["body that is an array", "/predict", [1, 2, 3, 4], 400, "MS_BODY_NOT_OBJECT"],
     ["body that is a string", "/predict", '"hello"', 400, "MS_BODY_NOT_OBJECT"],
     ["body that is null", "/predict", "null", 400, "MS_BODY_NOT_OBJECT"],
@@ -143,10 +224,13 @@ describe("bad input gets a documented 4xx, never a 5xx", () => {
   it("reports every problem of a row, each with its field", async () => {
     const res = await post("/predict", { sepal_length: "x", petal_length: null, extra: 1 });
     const issues = errorOf(res).details!.issues!;
-    assert.deepEqual(
-      issues.map((i) => `${i.code}:${i.field}`).sort(),
-      ["MISSING_FEATURE:petal_width", "MISSING_FEATURE:sepal_width", "NULL_NOT_ALLOWED:petal_length", "UNKNOWN_FEATURE:extra", "WRONG_TYPE:sepal_length"],
-    );
+    assert.deepEqual(issues.map((i) => `${i.code}:${i.field}`).sort(), [
+      "MISSING_FEATURE:petal_width",
+      "MISSING_FEATURE:sepal_width",
+      "NULL_NOT_ALLOWED:petal_length",
+      "UNKNOWN_FEATURE:extra",
+      "WRONG_TYPE:sepal_length",
+    ]);
   });
 
   it("names the row of a batch problem", async () => {
@@ -155,13 +239,24 @@ describe("bad input gets a documented 4xx, never a 5xx", () => {
   });
 
   it("keeps __proto__ and constructor keys as unknown features", async () => {
-    const res = await post("/predict", `{"__proto__": {"x": 1}, "constructor": 1, ${JSON.stringify(IRIS_ROW).slice(1)}`);
+    const res = await post(
+      "/predict",
+      `{"__proto__": {"x": 1}, "constructor": 1, ${JSON.stringify(IRIS_ROW).slice(1)}`,
+    );
     assert.equal(res.statusCode, 422);
-    assert.deepEqual(errorOf(res).details!.issues!.map((i) => i.code), ["UNKNOWN_FEATURE", "UNKNOWN_FEATURE"]);
+    assert.deepEqual(
+      errorOf(res).details!.issues!.map((i) => i.code),
+      ["UNKNOWN_FEATURE", "UNKNOWN_FEATURE"],
+    );
   });
 
   it("refuses a wrong content type with 415", async () => {
-    const res = await fastify.inject({ method: "POST", url: "/predict", payload: "a=1", headers: { "content-type": "text/plain" } });
+    const res = await fastify.inject({
+      method: "POST",
+      url: "/predict",
+      payload: "a=1",
+      headers: { "content-type": "text/plain" },
+    });
     assert.equal(res.statusCode, 415);
     assert.equal(errorOf(res).code, "MS_UNSUPPORTED_MEDIA_TYPE");
   });
@@ -173,7 +268,11 @@ describe("bad input gets a documented 4xx, never a 5xx", () => {
   });
 
   it("refuses an empty body", async () => {
-    const res = await fastify.inject({ method: "POST", url: "/predict", headers: { "content-type": "application/json" } });
+    const res = await fastify.inject({
+      method: "POST",
+      url: "/predict",
+      headers: { "content-type": "application/json" },
+    });
     assert.equal(res.statusCode, 400);
     assert.equal(errorOf(res).code, "MS_BODY_NOT_OBJECT");
   });

@@ -9,10 +9,14 @@ const slow = join(root, "test/fixtures/custom/slow.ts");
 
 describe("graceful shutdown", () => {
   it("finishes every accepted request after SIGTERM and exits 0", { timeout: 30_000 }, async () => {
-    const child = spawn(process.execPath, [join(root, "bin/modelserve.js"), "serve", slow, "--port", "0", "--log-level", "warn"], {
-      cwd: root,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(root, "bin/modelserve.js"), "serve", slow, "--port", "0", "--log-level", "warn"],
+      {
+        cwd: root,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let stderr = "";
     const url = await new Promise<string>((resolve, reject) => {
       child.stderr.on("data", (d: Buffer) => {
@@ -25,9 +29,11 @@ describe("graceful shutdown", () => {
     const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
     // 20 requests in flight (each takes 300 ms), then SIGTERM while they run.
     const inflight = Array.from({ length: 20 }, (_, i) =>
-      fetch(`${url}/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ x: i }) }).then(
-        async (r) => ({ status: r.status, body: await r.json() }),
-      ),
+      fetch(`${url}/predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ x: i }),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { prediction: number } })),
     );
     await new Promise((r) => setTimeout(r, 100));
     child.kill("SIGTERM");

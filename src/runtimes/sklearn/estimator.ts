@@ -3,8 +3,8 @@
  * that flows through a fitted estimator (dense, sparse or mixed columns) and what an estimator offers.
  */
 
-import type { FeatureSpec, Label, Matrix } from "../runtime.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
+import type { FeatureSpec, Label, Matrix } from "../runtime.ts";
 
 /** A dense row-major float64 matrix. */
 export interface DenseData {

@@ -7,7 +7,11 @@ import type { FastifyError, FastifyInstance } from "fastify";
 import { Errors, isModelServeError, type ModelServeError } from "../../errors.ts";
 
 /** Maps Fastify's own errors (body parsing, limits) to ours. */
-function fromFastify(err: FastifyError, bodyLimit: number, contentType: string | undefined): ModelServeError | undefined {
+function fromFastify(
+  err: FastifyError,
+  bodyLimit: number,
+  contentType: string | undefined,
+): ModelServeError | undefined {
   switch (err.code) {
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return Errors.bodyTooLarge(bodyLimit);
@@ -21,7 +25,8 @@ function fromFastify(err: FastifyError, bodyLimit: number, contentType: string |
       if (err.statusCode === 413) return Errors.bodyTooLarge(bodyLimit);
       if (err.statusCode === 415) return Errors.unsupportedMediaType(contentType ?? "(none)");
       if (err instanceof SyntaxError) return Errors.malformedJson(err.message);
-      if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) return Errors.badRequest(err.message);
+      if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500)
+        return Errors.badRequest(err.message);
       return undefined;
   }
 }
@@ -37,6 +42,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
       req.log.error({ err, reqId: req.id, code: e.code }, "server error");
     }
     if (e.statusCode === 503 && e.code !== "MS_MODEL_LOAD_FAILED") reply.header("retry-after", "5");
+    reply.header("x-request-id", req.id);
     reply.code(e.statusCode).send({
       error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) },
       requestId: req.id,
@@ -44,6 +50,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
   });
   app.setNotFoundHandler((req, reply) => {
     const e = Errors.routeNotFound(req.method, req.url.split("?")[0]);
+    reply.header("x-request-id", req.id);
     reply.code(404).send({ error: { code: e.code, message: e.message }, requestId: req.id });
   });
 }

@@ -15,9 +15,17 @@ const require = createRequire(import.meta.url);
 /** Assets served under `/docs/static/` and `/redoc/static/`: a fixed list, so no path can be traversed. */
 const ASSETS: Readonly<Record<string, { pkg: string; file: string; type: string }>> = {
   "swagger-ui.css": { pkg: "swagger-ui-dist", file: "swagger-ui.css", type: "text/css; charset=utf-8" },
-  "swagger-ui-bundle.js": { pkg: "swagger-ui-dist", file: "swagger-ui-bundle.js", type: "text/javascript; charset=utf-8" },
+  "swagger-ui-bundle.js": {
+    pkg: "swagger-ui-dist",
+    file: "swagger-ui-bundle.js",
+    type: "text/javascript; charset=utf-8",
+  },
   "favicon-32x32.png": { pkg: "swagger-ui-dist", file: "favicon-32x32.png", type: "image/png" },
-  "redoc.standalone.js": { pkg: "redoc", file: "bundles/redoc.standalone.js", type: "text/javascript; charset=utf-8" },
+  "redoc.standalone.js": {
+    pkg: "redoc",
+    file: "bundles/redoc.standalone.js",
+    type: "text/javascript; charset=utf-8",
+  },
 };
 
 const cache = new Map<string, Buffer>();

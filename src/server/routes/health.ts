@@ -12,7 +12,10 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
       const pending = registry.all().filter((v) => v.state === "loading");
       return {
         ready: false,
-        reason: pending.length > 0 ? `loading: ${pending.map((v) => `${v.name}@${v.version}`).join(", ")}` : "no model is ready",
+        reason:
+          pending.length > 0
+            ? `loading: ${pending.map((v) => `${v.name}@${v.version}`).join(", ")}`
+            : "no model is ready",
       };
     }
     return { ready: true, reason: undefined };

@@ -27,7 +27,11 @@ export function describeVersion(v: ModelVersion, isDefault: boolean, full: boole
 }
 
 /** Registers the listing routes. */
-export function modelRoutes(app: FastifyInstance, ctx: AppContext, models: WeakMap<FastifyRequest, RequestModel>): void {
+export function modelRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  models: WeakMap<FastifyRequest, RequestModel>,
+): void {
   const { registry } = ctx;
   const describeName = (name: string, full: boolean) => {
     const def = registry.defaultVersion(name);

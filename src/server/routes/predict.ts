@@ -17,70 +17,100 @@ function typeName(v: unknown): string {
 }
 
 /** Registers the prediction routes. `models` receives what each request resolved to, for logs. */
-export function predictRoutes(app: FastifyInstance, ctx: AppContext, models: WeakMap<FastifyRequest, RequestModel>): void {
+export function predictRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  models: WeakMap<FastifyRequest, RequestModel>,
+): void {
   const { registry, settings } = ctx;
 
-  const handler = (method: Method, batch: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
-    const params = req.params as Params;
-    const v = registry.resolve(params.name, params.version);
-    models.set(req, { model: v.name, version: v.version });
-    const body = req.body;
-    if (body === null || body === undefined || typeof body !== "object" || Array.isArray(body)) {
-      throw Errors.bodyNotObject(
-        body === undefined ? "an empty body" : typeName(body),
-        batch ? 'send {"instances": [row, ...]}' : 'send named features or {"features": [...]}',
-      );
-    }
-    let rows: unknown[];
-    if (batch) {
-      const obj = body as Record<string, unknown>;
-      const extra = Object.keys(obj).filter((k) => k !== "instances");
-      if (!("instances" in obj)) throw Errors.invalidBatch('nothing: the body has no "instances" field');
-      if (extra.length > 0) throw Errors.invalidBatch(`unexpected fields next to "instances": ${extra.join(", ")}`);
-      const inst = obj.instances;
-      if (!Array.isArray(inst)) throw Errors.invalidBatch(typeName(inst));
-      if (inst.length === 0) throw Errors.emptyBatch();
-      if (inst.length > settings.maxBatchSize) throw Errors.batchTooLarge(inst.length, settings.maxBatchSize);
-      rows = inst;
-    } else {
-      rows = [body];
-    }
-    const table = v.validator.toTable(rows, batch ? "instances" : "");
-    let result: Awaited<ReturnType<typeof infer>>;
-    try {
-      result = await infer(v, table, method);
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== undefined && (err as { code?: string }).code?.startsWith("MS_")) {
-        throw err;
+  const handler =
+    (route: string, method: Method, batch: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
+      reply.header("x-request-id", req.id);
+      if (ctx.shuttingDown) {
+        // Draining: close this keep-alive connection after the answer so the listener can shut.
+        reply.header("connection", "close");
+        throw Errors.shuttingDown();
       }
-      req.log.error({ err, reqId: req.id, model: v.name, version: v.version }, "inference failed");
-      throw Errors.inferenceFailed(v.name, v.version, String(req.id));
-    }
-    reply
-      .header("x-model-name", v.name)
-      .header("x-model-version", v.version)
-      .header("server-timing", `inference;dur=${result.inferenceMs.toFixed(3)}`);
-    const { probabilities: p, classes } = result;
-    const probaRows = p && classes ? Array.from({ length: table.rows }, (_, r) => probabilityMap(p, classes, r)) : undefined;
-    if (method === "predict_proba") {
-      return batch
-        ? { model: v.name, version: v.version, classes, probabilities: probaRows }
-        : { model: v.name, version: v.version, classes, probabilities: probaRows![0] };
-    }
-    if (batch) {
+      const params = req.params as Params;
+      const entry: RequestModel = { route };
+      models.set(req, entry);
+      const v = registry.resolve(params.name, params.version);
+      entry.model = v.name;
+      entry.version = v.version;
+      const body = req.body;
+      if (body === null || body === undefined || typeof body !== "object" || Array.isArray(body)) {
+        throw Errors.bodyNotObject(
+          body === undefined ? "an empty body" : typeName(body),
+          batch ? 'send {"instances": [row, ...]}' : 'send named features or {"features": [...]}',
+        );
+      }
+      let rows: unknown[];
+      if (batch) {
+        const obj = body as Record<string, unknown>;
+        const extra = Object.keys(obj).filter((k) => k !== "instances");
+        if (!("instances" in obj)) throw Errors.invalidBatch('nothing: the body has no "instances" field');
+        if (extra.length > 0)
+          throw Errors.invalidBatch(`unexpected fields next to "instances": ${extra.join(", ")}`);
+        const inst = obj.instances;
+        if (!Array.isArray(inst)) throw Errors.invalidBatch(typeName(inst));
+        if (inst.length === 0) throw Errors.emptyBatch();
+        if (inst.length > settings.maxBatchSize)
+          throw Errors.batchTooLarge(inst.length, settings.maxBatchSize);
+        rows = inst;
+      } else {
+        rows = [body];
+      }
+      const table = v.validator.toTable(rows, batch ? "instances" : "");
+      let result: Awaited<ReturnType<typeof infer>>;
+      try {
+        result = await infer(v, table, method);
+      } catch (err) {
+        if (
+          (err as { statusCode?: number }).statusCode !== undefined &&
+          (err as { code?: string }).code?.startsWith("MS_")
+        ) {
+          throw err;
+        }
+        req.log.error({ err, reqId: req.id, model: v.name, version: v.version }, "inference failed");
+        throw Errors.inferenceFailed(v.name, v.version, String(req.id));
+      }
+      reply
+        .header("x-model", `${v.name}@${v.version}`)
+        .header("server-timing", `inference;dur=${result.inferenceMs.toFixed(3)}`);
+      const { probabilities: p, classes } = result;
+      const probaRows =
+        p && classes
+          ? Array.from({ length: table.rows }, (_, r) => probabilityMap(p, classes, r))
+          : undefined;
+      if (method === "predict_proba") {
+        return batch
+          ? { model: v.name, version: v.version, classes, probabilities: probaRows }
+          : { model: v.name, version: v.version, classes, probabilities: probaRows![0] };
+      }
+      if (batch) {
+        return probaRows
+          ? { model: v.name, version: v.version, predictions: result.predictions, probabilities: probaRows }
+          : { model: v.name, version: v.version, predictions: result.predictions };
+      }
       return probaRows
-        ? { model: v.name, version: v.version, predictions: result.predictions, probabilities: probaRows }
-        : { model: v.name, version: v.version, predictions: result.predictions };
-    }
-    return probaRows
-      ? { model: v.name, version: v.version, prediction: result.predictions![0], probabilities: probaRows[0] }
-      : { model: v.name, version: v.version, prediction: result.predictions![0] };
-  };
+        ? {
+            model: v.name,
+            version: v.version,
+            prediction: result.predictions![0],
+            probabilities: probaRows[0],
+          }
+        : { model: v.name, version: v.version, prediction: result.predictions![0] };
+    };
 
   for (const prefix of ["", "/models/:name", "/models/:name/versions/:version"]) {
-    app.post(`${prefix}/predict`, handler("predict", false));
-    app.post(`${prefix}/predict/batch`, handler("predict", true));
-    app.post(`${prefix}/predict_proba`, handler("predict_proba", false));
-    app.post(`${prefix}/predict_proba/batch`, handler("predict_proba", true));
+    for (const [suffix, method, batch] of [
+      ["/predict", "predict", false],
+      ["/predict/batch", "predict", true],
+      ["/predict_proba", "predict_proba", false],
+      ["/predict_proba/batch", "predict_proba", true],
+    ] as const) {
+      app.post(`${prefix}${suffix}`, handler(`${prefix}${suffix}`, method, batch));
+    }
   }
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import heuristic from "../../../examples/iris/heuristic.ts";
 import { defineModel } from "../../../src/runtimes/custom/define-model.ts";
 import { typescriptRuntime } from "../../../src/runtimes/custom/typescript-runtime.ts";
@@ -15,7 +15,12 @@ const rows = [
   [5.9, 3.2, 4.8, 1.8],
   [4.9, 3.0, 2.45, 0.2],
 ];
-const named = rows.map(([sepal_length, sepal_width, petal_length, petal_width]) => ({ sepal_length, sepal_width, petal_length, petal_width }));
+const named = rows.map(([sepal_length, sepal_width, petal_length, petal_width]) => ({
+  sepal_length,
+  sepal_width,
+  petal_length,
+  petal_width,
+}));
 
 runRuntimeConformance({
   runtime: typescriptRuntime,
@@ -40,6 +45,12 @@ describe("defineModel", () => {
   });
 
   it("gives the heuristic's rules", () => {
-    assert.deepEqual(heuristic.predict(named), ["setosa", "versicolor", "virginica", "virginica", "versicolor"]);
+    assert.deepEqual(heuristic.predict(named), [
+      "setosa",
+      "versicolor",
+      "virginica",
+      "virginica",
+      "versicolor",
+    ]);
   });
 });

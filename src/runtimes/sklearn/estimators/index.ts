@@ -6,4 +6,8 @@ import { PREPROCESSING_BUILDERS } from "./preprocessing/index.ts";
 import { TREES_BUILDERS } from "./trees/index.ts";
 
 /** All builders. A class that is allow-listed but missing here is refused at load time. */
-export const ESTIMATOR_BUILDERS: BuilderTable = { ...TREES_BUILDERS, ...LINEAR_BUILDERS, ...PREPROCESSING_BUILDERS };
+export const ESTIMATOR_BUILDERS: BuilderTable = {
+  ...TREES_BUILDERS,
+  ...LINEAR_BUILDERS,
+  ...PREPROCESSING_BUILDERS,
+};

@@ -1,0 +1,96 @@
+/**
+ * @module `npm run bench`: POST /predict on the iris heuristic against a bare node:http server that
+ * parses the same body and answers a constant, in one run on loopback, and their ratio. Each server
+ * runs in its own child process; autocannon runs here. Bounded: BENCH_DURATION seconds per server
+ * (default 5) in BENCH_ROUNDS alternating rounds (default 3), BENCH_CONNECTIONS connections (default 50).
+ */
+
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const duration = Number(process.env.BENCH_DURATION ?? 5);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const body = JSON.stringify({ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 });
+const serverScript = fileURLToPath(new URL("./servers.ts", import.meta.url));
+
+// Pin each server to the last CPU when taskset exists, so it does not share a core with the load generator.
+const cpus = availableParallelism();
+const pin =
+  cpus > 1 && spawnSync("taskset", ["--version"]).status === 0 ? ["taskset", "-c", String(cpus - 1)] : [];
+
+async function start(mode: string): Promise<{ child: ChildProcess; port: number }> {
+  const [cmd, ...args] = [...pin, process.execPath, serverScript, mode];
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.once("data", (d: Buffer) => resolve(Number(String(d).trim())));
+    child.once("exit", (code) => reject(new Error(`${mode} server exited with ${code}`)));
+  });
+  return { child, port };
+}
+
+interface Result {
+  readonly name: string;
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly errors: number;
+  readonly non2xx: number;
+}
+
+async function measure(name: string, mode: string): Promise<Result> {
+  const { child, port } = await start(mode);
+  try {
+    const url = `http://127.0.0.1:${port}/predict`;
+    const opts = {
+      url,
+      method: "POST" as const,
+      headers: { "content-type": "application/json" },
+      body,
+      connections,
+    };
+    await autocannon({ ...opts, duration: 2 }); // warm-up
+    const r = await autocannon({ ...opts, duration });
+    return {
+      name,
+      rps: r.requests.average,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      errors: r.errors,
+      non2xx: r.non2xx,
+    };
+  } finally {
+    child.kill();
+  }
+}
+
+// Alternate the two servers over several rounds and compare medians, so a noisy moment on a small
+// machine does not decide the ratio.
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const bareRuns: Result[] = [];
+const msRuns: Result[] = [];
+for (let i = 0; i < rounds; i++) {
+  bareRuns.push(await measure("node:http constant reply", "bare"));
+  msRuns.push(await measure("modelserve POST /predict", "modelserve"));
+}
+const median = (runs: Result[]): Result =>
+  [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
+const bare = median(bareRuns);
+const ms = median(msRuns);
+const ratio = ms.rps / bare.rps;
+const row = (r: Result) =>
+  `${r.name.padEnd(28)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(3)} ms   errors ${r.errors + r.non2xx}`;
+process.stdout.write(
+  [
+    `loopback, ${connections} connections, ${rounds} alternating rounds of ${duration} s per server (medians), Node ${process.versions.node}${pin.length ? `, servers pinned to CPU ${cpus - 1}` : ""}`,
+    row(bare),
+    row(ms),
+    `ratio modelserve / node:http: ${ratio.toFixed(2)} (bar: ≥ 0.60)`,
+    "",
+  ].join("\n"),
+);
+process.stdout.write(
+  `rounds (req/s): node:http ${bareRuns.map((r) => r.rps.toFixed(0)).join(" ")} | modelserve ${msRuns.map((r) => r.rps.toFixed(0)).join(" ")}\n`,
+);
+if (msRuns.some((r) => r.errors + r.non2xx > 0)) process.exitCode = 1;
