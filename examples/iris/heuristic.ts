@@ -27,7 +27,8 @@ const cm = (description: string, example: number) =>
 export default defineModel({
   name: "heuristic",
   version: "1",
-  description: "Rule-based iris classifier: petal length < 2.45 cm → setosa; else petal width < 1.75 cm → versicolor; else virginica.",
+  description:
+    "Rule-based iris classifier: petal length < 2.45 cm → setosa; else petal width < 1.75 cm → versicolor; else virginica.",
   inputs: {
     sepal_length: cm("Sepal length in cm", 5.1),
     sepal_width: cm("Sepal width in cm", 3.5),

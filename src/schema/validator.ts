@@ -87,7 +87,7 @@ export function compileValidator(signature: ModelSignature): RowValidator {
   const inputs = signature.inputs;
   const width = inputs.length;
   const index = new Map<string, number>();
-  inputs.forEach((f, i) => index.set(f.name, i));
+  for (const [i, f] of inputs.entries()) index.set(f.name, i);
   const names = inputs.map((f) => f.name);
   const hasFeaturesField = index.has("features");
   const isString = inputs.map(

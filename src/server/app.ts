@@ -60,9 +60,11 @@ function lazyChild(parent: Logger, bindings: Record<string, unknown>, opts: obje
     child ??= parent.child(bindings, opts);
     return child;
   };
-  const call = (level: "info" | "error" | "debug" | "fatal" | "warn" | "trace"): LogFn => (obj, msg) => {
-    if (parent.isLevelEnabled(level)) (get()[level] as LogFn)(obj, msg);
-  };
+  const call =
+    (level: "info" | "error" | "debug" | "fatal" | "warn" | "trace"): LogFn =>
+    (obj, msg) => {
+      if (parent.isLevelEnabled(level)) (get()[level] as LogFn)(obj, msg);
+    };
   return {
     get level() {
       return parent.level;

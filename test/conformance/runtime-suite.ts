@@ -60,7 +60,7 @@ function assertMatches(actual: unknown, expected: unknown, rel: number, abs: num
   if (Array.isArray(expected)) {
     assert.ok(Array.isArray(actual), `${where}: expected an array, got ${JSON.stringify(actual)}`);
     assert.equal(actual.length, expected.length, `${where}: length`);
-    expected.forEach((e, i) => assertMatches(actual[i], e, rel, abs, `${where}[${i}]`));
+    for (const [i, e] of expected.entries()) assertMatches(actual[i], e, rel, abs, `${where}[${i}]`);
     return;
   }
   if (typeof expected === "number" && typeof actual === "number") {
