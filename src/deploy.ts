@@ -7,10 +7,18 @@ import { basename, extname } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
-import { type Config, type ConfigLayer, loadConfig, type ModelEntry } from "./config/config.ts";
+import {
+  type Config,
+  type ConfigLayer,
+  loadConfig,
+  type ModelEntry,
+  parseShadow,
+  parseSplit,
+} from "./config/config.ts";
 import { Errors } from "./errors.ts";
 import { createLogger } from "./observability/logger.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
+import { RepositoryWatcher } from "./registry/repository-watcher.ts";
 import { isModelDefinition, type ModelDefinition } from "./runtimes/custom/define-model.ts";
 import { loadDefinition } from "./runtimes/custom/typescript-runtime.ts";
 import { loadResolved, type ResolvedModelFile, resolveModelFile } from "./runtimes/load-model.ts";
@@ -54,7 +62,8 @@ export function defaultModelName(path: string): string {
   return /^[A-Za-z0-9]/.test(base) ? base : `model-${base}`;
 }
 
-interface Pending {
+/** A startup model resolved on disk, waiting to load. */
+export interface Pending {
   readonly name: string;
   readonly version: string;
   readonly source: string;
@@ -120,16 +129,46 @@ export async function loadAll(registry: ModelRegistry, pending: readonly Pending
   }
 }
 
-/** Builds the app for a config and registry, with the configured logger. */
+/** Builds the app for a config and registry, with the configured logger and repository. */
 export function appFor(registry: ModelRegistry, config: Config, logger?: Logger): App {
-  return buildApp(registry, {
-    logger: logger ?? createLogger({ level: config.logLevel, format: config.logFormat }),
+  const log = logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
+  const app = buildApp(registry, {
+    logger: log,
     maxBatchSize: config.maxBatchSize,
     bodyLimit: config.bodyLimit,
     docs: config.docs,
     title: config.title,
     trustProxy: config.trustProxy,
+    admin: config.admin,
   });
+  if (config.repository) {
+    app.context.repository = new RepositoryWatcher(registry, {
+      dir: config.repository,
+      stage: config.stage,
+      watch: config.watch,
+      intervalMs: config.watchIntervalMs,
+      keepVersions: config.keepVersions,
+      logger: log,
+    });
+  }
+  return app;
+}
+
+/**
+ * Loads the startup models and the repository's versions, then applies the default model, splits and
+ * shadows. A startup model that fails stops the start; repository versions that fail are recorded.
+ */
+export async function startModels(app: App, config: Config, pending: readonly Pending[]): Promise<void> {
+  const { registry } = app.context;
+  await loadAll(registry, pending);
+  await app.context.repository?.start();
+  if (registry.names().length === 0) {
+    throw Errors.invalidConfig(`no model to serve${config.repository ? ` in ${config.repository}` : ""}`);
+  }
+  if (config.defaultModel) registry.setDefaultModel(config.defaultModel);
+  if (config.split) for (const [name, arms] of parseSplit(config.split)) registry.setSplit(name, arms);
+  if (config.shadow)
+    for (const [name, version] of parseShadow(config.shadow)) registry.setShadow(name, version);
 }
 
 /**
@@ -149,9 +188,14 @@ export async function deploy(
   const items = Array.isArray(model) ? (model as readonly Deployable[]) : [model as Deployable];
   const pending = await prepareModels([...items, ...config.models]);
   const registry = new ModelRegistry();
-  await loadAll(registry, pending);
-  if (config.defaultModel) registry.setDefaultModel(config.defaultModel);
   const app = appFor(registry, config, logger);
+  try {
+    await startModels(app, config, pending);
+  } catch (err) {
+    app.context.repository?.stop();
+    await registry.close();
+    throw err;
+  }
   await app.fastify.listen({ host: config.host, port: config.port });
   const addr = app.fastify.server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
@@ -165,6 +209,7 @@ export async function deploy(
     registry,
     async close() {
       remove();
+      app.context.repository?.stop();
       await closeGracefully(app, config.shutdownTimeoutMs);
     },
   };

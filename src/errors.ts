@@ -15,6 +15,16 @@ export interface FieldIssue {
   readonly expected?: unknown;
 }
 
+/** One golden-sample output that differs from what the training environment recorded. */
+export interface GoldenDiff {
+  /** Index of the sample row. */
+  readonly sample: number;
+  /** Which output: `predict`, or `predict_proba[<class>]`. */
+  readonly output: string;
+  readonly expected: unknown;
+  readonly actual: unknown;
+}
+
 /** The error type thrown across module boundaries and turned into HTTP answers and CLI lines. */
 export class ModelServeError extends Error {
   /** Stable, documented code (`MS_*`). */
@@ -215,6 +225,30 @@ export const Errors = {
     503,
     (name: string, version: string, reason: string) =>
       `model "${name}" version "${version}" failed to load: ${reason}`,
+  ),
+
+  // Bundles and repositories.
+  invalidBundle: define(
+    "MS_INVALID_BUNDLE",
+    422,
+    (where: string, reason: string) => `invalid bundle ${where}: ${reason}`,
+  ),
+  bundleTampered: define(
+    "MS_BUNDLE_TAMPERED",
+    422,
+    (where: string, file: string, reason: string) => `bundle ${where} was altered: ${file} ${reason}`,
+  ),
+  goldenMismatch: define(
+    "MS_GOLDEN_MISMATCH",
+    422,
+    (where: string, total: number, diffs: readonly GoldenDiff[]) =>
+      `bundle ${where} fails its golden samples: ${diffs.length} of ${total} outputs differ; first: sample ${diffs[0]?.sample} ${diffs[0]?.output} expected ${JSON.stringify(diffs[0]?.expected)}, got ${JSON.stringify(diffs[0]?.actual)}`,
+    (_w: string, _t: number, diffs: readonly GoldenDiff[]) => ({ diffs: diffs.slice(0, 50) }),
+  ),
+  adminDisabled: define(
+    "MS_ADMIN_DISABLED",
+    404,
+    () => "the admin API is off; start the server with --admin",
   ),
 
   // Configuration and CLI.

@@ -6,7 +6,7 @@
 import { writeFile } from "node:fs/promises";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { type ConfigLayer, loadConfig, parseModelArg } from "../config/config.ts";
-import { appFor, loadAll, prepareModels } from "../deploy.ts";
+import { appFor, loadAll, prepareModels, startModels } from "../deploy.ts";
 import { isModelServeError } from "../errors.ts";
 import { infer } from "../inference/run.ts";
 import { createLogger, LOG_LEVELS } from "../observability/logger.ts";
@@ -15,6 +15,7 @@ import type { LoadedModel } from "../runtimes/runtime.ts";
 import { namedRowSchema } from "../schema/json-schema.ts";
 import { installShutdown } from "../server/lifecycle.ts";
 import { PACKAGE_VERSION } from "../version.ts";
+import { registerLifecycleCommands } from "./lifecycle-commands.ts";
 import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
 import { describeSignature, serveBanner } from "./text.ts";
 
@@ -45,6 +46,14 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     title: opts.title,
     trustProxy: opts.trustProxy,
     docs: opts.docs === false ? false : undefined,
+    repository: opts.repository,
+    watch: opts.watch,
+    watchIntervalMs: opts.watchInterval,
+    stage: opts.stage,
+    keepVersions: opts.keepVersions,
+    admin: opts.admin,
+    split: opts.split,
+    shadow: opts.shadow,
     models: models.length > 0 ? models : undefined,
   };
   const config = loadConfig({ file: opts.config as string | undefined, cli });
@@ -60,8 +69,7 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
   const app = appFor(registry, config, logger);
   installShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
   await app.fastify.listen({ host: config.host, port: config.port });
-  await loadAll(registry, pending);
-  if (config.defaultModel) registry.setDefaultModel(config.defaultModel);
+  await startModels(app, config, pending);
   const addr = app.fastify.server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
@@ -132,6 +140,7 @@ export function buildCli(): Command {
   const program = new Command("modelserve")
     .description("Serve scikit-learn, XGBoost, LightGBM, ONNX and TypeScript models over HTTP")
     .version(PACKAGE_VERSION)
+    .enablePositionalOptions()
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
 
@@ -151,6 +160,14 @@ export function buildCli(): Command {
     .option("--title <title>", "title of the API docs")
     .option("--trust-proxy", "trust X-Forwarded-* headers")
     .option("--no-docs", "do not serve /docs, /redoc, /openapi.json")
+    .option("--repository <dir>", "serve a model repository DIR/<name>/<version>/")
+    .option("--watch", "load new repository versions as they appear, unload removed ones")
+    .option("--watch-interval <ms>", "repository scan interval", int("watch interval"))
+    .option("--stage <stage>", "serve only repository versions promoted to this stage")
+    .option("--keep-versions <n>", "ready versions kept per model when watching", int("keep versions"))
+    .option("--admin", "serve the /admin API")
+    .option("--split <spec>", "A/B split, e.g. churn=1:90,2:10 (several: separate with ;)")
+    .option("--shadow <spec>", "shadow version, e.g. churn=2 (several: separate with ;)")
     .action(serve);
 
   program
@@ -175,6 +192,7 @@ export function buildCli(): Command {
     .option("--runtime <name>", "runtime to use instead of detection")
     .option("--batch-size <rows>", "rows per inference call", int("batch size"), "10000")
     .action(predict);
+  registerLifecycleCommands(program);
   return program;
 }
 

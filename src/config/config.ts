@@ -33,6 +33,14 @@ export interface Config {
   readonly docs: boolean;
   readonly title: string;
   readonly trustProxy: boolean;
+  readonly repository?: string;
+  readonly watch: boolean;
+  readonly watchIntervalMs: number;
+  readonly stage?: string;
+  readonly keepVersions: number;
+  readonly admin: boolean;
+  readonly split?: string;
+  readonly shadow?: string;
 }
 
 type Kind = "string" | "int" | "bool" | "enum" | "models";
@@ -267,6 +275,48 @@ function coerce(k: ConfigKey, value: unknown, source: string): unknown {
   }
 }
 
+/** Parses `--split` (`churn=1:90,2:10;iris=a:1,b:1`) into arms per model name. */
+export function parseSplit(spec: string): Map<string, { version: string; weight: number }[]> {
+  const out = new Map<string, { version: string; weight: number }[]>();
+  for (const part of spec
+    .split(";")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const eq = part.indexOf("=");
+    if (eq <= 0)
+      throw Errors.invalidConfig(`split "${part}" must look like name=version:weight,version:weight`);
+    const arms = part
+      .slice(eq + 1)
+      .split(",")
+      .map((a) => {
+        const [version, weight] = a.trim().split(":");
+        const w = Number(weight);
+        if (!version || weight === undefined || !Number.isFinite(w) || w < 0) {
+          throw Errors.invalidConfig(
+            `split arm "${a.trim()}" of ${part.slice(0, eq)} must be version:weight with a weight ≥ 0`,
+          );
+        }
+        return { version, weight: w };
+      });
+    out.set(part.slice(0, eq), arms);
+  }
+  return out;
+}
+
+/** Parses `--shadow` (`churn=2;iris=b`) into a shadow version per model name. */
+export function parseShadow(spec: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of spec
+    .split(";")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const [name, version] = part.split("=");
+    if (!name || !version) throw Errors.invalidConfig(`shadow "${part}" must look like name=version`);
+    out.set(name, version);
+  }
+  return out;
+}
+
 /** Merges the sources by precedence and validates; throws `MS_INVALID_CONFIG` with one readable line. */
 export function loadConfig(sources: ConfigSources = {}): Config {
   const env = sources.env ?? process.env;
@@ -285,5 +335,8 @@ export function loadConfig(sources: ConfigSources = {}): Config {
     }
     out[k.key] = value;
   }
+  // Parse routing specs now, so a typo stops the process before anything listens.
+  if (typeof out.split === "string") parseSplit(out.split);
+  if (typeof out.shadow === "string") parseShadow(out.shadow);
   return out as unknown as Config;
 }

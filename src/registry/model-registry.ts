@@ -1,7 +1,7 @@
 /**
  * @module The model registry: models by name, each with versions, a default model and a default
- * version per name, and a per-version state. A load that fails is recorded, never thrown at the
- * models already serving.
+ * version per name, per-version states, traffic splits and shadows. A load that fails is recorded,
+ * never thrown at the models already serving; a version being replaced drains before it closes.
  */
 
 import { Errors, isModelServeError, type ModelServeError } from "../errors.ts";
@@ -27,6 +27,8 @@ export interface ModelVersion {
   readonly source?: string;
   /** When the state last changed (ISO 8601). */
   readonly since: string;
+  /** Free-form facts attached by the loader (bundle manifest, stage). */
+  readonly meta?: Readonly<Record<string, unknown>>;
 }
 
 /** A ready version, as request handlers use it. */
@@ -34,6 +36,12 @@ export interface ReadyVersion extends ModelVersion {
   readonly state: "ready";
   readonly model: LoadedModel;
   readonly validator: RowValidator;
+}
+
+/** One arm of a traffic split. */
+export interface SplitArm {
+  readonly version: string;
+  readonly weight: number;
 }
 
 /** Names must be URL-safe: they appear in routes. */
@@ -50,15 +58,33 @@ export function checkName(what: "name" | "version", value: string): string {
   return value;
 }
 
+/** FNV-1a, 32 bits: a stable hash of a routing key, so one client keeps one variant. */
+export function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
 interface NameEntry {
   readonly versions: Map<string, ModelVersion>;
   pinned?: string;
+  /** The effective default, recomputed on every change (the hot path only reads it). */
+  current?: string;
+  /** Earlier defaults, most recent last, for rollback. */
+  readonly history: string[];
+  split?: { readonly arms: readonly SplitArm[]; readonly total: number };
+  shadow?: string;
 }
 
 /** Models by name and version. */
 export class ModelRegistry {
   readonly #names = new Map<string, NameEntry>();
   readonly #listeners = new Set<() => void>();
+  readonly #inflight = new Map<ModelVersion, number>();
+  readonly #drained = new Map<ModelVersion, () => void>();
   #defaultModel: string | undefined;
   #generation = 0;
 
@@ -74,14 +100,33 @@ export class ModelRegistry {
   }
 
   #changed(): void {
+    for (const entry of this.#names.values()) {
+      const next = this.#computeDefault(entry);
+      if (
+        entry.current !== undefined &&
+        next !== entry.current &&
+        entry.versions.get(entry.current)?.state === "ready"
+      ) {
+        entry.history.push(entry.current);
+        if (entry.history.length > 20) entry.history.shift();
+      }
+      entry.current = next;
+    }
     this.#generation++;
     for (const fn of this.#listeners) fn();
+  }
+
+  #computeDefault(entry: NameEntry): string | undefined {
+    if (entry.pinned && entry.versions.has(entry.pinned)) return entry.pinned;
+    const labels = [...entry.versions.keys()].sort(compareVersions);
+    const ready = labels.filter((v) => entry.versions.get(v)!.state === "ready");
+    return (ready.length > 0 ? ready : labels).at(-1);
   }
 
   #set(v: ModelVersion): void {
     let entry = this.#names.get(v.name);
     if (!entry) {
-      entry = { versions: new Map() };
+      entry = { versions: new Map(), history: [] };
       this.#names.set(v.name, entry);
     }
     entry.versions.set(v.version, v);
@@ -89,7 +134,13 @@ export class ModelRegistry {
   }
 
   /** Adds a loaded model as a ready version. Throws `MS_DUPLICATE_MODEL` when the version exists and is not failed. */
-  register(name: string, version: string, model: LoadedModel, source?: string): ReadyVersion {
+  register(
+    name: string,
+    version: string,
+    model: LoadedModel,
+    source?: string,
+    meta?: Readonly<Record<string, unknown>>,
+  ): ReadyVersion {
     checkName("name", name);
     checkName("version", version);
     const existing = this.#names.get(name)?.versions.get(version);
@@ -103,6 +154,7 @@ export class ModelRegistry {
       validator: compileValidator(model.signature),
       source,
       since: new Date().toISOString(),
+      meta,
     };
     this.#set(ready);
     return ready;
@@ -110,23 +162,40 @@ export class ModelRegistry {
 
   /**
    * Loads a version through `loader`, recording `loading`, then `ready` or `failed`. Never throws for
-   * a failed load: the failure is kept on the version and returned.
+   * a failed load: the failure is kept on the version and returned. `check` runs on the loaded model
+   * before it becomes ready (golden samples, warm-up); a throw there fails the version.
    */
   async load(
     name: string,
     version: string,
     loader: () => Promise<LoadedModel>,
     source?: string,
+    options: {
+      meta?: Readonly<Record<string, unknown>>;
+      check?: (m: LoadedModel) => Promise<void>;
+      /** More facts known only after loading, merged into `meta`. */
+      annotate?: () => Readonly<Record<string, unknown>>;
+    } = {},
   ): Promise<ModelVersion> {
     checkName("name", name);
     checkName("version", version);
     const existing = this.#names.get(name)?.versions.get(version);
     if (existing && existing.state !== "failed") throw Errors.duplicateModel(name, version);
-    this.#set({ name, version, state: "loading", source, since: new Date().toISOString() });
+    this.#set({
+      name,
+      version,
+      state: "loading",
+      source,
+      since: new Date().toISOString(),
+      meta: options.meta,
+    });
+    let model: LoadedModel | undefined;
     try {
-      const model = await loader();
-      return this.register(name, version, model, source);
+      model = await loader();
+      await options.check?.(model);
+      return this.register(name, version, model, source, { ...options.meta, ...options.annotate?.() });
     } catch (err) {
+      await model?.close?.();
       const e: ModelServeError = isModelServeError(err)
         ? err
         : Errors.modelLoadFailed(name, version, err instanceof Error ? err.message : String(err));
@@ -137,19 +206,57 @@ export class ModelRegistry {
         error: { code: e.code, message: e.message },
         source,
         since: new Date().toISOString(),
+        meta: options.meta,
       };
       this.#set(failed);
       return failed;
     }
   }
 
-  /** Removes a version (closing its model); the name goes when its last version goes. */
-  async unload(name: string, version: string): Promise<void> {
+  /** Counts a request in flight on a version (pair with {@link leave}). */
+  enter(v: ModelVersion): void {
+    this.#inflight.set(v, (this.#inflight.get(v) ?? 0) + 1);
+  }
+
+  /** Ends a request started with {@link enter}. */
+  leave(v: ModelVersion): void {
+    const n = (this.#inflight.get(v) ?? 1) - 1;
+    if (n > 0) {
+      this.#inflight.set(v, n);
+      return;
+    }
+    this.#inflight.delete(v);
+    this.#drained.get(v)?.();
+  }
+
+  /** Requests in flight on a version. */
+  inflight(v: ModelVersion): number {
+    return this.#inflight.get(v) ?? 0;
+  }
+
+  /**
+   * Removes a version: it stops receiving new requests at once (state `unloading`), its in-flight
+   * requests finish (up to `drainMs`), then its model closes. The name goes when its last version goes.
+   */
+  async unload(name: string, version: string, drainMs = 30_000): Promise<void> {
     const entry = this.#names.get(name);
     const v = entry?.versions.get(version);
     if (!entry || !v) throw Errors.versionNotFound(name, version, this.versions(name));
-    entry.versions.delete(version);
+    const unloading: ModelVersion = { ...v, state: "unloading", since: new Date().toISOString() };
+    entry.versions.set(version, unloading);
     if (entry.pinned === version) entry.pinned = undefined;
+    this.#changed();
+    if (this.inflight(v) > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, drainMs);
+        this.#drained.set(v, () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+      this.#drained.delete(v);
+    }
+    if (entry.versions.get(version) === unloading) entry.versions.delete(version);
     if (entry.versions.size === 0) this.#names.delete(name);
     if (this.#defaultModel === name && !this.#names.has(name)) this.#defaultModel = undefined;
     this.#changed();
@@ -188,6 +295,37 @@ export class ModelRegistry {
     this.#changed();
   }
 
+  /** Whether the default version of a name is pinned. */
+  pinned(name: string): string | undefined {
+    return this.#names.get(name)?.pinned;
+  }
+
+  /**
+   * Goes back to the previous default version that is still ready, pinning it. Returns it, or throws
+   * `MS_VERSION_NOT_FOUND` when there is none.
+   */
+  rollback(name: string): string {
+    const entry = this.#names.get(name);
+    if (!entry) throw Errors.modelNotFound(name, this.names());
+    while (entry.history.length > 0) {
+      const prev = entry.history.pop()!;
+      if (prev !== entry.current && entry.versions.get(prev)?.state === "ready") {
+        entry.pinned = prev;
+        const before = entry.current;
+        this.#changed();
+        // Rolling back is not itself a step to roll back to.
+        if (entry.history.at(-1) === before) entry.history.pop();
+        return prev;
+      }
+    }
+    throw Errors.versionNotFound(name, "(previous default)", this.versions(name));
+  }
+
+  /** Earlier defaults of a name, oldest first. */
+  history(name: string): readonly string[] {
+    return this.#names.get(name)?.history ?? [];
+  }
+
   /** Sets the model `/predict` uses (undefined: the first registered). */
   setDefaultModel(name: string | undefined): void {
     if (name !== undefined && !this.#names.has(name)) throw Errors.modelNotFound(name, this.names());
@@ -197,17 +335,55 @@ export class ModelRegistry {
 
   /** The name `/predict` uses. */
   defaultModel(): string | undefined {
-    return this.#defaultModel ?? this.names()[0];
+    if (this.#defaultModel !== undefined) return this.#defaultModel;
+    for (const name of this.#names.keys()) return name;
+    return undefined;
   }
 
   /** The default version label of a name: the pinned one, else the newest ready, else the newest. */
   defaultVersion(name: string): string | undefined {
+    return this.#names.get(name)?.current;
+  }
+
+  /**
+   * Splits the traffic of a name's default route between versions by weight (undefined clears it).
+   * Versions must exist when traffic reaches them; a missing or unready arm answers like a missing version.
+   */
+  setSplit(name: string, arms: readonly SplitArm[] | undefined): void {
     const entry = this.#names.get(name);
-    if (!entry) return undefined;
-    if (entry.pinned) return entry.pinned;
-    const labels = this.versions(name);
-    const ready = labels.filter((v) => entry.versions.get(v)!.state === "ready");
-    return (ready.length > 0 ? ready : labels).at(-1);
+    if (!entry) throw Errors.modelNotFound(name, this.names());
+    if (!arms || arms.length === 0) {
+      entry.split = undefined;
+    } else {
+      for (const a of arms) {
+        checkName("version", a.version);
+        if (!(a.weight >= 0) || !Number.isFinite(a.weight))
+          throw Errors.invalidConfig(`split weight of ${name}@${a.version} must be ≥ 0`);
+      }
+      const total = arms.reduce((s, a) => s + a.weight, 0);
+      if (total <= 0) throw Errors.invalidConfig(`split of ${name} needs a positive total weight`);
+      entry.split = { arms: [...arms], total };
+    }
+    this.#changed();
+  }
+
+  /** The split of a name, if any. */
+  split(name: string): readonly SplitArm[] | undefined {
+    return this.#names.get(name)?.split?.arms;
+  }
+
+  /** Sends a copy of a name's default-route traffic to `version` after each answer (undefined clears it). */
+  setShadow(name: string, version: string | undefined): void {
+    const entry = this.#names.get(name);
+    if (!entry) throw Errors.modelNotFound(name, this.names());
+    if (version !== undefined) checkName("version", version);
+    entry.shadow = version;
+    this.#changed();
+  }
+
+  /** The shadow version of a name, if any. */
+  shadow(name: string): string | undefined {
+    return this.#names.get(name)?.shadow;
   }
 
   /** One version (any state), or undefined. */
@@ -216,20 +392,40 @@ export class ModelRegistry {
   }
 
   /**
-   * The ready version a request addresses: the default model when `name` is undefined, the default
-   * version when `version` is undefined. Throws 404/503 errors with stable codes otherwise.
+   * The ready version a request addresses: the default model when `name` is undefined; when
+   * `version` is undefined, a split arm (by `routingKey` hash, else at random) or the default version.
+   * Throws 404/503 errors with stable codes otherwise.
    */
-  resolve(name?: string, version?: string): ReadyVersion {
+  resolve(name?: string, version?: string, routingKey?: string): ReadyVersion {
     const n = name ?? this.defaultModel();
     if (n === undefined) throw Errors.noDefaultModel();
     const entry = this.#names.get(n);
     if (!entry) throw Errors.modelNotFound(n, this.names());
-    const label = version ?? this.defaultVersion(n)!;
-    const v = entry.versions.get(label);
-    if (!v) throw Errors.versionNotFound(n, label, this.versions(n));
-    if (v.state === "failed") throw Errors.modelLoadFailed(n, label, v.error?.message ?? "unknown error");
-    if (v.state !== "ready") throw Errors.modelNotReady(n, label, v.state);
-    return v as ReadyVersion;
+    let label = version;
+    if (label === undefined) {
+      const split = entry.split;
+      if (split) {
+        let point =
+          routingKey === undefined
+            ? Math.random() * split.total
+            : (hashKey(routingKey) / 2 ** 32) * split.total;
+        for (const arm of split.arms) {
+          point -= arm.weight;
+          if (point < 0) {
+            label = arm.version;
+            break;
+          }
+        }
+        label ??= split.arms.at(-1)!.version;
+      } else {
+        label = entry.current;
+      }
+    }
+    const v = label === undefined ? undefined : entry.versions.get(label);
+    if (!v) throw Errors.versionNotFound(n, label ?? "(none)", this.versions(n));
+    if (v.state === "ready") return v as ReadyVersion;
+    if (v.state === "failed") throw Errors.modelLoadFailed(n, v.version, v.error?.message ?? "unknown error");
+    throw Errors.modelNotReady(n, v.version, v.state);
   }
 
   /** Whether no version is still loading and at least one is ready (startup readiness). */

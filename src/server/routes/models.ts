@@ -15,6 +15,7 @@ export function describeVersion(v: ModelVersion, isDefault: boolean, full: boole
     since: v.since,
   };
   if (v.error) base.error = v.error;
+  if (v.meta) base.meta = v.meta;
   if (v.model) {
     const sig = v.model.signature;
     base.task = sig.output.task;
@@ -38,6 +39,11 @@ export function modelRoutes(
     return {
       name,
       defaultVersion: def ?? null,
+      pinnedVersion: registry.pinned(name) ?? null,
+      ...(registry.split(name) ? { split: registry.split(name) } : {}),
+      ...(registry.shadow(name)
+        ? { shadow: ctx.shadows.report(name) ?? { version: registry.shadow(name), rows: 0 } }
+        : {}),
       versions: registry.entries(name).map((v) => describeVersion(v, v.version === def, full)),
     };
   };

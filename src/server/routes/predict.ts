@@ -35,7 +35,8 @@ export function predictRoutes(
       const params = req.params as Params;
       const entry: RequestModel = { route };
       models.set(req, entry);
-      const v = registry.resolve(params.name, params.version);
+      const key = req.headers["x-routing-key"];
+      const v = registry.resolve(params.name, params.version, typeof key === "string" ? key : undefined);
       entry.model = v.name;
       entry.version = v.version;
       const body = req.body;
@@ -63,6 +64,7 @@ export function predictRoutes(
       }
       const table = v.validator.toTable(rows, batch ? "instances" : "");
       let result: Awaited<ReturnType<typeof infer>>;
+      registry.enter(v);
       try {
         result = await infer(v, table, method);
       } catch (err) {
@@ -74,7 +76,12 @@ export function predictRoutes(
         }
         req.log.error({ err, reqId: req.id, model: v.name, version: v.version }, "inference failed");
         throw Errors.inferenceFailed(v.name, v.version, String(req.id));
+      } finally {
+        registry.leave(v);
       }
+      // Shadow traffic follows the default route only: a request pinned to a version is not mirrored.
+      if (params.version === undefined && result.predictions)
+        ctx.shadows.mirror(v, table, result.predictions);
       reply
         .header("x-model", `${v.name}@${v.version}`)
         .header("server-timing", `inference;dur=${result.inferenceMs.toFixed(3)}`);

@@ -1,0 +1,115 @@
+/**
+ * @module Shadow traffic: a candidate version gets a copy of live requests after the answer has gone
+ * out, and its predictions are compared with what the live version answered. Bounded memory: counters
+ * plus the last few disagreements.
+ */
+
+import type { ModelRegistry, ReadyVersion } from "../registry/model-registry.ts";
+import type { FeatureTable } from "../runtimes/runtime.ts";
+import { infer, type PredictionValue } from "./run.ts";
+
+/** How many disagreeing samples are kept per name. */
+const MAX_SAMPLES = 20;
+
+/** Comparison results of one name's shadow. */
+export interface ShadowReport {
+  readonly version: string;
+  /** Rows compared. */
+  readonly rows: number;
+  /** Rows whose shadow prediction differed. */
+  readonly disagreements: number;
+  /** Shadow calls that failed (missing version, error). */
+  readonly errors: number;
+  /** The most recent disagreements. */
+  readonly samples: readonly {
+    readonly live: PredictionValue;
+    readonly shadow: PredictionValue;
+    readonly at: string;
+  }[];
+  readonly lastError?: string;
+}
+
+function same(a: PredictionValue, b: PredictionValue): boolean {
+  if (typeof a === "number" && typeof b === "number") {
+    return a === b || Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+  }
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
+  if (typeof a === "object" && a !== null && typeof b === "object" && b !== null)
+    return JSON.stringify(a) === JSON.stringify(b);
+  return a === b;
+}
+
+interface MutableReport {
+  version: string;
+  rows: number;
+  disagreements: number;
+  errors: number;
+  samples: { live: PredictionValue; shadow: PredictionValue; at: string }[];
+  lastError?: string;
+}
+
+/** Runs and scores shadow traffic per model name. */
+export class ShadowTracker {
+  readonly #reports = new Map<string, MutableReport>();
+  readonly #registry: ModelRegistry;
+  /** Shadow calls not yet finished (tests wait on them). */
+  pending = 0;
+
+  constructor(registry: ModelRegistry) {
+    this.#registry = registry;
+  }
+
+  /** The report of a name, if it has (or had) a shadow. */
+  report(name: string): ShadowReport | undefined {
+    return this.#reports.get(name);
+  }
+
+  /**
+   * Schedules a shadow call after the live answer: never awaited by the request, never able to
+   * change or fail it.
+   */
+  mirror(live: ReadyVersion, table: FeatureTable, livePredictions: readonly PredictionValue[]): void {
+    const shadowVersion = this.#registry.shadow(live.name);
+    if (shadowVersion === undefined || shadowVersion === live.version) return;
+    this.pending++;
+    setImmediate(() => {
+      this.#run(live.name, shadowVersion, table, livePredictions).finally(() => {
+        this.pending--;
+      });
+    });
+  }
+
+  async #run(
+    name: string,
+    version: string,
+    table: FeatureTable,
+    live: readonly PredictionValue[],
+  ): Promise<void> {
+    let r = this.#reports.get(name);
+    if (!r || r.version !== version) {
+      r = { version, rows: 0, disagreements: 0, errors: 0, samples: [] };
+      this.#reports.set(name, r);
+    }
+    try {
+      const v = this.#registry.resolve(name, version);
+      this.#registry.enter(v);
+      try {
+        const out = await infer(v, table, "predict");
+        const preds = out.predictions ?? [];
+        for (let i = 0; i < live.length; i++) {
+          r.rows++;
+          if (!same(live[i], preds[i])) {
+            r.disagreements++;
+            r.samples.push({ live: live[i], shadow: preds[i], at: new Date().toISOString() });
+            if (r.samples.length > MAX_SAMPLES) r.samples.shift();
+          }
+        }
+      } finally {
+        this.#registry.leave(v);
+      }
+    } catch (err) {
+      r.errors++;
+      r.lastError = err instanceof Error ? err.message : String(err);
+    }
+  }
+}
