@@ -57,9 +57,9 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     models: models.length > 0 ? models : undefined,
   };
   const config = loadConfig({ file: opts.config as string | undefined, cli });
-  if (config.models.length === 0) {
+  if (config.models.length === 0 && !config.repository) {
     throw new Error(
-      "no model given: pass a model file (modelserve serve model.joblib) or set MODELSERVE_MODELS",
+      "no model given: pass a model file (modelserve serve model.joblib), --repository DIR, or set MODELSERVE_MODELS",
     );
   }
   // Resolve every file before listening: a wrong path or format fails at once.

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { buildCli } from "../../src/cli/main.ts";
+import { CONFIG_KEYS } from "../../src/config/config.ts";
+import { addVersion, tempDir } from "../lifecycle-helpers.ts";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+describe("modelserve serve --repository", () => {
+  it("offers a flag for every configuration key", () => {
+    const serve = buildCli().commands.find((c) => c.name() === "serve")!;
+    const flags = serve.options.map((o) => o.long);
+    for (const k of CONFIG_KEYS) {
+      if (k.kind === "models") continue;
+      assert.ok(flags.includes(k.flag.split(" ")[0]), `serve has ${k.flag}`);
+    }
+  });
+
+  it("serves a watched repository with a split, and picks up a new version", {
+    timeout: 30_000,
+  }, async () => {
+    const repo = tempDir("serve-repo");
+    addVersion(repo, "lin", "1", 1);
+    addVersion(repo, "lin", "2", 2);
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, "bin/modelserve.js"),
+        "serve",
+        "--repository",
+        repo,
+        "--watch",
+        "--watch-interval",
+        "50",
+        "--port",
+        "0",
+        "--log-level",
+        "warn",
+        "--split",
+        "lin=1:50,2:50",
+        "--admin",
+      ],
+      { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let stderr = "";
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr.on("data", (d: Buffer) => {
+          stderr += d;
+          const m = /listening on (http:\/\/\S+)/.exec(stderr);
+          if (m) resolve(m[1]);
+        });
+        child.on("exit", () => reject(new Error(`server exited: ${stderr}`)));
+      });
+      const predict = async (key: string) => {
+        const r = await fetch(`${url}/models/lin/predict`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-routing-key": key },
+          body: JSON.stringify({ x: 1 }),
+        });
+        return (await r.json()) as { version: string; prediction: number };
+      };
+      const seen = new Set<string>();
+      for (let i = 0; i < 40; i++) seen.add((await predict(`k${i}`)).version);
+      assert.deepEqual([...seen].sort(), ["1", "2"]);
+      const admin = await fetch(`${url}/admin/models/lin/split`, { method: "DELETE" });
+      assert.equal(admin.status, 200);
+      addVersion(repo, "lin", "3", 3);
+      const deadline = Date.now() + 10_000;
+      let v = "";
+      while (Date.now() < deadline && v !== "3") {
+        v = (await predict("any")).version;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(v, "3");
+      assert.equal((await predict("any")).prediction, 3);
+    } finally {
+      child.kill("SIGTERM");
+    }
+  });
+});
