@@ -35,7 +35,19 @@ function addVersion(v: number): void {
 addVersion(1);
 const child: ChildProcess = spawn(
   process.execPath,
-  [bin, "serve", "--repository", repo, "--watch", "--watch-interval", "100", "--port", "0", "--log-level", "warn"],
+  [
+    bin,
+    "serve",
+    "--repository",
+    repo,
+    "--watch",
+    "--watch-interval",
+    "100",
+    "--port",
+    "0",
+    "--log-level",
+    "warn",
+  ],
   { stdio: ["ignore", "ignore", "pipe"] },
 );
 let stderr = "";

@@ -141,6 +141,7 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger)
     trustProxy: config.trustProxy,
     admin: config.admin,
   });
+  registry.memoryBudgetBytes = config.memoryBudgetMb * 1024 * 1024;
   if (config.repository) {
     app.context.repository = new RepositoryWatcher(registry, {
       dir: config.repository,
@@ -148,6 +149,7 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger)
       watch: config.watch,
       intervalMs: config.watchIntervalMs,
       keepVersions: config.keepVersions,
+      lazy: config.lazy,
       logger: log,
     });
   }

@@ -142,6 +142,7 @@ export const Errors = {
     503,
     (name: string, version: string, state: string) =>
       `model "${name}" version "${version}" is ${state}, not ready`,
+    (name: string, version: string, state: string) => ({ name, version, state }),
   ),
   methodNotSupported: define(
     "MS_METHOD_NOT_SUPPORTED",

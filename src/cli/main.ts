@@ -54,6 +54,8 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     admin: opts.admin,
     split: opts.split,
     shadow: opts.shadow,
+    lazy: opts.lazy,
+    memoryBudgetMb: opts.memoryBudget,
     models: models.length > 0 ? models : undefined,
   };
   const config = loadConfig({ file: opts.config as string | undefined, cli });
@@ -168,6 +170,12 @@ export function buildCli(): Command {
     .option("--admin", "serve the /admin API")
     .option("--split <spec>", "A/B split, e.g. churn=1:90,2:10 (several: separate with ;)")
     .option("--shadow <spec>", "shadow version, e.g. churn=2 (several: separate with ;)")
+    .option("--lazy", "load repository versions on their first request")
+    .option(
+      "--memory-budget <mb>",
+      "with --lazy: MB of model files kept loaded (LRU beyond)",
+      int("memory budget"),
+    )
     .action(serve);
 
   program

@@ -41,6 +41,8 @@ export interface Config {
   readonly admin: boolean;
   readonly split?: string;
   readonly shadow?: string;
+  readonly lazy: boolean;
+  readonly memoryBudgetMb: number;
 }
 
 type Kind = "string" | "int" | "bool" | "enum" | "models";
@@ -235,6 +237,25 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     flag: "--shadow",
     default: undefined,
     description: "Shadow versions: `name=version`, several separated by `;`",
+  },
+  {
+    key: "lazy",
+    kind: "bool",
+    env: "MODELSERVE_LAZY",
+    flag: "--lazy",
+    default: false,
+    description: "Load repository versions on their first request instead of at start",
+  },
+  {
+    key: "memoryBudgetMb",
+    kind: "int",
+    env: "MODELSERVE_MEMORY_BUDGET_MB",
+    flag: "--memory-budget",
+    default: 0,
+    min: 0,
+    max: 1_048_576,
+    description:
+      "With --lazy: most megabytes of model files kept loaded; least-recently-used idle versions unload beyond it (0: no limit)",
   },
 ];
 

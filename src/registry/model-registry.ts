@@ -10,7 +10,7 @@ import { compileValidator, type RowValidator } from "../schema/validator.ts";
 import { compareVersions } from "./version-order.ts";
 
 /** Lifecycle state of one model version. */
-export type VersionState = "loading" | "ready" | "failed" | "unloading";
+export type VersionState = "unloaded" | "loading" | "ready" | "failed" | "unloading";
 
 /** One version of a model as the registry holds it. */
 export interface ModelVersion {
@@ -29,6 +29,17 @@ export interface ModelVersion {
   readonly since: string;
   /** Free-form facts attached by the loader (bundle manifest, stage). */
   readonly meta?: Readonly<Record<string, unknown>>;
+  /** How to (re)load an `unloaded` version on first use. */
+  readonly loader?: LazyLoader;
+}
+
+/** Loads a lazily registered version. */
+export interface LazyLoader {
+  load(): Promise<LoadedModel>;
+  readonly source?: string;
+  readonly meta?: Readonly<Record<string, unknown>>;
+  /** Facts known after loading. */
+  annotate?(): Readonly<Record<string, unknown>>;
 }
 
 /** A ready version, as request handlers use it. */
@@ -85,6 +96,10 @@ export class ModelRegistry {
   readonly #listeners = new Set<() => void>();
   readonly #inflight = new Map<ModelVersion, number>();
   readonly #drained = new Map<ModelVersion, () => void>();
+  readonly #lastUsed = new Map<string, number>();
+  readonly #activating = new Map<string, Promise<ModelVersion>>();
+  /** Byte budget of loaded models (by file size); 0 means unlimited. */
+  memoryBudgetBytes = 0;
   #defaultModel: string | undefined;
   #generation = 0;
 
@@ -119,7 +134,11 @@ export class ModelRegistry {
   #computeDefault(entry: NameEntry): string | undefined {
     if (entry.pinned && entry.versions.has(entry.pinned)) return entry.pinned;
     const labels = [...entry.versions.keys()].sort(compareVersions);
-    const ready = labels.filter((v) => entry.versions.get(v)!.state === "ready");
+    // Unloaded (lazy) versions count as servable: they load on first use.
+    const ready = labels.filter((v) => {
+      const st = entry.versions.get(v)!.state;
+      return st === "ready" || st === "unloaded";
+    });
     return (ready.length > 0 ? ready : labels).at(-1);
   }
 
@@ -180,7 +199,8 @@ export class ModelRegistry {
     checkName("name", name);
     checkName("version", version);
     const existing = this.#names.get(name)?.versions.get(version);
-    if (existing && existing.state !== "failed") throw Errors.duplicateModel(name, version);
+    if (existing && existing.state !== "failed" && existing.state !== "unloaded")
+      throw Errors.duplicateModel(name, version);
     this.#set({
       name,
       version,
@@ -213,9 +233,105 @@ export class ModelRegistry {
     }
   }
 
-  /** Counts a request in flight on a version (pair with {@link leave}). */
+  /** Counts a request in flight on a version (pair with {@link leave}) and records its last use. */
   enter(v: ModelVersion): void {
     this.#inflight.set(v, (this.#inflight.get(v) ?? 0) + 1);
+    this.#lastUsed.set(`${v.name}@${v.version}`, Date.now());
+  }
+
+  /** When a version last served a request (epoch ms), if ever. */
+  lastUsed(name: string, version: string): number | undefined {
+    return this.#lastUsed.get(`${name}@${version}`);
+  }
+
+  /** Registers a version that loads on first use (lazy loading); replaces nothing that is loaded. */
+  registerLazy(name: string, version: string, loader: LazyLoader): ModelVersion {
+    checkName("name", name);
+    checkName("version", version);
+    const existing = this.#names.get(name)?.versions.get(version);
+    if (existing && existing.state !== "failed" && existing.state !== "unloaded")
+      throw Errors.duplicateModel(name, version);
+    const v: ModelVersion = {
+      name,
+      version,
+      state: "unloaded",
+      source: loader.source,
+      since: new Date().toISOString(),
+      meta: loader.meta,
+      loader,
+    };
+    this.#set(v);
+    return v;
+  }
+
+  /**
+   * Loads an `unloaded` version (once, however many requests ask), then applies the memory budget.
+   * Resolves with the version's new state; loading versions are awaited too.
+   */
+  activate(name: string, version: string): Promise<ModelVersion> {
+    const key = `${name}@${version}`;
+    const running = this.#activating.get(key);
+    if (running) return running;
+    const v = this.get(name, version);
+    if (!v?.loader || v.state !== "unloaded") return Promise.resolve(v ?? this.resolve(name, version));
+    const loader = v.loader;
+    const p = this.load(name, version, () => loader.load(), loader.source, {
+      meta: loader.meta,
+      annotate: loader.annotate,
+    })
+      .then(async (res) => {
+        if (res.state === "ready") {
+          this.#set({ ...res, loader } as ModelVersion);
+          await this.enforceBudget(key);
+        }
+        return this.get(name, version)!;
+      })
+      .finally(() => this.#activating.delete(key));
+    this.#activating.set(key, p);
+    return p;
+  }
+
+  /** Whether a version can be loaded on demand (lazy) or is being so loaded. */
+  canActivate(name: string, version: string): boolean {
+    return this.#activating.has(`${name}@${version}`) || this.get(name, version)?.loader !== undefined;
+  }
+
+  /** Bytes of loaded models, by their file sizes. */
+  loadedBytes(): number {
+    let total = 0;
+    for (const v of this.all()) if (v.model) total += v.model.info.sizeBytes;
+    return total;
+  }
+
+  /**
+   * Unloads least-recently-used idle versions that can load again (they have a loader) until the
+   * loaded models fit `memoryBudgetBytes`. `keep` is never unloaded.
+   */
+  async enforceBudget(keep?: string): Promise<void> {
+    if (this.memoryBudgetBytes <= 0) return;
+    let total = this.loadedBytes();
+    if (total <= this.memoryBudgetBytes) return;
+    const candidates = this.all()
+      .filter(
+        (v) => v.state === "ready" && v.loader && `${v.name}@${v.version}` !== keep && this.inflight(v) === 0,
+      )
+      .sort((a, b) => (this.lastUsed(a.name, a.version) ?? 0) - (this.lastUsed(b.name, b.version) ?? 0));
+    for (const v of candidates) {
+      if (total <= this.memoryBudgetBytes) break;
+      total -= v.model!.info.sizeBytes;
+      const entry = this.#names.get(v.name)!;
+      entry.versions.set(v.version, {
+        name: v.name,
+        version: v.version,
+        state: "unloaded",
+        source: v.source,
+        since: new Date().toISOString(),
+        meta: v.meta,
+        loader: v.loader,
+      });
+      this.#changed();
+      await v.model!.close?.();
+    }
   }
 
   /** Ends a request started with {@link enter}. */
@@ -431,7 +547,10 @@ export class ModelRegistry {
   /** Whether no version is still loading and at least one is ready (startup readiness). */
   allReady(): boolean {
     const all = this.all();
-    return all.some((v) => v.state === "ready") && all.every((v) => v.state !== "loading");
+    return (
+      all.some((v) => v.state === "ready" || v.state === "unloaded") &&
+      all.every((v) => v.state !== "loading" || v.loader !== undefined)
+    );
   }
 
   /** Closes every model. */

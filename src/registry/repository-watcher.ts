@@ -23,6 +23,8 @@ export interface RepositoryOptions {
    * instant). Older ones drain and unload. Pinned, split and shadow versions are always kept.
    */
   readonly keepVersions?: number;
+  /** Register versions without loading them; each loads on its first request (default false). */
+  readonly lazy?: boolean;
   /** How long a replaced version may take to finish its in-flight requests (default 30 s). */
   readonly drainMs?: number;
   readonly logger?: Logger;
@@ -110,7 +112,7 @@ export class RepositoryWatcher {
       this.#seen.set(k, v);
       const started = Date.now();
       const res = await this.load(v);
-      if (res.state === "ready") {
+      if (res.state === "ready" || res.state === "unloaded") {
         log?.info({ model: v.name, version: v.version, ms: Date.now() - started }, "version loaded");
       } else {
         log?.error(
@@ -135,6 +137,18 @@ export class RepositoryWatcher {
   async load(v: RepositoryVersion): Promise<import("./model-registry.ts").ModelVersion> {
     this.#retired.delete(key(v.name, v.version));
     let meta: Record<string, unknown> = {};
+    if (this.#o.lazy) {
+      return this.#registry.registerLazy(v.name, v.version, {
+        source: v.path,
+        meta: { path: v.path, ...(v.stage ? { stage: v.stage } : {}) },
+        load: async () => {
+          const res = await loadRepositoryVersion(v);
+          meta = res.meta;
+          return res.model;
+        },
+        annotate: () => meta,
+      });
+    }
     return this.#registry.load(
       v.name,
       v.version,
@@ -174,6 +188,8 @@ export class RepositoryWatcher {
       for (const arm of this.#registry.split(name) ?? []) protectedVersions.add(arm.version);
       const shadow = this.#registry.shadow(name);
       if (shadow) protectedVersions.add(shadow);
+      // Lazy repositories are bounded by the memory budget instead.
+      if (this.#o.lazy) continue;
       const ready = this.#registry.entries(name).filter((v) => v.state === "ready");
       const excess = ready.length - Math.max(keep, 1);
       if (excess <= 0) continue;

@@ -6,7 +6,12 @@ import type { ModelVersion } from "../../registry/model-registry.ts";
 import type { AppContext, RequestModel } from "../context.ts";
 
 /** The public view of one version. */
-export function describeVersion(v: ModelVersion, isDefault: boolean, full: boolean): Record<string, unknown> {
+export function describeVersion(
+  v: ModelVersion,
+  isDefault: boolean,
+  full: boolean,
+  lastUsed?: number,
+): Record<string, unknown> {
   const base: Record<string, unknown> = {
     name: v.name,
     version: v.version,
@@ -16,6 +21,7 @@ export function describeVersion(v: ModelVersion, isDefault: boolean, full: boole
   };
   if (v.error) base.error = v.error;
   if (v.meta) base.meta = v.meta;
+  if (lastUsed !== undefined) base.lastUsedAt = new Date(lastUsed).toISOString();
   if (v.model) {
     const sig = v.model.signature;
     base.task = sig.output.task;
@@ -44,7 +50,9 @@ export function modelRoutes(
       ...(registry.shadow(name)
         ? { shadow: ctx.shadows.report(name) ?? { version: registry.shadow(name), rows: 0 } }
         : {}),
-      versions: registry.entries(name).map((v) => describeVersion(v, v.version === def, full)),
+      versions: registry
+        .entries(name)
+        .map((v) => describeVersion(v, v.version === def, full, registry.lastUsed(v.name, v.version))),
     };
   };
 

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Errors } from "../../errors.ts";
 import { infer, type Method, probabilityMap } from "../../inference/run.ts";
+import type { ReadyVersion } from "../../registry/model-registry.ts";
 import type { AppContext, RequestModel } from "../context.ts";
 
 type Params = { name?: string; version?: string };
@@ -35,8 +36,23 @@ export function predictRoutes(
       const params = req.params as Params;
       const entry: RequestModel = { route };
       models.set(req, entry);
-      const key = req.headers["x-routing-key"];
-      const v = registry.resolve(params.name, params.version, typeof key === "string" ? key : undefined);
+      const key = typeof req.headers["x-routing-key"] === "string" ? req.headers["x-routing-key"] : undefined;
+      let v: ReadyVersion;
+      try {
+        v = registry.resolve(params.name, params.version, key);
+      } catch (err) {
+        // A lazily registered version loads on its first request; that request waits for it.
+        const d = (err as { code?: string; details?: { name: string; version: string; state: string } })
+          .details;
+        if (
+          (err as { code?: string }).code !== "MS_MODEL_NOT_READY" ||
+          !d ||
+          !registry.canActivate(d.name, d.version)
+        )
+          throw err;
+        await registry.activate(d.name, d.version);
+        v = registry.resolve(d.name, d.version);
+      }
       entry.model = v.name;
       entry.version = v.version;
       const body = req.body;
