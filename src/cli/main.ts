@@ -15,6 +15,7 @@ import type { LoadedModel } from "../runtimes/runtime.ts";
 import { namedRowSchema } from "../schema/json-schema.ts";
 import { installShutdown } from "../server/lifecycle.ts";
 import { PACKAGE_VERSION } from "../version.ts";
+import { registerAdminCommand } from "./admin-command.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
 import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
 import { describeSignature, serveBanner } from "./text.ts";
@@ -201,6 +202,7 @@ export function buildCli(): Command {
     .option("--batch-size <rows>", "rows per inference call", int("batch size"), "10000")
     .action(predict);
   registerLifecycleCommands(program);
+  registerAdminCommand(program);
   return program;
 }
 

@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { buildCli } from "../../src/cli/main.ts";
 import { CONFIG_KEYS } from "../../src/config/config.ts";
 import { addVersion, tempDir } from "../lifecycle-helpers.ts";
 
+const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 describe("modelserve serve --repository", () => {
@@ -66,8 +68,21 @@ describe("modelserve serve --repository", () => {
       const seen = new Set<string>();
       for (let i = 0; i < 40; i++) seen.add((await predict(`k${i}`)).version);
       assert.deepEqual([...seen].sort(), ["1", "2"]);
-      const admin = await fetch(`${url}/admin/models/lin/split`, { method: "DELETE" });
-      assert.equal(admin.status, 200);
+      const cleared = await run(process.execPath, [
+        join(root, "bin/modelserve.js"),
+        "admin",
+        "split",
+        url,
+        "lin",
+      ]);
+      assert.equal(JSON.parse(cleared.stdout).split, null);
+      const status = JSON.parse(
+        (await run(process.execPath, [join(root, "bin/modelserve.js"), "admin", "status", url])).stdout,
+      );
+      assert.deepEqual(
+        status.models[0].versions.map((v: { version: string }) => v.version),
+        ["1", "2"],
+      );
       addVersion(repo, "lin", "3", 3);
       const deadline = Date.now() + 10_000;
       let v = "";
