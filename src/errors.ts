@@ -149,7 +149,6 @@ export const Errors = {
     400,
     (name: string, method: string, why: string) => `model "${name}" does not support ${method}: ${why}`,
   ),
-  shuttingDown: define("MS_SHUTTING_DOWN", 503, () => "the server is shutting down"),
 
   // Server faults.
   internal: define("MS_INTERNAL", 500, (requestId: string) => `internal error (request id ${requestId})`),

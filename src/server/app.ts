@@ -173,10 +173,7 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
   fastify.register(async (scope) => {
     scope.addHook("onRequest", (req, reply, done) => {
       reply.header("x-request-id", req.id);
-      if (context.shuttingDown) {
-        reply.header("connection", "close");
-        if (!req.url.startsWith("/health")) return done(Errors.shuttingDown());
-      }
+      if (context.shuttingDown) reply.header("connection", "close");
       done();
     });
     modelRoutes(scope, context, models);

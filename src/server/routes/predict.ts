@@ -28,11 +28,9 @@ export function predictRoutes(
   const handler =
     (route: string, method: Method, batch: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
       reply.header("x-request-id", req.id);
-      if (ctx.shuttingDown) {
-        // Draining: close this keep-alive connection after the answer so the listener can shut.
-        reply.header("connection", "close");
-        throw Errors.shuttingDown();
-      }
+      // Draining: a request that reached us is still answered in full; its keep-alive connection then
+      // closes so the listener can shut.
+      if (ctx.shuttingDown) reply.header("connection", "close");
       const params = req.params as Params;
       const entry: RequestModel = { route };
       models.set(req, entry);
