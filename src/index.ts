@@ -24,5 +24,6 @@ export { type LoadModelOptions, loadModel } from "./runtimes/load-model.ts";
 export { RuntimeSet } from "./runtimes/resolve.ts";
 export type * from "./runtimes/runtime.ts";
 export { compileValidator, type RowValidator, tableFromRows } from "./schema/validator.ts";
-export { type App, type AppOptions, buildApp } from "./server/app.ts";
+export { type App, type AppOptions, buildApp, DEFAULT_SETTINGS } from "./server/app.ts";
 export { closeGracefully } from "./server/lifecycle.ts";
+export { createContext, type ModelservePluginOptions, modelservePlugin } from "./server/plugin.ts";

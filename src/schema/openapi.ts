@@ -19,6 +19,8 @@ export interface OpenApiOptions {
   readonly title: string;
   readonly version: string;
   readonly maxBatchSize: number;
+  /** Path prefix the routes are mounted under (embedded use). */
+  readonly prefix?: string;
 }
 
 const errorResponse = (description: string) => ({
@@ -209,6 +211,7 @@ export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Rec
   }
   return {
     openapi: "3.1.0",
+    ...(opts.prefix ? { servers: [{ url: opts.prefix }] } : {}),
     info: {
       title: opts.title,
       version: opts.version,

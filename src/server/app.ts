@@ -4,25 +4,12 @@
  */
 
 import { randomUUID } from "node:crypto";
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyRequest,
-  LogController,
-} from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
-import { Errors } from "../errors.ts";
-import { ShadowTracker } from "../inference/shadow.ts";
 import { createLogger } from "../observability/logger.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
-import { PACKAGE_VERSION } from "../version.ts";
-import type { AppContext, AppSettings, RequestModel } from "./context.ts";
-import { installErrorHandling } from "./plugins/error-handler.ts";
-import { adminRoutes } from "./routes/admin.ts";
-import { docsRoutes } from "./routes/docs.ts";
-import { healthRoutes } from "./routes/health.ts";
-import { modelRoutes } from "./routes/models.ts";
-import { predictRoutes } from "./routes/predict.ts";
+import type { AppContext, AppSettings } from "./context.ts";
+import { createContext, modelservePlugin } from "./plugin.ts";
 
 /** Options of {@link buildApp}. */
 export interface AppOptions extends Partial<AppSettings> {
@@ -120,78 +107,7 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
   // Per-request child loggers are made only when a request actually logs through `req.log` (errors);
   // the one line per request goes through the root logger with the request id as a field.
   fastify.setChildLoggerFactory((parent, bindings, opts) => lazyChild(parent as Logger, bindings, opts));
-  const context: AppContext = {
-    registry,
-    settings,
-    startedAt: Date.now(),
-    shuttingDown: false,
-    shadows: new ShadowTracker(registry),
-  };
-  const models = new WeakMap<FastifyRequest, RequestModel>();
-
-  // Only JSON bodies; parse errors become MS_MALFORMED_JSON. Fastify's default text parser is removed.
-  fastify.removeAllContentTypeParsers();
-  const parseJson = (
-    _req: FastifyRequest,
-    body: string | Buffer,
-    done: (err: Error | null, body?: unknown) => void,
-  ) => {
-    const text = typeof body === "string" ? body : body.toString("utf8");
-    if (text.length === 0) return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (err) {
-      done(Errors.malformedJson((err as Error).message), undefined);
-    }
-  };
-  fastify.addContentTypeParser("application/json", { parseAs: "string" }, parseJson);
-  fastify.addContentTypeParser(/^application\/[\w.-]+\+json$/, { parseAs: "string" }, parseJson);
-
-  installErrorHandling(fastify, settings.bodyLimit);
-
-  fastify.addHook("onResponse", (req, reply, done) => {
-    const m = models.get(req);
-    logger.info(
-      {
-        reqId: req.id,
-        method: req.method,
-        route: m?.route ?? req.routeOptions.url ?? null,
-        url: m?.route ? undefined : req.url,
-        model: m?.model,
-        version: m?.version,
-        status: reply.statusCode,
-        latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
-      },
-      "request",
-    );
-    done();
-  });
-
-  // The prediction routes set the request-id header and check draining themselves, sparing the hot
-  // path a hook; every other route gets both from this scope's onRequest hook.
-  predictRoutes(fastify, context, models);
-  fastify.register(async (scope) => {
-    scope.addHook("onRequest", (req, reply, done) => {
-      reply.header("x-request-id", req.id);
-      if (context.shuttingDown) reply.header("connection", "close");
-      done();
-    });
-    modelRoutes(scope, context, models);
-    healthRoutes(scope, context);
-    if (settings.docs) docsRoutes(scope, context, PACKAGE_VERSION);
-    if (settings.admin) adminRoutes(scope, context);
-    else {
-      scope.all("/admin/*", async () => {
-        throw Errors.adminDisabled();
-      });
-    }
-    scope.get("/", async () => ({
-      service: "modelserve",
-      version: PACKAGE_VERSION,
-      docs: settings.docs ? "/docs" : null,
-      openapi: settings.docs ? "/openapi.json" : null,
-      defaultModel: registry.defaultModel() ?? null,
-    }));
-  });
+  const context = createContext(registry, settings);
+  fastify.register(modelservePlugin, { context, logger });
   return { fastify, context };
 }

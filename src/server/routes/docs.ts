@@ -43,25 +43,28 @@ async function asset(name: string): Promise<Buffer | undefined> {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const swaggerHtml = (title: string) => `<!doctype html>
+const swaggerHtml = (title: string, p: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Swagger UI</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/docs/static/swagger-ui.css"><link rel="icon" href="/docs/static/favicon-32x32.png"></head>
-<body><div id="swagger-ui"></div><script src="/docs/static/swagger-ui-bundle.js"></script>
-<script src="/docs/static/init.js"></script></body></html>`;
+<link rel="stylesheet" href="${p}/docs/static/swagger-ui.css"><link rel="icon" href="${p}/docs/static/favicon-32x32.png"></head>
+<body><div id="swagger-ui"></div><script src="${p}/docs/static/swagger-ui-bundle.js"></script>
+<script src="${p}/docs/static/init.js"></script></body></html>`;
 
-const SWAGGER_INIT = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true,
-  tryItOutEnabled: true, displayRequestDuration: true, defaultModelsExpandDepth: 0 });`;
+const swaggerInit = (
+  p: string,
+) => `window.ui = SwaggerUIBundle({ url: ${JSON.stringify(`${p}/openapi.json`)}, dom_id: "#swagger-ui",
+  deepLinking: true, tryItOutEnabled: true, displayRequestDuration: true, defaultModelsExpandDepth: 0 });`;
 
-const redocHtml = (title: string) => `<!doctype html>
+const redocHtml = (title: string, p: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · ReDoc</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><redoc spec-url="/openapi.json"></redoc><script src="/redoc/static/redoc.standalone.js"></script></body></html>`;
+<body><redoc spec-url="${p}/openapi.json"></redoc><script src="${p}/redoc/static/redoc.standalone.js"></script></body></html>`;
 
 /** Registers the documentation routes. */
-export function docsRoutes(app: FastifyInstance, ctx: AppContext, version: string): void {
+export function docsRoutes(app: FastifyInstance, ctx: AppContext, version: string, prefix = ""): void {
+  const p = escapeHtml(prefix);
   let cached: { generation: number; doc: string } | undefined;
-  const opts = { title: ctx.settings.title, version, maxBatchSize: ctx.settings.maxBatchSize };
+  const opts = { title: ctx.settings.title, version, maxBatchSize: ctx.settings.maxBatchSize, prefix };
 
   app.get("/openapi.json", async (_req, reply) => {
     if (!cached || cached.generation !== ctx.registry.generation) {
@@ -74,11 +77,11 @@ export function docsRoutes(app: FastifyInstance, ctx: AppContext, version: strin
     reply.type("text/html; charset=utf-8").header("cache-control", "no-cache");
     return body;
   };
-  app.get("/docs", html(swaggerHtml(ctx.settings.title)));
-  app.get("/redoc", html(redocHtml(ctx.settings.title)));
+  app.get("/docs", html(swaggerHtml(ctx.settings.title, p)));
+  app.get("/redoc", html(redocHtml(ctx.settings.title, p)));
   app.get("/docs/static/init.js", async (_req, reply) => {
     reply.type("text/javascript; charset=utf-8");
-    return SWAGGER_INIT;
+    return swaggerInit(prefix);
   });
   for (const prefix of ["/docs/static/", "/redoc/static/"]) {
     app.get(`${prefix}:file`, async (req, reply) => {

@@ -1,0 +1,121 @@
+/**
+ * @module The modelserve Fastify plugin: strict JSON parsing, the error shape, the request log and
+ * every route, under the prefix it is registered with. `buildApp` uses it for a standalone server;
+ * an existing Fastify app registers it directly.
+ */
+
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import { Errors } from "../errors.ts";
+import { ShadowTracker } from "../inference/shadow.ts";
+import type { ModelRegistry } from "../registry/model-registry.ts";
+import { PACKAGE_VERSION } from "../version.ts";
+import type { AppContext, AppSettings, RequestModel } from "./context.ts";
+import { installErrorHandling } from "./plugins/error-handler.ts";
+import { adminRoutes } from "./routes/admin.ts";
+import { docsRoutes } from "./routes/docs.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { modelRoutes } from "./routes/models.ts";
+import { predictRoutes } from "./routes/predict.ts";
+
+/** Options of {@link modelservePlugin}. */
+export interface ModelservePluginOptions {
+  /** Shared state, from {@link createContext}. */
+  readonly context: AppContext;
+  /** Logger for the one line per request (default: the host app's logger). */
+  readonly logger?: Logger;
+}
+
+/** The shared state of one modelserve app. */
+export function createContext(registry: ModelRegistry, settings: AppSettings): AppContext {
+  return {
+    registry,
+    settings,
+    startedAt: Date.now(),
+    shuttingDown: false,
+    shadows: new ShadowTracker(registry),
+  };
+}
+
+/**
+ * Registers modelserve's routes into a Fastify instance.
+ *
+ * @example
+ * const context = createContext(registry, { maxBatchSize: 1000, bodyLimit: 1 << 20, docs: true, title: "ml", admin: false });
+ * await host.register(modelservePlugin, { prefix: "/ml", context });
+ */
+export async function modelservePlugin(
+  fastify: FastifyInstance,
+  options: ModelservePluginOptions,
+): Promise<void> {
+  const { context } = options;
+  const { registry, settings } = context;
+  const logger = options.logger ?? (fastify.log as unknown as Logger);
+  const prefix = fastify.prefix;
+  const models = new WeakMap<FastifyRequest, RequestModel>();
+
+  // Only JSON bodies; parse errors become MS_MALFORMED_JSON. Fastify's default text parser is removed.
+  fastify.removeAllContentTypeParsers();
+  const parseJson = (
+    _req: FastifyRequest,
+    body: string | Buffer,
+    done: (err: Error | null, body?: unknown) => void,
+  ) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.length === 0) return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(Errors.malformedJson((err as Error).message), undefined);
+    }
+  };
+  fastify.addContentTypeParser("application/json", { parseAs: "string" }, parseJson);
+  fastify.addContentTypeParser(/^application\/[\w.-]+\+json$/, { parseAs: "string" }, parseJson);
+
+  installErrorHandling(fastify, settings.bodyLimit);
+
+  fastify.addHook("onResponse", (req, reply, done) => {
+    const m = models.get(req);
+    logger.info(
+      {
+        reqId: req.id,
+        method: req.method,
+        route: m?.route ?? req.routeOptions.url ?? null,
+        url: m?.route ? undefined : req.url,
+        model: m?.model,
+        version: m?.version,
+        status: reply.statusCode,
+        latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
+      },
+      "request",
+    );
+    done();
+  });
+
+  // The prediction routes set the request-id header and check draining themselves, sparing the hot
+  // path a hook; every other route gets both from this scope's onRequest hook.
+  predictRoutes(fastify, context, models);
+  fastify.register(async (scope) => {
+    scope.addHook("onRequest", (req, reply, done) => {
+      reply.header("x-request-id", req.id);
+      if (context.shuttingDown) reply.header("connection", "close");
+      done();
+    });
+    modelRoutes(scope, context, models);
+    healthRoutes(scope, context);
+    if (settings.docs) docsRoutes(scope, context, PACKAGE_VERSION, prefix);
+    if (settings.admin) adminRoutes(scope, context);
+    else {
+      scope.all("/admin/*", async () => {
+        throw Errors.adminDisabled();
+      });
+    }
+    scope.get("/", async () => ({
+      service: "modelserve",
+      version: PACKAGE_VERSION,
+      docs: settings.docs ? `${prefix}/docs` : null,
+      openapi: settings.docs ? `${prefix}/openapi.json` : null,
+      defaultModel: registry.defaultModel() ?? null,
+    }));
+  });
+}
