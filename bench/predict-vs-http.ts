@@ -20,6 +20,15 @@ const cpus = availableParallelism();
 const pin =
   cpus > 1 && spawnSync("taskset", ["--version"]).status === 0 ? ["taskset", "-c", String(cpus - 1)] : [];
 
+// Pin the load generator to the first CPU as well: on two cores the pair then never shares one.
+if (pin.length > 0 && process.env.BENCH_PINNED !== "1") {
+  const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
+    stdio: "inherit",
+    env: { ...process.env, BENCH_PINNED: "1" },
+  });
+  process.exit(r.status ?? 1);
+}
+
 async function start(mode: string): Promise<{ child: ChildProcess; port: number }> {
   const [cmd, ...args] = [...pin, process.execPath, serverScript, mode];
   const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
@@ -83,7 +92,7 @@ const row = (r: Result) =>
   `${r.name.padEnd(28)} ${r.rps.toFixed(0).padStart(8)} req/s   p50 ${String(r.p50).padStart(3)} ms   p99 ${String(r.p99).padStart(3)} ms   errors ${r.errors + r.non2xx}`;
 process.stdout.write(
   [
-    `loopback, ${connections} connections, ${rounds} alternating rounds of ${duration} s per server (medians), Node ${process.versions.node}${pin.length ? `, servers pinned to CPU ${cpus - 1}` : ""}`,
+    `loopback, ${connections} connections, ${rounds} alternating rounds of ${duration} s per server (medians), Node ${process.versions.node}${pin.length ? `, servers pinned to CPU ${cpus - 1}, load generator to CPU 0` : ""}`,
     row(bare),
     row(ms),
     `ratio modelserve / node:http: ${ratio.toFixed(2)} (bar: ≥ 0.60)`,

@@ -98,7 +98,8 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
       const h = req.headers["x-request-id"];
       return typeof h === "string" && REQUEST_ID.test(h) ? h : nextRequestId();
     },
-    // Our own onRequest hook answers 503 MS_SHUTTING_DOWN in the documented error shape.
+    // While draining, requests on connections already open are still answered (then the connection
+    // closes); only new connections are refused.
     return503OnClosing: false,
     forceCloseConnections: "idle",
     trustProxy: options.trustProxy ?? false,

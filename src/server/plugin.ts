@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { Errors } from "../errors.ts";
 import { ShadowTracker } from "../inference/shadow.ts";
+import { requestLogger } from "../observability/request-log.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import type { AppContext, AppSettings, RequestModel } from "./context.ts";
@@ -52,6 +53,7 @@ export async function modelservePlugin(
   const { registry, settings } = context;
   const logger = options.logger ?? (fastify.log as unknown as Logger);
   const prefix = fastify.prefix;
+  const logRequest = requestLogger(logger);
   const models = new WeakMap<FastifyRequest, RequestModel>();
 
   // Only JSON bodies; parse errors become MS_MALFORMED_JSON. Fastify's default text parser is removed.
@@ -76,19 +78,16 @@ export async function modelservePlugin(
 
   fastify.addHook("onResponse", (req, reply, done) => {
     const m = models.get(req);
-    logger.info(
-      {
-        reqId: req.id,
-        method: req.method,
-        route: m?.route ?? req.routeOptions.url ?? null,
-        url: m?.route ? undefined : req.url,
-        model: m?.model,
-        version: m?.version,
-        status: reply.statusCode,
-        latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
-      },
-      "request",
-    );
+    logRequest({
+      reqId: String(req.id),
+      method: req.method,
+      route: m?.route ?? req.routeOptions.url ?? null,
+      url: m?.route ? undefined : req.url,
+      model: m?.model,
+      version: m?.version,
+      status: reply.statusCode,
+      latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
+    });
     done();
   });
 
