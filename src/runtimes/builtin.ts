@@ -3,9 +3,10 @@
 import { typescriptRuntime } from "./custom/typescript-runtime.ts";
 import { RuntimeSet } from "./resolve.ts";
 import type { Runtime } from "./runtime.ts";
+import { xgboostRuntime } from "./xgboost/xgboost-runtime.ts";
 
 /** Built-in runtimes. Each runtime folder adds its entry here. */
-export const BUILTIN_RUNTIMES: readonly Runtime[] = [typescriptRuntime];
+export const BUILTIN_RUNTIMES: readonly Runtime[] = [typescriptRuntime, xgboostRuntime];
 
 /** A fresh set of the built-in runtimes. */
 export function builtinRuntimes(): RuntimeSet {

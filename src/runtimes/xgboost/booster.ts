@@ -1,0 +1,410 @@
+/**
+ * @module An XGBoost booster compiled from its saved model (JSON or UBJSON) into flat typed arrays,
+ * and its prediction with XGBoost's float32 semantics: inputs rounded to float32, strict `<` splits,
+ * `default_left` for missing values, categorical partitions, float32 accumulation in tree order.
+ * Ref: XGBoost `json_model_io`, `predictor/cpu_predictor.cc`, `objective/regression_loss.h`.
+ */
+
+import { expf } from "./expf.ts";
+
+const f32 = Math.fround;
+/** XGBoost's `kMaxExp`-style clamp used by the logistic transform. */
+const MAX_EXP = f32(88.7);
+
+/** Why a model cannot be compiled; the runtime turns it into a ModelServeError. */
+export class BoosterError extends Error {
+  /** True when the model is valid but uses something not implemented. */
+  readonly unsupported: boolean;
+  constructor(message: string, unsupported = false) {
+    super(message);
+    this.unsupported = unsupported;
+  }
+}
+
+type Json = unknown;
+type Obj = { readonly [key: string]: Json };
+
+function obj(v: Json, what: string): Obj {
+  if (typeof v !== "object" || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) {
+    throw new BoosterError(`${what} is missing or not an object`);
+  }
+  return v as Obj;
+}
+
+/** A numeric array from JSON (`null` read as NaN) or UBJSON (typed arrays). */
+function nums(v: Json, what: string): ArrayLike<number> {
+  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) return v as unknown as ArrayLike<number>;
+  if (!Array.isArray(v)) throw new BoosterError(`${what} is missing or not an array`);
+  return v.map((x) => (x === null ? Number.NaN : typeof x === "number" ? x : Number(x)));
+}
+
+function int(v: Json, what: string, fallback?: number): number {
+  if (v === undefined && fallback !== undefined) return fallback;
+  const n = typeof v === "number" ? v : typeof v === "string" ? Number(v) : Number.NaN;
+  if (!Number.isInteger(n) || n < 0)
+    throw new BoosterError(`${what} must be a non-negative integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** `base_score`: a number string ("5E-1") or, from 3.1, an array string ("[6.2E-1,…]"). */
+export function parseBaseScore(v: Json): number[] {
+  if (typeof v === "number") return [v];
+  if (typeof v !== "string") throw new BoosterError(`base_score ${JSON.stringify(v)} is not a number`);
+  const s = v.trim();
+  const parts = s.startsWith("[") ? s.slice(1, -1).split(",") : [s];
+  const out = parts.map((p) => Number(p.trim()));
+  if (out.length === 0 || out.some((x) => Number.isNaN(x)))
+    throw new BoosterError(`base_score "${v}" is not a number`);
+  return out;
+}
+
+/** Objectives and how each maps scores. */
+const OBJECTIVES: Readonly<
+  Record<string, { readonly link: "logit" | "log" | "identity"; readonly kind: Kind }>
+> = {
+  "binary:logistic": { link: "logit", kind: "binary-prob" },
+  "binary:logitraw": { link: "identity", kind: "binary-raw" },
+  "binary:hinge": { link: "identity", kind: "binary-hinge" },
+  "reg:logistic": { link: "logit", kind: "sigmoid" },
+  "multi:softprob": { link: "identity", kind: "softprob" },
+  "multi:softmax": { link: "identity", kind: "softmax" },
+  "reg:squarederror": { link: "identity", kind: "identity" },
+  "reg:linear": { link: "identity", kind: "identity" },
+  "reg:squaredlogerror": { link: "identity", kind: "identity" },
+  "reg:absoluteerror": { link: "identity", kind: "identity" },
+  "reg:pseudohubererror": { link: "identity", kind: "identity" },
+  "reg:quantileerror": { link: "identity", kind: "identity" },
+  "count:poisson": { link: "log", kind: "exp" },
+  "reg:gamma": { link: "log", kind: "exp" },
+  "reg:tweedie": { link: "log", kind: "exp" },
+  "survival:cox": { link: "log", kind: "exp" },
+  "rank:pairwise": { link: "identity", kind: "identity" },
+  "rank:ndcg": { link: "identity", kind: "identity" },
+  "rank:map": { link: "identity", kind: "identity" },
+};
+
+type Kind =
+  | "binary-prob"
+  | "binary-raw"
+  | "binary-hinge"
+  | "sigmoid"
+  | "softprob"
+  | "softmax"
+  | "identity"
+  | "exp";
+
+/** What the compiled booster predicts. */
+export interface BoosterShape {
+  readonly objective: string;
+  readonly kind: Kind;
+  /** Output groups (classes for multiclass, targets for multi-target, else 1). */
+  readonly groups: number;
+  readonly numFeature: number;
+  readonly featureNames: readonly string[];
+  readonly featureTypes: readonly string[];
+  /** Category names of categorical features (3.1+ recoding), by feature index. */
+  readonly categoryNames: readonly (readonly string[] | undefined)[];
+  readonly numTrees: number;
+  readonly booster: string;
+  readonly version: string;
+}
+
+/** A compiled booster. */
+export interface Booster extends BoosterShape {
+  /** Margins (base score included, before the objective's transform), rows × groups, float32 values. */
+  margins(x: Float64Array, rows: number, cols: number): Float64Array;
+  /** The objective's transform of margins, in place, float32 semantics. */
+  transform(m: Float64Array, rows: number): Float64Array;
+}
+
+function decodeCategoryNames(cats: Json, numFeature: number): (string[] | undefined)[] {
+  const out: (string[] | undefined)[] = new Array(numFeature).fill(undefined);
+  if (typeof cats !== "object" || cats === null) return out;
+  const enc = (cats as Obj).enc;
+  if (!Array.isArray(enc)) return out;
+  enc.forEach((e, f) => {
+    if (f >= numFeature || typeof e !== "object" || e === null) return;
+    const offsets = nums((e as Obj).offsets, "cats.offsets");
+    const values = nums((e as Obj).values, "cats.values");
+    if (offsets.length < 2) return;
+    const names: string[] = [];
+    for (let i = 0; i + 1 < offsets.length; i++) {
+      let s = "";
+      for (let k = offsets[i]; k < offsets[i + 1]; k++) s += String.fromCharCode(values[k]);
+      names.push(s);
+    }
+    out[f] = names;
+  });
+  return out;
+}
+
+/** Compiles a parsed XGBoost model (the object `save_model` writes, or a pickle's `Model`). */
+export function compileBooster(model: Json): Booster {
+  const root = obj(model, "the model");
+  const learner = obj(root.learner, "learner");
+  const version = Array.isArray(root.version)
+    ? root.version.join(".")
+    : ArrayBuffer.isView(root.version)
+      ? Array.from(root.version as Int32Array).join(".")
+      : "unknown";
+  const lmp = obj(learner.learner_model_param, "learner.learner_model_param");
+  const objective = String(obj(learner.objective, "learner.objective").name ?? "");
+  const spec = OBJECTIVES[objective];
+  if (!spec) throw new BoosterError(`objective "${objective}"`, true);
+  const numClass = int(lmp.num_class, "num_class", 0);
+  const numTarget = int(lmp.num_target, "num_target", 1);
+  const numFeature = int(lmp.num_feature, "num_feature");
+  const groups = Math.max(numClass, numTarget, 1);
+  const base = parseBaseScore(lmp.base_score ?? "0.5");
+  if (base.length !== 1 && base.length !== groups) {
+    throw new BoosterError(`base_score has ${base.length} values for ${groups} outputs`);
+  }
+  // ProbToMargin, in float32 as XGBoost computes it.
+  const baseMargin = new Float64Array(groups);
+  for (let g = 0; g < groups; g++) {
+    const bs = f32(base.length === 1 ? base[0] : base[g]);
+    if (spec.link === "logit") {
+      const eps = f32(1e-16);
+      const p = Math.min(Math.max(bs, eps), f32(1 - eps));
+      baseMargin[g] = f32(-f32(Math.log(f32(f32(1 / p) - 1))));
+    } else if (spec.link === "log") {
+      baseMargin[g] = f32(Math.log(bs));
+    } else {
+      baseMargin[g] = bs;
+    }
+  }
+
+  const gb = obj(learner.gradient_booster, "learner.gradient_booster");
+  const boosterName = String(gb.name ?? "");
+  let treeModel: Obj;
+  let weightDrop: ArrayLike<number> | undefined;
+  if (boosterName === "gbtree") {
+    treeModel = obj(gb.model, "gradient_booster.model");
+    if (treeModel.weight_drop !== undefined) weightDrop = nums(treeModel.weight_drop, "weight_drop");
+  } else if (boosterName === "dart") {
+    treeModel = obj(obj(gb.gbtree, "gradient_booster.gbtree").model, "gradient_booster.gbtree.model");
+    weightDrop = nums(gb.weight_drop, "weight_drop");
+  } else {
+    throw new BoosterError(`booster "${boosterName}"`, true);
+  }
+  const trees = treeModel.trees;
+  if (!Array.isArray(trees)) throw new BoosterError("gradient_booster.model.trees is missing");
+  const treeInfo = nums(treeModel.tree_info ?? [], "tree_info");
+  if (treeInfo.length !== trees.length)
+    throw new BoosterError(`tree_info has ${treeInfo.length} entries for ${trees.length} trees`);
+  if (weightDrop && weightDrop.length !== trees.length && weightDrop.length !== 0) {
+    throw new BoosterError(`weight_drop has ${weightDrop.length} entries for ${trees.length} trees`);
+  }
+
+  // Flatten every tree into shared arrays; node ids become global offsets.
+  let total = 0;
+  const parsed = trees.map((t, i) => {
+    const tree = obj(t, `tree ${i}`);
+    const left = nums(tree.left_children, `tree ${i} left_children`);
+    const n = left.length;
+    const leafSize =
+      int(obj(tree.tree_param ?? {}, "tree_param").size_leaf_vector, "size_leaf_vector", 1) || 1;
+    const arrays = {
+      left,
+      right: nums(tree.right_children, `tree ${i} right_children`),
+      feature: nums(tree.split_indices, `tree ${i} split_indices`),
+      cond: nums(tree.split_conditions, `tree ${i} split_conditions`),
+      defaultLeft: nums(tree.default_left, `tree ${i} default_left`),
+      splitType:
+        tree.split_type === undefined ? new Uint8Array(n) : nums(tree.split_type, `tree ${i} split_type`),
+      baseWeights: leafSize > 1 ? nums(tree.base_weights, `tree ${i} base_weights`) : undefined,
+      catNodes: nums(tree.categories_nodes ?? [], "categories_nodes"),
+      catSegments: nums(tree.categories_segments ?? [], "categories_segments"),
+      catSizes: nums(tree.categories_sizes ?? [], "categories_sizes"),
+      cats: nums(tree.categories ?? [], "categories"),
+      leafSize,
+    };
+    for (const [k, a] of Object.entries(arrays)) {
+      if (
+        a &&
+        typeof a === "object" &&
+        "length" in a &&
+        ["right", "feature", "cond", "defaultLeft", "splitType"].includes(k)
+      ) {
+        if ((a as ArrayLike<number>).length !== n)
+          throw new BoosterError(
+            `tree ${i}: ${k} has ${(a as ArrayLike<number>).length} entries for ${n} nodes`,
+          );
+      }
+    }
+    if (leafSize > 1 && leafSize !== groups)
+      throw new BoosterError(`tree ${i}: leaf vectors of ${leafSize} for ${groups} outputs`);
+    const offset = total;
+    total += n;
+    return { ...arrays, n, offset };
+  });
+  const left = new Int32Array(total);
+  const right = new Int32Array(total);
+  const feature = new Int32Array(total);
+  const cond = new Float64Array(total);
+  const defaultLeft = new Uint8Array(total);
+  /** Index into `catSets` for categorical split nodes, else -1. */
+  const catIndex = new Int32Array(total).fill(-1);
+  const catSets: Set<number>[] = [];
+  const leafVec = new Int32Array(total).fill(-1);
+  const vectors: number[] = [];
+  const roots = new Int32Array(trees.length);
+  const group = new Int32Array(trees.length);
+  const weights = new Float64Array(trees.length).fill(1);
+  const hasWeights = weightDrop !== undefined && weightDrop.length === trees.length;
+  // Boosters saved as "dart" (XGBoost < 3) predict each tree on top of the base margin, then weight
+  // the difference; 3.x saves dart as gbtree with weights and weights the leaf directly. The float32
+  // results differ, so each file is summed the way its own version did.
+  const dartLegacy = boosterName === "dart";
+  parsed.forEach((t, i) => {
+    roots[i] = t.offset;
+    group[i] = treeInfo[i];
+    if (group[i] < 0 || group[i] >= groups)
+      throw new BoosterError(`tree ${i} belongs to output ${group[i]} of ${groups}`);
+    if (hasWeights) weights[i] = f32(weightDrop![i]);
+    const catPos = new Map<number, number>();
+    for (let k = 0; k < t.catNodes.length; k++) catPos.set(t.catNodes[k], k);
+    for (let j = 0; j < t.n; j++) {
+      const g = t.offset + j;
+      const l = t.left[j];
+      if (l === -1) {
+        left[g] = -1;
+        cond[g] = f32(t.cond[j]);
+        if (t.baseWeights) {
+          leafVec[g] = vectors.length;
+          for (let k = 0; k < t.leafSize; k++) vectors.push(f32(t.baseWeights[j * t.leafSize + k]));
+        }
+        continue;
+      }
+      const r = t.right[j];
+      if (l < 0 || l >= t.n || r < 0 || r >= t.n)
+        throw new BoosterError(`tree ${i} node ${j} has children outside the tree`);
+      left[g] = t.offset + l;
+      right[g] = t.offset + r;
+      feature[g] = t.feature[j];
+      if (feature[g] < 0 || feature[g] >= numFeature)
+        throw new BoosterError(`tree ${i} node ${j} splits on feature ${feature[g]} of ${numFeature}`);
+      cond[g] = f32(t.cond[j]);
+      defaultLeft[g] = t.defaultLeft[j] ? 1 : 0;
+      if (t.splitType[j] === 1) {
+        const k = catPos.get(j);
+        if (k === undefined)
+          throw new BoosterError(`tree ${i} node ${j} is categorical but has no categories`);
+        const start = t.catSegments[k];
+        const set = new Set<number>();
+        for (let c = 0; c < t.catSizes[k]; c++) set.add(t.cats[start + c]);
+        catIndex[g] = catSets.length;
+        catSets.push(set);
+      }
+    }
+  });
+  const leafVectors = Float64Array.from(vectors);
+  const featureNames = Array.isArray(learner.feature_names)
+    ? (learner.feature_names as string[]).map(String)
+    : [];
+  const featureTypes = Array.isArray(learner.feature_types)
+    ? (learner.feature_types as string[]).map(String)
+    : [];
+  const numTrees = trees.length;
+
+  /** The leaf a row reaches in one tree. */
+  const leafOf = (root: number, x: Float64Array, at: number): number => {
+    let n = root;
+    // A cycle in a corrupted file must not hang the server: no path is longer than the node count.
+    for (let steps = 0; left[n] !== -1; steps++) {
+      if (steps > total) throw new BoosterError("a tree has a cycle");
+      const v = x[at + feature[n]];
+      if (Number.isNaN(v)) {
+        n = defaultLeft[n] ? left[n] : right[n];
+      } else if (catIndex[n] >= 0) {
+        n = catSets[catIndex[n]].has(Math.trunc(v)) ? right[n] : left[n];
+      } else {
+        n = v < cond[n] ? left[n] : right[n];
+      }
+    }
+    return n;
+  };
+
+  return {
+    objective,
+    kind: spec.kind,
+    groups,
+    numFeature,
+    featureNames,
+    featureTypes,
+    categoryNames: decodeCategoryNames(treeModel.cats, numFeature),
+    numTrees,
+    booster: boosterName === "gbtree" && hasWeights ? "dart" : boosterName,
+    version,
+    margins(x, rows, cols) {
+      if (cols !== numFeature) throw new BoosterError(`rows have ${cols} features, the model ${numFeature}`);
+      const xf = new Float64Array(x.length);
+      for (let i = 0; i < x.length; i++) xf[i] = f32(x[i]);
+      const out = new Float64Array(rows * groups);
+      for (let r = 0; r < rows; r++) {
+        const at = r * cols;
+        const o = r * groups;
+        for (let g = 0; g < groups; g++) out[o + g] = baseMargin[g];
+        for (let t = 0; t < numTrees; t++) {
+          const leaf = leafOf(roots[t], xf, at);
+          const lv = leafVec[leaf];
+          if (lv >= 0) {
+            for (let g = 0; g < groups; g++) out[o + g] = f32(out[o + g] + leafVectors[lv + g]);
+          } else {
+            const g = group[t];
+            let w = cond[leaf];
+            if (dartLegacy) w = f32(f32(f32(baseMargin[g] + w) - baseMargin[g]) * weights[t]);
+            else if (hasWeights) w = f32(w * weights[t]);
+            out[o + g] = f32(out[o + g] + w);
+          }
+        }
+      }
+      return out;
+    },
+    transform(m, rows) {
+      switch (spec.kind) {
+        case "binary-prob":
+        case "sigmoid":
+          for (let i = 0; i < m.length; i++) m[i] = f32(1 / f32(1 + expf(Math.min(-m[i], MAX_EXP))));
+          return m;
+        case "exp":
+          for (let i = 0; i < m.length; i++) m[i] = expf(m[i]);
+          return m;
+        case "binary-hinge":
+          for (let i = 0; i < m.length; i++) m[i] = m[i] > 0 ? 1 : 0;
+          return m;
+        case "softprob":
+          softmaxRows(m, rows, groups);
+          return m;
+        case "softmax": {
+          const out = new Float64Array(rows);
+          for (let r = 0; r < rows; r++) {
+            let best = 0;
+            for (let g = 1; g < groups; g++) if (m[r * groups + g] > m[r * groups + best]) best = g;
+            out[r] = best;
+          }
+          return out;
+        }
+        default:
+          return m;
+      }
+    },
+  };
+}
+
+/** XGBoost's softmax: float32 exponentials of (m − max), summed in double, divided in float32. */
+export function softmaxRows(m: Float64Array, rows: number, k: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * k;
+    let mx = m[o];
+    for (let g = 1; g < k; g++) if (m[o + g] > mx) mx = m[o + g];
+    let sum = 0;
+    for (let g = 0; g < k; g++) {
+      const e = expf(f32(m[o + g] - mx));
+      m[o + g] = e;
+      sum += e;
+    }
+    const s = f32(sum);
+    for (let g = 0; g < k; g++) m[o + g] = f32(m[o + g] / s);
+  }
+}

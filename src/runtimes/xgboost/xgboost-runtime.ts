@@ -1,0 +1,202 @@
+/**
+ * @module The `xgboost` runtime: models saved with `save_model` as JSON (`.json`) or UBJSON (`.ubj`),
+ * XGBoost 1.x to 3.x, and boosters handed over from pickled `XGBClassifier`/`XGBRegressor` objects.
+ * Outputs follow XGBoost's Python API bit for bit: `predict` and `predict_proba` as the scikit-learn
+ * wrapper answers, raw margins as `output_margin=True`.
+ */
+
+import { Errors, isModelServeError } from "../../errors.ts";
+import { parseLenientJson } from "../../formats/json/lenient-json.ts";
+import { decodeUbjson } from "../../formats/json/ubjson.ts";
+import type {
+  FeatureSpec,
+  FeatureTable,
+  Label,
+  Matrix,
+  PredictOutput,
+  Runtime,
+  RuntimeModel,
+} from "../runtime.ts";
+import { type Booster, BoosterError, compileBooster, softmaxRows } from "./booster.ts";
+
+const ASCII = new TextDecoder("latin1");
+
+/** Whether bytes look like an XGBoost model: JSON or UBJSON whose head names the learner. */
+function looksLikeXgboost(bytes: Uint8Array): boolean {
+  let i = 0;
+  while (
+    i < bytes.length &&
+    (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)
+  )
+    i++;
+  if (bytes[i] !== 0x7b) return false;
+  const head = ASCII.decode(bytes.subarray(i, Math.min(bytes.length, i + 65536)));
+  return head.includes("learner") || head.includes("Config");
+}
+
+/** Decodes JSON or UBJSON model bytes into the model object (unwrapping a pickle's `{Config, Model}`). */
+function decode(bytes: Uint8Array, fileName: string): unknown {
+  let i = 0;
+  while (i < bytes.length && bytes[i] <= 0x20) i++;
+  let data: unknown;
+  try {
+    // JSON objects start with `{` then whitespace or a quote; UBJSON keys start with a length marker.
+    const next = bytes[i + 1];
+    const isJson =
+      next === 0x22 || next === 0x20 || next === 0x0a || next === 0x0d || next === 0x09 || next === 0x7d;
+    data = isJson ? parseLenientJson(new TextDecoder().decode(bytes)) : decodeUbjson(bytes.subarray(i));
+  } catch (err) {
+    throw Errors.invalidModel(fileName, `not a readable XGBoost model: ${(err as Error).message}`);
+  }
+  if (typeof data === "object" && data !== null && "Model" in data) return (data as { Model: unknown }).Model;
+  return data;
+}
+
+function specsOf(b: Booster): FeatureSpec[] {
+  return Array.from({ length: b.numFeature }, (_, i) => {
+    const name = b.featureNames[i] ?? `f${i}`;
+    const type = b.featureTypes[i];
+    const names = b.categoryNames[i];
+    if (type === "c" && names && names.length > 0) {
+      return {
+        name,
+        dtype: "category",
+        categories: names,
+        // Unseen categories and raw category codes are valid XGBoost input (unseen ones go left).
+        allowUnknownCategories: true,
+        nullable: true,
+        description: `categorical: one of the training categories or its code (0-${names.length - 1}); others are unseen`,
+      } satisfies FeatureSpec;
+    }
+    return {
+      name,
+      dtype: "float",
+      nullable: true,
+      ...(type === "c"
+        ? { description: "categorical: the category code" }
+        : type
+          ? { description: `XGBoost feature type ${type}` }
+          : {}),
+    } satisfies FeatureSpec;
+  });
+}
+
+/** Builds the numeric input matrix, mapping category names to their codes. */
+function matrixOf(b: Booster, table: FeatureTable): Float64Array {
+  const width = table.columns.length;
+  if (table.strings.every((s) => s === undefined)) return table.numeric;
+  const x = Float64Array.from(table.numeric);
+  table.strings.forEach((col, c) => {
+    if (!col) return;
+    const names = b.categoryNames[c] ?? [];
+    const index = new Map(names.map((n, i) => [n, i]));
+    for (let r = 0; r < table.rows; r++) {
+      const s = col[r];
+      if (s === null) {
+        x[r * width + c] = Number.NaN;
+        continue;
+      }
+      const code = index.get(s);
+      const asNumber = s.trim() === "" ? Number.NaN : Number(s);
+      x[r * width + c] = code ?? asNumber;
+    }
+  });
+  return x;
+}
+
+const matrix = (data: Float64Array, rows: number, cols: number): Matrix => ({ rows, cols, data });
+
+/** Wraps a compiled booster as a runtime model. */
+export function boosterModel(b: Booster, format: string): RuntimeModel {
+  const classifier = b.kind.startsWith("binary") || b.kind === "softprob" || b.kind === "softmax";
+  const classes: Label[] = b.kind.startsWith("binary")
+    ? [0, 1]
+    : Array.from({ length: b.groups }, (_, i) => i);
+  const margins = (t: FeatureTable) => b.margins(matrixOf(b, t), t.rows, t.columns.length);
+  const proba = (t: FeatureTable): Matrix => {
+    const m = margins(t);
+    if (b.kind === "softprob") return matrix(b.transform(m, t.rows), t.rows, b.groups);
+    if (b.kind === "softmax") {
+      // XGBClassifier.predict_proba for multi:softmax: a softmax of the margins.
+      softmaxRows(m, t.rows, b.groups);
+      return matrix(m, t.rows, b.groups);
+    }
+    const v = b.transform(m, t.rows);
+    const out = new Float64Array(t.rows * 2);
+    for (let r = 0; r < t.rows; r++) {
+      out[2 * r] = Math.fround(1 - v[r]);
+      out[2 * r + 1] = v[r];
+    }
+    return matrix(out, t.rows, 2);
+  };
+  return {
+    signature: {
+      inputs: specsOf(b),
+      output: classifier ? { task: "classification", classes } : { task: "regression", targets: b.groups },
+      capabilities: {
+        predict: true,
+        predictProba: classifier,
+        decisionFunction: false,
+        transform: false,
+        rawScore: true,
+      },
+    },
+    details: {
+      format,
+      framework: "xgboost",
+      frameworkVersion: b.version,
+      modelType: b.booster,
+      metadata: { objective: b.objective, trees: b.numTrees, outputs: b.groups, features: b.numFeature },
+    },
+    async predict(t): Promise<PredictOutput> {
+      const m = margins(t);
+      if (!classifier) return { kind: "values", values: matrix(b.transform(m, t.rows), t.rows, b.groups) };
+      const v = b.transform(m, t.rows);
+      const labels: Label[] = new Array(t.rows);
+      if (b.kind === "softprob") {
+        for (let r = 0; r < t.rows; r++) {
+          let best = 0;
+          for (let g = 1; g < b.groups; g++) if (v[r * b.groups + g] > v[r * b.groups + best]) best = g;
+          labels[r] = best;
+        }
+      } else if (b.kind === "softmax") {
+        for (let r = 0; r < t.rows; r++) labels[r] = v[r];
+      } else {
+        // XGBClassifier.predict: class 1 when the objective's output exceeds 0.5.
+        for (let r = 0; r < t.rows; r++) labels[r] = v[r] > 0.5 ? 1 : 0;
+      }
+      return { kind: "labels", labels };
+    },
+    predictProba: classifier ? async (t) => proba(t) : undefined,
+    async rawScore(t) {
+      return matrix(margins(t), t.rows, b.groups);
+    },
+  };
+}
+
+/** Compiles model bytes (JSON, UBJSON, or a pickled booster's raw buffer) into a runtime model. */
+export function xgboostModelFromBytes(bytes: Uint8Array, fileName: string): RuntimeModel {
+  const data = decode(bytes, fileName);
+  try {
+    const b = compileBooster(data);
+    return boosterModel(
+      b,
+      bytes[0] === 0x7b && bytes[1] !== 0x22 && bytes[1] > 0x20 ? "xgboost-ubjson" : "xgboost-json",
+    );
+  } catch (err) {
+    if (isModelServeError(err)) throw err;
+    if (err instanceof BoosterError && err.unsupported) throw Errors.unsupportedModel(fileName, err.message);
+    throw Errors.invalidModel(fileName, (err as Error).message);
+  }
+}
+
+/** The XGBoost runtime. */
+export const xgboostRuntime: Runtime = {
+  name: "xgboost",
+  extensions: [".json", ".ubj", ".xgb"],
+  sniff: (bytes) => looksLikeXgboost(bytes),
+  async load(source) {
+    if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
+    return xgboostModelFromBytes(source.bytes, source.fileName);
+  },
+};
