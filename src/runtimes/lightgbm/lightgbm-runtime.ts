@@ -1,0 +1,123 @@
+/**
+ * @module The `lightgbm` runtime: LightGBM text models (`save_model`, CLI `output_model`) for gbdt,
+ * dart, goss and rf boosting, with the schema taken from `feature_names` and `feature_infos`.
+ */
+
+import { Errors, isModelServeError } from "../../errors.ts";
+import type { FeatureSpec, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
+import { LightgbmError, type LightgbmModel, parseLightgbm } from "./lightgbm-model.ts";
+
+const matrix = (data: Float64Array, rows: number, cols: number): Matrix => ({ rows, cols, data });
+
+function specsOf(m: LightgbmModel, n: number): FeatureSpec[] {
+  return Array.from({ length: n }, (_, i) => {
+    const name = m.featureNames[i] ?? `Column_${i}`;
+    const info = m.featureInfos[i];
+    if (info && "categories" in info) {
+      return {
+        name,
+        dtype: "category",
+        categories: info.categories,
+        // LightGBM routes any other category (unseen, negative, missing) to the right child.
+        allowUnknownCategories: true,
+        nullable: true,
+        description: "categorical (integer codes seen in training listed; others are valid)",
+      } satisfies FeatureSpec;
+    }
+    return {
+      name,
+      dtype: "float",
+      nullable: true,
+      ...(info && "min" in info ? { description: `training range [${info.min}, ${info.max}]` } : {}),
+    } satisfies FeatureSpec;
+  });
+}
+
+/** Wraps a parsed model as a runtime model. */
+export function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): RuntimeModel {
+  const binary = m.transform === "sigmoid";
+  const multiclass = m.transform === "softmax" || m.transform === "ova";
+  const classifier = binary || multiclass;
+  const k = m.perIteration;
+  const classes: Label[] = binary ? [0, 1] : Array.from({ length: k }, (_, i) => i);
+  const raw = (t: { numeric: Float64Array; rows: number; columns: readonly string[] }) =>
+    m.raw(t.numeric, t.rows, t.columns.length);
+  return {
+    signature: {
+      inputs: specsOf(m, nFeatures),
+      output: classifier ? { task: "classification", classes } : { task: "regression", targets: k },
+      capabilities: {
+        predict: true,
+        predictProba: classifier,
+        decisionFunction: false,
+        transform: false,
+        rawScore: true,
+      },
+    },
+    details: {
+      format: "lightgbm-text",
+      framework: "lightgbm",
+      frameworkVersion: m.version,
+      modelType: m.boosting,
+      metadata: { objective: m.objective, trees: m.numTrees, treesPerIteration: k, features: nFeatures },
+    },
+    async predict(t) {
+      const out = m.convert(raw(t), t.rows);
+      if (!classifier) return { kind: "values", values: matrix(out, t.rows, k) };
+      const labels: Label[] = new Array(t.rows);
+      for (let r = 0; r < t.rows; r++) {
+        if (binary) labels[r] = out[r] > 0.5 ? 1 : 0;
+        else {
+          let best = 0;
+          for (let j = 1; j < k; j++) if (out[r * k + j] > out[r * k + best]) best = j;
+          labels[r] = best;
+        }
+      }
+      return { kind: "labels", labels };
+    },
+    predictProba: classifier
+      ? async (t) => {
+          const out = m.convert(raw(t), t.rows);
+          if (!binary) return matrix(out, t.rows, k);
+          const p = new Float64Array(t.rows * 2);
+          for (let r = 0; r < t.rows; r++) {
+            p[2 * r] = 1 - out[r];
+            p[2 * r + 1] = out[r];
+          }
+          return matrix(p, t.rows, 2);
+        }
+      : undefined,
+    async rawScore(t) {
+      return matrix(raw(t), t.rows, k);
+    },
+  };
+}
+
+/** Parses model text into a runtime model (also used for boosters inside pickled LGBM estimators). */
+export function lightgbmModelFromText(text: string, fileName: string): RuntimeModel {
+  try {
+    const m = parseLightgbm(text);
+    const max = /^max_feature_idx=(\d+)$/m.exec(text);
+    return lightgbmRuntimeModel(m, Number(max?.[1] ?? m.featureNames.length - 1) + 1);
+  } catch (err) {
+    if (isModelServeError(err)) throw err;
+    if (err instanceof LightgbmError && err.unsupported) throw Errors.unsupportedModel(fileName, err.message);
+    throw Errors.invalidModel(fileName, (err as Error).message);
+  }
+}
+
+const HEAD = new TextDecoder("latin1");
+
+/** The LightGBM runtime. */
+export const lightgbmRuntime: Runtime = {
+  name: "lightgbm",
+  extensions: [".txt", ".lgb", ".lgbm", ".model"],
+  sniff: (bytes) => {
+    const head = HEAD.decode(bytes.subarray(0, 512));
+    return /^tree\r?\n/.test(head) && /\nversion=v\d/.test(head);
+  },
+  async load(source) {
+    if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
+    return lightgbmModelFromText(new TextDecoder().decode(source.bytes), source.fileName);
+  },
+};
