@@ -4,10 +4,16 @@ import { typescriptRuntime } from "./custom/typescript-runtime.ts";
 import { lightgbmRuntime } from "./lightgbm/lightgbm-runtime.ts";
 import { RuntimeSet } from "./resolve.ts";
 import type { Runtime } from "./runtime.ts";
+import { sklearnRuntime } from "./sklearn/sklearn-runtime.ts";
 import { xgboostRuntime } from "./xgboost/xgboost-runtime.ts";
 
 /** Built-in runtimes. Each runtime folder adds its entry here. */
-export const BUILTIN_RUNTIMES: readonly Runtime[] = [typescriptRuntime, xgboostRuntime, lightgbmRuntime];
+export const BUILTIN_RUNTIMES: readonly Runtime[] = [
+  typescriptRuntime,
+  sklearnRuntime,
+  xgboostRuntime,
+  lightgbmRuntime,
+];
 
 /** A fresh set of the built-in runtimes. */
 export function builtinRuntimes(): RuntimeSet {

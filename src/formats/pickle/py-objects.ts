@@ -107,9 +107,11 @@ export interface NdArray {
   readonly shape: readonly number[];
   /**
    * Elements in C (row-major) order. Numeric dtypes use the matching typed array; object arrays and
-   * unicode/bytes arrays are a PyValue[]; structured arrays are a PyValue[] of PyDict records.
+   * unicode/bytes arrays are a PyValue[]; structured arrays keep `data` empty and use `fields`.
    */
   readonly data: NdData;
+  /** Structured arrays (tree nodes): one typed column per field, in C order. */
+  readonly fields?: ReadonlyMap<string, NdData>;
 }
 
 /** A numpy scalar (`numpy.float64(1.5)`, `numpy.int64(3)`). */

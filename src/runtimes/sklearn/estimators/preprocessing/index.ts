@@ -1,6 +1,141 @@
-/** @module Builders of the preprocessing estimator family, keyed by Python class name. */
+/**
+ * @module Builders of scalers and of `Pipeline`: transforms applied in step order, the final step's
+ * methods exposed, the input schema taken from the first step. Ref: sklearn `preprocessing/_data.py`,
+ * `pipeline.py`.
+ */
 
-import type { BuilderTable } from "../../estimator.ts";
+import { Errors } from "../../../../errors.ts";
+import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
+import { dense } from "../../data.ts";
+import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
+import { attr, floats, isObject, need, num, strings } from "../../py-access.ts";
 
-/** The preprocessing family's builders. */
-export const PREPROCESSING_BUILDERS: BuilderTable = {};
+function common(o: PyObject) {
+  const names = strings(attr(o, "feature_names_in_"));
+  const n = attr(o, "n_features_in_");
+  return { names, nFeatures: n === undefined ? names?.length : num(n, `${o.name}.n_features_in_`) };
+}
+
+/** An element-wise affine transform `(x - shift) / scale` (scalers). */
+function affine(
+  o: PyObject,
+  shift: Float64Array | undefined,
+  scale: Float64Array | undefined,
+  post?: (v: number, j: number) => number,
+): SkEstimator {
+  const { names, nFeatures } = common(o);
+  return {
+    className: o.name,
+    role: "transformer",
+    nFeaturesIn: nFeatures,
+    featureNamesIn: names,
+    // Scalers pass NaN through, as scikit-learn does.
+    allowsMissing: true,
+    transform(x) {
+      const d = dense(x);
+      const out = new Float64Array(d.data.length);
+      for (let r = 0; r < d.rows; r++) {
+        for (let j = 0; j < d.cols; j++) {
+          let v = d.data[r * d.cols + j];
+          if (shift) v -= shift[j];
+          if (scale) v /= scale[j];
+          out[r * d.cols + j] = post ? post(v, j) : v;
+        }
+      }
+      return { kind: "dense", rows: d.rows, cols: d.cols, data: out };
+    },
+  };
+}
+
+const optionalFloats = (o: PyObject, key: string) => {
+  const v = attr(o, key);
+  return v === undefined || v === null ? undefined : floats(v, `${o.name}.${key}`).data;
+};
+
+function standardScaler(o: PyObject): SkEstimator {
+  return affine(
+    o,
+    attr(o, "with_mean") === false ? undefined : optionalFloats(o, "mean_"),
+    attr(o, "with_std") === false ? undefined : optionalFloats(o, "scale_"),
+  );
+}
+
+function minMaxScaler(o: PyObject): SkEstimator {
+  const scale = optionalFloats(o, "scale_")!;
+  const min = optionalFloats(o, "min_")!;
+  const clip = attr(o, "clip") === true;
+  const range = floats(need(o, "feature_range"), "MinMaxScaler.feature_range").data;
+  // sklearn: X * scale_ + min_, then optional clipping to feature_range.
+  const { names, nFeatures } = common(o);
+  return {
+    className: o.name,
+    role: "transformer",
+    nFeaturesIn: nFeatures,
+    featureNamesIn: names,
+    allowsMissing: true,
+    transform(x) {
+      const d = dense(x);
+      const out = new Float64Array(d.data.length);
+      for (let r = 0; r < d.rows; r++) {
+        for (let j = 0; j < d.cols; j++) {
+          let v = d.data[r * d.cols + j] * scale[j];
+          v += min[j];
+          if (clip) v = Math.min(range[1], Math.max(range[0], v));
+          out[r * d.cols + j] = v;
+        }
+      }
+      return { kind: "dense", rows: d.rows, cols: d.cols, data: out };
+    },
+  };
+}
+
+function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
+  const steps = need(o, "steps");
+  if (!Array.isArray(steps) || steps.length === 0)
+    throw Errors.invalidModel(ctx.file, "Pipeline.steps is not a list of steps");
+  const built: SkEstimator[] = [];
+  steps.forEach((s: PyValue, i) => {
+    const items =
+      typeof s === "object" && s !== null && "kind" in s && s.kind === "tuple" ? s.items : undefined;
+    const est = items?.[1];
+    if (est === "passthrough" || est === null) return;
+    if (!isObject(est)) throw Errors.invalidModel(ctx.file, `Pipeline step ${i} is not an estimator`);
+    built.push(ctx.build(est, `${o.name}.steps[${i}]`));
+  });
+  if (built.length === 0)
+    throw Errors.unsupportedModel(ctx.file, "a Pipeline whose steps are all passthrough");
+  const last = built[built.length - 1];
+  const head = built.slice(0, -1);
+  const through = (x: SkData): SkData => {
+    let d = x;
+    for (const t of head) {
+      if (!t.transform)
+        throw Errors.unsupportedModel(ctx.file, `${t.className} inside a Pipeline cannot transform`);
+      d = t.transform(d);
+    }
+    return d;
+  };
+  const first = built[0];
+  return {
+    className: o.name,
+    role: last.role,
+    nFeaturesIn: first.nFeaturesIn,
+    featureNamesIn: strings(attr(o, "feature_names_in_")) ?? first.featureNamesIn,
+    classes: last.classes,
+    nOutputs: last.nOutputs,
+    // Missing values pass only when every step copes with them.
+    allowsMissing: built.every((b) => b.allowsMissing === true),
+    ...(last.predict ? { predict: (x: SkData) => last.predict!(through(x)) } : {}),
+    ...(last.predictProba ? { predictProba: (x: SkData) => last.predictProba!(through(x)) } : {}),
+    ...(last.decisionFunction ? { decisionFunction: (x: SkData) => last.decisionFunction!(through(x)) } : {}),
+    ...(last.transform ? { transform: (x: SkData) => last.transform!(through(x)) } : {}),
+    inputSpecs: first.inputSpecs ? () => first.inputSpecs!() : undefined,
+  };
+}
+
+/** The preprocessing and composition builders. */
+export const PREPROCESSING_BUILDERS: BuilderTable = {
+  StandardScaler: standardScaler,
+  MinMaxScaler: minMaxScaler,
+  Pipeline: pipeline,
+};

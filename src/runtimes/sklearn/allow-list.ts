@@ -1,0 +1,157 @@
+/**
+ * @module The names a scikit-learn pickle may reference. Nothing is ever executed either way; a name
+ * outside this list refuses the whole file, so what is served is exactly what modelserve understands.
+ */
+
+/** numpy, Python built-ins and joblib helpers met in model files (numpy 1.x and 2.x names normalised). */
+const CORE = [
+  "numpy.dtype",
+  "numpy.ndarray",
+  "numpy.core.multiarray._reconstruct",
+  "numpy.core.multiarray.scalar",
+  "numpy.core.numeric._frombuffer",
+  "numpy.float64",
+  "numpy.float32",
+  "numpy.int64",
+  "numpy.int32",
+  "numpy.bool_",
+  "numpy.object_",
+  "numpy.str_",
+  "numpy.random._pickle.__randomstate_ctor",
+  "numpy.random._pickle.__bit_generator_ctor",
+  "numpy.random._pickle.__generator_ctor",
+  "numpy.random.mtrand.RandomState",
+  "numpy.random._mt19937.MT19937",
+  "numpy.random._pcg64.PCG64",
+  "joblib.numpy_pickle.NumpyArrayWrapper",
+  "copyreg._reconstructor",
+  "_codecs.encode",
+  "builtins.object",
+  "builtins.set",
+  "builtins.frozenset",
+  "builtins.bytearray",
+  "builtins.bytes",
+  "builtins.slice",
+  "builtins.complex",
+  "builtins.float",
+  "builtins.int",
+  "builtins.str",
+  "builtins.dict",
+  "builtins.list",
+  "builtins.tuple",
+  "collections.OrderedDict",
+  "collections.defaultdict",
+];
+
+/** scikit-learn classes (estimators and the helper objects they pickle), by class name. */
+const SKLEARN_CLASSES = [
+  // Trees and ensembles.
+  "DecisionTreeClassifier",
+  "DecisionTreeRegressor",
+  "ExtraTreeClassifier",
+  "ExtraTreeRegressor",
+  "Tree",
+  "RandomForestClassifier",
+  "RandomForestRegressor",
+  "ExtraTreesClassifier",
+  "ExtraTreesRegressor",
+  "GradientBoostingClassifier",
+  "GradientBoostingRegressor",
+  "HistGradientBoostingClassifier",
+  "HistGradientBoostingRegressor",
+  "IsolationForest",
+  "TreePredictor",
+  "_BinMapper",
+  "DummyClassifier",
+  "DummyRegressor",
+  // Linear models, SVM, neighbours, naive Bayes, networks, clustering.
+  "LinearRegression",
+  "Ridge",
+  "RidgeClassifier",
+  "Lasso",
+  "ElasticNet",
+  "LogisticRegression",
+  "SGDClassifier",
+  "SGDRegressor",
+  "LinearSVC",
+  "LinearSVR",
+  "Perceptron",
+  "SVC",
+  "NuSVC",
+  "SVR",
+  "NuSVR",
+  "KNeighborsClassifier",
+  "KNeighborsRegressor",
+  "GaussianNB",
+  "MultinomialNB",
+  "BernoulliNB",
+  "ComplementNB",
+  "MLPClassifier",
+  "MLPRegressor",
+  "KMeans",
+  "AdamOptimizer",
+  "SGDOptimizer",
+  "LabelBinarizer",
+  // Preprocessing, text, composition.
+  "StandardScaler",
+  "MinMaxScaler",
+  "RobustScaler",
+  "MaxAbsScaler",
+  "Normalizer",
+  "SimpleImputer",
+  "MissingIndicator",
+  "OneHotEncoder",
+  "OrdinalEncoder",
+  "LabelEncoder",
+  "PolynomialFeatures",
+  "PCA",
+  "KBinsDiscretizer",
+  "FunctionTransformer",
+  "CountVectorizer",
+  "TfidfVectorizer",
+  "TfidfTransformer",
+  "Pipeline",
+  "ColumnTransformer",
+  "FeatureUnion",
+  "TransformedTargetRegressor",
+  // Loss and link objects kept by boosting models (inert).
+  "BinomialDeviance",
+  "MultinomialDeviance",
+  "LeastSquaresError",
+  "LeastAbsoluteError",
+  "HuberLossFunction",
+  "QuantileLossFunction",
+  "ExponentialLoss",
+  "HalfBinomialLoss",
+  "HalfMultinomialLoss",
+  "HalfSquaredError",
+  "AbsoluteError",
+  "PinballLoss",
+  "HalfPoissonLoss",
+  "HalfGammaLoss",
+  "HuberLoss",
+  "ExponentialLoss",
+  "IdentityLink",
+  "LogitLink",
+  "LogLink",
+  "MultinomialLogit",
+  "HalfLogitLink",
+  "Interval",
+];
+
+const CLASS_SET = new Set(SKLEARN_CLASSES);
+const CORE_SET = new Set(CORE);
+
+/** Whether a qualified global (`module.name`) may appear in a served pickle. */
+export function isAllowed(qualified: string): boolean {
+  if (CORE_SET.has(qualified)) return true;
+  const dot = qualified.lastIndexOf(".");
+  const module = qualified.slice(0, dot);
+  const name = qualified.slice(dot + 1);
+  if (module === "sklearn" || module.startsWith("sklearn.")) {
+    // Cython loss objects unpickle through generated helpers; they are data containers.
+    if (/^__pyx_unpickle_Cy\w+$/.test(name) && module.startsWith("sklearn._loss")) return true;
+    return CLASS_SET.has(name);
+  }
+  return false;
+}

@@ -1,0 +1,203 @@
+/**
+ * @module The `sklearn` runtime: joblib and pickle files read by a pickle VM that executes nothing,
+ * an allow-list of names, and estimators rebuilt in TypeScript. The signature comes from the fitted
+ * estimator (feature names, classes, missing-value support).
+ */
+
+import { Errors, isModelServeError } from "../../errors.ts";
+import { decompress, detectCompression } from "../../formats/compression/decompress.ts";
+import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
+import { PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
+import type {
+  FeatureSpec,
+  FeatureTable,
+  Label,
+  Matrix,
+  ModelSignature,
+  Runtime,
+  RuntimeModel,
+} from "../runtime.ts";
+import { isAllowed } from "./allow-list.ts";
+import { DataError } from "./data.ts";
+import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
+import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
+import { AttributeError, attr, isObject, str } from "./py-access.ts";
+
+/** Unpickles a (possibly compressed) file, refusing untrusted names; returns the top value. */
+export async function readPickle(bytes: Uint8Array, fileName: string): Promise<PyValue> {
+  if (bytes.byteLength === 0) throw Errors.invalidModel(fileName, "the file is empty");
+  const stream = await decompress(bytes, fileName);
+  let result: ReturnType<typeof unpickle>;
+  try {
+    result = unpickle(stream, { allowed: isAllowed });
+  } catch (err) {
+    if (err instanceof PickleError) {
+      if (err.reason === "limit") throw Errors.limitExceeded(fileName, err.message);
+      if (err.reason === "unsupported") throw Errors.unsupportedModel(fileName, err.message);
+      throw Errors.invalidModel(fileName, err.message);
+    }
+    throw err;
+  }
+  if (result.untrusted.length > 0) throw Errors.untrustedPickle(fileName, result.untrusted);
+  return result.value;
+}
+
+/** Builds the estimator for an unpickled object. */
+export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
+  if (!isObject(value)) throw Errors.invalidModel(fileName, "the file does not hold a fitted estimator");
+  const version = str(attr(value, "_sklearn_version"));
+  const ctx: BuildContext = {
+    file: fileName,
+    sklearnVersion: version,
+    build(v, path) {
+      if (!isObject(v)) throw Errors.invalidModel(fileName, `${path} is not an estimator`);
+      const builder = ESTIMATOR_BUILDERS[v.name];
+      if (!builder) throw Errors.unsupportedModel(fileName, `${v.name} (at ${path}) is not implemented`);
+      return builder(v, ctx);
+    },
+  };
+  try {
+    return ctx.build(value, value.name);
+  } catch (err) {
+    if (isModelServeError(err)) throw err;
+    if (err instanceof AttributeError || err instanceof DataError)
+      throw Errors.invalidModel(fileName, err.message);
+    throw Errors.invalidModel(fileName, (err as Error).message);
+  }
+}
+
+/** The signature of an estimator. */
+export function signatureOf(est: SkEstimator): ModelSignature {
+  const given = est.inputSpecs?.();
+  const n = est.nFeaturesIn ?? est.featureNamesIn?.length ?? 0;
+  const inputs: FeatureSpec[] = given
+    ? [...given]
+    : Array.from({ length: n }, (_, i) => ({
+        name: est.featureNamesIn?.[i] ?? `x${i}`,
+        dtype: "float",
+        nullable: est.allowsMissing === true,
+      }));
+  const task =
+    est.role === "classifier"
+      ? "classification"
+      : est.role === "regressor"
+        ? "regression"
+        : est.role === "clusterer"
+          ? "clustering"
+          : est.role === "outlier-detector"
+            ? "anomaly-detection"
+            : "transform";
+  return {
+    inputs,
+    output:
+      task === "classification"
+        ? { task, classes: est.classes }
+        : task === "regression"
+          ? { task, targets: est.nOutputs ?? 1 }
+          : { task },
+    capabilities: {
+      predict: true,
+      predictProba: typeof est.predictProba === "function",
+      decisionFunction: typeof est.decisionFunction === "function",
+      transform: typeof est.transform === "function",
+      rawScore: false,
+    },
+  };
+}
+
+/** The table as estimator input: dense numbers, or named mixed columns when strings are present. */
+function dataOf(table: FeatureTable): SkData {
+  const width = table.columns.length;
+  if (table.strings.every((s) => s === undefined))
+    return { kind: "dense", rows: table.rows, cols: width, data: table.numeric };
+  return {
+    kind: "frame",
+    rows: table.rows,
+    columns: table.columns.map((name, j) => {
+      const s = table.strings[j];
+      if (s) return { name, values: s };
+      const v = new Float64Array(table.rows);
+      for (let r = 0; r < table.rows; r++) v[r] = table.numeric[r * width + j];
+      return { name, values: v };
+    }),
+  };
+}
+
+/** Runs an estimator method, turning data errors into clean request errors. */
+function guarded<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof DataError)
+      throw Errors.invalidInput([{ code: "WRONG_TYPE", field: "row", message: err.message }]);
+    throw err;
+  }
+}
+
+/** Wraps an estimator as a runtime model. */
+export function estimatorModel(
+  est: SkEstimator,
+  details: { format: string; version?: string },
+): RuntimeModel {
+  const signature = signatureOf(est);
+  if (!est.predict && !est.transform)
+    throw Errors.unsupportedModel(est.className, "an estimator without predict or transform");
+  return {
+    signature,
+    details: {
+      format: details.format,
+      framework: "scikit-learn",
+      ...(details.version ? { frameworkVersion: details.version } : {}),
+      modelType: est.className,
+    },
+    async predict(t) {
+      return guarded(() => {
+        if (!est.predict) {
+          const out = est.transform!(dataOf(t));
+          if (out.kind !== "dense")
+            throw Errors.unsupportedModel(est.className, "a sparse transform as the answer");
+          return { kind: "values" as const, values: { rows: out.rows, cols: out.cols, data: out.data } };
+        }
+        const out = est.predict(dataOf(t));
+        if (Array.isArray(out)) return { kind: "labels" as const, labels: out as Label[] };
+        const d = out as { rows: number; cols: number; data: Float64Array };
+        return { kind: "values" as const, values: { rows: d.rows, cols: d.cols, data: d.data } };
+      });
+    },
+    predictProba: est.predictProba
+      ? async (t): Promise<Matrix> => guarded(() => est.predictProba!(dataOf(t)))
+      : undefined,
+    decisionFunction: est.decisionFunction
+      ? async (t): Promise<Matrix> => guarded(() => est.decisionFunction!(dataOf(t)))
+      : undefined,
+    transform: est.transform
+      ? async (t): Promise<Matrix> =>
+          guarded(() => {
+            const out = est.transform!(dataOf(t));
+            if (out.kind !== "dense")
+              throw Errors.unsupportedModel(est.className, "a sparse transform as the answer");
+            return { rows: out.rows, cols: out.cols, data: out.data };
+          })
+      : undefined,
+  };
+}
+
+/** The scikit-learn runtime. */
+export const sklearnRuntime: Runtime = {
+  name: "sklearn",
+  extensions: [".joblib", ".pkl", ".pickle", ".sav", ".z", ".gz", ".bz2", ".xz", ".lzma", ".lz4"],
+  sniff: (bytes) => {
+    const kind = detectCompression(bytes);
+    return kind !== undefined && kind !== "joblib-zf" && (kind !== "none" || bytes.byteLength > 2);
+  },
+  async load(source) {
+    const value = await readPickle(source.bytes, source.fileName);
+    const est = buildEstimator(value, source.fileName);
+    const version = isObject(value) ? str(attr(value as PyObject, "_sklearn_version")) : undefined;
+    return estimatorModel(est, {
+      format:
+        detectCompression(source.bytes) === "none" ? "pickle" : `joblib-${detectCompression(source.bytes)}`,
+      version,
+    });
+  },
+};
