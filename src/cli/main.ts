@@ -16,6 +16,7 @@ import { namedRowSchema } from "../schema/json-schema.ts";
 import { installShutdown } from "../server/lifecycle.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { registerAdminCommand } from "./admin-command.ts";
+import { auditFile } from "./audit.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
 import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
 import { describeSignature, serveBanner } from "./text.ts";
@@ -86,7 +87,10 @@ async function inspect(
   path: string,
   opts: { json?: boolean; runtime?: string; audit?: boolean },
 ): Promise<void> {
-  if (opts.audit) throw new Error("--audit is not available in this build");
+  if (opts.audit) {
+    process.stdout.write(await auditFile(path, opts.json === true));
+    return;
+  }
   const v = await loadOne(path, opts.runtime);
   if (opts.json) {
     const m = v.model;

@@ -162,7 +162,7 @@ export function parseLightgbm(text: string): LightgbmModel {
     throw new LightgbmError(`feature_names lists ${featureNames.length} names for ${nFeatures} features`);
   }
   const infos = (header.get("feature_infos") ?? "").trim().split(/\s+/).filter(Boolean).map(parseInfo);
-  const params = all.slice(endTrees >= 0 ? endTrees : 0).find((l) => l.startsWith("[boosting: "));
+  const params = all.slice(Math.max(endTrees, 0)).find((l) => l.startsWith("[boosting: "));
   const boosting = params ? params.slice("[boosting: ".length, -1) : average ? "rf" : "gbdt";
   if (firstTree < 0) throw new LightgbmError("the file holds no trees");
   if (endTrees < 0) throw new LightgbmError('the file is truncated: "end of trees" is missing');

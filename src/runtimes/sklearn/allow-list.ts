@@ -137,6 +137,16 @@ const SKLEARN_CLASSES = [
   "MultinomialLogit",
   "HalfLogitLink",
   "Interval",
+  // SGD loss objects (sklearn.linear_model._sgd_fast).
+  "Hinge",
+  "Log",
+  "ModifiedHuber",
+  "SquaredLoss",
+  "Huber",
+  "EpsilonInsensitive",
+  "SquaredEpsilonInsensitive",
+  "SquaredHinge",
+  "LogLoss",
 ];
 
 const CLASS_SET = new Set(SKLEARN_CLASSES);
@@ -150,7 +160,7 @@ export function isAllowed(qualified: string): boolean {
   const name = qualified.slice(dot + 1);
   if (module === "sklearn" || module.startsWith("sklearn.")) {
     // Cython loss objects unpickle through generated helpers; they are data containers.
-    if (/^__pyx_unpickle_Cy\w+$/.test(name) && module.startsWith("sklearn._loss")) return true;
+    if (/^(__pyx_unpickle_)?Cy[A-Z]\w+$/.test(name) && module.startsWith("sklearn._loss")) return true;
     return CLASS_SET.has(name);
   }
   return false;

@@ -75,6 +75,15 @@ export function floats(
     if (typeof v === "number") return { data: Float64Array.of(v), shape: [] };
     if (Array.isArray(v) && v.every((x) => typeof x === "number"))
       return { data: Float64Array.from(v as number[]), shape: [v.length] };
+    if (
+      typeof v === "object" &&
+      v !== null &&
+      "kind" in v &&
+      v.kind === "tuple" &&
+      v.items.every((x) => typeof x === "number")
+    ) {
+      return { data: Float64Array.from(v.items as number[]), shape: [v.items.length] };
+    }
     throw new AttributeError(`${what} is not a numeric array`);
   }
   const d = v.data;

@@ -10,7 +10,7 @@ import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { argmaxLabels, dense, expit, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
-import { attr, floats, labels, need, num, str, strings } from "../../py-access.ts";
+import { attr, floats, isObject, labels, need, num, str, strings } from "../../py-access.ts";
 
 interface Linear {
   readonly nFeatures: number;
@@ -105,9 +105,18 @@ function decisionLabels(d: Matrix, classes: readonly Label[]): Label[] {
   return argmaxLabels(d, classes);
 }
 
+/** `classes_`, or RidgeClassifier's, which lives in its label binarizer. */
+function classesOf(o: PyObject): Label[] {
+  const direct = attr(o, "classes_");
+  if (direct !== undefined) return labels(direct, `${o.name}.classes_`);
+  const lb = attr(o, "_label_binarizer");
+  if (isObject(lb)) return labels(need(lb, "classes_"), `${o.name}._label_binarizer.classes_`);
+  return labels(need(o, "classes_"), `${o.name}.classes_`);
+}
+
 function classifier(o: PyObject, proba?: (d: Matrix) => Matrix): SkEstimator {
   const lin = linearOf(o);
-  const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
+  const classes = classesOf(o);
   return {
     className: o.name,
     role: "classifier",
@@ -121,7 +130,7 @@ function classifier(o: PyObject, proba?: (d: Matrix) => Matrix): SkEstimator {
 }
 
 function logistic(o: PyObject, ctx: BuildContext): SkEstimator {
-  const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
+  const classes = classesOf(o);
   const mc = str(attr(o, "multi_class")) ?? "auto";
   const solver = str(attr(o, "solver")) ?? "lbfgs";
   let ovr: boolean;

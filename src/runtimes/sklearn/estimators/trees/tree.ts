@@ -63,7 +63,7 @@ export function compileTree(tree: PyObject, nFeatures: number): CompiledTree {
       // Children always have larger indices (checked above), so this loop ends.
       while (left[i] !== -1) {
         const v = f32(x[at + feature[i]]);
-        if (v !== v) i = missingLeft && missingLeft[i] ? left[i] : right[i];
+        if (Number.isNaN(v)) i = missingLeft?.[i] ? left[i] : right[i];
         else i = v <= threshold[i] ? left[i] : right[i];
       }
       return i;
