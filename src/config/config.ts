@@ -4,6 +4,7 @@
  */
 
 import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { Errors } from "../errors.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../observability/logger.ts";
 
@@ -326,7 +327,18 @@ function fromFile(path: string): ConfigLayer {
     if (!known.has(key))
       throw Errors.invalidConfig(`unknown key "${key}" in ${path}; known keys: ${[...known].join(", ")}`);
   }
-  return data as ConfigLayer;
+  // Model paths in a config file are relative to the file, so a project can ship its config.
+  const layer = data as ConfigLayer;
+  if (Array.isArray(layer.models)) {
+    const base = dirname(resolvePath(path));
+    layer.models = (layer.models as unknown[]).map((m) => {
+      const entry = typeof m === "string" ? parseModelArg(m) : (m as ModelEntry);
+      return entry && typeof entry.path === "string" && !isAbsolute(entry.path)
+        ? { ...entry, path: join(base, entry.path) }
+        : m;
+    });
+  }
+  return layer;
 }
 
 /** Converts and checks one value; strings (from env and flags) are parsed. */
