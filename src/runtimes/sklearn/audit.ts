@@ -41,7 +41,7 @@ function walk(v: PyValue, path: string, out: AuditNode[], seen: Set<object>, dep
   if (seen.has(v)) return;
   seen.add(v);
   if (Array.isArray(v)) {
-    v.forEach((x, i) => walk(x, `${path}[${i}]`, out, seen, depth + 1));
+    for (const [i, x] of v.entries()) walk(x, `${path}[${i}]`, out, seen, depth + 1);
     return;
   }
   switch (v.kind) {
@@ -51,18 +51,19 @@ function walk(v: PyValue, path: string, out: AuditNode[], seen: Set<object>, dep
       if (st && typeof st === "object" && "kind" in st && st.kind === "dict") {
         for (const [k, x] of st.map) walk(x, `${path}${path ? "." : ""}${String(k)}`, out, seen, depth + 1);
       }
-      v.args.forEach((x, i) => walk(x, `${path}(${i})`, out, seen, depth + 1));
+      for (const [i, x] of v.args.entries()) walk(x, `${path}(${i})`, out, seen, depth + 1);
       return;
     }
     case "tuple":
     case "set":
-      v.items.forEach((x, i) => walk(x, `${path}[${i}]`, out, seen, depth + 1));
+      for (const [i, x] of v.items.entries()) walk(x, `${path}[${i}]`, out, seen, depth + 1);
       return;
     case "dict":
       for (const [k, x] of v.map) walk(x, `${path}[${JSON.stringify(String(k))}]`, out, seen, depth + 1);
       return;
     case "ndarray":
-      if (Array.isArray(v.data)) v.data.forEach((x, i) => walk(x, `${path}[${i}]`, out, seen, depth + 1));
+      if (Array.isArray(v.data))
+        for (const [i, x] of v.data.entries()) walk(x, `${path}[${i}]`, out, seen, depth + 1);
       return;
     default:
       return;
