@@ -45,6 +45,24 @@ function csvCell(cell: string, spec: FeatureSpec | undefined): unknown {
   return cell;
 }
 
+/**
+ * Columnar feeds `{"X": [[…], …]}` or `{"age": [[32.1], …], "color": [["red"], …]}` (one array per model
+ * input, one entry per row) as rows: a single input's entries are the rows; several become named rows,
+ * with one-element lists unwrapped.
+ */
+export function columnsToRows(data: unknown): unknown[] | undefined {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return undefined;
+  const entries = Object.entries(data as Record<string, unknown>);
+  if (entries.length === 0 || !entries.every(([, v]) => Array.isArray(v))) return undefined;
+  const n = (entries[0][1] as unknown[]).length;
+  if (!entries.every(([, v]) => (v as unknown[]).length === n)) return undefined;
+  if (entries.length === 1) return entries[0][1] as unknown[];
+  const unwrap = (v: unknown) => (Array.isArray(v) && v.length === 1 ? v[0] : v);
+  return Array.from({ length: n }, (_, i) =>
+    Object.fromEntries(entries.map(([k, v]) => [k, unwrap((v as unknown[])[i])])),
+  );
+}
+
 /** Reads rows from a file; CSV cells are converted using the model's inputs. */
 export async function readRows(path: string, inputs: readonly FeatureSpec[]): Promise<unknown[]> {
   const format = formatOf(path);
@@ -66,7 +84,12 @@ export async function readRows(path: string, inputs: readonly FeatureSpec[]): Pr
     if (data && typeof data === "object" && Array.isArray((data as { instances?: unknown }).instances)) {
       return (data as { instances: unknown[] }).instances;
     }
-    throw Errors.invalidInputFile(path, 'expected an array of rows or {"instances": [...]}');
+    const columnar = columnsToRows(data);
+    if (columnar) return columnar;
+    throw Errors.invalidInputFile(
+      path,
+      'expected an array of rows, {"instances": [...]}, or {"<input>": [value per row], …}',
+    );
   }
   if (format === "jsonl") {
     const rows: unknown[] = [];

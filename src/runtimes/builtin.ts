@@ -2,6 +2,7 @@
 
 import { typescriptRuntime } from "./custom/typescript-runtime.ts";
 import { lightgbmRuntime } from "./lightgbm/lightgbm-runtime.ts";
+import { onnxRuntime } from "./onnx/onnx-runtime.ts";
 import { RuntimeSet } from "./resolve.ts";
 import type { Runtime } from "./runtime.ts";
 import { sklearnRuntime } from "./sklearn/sklearn-runtime.ts";
@@ -13,6 +14,7 @@ export const BUILTIN_RUNTIMES: readonly Runtime[] = [
   sklearnRuntime,
   xgboostRuntime,
   lightgbmRuntime,
+  onnxRuntime,
 ];
 
 /** A fresh set of the built-in runtimes. */
