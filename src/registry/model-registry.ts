@@ -97,6 +97,9 @@ export class ModelRegistry {
   readonly #inflight = new Map<ModelVersion, number>();
   readonly #drained = new Map<ModelVersion, () => void>();
   readonly #lastUsed = new Map<string, number>();
+  /** Use order (a counter: several uses within one millisecond still order correctly for LRU). */
+  readonly #useOrder = new Map<string, number>();
+  #uses = 0;
   readonly #activating = new Map<string, Promise<ModelVersion>>();
   /** Byte budget of loaded models (by file size); 0 means unlimited. */
   memoryBudgetBytes = 0;
@@ -236,7 +239,9 @@ export class ModelRegistry {
   /** Counts a request in flight on a version (pair with {@link leave}) and records its last use. */
   enter(v: ModelVersion): void {
     this.#inflight.set(v, (this.#inflight.get(v) ?? 0) + 1);
-    this.#lastUsed.set(`${v.name}@${v.version}`, Date.now());
+    const key = `${v.name}@${v.version}`;
+    this.#lastUsed.set(key, Date.now());
+    this.#useOrder.set(key, ++this.#uses);
   }
 
   /** When a version last served a request (epoch ms), if ever. */
@@ -315,7 +320,11 @@ export class ModelRegistry {
       .filter(
         (v) => v.state === "ready" && v.loader && `${v.name}@${v.version}` !== keep && this.inflight(v) === 0,
       )
-      .sort((a, b) => (this.lastUsed(a.name, a.version) ?? 0) - (this.lastUsed(b.name, b.version) ?? 0));
+      .sort(
+        (a, b) =>
+          (this.#useOrder.get(`${a.name}@${a.version}`) ?? 0) -
+          (this.#useOrder.get(`${b.name}@${b.version}`) ?? 0),
+      );
     for (const v of candidates) {
       if (total <= this.memoryBudgetBytes) break;
       total -= v.model!.info.sizeBytes;

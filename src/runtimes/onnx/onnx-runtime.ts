@@ -120,7 +120,7 @@ function plan(
       const n = shape[1];
       const names =
         featureNamesFromMetadata(info.metadata, n) ?? Array.from({ length: n }, (_, i) => `x${i}`);
-      names.forEach((name) => specs.push({ name, dtype: NUMERIC[m.type!] ?? "float", nullable: false }));
+      for (const name of names) specs.push({ name, dtype: NUMERIC[m.type!] ?? "float", nullable: false });
       plans.push({
         name: m.name,
         type: m.type,
