@@ -41,6 +41,13 @@ const CORE = [
   "builtins.tuple",
   "collections.OrderedDict",
   "collections.defaultdict",
+  // Boosters inside pickled scikit-learn wrappers (handed to the xgboost and lightgbm runtimes).
+  "xgboost.sklearn.XGBClassifier",
+  "xgboost.sklearn.XGBRegressor",
+  "xgboost.core.Booster",
+  "lightgbm.sklearn.LGBMClassifier",
+  "lightgbm.sklearn.LGBMRegressor",
+  "lightgbm.basic.Booster",
 ];
 
 /** scikit-learn classes (estimators and the helper objects they pickle), by class name. */

@@ -18,6 +18,7 @@ import type {
   RuntimeModel,
 } from "../runtime.ts";
 import { isAllowed } from "./allow-list.ts";
+import { boosterWrapperModel, isBoosterWrapper } from "./boosters.ts";
 import { DataError } from "./data.ts";
 import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
 import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
@@ -192,6 +193,7 @@ export const sklearnRuntime: Runtime = {
   },
   async load(source) {
     const value = await readPickle(source.bytes, source.fileName);
+    if (isBoosterWrapper(value)) return boosterWrapperModel(value, source.fileName);
     const est = buildEstimator(value, source.fileName);
     const version = isObject(value) ? str(attr(value as PyObject, "_sklearn_version")) : undefined;
     return estimatorModel(est, {

@@ -1,0 +1,70 @@
+/**
+ * @module Pickled `XGBClassifier`/`XGBRegressor` and `LGBMClassifier`/`LGBMRegressor`: the booster
+ * inside is handed to the xgboost or lightgbm runtime, with the wrapper's class labels kept.
+ */
+
+import { Errors } from "../../errors.ts";
+import type { PyObject } from "../../formats/pickle/py-objects.ts";
+import { lightgbmModelFromText } from "../lightgbm/lightgbm-runtime.ts";
+import type { Label, PredictOutput, RuntimeModel } from "../runtime.ts";
+import { xgboostModelFromBytes } from "../xgboost/xgboost-runtime.ts";
+import { attr, isObject, labels, str } from "./py-access.ts";
+
+/** Whether an unpickled object is a wrapper this module serves. */
+export function isBoosterWrapper(v: unknown): v is PyObject {
+  return (
+    isObject(v as PyObject) &&
+    /^(XGBClassifier|XGBRegressor|LGBMClassifier|LGBMRegressor)$/.test((v as PyObject).name)
+  );
+}
+
+/** Replaces class indices with the wrapper's own labels. */
+function relabel(model: RuntimeModel, classes: readonly Label[] | undefined): RuntimeModel {
+  if (!classes || model.signature.output.task !== "classification") return model;
+  const n = model.signature.output.classes?.length ?? 0;
+  if (classes.length !== n) return model;
+  const same = classes.every((c, i) => c === i);
+  if (same) return model;
+  return {
+    ...model,
+    signature: { ...model.signature, output: { ...model.signature.output, classes } },
+    async predict(t): Promise<PredictOutput> {
+      const out = await model.predict(t);
+      return out.kind === "labels"
+        ? { kind: "labels", labels: out.labels.map((l) => classes[Number(l)]) }
+        : out;
+    },
+    predictProba: model.predictProba ? (t) => model.predictProba!(t) : undefined,
+    rawScore: model.rawScore ? (t) => model.rawScore!(t) : undefined,
+  };
+}
+
+/** Builds the runtime model of a pickled booster wrapper. */
+export function boosterWrapperModel(o: PyObject, fileName: string): RuntimeModel {
+  const booster = attr(o, "_Booster");
+  if (!isObject(booster)) throw Errors.invalidModel(fileName, `${o.name} is not fitted (no _Booster)`);
+  const version = str(attr(o, "_sklearn_version"));
+  if (o.name.startsWith("XGB")) {
+    const handle = attr(booster, "handle");
+    if (!(handle instanceof Uint8Array))
+      throw Errors.unsupportedModel(fileName, `${o.name} whose booster is not a raw model buffer`);
+    const m = xgboostModelFromBytes(handle, fileName);
+    const cls = attr(o, "classes_");
+    return {
+      ...relabel(m, cls === undefined ? undefined : labels(cls, `${o.name}.classes_`)),
+      details: {
+        ...m.details,
+        modelType: o.name,
+        ...(version ? { metadata: { ...m.details.metadata, sklearnVersion: version } } : {}),
+      },
+    };
+  }
+  const text = str(attr(booster, "_handle") ?? attr(booster, "handle"));
+  if (!text) throw Errors.unsupportedModel(fileName, `${o.name} whose booster holds no model text`);
+  const m = lightgbmModelFromText(text, fileName);
+  const cls = attr(o, "_classes") ?? attr(o, "classes_");
+  return {
+    ...relabel(m, cls === undefined || cls === null ? undefined : labels(cls, `${o.name}._classes`)),
+    details: { ...m.details, modelType: o.name },
+  };
+}
