@@ -56,7 +56,12 @@ export function columnsToRows(data: unknown): unknown[] | undefined {
   if (entries.length === 0 || !entries.every(([, v]) => Array.isArray(v))) return undefined;
   const n = (entries[0][1] as unknown[]).length;
   if (!entries.every(([, v]) => (v as unknown[]).length === n)) return undefined;
-  if (entries.length === 1) return entries[0][1] as unknown[];
+  // One input: flat rows are positional feature rows; nested ones (images) are that input's values.
+  if (entries.length === 1) {
+    const [key, rows] = entries[0] as [string, unknown[]];
+    const flat = rows.every((r) => !Array.isArray(r) || r.every((v) => !Array.isArray(v)));
+    return flat ? rows : rows.map((r) => ({ [key]: r }));
+  }
   const unwrap = (v: unknown) => (Array.isArray(v) && v.length === 1 ? v[0] : v);
   return Array.from({ length: n }, (_, i) =>
     Object.fromEntries(entries.map(([k, v]) => [k, unwrap((v as unknown[])[i])])),

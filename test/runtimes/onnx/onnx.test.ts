@@ -65,6 +65,32 @@ describe("onnx runtime", () => {
     await m.close?.();
   });
 
+  it("names tabular features from metadata_props and checks image and multi-input shapes", async () => {
+    const mlp = await loadModel(join(root, "torch", "mlp_tabular", "model.onnx"));
+    assert.equal(mlp.signature.inputs.length, 30);
+    assert.equal(mlp.signature.inputs[0].name, "mean_radius");
+    await mlp.close?.();
+    const cnn = await loadModel(join(root, "torch", "cnn_digits", "model.onnx"));
+    assert.deepEqual(
+      cnn.signature.inputs.map((f) => [f.name, f.dtype, f.shape]),
+      [["image", "tensor", [1, 8, 8]]],
+    );
+    assert.throws(
+      () => tableFromRows(cnn.signature, [{ image: [[[0, 1]]] }]),
+      (e: unknown) => isModelServeError(e) && JSON.stringify(e.details).includes("WRONG_SHAPE"),
+    );
+    await cnn.close?.();
+    const two = await loadModel(join(root, "torch", "two_inputs", "model.onnx"));
+    assert.deepEqual(
+      two.signature.inputs.map((f) => [f.name, f.shape]),
+      [
+        ["left", [3]],
+        ["right", [2]],
+      ],
+    );
+    await two.close?.();
+  });
+
   it("answers the same in the worker thread and inline", async () => {
     const dir = join(root, "skl2onnx", "breast_cancer_gradient_boosting_nozipmap");
     const rows = columnsToRows(read(dir, "inputs.json"))!;
