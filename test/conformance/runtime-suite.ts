@@ -37,7 +37,20 @@ export interface ConformanceCase {
 export interface ConformanceOptions {
   readonly runtime: Runtime;
   readonly cases: readonly ConformanceCase[];
+  /** Model files of other formats, which this runtime must refuse cleanly. */
+  readonly foreign?: readonly string[];
 }
+
+const here = (rel: string) => new URL(`../${rel}`, import.meta.url).pathname;
+
+/** One model file of each format, for the wrong-runtime checks. */
+export const FORMAT_SAMPLES: Readonly<Record<string, string>> = {
+  typescript: here("../examples/iris/heuristic.ts"),
+  sklearn: here("../examples/iris/models/decision_tree.joblib"),
+  xgboost: here("../examples/iris/models/xgboost.json"),
+  lightgbm: here("fixtures/lightgbm/iris_multiclass/model.txt"),
+  onnx: here("fixtures/onnx/skl2onnx/iris_logreg_zipmap/model.onnx"),
+};
 
 function close(a: number, b: number, rel: number, abs: number): boolean {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
@@ -82,8 +95,29 @@ function matrixRows(m: Matrix): number[][] {
 }
 
 /** Registers the conformance tests for one runtime. */
-export function runRuntimeConformance({ runtime, cases }: ConformanceOptions): void {
+export function runRuntimeConformance({ runtime, cases, foreign }: ConformanceOptions): void {
   describe(`runtime conformance: ${runtime.name}`, () => {
+    it("refuses files of other formats with a ModelServeError, and does not claim them", async () => {
+      const others =
+        foreign ??
+        Object.entries(FORMAT_SAMPLES)
+          .filter(([n]) => n !== runtime.name)
+          .map(([, f]) => f);
+      for (const file of others) {
+        const bytes = readFileSync(file);
+        assert.equal(
+          runtime.sniff(bytes, basename(file)),
+          false,
+          `${runtime.name} does not claim ${basename(file)}`,
+        );
+        await assert.rejects(
+          runtime.load({ fileName: basename(file), bytes }),
+          (err: unknown) => isModelServeError(err),
+          `${runtime.name} refuses ${basename(file)}`,
+        );
+      }
+    });
+
     it("has a name and extensions", () => {
       assert.match(runtime.name, /^[a-z][a-z0-9-]*$/);
       for (const ext of runtime.extensions) assert.match(ext, /^\.[a-z0-9.]+$/);
@@ -161,6 +195,18 @@ export function runRuntimeConformance({ runtime, cases }: ConformanceOptions): v
             assertMatches(matrixRows(p), c.predictProba, rel, abs, "predict_proba");
           });
         }
+
+        it("refuses bad rows with field-level errors, never a crash", () => {
+          const width = model.signature.inputs.length;
+          assert.throws(
+            () => tableFromRows(model.signature, [Array.from({ length: width + 1 }, () => 0)]),
+            (e: unknown) => isModelServeError(e) && e.code === "MS_INVALID_INPUT",
+          );
+          assert.throws(
+            () => tableFromRows(model.signature, [{ not_a_feature_of_any_model: 1 }]),
+            (e: unknown) => isModelServeError(e) && JSON.stringify(e.details).includes("UNKNOWN_FEATURE"),
+          );
+        });
 
         it("refuses a truncated copy of the file with a ModelServeError", async () => {
           const cut = bytes.subarray(0, Math.floor(bytes.byteLength / 2));
