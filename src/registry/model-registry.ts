@@ -94,11 +94,9 @@ interface NameEntry {
 export class ModelRegistry {
   readonly #names = new Map<string, NameEntry>();
   readonly #listeners = new Set<() => void>();
-  readonly #inflight = new Map<ModelVersion, number>();
+  /** Per version object: requests in flight, last use (epoch ms) and use order (for LRU). */
+  readonly #usage = new Map<ModelVersion, { inflight: number; at: number; order: number }>();
   readonly #drained = new Map<ModelVersion, () => void>();
-  readonly #lastUsed = new Map<string, number>();
-  /** Use order (a counter: several uses within one millisecond still order correctly for LRU). */
-  readonly #useOrder = new Map<string, number>();
   #uses = 0;
   readonly #activating = new Map<string, Promise<ModelVersion>>();
   /** Byte budget of loaded models (by file size); 0 means unlimited. */
@@ -238,15 +236,21 @@ export class ModelRegistry {
 
   /** Counts a request in flight on a version (pair with {@link leave}) and records its last use. */
   enter(v: ModelVersion): void {
-    this.#inflight.set(v, (this.#inflight.get(v) ?? 0) + 1);
-    const key = `${v.name}@${v.version}`;
-    this.#lastUsed.set(key, Date.now());
-    this.#useOrder.set(key, ++this.#uses);
+    // One map lookup on the hot path; the use order breaks ties within a millisecond for LRU.
+    const u = this.#usage.get(v);
+    if (u) {
+      u.inflight++;
+      u.at = Date.now();
+      u.order = ++this.#uses;
+    } else {
+      this.#usage.set(v, { inflight: 1, at: Date.now(), order: ++this.#uses });
+    }
   }
 
   /** When a version last served a request (epoch ms), if ever. */
   lastUsed(name: string, version: string): number | undefined {
-    return this.#lastUsed.get(`${name}@${version}`);
+    const v = this.get(name, version);
+    return v ? this.#usage.get(v)?.at : undefined;
   }
 
   /** Registers a version that loads on first use (lazy loading); replaces nothing that is loaded. */
@@ -320,11 +324,7 @@ export class ModelRegistry {
       .filter(
         (v) => v.state === "ready" && v.loader && `${v.name}@${v.version}` !== keep && this.inflight(v) === 0,
       )
-      .sort(
-        (a, b) =>
-          (this.#useOrder.get(`${a.name}@${a.version}`) ?? 0) -
-          (this.#useOrder.get(`${b.name}@${b.version}`) ?? 0),
-      );
+      .sort((a, b) => (this.#usage.get(a)?.order ?? 0) - (this.#usage.get(b)?.order ?? 0));
     for (const v of candidates) {
       if (total <= this.memoryBudgetBytes) break;
       total -= v.model!.info.sizeBytes;
@@ -338,6 +338,7 @@ export class ModelRegistry {
         meta: v.meta,
         loader: v.loader,
       });
+      this.#usage.delete(v);
       this.#changed();
       await v.model!.close?.();
     }
@@ -345,18 +346,18 @@ export class ModelRegistry {
 
   /** Ends a request started with {@link enter}. */
   leave(v: ModelVersion): void {
-    const n = (this.#inflight.get(v) ?? 1) - 1;
-    if (n > 0) {
-      this.#inflight.set(v, n);
-      return;
+    const u = this.#usage.get(v);
+    if (!u) return;
+    u.inflight--;
+    if (u.inflight <= 0) {
+      u.inflight = 0;
+      this.#drained.get(v)?.();
     }
-    this.#inflight.delete(v);
-    this.#drained.get(v)?.();
   }
 
   /** Requests in flight on a version. */
   inflight(v: ModelVersion): number {
-    return this.#inflight.get(v) ?? 0;
+    return this.#usage.get(v)?.inflight ?? 0;
   }
 
   /**
@@ -381,6 +382,7 @@ export class ModelRegistry {
       });
       this.#drained.delete(v);
     }
+    this.#usage.delete(v);
     if (entry.versions.get(version) === unloading) entry.versions.delete(version);
     if (entry.versions.size === 0) this.#names.delete(name);
     if (this.#defaultModel === name && !this.#names.has(name)) this.#defaultModel = undefined;
