@@ -6,10 +6,13 @@
 
 import type { ModelRegistry, ReadyVersion } from "../registry/model-registry.ts";
 import type { FeatureTable } from "../runtimes/runtime.ts";
-import { infer, type PredictionValue } from "./run.ts";
+import { type PredictionValue, predictionValues } from "./run.ts";
 
 /** How many disagreeing samples are kept per name. */
 const MAX_SAMPLES = 20;
+
+/** Shadow calls waiting for an idle moment; beyond this the oldest are skipped (and counted). */
+const MAX_QUEUE = 1000;
 
 /** Comparison results of one name's shadow. */
 export interface ShadowReport {
@@ -20,6 +23,8 @@ export interface ShadowReport {
   readonly disagreements: number;
   /** Shadow calls that failed (missing version, error). */
   readonly errors: number;
+  /** Shadow calls skipped because the queue was full under sustained load. */
+  readonly skipped: number;
   /** The most recent disagreements. */
   readonly samples: readonly {
     readonly live: PredictionValue;
@@ -44,6 +49,7 @@ interface MutableReport {
   rows: number;
   disagreements: number;
   errors: number;
+  skipped: number;
   samples: { live: PredictionValue; shadow: PredictionValue; at: string }[];
   lastError?: string;
 }
@@ -52,6 +58,13 @@ interface MutableReport {
 export class ShadowTracker {
   readonly #reports = new Map<string, MutableReport>();
   readonly #registry: ModelRegistry;
+  readonly #queue: {
+    name: string;
+    version: string;
+    table: FeatureTable;
+    live: readonly PredictionValue[];
+  }[] = [];
+  #scheduled = false;
   /** Shadow calls not yet finished (tests wait on them). */
   pending = 0;
 
@@ -65,18 +78,55 @@ export class ShadowTracker {
   }
 
   /**
-   * Schedules a shadow call after the live answer: never awaited by the request, never able to
-   * change or fail it.
+   * Queues a shadow call. It runs only while no live request is in flight, so it never delays or
+   * changes an answer; when the queue is full (sustained saturation) the oldest call is skipped and
+   * counted.
    */
   mirror(live: ReadyVersion, table: FeatureTable, livePredictions: readonly PredictionValue[]): void {
     const shadowVersion = this.#registry.shadow(live.name);
     if (shadowVersion === undefined || shadowVersion === live.version) return;
+    if (this.#queue.length >= MAX_QUEUE) {
+      const dropped = this.#queue.shift()!;
+      this.#report(dropped.name, dropped.version).skipped++;
+      this.pending--;
+    }
+    this.#queue.push({ name: live.name, version: shadowVersion, table, live: livePredictions });
     this.pending++;
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
     setImmediate(() => {
-      this.#run(live.name, shadowVersion, table, livePredictions).finally(() => {
-        this.pending--;
-      });
+      this.#scheduled = false;
+      void this.#drain();
     });
+  }
+
+  async #drain(): Promise<void> {
+    // Live requests first: come back once the server is idle.
+    if (this.#registry.totalInflight > 0) {
+      setTimeout(() => this.#schedule(), 1).unref();
+      return;
+    }
+    const task = this.#queue.shift();
+    if (!task) return;
+    try {
+      await this.#run(task.name, task.version, task.table, task.live);
+    } finally {
+      this.pending--;
+      if (this.#queue.length > 0) this.#schedule();
+    }
+  }
+
+  #report(name: string, version: string): MutableReport {
+    let r = this.#reports.get(name);
+    if (!r || r.version !== version) {
+      r = { version, rows: 0, disagreements: 0, errors: 0, skipped: 0, samples: [] };
+      this.#reports.set(name, r);
+    }
+    return r;
   }
 
   async #run(
@@ -85,17 +135,13 @@ export class ShadowTracker {
     table: FeatureTable,
     live: readonly PredictionValue[],
   ): Promise<void> {
-    let r = this.#reports.get(name);
-    if (!r || r.version !== version) {
-      r = { version, rows: 0, disagreements: 0, errors: 0, samples: [] };
-      this.#reports.set(name, r);
-    }
+    const r = this.#report(name, version);
     try {
       const v = this.#registry.resolve(name, version);
       this.#registry.enter(v);
       try {
-        const out = await infer(v, table, "predict");
-        const preds = out.predictions ?? [];
+        // Predictions only: the comparison needs no probabilities.
+        const preds = predictionValues(await v.model.predict(table), table.rows);
         for (let i = 0; i < live.length; i++) {
           r.rows++;
           if (!same(live[i], preds[i])) {

@@ -98,6 +98,7 @@ export class ModelRegistry {
   readonly #usage = new Map<ModelVersion, { inflight: number; at: number; order: number }>();
   readonly #drained = new Map<ModelVersion, () => void>();
   #uses = 0;
+  #active = 0;
   readonly #activating = new Map<string, Promise<ModelVersion>>();
   /** Byte budget of loaded models (by file size); 0 means unlimited. */
   memoryBudgetBytes = 0;
@@ -237,6 +238,7 @@ export class ModelRegistry {
   /** Counts a request in flight on a version (pair with {@link leave}) and records its last use. */
   enter(v: ModelVersion): void {
     // One map lookup on the hot path; the use order breaks ties within a millisecond for LRU.
+    this.#active++;
     const u = this.#usage.get(v);
     if (u) {
       u.inflight++;
@@ -348,11 +350,17 @@ export class ModelRegistry {
   leave(v: ModelVersion): void {
     const u = this.#usage.get(v);
     if (!u) return;
+    this.#active--;
     u.inflight--;
     if (u.inflight <= 0) {
       u.inflight = 0;
       this.#drained.get(v)?.();
     }
+  }
+
+  /** Requests in flight across every version (the server is idle at 0). */
+  get totalInflight(): number {
+    return this.#active;
   }
 
   /** Requests in flight on a version. */

@@ -1,0 +1,131 @@
+/**
+ * @module `npm run bench:shadow`: what shadow traffic costs the live answer. The iris random forest is
+ * served as versions 1 and 2 of one model; autocannon sends `POST /models/rf/predict` at a fixed rate
+ * (BENCH_RATE, default 2000/s) without a shadow, then with version 1 shadowing every request, in
+ * alternating rounds, and compares latency percentiles (loopback, bounded).
+ */
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const duration = Number(process.env.BENCH_DURATION ?? 5);
+// A fixed request rate below saturation: what a live service sees (at saturation the shadow's extra
+// inference simply competes for the same CPU).
+const rate = Number(process.env.BENCH_RATE ?? 2000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const bin = fileURLToPath(new URL("../bin/modelserve.js", import.meta.url));
+const model = fileURLToPath(new URL("../examples/iris/models/random_forest.joblib", import.meta.url));
+const repo = mkdtempSync(join(tmpdir(), "modelserve-shadow-"));
+for (const v of ["1", "2"]) {
+  mkdirSync(join(repo, "rf", v), { recursive: true });
+  copyFileSync(model, join(repo, "rf", v, "model.joblib"));
+}
+const body = JSON.stringify({ sepal_length: 6.3, sepal_width: 2.8, petal_length: 5.1, petal_width: 1.5 });
+
+async function run(shadow: boolean) {
+  const args = [
+    bin,
+    "serve",
+    "--repository",
+    repo,
+    "--port",
+    "0",
+    "--log-level",
+    "warn",
+    ...(shadow ? ["--shadow", "rf=1"] : []),
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d;
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    child.once("exit", (c) => reject(new Error(`server exited ${c}: ${err}`)));
+  });
+  const target = new URL(`${url}/models/rf/predict`);
+  const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+  const send = () =>
+    new Promise<number>((resolve, reject) => {
+      const t0 = performance.now();
+      const req = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: "POST",
+          agent,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () =>
+            res.statusCode === 200
+              ? resolve(performance.now() - t0)
+              : reject(new Error(`status ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  // Warm-up, then a fixed rate: one request every 1/rate s, whatever the answers take.
+  for (let i = 0; i < 500; i++) await send();
+  const latencies: number[] = [];
+  let failed = 0;
+  const pending: Promise<void>[] = [];
+  const start = performance.now();
+  let sent = 0;
+  while (performance.now() - start < duration * 1000) {
+    const due = Math.floor(((performance.now() - start) / 1000) * rate);
+    for (; sent < due; sent++)
+      pending.push(
+        send().then(
+          (ms) => void latencies.push(ms),
+          () => void failed++,
+        ),
+      );
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const q = (f: number) => latencies[Math.min(latencies.length - 1, Math.floor(f * latencies.length))];
+  const r = { rps: latencies.length / duration, p50: q(0.5), p99: q(0.99), errors: failed, non2xx: 0 };
+  child.kill("SIGTERM");
+  return { rps: r.rps, p99: r.p99, p50: r.p50, failed: r.errors + r.non2xx };
+}
+
+const plain: Awaited<ReturnType<typeof run>>[] = [];
+const shadowed: Awaited<ReturnType<typeof run>>[] = [];
+for (let i = 0; i < rounds; i++) {
+  plain.push(await run(false));
+  shadowed.push(await run(true));
+}
+rmSync(repo, { recursive: true, force: true });
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const p = {
+  rps: med(plain.map((r) => r.rps)),
+  p99: med(plain.map((r) => r.p99)),
+  p50: med(plain.map((r) => r.p50)),
+};
+const s = {
+  rps: med(shadowed.map((r) => r.rps)),
+  p99: med(shadowed.map((r) => r.p99)),
+  p50: med(shadowed.map((r) => r.p50)),
+};
+process.stdout.write(
+  [
+    `iris random forest (100 trees), 20 connections at ${rate} req/s, ${rounds} alternating rounds of ${duration} s (medians)`,
+    `no shadow    ${p.rps.toFixed(0).padStart(7)} req/s  p50 ${p.p50.toFixed(3)} ms  p99 ${p.p99.toFixed(3)} ms`,
+    `with shadow  ${s.rps.toFixed(0).padStart(7)} req/s  p50 ${s.p50.toFixed(3)} ms  p99 ${s.p99.toFixed(3)} ms`,
+    `p99 change: ${(((s.p99 - p.p99) / p.p99) * 100).toFixed(1)} %`,
+    `failed requests: ${[...plain, ...shadowed].reduce((a, r) => a + r.failed, 0)}`,
+    "",
+  ].join("\n"),
+);
