@@ -127,3 +127,10 @@ export function strings(v: PyValue | undefined): string[] | undefined {
     String(typeof x === "object" && x !== null && "kind" in x && x.kind === "scalar" ? x.value : x),
   );
 }
+
+/** Whether a `_sklearn_version` string is at least major.minor. */
+export function versionAtLeast(v: string | undefined, major: number, minor: number): boolean {
+  if (!v) return false;
+  const [a, b] = v.split(".").map((p) => Number.parseInt(p, 10));
+  return a > major || (a === major && b >= minor);
+}

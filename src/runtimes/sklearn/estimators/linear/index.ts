@@ -10,7 +10,7 @@ import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { argmaxLabels, dense, expit, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
-import { attr, floats, isObject, labels, need, num, str, strings } from "../../py-access.ts";
+import { attr, floats, isObject, labels, need, num, str, strings, versionAtLeast } from "../../py-access.ts";
 
 interface Linear {
   readonly nFeatures: number;
@@ -198,12 +198,6 @@ function regressor(o: PyObject): SkEstimator {
       return { kind: "dense", rows: d.rows, cols: d.cols, data: d.data };
     },
   };
-}
-
-function versionAtLeast(v: string | undefined, major: number, minor: number): boolean {
-  if (!v) return false;
-  const [a, b] = v.split(".").map((p) => Number.parseInt(p, 10));
-  return a > major || (a === major && b >= minor);
 }
 
 /** The linear family's builders. */

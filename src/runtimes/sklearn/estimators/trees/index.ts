@@ -9,7 +9,16 @@ import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts
 import type { Label, Matrix } from "../../../runtime.ts";
 import { argmaxLabels, dense, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
-import { AttributeError, attr, isObject, labels, need, num, strings } from "../../py-access.ts";
+import {
+  AttributeError,
+  attr,
+  isObject,
+  labels,
+  need,
+  num,
+  strings,
+  versionAtLeast,
+} from "../../py-access.ts";
 import { type CompiledTree, compileTree } from "./tree.ts";
 
 /** Shared facts of a fitted tree estimator. */
@@ -152,13 +161,6 @@ function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
       return { kind: "dense", rows: d.rows, cols: 1, data: out };
     },
   };
-}
-
-/** Whether a `_sklearn_version` string is at least major.minor. */
-export function versionAtLeast(v: string | undefined, major: number, minor: number): boolean {
-  if (!v) return false;
-  const [a, b] = v.split(".").map((p) => Number.parseInt(p, 10));
-  return a > major || (a === major && b >= minor);
 }
 
 /** The tree family's builders. */
