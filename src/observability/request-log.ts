@@ -19,7 +19,9 @@ export interface RequestLogFields {
   readonly latencyMs: number;
 }
 
-const str = (s: string) => JSON.stringify(s);
+// Ids, routes, model names and versions rarely need escaping: test once instead of stringifying each.
+const PLAIN = /^[\w.:/@ -]*$/;
+const str = (s: string) => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
 
 /** Returns a function that logs a request line at `info` through `logger`'s destination. */
 export function requestLogger(logger: Logger): (f: RequestLogFields) => void {
