@@ -8,21 +8,17 @@ import { Errors, isModelServeError } from "../../errors.ts";
 import { decompress, detectCompression } from "../../formats/compression/decompress.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
 import { PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
-import type {
-  FeatureSpec,
-  FeatureTable,
-  Label,
-  Matrix,
-  ModelSignature,
-  Runtime,
-  RuntimeModel,
-} from "../runtime.ts";
+import type { FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
 import { isAllowed } from "./allow-list.ts";
 import { boosterWrapperModel, isBoosterWrapper } from "./boosters.ts";
 import { DataError } from "./data.ts";
 import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
 import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
 import { AttributeError, attr, isObject, str } from "./py-access.ts";
+import { signatureOf } from "./signature.ts";
+
+/** The signature of an estimator (kept exported from here for existing callers). */
+export { signatureOf };
 
 /** Unpickles a (possibly compressed) file, refusing untrusted names; returns the top value. */
 export async function readPickle(bytes: Uint8Array, fileName: string): Promise<PyValue> {
@@ -65,45 +61,6 @@ export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
       throw Errors.invalidModel(fileName, err.message);
     throw Errors.invalidModel(fileName, (err as Error).message);
   }
-}
-
-/** The signature of an estimator. */
-export function signatureOf(est: SkEstimator): ModelSignature {
-  const given = est.inputSpecs?.();
-  const n = est.nFeaturesIn ?? est.featureNamesIn?.length ?? 0;
-  const inputs: FeatureSpec[] = given
-    ? [...given]
-    : Array.from({ length: n }, (_, i) => ({
-        name: est.featureNamesIn?.[i] ?? `x${i}`,
-        dtype: "float",
-        nullable: est.allowsMissing === true,
-      }));
-  const task =
-    est.role === "classifier"
-      ? "classification"
-      : est.role === "regressor"
-        ? "regression"
-        : est.role === "clusterer"
-          ? "clustering"
-          : est.role === "outlier-detector"
-            ? "anomaly-detection"
-            : "transform";
-  return {
-    inputs,
-    output:
-      task === "classification"
-        ? { task, classes: est.classes }
-        : task === "regression"
-          ? { task, targets: est.nOutputs ?? 1 }
-          : { task },
-    capabilities: {
-      predict: true,
-      predictProba: typeof est.predictProba === "function",
-      decisionFunction: typeof est.decisionFunction === "function",
-      transform: typeof est.transform === "function",
-      rawScore: false,
-    },
-  };
 }
 
 /** The table as estimator input: dense numbers, or named mixed columns when strings are present. */

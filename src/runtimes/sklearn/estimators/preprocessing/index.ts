@@ -1,5 +1,6 @@
 /**
- * @module Builders of scalers and of `Pipeline`: transforms applied in step order, the final step's
+ * @module Builders of StandardScaler, MinMaxScaler and `Pipeline`, and the table of every preprocessing
+ * builder (scalers, imputer, PCA, polynomial features in their own files). Pipeline: transforms applied in step order, the final step's
  * methods exposed, the input schema taken from the first step. Ref: sklearn `preprocessing/_data.py`,
  * `pipeline.py`.
  */
@@ -9,6 +10,16 @@ import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts
 import { dense } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, need, num, strings } from "../../py-access.ts";
+import { columnTransformer } from "./column-transformer.ts";
+import { fillsMissing, markFillsMissing } from "./fills-missing.ts";
+import { functionTransformer } from "./function-transformer.ts";
+import { simpleImputer } from "./imputer.ts";
+import { oneHotEncoder } from "./one-hot-encoder.ts";
+import { ordinalEncoder } from "./ordinal-encoder.ts";
+import { pca } from "./pca.ts";
+import { polynomialFeatures } from "./polynomial-features.ts";
+import { maxAbsScaler, normalizer, robustScaler } from "./scalers.ts";
+import { countVectorizer, tfidfTransformer, tfidfVectorizer } from "./text-vectorizers.ts";
 
 function common(o: PyObject) {
   const names = strings(attr(o, "feature_names_in_"));
@@ -89,6 +100,12 @@ function minMaxScaler(o: PyObject): SkEstimator {
   };
 }
 
+/** Index of the last step that fills missing values, or -1. */
+function lastImputer(steps: readonly SkEstimator[]): number {
+  for (let i = steps.length - 1; i >= 0; i--) if (fillsMissing(steps[i])) return i;
+  return -1;
+}
+
 function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
   const steps = need(o, "steps");
   if (!Array.isArray(steps) || steps.length === 0)
@@ -116,26 +133,43 @@ function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
     return d;
   };
   const first = built[0];
-  return {
+  const imputer = lastImputer(built);
+  const result: SkEstimator = {
     className: o.name,
     role: last.role,
     nFeaturesIn: first.nFeaturesIn,
     featureNamesIn: strings(attr(o, "feature_names_in_")) ?? first.featureNamesIn,
     classes: last.classes,
     nOutputs: last.nOutputs,
-    // Missing values pass only when every step copes with them.
-    allowsMissing: built.every((b) => b.allowsMissing === true),
+    // Missing values pass when every step up to the last imputer copes with them (an imputer's
+    // output holds none, so what follows it does not matter).
+    allowsMissing: built.slice(0, imputer + 1 || built.length).every((b) => b.allowsMissing === true),
     ...(last.predict ? { predict: (x: SkData) => last.predict!(through(x)) } : {}),
     ...(last.predictProba ? { predictProba: (x: SkData) => last.predictProba!(through(x)) } : {}),
     ...(last.decisionFunction ? { decisionFunction: (x: SkData) => last.decisionFunction!(through(x)) } : {}),
     ...(last.transform ? { transform: (x: SkData) => last.transform!(through(x)) } : {}),
     inputSpecs: first.inputSpecs ? () => first.inputSpecs!() : undefined,
   };
+  // A pipeline that copes with NaN up to an imputer hands on no missing value.
+  return imputer >= 0 && result.allowsMissing ? markFillsMissing(result) : result;
 }
 
 /** The preprocessing and composition builders. */
 export const PREPROCESSING_BUILDERS: BuilderTable = {
   StandardScaler: standardScaler,
   MinMaxScaler: minMaxScaler,
+  RobustScaler: robustScaler,
+  MaxAbsScaler: maxAbsScaler,
+  Normalizer: normalizer,
+  SimpleImputer: simpleImputer,
+  PCA: pca,
+  PolynomialFeatures: polynomialFeatures,
+  OneHotEncoder: oneHotEncoder,
+  OrdinalEncoder: ordinalEncoder,
+  ColumnTransformer: columnTransformer,
+  FunctionTransformer: functionTransformer,
+  CountVectorizer: countVectorizer,
+  TfidfVectorizer: tfidfVectorizer,
+  TfidfTransformer: tfidfTransformer,
   Pipeline: pipeline,
 };

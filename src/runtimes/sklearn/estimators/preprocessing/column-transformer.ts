@@ -1,0 +1,143 @@
+/**
+ * @module Builder of ColumnTransformer: each fitted transformer gets its columns (by name, index, boolean
+ * mask or slice), outputs are concatenated in `transformers_` order (remainder last), 'drop' skipped and
+ * 'passthrough' copied. Output is always dense. The raw input schema comes from `feature_names_in_`
+ * and the transformer consuming each column. Ref: sklearn `compose/_column_transformer.py`.
+ */
+
+import { Errors } from "../../../../errors.ts";
+import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
+import type { FeatureSpec } from "../../../runtime.ts";
+import { dense } from "../../data.ts";
+import type { BuildContext, DenseData, FrameColumn, SkData, SkEstimator } from "../../estimator.ts";
+import { floats, isArray, isObject, need, num, stateOf, str } from "../../py-access.ts";
+import { fillsMissing } from "./fills-missing.ts";
+import { columnValues } from "./one-hot-encoder.ts";
+import { fittedInputs } from "./scalers.ts";
+
+interface Part {
+  readonly cols: Int32Array;
+  /** Undefined for 'passthrough'. */
+  readonly est?: SkEstimator;
+}
+
+/** Column indices selected by a ColumnTransformer column spec. */
+function selectColumns(
+  spec: PyValue,
+  names: readonly string[] | undefined,
+  n: number,
+  file: string,
+): number[] {
+  const byName = (s: string) => {
+    const i = names?.indexOf(s) ?? -1;
+    if (i < 0)
+      throw Errors.invalidModel(file, `ColumnTransformer column ${s} is not among feature_names_in_`);
+    return i;
+  };
+  if (typeof spec === "string") return [byName(spec)];
+  if (typeof spec === "number" || typeof spec === "bigint") return [Number(spec)];
+  if (isObject(spec) && spec.name === "slice") {
+    const a = spec.args;
+    const start = a[0] === null || a[0] === undefined ? 0 : num(a[0], "slice.start");
+    const stop = a[1] === null || a[1] === undefined ? n : num(a[1], "slice.stop");
+    return Array.from({ length: Math.max(0, stop - start) }, (_, i) => start + i);
+  }
+  const items: PyValue[] = isArray(spec)
+    ? spec.dtype.str[1] === "b"
+      ? Array.from(spec.data as Uint8Array, (v) => v === 1)
+      : Array.isArray(spec.data)
+        ? (spec.data as PyValue[])
+        : Array.from(floats(spec, "ColumnTransformer columns").data)
+    : Array.isArray(spec)
+      ? spec
+      : isObject(spec)
+        ? // 1.5–1.6 keep remainder columns in a list subclass (_RemainderColsList): its items are in the state.
+          ((stateOf(spec).get("data") as PyValue[] | undefined) ?? [])
+        : [];
+  if (items.length > 0 && items.every((v) => typeof v === "boolean"))
+    return items.flatMap((v, i) => (v ? [i] : []));
+  return items.map((v) => (str(v) !== undefined ? byName(str(v)!) : num(v, "ColumnTransformer column")));
+}
+
+/** ColumnTransformer with dense output. */
+export function columnTransformer(o: PyObject, ctx: BuildContext): SkEstimator {
+  const { names, nFeatures } = fittedInputs(o);
+  const n = nFeatures ?? 0;
+  const list = need(o, "transformers_");
+  if (!Array.isArray(list))
+    throw Errors.invalidModel(ctx.file, "ColumnTransformer.transformers_ is not a list");
+  const parts: Part[] = [];
+  list.forEach((t, i) => {
+    const items =
+      typeof t === "object" && t !== null && "kind" in t && t.kind === "tuple" ? t.items : undefined;
+    if (!items || items.length < 3)
+      throw Errors.invalidModel(ctx.file, `ColumnTransformer.transformers_[${i}]`);
+    const [, est, spec] = items;
+    if (est === "drop") return;
+    const cols = Int32Array.from(selectColumns(spec, names, n, ctx.file));
+    if (cols.some((c) => c < 0 || c >= n))
+      throw Errors.invalidModel(
+        ctx.file,
+        `ColumnTransformer.transformers_[${i}] selects a column out of range`,
+      );
+    if (cols.length === 0) return;
+    if (est === "passthrough") parts.push({ cols });
+    else {
+      const built = ctx.build(est, `${o.name}.transformers_[${i}]`);
+      if (!built.transform)
+        throw Errors.unsupportedModel(
+          ctx.file,
+          `${built.className} inside a ColumnTransformer cannot transform`,
+        );
+      parts.push({ cols, est: built });
+    }
+  });
+  const pick = (x: SkData, cols: Int32Array): SkData => {
+    const columns: FrameColumn[] = Array.from(cols, (c) => ({
+      name: names?.[c] ?? `x${c}`,
+      values: columnValues(x, c),
+    }));
+    return columns.every((c) => c.values instanceof Float64Array)
+      ? dense({ kind: "frame", rows: x.rows, columns })
+      : { kind: "frame", rows: x.rows, columns };
+  };
+  return {
+    className: o.name,
+    role: "transformer",
+    nFeaturesIn: n,
+    featureNamesIn: names,
+    allowsMissing: false,
+    inputSpecs(): FeatureSpec[] {
+      const specs: FeatureSpec[] = Array.from({ length: n }, (_, i) => ({
+        name: names?.[i] ?? `x${i}`,
+        dtype: "float",
+        nullable: false,
+      }));
+      for (const p of parts) {
+        const inner = p.est?.inputSpecs?.();
+        p.cols.forEach((c, k) => {
+          const base = inner?.[k];
+          specs[c] = base
+            ? { ...base, name: specs[c].name }
+            : { name: specs[c].name, dtype: "float", nullable: fillsMissing(p.est) };
+        });
+      }
+      return specs;
+    },
+    transform(x) {
+      const outs: DenseData[] = parts.map((p) => {
+        const sub = pick(x, p.cols);
+        return p.est ? dense(p.est.transform!(sub)) : dense(sub);
+      });
+      const width = outs.reduce((s, d) => s + d.cols, 0);
+      const out = new Float64Array(x.rows * width);
+      let off = 0;
+      for (const d of outs) {
+        for (let r = 0; r < x.rows; r++)
+          out.set(d.data.subarray(r * d.cols, (r + 1) * d.cols), r * width + off);
+        off += d.cols;
+      }
+      return { kind: "dense", rows: x.rows, cols: width, data: out };
+    },
+  };
+}

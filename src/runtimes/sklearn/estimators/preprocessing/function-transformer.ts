@@ -1,0 +1,33 @@
+/**
+ * @module Builder of FunctionTransformer when it is the identity (`func=None`), as scikit-learn ≥ 1.5
+ * stores a ColumnTransformer's `remainder="passthrough"`. Any Python function is refused: its code is
+ * not in the file. Ref: sklearn `preprocessing/_function_transformer.py`.
+ */
+
+import { Errors } from "../../../../errors.ts";
+import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
+import type { BuildContext, SkEstimator } from "../../estimator.ts";
+import { attr, isObject } from "../../py-access.ts";
+import { fittedInputs } from "./scalers.ts";
+
+/** A name for a pickled callable, for the refusal message. */
+function callableName(f: PyValue): string {
+  if (isObject(f)) return `${f.module}.${f.name}`;
+  return typeof f === "string" ? f : "a Python function";
+}
+
+/** FunctionTransformer with `func=None` (identity); anything else is unsupported. */
+export function functionTransformer(o: PyObject, ctx: BuildContext): SkEstimator {
+  const func = attr(o, "func");
+  if (func !== undefined && func !== null)
+    throw Errors.unsupportedModel(ctx.file, `FunctionTransformer with func=${callableName(func)}`);
+  const { names, nFeatures } = fittedInputs(o);
+  return {
+    className: o.name,
+    role: "transformer",
+    nFeaturesIn: nFeatures,
+    featureNamesIn: names,
+    allowsMissing: true,
+    transform: (x) => x,
+  };
+}

@@ -1,0 +1,224 @@
+/**
+ * @module Builders of CountVectorizer, TfidfTransformer and TfidfVectorizer with the default word analyzer:
+ * lowercase, `strip_accents`, scikit-learn's default token pattern `(?u)\b\w\w+\b` (Python's Unicode `\w` is
+ * letters, digits and `_`, written here with `\p{L}\p{N}_` lookarounds since JS `\w`/`\b` are ASCII-only),
+ * stop words from `stop_words_`/a list, word n-grams as `_word_ngrams` builds them, counts over
+ * `vocabulary_` (CSR, sorted columns), then tf-idf: `sublinear_tf`, `idf_`, l1/l2 row norms summed in
+ * index order as scikit-learn's C loop does. Ref: sklearn `feature_extraction/text.py`.
+ */
+
+import { Errors } from "../../../../errors.ts";
+import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
+import type { FeatureSpec } from "../../../runtime.ts";
+import { DataError } from "../../data.ts";
+import type { BuildContext, SkData, SkEstimator, SparseData } from "../../estimator.ts";
+import { attr, floats, isArray, isObject, need, num, stateOf, str } from "../../py-access.ts";
+
+const DEFAULT_TOKEN_PATTERN = "(?u)\\b\\w\\w+\\b";
+const TOKEN = /(?<![\p{L}\p{N}_])[\p{L}\p{N}_]{2,}(?![\p{L}\p{N}_])/gu;
+
+/** Items of a Python list, tuple, set or frozenset. */
+function itemsOf(v: PyValue | undefined): PyValue[] {
+  if (Array.isArray(v)) return v;
+  if (typeof v === "object" && v !== null && "kind" in v) {
+    if (v.kind === "tuple") return [...v.items];
+    if (isArray(v) && Array.isArray(v.data)) return v.data as PyValue[];
+    if (isObject(v)) {
+      const first = v.args[0];
+      if (Array.isArray(first)) return first;
+      if (typeof first === "object" && first !== null && "kind" in first && first.kind === "tuple")
+        return [...first.items];
+    }
+    if (v.kind === "set") return [...v.items];
+  }
+  return [];
+}
+
+/** The word analyzer: preprocess, tokenize, drop stop words, n-grams. */
+function wordAnalyzer(o: PyObject, ctx: BuildContext): (doc: string) => string[] {
+  const analyzer = str(attr(o, "analyzer")) ?? "word";
+  if (analyzer !== "word")
+    throw Errors.unsupportedModel(
+      ctx.file,
+      `${o.name} with analyzer=${analyzer === undefined ? "a callable" : analyzer}`,
+    );
+  for (const key of ["tokenizer", "preprocessor"]) {
+    const v = attr(o, key);
+    if (v !== undefined && v !== null)
+      throw Errors.unsupportedModel(ctx.file, `${o.name} with a custom ${key}`);
+  }
+  const pattern = str(attr(o, "token_pattern")) ?? DEFAULT_TOKEN_PATTERN;
+  if (pattern !== DEFAULT_TOKEN_PATTERN && pattern !== "\\b\\w\\w+\\b")
+    throw Errors.unsupportedModel(ctx.file, `${o.name} with token_pattern=${pattern}`);
+  const strip = str(attr(o, "strip_accents"));
+  if (strip !== undefined && strip !== "ascii" && strip !== "unicode")
+    throw Errors.unsupportedModel(ctx.file, `${o.name} with strip_accents=${strip}`);
+  const lowercase = attr(o, "lowercase") !== false;
+  const sw = attr(o, "stop_words");
+  if (str(sw) !== undefined && str(sw) !== "english")
+    throw Errors.unsupportedModel(ctx.file, `${o.name} with stop_words=${str(sw)}`);
+  if (str(sw) === "english") throw Errors.unsupportedModel(ctx.file, `${o.name} with stop_words='english'`);
+  const stop = new Set(itemsOf(sw).map((w) => String(w)));
+  const range = itemsOf(need(o, "ngram_range")).map((v) => num(v, `${o.name}.ngram_range`));
+  const [minN, maxN] = range.length === 2 ? range : [1, 1];
+  return (doc) => {
+    let d = lowercase ? doc.toLowerCase() : doc;
+    if (strip === "unicode") d = d.normalize("NFKD").replace(/\p{Mn}/gu, "");
+    // 'ascii': NFKD then drop every non-ASCII code point, as .encode("ASCII", "ignore") does.
+    else if (strip === "ascii") d = d.normalize("NFKD").replace(/[\u0080-\u{10ffff}]/gu, "");
+    let tokens: string[] = d.match(TOKEN) ?? [];
+    if (stop.size > 0) tokens = tokens.filter((t) => !stop.has(t));
+    if (maxN === 1) return tokens;
+    const out = minN === 1 ? [...tokens] : [];
+    for (let n = Math.max(minN, 2); n <= Math.min(maxN, tokens.length); n++) {
+      for (let i = 0; i + n <= tokens.length; i++) out.push(tokens.slice(i, i + n).join(" "));
+    }
+    return out;
+  };
+}
+
+/** The documents of a one-column input (the `text` feature). */
+function documents(x: SkData): readonly (string | null)[] {
+  if (x.kind !== "frame" || x.columns.length !== 1 || x.columns[0].values instanceof Float64Array)
+    throw new DataError("a text vectorizer needs one string column");
+  return x.columns[0].values as readonly (string | null)[];
+}
+
+/** `vocabulary_` as a Map term → column. */
+function vocabularyOf(o: PyObject): Map<string, number> {
+  const v = need(o, "vocabulary_");
+  if (typeof v !== "object" || v === null || !("kind" in v) || v.kind !== "dict")
+    throw Errors.invalidModel(o.name, `${o.name}.vocabulary_ is not a dict`);
+  const out = new Map<string, number>();
+  for (const [k, i] of v.map) out.set(String(k), num(i, `${o.name}.vocabulary_`));
+  return out;
+}
+
+/** Counting over the vocabulary; rows are CSR with sorted column indices. */
+function counter(o: PyObject, ctx: BuildContext): (x: SkData) => SparseData {
+  const analyze = wordAnalyzer(o, ctx);
+  const vocab = vocabularyOf(o);
+  const binary = attr(o, "binary") === true;
+  const cols = vocab.size;
+  return (x) => {
+    const docs = documents(x);
+    const indptr = new Int32Array(docs.length + 1);
+    const idx: number[] = [];
+    const val: number[] = [];
+    const counts = new Map<number, number>();
+    docs.forEach((doc, r) => {
+      counts.clear();
+      for (const t of analyze(doc ?? "")) {
+        const j = vocab.get(t);
+        if (j !== undefined) counts.set(j, (counts.get(j) ?? 0) + 1);
+      }
+      const keys = [...counts.keys()].sort((a, b) => a - b);
+      for (const j of keys) {
+        idx.push(j);
+        val.push(binary ? 1 : counts.get(j)!);
+      }
+      indptr[r + 1] = idx.length;
+    });
+    return {
+      kind: "csr",
+      rows: docs.length,
+      cols,
+      indptr,
+      indices: Int32Array.from(idx),
+      data: Float64Array.from(val),
+    };
+  };
+}
+
+/** The tf-idf step of a TfidfTransformer (its own object, or TfidfVectorizer's `_tfidf`). */
+function tfidfStep(o: PyObject, ctx: BuildContext): (m: SparseData) => SparseData {
+  const norm = str(attr(o, "norm"));
+  if (norm !== undefined && norm !== "l1" && norm !== "l2")
+    throw Errors.unsupportedModel(ctx.file, `${o.name} with norm=${norm}`);
+  const sublinear = attr(o, "sublinear_tf") === true;
+  let idf: Float64Array | undefined;
+  if (attr(o, "use_idf") !== false) {
+    const stored = attr(o, "idf_");
+    if (stored === undefined)
+      throw Errors.unsupportedModel(
+        ctx.file,
+        `${o.name} storing idf as a scipy matrix (_idf_diag, scikit-learn < 1.5)`,
+      );
+    idf = floats(stored, `${o.name}.idf_`).data;
+  }
+  return (m) => {
+    if (idf && m.cols !== idf.length)
+      throw new DataError(`${o.name} expects ${idf.length} columns, got ${m.cols}`);
+    const data = Float64Array.from(m.data);
+    for (let r = 0; r < m.rows; r++) {
+      const a = m.indptr[r];
+      const b = m.indptr[r + 1];
+      for (let k = a; k < b; k++) {
+        if (sublinear) data[k] = Math.log(data[k]) + 1;
+        if (idf) data[k] *= idf[m.indices[k]];
+      }
+      if (norm) {
+        let s = 0;
+        for (let k = a; k < b; k++) s += norm === "l2" ? data[k] * data[k] : Math.abs(data[k]);
+        if (s !== 0) {
+          const n = norm === "l2" ? Math.sqrt(s) : s;
+          for (let k = a; k < b; k++) data[k] /= n;
+        }
+      }
+    }
+    return { ...m, data };
+  };
+}
+
+const textSpec = (): FeatureSpec[] => [{ name: "text", dtype: "string", nullable: false }];
+
+/** CountVectorizer (word analyzer). */
+export function countVectorizer(o: PyObject, ctx: BuildContext): SkEstimator {
+  const count = counter(o, ctx);
+  return { className: o.name, role: "transformer", nFeaturesIn: 1, inputSpecs: textSpec, transform: count };
+}
+
+/** TfidfVectorizer (word analyzer), its idf read from the nested `_tfidf`. */
+export function tfidfVectorizer(o: PyObject, ctx: BuildContext): SkEstimator {
+  const count = counter(o, ctx);
+  const inner = need(o, "_tfidf");
+  if (!isObject(inner))
+    throw Errors.invalidModel(ctx.file, "TfidfVectorizer._tfidf is not a TfidfTransformer");
+  // The vectorizer's own options win: they are what scikit-learn copies onto _tfidf at fit time.
+  const merged: PyObject = {
+    ...inner,
+    state: {
+      kind: "dict",
+      map: new Map([
+        ...stateOf(inner),
+        ...["norm", "use_idf", "sublinear_tf"]
+          .filter((k) => attr(o, k) !== undefined)
+          .map((k) => [k, attr(o, k)!] as const),
+      ]),
+      otherEntries: [],
+    },
+  };
+  const tfidf = tfidfStep(merged, ctx);
+  return {
+    className: o.name,
+    role: "transformer",
+    nFeaturesIn: 1,
+    inputSpecs: textSpec,
+    transform: (x) => tfidf(count(x)),
+  };
+}
+
+/** TfidfTransformer over a count matrix. */
+export function tfidfTransformer(o: PyObject, ctx: BuildContext): SkEstimator {
+  const tfidf = tfidfStep(o, ctx);
+  const n = attr(o, "n_features_in_");
+  return {
+    className: o.name,
+    role: "transformer",
+    nFeaturesIn: n === undefined ? undefined : num(n, "TfidfTransformer.n_features_in_"),
+    transform(x) {
+      if (x.kind === "csr") return tfidf(x);
+      throw new DataError("TfidfTransformer needs a count matrix");
+    },
+  };
+}
