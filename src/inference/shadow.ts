@@ -4,7 +4,6 @@
  * plus the last few disagreements.
  */
 
-import { Worker } from "node:worker_threads";
 import type { ModelRegistry, ReadyVersion } from "../registry/model-registry.ts";
 import type { FeatureTable } from "../runtimes/runtime.ts";
 import { type PredictionValue, predictionValues } from "./run.ts";
@@ -55,58 +54,6 @@ interface MutableReport {
   lastError?: string;
 }
 
-/** A worker thread holding one shadow version's model. */
-class ShadowWorker {
-  readonly #worker: Worker;
-  readonly #pending = new Map<
-    number,
-    { resolve: (p: PredictionValue[]) => void; reject: (e: Error) => void }
-  >();
-  readonly ready: Promise<void>;
-  #next = 0;
-
-  constructor(path: string, runtime: string) {
-    const here = import.meta.url;
-    this.#worker = new Worker(
-      new URL(here.endsWith(".ts") ? "./shadow-worker.ts" : "./shadow-worker.js", here),
-      {
-        workerData: { path, runtime },
-      },
-    );
-    this.#worker.unref();
-    this.ready = new Promise((resolve, reject) =>
-      this.#pending.set(-1, { resolve: () => resolve(), reject }),
-    );
-    this.#worker.on(
-      "message",
-      (m: { id: number; ok: boolean; predictions?: PredictionValue[]; error?: string }) => {
-        const p = this.#pending.get(m.id);
-        this.#pending.delete(m.id);
-        if (m.ok) p?.resolve(m.predictions ?? []);
-        else p?.reject(new Error(m.error));
-      },
-    );
-    const fail = (e: Error) => {
-      for (const p of this.#pending.values()) p.reject(e);
-      this.#pending.clear();
-    };
-    this.#worker.on("error", fail);
-    this.#worker.on("exit", () => fail(new Error("the shadow worker exited")));
-  }
-
-  predict(table: FeatureTable): Promise<PredictionValue[]> {
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
-      this.#worker.postMessage({ id, table });
-    });
-  }
-
-  close(): Promise<number> {
-    return this.#worker.terminate();
-  }
-}
-
 /** Runs and scores shadow traffic per model name. */
 export class ShadowTracker {
   readonly #reports = new Map<string, MutableReport>();
@@ -118,26 +65,11 @@ export class ShadowTracker {
     live: readonly PredictionValue[];
   }[] = [];
   #scheduled = false;
-  /** Worker per shadow version loaded from a file (`name@version`), or null when it must run inline. */
-  readonly #workers = new Map<string, ShadowWorker | null>();
   /** Shadow calls not yet finished (tests wait on them). */
   pending = 0;
 
   constructor(registry: ModelRegistry) {
     this.#registry = registry;
-    // A worker lives as long as its version is a shadow.
-    registry.onChange(() => {
-      for (const [key, w] of this.#workers) {
-        const at = key.lastIndexOf("@");
-        if (
-          registry.shadow(key.slice(0, at)) === key.slice(at + 1) &&
-          registry.get(key.slice(0, at), key.slice(at + 1))
-        )
-          continue;
-        this.#workers.delete(key);
-        void w?.close();
-      }
-    });
   }
 
   /** The report of a name, if it has (or had) a shadow. */
@@ -188,40 +120,6 @@ export class ShadowTracker {
     }
   }
 
-  /** Scores a batch with the shadow version: in its worker thread when it came from a file, else inline. */
-  async #predict(v: ReadyVersion, table: FeatureTable): Promise<PredictionValue[]> {
-    const key = `${v.name}@${v.version}`;
-    let w = this.#workers.get(key);
-    if (w === undefined) {
-      const path = v.model.info.path;
-      w = null;
-      if (path && v.model.info.runtime !== "typescript") {
-        const candidate = new ShadowWorker(path, v.model.info.runtime);
-        try {
-          await candidate.ready;
-          w = candidate;
-        } catch {
-          await candidate.close();
-        }
-      }
-      this.#workers.set(key, w);
-    }
-    if (w) return w.predict(table);
-    this.#registry.enter(v);
-    try {
-      return predictionValues(await v.model.predict(table), table.rows);
-    } finally {
-      this.#registry.leave(v);
-    }
-  }
-
-  /** Stops the shadow workers. */
-  async close(): Promise<void> {
-    const workers = [...this.#workers.values()].filter((w): w is ShadowWorker => w !== null);
-    this.#workers.clear();
-    await Promise.all(workers.map((w) => w.close()));
-  }
-
   #report(name: string, version: string): MutableReport {
     let r = this.#reports.get(name);
     if (!r || r.version !== version) {
@@ -240,14 +138,20 @@ export class ShadowTracker {
     const r = this.#report(name, version);
     try {
       const v = this.#registry.resolve(name, version);
-      const preds = await this.#predict(v, table);
-      for (let i = 0; i < live.length; i++) {
-        r.rows++;
-        if (!same(live[i], preds[i])) {
-          r.disagreements++;
-          r.samples.push({ live: live[i], shadow: preds[i], at: new Date().toISOString() });
-          if (r.samples.length > MAX_SAMPLES) r.samples.shift();
+      this.#registry.enter(v);
+      try {
+        // Predictions only: the comparison needs no probabilities.
+        const preds = predictionValues(await v.model.predict(table), table.rows);
+        for (let i = 0; i < live.length; i++) {
+          r.rows++;
+          if (!same(live[i], preds[i])) {
+            r.disagreements++;
+            r.samples.push({ live: live[i], shadow: preds[i], at: new Date().toISOString() });
+            if (r.samples.length > MAX_SAMPLES) r.samples.shift();
+          }
         }
+      } finally {
+        this.#registry.leave(v);
       }
     } catch (err) {
       r.errors++;

@@ -31,7 +31,6 @@ export async function closeGracefully(app: App, timeoutMs: number): Promise<bool
   const sweeper = setInterval(() => app.fastify.server.closeIdleConnections(), 25);
   const closing = (async () => {
     await app.fastify.close();
-    await app.context.shadows.close();
     await app.context.registry.close();
     return true as const;
   })();

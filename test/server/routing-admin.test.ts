@@ -1,8 +1,5 @@
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { RepositoryWatcher } from "../../src/registry/repository-watcher.ts";
 import { buildApp } from "../../src/server/app.ts";
@@ -84,38 +81,6 @@ describe("A/B split and shadow", () => {
     );
     const listed = (await app.fastify.inject({ method: "GET", url: "/models/lin" })).json();
     assert.equal(listed.shadow.disagreements, 2);
-  });
-});
-
-describe("shadow in a worker thread", () => {
-  it("scores a file-based shadow version off the main thread and compares", async () => {
-    const repo = tempDir("shadow-worker");
-    const model = fileURLToPath(new URL("../../examples/iris/models/random_forest.joblib", import.meta.url));
-    for (const v of ["1", "2"]) {
-      mkdirSync(join(repo, "rf", v), { recursive: true });
-      copyFileSync(model, join(repo, "rf", v, "model.joblib"));
-    }
-    const registry = new ModelRegistry();
-    const app = buildApp(registry, { logger: silent });
-    await new RepositoryWatcher(registry, { dir: repo, watch: false, logger: silent }).start();
-    registry.setShadow("rf", "1");
-    for (const x of [1, 2, 3]) {
-      const res = await app.fastify.inject({
-        method: "POST",
-        url: "/predict",
-        payload: { features: [5 + x / 2, 3, 1 + x, x / 2] },
-      });
-      assert.equal(res.json().version, "2");
-    }
-    const deadline = Date.now() + 10_000;
-    while (app.context.shadows.pending > 0 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 10));
-    const report = app.context.shadows.report("rf")!;
-    assert.equal(report.rows, 3);
-    assert.equal(report.disagreements, 0, "the same forest agrees with itself");
-    assert.equal(report.errors, 0, report.lastError);
-    await app.context.shadows.close();
-    await app.fastify.close();
   });
 });
 
