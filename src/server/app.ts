@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import { createLogger } from "../observability/logger.ts";
+import { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { AppContext, AppSettings } from "./context.ts";
 import { createContext, modelservePlugin } from "./plugin.ts";
@@ -17,6 +18,8 @@ export interface AppOptions extends Partial<AppSettings> {
   readonly logger?: Logger;
   /** Trust `X-Forwarded-*` headers from a proxy. */
   readonly trustProxy?: boolean;
+  /** Serve Prometheus metrics on `/metrics` (default true). */
+  readonly metrics?: boolean;
 }
 
 /** Default limits. */
@@ -109,6 +112,7 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
   // the one line per request goes through the root logger with the request id as a field.
   fastify.setChildLoggerFactory((parent, bindings, opts) => lazyChild(parent as Logger, bindings, opts));
   const context = createContext(registry, settings);
+  if (options.metrics ?? true) context.metrics = new ServiceMetrics();
   fastify.register(modelservePlugin, { context, logger });
   return { fastify, context };
 }

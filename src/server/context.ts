@@ -1,6 +1,7 @@
 /** @module Per-app state shared by routes and hooks: the registry, options, and lifecycle flags. */
 
 import type { ShadowTracker } from "../inference/shadow.ts";
+import type { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { RepositoryWatcher } from "../registry/repository-watcher.ts";
 
@@ -28,6 +29,8 @@ export interface AppContext {
   repository?: RepositoryWatcher;
   /** Shadow traffic comparisons. */
   readonly shadows: ShadowTracker;
+  /** Prometheus metrics (`/metrics`), when enabled. */
+  metrics?: ServiceMetrics;
   /** True once shutdown began: readiness answers 503. */
   shuttingDown: boolean;
 }
@@ -38,4 +41,10 @@ export interface RequestModel {
   version?: string;
   /** Route pattern, recorded by hot routes to spare the request log Fastify's `routeOptions` getter. */
   route?: string;
+  /** Model time of a prediction request, for metrics. */
+  inferenceMs?: number;
+  /** Rows of a prediction request, for metrics. */
+  rows?: number;
+  /** Predicted labels of a classifier, for metrics. */
+  labels?: readonly unknown[];
 }

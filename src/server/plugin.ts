@@ -13,6 +13,7 @@ import type { ModelRegistry } from "../registry/model-registry.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import type { AppContext, AppSettings, RequestModel } from "./context.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
+import { metricsRoute } from "./plugins/metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -88,8 +89,26 @@ export async function modelservePlugin(
       status: reply.statusCode,
       latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
     });
+    context.metrics?.observe({
+      route: m?.route ?? req.routeOptions.url ?? null,
+      model: m?.model,
+      version: m?.version,
+      status: reply.statusCode,
+      seconds: reply.elapsedTime / 1000,
+      inferenceMs: m?.inferenceMs,
+      rows: m?.rows,
+      predictions: m?.labels,
+    });
     done();
   });
+  // Error answers by code; this hook runs only for failed requests, never on the success path.
+  if (context.metrics) {
+    const metrics = context.metrics;
+    fastify.addHook("onError", (_req, _reply, err, done) => {
+      metrics.observeError((err as { code?: unknown }).code);
+      done();
+    });
+  }
 
   // The prediction routes set the request-id header and check draining themselves, sparing the hot
   // path a hook; every other route gets both from this scope's onRequest hook.
@@ -102,6 +121,7 @@ export async function modelservePlugin(
     });
     modelRoutes(scope, context, models);
     healthRoutes(scope, context);
+    if (context.metrics) metricsRoute(scope, context.metrics, context.startedAt);
     if (settings.docs) docsRoutes(scope, context, PACKAGE_VERSION, prefix);
     if (settings.admin) adminRoutes(scope, context);
     else {

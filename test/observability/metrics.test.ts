@@ -1,0 +1,88 @@
+/** @module Tests of the Prometheus `/metrics` endpoint: series per model, bounded labels, error codes. */
+
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { IRIS_ROW, LINEAR_ROW, makeApp } from "../helpers.ts";
+
+/** Value of one sample line `name{labels} value` in the exposition text, or undefined. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const inner = line.slice(name.length + 1, line.lastIndexOf("}"));
+    const ok = Object.entries(labels).every(([k, v]) => inner.includes(`${k}="${v}"`));
+    if (ok) return Number(line.slice(line.lastIndexOf(" ") + 1));
+  }
+  return undefined;
+}
+
+test("/metrics counts requests, latency, inference, batch sizes and classes per model", async () => {
+  const { fastify } = makeApp();
+  for (let i = 0; i < 3; i++) {
+    const r = await fastify.inject({ method: "POST", url: "/predict", payload: IRIS_ROW });
+    assert.equal(r.statusCode, 200);
+  }
+  const batch = await fastify.inject({
+    method: "POST",
+    url: "/models/linear/predict/batch",
+    payload: { instances: [LINEAR_ROW, LINEAR_ROW] },
+  });
+  assert.equal(batch.statusCode, 200);
+  const res = await fastify.inject({ method: "GET", url: "/metrics" });
+  assert.equal(res.statusCode, 200);
+  assert.match(String(res.headers["content-type"]), /^text\/plain; version=0\.0\.4/);
+  const text = res.body;
+  const iris = JSON.parse(
+    (await fastify.inject({ method: "POST", url: "/predict", payload: IRIS_ROW })).body,
+  );
+  const irisLabels = { model: iris.model, version: iris.version, route: "/predict", status: "200" };
+  assert.equal(sample(text, "modelserve_http_requests_total", irisLabels), 3);
+  assert.equal(
+    sample(text, "modelserve_http_request_duration_seconds_count", { model: iris.model, route: "/predict" }),
+    3,
+  );
+  assert.equal(sample(text, "modelserve_inference_duration_seconds_count", { model: iris.model }), 3);
+  assert.equal(
+    sample(text, "modelserve_predictions_total", { model: iris.model, class: iris.prediction }),
+    3,
+  );
+  // The regressor's batch: one observation of 2 rows, and no class series.
+  assert.equal(sample(text, "modelserve_batch_size_rows_sum", { model: "linear" }), 2);
+  assert.equal(sample(text, "modelserve_predictions_total", { model: "linear" }), undefined);
+  // Process and event-loop metrics.
+  assert.ok(
+    sample(text, "modelserve_nodejs_eventloop_lag_seconds", {}) !== undefined ||
+      /modelserve_nodejs_eventloop_lag_seconds \d/.test(text),
+  );
+  await fastify.close();
+});
+
+test("unknown model names create no series; error codes are counted", async () => {
+  const { fastify } = makeApp();
+  for (const name of ["nope-1", "nope-2", "nope-3"]) {
+    const r = await fastify.inject({ method: "POST", url: `/models/${name}/predict`, payload: IRIS_ROW });
+    assert.equal(r.statusCode, 404);
+  }
+  const bad = await fastify.inject({ method: "POST", url: "/predict", payload: { sepal_length: "x" } });
+  assert.equal(bad.statusCode, 422);
+  const text = (await fastify.inject({ method: "GET", url: "/metrics" })).body;
+  assert.ok(!text.includes("nope-"), "an unknown model name leaked into a label");
+  assert.equal(
+    sample(text, "modelserve_http_requests_total", {
+      model: "",
+      route: "/models/:name/predict",
+      status: "404",
+    }),
+    3,
+  );
+  assert.equal(sample(text, "modelserve_errors_total", { code: "MS_MODEL_NOT_FOUND" }), 3);
+  const codes = [...text.matchAll(/modelserve_errors_total\{code="([^"]+)"\}/g)].map((m) => m[1]);
+  assert.ok(codes.length >= 2, `expected the validation error counted too, got ${codes.join(",")}`);
+  await fastify.close();
+});
+
+test("metrics can be turned off", async () => {
+  const { fastify } = makeApp({ metrics: false });
+  const r = await fastify.inject({ method: "GET", url: "/metrics" });
+  assert.equal(r.statusCode, 404);
+  await fastify.close();
+});
