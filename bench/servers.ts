@@ -20,6 +20,8 @@ if (mode === "modelserve") {
   const level = (process.env.BENCH_LOG ?? "info") as LogLevel;
   const { fastify } = buildApp(registry, {
     logger: createLogger({ level, format: "json", file: "/dev/null" }),
+    // Metrics on, as by default; BENCH_METRICS=0 measures their cost.
+    metrics: process.env.BENCH_METRICS !== "0",
   });
   await fastify.listen({ host: "127.0.0.1", port: 0 });
   const addr = fastify.server.address();

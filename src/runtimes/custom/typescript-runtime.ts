@@ -48,6 +48,16 @@ function fail(def: ModelDefinition, what: string): never {
 
 /** Builds a runtime model from a definition. */
 export function modelFromDefinition(def: ModelDefinition): RuntimeModel {
+  // /predict asks for labels and probabilities of the same table: build its rows once.
+  const cache = new WeakMap<FeatureTable, Row[]>();
+  const rows = (table: FeatureTable): Row[] => {
+    let r = cache.get(table);
+    if (!r) {
+      r = rowsOf(def, table);
+      cache.set(table, r);
+    }
+    return r;
+  };
   const classes = def.classes;
   const task = def.task ?? (classes ? "classification" : "regression");
   const labelsOut = task === "classification" || task === "clustering" || task === "anomaly-detection";
@@ -70,7 +80,7 @@ export function modelFromDefinition(def: ModelDefinition): RuntimeModel {
       metadata: def.description ? { description: def.description } : undefined,
     },
     async predict(table: FeatureTable): Promise<PredictOutput> {
-      const out = await def.predict(rowsOf(def, table));
+      const out = await def.predict(rows(table));
       if (!Array.isArray(out) || out.length !== table.rows) {
         fail(
           def,
@@ -89,7 +99,7 @@ export function modelFromDefinition(def: ModelDefinition): RuntimeModel {
     },
     predictProba: def.predictProba
       ? async (table: FeatureTable): Promise<Matrix> => {
-          const out = await def.predictProba!(rowsOf(def, table));
+          const out = await def.predictProba!(rows(table));
           const k = classes!.length;
           if (!Array.isArray(out) || out.length !== table.rows)
             fail(def, "predictProba returned the wrong number of rows");
