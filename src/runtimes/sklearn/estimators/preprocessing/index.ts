@@ -9,7 +9,7 @@ import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import { dense } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
-import { attr, floats, isObject, need, num, strings } from "../../py-access.ts";
+import { attr, floats, isObject, need, strings } from "../../py-access.ts";
 import { columnTransformer } from "./column-transformer.ts";
 import { fillsMissing, markFillsMissing } from "./fills-missing.ts";
 import { functionTransformer } from "./function-transformer.ts";
@@ -18,66 +18,31 @@ import { oneHotEncoder } from "./one-hot-encoder.ts";
 import { ordinalEncoder } from "./ordinal-encoder.ts";
 import { pca } from "./pca.ts";
 import { polynomialFeatures } from "./polynomial-features.ts";
-import { maxAbsScaler, normalizer, robustScaler } from "./scalers.ts";
+import {
+  columnwise,
+  fittedInputs,
+  maxAbsScaler,
+  normalizer,
+  optionalArray,
+  robustScaler,
+} from "./scalers.ts";
 import { countVectorizer, tfidfTransformer, tfidfVectorizer } from "./text-vectorizers.ts";
 
-function common(o: PyObject) {
-  const names = strings(attr(o, "feature_names_in_"));
-  const n = attr(o, "n_features_in_");
-  return { names, nFeatures: n === undefined ? names?.length : num(n, `${o.name}.n_features_in_`) };
-}
-
-/** An element-wise affine transform `(x - shift) / scale` (scalers). */
-function affine(
-  o: PyObject,
-  shift: Float64Array | undefined,
-  scale: Float64Array | undefined,
-  post?: (v: number, j: number) => number,
-): SkEstimator {
-  const { names, nFeatures } = common(o);
-  return {
-    className: o.name,
-    role: "transformer",
-    nFeaturesIn: nFeatures,
-    featureNamesIn: names,
-    // Scalers pass NaN through, as scikit-learn does.
-    allowsMissing: true,
-    transform(x) {
-      const d = dense(x);
-      const out = new Float64Array(d.data.length);
-      for (let r = 0; r < d.rows; r++) {
-        for (let j = 0; j < d.cols; j++) {
-          let v = d.data[r * d.cols + j];
-          if (shift) v -= shift[j];
-          if (scale) v /= scale[j];
-          out[r * d.cols + j] = post ? post(v, j) : v;
-        }
-      }
-      return { kind: "dense", rows: d.rows, cols: d.cols, data: out };
-    },
-  };
-}
-
-const optionalFloats = (o: PyObject, key: string) => {
-  const v = attr(o, key);
-  return v === undefined || v === null ? undefined : floats(v, `${o.name}.${key}`).data;
-};
-
 function standardScaler(o: PyObject): SkEstimator {
-  return affine(
+  return columnwise(
     o,
-    attr(o, "with_mean") === false ? undefined : optionalFloats(o, "mean_"),
-    attr(o, "with_std") === false ? undefined : optionalFloats(o, "scale_"),
+    attr(o, "with_mean") === false ? undefined : optionalArray(o, "mean_"),
+    attr(o, "with_std") === false ? undefined : optionalArray(o, "scale_"),
   );
 }
 
 function minMaxScaler(o: PyObject): SkEstimator {
-  const scale = optionalFloats(o, "scale_")!;
-  const min = optionalFloats(o, "min_")!;
+  const scale = optionalArray(o, "scale_")!;
+  const min = optionalArray(o, "min_")!;
   const clip = attr(o, "clip") === true;
   const range = floats(need(o, "feature_range"), "MinMaxScaler.feature_range").data;
   // sklearn: X * scale_ + min_, then optional clipping to feature_range.
-  const { names, nFeatures } = common(o);
+  const { names, nFeatures } = fittedInputs(o);
   return {
     className: o.name,
     role: "transformer",
