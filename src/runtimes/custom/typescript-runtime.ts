@@ -48,15 +48,16 @@ function fail(def: ModelDefinition, what: string): never {
 
 /** Builds a runtime model from a definition. */
 export function modelFromDefinition(def: ModelDefinition): RuntimeModel {
-  // /predict asks for labels and probabilities of the same table: build its rows once.
-  const cache = new WeakMap<FeatureTable, Row[]>();
+  // /predict asks for labels and probabilities of the same table right after each other: remember the
+  // last table's rows (one slot, no WeakMap: per-request ephemerons cost the garbage collector more).
+  let lastTable: FeatureTable | undefined;
+  let lastRows: Row[] = [];
   const rows = (table: FeatureTable): Row[] => {
-    let r = cache.get(table);
-    if (!r) {
-      r = rowsOf(def, table);
-      cache.set(table, r);
+    if (table !== lastTable) {
+      lastRows = rowsOf(def, table);
+      lastTable = table;
     }
-    return r;
+    return lastRows;
   };
   const classes = def.classes;
   const task = def.task ?? (classes ? "classification" : "regression");

@@ -93,9 +93,11 @@ export function predictRoutes(
       } finally {
         registry.leave(v);
       }
-      entry.inferenceMs = result.inferenceMs;
-      entry.rows = table.rows;
-      if (v.model.signature.output.classes !== undefined) entry.labels = result.predictions;
+      if (ctx.metrics) {
+        entry.inferenceMs = result.inferenceMs;
+        entry.rows = table.rows;
+        if (v.model.signature.output.classes !== undefined) entry.labels = result.predictions;
+      }
       // Shadow traffic follows the default route only: a request pinned to a version is not mirrored.
       if (params.version === undefined && result.predictions)
         ctx.shadows.mirror(v, table, result.predictions);
