@@ -3,6 +3,8 @@
  * parses the same body and answers a constant, in one run on loopback, and their ratio. Each server
  * runs in its own child process; autocannon runs here. Bounded: BENCH_DURATION seconds per server
  * (default 5) in BENCH_ROUNDS alternating rounds (default 3), BENCH_CONNECTIONS connections (default 50).
+ * BENCH_MODEL serves a model file instead of the heuristic; BENCH_BASELINE=fastify measures against a
+ * constant-reply Fastify route instead of node:http.
  */
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -12,7 +14,10 @@ import autocannon from "autocannon";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const body = JSON.stringify({ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 });
+// BENCH_BODY replaces the iris row, e.g. '{"features":[5.1,3.5,1.4,0.2]}' for a model without names.
+const body =
+  process.env.BENCH_BODY ??
+  JSON.stringify({ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 });
 const serverScript = fileURLToPath(new URL("./servers.ts", import.meta.url));
 
 // Pin each server to the last CPU when taskset exists, so it does not share a core with the load generator.
@@ -77,10 +82,13 @@ async function measure(name: string, mode: string): Promise<Result> {
 // Alternate the two servers over several rounds and compare medians, so a noisy moment on a small
 // machine does not decide the ratio.
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+// BENCH_BASELINE=fastify compares with a constant-reply Fastify route instead of bare node:http.
+const baseline = process.env.BENCH_BASELINE === "fastify" ? "fastify" : "bare";
+const baseName = baseline === "fastify" ? "Fastify constant reply" : "node:http constant reply";
 const bareRuns: Result[] = [];
 const msRuns: Result[] = [];
 for (let i = 0; i < rounds; i++) {
-  bareRuns.push(await measure("node:http constant reply", "bare"));
+  bareRuns.push(await measure(baseName, baseline));
   msRuns.push(await measure("modelserve POST /predict", "modelserve"));
 }
 const median = (runs: Result[]): Result =>
@@ -95,11 +103,12 @@ process.stdout.write(
     `loopback, ${connections} connections, ${rounds} alternating rounds of ${duration} s per server (medians), Node ${process.versions.node}${pin.length ? `, servers pinned to CPU ${cpus - 1}, load generator to CPU 0` : ""}`,
     row(bare),
     row(ms),
-    `ratio modelserve / node:http: ${ratio.toFixed(2)} (bar: ≥ 0.60)`,
+    `model: ${process.env.BENCH_MODEL ?? "iris heuristic"}`,
+    `ratio modelserve / ${baseName.split(" ")[0]}: ${ratio.toFixed(2)} (bar: ≥ 0.60)`,
     "",
   ].join("\n"),
 );
 process.stdout.write(
-  `rounds (req/s): node:http ${bareRuns.map((r) => r.rps.toFixed(0)).join(" ")} | modelserve ${msRuns.map((r) => r.rps.toFixed(0)).join(" ")}\n`,
+  `rounds (req/s): ${baseName.split(" ")[0]} ${bareRuns.map((r) => r.rps.toFixed(0)).join(" ")} | modelserve ${msRuns.map((r) => r.rps.toFixed(0)).join(" ")}\n`,
 );
 if (msRuns.some((r) => r.errors + r.non2xx > 0)) process.exitCode = 1;

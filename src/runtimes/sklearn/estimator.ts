@@ -62,6 +62,11 @@ export interface SkEstimator {
   predict?(x: SkData): readonly Label[] | DenseData;
   /** Class probabilities, columns in `classes` order. */
   predictProba?(x: SkData): Matrix;
+  /**
+   * True when `predict` is exactly `classes[argmax(predictProba)]` (first maximum on ties), as for
+   * trees and forests: the runtime then answers `/predict` (labels and probabilities) with one pass.
+   */
+  readonly predictIsArgmaxProba?: boolean;
   /** Decision function: `(rows × 1)` for binary/outliers, `(rows × classes)` otherwise. */
   decisionFunction?(x: SkData): Matrix;
   /** Transformer output. */

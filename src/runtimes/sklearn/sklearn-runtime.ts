@@ -11,7 +11,7 @@ import { PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
 import type { FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
 import { isAllowed } from "./allow-list.ts";
 import { boosterWrapperModel, isBoosterWrapper } from "./boosters.ts";
-import { DataError } from "./data.ts";
+import { argmaxLabels, DataError } from "./data.ts";
 import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
 import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
 import { AttributeError, attr, isObject, str } from "./py-access.ts";
@@ -100,6 +100,28 @@ export function estimatorModel(
   const signature = signatureOf(est);
   if (!est.predict && !est.transform)
     throw Errors.unsupportedModel(est.className, "an estimator without predict or transform");
+  // /predict asks for labels, then probabilities, of the same table: convert it once and, when the
+  // labels are the probabilities' argmax, compute the probabilities once (a one-slot cache: the
+  // calls are synchronous, so no other table can come between them).
+  let lastTable: FeatureTable | undefined;
+  let lastData: SkData | undefined;
+  let lastProba: Matrix | undefined;
+  const data = (t: FeatureTable): SkData => {
+    if (t !== lastTable || lastData === undefined) {
+      lastData = dataOf(t);
+      lastTable = t;
+      lastProba = undefined;
+    }
+    return lastData;
+  };
+  const proba = (t: FeatureTable): Matrix => {
+    const d = data(t);
+    lastProba ??= est.predictProba!(d);
+    return lastProba;
+  };
+  const classes = est.classes;
+  const viaProba =
+    est.predictIsArgmaxProba === true && est.predictProba !== undefined && classes !== undefined;
   return {
     signature,
     details: {
@@ -111,27 +133,26 @@ export function estimatorModel(
     async predict(t) {
       return guarded(() => {
         if (!est.predict) {
-          const out = est.transform!(dataOf(t));
+          const out = est.transform!(data(t));
           if (out.kind !== "dense")
             throw Errors.unsupportedModel(est.className, "a sparse transform as the answer");
           return { kind: "values" as const, values: { rows: out.rows, cols: out.cols, data: out.data } };
         }
-        const out = est.predict(dataOf(t));
+        if (viaProba) return { kind: "labels" as const, labels: argmaxLabels(proba(t), classes) };
+        const out = est.predict(data(t));
         if (Array.isArray(out)) return { kind: "labels" as const, labels: out as Label[] };
         const d = out as { rows: number; cols: number; data: Float64Array };
         return { kind: "values" as const, values: { rows: d.rows, cols: d.cols, data: d.data } };
       });
     },
-    predictProba: est.predictProba
-      ? async (t): Promise<Matrix> => guarded(() => est.predictProba!(dataOf(t)))
-      : undefined,
+    predictProba: est.predictProba ? async (t): Promise<Matrix> => guarded(() => proba(t)) : undefined,
     decisionFunction: est.decisionFunction
       ? async (t): Promise<Matrix> => guarded(() => est.decisionFunction!(dataOf(t)))
       : undefined,
     transform: est.transform
       ? async (t): Promise<Matrix> =>
           guarded(() => {
-            const out = est.transform!(dataOf(t));
+            const out = est.transform!(data(t));
             if (out.kind !== "dense")
               throw Errors.unsupportedModel(est.className, "a sparse transform as the answer");
             return { rows: out.rows, cols: out.cols, data: out.data };

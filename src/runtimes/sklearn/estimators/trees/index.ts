@@ -19,7 +19,7 @@ import {
   strings,
   versionAtLeast,
 } from "../../py-access.ts";
-import { type CompiledTree, compileTree } from "./tree.ts";
+import { type CompiledTree, compileTree, float32Rows, hasNaN, packedLeaves, packForest } from "./tree.ts";
 
 /** Shared facts of a fitted tree estimator. */
 function common(o: PyObject) {
@@ -35,26 +35,37 @@ function treeOf(o: PyObject, nFeatures: number): CompiledTree {
   return compileTree(t, nFeatures);
 }
 
-/** Per-tree class probabilities, normalised per row as sklearn does (zero sums left as they are). */
-function treeProba(
-  tree: CompiledTree,
-  x: DenseData,
-  k: number,
-  out: Float64Array,
-  accumulate: boolean,
-): void {
-  const { rows, cols, data } = x;
-  for (let r = 0; r < rows; r++) {
-    const leaf = tree.leaf(data, r * cols);
-    const base = leaf * tree.width;
+/**
+ * Each leaf's class probabilities, normalised once at load exactly as sklearn does per row (the same
+ * sum in the same order, zero sums left as they are), so the batch loop only looks them up.
+ */
+function leafProba(tree: CompiledTree, k: number): Float64Array {
+  const p = new Float64Array(tree.nodeCount * k);
+  for (let n = 0; n < tree.nodeCount; n++) {
+    const base = n * tree.width;
     let sum = 0;
     for (let c = 0; c < k; c++) sum += tree.values[base + c];
     if (sum === 0) sum = 1;
-    for (let c = 0; c < k; c++) {
-      const p = tree.values[base + c] / sum;
-      if (accumulate) out[r * k + c] += p;
-      else out[r * k + c] = p;
-    }
+    for (let c = 0; c < k; c++) p[n * k + c] = tree.values[base + c] / sum;
+  }
+  return p;
+}
+
+/** Adds (or writes) one tree's probabilities for every row into `out`. */
+function addTreeProba(
+  tree: CompiledTree,
+  proba: Float64Array,
+  x32: Float32Array,
+  d: DenseData,
+  k: number,
+  leaves: Int32Array,
+  out: Float64Array,
+  nan: boolean,
+): void {
+  tree.leaves(x32, d.rows, d.cols, leaves, nan);
+  for (let r = 0; r < d.rows; r++) {
+    const base = leaves[r] * k;
+    for (let c = 0; c < k; c++) out[r * k + c] += proba[base + c];
   }
 }
 
@@ -69,10 +80,12 @@ function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
   const tree = treeOf(o, nFeatures);
   const k = classes.length;
+  const leafP = leafProba(tree, k);
   const proba = (x: SkData): Matrix => {
     const d = dense(x);
     const out = new Float64Array(d.rows * k);
-    treeProba(tree, d, k, out, false);
+    const x32 = float32Rows(d.data);
+    addTreeProba(tree, leafP, x32, d, k, new Int32Array(d.rows), out, hasNaN(x32));
     return matrix(d.rows, k, out);
   };
   return {
@@ -83,6 +96,7 @@ function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     classes,
     allowsMissing: tree.hasMissing,
     predictProba: proba,
+    predictIsArgmaxProba: true,
     predict: (x) => argmaxLabels(proba(x), classes),
   };
 }
@@ -101,7 +115,9 @@ function treeRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     predict(x) {
       const d = dense(x);
       const out = new Float64Array(d.rows);
-      for (let r = 0; r < d.rows; r++) out[r] = tree.values[tree.leaf(d.data, r * d.cols) * tree.width];
+      const leaves = new Int32Array(d.rows);
+      tree.leaves(float32Rows(d.data), d.rows, d.cols, leaves);
+      for (let r = 0; r < d.rows; r++) out[r] = tree.values[leaves[r] * tree.width];
       return { kind: "dense", rows: d.rows, cols: 1, data: out };
     },
   };
@@ -121,11 +137,32 @@ function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const classes: Label[] = labels(need(o, "classes_"), `${o.name}.classes_`);
   const trees = members(o).map((t) => treeOf(t, nFeatures));
   const k = classes.length;
+  const leafP = trees.map((t) => leafProba(t, k));
+  const packed = packForest(trees);
+  const packedP = new Float64Array(packed.left.length * k);
+  for (let t = 0; t < trees.length; t++) packedP.set(leafP[t], packed.offsets[t] * k);
+  const rowLeaves = new Int32Array(trees.length);
   const proba = (x: SkData): Matrix => {
     const d = dense(x);
     const out = new Float64Array(d.rows * k);
+    if (d.rows < 8) {
+      // A few rows (single-row requests): every tree in one loop over the packed arrays.
+      for (let r = 0; r < d.rows; r++) {
+        packedLeaves(packed, d.data, r * d.cols, rowLeaves);
+        // sklearn adds each tree's probabilities in list order, then divides once.
+        for (let t = 0; t < rowLeaves.length; t++) {
+          const base = rowLeaves[t] * k;
+          for (let c = 0; c < k; c++) out[r * k + c] += packedP[base + c];
+        }
+      }
+      for (let i = 0; i < out.length; i++) out[i] /= trees.length;
+      return matrix(d.rows, k, out);
+    }
+    const x32 = float32Rows(d.data);
+    const leaves = new Int32Array(d.rows);
+    const nan = hasNaN(x32);
     // sklearn adds each tree's probabilities in list order, then divides once.
-    for (const t of trees) treeProba(t, d, k, out, true);
+    for (let t = 0; t < trees.length; t++) addTreeProba(trees[t], leafP[t], x32, d, k, leaves, out, nan);
     for (let i = 0; i < out.length; i++) out[i] /= trees.length;
     return matrix(d.rows, k, out);
   };
@@ -137,6 +174,7 @@ function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     classes,
     allowsMissing: trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4),
     predictProba: proba,
+    predictIsArgmaxProba: true,
     predict: (x) => argmaxLabels(proba(x), classes),
   };
 }
@@ -155,8 +193,13 @@ function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     predict(x) {
       const d = dense(x);
       const out = new Float64Array(d.rows);
-      for (const t of trees)
-        for (let r = 0; r < d.rows; r++) out[r] += t.values[t.leaf(d.data, r * d.cols) * t.width];
+      const x32 = float32Rows(d.data);
+      const leaves = new Int32Array(d.rows);
+      const nan = hasNaN(x32);
+      for (const t of trees) {
+        t.leaves(x32, d.rows, d.cols, leaves, nan);
+        for (let r = 0; r < d.rows; r++) out[r] += t.values[leaves[r] * t.width];
+      }
       for (let r = 0; r < d.rows; r++) out[r] /= trees.length;
       return { kind: "dense", rows: d.rows, cols: 1, data: out };
     },
