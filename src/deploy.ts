@@ -3,11 +3,13 @@
  * listening, documented prediction service.
  */
 
+import { readFileSync } from "node:fs";
 import { basename, extname } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import {
+  accessKeys,
   type Config,
   type ConfigLayer,
   loadConfig,
@@ -25,6 +27,7 @@ import { loadResolved, type ResolvedModelFile, resolveModelFile } from "./runtim
 import type { LoadedModel } from "./runtimes/runtime.ts";
 import { type App, buildApp } from "./server/app.ts";
 import { closeGracefully, installShutdown } from "./server/lifecycle.ts";
+import type { AccessSettings } from "./server/plugins/access.ts";
 
 /** What `deploy` accepts as a model. */
 export type Deployable =
@@ -129,6 +132,19 @@ export async function loadAll(registry: ModelRegistry, pending: readonly Pending
   }
 }
 
+/** The access settings of a config: undefined when no keys, limits or CORS are configured. */
+function accessOf(config: Config): AccessSettings | undefined {
+  const keys = accessKeys(config);
+  if (keys.size === 0 && config.rateLimit === 0 && config.cors === undefined) return undefined;
+  return {
+    keys: keys.size > 0 ? keys : undefined,
+    docsAuth: config.docsAuth,
+    rateLimit: config.rateLimit,
+    rateLimitWindowMs: config.rateLimitWindowMs,
+    cors: config.cors,
+  };
+}
+
 /** Builds the app for a config and registry, with the configured logger and repository. */
 export function appFor(registry: ModelRegistry, config: Config, logger?: Logger): App {
   const log = logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
@@ -140,6 +156,13 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger)
     title: config.title,
     trustProxy: config.trustProxy,
     admin: config.admin,
+    maxInflight: config.maxInflight,
+    inferenceTimeoutMs: config.inferenceTimeoutMs,
+    requestTimeoutMs: config.requestTimeoutMs,
+    access: accessOf(config),
+    ...(config.tlsKey && config.tlsCert
+      ? { https: { key: readFileSync(config.tlsKey), cert: readFileSync(config.tlsCert) } }
+      : {}),
   });
   registry.memoryBudgetBytes = config.memoryBudgetMb * 1024 * 1024;
   if (config.repository) {

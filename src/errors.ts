@@ -245,6 +245,34 @@ export const Errors = {
       `bundle ${where} fails its golden samples: ${diffs.length} of ${total} outputs differ; first: sample ${diffs[0]?.sample} ${diffs[0]?.output} expected ${JSON.stringify(diffs[0]?.expected)}, got ${JSON.stringify(diffs[0]?.actual)}`,
     (_w: string, _t: number, diffs: readonly GoldenDiff[]) => ({ diffs: diffs.slice(0, 50) }),
   ),
+  // Access control and limits.
+  unauthorized: define("MS_UNAUTHORIZED", 401, (why: string) => `authentication required: ${why}`),
+  forbidden: define(
+    "MS_FORBIDDEN",
+    403,
+    (keyId: string, scope: string) => `API key "${keyId}" lacks the "${scope}" scope this route needs`,
+    (keyId: string, scope: string) => ({ keyId, requiredScope: scope }),
+  ),
+  rateLimited: define(
+    "MS_RATE_LIMITED",
+    429,
+    (max: number, retryAfterSeconds: number) =>
+      `rate limit of ${max} requests per window exceeded; retry in ${retryAfterSeconds} s`,
+    (max: number, retryAfterSeconds: number) => ({ limit: max, retryAfterSeconds }),
+  ),
+  overloaded: define(
+    "MS_OVERLOADED",
+    503,
+    (limit: number) => `the server is running its limit of ${limit} predictions at once; retry shortly`,
+    (limit: number) => ({ maxInflight: limit }),
+  ),
+  inferenceTimeout: define(
+    "MS_INFERENCE_TIMEOUT",
+    503,
+    (name: string, version: string, ms: number) =>
+      `model "${name}" version "${version}" did not answer within ${ms} ms`,
+    (name: string, version: string, ms: number) => ({ name, version, timeoutMs: ms }),
+  ),
   adminDisabled: define(
     "MS_ADMIN_DISABLED",
     404,

@@ -17,6 +17,7 @@ import { installShutdown } from "../server/lifecycle.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { registerAdminCommand } from "./admin-command.ts";
 import { auditFile } from "./audit.ts";
+import { registerKeysCommand } from "./keys-command.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
 import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
 import { describeSignature, serveBanner } from "./text.ts";
@@ -58,6 +59,18 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     shadow: opts.shadow,
     lazy: opts.lazy,
     memoryBudgetMb: opts.memoryBudget,
+    apiKeys: opts.apiKeys,
+    apiKeysFile: opts.apiKeysFile,
+    docsAuth: opts.docsAuth,
+    rateLimit: opts.rateLimit,
+    rateLimitWindowMs: opts.rateLimitWindow,
+    maxInflight: opts.maxInflight,
+    inferenceTimeoutMs: opts.inferenceTimeout,
+    requestTimeoutMs: opts.requestTimeout,
+    cors: opts.cors,
+    tlsKey: opts.tlsKey,
+    tlsCert: opts.tlsCert,
+    production: opts.production,
     models: models.length > 0 ? models : undefined,
   };
   const config = loadConfig({ file: opts.config as string | undefined, cli });
@@ -78,7 +91,11 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   process.stderr.write(
-    serveBanner(`http://${host.includes(":") ? `[${host}]` : host}:${port}`, registry, config.docs),
+    serveBanner(
+      `${config.tlsCert ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`,
+      registry,
+      config.docs,
+    ),
   );
   logger.info({ port, models: registry.names() }, "ready");
 }
@@ -181,6 +198,21 @@ export function buildCli(): Command {
       "with --lazy: MB of model files kept loaded (LRU beyond)",
       int("memory budget"),
     )
+    .option(
+      "--api-keys <list>",
+      "accepted keys: key, id:key or id:key:scope+scope (prefer MODELSERVE_API_KEYS)",
+    )
+    .option("--api-keys-file <file>", "JSON file of hashed API keys (modelserve keys new)")
+    .option("--docs-auth", "with API keys: docs and OpenAPI need a read key")
+    .option("--rate-limit <n>", "requests per window per key (per IP without keys)", int("rate limit"))
+    .option("--rate-limit-window <ms>", "rate-limit window", int("rate limit window"))
+    .option("--max-inflight <n>", "most predictions at once; more get 503", int("max inflight"))
+    .option("--inference-timeout <ms>", "a slower prediction answers 503", int("inference timeout"))
+    .option("--request-timeout <ms>", "longest time to receive a request", int("request timeout"))
+    .option("--cors <origins>", "allow CORS from * or comma-separated origins")
+    .option("--tls-key <file>", "PEM private key: serve HTTPS")
+    .option("--tls-cert <file>", "PEM certificate chain: serve HTTPS")
+    .option("--production", "production preset: needs API keys; limits, timeouts, protected docs, JSON logs")
     .action(serve);
 
   program
@@ -205,6 +237,7 @@ export function buildCli(): Command {
     .option("--runtime <name>", "runtime to use instead of detection")
     .option("--batch-size <rows>", "rows per inference call", int("batch size"), "10000")
     .action(predict);
+  registerKeysCommand(program);
   registerLifecycleCommands(program);
   registerAdminCommand(program);
   return program;

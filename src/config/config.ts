@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { Errors } from "../errors.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../observability/logger.ts";
+import { KeyChecker, parseKeyList, readKeysFile } from "../security/api-keys.ts";
 
 /** A model to load at startup. */
 export interface ModelEntry {
@@ -44,6 +45,18 @@ export interface Config {
   readonly shadow?: string;
   readonly lazy: boolean;
   readonly memoryBudgetMb: number;
+  readonly apiKeys?: string;
+  readonly apiKeysFile?: string;
+  readonly docsAuth: boolean;
+  readonly rateLimit: number;
+  readonly rateLimitWindowMs: number;
+  readonly maxInflight: number;
+  readonly inferenceTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly cors?: string;
+  readonly tlsKey?: string;
+  readonly tlsCert?: string;
+  readonly production: boolean;
 }
 
 type Kind = "string" | "int" | "bool" | "enum" | "models";
@@ -258,7 +271,126 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description:
       "With --lazy: most megabytes of model files kept loaded; least-recently-used idle versions unload beyond it (0: no limit)",
   },
+  {
+    key: "apiKeys",
+    kind: "string",
+    env: "MODELSERVE_API_KEYS",
+    flag: "--api-keys",
+    default: undefined,
+    description:
+      "Accepted API keys, comma-separated `key`, `id:key` or `id:key:scope+scope` (scopes predict, read, admin; default predict+read). Prefer the environment to the flag",
+  },
+  {
+    key: "apiKeysFile",
+    kind: "string",
+    env: "MODELSERVE_API_KEYS_FILE",
+    flag: "--api-keys-file",
+    default: undefined,
+    description: 'JSON file of hashed keys: `{"keys": [{"id", "sha256", "scopes"}]}` (`modelserve keys new`)',
+  },
+  {
+    key: "docsAuth",
+    kind: "bool",
+    env: "MODELSERVE_DOCS_AUTH",
+    flag: "--docs-auth",
+    default: false,
+    description: "With API keys: `/docs`, `/redoc` and `/openapi.json` need a key with the read scope",
+  },
+  {
+    key: "rateLimit",
+    kind: "int",
+    env: "MODELSERVE_RATE_LIMIT",
+    flag: "--rate-limit",
+    default: 0,
+    min: 0,
+    max: 100_000_000,
+    description: "Requests per window per API key (per client IP without keys); more → 429 (0: off)",
+  },
+  {
+    key: "rateLimitWindowMs",
+    kind: "int",
+    env: "MODELSERVE_RATE_LIMIT_WINDOW_MS",
+    flag: "--rate-limit-window",
+    default: 60_000,
+    min: 1000,
+    max: 86_400_000,
+    description: "The rate-limit window in milliseconds",
+  },
+  {
+    key: "maxInflight",
+    kind: "int",
+    env: "MODELSERVE_MAX_INFLIGHT",
+    flag: "--max-inflight",
+    default: 0,
+    min: 0,
+    max: 1_000_000,
+    description:
+      "Most predictions running at once; more → 503 with Retry-After instead of queueing (0: no limit)",
+  },
+  {
+    key: "inferenceTimeoutMs",
+    kind: "int",
+    env: "MODELSERVE_INFERENCE_TIMEOUT_MS",
+    flag: "--inference-timeout",
+    default: 0,
+    min: 0,
+    max: 3_600_000,
+    description: "A prediction taking longer answers 503 `MS_INFERENCE_TIMEOUT` (0: no limit)",
+  },
+  {
+    key: "requestTimeoutMs",
+    kind: "int",
+    env: "MODELSERVE_REQUEST_TIMEOUT_MS",
+    flag: "--request-timeout",
+    default: 300_000,
+    min: 0,
+    max: 3_600_000,
+    description: "Longest time to receive a whole request (slow clients get 408 and are closed; 0: no limit)",
+  },
+  {
+    key: "cors",
+    kind: "string",
+    env: "MODELSERVE_CORS",
+    flag: "--cors",
+    default: undefined,
+    description: "CORS: `*` or comma-separated allowed origins (default: off, no CORS headers)",
+  },
+  {
+    key: "tlsKey",
+    kind: "string",
+    env: "MODELSERVE_TLS_KEY",
+    flag: "--tls-key",
+    default: undefined,
+    description: "PEM private key file: serve HTTPS (with tlsCert)",
+  },
+  {
+    key: "tlsCert",
+    kind: "string",
+    env: "MODELSERVE_TLS_CERT",
+    flag: "--tls-cert",
+    default: undefined,
+    description: "PEM certificate (chain) file: serve HTTPS (with tlsKey)",
+  },
+  {
+    key: "production",
+    kind: "bool",
+    env: "MODELSERVE_PRODUCTION",
+    flag: "--production",
+    default: false,
+    description:
+      "Production preset: refuses to start without API keys; turns on rate limit 6000/min, max 256 in flight, 30 s timeouts, docs behind keys, JSON logs (each overridable)",
+  },
 ];
+
+/** What `production` turns on, unless a source sets the key itself. */
+export const PRODUCTION_DEFAULTS: Readonly<Partial<Record<keyof Config, unknown>>> = {
+  rateLimit: 6000,
+  maxInflight: 256,
+  inferenceTimeoutMs: 30_000,
+  requestTimeoutMs: 30_000,
+  docsAuth: true,
+  logFormat: "json",
+};
 
 /** A partial configuration from one source. */
 export type ConfigLayer = { -readonly [K in keyof Config]?: unknown };
@@ -430,16 +562,40 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   if (sources.cli) layers.push(["command line", sources.cli]);
   if (sources.code) layers.push(["code", sources.code]);
   const out: Record<string, unknown> = {};
+  const explicit = new Set<string>();
   for (const k of CONFIG_KEYS) {
     let value = k.default;
     for (const [source, layer] of layers) {
       const v = layer[k.key];
-      if (v !== undefined) value = coerce(k, v, source);
+      if (v !== undefined) {
+        value = coerce(k, v, source);
+        explicit.add(k.key);
+      }
     }
     out[k.key] = value;
   }
+  if (out.production === true) {
+    if (out.apiKeys === undefined && out.apiKeysFile === undefined)
+      throw Errors.invalidConfig(
+        "production mode needs API keys: set MODELSERVE_API_KEYS or --api-keys-file (see docs/security.md)",
+      );
+    for (const [key, value] of Object.entries(PRODUCTION_DEFAULTS)) if (!explicit.has(key)) out[key] = value;
+  }
+  // Keys, files and TLS pairs are checked now, so a typo stops the process before anything listens.
+  if (typeof out.apiKeys === "string" || typeof out.apiKeysFile === "string")
+    accessKeys(out as unknown as Config);
+  if ((out.tlsKey === undefined) !== (out.tlsCert === undefined))
+    throw Errors.invalidConfig("HTTPS needs both tlsKey and tlsCert");
   // Parse routing specs now, so a typo stops the process before anything listens.
   if (typeof out.split === "string") parseSplit(out.split);
   if (typeof out.shadow === "string") parseShadow(out.shadow);
   return out as unknown as Config;
+}
+
+/** The API keys a configuration accepts (environment list plus keys file); empty when none. */
+export function accessKeys(config: Pick<Config, "apiKeys" | "apiKeysFile">): KeyChecker {
+  return new KeyChecker([
+    ...(config.apiKeys ? parseKeyList(config.apiKeys) : []),
+    ...(config.apiKeysFile ? readKeysFile(config.apiKeysFile) : []),
+  ]);
 }

@@ -15,6 +15,8 @@ export interface RequestLogFields {
   readonly url?: string;
   readonly model?: string;
   readonly version?: string;
+  /** Id of the API key that called (never the key itself), when keys are on. */
+  readonly keyId?: string;
   readonly status: number;
   readonly latencyMs: number;
 }
@@ -41,6 +43,7 @@ export function requestLogger(logger: Logger): (f: RequestLogFields) => void {
     if (f.url !== undefined) line += `,"url":${str(f.url)}`;
     if (f.model !== undefined) line += `,"model":${str(f.model)}`;
     if (f.version !== undefined) line += `,"version":${str(f.version)}`;
+    if (f.keyId !== undefined) line += `,"keyId":${str(f.keyId)}`;
     line += `,"status":${f.status},"latencyMs":${f.latencyMs},"msg":"request"}\n`;
     stream.write(line);
   };

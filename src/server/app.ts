@@ -20,6 +20,10 @@ export interface AppOptions extends Partial<AppSettings> {
   readonly trustProxy?: boolean;
   /** Serve Prometheus metrics on `/metrics` (default true). */
   readonly metrics?: boolean;
+  /** Serve HTTPS with this PEM key and certificate. */
+  readonly https?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /** Longest time to receive a whole request, in ms (Node's `requestTimeout`; default 300 000; 0: none). */
+  readonly requestTimeoutMs?: number;
 }
 
 /** Default limits. */
@@ -90,14 +94,20 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
     docs: options.docs ?? DEFAULT_SETTINGS.docs,
     title: options.title ?? DEFAULT_SETTINGS.title,
     admin: options.admin ?? DEFAULT_SETTINGS.admin,
+    access: options.access,
+    maxInflight: options.maxInflight ?? 0,
+    inferenceTimeoutMs: options.inferenceTimeoutMs ?? 0,
   };
   const logger = options.logger ?? createLogger({ level: "info", format: "json" });
-  const fastify = Fastify({
+  // One construction path for HTTP and HTTPS: Fastify types the two servers apart, the routes do not care.
+  const fastify = (Fastify as (opts: object) => FastifyInstance)({
+    ...(options.https ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
+    requestTimeout: options.requestTimeoutMs ?? 300_000,
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimit,
     requestIdHeader: false,
-    genReqId: (req) => {
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
       const h = req.headers["x-request-id"];
       return typeof h === "string" && REQUEST_ID.test(h) ? h : nextRequestId();
     },

@@ -4,6 +4,7 @@ import type { ShadowTracker } from "../inference/shadow.ts";
 import type { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { RepositoryWatcher } from "../registry/repository-watcher.ts";
+import type { AccessSettings } from "./plugins/access.ts";
 
 /** Options of {@link buildApp} that routes read. */
 export interface AppSettings {
@@ -17,6 +18,12 @@ export interface AppSettings {
   readonly title: string;
   /** Serve the `/admin` API (default false). */
   readonly admin: boolean;
+  /** API keys, rate limits and CORS; undefined: all open, no limits. */
+  readonly access?: AccessSettings;
+  /** Most predictions running at once; beyond it requests get 503 + `Retry-After` (0: no limit). */
+  readonly maxInflight?: number;
+  /** Longest a prediction may take before the request gets a 503 (0: no limit). */
+  readonly inferenceTimeoutMs?: number;
 }
 
 /** Shared state of one app. */

@@ -12,6 +12,7 @@ import { requestLogger } from "../observability/request-log.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import type { AppContext, AppSettings, RequestModel } from "./context.ts";
+import { installAccess } from "./plugins/access.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
 import { metricsRoute } from "./plugins/metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
@@ -76,6 +77,10 @@ export async function modelservePlugin(
   fastify.addContentTypeParser(/^application\/[\w.-]+\+json$/, { parseAs: "string" }, parseJson);
 
   installErrorHandling(fastify, settings.bodyLimit);
+  // API keys, rate limits and CORS: hooks exist only when configured.
+  const keyIds = new WeakMap<FastifyRequest, string>();
+  const withKeys = settings.access?.keys !== undefined && settings.access.keys.size > 0;
+  if (settings.access) await installAccess(fastify, settings.access, prefix, keyIds);
 
   fastify.addHook("onResponse", (req, reply, done) => {
     const m = models.get(req);
@@ -86,6 +91,7 @@ export async function modelservePlugin(
       url: m?.route ? undefined : req.url,
       model: m?.model,
       version: m?.version,
+      keyId: withKeys ? keyIds.get(req) : undefined,
       status: reply.statusCode,
       latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
     });

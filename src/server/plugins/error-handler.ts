@@ -41,7 +41,9 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
     } else if (e.statusCode >= 500) {
       req.log.error({ err, reqId: req.id, code: e.code }, "server error");
     }
-    if (e.statusCode === 503 && e.code !== "MS_MODEL_LOAD_FAILED") reply.header("retry-after", "5");
+    // 503s say when to come back (unless a limiter already said), except a load failure that will not heal.
+    if (e.statusCode === 503 && e.code !== "MS_MODEL_LOAD_FAILED" && !reply.hasHeader("retry-after"))
+      reply.header("retry-after", e.code === "MS_OVERLOADED" ? "1" : "5");
     reply.header("x-request-id", req.id);
     reply.code(e.statusCode).send({
       error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) },

@@ -17,6 +17,18 @@ function typeName(v: unknown): string {
   return typeof v === "string" ? "a string" : typeof v;
 }
 
+/**
+ * Races a prediction against a timer. The prediction is not cancelled (a synchronous runtime cannot
+ * be), but the client gets its answer; the registry still counts it in flight until it ends.
+ */
+function withTimeout<T>(work: Promise<T>, v: ReadyVersion, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Errors.inferenceTimeout(v.name, v.version, ms)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** Registers the prediction routes. `models` receives what each request resolved to, for logs. */
 export function predictRoutes(
   app: FastifyInstance,
@@ -24,6 +36,8 @@ export function predictRoutes(
   models: WeakMap<FastifyRequest, RequestModel>,
 ): void {
   const { registry, settings } = ctx;
+  const maxInflight = settings.maxInflight ?? 0;
+  const timeoutMs = settings.inferenceTimeoutMs ?? 0;
 
   const handler =
     (route: string, method: Method, batch: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
@@ -77,10 +91,25 @@ export function predictRoutes(
         rows = [body];
       }
       const table = v.validator.toTable(rows, batch ? "instances" : "");
+      // A full server answers at once rather than queueing without bound.
+      if (maxInflight > 0 && registry.totalInflight >= maxInflight) throw Errors.overloaded(maxInflight);
       let result: Awaited<ReturnType<typeof infer>>;
       registry.enter(v);
       try {
-        result = await infer(v, table, method);
+        if (timeoutMs > 0) {
+          // The version stays in flight until the model really finishes, timed out or not.
+          result = await withTimeout(
+            infer(v, table, method).finally(() => registry.leave(v)),
+            v,
+            timeoutMs,
+          );
+        } else {
+          try {
+            result = await infer(v, table, method);
+          } finally {
+            registry.leave(v);
+          }
+        }
       } catch (err) {
         if (
           (err as { statusCode?: number }).statusCode !== undefined &&
@@ -90,8 +119,6 @@ export function predictRoutes(
         }
         req.log.error({ err, reqId: req.id, model: v.name, version: v.version }, "inference failed");
         throw Errors.inferenceFailed(v.name, v.version, String(req.id));
-      } finally {
-        registry.leave(v);
       }
       if (ctx.metrics) {
         entry.inferenceMs = result.inferenceMs;

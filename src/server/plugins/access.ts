@@ -1,0 +1,118 @@
+/**
+ * @module Access control and limits, installed only when configured (the default hot path gets no
+ * hook): API keys with scopes (401 without a valid key, 403 without the scope), per-key or per-IP rate
+ * limits (429 with `Retry-After` and `RateLimit-*`), and CORS. Health probes always stay open.
+ */
+
+import cors from "@fastify/cors";
+import rateLimit from "@fastify/rate-limit";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { Errors } from "../../errors.ts";
+import { type KeyChecker, presentedKey, type Scope } from "../../security/api-keys.ts";
+
+/** Access settings of an app. */
+export interface AccessSettings {
+  /** Accepted API keys; none means every route is open. */
+  readonly keys?: KeyChecker;
+  /** Whether `/docs`, `/redoc` and `/openapi.json` need a key with the `read` scope. */
+  readonly docsAuth?: boolean;
+  /** Requests per window per key (per client IP for requests without a key); 0 or undefined: off. */
+  readonly rateLimit?: number;
+  /** The rate-limit window in milliseconds (default 60 000). */
+  readonly rateLimitWindowMs?: number;
+  /** CORS: `*` or comma-separated allowed origins; undefined: no CORS headers. */
+  readonly cors?: string;
+}
+
+const HEALTH = /^\/health(\/|$)/;
+const PREDICT = /\/predict(_proba)?(\/batch)?$/;
+const DOCS = /^\/(docs|redoc)(\/|$)|^\/openapi\.json$/;
+
+/**
+ * The scope a route needs, by its path under the modelserve prefix; `null` for open routes (health
+ * probes always, docs unless `docsAuth`).
+ */
+export function scopeOf(path: string, docsAuth: boolean): Scope | null {
+  if (HEALTH.test(path)) return null;
+  if (path.startsWith("/admin")) return "admin";
+  if (PREDICT.test(path)) return "predict";
+  if (DOCS.test(path)) return docsAuth ? "read" : null;
+  return "read";
+}
+
+/**
+ * Installs the configured checks on a modelserve scope before its routes are added. `keyIds`
+ * receives each authenticated request's key id (for the request log).
+ */
+export async function installAccess(
+  app: FastifyInstance,
+  settings: AccessSettings,
+  prefix: string,
+  keyIds: WeakMap<FastifyRequest, string>,
+): Promise<void> {
+  const pathOf = (req: FastifyRequest): string => {
+    const p = req.routeOptions.url ?? req.url.split("?")[0];
+    return prefix && p.startsWith(prefix) ? p.slice(prefix.length) || "/" : p;
+  };
+  if (settings.cors) {
+    const origins = settings.cors.trim() === "*" ? "*" : settings.cors.split(",").map((o) => o.trim());
+    await app.register(cors, {
+      origin: origins === "*" ? "*" : origins,
+      methods: ["GET", "POST", "PUT", "DELETE"],
+      allowedHeaders: ["content-type", "authorization", "x-api-key", "x-request-id", "x-routing-key"],
+      exposedHeaders: [
+        "x-request-id",
+        "x-model",
+        "server-timing",
+        "retry-after",
+        "ratelimit-limit",
+        "ratelimit-remaining",
+        "ratelimit-reset",
+      ],
+      maxAge: 600,
+    });
+  }
+  const keys = settings.keys;
+  if (keys && keys.size > 0) {
+    const docsAuth = settings.docsAuth ?? false;
+    app.addHook("onRequest", (req, reply, done) => {
+      // CORS preflights carry no credentials by design.
+      if (req.method === "OPTIONS" && settings.cors) return done();
+      const scope = scopeOf(pathOf(req), docsAuth);
+      if (scope === null) return done();
+      const presented = presentedKey(req.headers);
+      if (presented === undefined) {
+        reply.header("www-authenticate", 'Bearer realm="modelserve"');
+        return done(
+          Errors.unauthorized("send the API key as Authorization: Bearer <key> or X-API-Key: <key>"),
+        );
+      }
+      const key = keys.match(presented);
+      if (!key) {
+        reply.header("www-authenticate", 'Bearer realm="modelserve", error="invalid_token"');
+        return done(Errors.unauthorized("the API key is not valid"));
+      }
+      keyIds.set(req, key.id);
+      if (!key.scopes.has(scope)) return done(Errors.forbidden(key.id, scope));
+      done();
+    });
+  }
+  if (settings.rateLimit && settings.rateLimit > 0) {
+    const max = settings.rateLimit;
+    await app.register(rateLimit, {
+      global: true,
+      max,
+      timeWindow: settings.rateLimitWindowMs ?? 60_000,
+      // The IETF draft names (RateLimit-Limit/-Remaining/-Reset) plus Retry-After on a 429.
+      enableDraftSpec: true,
+      // Runs after the key check (route hooks follow scope hooks), so a key's id is known.
+      keyGenerator: (req) => {
+        const id = keyIds.get(req);
+        return id === undefined ? `ip:${req.ip}` : `key:${id}`;
+      },
+      allowList: (req) => HEALTH.test(pathOf(req)),
+      errorResponseBuilder: (_req, ctx) =>
+        Errors.rateLimited(ctx.max, Math.max(1, Math.ceil(ctx.ttl / 1000))),
+    });
+  }
+}
