@@ -49,35 +49,63 @@ let idCounter = 0;
 const nextRequestId = () => `${ID_PREFIX}-${(++idCounter).toString(36).padStart(6, "0")}`;
 
 type LogFn = (obj: unknown, msg?: string) => void;
+type Level = "info" | "error" | "debug" | "fatal" | "warn" | "trace";
 
-/** A child logger created on first use: most requests never log through it. */
-function lazyChild(parent: Logger, bindings: Record<string, unknown>, opts: object): FastifyBaseLogger {
-  let child: Logger | undefined;
-  const get = () => {
-    child ??= parent.child(bindings, opts);
-    return child;
-  };
-  const call =
-    (level: "info" | "error" | "debug" | "fatal" | "warn" | "trace"): LogFn =>
-    (obj, msg) => {
-      if (parent.isLevelEnabled(level)) (get()[level] as LogFn)(obj, msg);
-    };
-  return {
-    get level() {
-      return parent.level;
-    },
-    set level(l: string) {
-      get().level = l;
-    },
-    info: call("info"),
-    error: call("error"),
-    debug: call("debug"),
-    fatal: call("fatal"),
-    warn: call("warn"),
-    trace: call("trace"),
-    silent: () => undefined,
-    child: (b: Record<string, unknown>, o?: object) => get().child(b, o),
-  } as unknown as FastifyBaseLogger;
+/**
+ * A child logger created on first use: most requests never log through it. Fastify asks for one per
+ * request, so this is one small object with its methods on the prototype, not a set of closures.
+ */
+class LazyChild {
+  readonly #parent: Logger;
+  readonly #bindings: Record<string, unknown>;
+  readonly #opts: object;
+  #child: Logger | undefined;
+
+  constructor(parent: Logger, bindings: Record<string, unknown>, opts: object) {
+    this.#parent = parent;
+    this.#bindings = bindings;
+    this.#opts = opts;
+  }
+
+  #get(): Logger {
+    this.#child ??= this.#parent.child(this.#bindings, this.#opts);
+    return this.#child;
+  }
+
+  #log(level: Level, obj: unknown, msg?: string): void {
+    if (this.#parent.isLevelEnabled(level)) (this.#get()[level] as LogFn)(obj, msg);
+  }
+
+  get level(): string {
+    return this.#parent.level;
+  }
+
+  set level(l: string) {
+    this.#get().level = l;
+  }
+
+  info(obj: unknown, msg?: string): void {
+    this.#log("info", obj, msg);
+  }
+  error(obj: unknown, msg?: string): void {
+    this.#log("error", obj, msg);
+  }
+  debug(obj: unknown, msg?: string): void {
+    this.#log("debug", obj, msg);
+  }
+  fatal(obj: unknown, msg?: string): void {
+    this.#log("fatal", obj, msg);
+  }
+  warn(obj: unknown, msg?: string): void {
+    this.#log("warn", obj, msg);
+  }
+  trace(obj: unknown, msg?: string): void {
+    this.#log("trace", obj, msg);
+  }
+  silent(): void {}
+  child(b: Record<string, unknown>, o?: object): Logger {
+    return this.#get().child(b, o);
+  }
 }
 
 /**
@@ -120,7 +148,10 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
   });
   // Per-request child loggers are made only when a request actually logs through `req.log` (errors);
   // the one line per request goes through the root logger with the request id as a field.
-  fastify.setChildLoggerFactory((parent, bindings, opts) => lazyChild(parent as Logger, bindings, opts));
+  fastify.setChildLoggerFactory(
+    (parent, bindings, opts) =>
+      new LazyChild(parent as Logger, bindings, opts) as unknown as FastifyBaseLogger,
+  );
   const context = createContext(registry, settings);
   if (options.metrics ?? true) context.metrics = new ServiceMetrics();
   fastify.register(modelservePlugin, { context, logger });

@@ -55,3 +55,25 @@ export interface RequestModel {
   /** Predicted labels of a classifier, for metrics. */
   labels?: readonly unknown[];
 }
+
+/**
+ * Where a request's {@link RequestModel} is kept: a decorated request property rather than a WeakMap,
+ * whose per-request entries cost the garbage collector more than the property does.
+ */
+export interface RequestModels {
+  get(req: object): RequestModel | undefined;
+  set(req: object, model: RequestModel): void;
+}
+
+/** The request property that holds the {@link RequestModel} (declared with `decorateRequest`). */
+export const REQUEST_MODEL_PROPERTY = "msRequestModel";
+
+type Tagged = { [REQUEST_MODEL_PROPERTY]?: RequestModel | null };
+
+/** The accessor over {@link REQUEST_MODEL_PROPERTY}. */
+export const requestModels: RequestModels = {
+  get: (req) => (req as Tagged)[REQUEST_MODEL_PROPERTY] ?? undefined,
+  set: (req, model) => {
+    (req as Tagged)[REQUEST_MODEL_PROPERTY] = model;
+  },
+};

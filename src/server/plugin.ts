@@ -11,7 +11,7 @@ import { ShadowTracker } from "../inference/shadow.ts";
 import { requestLogger } from "../observability/request-log.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { PACKAGE_VERSION } from "../version.ts";
-import type { AppContext, AppSettings, RequestModel } from "./context.ts";
+import { type AppContext, type AppSettings, REQUEST_MODEL_PROPERTY, requestModels } from "./context.ts";
 import { installAccess } from "./plugins/access.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
 import { metricsRoute } from "./plugins/metrics.ts";
@@ -56,7 +56,9 @@ export async function modelservePlugin(
   const logger = options.logger ?? (fastify.log as unknown as Logger);
   const prefix = fastify.prefix;
   const logRequest = requestLogger(logger);
-  const models = new WeakMap<FastifyRequest, RequestModel>();
+  // Declared up front so every request object keeps one shape.
+  fastify.decorateRequest(REQUEST_MODEL_PROPERTY, null);
+  const models = requestModels;
 
   // Only JSON bodies; parse errors become MS_MALFORMED_JSON. Fastify's default text parser is removed.
   fastify.removeAllContentTypeParsers();

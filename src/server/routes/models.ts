@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Errors } from "../../errors.ts";
 import type { ModelVersion } from "../../registry/model-registry.ts";
-import type { AppContext, RequestModel } from "../context.ts";
+import type { AppContext, RequestModel, RequestModels } from "../context.ts";
 
 /** The public view of one version. */
 export function describeVersion(
@@ -34,11 +34,7 @@ export function describeVersion(
 }
 
 /** Registers the listing routes. */
-export function modelRoutes(
-  app: FastifyInstance,
-  ctx: AppContext,
-  models: WeakMap<FastifyRequest, RequestModel>,
-): void {
+export function modelRoutes(app: FastifyInstance, ctx: AppContext, models: RequestModels): void {
   const { registry } = ctx;
   const describeName = (name: string, full: boolean) => {
     const def = registry.defaultVersion(name);

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Errors } from "../../errors.ts";
 import { infer, type Method, probabilityMap } from "../../inference/run.ts";
 import type { ReadyVersion } from "../../registry/model-registry.ts";
-import type { AppContext, RequestModel } from "../context.ts";
+import type { AppContext, RequestModel, RequestModels } from "../context.ts";
 
 type Params = { name?: string; version?: string };
 
@@ -30,11 +30,7 @@ function withTimeout<T>(work: Promise<T>, v: ReadyVersion, ms: number): Promise<
 }
 
 /** Registers the prediction routes. `models` receives what each request resolved to, for logs. */
-export function predictRoutes(
-  app: FastifyInstance,
-  ctx: AppContext,
-  models: WeakMap<FastifyRequest, RequestModel>,
-): void {
+export function predictRoutes(app: FastifyInstance, ctx: AppContext, models: RequestModels): void {
   const { registry, settings } = ctx;
   const maxInflight = settings.maxInflight ?? 0;
   const timeoutMs = settings.inferenceTimeoutMs ?? 0;
