@@ -72,6 +72,11 @@ export class ShadowTracker {
     this.#registry = registry;
   }
 
+  /** Every name's report. */
+  reports(): IterableIterator<[string, ShadowReport]> {
+    return this.#reports.entries();
+  }
+
   /** The report of a name, if it has (or had) a shadow. */
   report(name: string): ShadowReport | undefined {
     return this.#reports.get(name);

@@ -25,11 +25,21 @@ export interface RequestObservation {
   readonly rows?: number;
   /** Predicted labels, for classification requests. */
   readonly predictions?: readonly unknown[];
+  /** Predicted values, for regression requests (numbers; anything else is skipped). */
+  readonly values?: readonly unknown[];
 }
+
+/** Appends exposition lines (`# HELP`, `# TYPE` and samples) for state kept elsewhere, at scrape time. */
+export type MetricsCollector = (out: string[], prefix: string) => void;
 
 // Latency buckets in seconds: sub-millisecond resolution for small models, up to 10 s for big batches.
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 5, 10, 50, 100, 500, 1000, 5000, 10000];
+// Regression outputs: the scale is the model's, unknown here, so signed powers of ten from 1e-3 to 1e6.
+const OUTPUT_BUCKETS = [
+  -1e6, -1e5, -1e4, -1e3, -100, -10, -1, -0.1, -0.01, -0.001, 0, 0.001, 0.01, 0.1, 1, 10, 100, 1e3, 1e4, 1e5,
+  1e6,
+];
 // Classes per model/version with their own series; further distinct labels share `__other__`.
 const MAX_CLASSES = 100;
 
@@ -64,6 +74,8 @@ interface ModelSeries {
   readonly labels: string;
   readonly inference: Hist;
   readonly batch: Hist;
+  /** Regression outputs, created on the first numeric prediction. */
+  output?: Hist;
   readonly model: string;
   readonly version: string;
   readonly classes: Map<unknown, { readonly name: string; readonly labels: string; count: number }>;
@@ -106,6 +118,7 @@ export class ServiceMetrics {
   private readonly series = new Map<string, RequestSeries>();
   private readonly models = new Map<string, ModelSeries>();
   private readonly errors = new Map<string, number>();
+  private readonly collectors: MetricsCollector[] = [];
 
   constructor(options: { readonly processMetrics?: boolean; readonly prefix?: string } = {}) {
     this.prefix = options.prefix ?? "modelserve_";
@@ -154,6 +167,14 @@ export class ServiceMetrics {
     if (o.inferenceMs === undefined) return;
     m.inference.observe(o.inferenceMs / 1000);
     if (o.rows !== undefined) m.batch.observe(o.rows);
+    const values = o.values;
+    if (values !== undefined) {
+      m.output ??= new Hist(OUTPUT_BUCKETS);
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        if (typeof v === "number" && Number.isFinite(v)) m.output.observe(v);
+      }
+    }
     const preds = o.predictions;
     if (preds === undefined) return;
     for (let i = 0; i < preds.length; i++) {
@@ -190,6 +211,11 @@ export class ServiceMetrics {
       this.models.set(mkey, m);
     }
     return m;
+  }
+
+  /** Adds series computed at scrape time (model states, shadow comparisons, drift). */
+  addCollector(collector: MetricsCollector): void {
+    this.collectors.push(collector);
   }
 
   /** Counts one error answer by its code; codes are a fixed set, so the label stays bounded. */
@@ -250,8 +276,12 @@ export class ServiceMetrics {
     head("predictions_total", "counter", "Predicted labels of classification models, by class");
     for (const m of this.models.values())
       for (const c of m.classes.values()) out.push(`${p}predictions_total{${c.labels}} ${c.count}`);
+    head("prediction_value", "histogram", "Predicted values of regression models (signed powers of ten)");
+    for (const m of this.models.values())
+      if (m.output) renderHist(out, `${p}prediction_value`, m.labels, m.output);
     head("errors_total", "counter", "Error answers by stable error code (MS_*; other for framework errors)");
     for (const [code, n] of this.errors) out.push(`${p}errors_total{code="${code}"} ${n}`);
+    for (const c of this.collectors) c(out, p);
     return `${out.join("\n")}\n${await this.registry.metrics()}`;
   }
 
@@ -259,4 +289,9 @@ export class ServiceMetrics {
   get contentType(): string {
     return "text/plain; version=0.0.4; charset=utf-8";
   }
+}
+
+/** Prometheus label text for label pairs, escaped (`model="a",version="1"`). */
+export function metricLabels(pairs: readonly (readonly [string, string])[]): string {
+  return labelText(pairs);
 }

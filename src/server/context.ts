@@ -54,6 +54,8 @@ export interface RequestModel {
   rows?: number;
   /** Predicted labels of a classifier, for metrics. */
   labels?: readonly unknown[];
+  /** Predicted values of a regressor, for metrics. */
+  values?: readonly unknown[];
 }
 
 /**

@@ -14,6 +14,7 @@ import { PACKAGE_VERSION } from "../version.ts";
 import { type AppContext, type AppSettings, REQUEST_MODEL_PROPERTY, requestModels } from "./context.ts";
 import { installAccess } from "./plugins/access.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
+import { lifecycleCollector } from "./plugins/lifecycle-metrics.ts";
 import { metricsRoute } from "./plugins/metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -106,12 +107,14 @@ export async function modelservePlugin(
       inferenceMs: m?.inferenceMs,
       rows: m?.rows,
       predictions: m?.labels,
+      values: m?.values,
     });
     done();
   });
   // Error answers by code; this hook runs only for failed requests, never on the success path.
   if (context.metrics) {
     const metrics = context.metrics;
+    metrics.addCollector(lifecycleCollector(registry, context.shadows));
     fastify.addHook("onError", (_req, _reply, err, done) => {
       metrics.observeError((err as { code?: unknown }).code);
       done();

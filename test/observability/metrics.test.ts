@@ -86,3 +86,46 @@ test("metrics can be turned off", async () => {
   assert.equal(r.statusCode, 404);
   await fastify.close();
 });
+
+test("/metrics has regression outputs, model states, load facts, defaults and shadow counters", async () => {
+  const { fastify, context } = makeApp();
+  // linear: y = 2a + b, so these rows predict 3, 3 and -20.
+  const rows = [LINEAR_ROW, LINEAR_ROW, { ...LINEAR_ROW, a: -10 }];
+  const r = await fastify.inject({
+    method: "POST",
+    url: "/models/linear/predict/batch",
+    payload: { instances: rows },
+  });
+  assert.deepEqual(r.json().predictions, [3, 3, -20]);
+  // A shadow of the heuristic by itself under another version: every row agrees.
+  const heuristic = context.registry.resolve("heuristic");
+  context.registry.register("heuristic", "shadow", heuristic.model, "code");
+  context.registry.setDefaultVersion("heuristic", heuristic.version);
+  context.registry.setShadow("heuristic", "shadow");
+  for (let i = 0; i < 4; i++)
+    await fastify.inject({ method: "POST", url: "/models/heuristic/predict", payload: IRIS_ROW });
+  while (context.shadows.pending > 0) await new Promise((res) => setTimeout(res, 5));
+  const text = (await fastify.inject({ method: "GET", url: "/metrics" })).body;
+  const lin = { model: "linear", version: "2" };
+  assert.equal(sample(text, "modelserve_prediction_value_count", lin), 3);
+  assert.equal(sample(text, "modelserve_prediction_value_sum", lin), -14);
+  assert.equal(sample(text, "modelserve_prediction_value_bucket", { ...lin, le: "-10" }), 1);
+  assert.equal(sample(text, "modelserve_prediction_value_bucket", { ...lin, le: "1" }), 1);
+  assert.equal(sample(text, "modelserve_prediction_value_bucket", { ...lin, le: "10" }), 3);
+  assert.equal(sample(text, "modelserve_model_state", { ...lin, state: "ready" }), 1);
+  assert.equal(sample(text, "modelserve_model_state", { ...lin, state: "failed" }), 0);
+  assert.equal(sample(text, "modelserve_model_default", lin), 1);
+  assert.equal(sample(text, "modelserve_model_default", { model: "heuristic", version: "shadow" }), 0);
+  assert.ok(sample(text, "modelserve_model_load_duration_seconds", lin)! >= 0);
+  assert.equal(sample(text, "modelserve_model_size_bytes", lin), 0);
+  assert.equal(
+    sample(text, "modelserve_shadow_rows_total", { model: "heuristic", shadow_version: "shadow" }),
+    4,
+  );
+  assert.equal(
+    sample(text, "modelserve_shadow_disagreements_total", { model: "heuristic", shadow_version: "shadow" }),
+    0,
+  );
+  // A classifier gets no output histogram.
+  assert.equal(sample(text, "modelserve_prediction_value_count", { model: "heuristic" }), undefined);
+});

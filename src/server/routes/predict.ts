@@ -120,6 +120,7 @@ export function predictRoutes(app: FastifyInstance, ctx: AppContext, models: Req
         entry.inferenceMs = result.inferenceMs;
         entry.rows = table.rows;
         if (v.model.signature.output.classes !== undefined) entry.labels = result.predictions;
+        else if (v.model.signature.output.task === "regression") entry.values = result.predictions;
       }
       // Shadow traffic follows the default route only: a request pinned to a version is not mirrored.
       if (params.version === undefined && result.predictions)

@@ -1,0 +1,78 @@
+/**
+ * @module Prometheus series of the model lifecycle, computed at scrape time from the registry and the
+ * shadow tracker: each version's state, load time and file size, and shadow comparison counters.
+ * Versions come from the registry, never from request URLs, so the label set stays bounded.
+ */
+
+import type { ShadowTracker } from "../../inference/shadow.ts";
+import { type MetricsCollector, metricLabels } from "../../observability/metrics.ts";
+import type { ModelRegistry, VersionState } from "../../registry/model-registry.ts";
+
+const STATES: readonly VersionState[] = ["unloaded", "loading", "ready", "failed", "unloading"];
+
+/** The collector for `registry` and `shadows`. */
+export function lifecycleCollector(registry: ModelRegistry, shadows: ShadowTracker): MetricsCollector {
+  return (out, p) => {
+    const versions = registry.all();
+    out.push(
+      `# HELP ${p}model_state Model version state (1 for the current state, 0 for the others)`,
+      `# TYPE ${p}model_state gauge`,
+    );
+    for (const v of versions)
+      for (const s of STATES)
+        out.push(
+          `${p}model_state{${metricLabels([
+            ["model", v.name],
+            ["version", v.version],
+            ["state", s],
+          ])}} ${v.state === s ? 1 : 0}`,
+        );
+    out.push(
+      `# HELP ${p}model_default Whether the version is the one /predict and /models/{name}/predict use`,
+      `# TYPE ${p}model_default gauge`,
+    );
+    for (const v of versions)
+      out.push(
+        `${p}model_default{${metricLabels([
+          ["model", v.name],
+          ["version", v.version],
+        ])}} ${registry.defaultVersion(v.name) === v.version ? 1 : 0}`,
+      );
+    out.push(
+      `# HELP ${p}model_load_duration_seconds Wall time of the version's last load`,
+      `# TYPE ${p}model_load_duration_seconds gauge`,
+      `# HELP ${p}model_size_bytes Size of the version's model file (0 for code models)`,
+      `# TYPE ${p}model_size_bytes gauge`,
+    );
+    for (const v of versions) {
+      if (!v.model) continue;
+      const labels = metricLabels([
+        ["model", v.name],
+        ["version", v.version],
+      ]);
+      out.push(`${p}model_load_duration_seconds{${labels}} ${v.model.info.loadTimeMs / 1000}`);
+      out.push(`${p}model_size_bytes{${labels}} ${v.model.info.sizeBytes}`);
+    }
+    const counters: [string, string, (r: import("../../inference/shadow.ts").ShadowReport) => number][] = [
+      ["shadow_rows_total", "Rows a shadow version scored next to the live one", (r) => r.rows],
+      [
+        "shadow_disagreements_total",
+        "Rows whose shadow prediction differed from the live answer",
+        (r) => r.disagreements,
+      ],
+      ["shadow_errors_total", "Shadow calls that failed", (r) => r.errors],
+      ["shadow_skipped_total", "Shadow calls skipped because the shadow queue was full", (r) => r.skipped],
+    ];
+    const reports = [...shadows.reports()];
+    for (const [name, help, get] of counters) {
+      out.push(`# HELP ${p}${name} ${help}`, `# TYPE ${p}${name} counter`);
+      for (const [model, r] of reports)
+        out.push(
+          `${p}${name}{${metricLabels([
+            ["model", model],
+            ["shadow_version", r.version],
+          ])}} ${get(r)}`,
+        );
+    }
+  };
+}
