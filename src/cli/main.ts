@@ -17,6 +17,7 @@ import { installShutdown } from "../server/lifecycle.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { registerAdminCommand } from "./admin-command.ts";
 import { auditFile } from "./audit.ts";
+import { registerBenchCommand } from "./bench-command.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
 import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
 import { describeSignature, serveBanner } from "./text.ts";
@@ -207,6 +208,7 @@ export function buildCli(): Command {
     .action(predict);
   registerLifecycleCommands(program);
   registerAdminCommand(program);
+  registerBenchCommand(program);
   return program;
 }
 
