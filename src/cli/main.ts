@@ -18,6 +18,7 @@ import { PACKAGE_VERSION } from "../version.ts";
 import { registerAdminCommand } from "./admin-command.ts";
 import { auditFile } from "./audit.ts";
 import { registerBenchCommand } from "./bench-command.ts";
+import { registerDockerCommand } from "./docker-command.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
 import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
 import { describeSignature, serveBanner } from "./text.ts";
@@ -209,6 +210,7 @@ export function buildCli(): Command {
   registerLifecycleCommands(program);
   registerAdminCommand(program);
   registerBenchCommand(program);
+  registerDockerCommand(program);
   return program;
 }
 
