@@ -101,7 +101,7 @@ describe("the repository Dockerfile", () => {
     cpSync(join(iris, "models/decision_tree.joblib"), join(repo, "decision_tree/1/decision_tree.joblib"));
     // A TypeScript model importing "modelserve" from outside the package, as under /models.
     cpSync(join(iris, "heuristic.ts"), join(repo, "heuristic/1/heuristic.ts"));
-    const c = await runImage(text, ROOT, { "/models": repo });
+    const c = await runImage(text, ROOT, { mounts: { "/models": repo } });
     try {
       assert.equal(await waitHealthy(c), 0, "HEALTHCHECK exits 0 once ready");
       const ready = await fetch(`http://127.0.0.1:${c.port}/health/ready`);

@@ -5,10 +5,10 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The repository root (what the image holds at /app). */
@@ -110,18 +110,29 @@ export interface Container {
   stop(): Promise<number | null>;
 }
 
+/** What `docker run` (or a compose service) adds to an image. */
+export interface RunOptions {
+  /** Files or folders to put at image paths, as `-v host:path` does. */
+  readonly mounts?: Readonly<Record<string, string>>;
+  /** Replaces the image's CMD. */
+  readonly cmd?: readonly string[];
+  /** Environment on top of the image's ENV. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /**
  * Runs an image's ENTRYPOINT + CMD as Docker would, here: the COPY lines of the final stage that take
  * files from the build context (and `mounts`, as with `docker run -v`) fill a temporary root; image
- * paths under it in the command line point there; the image's ENV applies, with MODELSERVE_PORT set
+ * paths under it in the command line and the environment point there; the image's ENV applies, with MODELSERVE_PORT set
  * to a free port (as `docker run -e` would); `modelserve` is this repository's bin. The base image's
  * `/node_modules/modelserve` link (see the repository Dockerfile) is made in the root too.
  */
 export async function runImage(
   dockerfile: string,
   context: string,
-  mounts: Record<string, string> = {},
+  options: RunOptions = {},
 ): Promise<Container> {
+  const mounts = options.mounts ?? {};
   const stage = finalStage(parseDockerfile(dockerfile));
   const root = mkdtempSync(join(tmpdir(), "modelserve-image-"));
   for (const i of stage.filter((x) => x.keyword === "COPY" && !x.args.includes("--from="))) {
@@ -130,14 +141,23 @@ export async function runImage(
     if (!dest.startsWith("/")) continue; // relative to WORKDIR (/app): this repository itself
     for (const src of parts.slice(0, -1)) cpSync(join(context, src), join(root, dest), { recursive: true });
   }
-  for (const [at, dir] of Object.entries(mounts)) cpSync(dir, join(root, at), { recursive: true });
+  for (const [at, src] of Object.entries(mounts)) {
+    mkdirSync(dirname(join(root, at)), { recursive: true });
+    cpSync(src, join(root, at), { recursive: true });
+  }
   mkdirSync(join(root, "node_modules"), { recursive: true });
   symlinkSync(ROOT, join(root, "node_modules/modelserve"), "dir");
   const port = await freePort();
-  const env = { ...process.env, ...envOf(stage), MODELSERVE_PORT: String(port) };
+  // Image paths that the COPY lines and mounts filled point into the root, in arguments and variables.
+  const inRoot = (a: string) =>
+    a.startsWith("/") && existsSync(join(root, a.split("/")[1])) && a.split("/")[1] !== "node_modules"
+      ? join(root, a)
+      : a;
+  const imageEnv = Object.entries({ ...envOf(stage), ...options.env }).map(([k, v]) => [k, inRoot(v)]);
+  const env = { ...process.env, ...Object.fromEntries(imageEnv), MODELSERVE_PORT: String(port) };
   const entrypoint = execForm(stage.find((i) => i.keyword === "ENTRYPOINT")!.args);
-  const cmd = execForm(stage.find((i) => i.keyword === "CMD")!.args);
-  const argv = [...entrypoint, ...cmd].map((a) => (a.startsWith("/") ? join(root, a) : a));
+  const cmd = options.cmd ?? execForm(stage.find((i) => i.keyword === "CMD")!.args);
+  const argv = [...entrypoint, ...cmd].map(inRoot);
   if (argv[0] !== "modelserve") throw new Error(`the entrypoint is ${argv[0]}, not modelserve`);
   const child = spawn(process.execPath, [BIN, ...argv.slice(1)], {
     env,
