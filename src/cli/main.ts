@@ -17,6 +17,8 @@ import { installShutdown } from "../server/lifecycle.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { registerAdminCommand } from "./admin-command.ts";
 import { auditFile } from "./audit.ts";
+import { registerBenchCommand } from "./bench-command.ts";
+import { registerDockerCommand } from "./docker-command.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
 import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
@@ -240,6 +242,8 @@ export function buildCli(): Command {
   registerKeysCommand(program);
   registerLifecycleCommands(program);
   registerAdminCommand(program);
+  registerBenchCommand(program);
+  registerDockerCommand(program);
   return program;
 }
 
