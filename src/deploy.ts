@@ -18,6 +18,7 @@ import {
   parseSplit,
 } from "./config/config.ts";
 import { Errors } from "./errors.ts";
+import { parseRedactRules } from "./observability/audit-log.ts";
 import { createLogger } from "./observability/logger.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
 import { RepositoryWatcher } from "./registry/repository-watcher.ts";
@@ -160,6 +161,21 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger)
     inferenceTimeoutMs: config.inferenceTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     access: accessOf(config),
+    ...(config.auditLog
+      ? {
+          audit: {
+            target: config.auditLog,
+            maxBytes: config.auditLogMaxBytes,
+            keep: config.auditLogKeep,
+            sample: config.auditLogSample,
+            redact: config.auditLogRedact ? parseRedactRules(config.auditLogRedact) : undefined,
+            salt: config.auditLogSalt,
+            queue: config.auditLogQueue,
+            onError: (err: Error) =>
+              log.warn({ err: err.message }, "audit log write failed; entries are dropped and counted"),
+          },
+        }
+      : {}),
     ...(config.tlsKey && config.tlsCert
       ? { https: { key: readFileSync(config.tlsKey), cert: readFileSync(config.tlsCert) } }
       : {}),

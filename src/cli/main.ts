@@ -73,6 +73,13 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     tlsKey: opts.tlsKey,
     tlsCert: opts.tlsCert,
     production: opts.production,
+    auditLog: opts.auditLog,
+    auditLogMaxBytes: opts.auditLogMaxBytes,
+    auditLogKeep: opts.auditLogKeep,
+    auditLogSample: opts.auditLogSample,
+    auditLogRedact: opts.auditLogRedact,
+    auditLogSalt: opts.auditLogSalt,
+    auditLogQueue: opts.auditLogQueue,
     models: models.length > 0 ? models : undefined,
   };
   const config = loadConfig({ file: opts.config as string | undefined, cli });
@@ -215,6 +222,13 @@ export function buildCli(): Command {
     .option("--tls-key <file>", "PEM private key: serve HTTPS")
     .option("--tls-cert <file>", "PEM certificate chain: serve HTTPS")
     .option("--production", "production preset: needs API keys; limits, timeouts, protected docs, JSON logs")
+    .option("--audit-log <file>", "append a JSON line per prediction to this file (or stdout)")
+    .option("--audit-log-max-bytes <n>", "rotate the audit log beyond this size", int("audit log max bytes"))
+    .option("--audit-log-keep <n>", "rotated audit log files kept", int("audit log keep"))
+    .option("--audit-log-sample <share>", "share of predictions logged, 0 to 1")
+    .option("--audit-log-redact <rules>", "field:drop|hash|mask, comma-separated")
+    .option("--audit-log-salt <salt>", "salt of hash redactions")
+    .option("--audit-log-queue <n>", "entries waiting for the disk before drops", int("audit log queue"))
     .action(serve);
 
   program

@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve as resolvePath } from "node:path";
 import { Errors } from "../errors.ts";
+import { parseRedactRules } from "../observability/audit-log.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "../observability/logger.ts";
 import { KeyChecker, parseKeyList, readKeysFile } from "../security/api-keys.ts";
 
@@ -57,9 +58,16 @@ export interface Config {
   readonly tlsKey?: string;
   readonly tlsCert?: string;
   readonly production: boolean;
+  readonly auditLog?: string;
+  readonly auditLogMaxBytes: number;
+  readonly auditLogKeep: number;
+  readonly auditLogSample: number;
+  readonly auditLogRedact?: string;
+  readonly auditLogSalt?: string;
+  readonly auditLogQueue: number;
 }
 
-type Kind = "string" | "int" | "bool" | "enum" | "models";
+type Kind = "string" | "int" | "number" | "bool" | "enum" | "models";
 
 /** One configuration key: its type, default, environment variable, CLI flag and description. */
 export interface ConfigKey {
@@ -380,6 +388,70 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description:
       "Production preset: refuses to start without API keys; turns on rate limit 6000/min, max 256 in flight, 30 s timeouts, docs behind keys, JSON logs (each overridable)",
   },
+  {
+    key: "auditLog",
+    kind: "string",
+    env: "MODELSERVE_AUDIT_LOG",
+    flag: "--audit-log",
+    default: undefined,
+    description: "Audit (prediction) log: a file to append JSON lines to, or `stdout` (default: off)",
+  },
+  {
+    key: "auditLogMaxBytes",
+    kind: "int",
+    env: "MODELSERVE_AUDIT_LOG_MAX_BYTES",
+    flag: "--audit-log-max-bytes",
+    default: 100 * 1024 * 1024,
+    min: 1024,
+    max: 1024 ** 4,
+    description: "Rotate the audit log file beyond this size",
+  },
+  {
+    key: "auditLogKeep",
+    kind: "int",
+    env: "MODELSERVE_AUDIT_LOG_KEEP",
+    flag: "--audit-log-keep",
+    default: 5,
+    min: 1,
+    max: 1000,
+    description: "Rotated audit log files kept (`file.1` newest)",
+  },
+  {
+    key: "auditLogSample",
+    kind: "number",
+    env: "MODELSERVE_AUDIT_LOG_SAMPLE",
+    flag: "--audit-log-sample",
+    default: 1,
+    min: 0,
+    max: 1,
+    description: "Share of predictions logged, 0 to 1",
+  },
+  {
+    key: "auditLogRedact",
+    kind: "string",
+    env: "MODELSERVE_AUDIT_LOG_REDACT",
+    flag: "--audit-log-redact",
+    default: undefined,
+    description: "Input fields to redact: `field:drop`, `field:hash` or `field:mask`, comma-separated",
+  },
+  {
+    key: "auditLogSalt",
+    kind: "string",
+    env: "MODELSERVE_AUDIT_LOG_SALT",
+    flag: "--audit-log-salt",
+    default: undefined,
+    description: "Salt of `hash` redactions (keep it secret, so hashes cannot be matched against guesses)",
+  },
+  {
+    key: "auditLogQueue",
+    kind: "int",
+    env: "MODELSERVE_AUDIT_LOG_QUEUE",
+    flag: "--audit-log-queue",
+    default: 10_000,
+    min: 1,
+    max: 10_000_000,
+    description: "Audit entries waiting for the disk; beyond it entries are dropped and counted",
+  },
 ];
 
 /** What `production` turns on, unless a source sets the key itself. */
@@ -488,6 +560,13 @@ function coerce(k: ConfigKey, value: unknown, source: string): unknown {
         throw bad(`must be between ${k.min} and ${k.max}`);
       return n;
     }
+    case "number": {
+      const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
+      if (typeof n !== "number" || !Number.isFinite(n)) throw bad("must be a number");
+      if ((k.min !== undefined && n < k.min) || (k.max !== undefined && n > k.max))
+        throw bad(`must be between ${k.min} and ${k.max}`);
+      return n;
+    }
     case "bool":
       if (typeof value === "boolean") return value;
       if (value === "true" || value === "1") return true;
@@ -584,6 +663,7 @@ export function loadConfig(sources: ConfigSources = {}): Config {
   // Keys, files and TLS pairs are checked now, so a typo stops the process before anything listens.
   if (typeof out.apiKeys === "string" || typeof out.apiKeysFile === "string")
     accessKeys(out as unknown as Config);
+  if (typeof out.auditLogRedact === "string") parseRedactRules(out.auditLogRedact);
   if ((out.tlsKey === undefined) !== (out.tlsCert === undefined))
     throw Errors.invalidConfig("HTTPS needs both tlsKey and tlsCert");
   // Parse routing specs now, so a typo stops the process before anything listens.

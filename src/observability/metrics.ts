@@ -119,6 +119,7 @@ export class ServiceMetrics {
   private readonly models = new Map<string, ModelSeries>();
   private readonly errors = new Map<string, number>();
   private readonly collectors: MetricsCollector[] = [];
+  private readonly statsSections: [string, () => unknown][] = [];
 
   constructor(options: { readonly processMetrics?: boolean; readonly prefix?: string } = {}) {
     this.prefix = options.prefix ?? "modelserve_";
@@ -213,6 +214,11 @@ export class ServiceMetrics {
     return m;
   }
 
+  /** Adds a section to `/stats`, computed when it is read. */
+  addStatsSection(name: string, get: () => unknown): void {
+    this.statsSections.push([name, get]);
+  }
+
   /** Adds series computed at scrape time (model states, shadow comparisons, drift). */
   addCollector(collector: MetricsCollector): void {
     this.collectors.push(collector);
@@ -236,7 +242,9 @@ export class ServiceMetrics {
         predictions: Object.fromEntries(counts),
       });
     }
-    return { uptimeSeconds: Math.round((now - startedAt) / 1000), models };
+    const out: Record<string, unknown> = { uptimeSeconds: Math.round((now - startedAt) / 1000), models };
+    for (const [name, get] of this.statsSections) out[name] = get();
+    return out;
   }
 
   /** The Prometheus text exposition of every metric. */

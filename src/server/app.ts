@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
+import { AuditLog, type AuditLogSettings } from "../observability/audit-log.ts";
 import { createLogger } from "../observability/logger.ts";
 import { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
@@ -22,6 +23,8 @@ export interface AppOptions extends Partial<AppSettings> {
   readonly metrics?: boolean;
   /** Serve HTTPS with this PEM key and certificate. */
   readonly https?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /** The audit (prediction) log: settings, or a log built by the caller. */
+  readonly audit?: AuditLogSettings | AuditLog;
   /** Longest time to receive a whole request, in ms (Node's `requestTimeout`; default 300 000; 0: none). */
   readonly requestTimeoutMs?: number;
 }
@@ -154,6 +157,8 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
   );
   const context = createContext(registry, settings);
   if (options.metrics ?? true) context.metrics = new ServiceMetrics();
+  if (options.audit)
+    context.audit = options.audit instanceof AuditLog ? options.audit : new AuditLog(options.audit);
   fastify.register(modelservePlugin, { context, logger });
   return { fastify, context };
 }

@@ -1,6 +1,7 @@
 /** @module Per-app state shared by routes and hooks: the registry, options, and lifecycle flags. */
 
 import type { ShadowTracker } from "../inference/shadow.ts";
+import type { AuditLog } from "../observability/audit-log.ts";
 import type { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { RepositoryWatcher } from "../registry/repository-watcher.ts";
@@ -38,6 +39,8 @@ export interface AppContext {
   readonly shadows: ShadowTracker;
   /** Prometheus metrics (`/metrics`), when enabled. */
   metrics?: ServiceMetrics;
+  /** The audit (prediction) log, when enabled. */
+  audit?: AuditLog;
   /** True once shutdown began: readiness answers 503. */
   shuttingDown: boolean;
 }
@@ -56,6 +59,13 @@ export interface RequestModel {
   labels?: readonly unknown[];
   /** Predicted values of a regressor, for metrics. */
   values?: readonly unknown[];
+  /** What the audit log records of a sampled prediction (set only when the log is on). */
+  audit?: {
+    readonly rows: readonly unknown[];
+    readonly inputNames: readonly string[];
+    readonly predictions?: readonly unknown[];
+    readonly probabilities?: readonly unknown[];
+  };
 }
 
 /**

@@ -14,7 +14,7 @@ import { PACKAGE_VERSION } from "../version.ts";
 import { type AppContext, type AppSettings, REQUEST_MODEL_PROPERTY, requestModels } from "./context.ts";
 import { installAccess } from "./plugins/access.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
-import { lifecycleCollector } from "./plugins/lifecycle-metrics.ts";
+import { auditCollector, lifecycleCollector } from "./plugins/lifecycle-metrics.ts";
 import { metricsRoute } from "./plugins/metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -109,12 +109,38 @@ export async function modelservePlugin(
       predictions: m?.labels,
       values: m?.values,
     });
+    if (m?.audit !== undefined && context.audit && m.model !== undefined && m.version !== undefined) {
+      context.audit.record({
+        reqId: String(req.id),
+        time: Date.now(),
+        keyId: withKeys ? keyIds.get(req) : undefined,
+        model: m.model,
+        version: m.version,
+        route: m.route ?? req.url,
+        status: reply.statusCode,
+        latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
+        inputs: m.audit.rows,
+        inputNames: m.audit.inputNames,
+        predictions: m.audit.predictions,
+        probabilities: m.audit.probabilities,
+      });
+    }
     done();
   });
   // Error answers by code; this hook runs only for failed requests, never on the success path.
+  if (context.audit) {
+    const audit = context.audit;
+    // Everything queued is written before the process exits.
+    fastify.addHook("onClose", async () => audit.close());
+  }
   if (context.metrics) {
     const metrics = context.metrics;
     metrics.addCollector(lifecycleCollector(registry, context.shadows));
+    if (context.audit) {
+      const audit = context.audit;
+      metrics.addCollector(auditCollector(audit));
+      metrics.addStatsSection("auditLog", () => ({ ...audit.counters, queued: audit.queued }));
+    }
     fastify.addHook("onError", (_req, _reply, err, done) => {
       metrics.observeError((err as { code?: unknown }).code);
       done();

@@ -5,6 +5,7 @@
  */
 
 import type { ShadowTracker } from "../../inference/shadow.ts";
+import type { AuditLog } from "../../observability/audit-log.ts";
 import { type MetricsCollector, metricLabels } from "../../observability/metrics.ts";
 import type { ModelRegistry, VersionState } from "../../registry/model-registry.ts";
 
@@ -74,5 +75,27 @@ export function lifecycleCollector(registry: ModelRegistry, shadows: ShadowTrack
           ])}} ${get(r)}`,
         );
     }
+  };
+}
+
+/** The audit log's counters: entries written and dropped (by reason), failed writes, rotations. */
+export function auditCollector(audit: AuditLog): MetricsCollector {
+  return (out, p) => {
+    const c = audit.counters;
+    out.push(
+      `# HELP ${p}audit_written_total Audit log entries written`,
+      `# TYPE ${p}audit_written_total counter`,
+      `${p}audit_written_total ${c.written}`,
+      `# HELP ${p}audit_dropped_total Audit log entries dropped, by reason`,
+      `# TYPE ${p}audit_dropped_total counter`,
+      `${p}audit_dropped_total{reason="queue_full"} ${c.droppedQueueFull}`,
+      `${p}audit_dropped_total{reason="write_error"} ${c.droppedWriteError}`,
+      `# HELP ${p}audit_write_errors_total Failed audit log writes (disk full, file unwritable)`,
+      `# TYPE ${p}audit_write_errors_total counter`,
+      `${p}audit_write_errors_total ${c.writeErrors}`,
+      `# HELP ${p}audit_queue_entries Audit log entries waiting to be written`,
+      `# TYPE ${p}audit_queue_entries gauge`,
+      `${p}audit_queue_entries ${audit.queued}`,
+    );
   };
 }

@@ -133,6 +133,14 @@ export function predictRoutes(app: FastifyInstance, ctx: AppContext, models: Req
         p && classes
           ? Array.from({ length: table.rows }, (_, r) => probabilityMap(p, classes, r))
           : undefined;
+      if (ctx.audit?.sampled()) {
+        entry.audit = {
+          rows,
+          inputNames: v.model.signature.inputs.map((f) => f.name),
+          predictions: result.predictions,
+          probabilities: probaRows,
+        };
+      }
       if (method === "predict_proba") {
         return batch
           ? { model: v.name, version: v.version, classes, probabilities: probaRows }
