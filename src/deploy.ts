@@ -161,6 +161,15 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger)
     inferenceTimeoutMs: config.inferenceTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     access: accessOf(config),
+    drift:
+      config.driftWindow > 0
+        ? {
+            window: config.driftWindow,
+            threshold: config.driftThreshold,
+            minRows: config.driftMinRows,
+            checkIntervalMs: config.driftCheckIntervalMs,
+          }
+        : false,
     ...(config.auditLog
       ? {
           audit: {

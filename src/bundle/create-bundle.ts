@@ -7,8 +7,10 @@ import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { create as createTar } from "tar";
+import { readRows } from "../cli/rows-file.ts";
 import { Errors } from "../errors.ts";
 import { infer } from "../inference/run.ts";
+import { statsFromRows } from "../observability/drift.ts";
 import type { ReadyVersion } from "../registry/model-registry.ts";
 import { checkName } from "../registry/model-registry.ts";
 import { loadModel } from "../runtimes/load-model.ts";
@@ -37,6 +39,11 @@ export interface CreateBundleOptions {
   readonly metadata?: string;
   /** A JSON object of per-feature training statistics. */
   readonly stats?: string;
+  /**
+   * Training (or reference) rows — .json, .jsonl or .csv — from which per-feature statistics are
+   * computed: decile bins for numbers, shares for categories, and the model's prediction distribution.
+   */
+  readonly referenceData?: string;
   /** Runtime hint. */
   readonly runtime?: string;
   /** Golden tolerance (default rel 1e-9, abs 1e-12). */
@@ -128,9 +135,32 @@ export async function createBundle(modelFile: string, o: CreateBundleOptions): P
     const metadata = o.metadata
       ? ((await readJsonFile(o.metadata, "metadata")) as Record<string, unknown>)
       : undefined;
-    const trainingStats = o.stats
+    let trainingStats = o.stats
       ? ((await readJsonFile(o.stats, "training statistics")) as Record<string, FeatureStats>)
       : undefined;
+    if (o.referenceData) {
+      const rows = await readRows(o.referenceData, model.signature.inputs);
+      if (rows.length === 0) throw Errors.invalidInputFile(o.referenceData, "no rows");
+      const table = compileValidator(model.signature).toTable(rows, "reference");
+      const out = await model.predict(table);
+      const values =
+        out.kind === "labels"
+          ? out.labels
+          : out.kind === "values" && out.values.cols === 1
+            ? Array.from(out.values.data)
+            : undefined;
+      // Given statistics win over computed ones, feature by feature.
+      trainingStats = {
+        ...statsFromRows(
+          table.columns,
+          table.numeric,
+          table.strings,
+          table.rows,
+          values ? { values, categorical: out.kind === "labels" } : undefined,
+        ),
+        ...trainingStats,
+      };
+    }
     const files = await Promise.all(rels.map((r) => fileEntry(root, r)));
     const manifest: BundleManifest = {
       format: BUNDLE_FORMAT,

@@ -21,15 +21,8 @@ export interface BundleFile {
   readonly size: number;
 }
 
-/** Per-feature statistics of the training data (for drift checks). */
-export interface FeatureStats {
-  readonly mean?: number;
-  readonly std?: number;
-  readonly min?: number;
-  readonly max?: number;
-  /** Histogram bin edges and the training share of each bin. */
-  readonly bins?: { readonly edges: readonly number[]; readonly fractions: readonly number[] };
-}
+/** Per-feature statistics of the training data (for drift checks); see observability/drift.ts. */
+export type { FeatureStats } from "../observability/drift.ts";
 
 /** Golden samples: inputs and what the training environment answered for them. */
 export interface GoldenSamples {
@@ -43,6 +36,8 @@ export interface GoldenSamples {
   /** Who produced the expected outputs: `training` (given) or `modelserve` (recorded at bundle time). */
   readonly source: "training" | "modelserve";
 }
+
+import type { FeatureStats } from "../observability/drift.ts";
 
 /** The manifest. */
 export interface BundleManifest {

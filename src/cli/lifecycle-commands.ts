@@ -33,6 +33,10 @@ export function registerLifecycleCommands(program: Command): void {
     )
     .option("--metadata <file>", "free-form JSON metadata (metrics, data ranges, owner)")
     .option("--stats <file>", "per-feature training statistics (JSON) for drift checks")
+    .option(
+      "--reference-data <file>",
+      "training rows (.json, .jsonl, .csv): per-feature and prediction statistics for drift checks",
+    )
     .option("--runtime <name>", "runtime to use instead of detection")
     .option("--rel <tolerance>", "relative tolerance of the golden check", num("rel"))
     .option("--abs <tolerance>", "absolute tolerance of the golden check", num("abs"))
@@ -45,6 +49,7 @@ export function registerLifecycleCommands(program: Command): void {
         expected: o.expected as string | undefined,
         metadata: o.metadata as string | undefined,
         stats: o.stats as string | undefined,
+        referenceData: o.referenceData as string | undefined,
         runtime: o.runtime as string | undefined,
         rel: o.rel as number | undefined,
         abs: o.abs as number | undefined,

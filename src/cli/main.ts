@@ -80,6 +80,10 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     auditLogRedact: opts.auditLogRedact,
     auditLogSalt: opts.auditLogSalt,
     auditLogQueue: opts.auditLogQueue,
+    driftWindow: opts.driftWindow,
+    driftThreshold: opts.driftThreshold,
+    driftMinRows: opts.driftMinRows,
+    driftCheckIntervalMs: opts.driftCheckInterval,
     models: models.length > 0 ? models : undefined,
   };
   const config = loadConfig({ file: opts.config as string | undefined, cli });
@@ -229,6 +233,14 @@ export function buildCli(): Command {
     .option("--audit-log-redact <rules>", "field:drop|hash|mask, comma-separated")
     .option("--audit-log-salt <salt>", "salt of hash redactions")
     .option("--audit-log-queue <n>", "entries waiting for the disk before drops", int("audit log queue"))
+    .option("--drift-window <rows>", "live rows per feature for drift (0: off)", int("drift window"))
+    .option("--drift-threshold <psi>", "PSI above which a feature counts as drifted")
+    .option("--drift-min-rows <rows>", "rows before a PSI is reported", int("drift min rows"))
+    .option(
+      "--drift-check-interval <ms>",
+      "how often drift is checked and logged",
+      int("drift check interval"),
+    )
     .action(serve);
 
   program

@@ -65,6 +65,10 @@ export interface Config {
   readonly auditLogRedact?: string;
   readonly auditLogSalt?: string;
   readonly auditLogQueue: number;
+  readonly driftWindow: number;
+  readonly driftThreshold: number;
+  readonly driftMinRows: number;
+  readonly driftCheckIntervalMs: number;
 }
 
 type Kind = "string" | "int" | "number" | "bool" | "enum" | "models";
@@ -451,6 +455,47 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     min: 1,
     max: 10_000_000,
     description: "Audit entries waiting for the disk; beyond it entries are dropped and counted",
+  },
+  {
+    key: "driftWindow",
+    kind: "int",
+    env: "MODELSERVE_DRIFT_WINDOW",
+    flag: "--drift-window",
+    default: 5000,
+    min: 0,
+    max: 1_000_000,
+    description:
+      "Live rows per feature compared with the training statistics of versions that have them (0: drift off)",
+  },
+  {
+    key: "driftThreshold",
+    kind: "number",
+    env: "MODELSERVE_DRIFT_THRESHOLD",
+    flag: "--drift-threshold",
+    default: 0.2,
+    min: 0,
+    max: 100,
+    description: "PSI above which a feature counts as drifted (a warning is logged once per crossing)",
+  },
+  {
+    key: "driftMinRows",
+    kind: "int",
+    env: "MODELSERVE_DRIFT_MIN_ROWS",
+    flag: "--drift-min-rows",
+    default: 200,
+    min: 1,
+    max: 1_000_000,
+    description: "Rows a window needs before its PSI is reported",
+  },
+  {
+    key: "driftCheckIntervalMs",
+    kind: "int",
+    env: "MODELSERVE_DRIFT_CHECK_INTERVAL_MS",
+    flag: "--drift-check-interval",
+    default: 30_000,
+    min: 100,
+    max: 86_400_000,
+    description: "How often drift is checked against the threshold (and crossings logged)",
   },
 ];
 

@@ -28,6 +28,7 @@ export function withInfo(model: RuntimeModel, info: ModelInfo): LoadedModel {
     signature: model.signature,
     details: model.details,
     info,
+    ...(model.trainingStats ? { trainingStats: model.trainingStats } : {}),
     predict: (t) => model.predict(t),
     predictProba: model.predictProba ? (t) => model.predictProba!(t) : undefined,
     decisionFunction: model.decisionFunction ? (t) => model.decisionFunction!(t) : undefined,

@@ -168,10 +168,17 @@ export type PredictOutput =
       >;
     };
 
+import type { FeatureStats } from "../observability/drift.ts";
+
 /** A model ready to answer. Methods are batch-first and may run on another thread. */
 export interface RuntimeModel {
   readonly signature: ModelSignature;
   readonly details: RuntimeInfo;
+  /**
+   * Training statistics the model itself carries (e.g. a scikit-learn StandardScaler's means and
+   * standard deviations), by input name, for drift checks when no bundle supplies any.
+   */
+  readonly trainingStats?: Readonly<Record<string, FeatureStats>>;
   /** Predictions for every row of the batch. */
   predict(table: FeatureTable): Promise<PredictOutput>;
   /** Class probabilities, columns in `signature.output.classes` order. */

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import { AuditLog, type AuditLogSettings } from "../observability/audit-log.ts";
+import { DriftTracker, type DriftTrackerOptions } from "../observability/drift.ts";
 import { createLogger } from "../observability/logger.ts";
 import { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
@@ -23,6 +24,11 @@ export interface AppOptions extends Partial<AppSettings> {
   readonly metrics?: boolean;
   /** Serve HTTPS with this PEM key and certificate. */
   readonly https?: { readonly key: string | Buffer; readonly cert: string | Buffer };
+  /**
+   * Drift monitoring of versions with training statistics (default on: window 5000 rows, PSI
+   * threshold 0.2, checked every 30 s); `false` turns it off.
+   */
+  readonly drift?: (DriftTrackerOptions & { readonly checkIntervalMs?: number }) | false;
   /** The audit (prediction) log: settings, or a log built by the caller. */
   readonly audit?: AuditLogSettings | AuditLog;
   /** Longest time to receive a whole request, in ms (Node's `requestTimeout`; default 300 000; 0: none). */
@@ -157,6 +163,14 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
   );
   const context = createContext(registry, settings);
   if (options.metrics ?? true) context.metrics = new ServiceMetrics();
+  if (options.drift !== false) {
+    const d = options.drift ?? {};
+    context.drift = new DriftTracker({
+      ...d,
+      warn: d.warn ?? ((fields, msg) => logger.warn(fields, msg)),
+    });
+    context.driftCheckIntervalMs = d.checkIntervalMs ?? 30_000;
+  }
   if (options.audit)
     context.audit = options.audit instanceof AuditLog ? options.audit : new AuditLog(options.audit);
   fastify.register(modelservePlugin, { context, logger });

@@ -2,6 +2,7 @@
 
 import type { ShadowTracker } from "../inference/shadow.ts";
 import type { AuditLog } from "../observability/audit-log.ts";
+import type { DriftTracker } from "../observability/drift.ts";
 import type { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { RepositoryWatcher } from "../registry/repository-watcher.ts";
@@ -41,6 +42,10 @@ export interface AppContext {
   metrics?: ServiceMetrics;
   /** The audit (prediction) log, when enabled. */
   audit?: AuditLog;
+  /** Drift monitors of versions with training statistics, when enabled. */
+  drift?: DriftTracker;
+  /** How often drift crossings are checked (and logged), in ms. */
+  driftCheckIntervalMs?: number;
   /** True once shutdown began: readiness answers 503. */
   shuttingDown: boolean;
 }

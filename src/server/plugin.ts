@@ -14,7 +14,7 @@ import { PACKAGE_VERSION } from "../version.ts";
 import { type AppContext, type AppSettings, REQUEST_MODEL_PROPERTY, requestModels } from "./context.ts";
 import { installAccess } from "./plugins/access.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
-import { auditCollector, lifecycleCollector } from "./plugins/lifecycle-metrics.ts";
+import { auditCollector, driftCollector, lifecycleCollector } from "./plugins/lifecycle-metrics.ts";
 import { metricsRoute } from "./plugins/metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -133,9 +133,30 @@ export async function modelservePlugin(
     // Everything queued is written before the process exits.
     fastify.addHook("onClose", async () => audit.close());
   }
+  if (context.drift) {
+    const drift = context.drift;
+    const timer = setInterval(() => {
+      drift.retain((n, v) => registry.get(n, v) !== undefined);
+      drift.check();
+    }, context.driftCheckIntervalMs ?? 30_000);
+    timer.unref();
+    fastify.addHook("onClose", async () => clearInterval(timer));
+  }
   if (context.metrics) {
     const metrics = context.metrics;
     metrics.addCollector(lifecycleCollector(registry, context.shadows));
+    if (context.drift) {
+      const drift = context.drift;
+      metrics.addCollector(driftCollector(drift));
+      metrics.addStatsSection("drift", () => ({
+        threshold: drift.threshold,
+        models: drift.scores().map((m) => ({
+          model: m.model,
+          version: m.version,
+          features: Object.fromEntries(m.scores.map((s) => [s.feature, { psi: s.psi, window: s.window }])),
+        })),
+      }));
+    }
     if (context.audit) {
       const audit = context.audit;
       metrics.addCollector(auditCollector(audit));

@@ -122,8 +122,17 @@ export function estimatorModel(
   const classes = est.classes;
   const viaProba =
     est.predictIsArgmaxProba === true && est.predictProba !== undefined && classes !== undefined;
+  // A StandardScaler in front knows each input's training mean and spread: drift checks can use them.
+  const moments = est.trainingMoments?.();
+  const trainingStats =
+    moments && moments.mean.length === signature.inputs.length
+      ? Object.fromEntries(
+          signature.inputs.map((f, i) => [f.name, { mean: moments.mean[i], std: moments.std[i] }]),
+        )
+      : undefined;
   return {
     signature,
+    ...(trainingStats ? { trainingStats } : {}),
     details: {
       format: details.format,
       framework: "scikit-learn",

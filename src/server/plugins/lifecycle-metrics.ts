@@ -6,6 +6,7 @@
 
 import type { ShadowTracker } from "../../inference/shadow.ts";
 import type { AuditLog } from "../../observability/audit-log.ts";
+import { type DriftTracker, PREDICTION_KEY } from "../../observability/drift.ts";
 import { type MetricsCollector, metricLabels } from "../../observability/metrics.ts";
 import type { ModelRegistry, VersionState } from "../../registry/model-registry.ts";
 
@@ -97,5 +98,39 @@ export function auditCollector(audit: AuditLog): MetricsCollector {
       `# TYPE ${p}audit_queue_entries gauge`,
       `${p}audit_queue_entries ${audit.queued}`,
     );
+  };
+}
+
+/** PSI per monitored feature, and of the predictions, per version (null scores are left out). */
+export function driftCollector(drift: DriftTracker): MetricsCollector {
+  return (out, p) => {
+    const all = drift.scores();
+    out.push(
+      `# HELP ${p}drift_psi Population stability index of a feature's live window against training`,
+      `# TYPE ${p}drift_psi gauge`,
+    );
+    for (const m of all)
+      for (const s of m.scores)
+        if (s.psi !== null && s.feature !== PREDICTION_KEY)
+          out.push(
+            `${p}drift_psi{${metricLabels([
+              ["model", m.model],
+              ["version", m.version],
+              ["feature", s.feature],
+            ])}} ${s.psi}`,
+          );
+    out.push(
+      `# HELP ${p}prediction_drift_psi Population stability index of the live predictions against training`,
+      `# TYPE ${p}prediction_drift_psi gauge`,
+    );
+    for (const m of all)
+      for (const s of m.scores)
+        if (s.psi !== null && s.feature === PREDICTION_KEY)
+          out.push(
+            `${p}prediction_drift_psi{${metricLabels([
+              ["model", m.model],
+              ["version", m.version],
+            ])}} ${s.psi}`,
+          );
   };
 }

@@ -122,6 +122,13 @@ export function predictRoutes(app: FastifyInstance, ctx: AppContext, models: Req
         if (v.model.signature.output.classes !== undefined) entry.labels = result.predictions;
         else if (v.model.signature.output.task === "regression") entry.values = result.predictions;
       }
+      ctx.drift?.observe(v, {
+        rows: table.rows,
+        columns: table.columns,
+        numeric: table.numeric,
+        strings: table.strings,
+        predictions: result.predictions,
+      });
       // Shadow traffic follows the default route only: a request pinned to a version is not mirrored.
       if (params.version === undefined && result.predictions)
         ctx.shadows.mirror(v, table, result.predictions);

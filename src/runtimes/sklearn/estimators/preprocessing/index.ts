@@ -29,11 +29,16 @@ import {
 import { countVectorizer, tfidfTransformer, tfidfVectorizer } from "./text-vectorizers.ts";
 
 function standardScaler(o: PyObject): SkEstimator {
-  return columnwise(
+  const est = columnwise(
     o,
     attr(o, "with_mean") === false ? undefined : optionalArray(o, "mean_"),
     attr(o, "with_std") === false ? undefined : optionalArray(o, "scale_"),
   );
+  // mean_ and var_ are learned whatever with_mean/with_std say (unless both are off): the training moments.
+  const mean = optionalArray(o, "mean_");
+  const variance = optionalArray(o, "var_");
+  if (!mean || !variance || mean.length !== variance.length) return est;
+  return { ...est, trainingMoments: () => ({ mean, std: variance.map(Math.sqrt) }) };
 }
 
 function minMaxScaler(o: PyObject): SkEstimator {
@@ -114,6 +119,8 @@ function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
     ...(last.decisionFunction ? { decisionFunction: (x: SkData) => last.decisionFunction!(through(x)) } : {}),
     ...(last.transform ? { transform: (x: SkData) => last.transform!(through(x)) } : {}),
     inputSpecs: first.inputSpecs ? () => first.inputSpecs!() : undefined,
+    ...(first.trainingMoments ? { trainingMoments: () => first.trainingMoments!() } : {}),
+    ...(last.predictIsArgmaxProba ? { predictIsArgmaxProba: true } : {}),
   };
   // A pipeline that copes with NaN up to an imputer hands on no missing value.
   return imputer >= 0 && result.allowsMissing ? markFillsMissing(result) : result;
