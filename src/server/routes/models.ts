@@ -1,9 +1,9 @@
 /** @module Model listing routes: `/models`, `/models/{name}`, `/models/{name}/versions/{version}`. */
 
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance } from "fastify";
 import { Errors } from "../../errors.ts";
 import type { ModelVersion } from "../../registry/model-registry.ts";
-import type { AppContext, RequestModel, RequestModels } from "../context.ts";
+import type { AppContext, RequestModels } from "../context.ts";
 
 /** The public view of one version. */
 export function describeVersion(
