@@ -1,8 +1,13 @@
 /** @module Every scikit-learn estimator modelserve can rebuild, by Python class name. */
 
 import type { BuilderTable } from "../estimator.ts";
+import { CLUSTER_BUILDERS } from "./cluster/index.ts";
 import { LINEAR_BUILDERS } from "./linear/index.ts";
+import { NAIVE_BAYES_BUILDERS } from "./naive-bayes/index.ts";
+import { NEIGHBORS_BUILDERS } from "./neighbors/index.ts";
+import { NEURAL_NETWORK_BUILDERS } from "./neural-network/index.ts";
 import { PREPROCESSING_BUILDERS } from "./preprocessing/index.ts";
+import { SVM_BUILDERS } from "./svm/index.ts";
 import { TREES_BUILDERS } from "./trees/index.ts";
 
 /** All builders. A class that is allow-listed but missing here is refused at load time. */
@@ -10,4 +15,9 @@ export const ESTIMATOR_BUILDERS: BuilderTable = {
   ...TREES_BUILDERS,
   ...LINEAR_BUILDERS,
   ...PREPROCESSING_BUILDERS,
+  ...SVM_BUILDERS,
+  ...NEIGHBORS_BUILDERS,
+  ...NAIVE_BAYES_BUILDERS,
+  ...NEURAL_NETWORK_BUILDERS,
+  ...CLUSTER_BUILDERS,
 };

@@ -1,0 +1,46 @@
+/**
+ * @module Builder of `KMeans` (a clusterer): each row goes to the nearest of `cluster_centers_` by
+ * squared Euclidean distance computed as scikit-learn's Lloyd code does, `‖c‖² + (−2·x·c)` with the
+ * product as a GEMM FMA chain; ties go to the lowest cluster index (strict `<`).
+ * Ref: sklearn `cluster/_kmeans.py::_labels_inertia`, `cluster/_k_means_lloyd.pyx`.
+ */
+
+import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
+import type { Label } from "../../../runtime.ts";
+import { dense } from "../../data.ts";
+import type { BuilderTable, SkEstimator } from "../../estimator.ts";
+import { blasDot, gemmDot } from "../../numeric.ts";
+import { attr, floats, need, strings } from "../../py-access.ts";
+
+function kmeans(o: PyObject): SkEstimator {
+  const c = floats(need(o, "cluster_centers_"), `${o.name}.cluster_centers_`);
+  const [nc, nf] = c.shape;
+  const centers = c.data;
+  const norms = Float64Array.from({ length: nc }, (_, j) => blasDot(centers, j * nf, centers, j * nf, nf));
+  return {
+    className: o.name,
+    role: "clusterer",
+    nFeaturesIn: nf,
+    featureNamesIn: strings(attr(o, "feature_names_in_")),
+    predict(x): Label[] {
+      const d = dense(x);
+      const out: Label[] = new Array(d.rows);
+      for (let r = 0; r < d.rows; r++) {
+        let best = 0;
+        let min = Number.POSITIVE_INFINITY;
+        for (let j = 0; j < nc; j++) {
+          const s = norms[j] + -2 * gemmDot(d.data, r * d.cols, 1, centers, j * nf, 1, nf);
+          if (j === 0 || s < min) {
+            min = s;
+            best = j;
+          }
+        }
+        out[r] = best;
+      }
+      return out;
+    },
+  };
+}
+
+/** The clustering family's builders. */
+export const CLUSTER_BUILDERS: BuilderTable = { KMeans: kmeans };
