@@ -1,9 +1,9 @@
 /**
- * @module Builders of `KNeighborsClassifier` and `KNeighborsRegressor`, by brute force over `_fit_X`
- * whatever the fitted `algorithm`. Distances follow the fitted method: brute-force Euclidean uses
- * scikit-learn's `‖x‖² − 2x·y + ‖y‖²` (the GEMM product as an FMA chain), the trees and the other
- * metrics the direct formula. Among equal distances the lower training index wins (what brute force
- * does); KD and ball trees visit points in tree order and may keep another of the tied points.
+ * @module Builders of `KNeighborsClassifier` and `KNeighborsRegressor`. The k nearest are chosen as
+ * the fitted search method chooses them: brute force through scikit-learn's bounded heap, per-thread
+ * heap merge and unstable sort (`select.ts`), ranking Euclidean distances by `‖x‖² − 2x·y + ‖y‖²`
+ * with the GEMM product as an FMA chain; KD and ball trees by searching the pickled tree in its own
+ * order (`tree-search.ts`). So equally distant points are kept, and ordered, as scikit-learn does.
  * Ref: sklearn `neighbors/_base.py`, `_classification.py`, `_regression.py`,
  * `metrics/_pairwise_distances_reduction/_argkmin.pyx.tp`.
  */
@@ -16,6 +16,7 @@ import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from 
 import { blasDot, gemmDot, pairwiseSum } from "../../numeric.ts";
 import { attr, floats, isArray, labels, need, num, str, strings, versionAtLeast } from "../../py-access.ts";
 import { heapPush, simultaneousSort } from "./select.ts";
+import { treeIndexOf, treeQuery } from "./tree-search.ts";
 
 type Metric = "euclidean" | "manhattan" | "chebyshev" | "minkowski";
 
@@ -27,6 +28,14 @@ function paramP(v: PyValue | undefined): number | undefined {
 }
 
 function metricOf(o: PyObject, ctx: BuildContext): { metric: Metric; p: number } {
+  const params = attr(o, "effective_metric_params_");
+  if (typeof params === "object" && params !== null && "kind" in params && params.kind === "dict") {
+    const other = [...params.map.entries()]
+      .filter(([key, v]) => key !== "p" && v !== null)
+      .map(([key]) => key);
+    if (other.length > 0 || params.otherEntries.length > 0)
+      throw Errors.unsupportedModel(ctx.file, `${o.name} with metric parameters ${JSON.stringify(other)}`);
+  }
   const eff = str(attr(o, "effective_metric_")) ?? str(attr(o, "metric")) ?? "minkowski";
   const p = paramP(attr(o, "effective_metric_params_")) ?? num(attr(o, "p") ?? 2, `${o.name}.p`);
   if (eff === "euclidean" || eff === "l2") return { metric: "euclidean", p: 2 };
@@ -73,6 +82,10 @@ function neighborsOf(o: PyObject, ctx: BuildContext): Neighbors {
     throw Errors.invalidModel(ctx.file, `${o.name}.n_neighbors=${k} with ${n} training points`);
   const method = str(attr(o, "_fit_method")) ?? "brute";
   const introsortEra = versionAtLeast(ctx.sklearnVersion, 1, 9);
+  // A KD or ball tree is searched in its own order (ties kept as scikit-learn keeps them); a tree
+  // that cannot be read falls back to brute force, which agrees except among tied points.
+  const tree =
+    method === "kd_tree" || method === "ball_tree" ? treeIndexOf(attr(o, "_tree"), n, nf) : undefined;
   // Brute-force Euclidean ranks by (‖x‖² + (−2·x·y)) + ‖y‖², as scikit-learn's GEMM-based ArgKmin.
   const gemmTrick = metric === "euclidean" && method === "brute";
   const yNorm = new Float64Array(n);
@@ -127,13 +140,17 @@ function neighborsOf(o: PyObject, ctx: BuildContext): Neighbors {
         const xNorm = gemmTrick ? blasDot(d.data, r * d.cols, d.data, r * d.cols, nf) : 0;
         h1v.fill(Number.POSITIVE_INFINITY);
         h1i.fill(-1);
-        for (let j = 0; j < n; j++) heapPush(h1v, h1i, 0, k, rankKey(d, r, j, xNorm), j);
-        // parallel_on_Y (scikit-learn's strategy for a batch no larger than the training set):
-        // the worker's heap is pushed, slot by slot, into the row's final heap.
         const o = r * k;
         dist.fill(Number.POSITIVE_INFINITY, o, o + k);
         ind.fill(-1, o, o + k);
-        for (let t = 0; t < k; t++) heapPush(dist, ind, o, k, h1v[t], h1i[t]);
+        if (tree) {
+          treeQuery(tree, { metric, p }, nf, d.data, r * d.cols, (j) => rankKey(d, r, j, 0), dist, ind, o, k);
+        } else {
+          for (let j = 0; j < n; j++) heapPush(h1v, h1i, 0, k, rankKey(d, r, j, xNorm), j);
+          // parallel_on_Y (scikit-learn's strategy for a batch no larger than the training set):
+          // the worker's heap is pushed, slot by slot, into the row's final heap.
+          for (let t = 0; t < k; t++) heapPush(dist, ind, o, k, h1v[t], h1i[t]);
+        }
         simultaneousSort(dist, ind, o, k, introsortEra);
         for (let t = 0; t < k; t++) dist[o + t] = fromKey(dist[o + t]);
       }
