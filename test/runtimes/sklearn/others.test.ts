@@ -76,6 +76,15 @@ describe("sklearn SVM, neighbours, naive Bayes, MLP, KMeans: refusals at load ti
       const svc = join(fixtures, "sklearn", v, "svm-svc-rbf-iris", "model.joblib");
       refusedAtBuild(await mutated(svc, "kernel", "laplacian"), /kernel="laplacian"/);
       refusedAtBuild(await mutated(svc, "_sparse", true), /sparse/);
+      const params: PyValue = {
+        kind: "dict",
+        map: new Map<string, PyValue>([
+          ["p", 3],
+          ["w", [1, 2, 3]],
+        ]),
+        otherEntries: [],
+      };
+      refusedAtBuild(await mutated(knn, "effective_metric_params_", params), /metric parameters \["w"\]/);
       const mlp = join(fixtures, "sklearn", v, "mlp-clf-binary", "model.joblib");
       refusedAtBuild(await mutated(mlp, "activation", "gelu"), /activation "gelu"/);
     });

@@ -94,7 +94,11 @@ function gaussianNB(o: PyObject, ctx: BuildContext): SkEstimator {
   });
 }
 
-/** `X @ W.T` (W: classes × features) as BLAS computes it, plus a per-class term. */
+/**
+ * `X @ W.T` (W: classes × features) plus a per-class term: dense rows as BLAS GEMM sums them (FMA
+ * chains), sparse rows (a text vectorizer's output) as scipy's `csr_matvecs` does, a plain loop over
+ * the stored entries.
+ */
 function linearJll(
   x: SkData,
   w: Float64Array,
@@ -103,10 +107,23 @@ function linearJll(
   add?: Float64Array,
   binarize?: number,
 ) {
+  const out = new Float64Array(x.rows * nc);
+  if (x.kind === "csr") {
+    for (let r = 0; r < x.rows; r++) {
+      for (let c = 0; c < nc; c++) {
+        let v = 0;
+        for (let t = x.indptr[r]; t < x.indptr[r + 1]; t++) {
+          const a = binarize === undefined ? x.data[t] : x.data[t] > binarize ? 1 : 0;
+          v += a * w[c * nf + x.indices[t]];
+        }
+        out[r * nc + c] = add ? v + add[c] : v;
+      }
+    }
+    return matrix(x.rows, nc, out);
+  }
   const d = dense(x);
   let data = d.data;
   if (binarize !== undefined) data = Float64Array.from(data, (v) => (v > binarize ? 1 : 0));
-  const out = new Float64Array(d.rows * nc);
   for (let r = 0; r < d.rows; r++) {
     for (let c = 0; c < nc; c++) {
       const v = gemmDot(data, r * d.cols, 1, w, c * nf, 1, nf);
