@@ -106,6 +106,55 @@ export function blasDot(
 }
 
 /**
+ * `Σ a[ao+k]·x[xo+k·xs]` for k < n as OpenBLAS' transposed GEMV (`dgemv_t`, Haswell kernel) gives one
+ * output: numpy's `A @ w` when `w` has a single column. Blocks of up to 2048 (multiples of 4) go
+ * through four FMA lanes folded `(l0+l2)+(l1+l3)`, each block added to the output; the last 1–3
+ * terms are added as GCC contracts the C code: `y = fma(a,x,y)` for one, `y + fma(a0,x0,a1·x1)` for
+ * two, `y + fma(a2,x2,fma(a0,x0,a1·x1))` for three.
+ */
+export function gemvDot(
+  a: ArrayLike<number>,
+  ao: number,
+  x: ArrayLike<number>,
+  xo: number,
+  xs: number,
+  n: number,
+): number {
+  const block = 2048;
+  const m3 = n & 3;
+  const m2 = (n & (block - 1)) - m3;
+  let m1 = n & -4;
+  let nb = block;
+  let y = 0;
+  let off = 0;
+  while (nb === block) {
+    m1 -= nb;
+    if (m1 < 0) {
+      if (m2 === 0) break;
+      nb = m2;
+    }
+    let l0 = 0;
+    let l1 = 0;
+    let l2 = 0;
+    let l3 = 0;
+    for (let i = off; i < off + nb; i += 4) {
+      l0 = fma(a[ao + i], x[xo + i * xs], l0);
+      l1 = fma(a[ao + i + 1], x[xo + (i + 1) * xs], l1);
+      l2 = fma(a[ao + i + 2], x[xo + (i + 2) * xs], l2);
+      l3 = fma(a[ao + i + 3], x[xo + (i + 3) * xs], l3);
+    }
+    y += l0 + l2 + (l1 + l3);
+    off += nb;
+  }
+  const at = (j: number) => a[ao + off + j];
+  const xt = (j: number) => x[xo + (off + j) * xs];
+  if (m3 === 1) y = fma(at(0), xt(0), y);
+  else if (m3 === 2) y += fma(at(0), xt(0), at(1) * xt(1));
+  else if (m3 === 3) y += fma(at(2), xt(2), fma(at(0), xt(0), at(1) * xt(1)));
+  return y;
+}
+
+/**
  * numpy's pairwise summation of `n` values read by `at(i)` (`np.sum` along a contiguous axis):
  * a plain loop under 8, eight interleaved accumulators up to 128, halves above.
  */

@@ -14,7 +14,7 @@ import type { PyObject, PyValue } from "../../../src/formats/pickle/py-objects.t
 import { loadModel } from "../../../src/runtimes/load-model.ts";
 import { multiclassProbability } from "../../../src/runtimes/sklearn/estimators/svm/index.ts";
 import { libmExp } from "../../../src/runtimes/sklearn/libm-exp.ts";
-import { blasDot, fma, sumSlice } from "../../../src/runtimes/sklearn/numeric.ts";
+import { blasDot, fma, gemvDot, sumSlice } from "../../../src/runtimes/sklearn/numeric.ts";
 import { stateOf } from "../../../src/runtimes/sklearn/py-access.ts";
 import { buildEstimator, readPickle, sklearnRuntime } from "../../../src/runtimes/sklearn/sklearn-runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
@@ -145,6 +145,13 @@ for (const v of VERSIONS) {
     it("ddot sums as OpenBLAS does, below and above 16 elements", () => {
       for (const [x, y, want] of ref.ddot as [number[], number[], number][])
         assert.ok(Object.is(blasDot(x, 0, y, 0, x.length), want), `n=${x.length}`);
+    });
+
+    it("one-column products match numpy's A @ w (OpenBLAS GEMV), across its 4096 blocks", () => {
+      for (const [a, w, want] of ref.gemv as [number[][], number[], number[]][])
+        a.forEach((row, i) =>
+          assert.ok(Object.is(gemvDot(row, 0, w, 0, 1, w.length), want[i]), `n=${w.length}`),
+        );
     });
 
     it("pairwise sums match numpy's np.sum along a row", () => {

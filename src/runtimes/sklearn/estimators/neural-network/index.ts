@@ -1,9 +1,9 @@
 /**
  * @module Builders of `MLPClassifier` and `MLPRegressor`: the forward pass over `coefs_` and
- * `intercepts_` (products as OpenBLAS' GEMM FMA chains, then the bias added), the hidden activation
- * and `out_activation_`, and the label binarizer's rules for binary, multiclass and multilabel
- * outputs. Ref: sklearn `neural_network/_multilayer_perceptron.py`, `_base.py`,
- * `preprocessing/_label.py` (`LabelBinarizer.inverse_transform`).
+ * `intercepts_` (products as OpenBLAS' GEMM FMA chains, or its GEMV lanes for a single output, then
+ * the bias added), the hidden activation and `out_activation_`, and the label binarizer's rules for
+ * binary, multiclass and multilabel outputs. Ref: sklearn `neural_network/_multilayer_perceptron.py`,
+ * `_base.py`, `preprocessing/_label.py` (`LabelBinarizer.inverse_transform`).
  */
 
 import { Errors } from "../../../../errors.ts";
@@ -12,7 +12,7 @@ import type { Label, Matrix } from "../../../runtime.ts";
 import { dense, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { libmExp } from "../../libm-exp.ts";
-import { gemmDot, sumSlice } from "../../numeric.ts";
+import { gemmDot, gemvDot, sumSlice } from "../../numeric.ts";
 import { attr, floats, isObject, labels, need, str, strings } from "../../py-access.ts";
 
 type Activation = (v: Float64Array, rows: number, cols: number) => void;
@@ -89,7 +89,10 @@ function networkOf(o: PyObject, ctx: BuildContext): Network {
         const next = new Float64Array(d.rows * l.nOut);
         for (let r = 0; r < d.rows; r++)
           for (let j = 0; j < l.nOut; j++)
-            next[r * l.nOut + j] = gemmDot(a, r * width, 1, l.w, j, l.nOut, l.nIn) + l.b[j];
+            next[r * l.nOut + j] =
+              (l.nOut === 1
+                ? gemvDot(a, r * width, l.w, 0, 1, l.nIn)
+                : gemmDot(a, r * width, 1, l.w, j, l.nOut, l.nIn)) + l.b[j];
         (i === layers.length - 1 ? output : hidden)(next, d.rows, l.nOut);
         a = next;
         width = l.nOut;
