@@ -147,11 +147,11 @@ for (const v of VERSIONS) {
         assert.ok(Object.is(blasDot(x, 0, y, 0, x.length), want), `n=${x.length}`);
     });
 
-    it("one-column products match numpy's A @ w (OpenBLAS GEMV), across its 4096 blocks", () => {
-      for (const [a, w, want] of ref.gemv as [number[][], number[], number[]][])
-        a.forEach((row, i) =>
-          assert.ok(Object.is(gemvDot(row, 0, w, 0, 1, w.length), want[i]), `n=${w.length}`),
-        );
+    it("one-column products match numpy's A @ w (OpenBLAS GEMV), across its 2048 blocks", () => {
+      for (const [a, w, want] of ref.gemv as [number[][], number[], number[]][]) {
+        for (const [i, row] of a.entries())
+          assert.ok(Object.is(gemvDot(row, 0, w, 0, 1, w.length), want[i]), `n=${w.length} row ${i}`);
+      }
     });
 
     it("pairwise sums match numpy's np.sum along a row", () => {
