@@ -116,6 +116,27 @@ describe("sklearn SVM, neighbours, naive Bayes, MLP, KMeans: behaviour", () => {
     assert.ok(out.kind === "labels" && Number.isInteger(out.labels[0]));
   });
 
+  for (const v of VERSIONS) {
+    it(`gives KMeans distances to the centres as scikit-learn's transform (${v})`, async () => {
+      for (const c of ["kmeans-iris", "kmeans-wine-6"]) {
+        const dir = join(fixtures, "sklearn", v, c);
+        const e = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8"));
+        const m = await loadModel(join(dir, "model.joblib"));
+        const t = await m.transform!(
+          tableFromRows(m.signature, JSON.parse(readFileSync(join(dir, "inputs.json"), "utf8"))),
+        );
+        const want = e.transform as number[][];
+        assert.equal(t.cols, want[0].length);
+        want.forEach((row, i) => {
+          row.forEach((x, j) => {
+            const a = t.data[i * t.cols + j];
+            assert.ok(Math.abs(a - x) <= 1e-12 * Math.abs(x), `${c} row ${i} centre ${j}: ${a} vs ${x}`);
+          });
+        });
+      }
+    });
+  }
+
   it("gives weight 1 to exact matches and 0 to the rest with distance weights", async () => {
     const dir = join(fixtures, "sklearn", "1.9.1", "knn-clf-distance");
     const m = await loadModel(join(dir, "model.joblib"));
