@@ -176,14 +176,24 @@ function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const k = nb.k;
 
   /** Per-class scores accumulated in neighbour order (counts, or summed weights). */
-  function scores(x: SkData): Matrix {
+  /**
+   * Per-class scores. `predict_proba` adds each neighbour's weight to its class in neighbour order;
+   * `predict` with distance weights goes through `weighted_mode`, which sums each class's weights
+   * (zeros for the other neighbours) with `np.sum`, pairwise. Counts (uniform) are exact either way.
+   */
+  function scores(x: SkData, forPredict: boolean): Matrix {
     const { rows, ind, dist } = nb.query(x);
     const out = new Float64Array(rows * nc);
     const w = new Float64Array(k);
     for (let r = 0; r < rows; r++) {
       if (nb.distanceWeights) rowWeights(dist, r * k, k, w);
       else w.fill(1);
-      for (let t = 0; t < k; t++) out[r * nc + y[ind[r * k + t]]] += w[t];
+      if (forPredict && nb.distanceWeights) {
+        for (let c = 0; c < nc; c++)
+          out[r * nc + c] = pairwiseSum((t) => (y[ind[r * k + t]] === c ? w[t] : 0), 0, k);
+      } else {
+        for (let t = 0; t < k; t++) out[r * nc + y[ind[r * k + t]]] += w[t];
+      }
     }
     return matrix(rows, nc, out);
   }
@@ -195,7 +205,7 @@ function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
     featureNamesIn: nb.names,
     classes,
     predict(x): Label[] {
-      const s = scores(x);
+      const s = scores(x, true);
       const out: Label[] = new Array(s.rows);
       for (let r = 0; r < s.rows; r++) {
         let best = 0;
@@ -205,7 +215,7 @@ function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
       return out;
     },
     predictProba(x): Matrix {
-      const s = scores(x);
+      const s = scores(x, false);
       for (let r = 0; r < s.rows; r++) {
         const norm = pairwiseSum((i) => s.data[i], r * nc, nc);
         for (let c = 0; c < nc; c++) s.data[r * nc + c] /= norm;
@@ -240,10 +250,12 @@ function regressor(o: PyObject, ctx: BuildContext): SkEstimator {
             out[r * outputs + c] = numer / denom;
           }
         } else {
-          // np.mean over the neighbour axis of a (rows, k, outputs) array: a strided, plain loop.
+          // np.mean over the neighbour axis of a (rows, k, outputs) array: with one output that axis is
+          // contiguous and numpy sums it pairwise; with several, it adds whole rows in neighbour order.
           for (let c = 0; c < outputs; c++) {
             let s = 0;
-            for (let t = 0; t < k; t++) s += y[ind[r * k + t] * outputs + c];
+            if (outputs === 1) s = pairwiseSum((t) => y[ind[r * k + t]], 0, k);
+            else for (let t = 0; t < k; t++) s += y[ind[r * k + t] * outputs + c];
             out[r * outputs + c] = s / k;
           }
         }
