@@ -99,6 +99,9 @@ const SKLEARN_CLASSES = [
   "AdamOptimizer",
   "SGDOptimizer",
   "LabelBinarizer",
+  // Neighbour search trees kept by fitted KNN models (inert: modelserve searches by brute force).
+  "KDTree",
+  "BallTree",
   // Preprocessing, text, composition.
   "StandardScaler",
   "MinMaxScaler",
@@ -157,6 +160,9 @@ const SKLEARN_CLASSES = [
 ];
 
 const CLASS_SET = new Set(SKLEARN_CLASSES);
+/** Built-in distance metric classes (not `PyFuncDistance`, which wraps a Python callable). */
+const DIST_METRIC =
+  /^(Euclidean|SEuclidean|Manhattan|Chebyshev|Minkowski|WMinkowski|Mahalanobis|Hamming|Canberra|BrayCurtis|Jaccard|Matching|Dice|Kulsinski|RogersTanimoto|RussellRao|SokalMichener|SokalSneath|Haversine)Distance(32|64)?$/;
 const CORE_SET = new Set(CORE);
 
 /** Whether a qualified global (`module.name`) may appear in a served pickle. */
@@ -168,6 +174,10 @@ export function isAllowed(qualified: string): boolean {
   if (module === "sklearn" || module.startsWith("sklearn.")) {
     // Cython loss objects unpickle through generated helpers; they are data containers.
     if (/^(__pyx_unpickle_)?Cy[A-Z]\w+$/.test(name) && module.startsWith("sklearn._loss")) return true;
+    // KD/ball trees and distance metrics pickle through a `newObj(cls)` helper and hold only data.
+    if (name === "newObj" && /^sklearn\.(neighbors\._(kd|ball)_tree|metrics\._dist_metrics)$/.test(module))
+      return true;
+    if (module === "sklearn.metrics._dist_metrics" && DIST_METRIC.test(name)) return true;
     return CLASS_SET.has(name);
   }
   return false;

@@ -2,8 +2,13 @@
 
 import type { BuilderTable } from "../estimator.ts";
 import { GRADIENT_BOOSTING_BUILDERS } from "./boosting/gradient-boosting.ts";
+import { CLUSTER_BUILDERS } from "./cluster/index.ts";
 import { LINEAR_BUILDERS } from "./linear/index.ts";
+import { NAIVE_BAYES_BUILDERS } from "./naive-bayes/index.ts";
+import { NEIGHBORS_BUILDERS } from "./neighbors/index.ts";
+import { NEURAL_NETWORK_BUILDERS } from "./neural-network/index.ts";
 import { PREPROCESSING_BUILDERS } from "./preprocessing/index.ts";
+import { SVM_BUILDERS } from "./svm/index.ts";
 import { TREES_BUILDERS } from "./trees/index.ts";
 import { ISOLATION_FOREST_BUILDERS } from "./trees/isolation-forest.ts";
 
@@ -14,4 +19,9 @@ export const ESTIMATOR_BUILDERS: BuilderTable = {
   ...PREPROCESSING_BUILDERS,
   ...GRADIENT_BOOSTING_BUILDERS,
   ...ISOLATION_FOREST_BUILDERS,
+  ...SVM_BUILDERS,
+  ...NEIGHBORS_BUILDERS,
+  ...NAIVE_BAYES_BUILDERS,
+  ...NEURAL_NETWORK_BUILDERS,
+  ...CLUSTER_BUILDERS,
 };
