@@ -21,6 +21,8 @@ export interface OpenApiOptions {
   readonly maxBatchSize: number;
   /** Path prefix the routes are mounted under (embedded use). */
   readonly prefix?: string;
+  /** API keys are on: declare the schemes (so Swagger UI's Authorize works); probes stay open. */
+  readonly apiKeys?: boolean;
 }
 
 const errorResponse = (description: string) => ({
@@ -209,8 +211,21 @@ export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Rec
     }
     if (name === def) Object.assign(paths, modelPaths(ready, opts, "", "default"));
   }
+  if (opts.apiKeys) {
+    // Every operation needs a key except the probes, which are marked open.
+    for (const [path, item] of Object.entries(paths)) {
+      if (!path.startsWith("/health")) continue;
+      for (const op of Object.values(item as Record<string, Record<string, unknown>>))
+        if (op && typeof op === "object" && "responses" in op) op.security = [];
+    }
+  }
+  const securitySchemes = {
+    bearer: { type: "http", scheme: "bearer", description: "Authorization: Bearer <API key>" },
+    apiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "The API key in X-API-Key" },
+  };
   return {
     openapi: "3.1.0",
+    ...(opts.apiKeys ? { security: [{ bearer: [] }, { apiKey: [] }] } : {}),
     ...(opts.prefix ? { servers: [{ url: opts.prefix }] } : {}),
     info: {
       title: opts.title,
@@ -223,6 +238,7 @@ export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Rec
     tags,
     paths,
     components: {
+      ...(opts.apiKeys ? { securitySchemes } : {}),
       schemas: {
         Error: {
           type: "object",

@@ -477,3 +477,24 @@ describe("HTTPS", () => {
     assert.throws(() => loadConfig({ env: { MODELSERVE_TLS_KEY: "/k.pem" } }), /both tlsKey and tlsCert/);
   });
 });
+
+describe("OpenAPI with API keys", () => {
+  it("declares bearer and X-API-Key schemes for every operation, and leaves the probes open", async () => {
+    const { fastify } = appWithKeys();
+    const doc = (await fastify.inject({ method: "GET", url: "/openapi.json" })).json();
+    assert.deepEqual(Object.keys(doc.components.securitySchemes).sort(), ["apiKey", "bearer"]);
+    assert.deepEqual(doc.components.securitySchemes.apiKey, {
+      type: "apiKey",
+      in: "header",
+      name: "X-API-Key",
+      description: "The API key in X-API-Key",
+    });
+    assert.deepEqual(doc.security, [{ bearer: [] }, { apiKey: [] }]);
+    for (const p of ["/health", "/health/live", "/health/ready"])
+      assert.deepEqual(doc.paths[p].get.security, [], p);
+    assert.equal(doc.paths["/predict"].post.security, undefined, "inherits the global requirement");
+    const open = (await makeApp().fastify.inject({ method: "GET", url: "/openapi.json" })).json();
+    assert.equal(open.security, undefined);
+    assert.equal(open.components.securitySchemes, undefined);
+  });
+});

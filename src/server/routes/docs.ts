@@ -78,7 +78,13 @@ export const DOCS_SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export function docsRoutes(app: FastifyInstance, ctx: AppContext, version: string, prefix = ""): void {
   const p = escapeHtml(prefix);
   let cached: { generation: number; doc: string } | undefined;
-  const opts = { title: ctx.settings.title, version, maxBatchSize: ctx.settings.maxBatchSize, prefix };
+  const opts = {
+    title: ctx.settings.title,
+    version,
+    maxBatchSize: ctx.settings.maxBatchSize,
+    prefix,
+    apiKeys: (ctx.settings.access?.keys?.size ?? 0) > 0,
+  };
 
   app.get("/openapi.json", async (_req, reply) => {
     if (!cached || cached.generation !== ctx.registry.generation) {
