@@ -498,3 +498,47 @@ describe("OpenAPI with API keys", () => {
     assert.equal(open.components.securitySchemes, undefined);
   });
 });
+
+describe("limits behind a proxy, and their metrics", () => {
+  it("keys the per-IP limit by X-Forwarded-For only when trustProxy is on", async () => {
+    const send = (app: ReturnType<typeof makeApp>, ip: string) =>
+      app.fastify.inject({
+        method: "POST",
+        url: "/predict",
+        payload: IRIS_ROW,
+        headers: { "x-forwarded-for": ip },
+      });
+    const trusting = makeApp({ trustProxy: true, access: { rateLimit: 1 } });
+    assert.equal((await send(trusting, "203.0.113.7")).statusCode, 200);
+    assert.equal((await send(trusting, "203.0.113.8")).statusCode, 200, "another client behind the proxy");
+    assert.equal((await send(trusting, "203.0.113.7")).statusCode, 429);
+    const direct = makeApp({ access: { rateLimit: 1 } });
+    assert.equal((await send(direct, "203.0.113.7")).statusCode, 200);
+    assert.equal(
+      (await send(direct, "203.0.113.8")).statusCode,
+      429,
+      "forged headers are ignored without trustProxy",
+    );
+  });
+
+  it("counts 401, 403 and 429 answers by code in /metrics", async () => {
+    const { fastify } = appWithKeys({ rateLimit: 1 });
+    await fastify.inject({ method: "POST", url: "/predict", payload: IRIS_ROW });
+    await fastify.inject({ method: "POST", url: "/predict", payload: IRIS_ROW, headers: bearer(READ_KEY) });
+    await fastify.inject({
+      method: "POST",
+      url: "/predict",
+      payload: IRIS_ROW,
+      headers: bearer(PREDICT_KEY),
+    });
+    await fastify.inject({
+      method: "POST",
+      url: "/predict",
+      payload: IRIS_ROW,
+      headers: bearer(PREDICT_KEY),
+    });
+    const text = (await fastify.inject({ method: "GET", url: "/metrics", headers: bearer(ADMIN_KEY) })).body;
+    for (const code of ["MS_UNAUTHORIZED", "MS_FORBIDDEN", "MS_RATE_LIMITED"])
+      assert.match(text, new RegExp(`modelserve_errors_total\\{code="${code}"\\} 1\\n`), code);
+  });
+});
