@@ -161,6 +161,8 @@ function svc(o: PyObject, ctx: BuildContext): SkEstimator {
       ctx.file,
       `${o.name}._n_support has ${nSupport.length} counts for ${k} classes`,
     );
+  if (nSupport.reduce((a, b) => a + b, 0) !== m.nSv)
+    throw Errors.invalidModel(ctx.file, `${o.name}._n_support does not add up to ${m.nSv} support vectors`);
   if (m.intercept.length !== nPairs || m.dual.length !== (k - 1) * m.nSv)
     throw Errors.invalidModel(ctx.file, `${o.name} has coefficients for a different number of classes`);
   const start = new Int32Array(k);
