@@ -100,6 +100,25 @@ describe("sklearn SVM, neighbours, naive Bayes, MLP, KMeans: behaviour", () => {
     }
   });
 
+  it("reads the public, sign-flipped SVC coefficients when the underscore ones are absent", async () => {
+    for (const c of ["svm-svc-rbf-binary", "svm-svc-rbf-iris"]) {
+      const dir = join(fixtures, "sklearn", "1.9.1", c);
+      const obj = (await readPickle(readFileSync(join(dir, "model.joblib")), "m.joblib")) as PyObject;
+      const state = stateOf(obj);
+      for (const key of ["_dual_coef_", "_intercept_"]) state.delete(key);
+      const est = buildEstimator(obj, "m.joblib");
+      const rows: number[][] = JSON.parse(readFileSync(join(dir, "inputs.json"), "utf8"));
+      const x = {
+        kind: "dense" as const,
+        rows: rows.length,
+        cols: rows[0].length,
+        data: Float64Array.from(rows.flat()),
+      };
+      const e = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8"));
+      assert.deepEqual(Array.from(est.decisionFunction!(x).data), e.decision_function.flat());
+    }
+  });
+
   it("offers predict_proba on SVC only when fitted with probability=True", async () => {
     const plain = await loadModel(join(fixtures, "sklearn", "1.9.1", "svm-svc-rbf-iris", "model.joblib"));
     assert.equal(plain.predictProba, undefined);
@@ -168,7 +187,7 @@ for (const v of VERSIONS) {
         assert.ok(Object.is(blasDot(x, 0, y, 0, x.length), want), `n=${x.length}`);
     });
 
-    it("one-column products match numpy's A @ w (OpenBLAS GEMV), across its 2048 blocks", () => {
+    it("one-column products match numpy's A @ w (OpenBLAS GEMV), past its first 2048-block", () => {
       for (const [a, w, want] of ref.gemv as [number[][], number[], number[]][]) {
         for (const [i, row] of a.entries())
           assert.ok(Object.is(gemvDot(row, 0, w, 0, 1, w.length), want[i]), `n=${w.length} row ${i}`);

@@ -85,8 +85,17 @@ function libsvmOf(o: PyObject, ctx: BuildContext): Libsvm {
   const nSv = svs.shape[0] ?? 0;
   const nFeatures = svs.shape[1] ?? num(attr(o, "n_features_in_"), `${o.name}.n_features_in_`);
   const kernel = kernelOf(o, ctx, svs.data, nSv, nFeatures);
-  const dual = floats(need(o, "_dual_coef_"), `${o.name}._dual_coef_`).data;
-  const intercept = floats(need(o, "_intercept_"), `${o.name}._intercept_`).data;
+  // The underscore attributes hold libsvm's own signs; the public ones are negated for binary SVC
+  // and NuSVC. Files without the former (very old scikit-learn) are read from the latter.
+  let dual = floats(attr(o, "_dual_coef_") ?? need(o, "dual_coef_"), `${o.name}._dual_coef_`).data;
+  let intercept = floats(attr(o, "_intercept_") ?? need(o, "intercept_"), `${o.name}._intercept_`).data;
+  const classes = attr(o, "classes_");
+  const binaryClassifier =
+    (o.name === "SVC" || o.name === "NuSVC") &&
+    classes !== undefined &&
+    labels(classes, `${o.name}.classes_`).length === 2;
+  if (binaryClassifier && attr(o, "_dual_coef_") === undefined) dual = dual.map((v) => -v);
+  if (binaryClassifier && attr(o, "_intercept_") === undefined) intercept = intercept.map((v) => -v);
   if (dual.length % Math.max(1, nSv) !== 0)
     throw Errors.invalidModel(ctx.file, `${o.name}._dual_coef_ does not match ${nSv} support vectors`);
   return { nFeatures, names: strings(attr(o, "feature_names_in_")), nSv, kernel, dual, intercept };
@@ -146,12 +155,14 @@ function svc(o: PyObject, ctx: BuildContext): SkEstimator {
   const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
   const k = classes.length;
   const nPairs = (k * (k - 1)) / 2;
-  const nSupport = floats(need(o, "_n_support"), `${o.name}._n_support`).data;
+  const nSupport = floats(attr(o, "_n_support") ?? need(o, "n_support_"), `${o.name}._n_support`).data;
   if (nSupport.length !== k)
     throw Errors.invalidModel(
       ctx.file,
       `${o.name}._n_support has ${nSupport.length} counts for ${k} classes`,
     );
+  if (nSupport.reduce((a, b) => a + b, 0) !== m.nSv)
+    throw Errors.invalidModel(ctx.file, `${o.name}._n_support does not add up to ${m.nSv} support vectors`);
   if (m.intercept.length !== nPairs || m.dual.length !== (k - 1) * m.nSv)
     throw Errors.invalidModel(ctx.file, `${o.name} has coefficients for a different number of classes`);
   const start = new Int32Array(k);
@@ -160,9 +171,13 @@ function svc(o: PyObject, ctx: BuildContext): SkEstimator {
   const breakTies = attr(o, "break_ties") === true;
   const probability = attr(o, "probability") === true;
   const probA =
-    attr(o, "_probA") === undefined ? undefined : floats(attr(o, "_probA"), `${o.name}._probA`).data;
+    (attr(o, "_probA") ?? attr(o, "probA_")) === undefined
+      ? undefined
+      : floats(attr(o, "_probA") ?? attr(o, "probA_"), `${o.name}._probA`).data;
   const probB =
-    attr(o, "_probB") === undefined ? undefined : floats(attr(o, "_probB"), `${o.name}._probB`).data;
+    (attr(o, "_probB") ?? attr(o, "probB_")) === undefined
+      ? undefined
+      : floats(attr(o, "_probB") ?? attr(o, "probB_"), `${o.name}._probB`).data;
   const hasProba =
     probability &&
     probA !== undefined &&
