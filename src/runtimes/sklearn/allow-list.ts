@@ -23,6 +23,9 @@ const CORE = [
   "numpy.random.mtrand.RandomState",
   "numpy.random._mt19937.MT19937",
   "numpy.random._pcg64.PCG64",
+  // The seed of a Generator kept by HistGradientBoosting (≥ 1.4) for feature subsampling: inert data.
+  "numpy.random.bit_generator.SeedSequence",
+  "numpy.random.bit_generator.__pyx_unpickle_SeedSequence",
   "joblib.numpy_pickle.NumpyArrayWrapper",
   "copyreg._reconstructor",
   "_codecs.encode",
@@ -41,6 +44,10 @@ const CORE = [
   "builtins.tuple",
   "collections.OrderedDict",
   "collections.defaultdict",
+  // HistGradientBoosting (≥ 1.4) wraps its numeric columns in FunctionTransformer(partial(check_array)):
+  // both names are data here (the transformer is the identity), never called.
+  "functools.partial",
+  "sklearn.utils.validation.check_array",
   // Boosters inside pickled scikit-learn wrappers (handed to the xgboost and lightgbm runtimes).
   "xgboost.sklearn.XGBClassifier",
   "xgboost.sklearn.XGBRegressor",
@@ -171,6 +178,8 @@ export function isAllowed(qualified: string): boolean {
   const dot = qualified.lastIndexOf(".");
   const module = qualified.slice(0, dot);
   const name = qualified.slice(dot + 1);
+  // Some scikit-learn builds pickled their Cython loss objects under the bare module name `_loss`.
+  if (module === "_loss" && /^(__pyx_unpickle_)?Cy[A-Z]\w+$/.test(name)) return true;
   if (module === "sklearn" || module.startsWith("sklearn.")) {
     // Cython loss objects unpickle through generated helpers; they are data containers.
     if (/^(__pyx_unpickle_)?Cy[A-Z]\w+$/.test(name) && module.startsWith("sklearn._loss")) return true;

@@ -2,6 +2,7 @@
 
 import type { BuilderTable } from "../estimator.ts";
 import { GRADIENT_BOOSTING_BUILDERS } from "./boosting/gradient-boosting.ts";
+import { HIST_BOOSTING_BUILDERS } from "./boosting/hist-gradient-boosting.ts";
 import { CLUSTER_BUILDERS } from "./cluster/index.ts";
 import { LINEAR_BUILDERS } from "./linear/index.ts";
 import { NAIVE_BAYES_BUILDERS } from "./naive-bayes/index.ts";
@@ -18,6 +19,7 @@ export const ESTIMATOR_BUILDERS: BuilderTable = {
   ...LINEAR_BUILDERS,
   ...PREPROCESSING_BUILDERS,
   ...GRADIENT_BOOSTING_BUILDERS,
+  ...HIST_BOOSTING_BUILDERS,
   ...ISOLATION_FOREST_BUILDERS,
   ...SVM_BUILDERS,
   ...NEIGHBORS_BUILDERS,

@@ -16,10 +16,27 @@ function callableName(f: PyValue): string {
   return typeof f === "string" ? f : "a Python function";
 }
 
+/**
+ * `functools.partial(sklearn.utils.validation.check_array, dtype=float64, …)`: validation that returns
+ * numeric data as it is, which HistGradientBoosting's preprocessor applies to its numeric columns.
+ */
+function isCheckArray(f: PyValue): boolean {
+  if (!isObject(f) || f.module !== "functools" || f.name !== "partial") return false;
+  const target = f.args[0];
+  return (
+    typeof target === "object" &&
+    target !== null &&
+    "kind" in target &&
+    target.kind === "global" &&
+    target.module === "sklearn.utils.validation" &&
+    target.name === "check_array"
+  );
+}
+
 /** FunctionTransformer with `func=None` (identity); anything else is unsupported. */
 export function functionTransformer(o: PyObject, ctx: BuildContext): SkEstimator {
   const func = attr(o, "func");
-  if (func !== undefined && func !== null)
+  if (func !== undefined && func !== null && !isCheckArray(func))
     throw Errors.unsupportedModel(ctx.file, `FunctionTransformer with func=${callableName(func)}`);
   const { names, nFeatures } = fittedInputs(o);
   return {

@@ -1,0 +1,287 @@
+/**
+ * @module HistGradientBoostingClassifier/Regressor: raw = baseline + Σ leaf values of every
+ * iteration's trees, walked on float64 inputs (no float32 cast): NaN by `missing_go_to_left`,
+ * categorical splits by the node's left-category bitset, categories unseen in training (or negative)
+ * treated as missing; numeric splits `x <= num_threshold`. Then the loss's inverse link. A 1.4+ model's
+ * `_preprocessor` (ordinal-encoding the categorical columns first) runs in front.
+ * Ref: sklearn `ensemble/_hist_gradient_boosting/_predictor.pyx`, `gradient_boosting.py`, `binning.py`.
+ */
+
+import { Errors } from "../../../../errors.ts";
+import type { NdArray, NdData, PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
+import type { Label, Matrix } from "../../../runtime.ts";
+import { dense, expit, matrix } from "../../data.ts";
+import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
+import {
+  AttributeError,
+  attr,
+  floats,
+  isArray,
+  isObject,
+  labels,
+  need,
+  num,
+  str,
+  strings,
+  versionAtLeast,
+} from "../../py-access.ts";
+
+interface HgbTree {
+  readonly value: Float64Array;
+  readonly feature: Int32Array;
+  readonly threshold: Float64Array;
+  readonly missingLeft: Uint8Array;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  readonly isLeaf: Uint8Array;
+  readonly isCategorical: Uint8Array;
+  readonly bitsetIdx: Int32Array;
+  /** `raw_left_cat_bitsets`, 8 uint32 words (256 categories) per categorical split. */
+  readonly leftCats: Uint32Array;
+}
+
+const toNumbers = (d: NdData): Float64Array =>
+  d instanceof Float64Array ? d : Float64Array.from(d as ArrayLike<number | bigint>, (v) => Number(v));
+
+function field(nodes: NdArray, name: string): Float64Array {
+  const f = nodes.fields?.get(name);
+  if (!f) throw new AttributeError(`TreePredictor.nodes has no field ${name}`);
+  return toNumbers(f);
+}
+
+function hgbTree(p: PyValue, nFeatures: number): HgbTree {
+  if (!isObject(p) || p.name !== "TreePredictor")
+    throw new AttributeError("a _predictors entry is not a TreePredictor");
+  const nodes = need(p, "nodes");
+  if (!isArray(nodes) || !nodes.fields)
+    throw new AttributeError("TreePredictor.nodes is not a structured array");
+  const n = nodes.shape[0];
+  const left = Int32Array.from(field(nodes, "left"));
+  const right = Int32Array.from(field(nodes, "right"));
+  const isLeaf = Uint8Array.from(field(nodes, "is_leaf"));
+  const feature = Int32Array.from(field(nodes, "feature_idx"));
+  const bitsetIdx = Int32Array.from(field(nodes, "bitset_idx"));
+  const isCategorical = Uint8Array.from(field(nodes, "is_categorical"));
+  const bits = attr(p, "raw_left_cat_bitsets");
+  const leftCats = isArray(bits) ? Uint32Array.from(toNumbers(bits.data)) : new Uint32Array(0);
+  for (let i = 0; i < n; i++) {
+    if (isLeaf[i]) continue;
+    // Children are numbered after their parent, so walks always end.
+    if (left[i] <= i || right[i] <= i || left[i] >= n || right[i] >= n)
+      throw new AttributeError(`TreePredictor node ${i} has invalid children`);
+    if (feature[i] < 0 || feature[i] >= nFeatures)
+      throw new AttributeError(`TreePredictor node ${i} splits on feature ${feature[i]} of ${nFeatures}`);
+    if (isCategorical[i] && (bitsetIdx[i] + 1) * 8 > leftCats.length)
+      throw new AttributeError(`TreePredictor node ${i} has no category bitset`);
+  }
+  return {
+    value: field(nodes, "value"),
+    feature,
+    threshold: field(nodes, "num_threshold"),
+    missingLeft: Uint8Array.from(field(nodes, "missing_go_to_left")),
+    left,
+    right,
+    isLeaf,
+    isCategorical,
+    bitsetIdx,
+    leftCats,
+  };
+}
+
+const inBitset = (words: Uint32Array, row: number, c: number): boolean =>
+  ((words[row * 8 + (c >>> 5)] >>> (c & 31)) & 1) === 1;
+
+/** The known categories of each categorical feature as bitsets, with the feature → bitset row map. */
+function knownCategories(o: PyObject, nFeatures: number): { known: Uint32Array; fmap: Int32Array } {
+  const fmap = new Int32Array(nFeatures).fill(-1);
+  const mapper = attr(o, "_bin_mapper");
+  const isCat = isObject(mapper) ? attr(mapper, "is_categorical_") : undefined;
+  if (!isObject(mapper) || !isArray(isCat)) return { known: new Uint32Array(0), fmap };
+  const flags = toNumbers(isCat.data);
+  const thresholds = need(mapper, "bin_thresholds_");
+  if (!Array.isArray(thresholds)) throw new AttributeError("_BinMapper.bin_thresholds_ is not a list");
+  const cats: number[] = [];
+  flags.forEach((f, i) => {
+    if (f) {
+      fmap[i] = cats.length;
+      cats.push(i);
+    }
+  });
+  const known = new Uint32Array(cats.length * 8);
+  cats.forEach((f, row) => {
+    for (const v of floats(thresholds[f], "bin_thresholds_").data) {
+      const c = Math.trunc(v);
+      if (c >= 0 && c < 256) known[row * 8 + (c >>> 5)] |= 1 << (c & 31);
+    }
+  });
+  return { known, fmap };
+}
+
+const LINKS: Readonly<Record<string, "identity" | "log">> = {
+  squared_error: "identity",
+  least_squares: "identity",
+  absolute_error: "identity",
+  least_absolute_deviation: "identity",
+  quantile: "identity",
+  poisson: "log",
+  gamma: "log",
+};
+
+function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
+  const classifier = o.name === "HistGradientBoostingClassifier";
+  const modern = versionAtLeast(ctx.sklearnVersion, 1, 4);
+  const pre = attr(o, "_preprocessor");
+  const preprocessor = isObject(pre) ? ctx.build(pre, `${o.name}._preprocessor`) : undefined;
+  if (preprocessor && !preprocessor.transform)
+    throw Errors.unsupportedModel(
+      ctx.file,
+      `${preprocessor.className} as a HistGradientBoosting preprocessor`,
+    );
+  const nIn = num(need(o, "n_features_in_"), `${o.name}.n_features_in_`);
+  // The trees split on the preprocessor's output columns (as many as the inputs: an ordinal encoding).
+  const nFeatures = nIn;
+  const predictors = need(o, "_predictors");
+  if (!Array.isArray(predictors)) throw new AttributeError(`${o.name}._predictors is not a list`);
+  const iterations = predictors.map((it) => {
+    if (!Array.isArray(it)) throw new AttributeError(`${o.name}._predictors holds a non-list`);
+    return it.map((p) => hgbTree(p, nFeatures));
+  });
+  const baseline = floats(need(o, "_baseline_prediction"), `${o.name}._baseline_prediction`).data;
+  const k = baseline.length;
+  if (iterations.some((it) => it.length !== k))
+    throw new AttributeError(`${o.name}: trees per iteration differ from the baseline's ${k} values`);
+  const { known, fmap } = knownCategories(o, nFeatures);
+  const loss = str(attr(o, "loss")) ?? (classifier ? "log_loss" : "squared_error");
+  let link: "identity" | "log" = "identity";
+  if (!classifier) {
+    const l = LINKS[loss];
+    if (!l) throw Errors.unsupportedModel(ctx.file, `HistGradientBoostingRegressor(loss="${loss}")`);
+    link = l;
+  }
+  const classes = classifier ? labels(need(o, "classes_"), `${o.name}.classes_`) : undefined;
+  if (classes && (k === 1) !== (classes.length === 2))
+    throw new AttributeError(`${o.name} has ${k} trees per iteration for ${classes.length} classes`);
+
+  const walk = (t: HgbTree, x: Float64Array, at: number): number => {
+    let i = 0;
+    while (t.isLeaf[i] === 0) {
+      const v = x[at + t.feature[i]];
+      if (Number.isNaN(v)) i = t.missingLeft[i] ? t.left[i] : t.right[i];
+      else if (t.isCategorical[i]) {
+        // sklearn reads the value as a uint8 category; negative or out-of-range values count as missing.
+        const c = Math.trunc(v);
+        if (v < 0 || c > 255) i = t.missingLeft[i] ? t.left[i] : t.right[i];
+        else if (inBitset(t.leftCats, t.bitsetIdx[i], c)) i = t.left[i];
+        else if (fmap[t.feature[i]] >= 0 && inBitset(known, fmap[t.feature[i]], c)) i = t.right[i];
+        else i = t.missingLeft[i] ? t.left[i] : t.right[i];
+      } else i = v <= t.threshold[i] ? t.left[i] : t.right[i];
+    }
+    return i;
+  };
+
+  const rawPredict = (x: SkData): { raw: Float64Array; rows: number } => {
+    const d = dense(preprocessor ? preprocessor.transform!(x) : x);
+    if (d.cols !== nFeatures)
+      throw new AttributeError(`${o.name} expects ${nFeatures} columns, got ${d.cols}`);
+    const raw = new Float64Array(d.rows * k);
+    for (let r = 0; r < d.rows; r++) for (let c = 0; c < k; c++) raw[r * k + c] = baseline[c];
+    for (const it of iterations) {
+      for (let c = 0; c < k; c++) {
+        const t = it[c];
+        for (let r = 0; r < d.rows; r++) raw[r * k + c] += t.value[walk(t, d.data, r * d.cols)];
+      }
+    }
+    return { raw, rows: d.rows };
+  };
+
+  const base = {
+    className: o.name,
+    nFeaturesIn: preprocessor?.nFeaturesIn ?? nIn,
+    featureNamesIn: strings(attr(o, "feature_names_in_")) ?? preprocessor?.featureNamesIn,
+    allowsMissing: true,
+    // The preprocessor's encoder maps unknown categories and missing values to NaN, which the trees
+    // route as missing: every input is nullable and unknown categories are accepted, as in scikit-learn.
+    ...(preprocessor?.inputSpecs
+      ? {
+          inputSpecs: () =>
+            preprocessor.inputSpecs!()?.map((f) => ({
+              ...f,
+              nullable: true,
+              ...(f.categories ? { allowUnknownCategories: true } : {}),
+            })),
+        }
+      : {}),
+  };
+  if (!classifier) {
+    return {
+      ...base,
+      role: "regressor",
+      nOutputs: 1,
+      predict: (x) => {
+        const { raw, rows } = rawPredict(x);
+        if (link === "log") for (let r = 0; r < rows; r++) raw[r] = Math.exp(raw[r]);
+        return { kind: "dense", rows, cols: 1, data: raw };
+      },
+    };
+  }
+  const cls = classes!;
+  const probaOf = (raw: Float64Array, rows: number): Matrix => {
+    if (k === 1) {
+      const out = new Float64Array(rows * 2);
+      for (let r = 0; r < rows; r++) {
+        const p1 = expit(raw[r]);
+        out[r * 2 + 1] = p1;
+        out[r * 2] = 1 - p1;
+      }
+      return matrix(rows, 2, out);
+    }
+    const out = new Float64Array(rows * k);
+    for (let r = 0; r < rows; r++) {
+      let max = Number.NEGATIVE_INFINITY;
+      for (let c = 0; c < k; c++) max = Math.max(max, raw[r * k + c]);
+      let sum = 0;
+      for (let c = 0; c < k; c++) {
+        const e = Math.exp(raw[r * k + c] - max);
+        out[r * k + c] = e;
+        sum += e;
+      }
+      for (let c = 0; c < k; c++) out[r * k + c] /= sum;
+    }
+    return matrix(rows, k, out);
+  };
+  const argmax = (m: Float64Array, rows: number, cols: number): Label[] =>
+    Array.from({ length: rows }, (_, r) => {
+      let best = 0;
+      for (let c = 1; c < cols; c++) if (m[r * cols + c] > m[r * cols + best]) best = c;
+      return cls[best];
+    });
+  return {
+    ...base,
+    role: "classifier",
+    classes: cls,
+    predictProba: (x) => {
+      const { raw, rows } = rawPredict(x);
+      return probaOf(raw, rows);
+    },
+    decisionFunction: (x) => {
+      const { raw, rows } = rawPredict(x);
+      return matrix(rows, k, raw);
+    },
+    predict: (x) => {
+      const { raw, rows } = rawPredict(x);
+      // ≥ 1.4: binary `raw > 0`, else argmax of the raw scores; before: argmax of the probabilities.
+      if (modern)
+        return k === 1
+          ? Array.from({ length: rows }, (_, r) => cls[raw[r] > 0 ? 1 : 0])
+          : argmax(raw, rows, k);
+      const p = probaOf(raw, rows);
+      return argmax(p.data, rows, p.cols);
+    },
+  };
+}
+
+/** The histogram boosting builders. */
+export const HIST_BOOSTING_BUILDERS: BuilderTable = {
+  HistGradientBoostingClassifier: histGradientBoosting,
+  HistGradientBoostingRegressor: histGradientBoosting,
+};
