@@ -304,6 +304,14 @@ function run(
       case "builtins.set":
       case "builtins.frozenset":
         return { kind: "set", items: Array.isArray(args[0]) ? args[0] : [] };
+      case "pandas.core.indexes.base._new_Index": {
+        // _new_Index(cls, {"data": ndarray, "name": ...}): the index's values are all a model needs.
+        const d = args[1];
+        const data = isObj(d, "dict") ? (d as PyDict).map.get("data") : undefined;
+        return data !== undefined && isObj(data, "ndarray")
+          ? data
+          : { kind: "object", module: g.module, name: g.name, args, state: null };
+      }
       case "collections.OrderedDict":
       case "collections.defaultdict":
         return dict();

@@ -3,6 +3,8 @@
  * outside this list refuses the whole file, so what is served is exactly what modelserve understands.
  */
 
+import { SCIPY_SPARSE_NAMES } from "./sparse.ts";
+
 /** numpy, Python built-ins and joblib helpers met in model files (numpy 1.x and 2.x names normalised). */
 const CORE = [
   "numpy.dtype",
@@ -48,6 +50,16 @@ const CORE = [
   "lightgbm.sklearn.LGBMClassifier",
   "lightgbm.sklearn.LGBMRegressor",
   "lightgbm.basic.Booster",
+  // pandas Index objects (column lists kept by ColumnTransformer): read as their values array.
+  "pandas.core.indexes.base._new_Index",
+  "pandas.core.indexes.base.Index",
+  // numpy element-wise ufuncs named by FunctionTransformer / TransformedTargetRegressor (never called here).
+  ...["log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "square", "abs", "absolute"].flatMap((f) => [
+    `numpy.${f}`,
+    `numpy.core.multiarray.${f}`,
+  ]),
+  // scipy.sparse matrices (TfidfTransformer._idf_diag before scikit-learn 1.5): inert data.
+  ...SCIPY_SPARSE_NAMES,
 ];
 
 /** scikit-learn classes (estimators and the helper objects they pickle), by class name. */
@@ -121,6 +133,14 @@ const SKLEARN_CLASSES = [
   "ColumnTransformer",
   "FeatureUnion",
   "TransformedTargetRegressor",
+  "_RemainderColsList",
+  "QuantileTransformer",
+  "CalibratedClassifierCV",
+  "_CalibratedClassifier",
+  "_SigmoidCalibration",
+  "IsotonicRegression",
+  "AdaBoostClassifier",
+  "AdaBoostRegressor",
   // Loss and link objects kept by boosting models (inert).
   "BinomialDeviance",
   "MultinomialDeviance",

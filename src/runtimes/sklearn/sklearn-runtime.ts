@@ -11,7 +11,8 @@ import { PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
 import type { FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
 import { isAllowed } from "./allow-list.ts";
 import { boosterWrapperModel, isBoosterWrapper } from "./boosters.ts";
-import { argmaxLabels, DataError } from "./data.ts";
+import { containerEstimator, isContainer } from "./containers.ts";
+import { argmaxLabels, DataError, dense } from "./data.ts";
 import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
 import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
 import { AttributeError, attr, isObject, str } from "./py-access.ts";
@@ -39,10 +40,29 @@ export async function readPickle(bytes: Uint8Array, fileName: string): Promise<P
   return result.value;
 }
 
-/** Builds the estimator for an unpickled object. */
+/** `_sklearn_version` of the top object, or of the first estimator in a container file. */
+function sklearnVersionOf(value: PyValue): string | undefined {
+  if (isObject(value)) return str(attr(value, "_sklearn_version"));
+  const items = Array.isArray(value)
+    ? value
+    : typeof value === "object" && value !== null && "kind" in value
+      ? value.kind === "tuple"
+        ? value.items
+        : value.kind === "dict"
+          ? [...value.map.values()]
+          : []
+      : [];
+  for (const v of items)
+    if (isObject(v) && str(attr(v, "_sklearn_version"))) return str(attr(v, "_sklearn_version"));
+  return undefined;
+}
+
+/** Builds the estimator for an unpickled object (one estimator, or a container file: see containers.ts). */
 export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
-  if (!isObject(value)) throw Errors.invalidModel(fileName, "the file does not hold a fitted estimator");
-  const version = str(attr(value, "_sklearn_version"));
+  const container = isContainer(value);
+  if (!isObject(value) && !container)
+    throw Errors.invalidModel(fileName, "the file does not hold a fitted estimator");
+  const version = sklearnVersionOf(value);
   const ctx: BuildContext = {
     file: fileName,
     sklearnVersion: version,
@@ -54,7 +74,7 @@ export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
     },
   };
   try {
-    return ctx.build(value, value.name);
+    return container ? containerEstimator(value, ctx) : ctx.build(value, (value as PyObject).name);
   } catch (err) {
     if (isModelServeError(err)) throw err;
     if (err instanceof AttributeError || err instanceof DataError)
@@ -90,6 +110,25 @@ function guarded<T>(fn: () => T): T {
       throw Errors.invalidInput([{ code: "WRONG_TYPE", field: "row", message: err.message }]);
     throw err;
   }
+}
+
+/** Cells a sparse transform may expand to in an answer (8 bytes each: 128 MiB). */
+const MAX_DENSE_ANSWER_CELLS = 16 * 1024 * 1024;
+
+/**
+ * A transform's output as an answer matrix. Sparse outputs (text vectorizers) are expanded, as
+ * `.toarray()` would, up to a bound that keeps one request from exhausting memory.
+ */
+function answerOf(est: SkEstimator, out: SkData): Matrix {
+  if (out.kind === "frame")
+    throw Errors.unsupportedModel(est.className, "a transform that answers with non-numeric columns");
+  if (out.kind === "csr" && out.rows * out.cols > MAX_DENSE_ANSWER_CELLS)
+    throw Errors.limitExceeded(
+      est.className,
+      `an answer of ${out.rows} × ${out.cols} values (at most ${MAX_DENSE_ANSWER_CELLS}); send fewer rows per request`,
+    );
+  const d = dense(out);
+  return { rows: d.rows, cols: d.cols, data: d.data };
 }
 
 /** Wraps an estimator as a runtime model. */
@@ -133,10 +172,8 @@ export function estimatorModel(
     async predict(t) {
       return guarded(() => {
         if (!est.predict) {
-          const out = est.transform!(data(t));
-          if (out.kind !== "dense")
-            throw Errors.unsupportedModel(est.className, "a sparse transform as the answer");
-          return { kind: "values" as const, values: { rows: out.rows, cols: out.cols, data: out.data } };
+          const out = answerOf(est, est.transform!(data(t)));
+          return { kind: "values" as const, values: out };
         }
         if (viaProba) return { kind: "labels" as const, labels: argmaxLabels(proba(t), classes) };
         const out = est.predict(data(t));
@@ -152,10 +189,7 @@ export function estimatorModel(
     transform: est.transform
       ? async (t): Promise<Matrix> =>
           guarded(() => {
-            const out = est.transform!(data(t));
-            if (out.kind !== "dense")
-              throw Errors.unsupportedModel(est.className, "a sparse transform as the answer");
-            return { rows: out.rows, cols: out.cols, data: out.data };
+            return answerOf(est, est.transform!(data(t)));
           })
       : undefined,
   };
@@ -173,7 +207,7 @@ export const sklearnRuntime: Runtime = {
     const value = await readPickle(source.bytes, source.fileName);
     if (isBoosterWrapper(value)) return boosterWrapperModel(value, source.fileName);
     const est = buildEstimator(value, source.fileName);
-    const version = isObject(value) ? str(attr(value as PyObject, "_sklearn_version")) : undefined;
+    const version = sklearnVersionOf(value);
     return estimatorModel(est, {
       format:
         detectCompression(source.bytes) === "none" ? "pickle" : `joblib-${detectCompression(source.bytes)}`,

@@ -21,7 +21,7 @@ const dirs = readdirSync(root)
   .filter((v) => /^\d/.test(v))
   .flatMap((v) =>
     readdirSync(join(root, v))
-      .filter((c) => c.startsWith("prep-"))
+      .filter((c) => c.startsWith("prep-") || c.startsWith("comp-"))
       .map((c) => join(root, v, c)),
   );
 

@@ -14,6 +14,9 @@ import { columnTransformer } from "./column-transformer.ts";
 import { fillsMissing, markFillsMissing } from "./fills-missing.ts";
 import { functionTransformer } from "./function-transformer.ts";
 import { simpleImputer } from "./imputer.ts";
+import { kbinsDiscretizer } from "./kbins-discretizer.ts";
+import { labelEncoder } from "./label-encoder.ts";
+import { missingIndicator } from "./missing-indicator.ts";
 import { oneHotEncoder } from "./one-hot-encoder.ts";
 import { ordinalEncoder } from "./ordinal-encoder.ts";
 import { pca } from "./pca.ts";
@@ -60,6 +63,14 @@ function minMaxScaler(o: PyObject): SkEstimator {
           out[r * d.cols + j] = v;
         }
       }
+      return { kind: "dense", rows: d.rows, cols: d.cols, data: out };
+    },
+    // scikit-learn: X -= min_, X /= scale_ (clipping is not undone).
+    inverseTransform(x) {
+      const d = dense(x);
+      const out = new Float64Array(d.data.length);
+      for (let r = 0; r < d.rows; r++)
+        for (let j = 0; j < d.cols; j++) out[r * d.cols + j] = (d.data[r * d.cols + j] - min[j]) / scale[j];
       return { kind: "dense", rows: d.rows, cols: d.cols, data: out };
     },
   };
@@ -137,4 +148,7 @@ export const PREPROCESSING_BUILDERS: BuilderTable = {
   TfidfVectorizer: tfidfVectorizer,
   TfidfTransformer: tfidfTransformer,
   Pipeline: pipeline,
+  KBinsDiscretizer: kbinsDiscretizer,
+  MissingIndicator: missingIndicator,
+  LabelEncoder: labelEncoder,
 };

@@ -13,6 +13,7 @@ import type { FeatureSpec } from "../../../runtime.ts";
 import { DataError } from "../../data.ts";
 import type { BuildContext, SkData, SkEstimator, SparseData } from "../../estimator.ts";
 import { attr, floats, isArray, isObject, need, num, stateOf, str } from "../../py-access.ts";
+import { diagonalOf, sparseLayout } from "../../sparse.ts";
 
 const DEFAULT_TOKEN_PATTERN = "(?u)\\b\\w\\w+\\b";
 const TOKEN = /(?<![\p{L}\p{N}_])[\p{L}\p{N}_]{2,}(?![\p{L}\p{N}_])/gu;
@@ -139,12 +140,11 @@ function tfidfStep(o: PyObject, ctx: BuildContext): (m: SparseData) => SparseDat
   let idf: Float64Array | undefined;
   if (attr(o, "use_idf") !== false) {
     const stored = attr(o, "idf_");
-    if (stored === undefined)
-      throw Errors.unsupportedModel(
-        ctx.file,
-        `${o.name} storing idf as a scipy matrix (_idf_diag, scikit-learn < 1.5)`,
-      );
-    idf = floats(stored, `${o.name}.idf_`).data;
+    // Before scikit-learn 1.5 the idf lives on the diagonal of a scipy sparse matrix, `_idf_diag`.
+    const diag = attr(o, "_idf_diag");
+    if (stored !== undefined) idf = floats(stored, `${o.name}.idf_`).data;
+    else if (sparseLayout(diag) !== undefined) idf = diagonalOf(diag, `${o.name}._idf_diag`);
+    else throw Errors.invalidModel(ctx.file, `${o.name} is not fitted (neither idf_ nor _idf_diag)`);
   }
   return (m) => {
     if (idf && m.cols !== idf.length)
