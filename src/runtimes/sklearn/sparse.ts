@@ -32,7 +32,7 @@ function shapeOf(v: PyValue, what: string): [number, number] {
   const s = attr(v, "_shape") ?? attr(v, "shape");
   const items =
     typeof s === "object" && s !== null && "kind" in s && s.kind === "tuple" ? s.items : undefined;
-  if (!items || items.length !== 2) throw new AttributeError(`${what} has no 2-d shape`);
+  if (items?.length !== 2) throw new AttributeError(`${what} has no 2-d shape`);
   const [r, c] = items.map(Number);
   if (!Number.isInteger(r) || !Number.isInteger(c) || r < 0 || c < 0)
     throw new AttributeError(`${what} has an invalid shape`);

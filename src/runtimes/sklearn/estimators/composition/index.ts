@@ -1,6 +1,11 @@
-/** @module Composition builders: FeatureUnion and TransformedTargetRegressor (Pipeline and ColumnTransformer live with preprocessing). */
+/**
+ * @module Composition and meta-estimator builders: FeatureUnion, TransformedTargetRegressor, AdaBoost and
+ * CalibratedClassifierCV (Pipeline and ColumnTransformer live with preprocessing).
+ */
 
 import type { BuilderTable } from "../../estimator.ts";
+import { adaBoostClassifier, adaBoostRegressor } from "../ensemble/adaboost.ts";
+import { calibratedClassifierCV, isotonicRegression } from "../ensemble/calibration.ts";
 import { featureUnion } from "./feature-union.ts";
 import { transformedTargetRegressor } from "./transformed-target.ts";
 
@@ -8,4 +13,8 @@ import { transformedTargetRegressor } from "./transformed-target.ts";
 export const COMPOSITION_BUILDERS: BuilderTable = {
   FeatureUnion: featureUnion,
   TransformedTargetRegressor: transformedTargetRegressor,
+  AdaBoostClassifier: adaBoostClassifier,
+  AdaBoostRegressor: adaBoostRegressor,
+  CalibratedClassifierCV: calibratedClassifierCV,
+  IsotonicRegression: isotonicRegression,
 };

@@ -21,6 +21,7 @@ import { oneHotEncoder } from "./one-hot-encoder.ts";
 import { ordinalEncoder } from "./ordinal-encoder.ts";
 import { pca } from "./pca.ts";
 import { polynomialFeatures } from "./polynomial-features.ts";
+import { quantileTransformer } from "./quantile-transformer.ts";
 import {
   columnwise,
   fittedInputs,
@@ -151,4 +152,5 @@ export const PREPROCESSING_BUILDERS: BuilderTable = {
   KBinsDiscretizer: kbinsDiscretizer,
   MissingIndicator: missingIndicator,
   LabelEncoder: labelEncoder,
+  QuantileTransformer: quantileTransformer,
 };
