@@ -25,6 +25,9 @@ const CORE = [
   "numpy.random.mtrand.RandomState",
   "numpy.random._mt19937.MT19937",
   "numpy.random._pcg64.PCG64",
+  // A Generator's SeedSequence (HistGradientBoosting keeps a fitted random generator): inert state.
+  "numpy.random.bit_generator.SeedSequence",
+  "numpy.random.bit_generator.__pyx_unpickle_SeedSequence",
   "joblib.numpy_pickle.NumpyArrayWrapper",
   "copyreg._reconstructor",
   "_codecs.encode",
@@ -190,5 +193,7 @@ export function isAllowed(qualified: string): boolean {
     if (/^(__pyx_unpickle_)?Cy[A-Z]\w+$/.test(name) && module.startsWith("sklearn._loss")) return true;
     return CLASS_SET.has(name);
   }
+  // scikit-learn ≥ 1.6 pickles its Cython loss objects under the bare extension module name `_loss`.
+  if (module === "_loss" && /^(__pyx_unpickle_)?Cy[A-Z]\w+$/.test(name)) return true;
   return false;
 }
