@@ -15,7 +15,7 @@ import { containerEstimator, isContainer } from "./containers.ts";
 import { argmaxLabels, DataError, dense } from "./data.ts";
 import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
 import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
-import { AttributeError, attr, isObject, str } from "./py-access.ts";
+import { AttributeError, attr, isObject, stateOf, str } from "./py-access.ts";
 import { signatureOf } from "./signature.ts";
 
 /** The signature of an estimator (kept exported from here for existing callers). */
@@ -195,6 +195,56 @@ export function estimatorModel(
   };
 }
 
+/** The steps of a Pipeline whose last step is a pickled XGBoost/LightGBM wrapper, else undefined. */
+function boosterPipelineSteps(value: PyValue): PyValue[] | undefined {
+  if (!isObject(value) || value.name !== "Pipeline") return undefined;
+  const steps = attr(value, "steps");
+  if (!Array.isArray(steps) || steps.length < 2) return undefined;
+  const last = steps[steps.length - 1];
+  const est =
+    typeof last === "object" && last !== null && "kind" in last && last.kind === "tuple"
+      ? last.items[1]
+      : undefined;
+  return isBoosterWrapper(est) ? steps : undefined;
+}
+
+/**
+ * A Pipeline ending in a pickled booster wrapper: the steps before it are rebuilt here (synchronous, as
+ * any pipeline), their dense output handed to the booster's own runtime model, whose answers are kept.
+ */
+function boosterPipelineModel(o: PyObject, steps: PyValue[], fileName: string): RuntimeModel {
+  const lastStep = steps[steps.length - 1] as { items: readonly PyValue[] };
+  const booster = boosterWrapperModel(lastStep.items[1] as PyObject, fileName);
+  const state = new Map(stateOf(o));
+  state.set("steps", steps.slice(0, -1));
+  const head = buildEstimator({ ...o, state: { kind: "dict", map: state, otherEntries: [] } }, fileName);
+  if (!head.transform)
+    throw Errors.unsupportedModel(fileName, "a Pipeline whose steps before the booster cannot transform");
+  const names = booster.signature.inputs.map((f) => f.name);
+  const tableOf = (t: FeatureTable): FeatureTable =>
+    guarded(() => {
+      const d = dense(head.transform!(dataOf(t)));
+      if (d.cols !== names.length)
+        throw new DataError(`the steps before the booster give ${d.cols} columns; it takes ${names.length}`);
+      return {
+        rows: d.rows,
+        columns: names,
+        numeric: d.data,
+        strings: names.map(() => undefined),
+        tensors: names.map(() => undefined),
+      };
+    });
+  const own = signatureOf(head);
+  return {
+    ...booster,
+    signature: { ...booster.signature, inputs: own.inputs },
+    details: { ...booster.details, modelType: `Pipeline(${booster.details.modelType})` },
+    predict: (t) => booster.predict(tableOf(t)),
+    predictProba: booster.predictProba ? (t) => booster.predictProba!(tableOf(t)) : undefined,
+    rawScore: booster.rawScore ? (t) => booster.rawScore!(tableOf(t)) : undefined,
+  };
+}
+
 /** The scikit-learn runtime. */
 export const sklearnRuntime: Runtime = {
   name: "sklearn",
@@ -206,6 +256,8 @@ export const sklearnRuntime: Runtime = {
   async load(source) {
     const value = await readPickle(source.bytes, source.fileName);
     if (isBoosterWrapper(value)) return boosterWrapperModel(value, source.fileName);
+    const steps = boosterPipelineSteps(value);
+    if (steps && isObject(value)) return boosterPipelineModel(value, steps, source.fileName);
     const est = buildEstimator(value, source.fileName);
     const version = sklearnVersionOf(value);
     return estimatorModel(est, {
