@@ -11,6 +11,7 @@ import { dense } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, need, strings } from "../../py-access.ts";
 import { columnTransformer } from "./column-transformer.ts";
+import { FEATURE_SELECTION_BUILDERS } from "./feature-selection.ts";
 import { fillsMissing, markFillsMissing } from "./fills-missing.ts";
 import { functionTransformer } from "./function-transformer.ts";
 import { simpleImputer } from "./imputer.ts";
@@ -153,4 +154,5 @@ export const PREPROCESSING_BUILDERS: BuilderTable = {
   MissingIndicator: missingIndicator,
   LabelEncoder: labelEncoder,
   QuantileTransformer: quantileTransformer,
+  ...FEATURE_SELECTION_BUILDERS,
 };
