@@ -7,6 +7,7 @@
 
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
+import type { FeatureSpec } from "../../../runtime.ts";
 import { dense } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, need, strings } from "../../py-access.ts";
@@ -84,6 +85,20 @@ function lastImputer(steps: readonly SkEstimator[]): number {
   return -1;
 }
 
+/**
+ * A Pipeline's input schema: its first step's, or — when the first step fills missing values without a
+ * schema of its own (an imputer before a OneHotEncoder) — the next step's, made nullable.
+ */
+function pipelineSpecs(
+  built: readonly SkEstimator[],
+): (() => readonly FeatureSpec[] | undefined) | undefined {
+  const [first, second] = built;
+  if (first.inputSpecs) return () => first.inputSpecs!();
+  if (second?.inputSpecs && fillsMissing(first))
+    return () => second.inputSpecs!()?.map((f) => ({ ...f, nullable: true }));
+  return undefined;
+}
+
 function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
   const steps = need(o, "steps");
   if (!Array.isArray(steps) || steps.length === 0)
@@ -126,7 +141,7 @@ function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
     ...(last.predictProba ? { predictProba: (x: SkData) => last.predictProba!(through(x)) } : {}),
     ...(last.decisionFunction ? { decisionFunction: (x: SkData) => last.decisionFunction!(through(x)) } : {}),
     ...(last.transform ? { transform: (x: SkData) => last.transform!(through(x)) } : {}),
-    inputSpecs: first.inputSpecs ? () => first.inputSpecs!() : undefined,
+    inputSpecs: pipelineSpecs(built),
   };
   // A pipeline that copes with NaN up to an imputer hands on no missing value.
   return imputer >= 0 && result.allowsMissing ? markFillsMissing(result) : result;
