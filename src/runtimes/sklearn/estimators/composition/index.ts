@@ -1,12 +1,13 @@
 /**
- * @module Composition and meta-estimator builders: FeatureUnion, TransformedTargetRegressor, AdaBoost and
- * CalibratedClassifierCV (Pipeline and ColumnTransformer live with preprocessing).
+ * @module Composition and meta-estimator builders: FeatureUnion, TransformedTargetRegressor, AdaBoost,
+ * CalibratedClassifierCV and fitted searches (Pipeline and ColumnTransformer live with preprocessing).
  */
 
 import type { BuilderTable } from "../../estimator.ts";
 import { adaBoostClassifier, adaBoostRegressor } from "../ensemble/adaboost.ts";
 import { calibratedClassifierCV, isotonicRegression } from "../ensemble/calibration.ts";
 import { featureUnion } from "./feature-union.ts";
+import { searchCV } from "./search.ts";
 import { transformedTargetRegressor } from "./transformed-target.ts";
 
 /** The composition builders. */
@@ -17,4 +18,8 @@ export const COMPOSITION_BUILDERS: BuilderTable = {
   AdaBoostRegressor: adaBoostRegressor,
   CalibratedClassifierCV: calibratedClassifierCV,
   IsotonicRegression: isotonicRegression,
+  GridSearchCV: searchCV,
+  RandomizedSearchCV: searchCV,
+  HalvingGridSearchCV: searchCV,
+  HalvingRandomSearchCV: searchCV,
 };
