@@ -67,6 +67,8 @@ const RENAMES: Readonly<Record<string, string>> = {
   __builtin__: "builtins",
   copy_reg: "copyreg",
   "numpy._core.multiarray": "numpy.core.multiarray",
+  // scikit-learn 0.19–0.22 vendored joblib: files dumped through `sklearn.externals.joblib`.
+  "sklearn.externals.joblib.numpy_pickle": "joblib.numpy_pickle",
   "numpy._core.numeric": "numpy.core.numeric",
   "numpy.core._multiarray_umath": "numpy.core.multiarray",
   "numpy._core._multiarray_umath": "numpy.core.multiarray",
@@ -75,6 +77,21 @@ const RENAMES: Readonly<Record<string, string>> = {
 /** Normalises a global's module for allow-list checks and handlers. */
 export function qualify(module: string, name: string): string {
   return `${RENAMES[module] ?? module}.${name}`;
+}
+
+/**
+ * Python 2 byte strings (`STRING`/`BINSTRING`) as text, one code point per byte, as Python 3 reads them
+ * with `encoding="latin1"` (WHATWG's "latin1" decoder is windows-1252, which remaps 0x80–0x9F).
+ */
+function latin1(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
+  return s;
+}
+
+/** The bytes of a latin-1 string (the inverse of {@link latin1}). */
+function latin1Bytes(s: string): Uint8Array {
+  return Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 }
 
 const MARK: unique symbol = Symbol("mark");
@@ -304,6 +321,14 @@ function run(
       case "builtins.set":
       case "builtins.frozenset":
         return { kind: "set", items: Array.isArray(args[0]) ? args[0] : [] };
+      case "pandas.core.indexes.base._new_Index": {
+        // _new_Index(cls, {"data": ndarray, "name": ...}): the index's values are all a model needs.
+        const d = args[1];
+        const data = isObj(d, "dict") ? (d as PyDict).map.get("data") : undefined;
+        return data !== undefined && isObj(data, "ndarray")
+          ? data
+          : { kind: "object", module: g.module, name: g.name, args, state: null };
+      }
       case "collections.OrderedDict":
       case "collections.defaultdict":
         return dict();
@@ -366,9 +391,11 @@ function run(
       if (!Array.isArray(raw)) throw new PickleError("malformed", "object array without its items");
       return objectArray(dt, dims, raw);
     }
-    if (!(raw instanceof Uint8Array)) throw new PickleError("malformed", "ndarray data is not bytes");
-    checkArrayBytes(sizeOf(dims) * dt.itemsize, raw.byteLength);
-    return arrayFromBytes(dt, dims, raw, fortran === true);
+    // Python 2 pickles hold the data as a byte string (BINSTRING), read here as latin-1 text.
+    const data = typeof raw === "string" ? latin1Bytes(raw) : raw;
+    if (!(data instanceof Uint8Array)) throw new PickleError("malformed", "ndarray data is not bytes");
+    checkArrayBytes(sizeOf(dims) * dt.itemsize, data.byteLength);
+    return arrayFromBytes(dt, dims, data, fortran === true);
   };
 
   const checkArrayBytes = (declared: number, available: number) => {
@@ -495,10 +522,10 @@ function run(
         break;
       }
       case 0x54:
-        push(new TextDecoder("latin1").decode(take(i32())));
+        push(latin1(take(i32())));
         break;
       case 0x55:
-        push(new TextDecoder("latin1").decode(take(u8())));
+        push(latin1(take(u8())));
         break;
       case 0x56:
         push(line());

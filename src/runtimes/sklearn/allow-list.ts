@@ -3,6 +3,8 @@
  * outside this list refuses the whole file, so what is served is exactly what modelserve understands.
  */
 
+import { SCIPY_SPARSE_NAMES } from "./sparse.ts";
+
 /** numpy, Python built-ins and joblib helpers met in model files (numpy 1.x and 2.x names normalised). */
 const CORE = [
   "numpy.dtype",
@@ -23,7 +25,7 @@ const CORE = [
   "numpy.random.mtrand.RandomState",
   "numpy.random._mt19937.MT19937",
   "numpy.random._pcg64.PCG64",
-  // The seed of a Generator kept by HistGradientBoosting (≥ 1.4) for feature subsampling: inert data.
+  // A Generator's SeedSequence (HistGradientBoosting keeps a fitted random generator): inert state.
   "numpy.random.bit_generator.SeedSequence",
   "numpy.random.bit_generator.__pyx_unpickle_SeedSequence",
   "joblib.numpy_pickle.NumpyArrayWrapper",
@@ -55,6 +57,20 @@ const CORE = [
   "lightgbm.sklearn.LGBMClassifier",
   "lightgbm.sklearn.LGBMRegressor",
   "lightgbm.basic.Booster",
+  // numpy masked arrays (a search's cv_results_), inert.
+  "numpy.ma.core._mareconstruct",
+  "numpy.ma.core.MaskedArray",
+  "numpy.ma.MaskedArray",
+  // pandas Index objects (column lists kept by ColumnTransformer): read as their values array.
+  "pandas.core.indexes.base._new_Index",
+  "pandas.core.indexes.base.Index",
+  // numpy element-wise ufuncs named by FunctionTransformer / TransformedTargetRegressor (never called here).
+  ...["log", "log1p", "log2", "log10", "exp", "expm1", "sqrt", "square", "abs", "absolute"].flatMap((f) => [
+    `numpy.${f}`,
+    `numpy.core.multiarray.${f}`,
+  ]),
+  // scipy.sparse matrices (TfidfTransformer._idf_diag before scikit-learn 1.5): inert data.
+  ...SCIPY_SPARSE_NAMES,
 ];
 
 /** scikit-learn classes (estimators and the helper objects they pickle), by class name. */
@@ -131,6 +147,79 @@ const SKLEARN_CLASSES = [
   "ColumnTransformer",
   "FeatureUnion",
   "TransformedTargetRegressor",
+  "_RemainderColsList",
+  "QuantileTransformer",
+  "CalibratedClassifierCV",
+  "_CalibratedClassifier",
+  "_SigmoidCalibration",
+  "IsotonicRegression",
+  "AdaBoostClassifier",
+  "AdaBoostRegressor",
+  // Feature selection, and the score functions selectors keep a reference to (never called).
+  "VarianceThreshold",
+  "SelectKBest",
+  "SelectPercentile",
+  "SelectFpr",
+  "SelectFdr",
+  "SelectFwe",
+  "RFE",
+  "RFECV",
+  "f_classif",
+  "f_regression",
+  "r_regression",
+  "chi2",
+  "mutual_info_classif",
+  "mutual_info_regression",
+  // Fitted searches (served as best_estimator_), their splitters and scorers, and the metric functions the
+  // scorers name (never called).
+  "GridSearchCV",
+  "RandomizedSearchCV",
+  "HalvingGridSearchCV",
+  "HalvingRandomSearchCV",
+  "KFold",
+  "StratifiedKFold",
+  "GroupKFold",
+  "StratifiedGroupKFold",
+  "ShuffleSplit",
+  "StratifiedShuffleSplit",
+  "RepeatedKFold",
+  "RepeatedStratifiedKFold",
+  "TimeSeriesSplit",
+  "PredefinedSplit",
+  "_PredictScorer",
+  "_ProbaScorer",
+  "_ThresholdScorer",
+  "_PassthroughScorer",
+  "_Scorer",
+  "_MultimetricScorer",
+  "_passthrough_scorer",
+  "accuracy_score",
+  "balanced_accuracy_score",
+  "f1_score",
+  "fbeta_score",
+  "precision_score",
+  "recall_score",
+  "jaccard_score",
+  "roc_auc_score",
+  "average_precision_score",
+  "log_loss",
+  "matthews_corrcoef",
+  "cohen_kappa_score",
+  "brier_score_loss",
+  "top_k_accuracy_score",
+  "r2_score",
+  "explained_variance_score",
+  "max_error",
+  "mean_squared_error",
+  "root_mean_squared_error",
+  "mean_squared_log_error",
+  "root_mean_squared_log_error",
+  "mean_absolute_error",
+  "median_absolute_error",
+  "mean_absolute_percentage_error",
+  "mean_poisson_deviance",
+  "mean_gamma_deviance",
+  "d2_absolute_error_score",
   // Loss and link objects kept by boosting models (inert).
   "BinomialDeviance",
   "MultinomialDeviance",
@@ -178,8 +267,6 @@ export function isAllowed(qualified: string): boolean {
   const dot = qualified.lastIndexOf(".");
   const module = qualified.slice(0, dot);
   const name = qualified.slice(dot + 1);
-  // Some scikit-learn builds pickled their Cython loss objects under the bare module name `_loss`.
-  if (module === "_loss" && /^(__pyx_unpickle_)?Cy[A-Z]\w+$/.test(name)) return true;
   if (module === "sklearn" || module.startsWith("sklearn.")) {
     // Cython loss objects unpickle through generated helpers; they are data containers.
     if (/^(__pyx_unpickle_)?Cy[A-Z]\w+$/.test(name) && module.startsWith("sklearn._loss")) return true;
@@ -189,5 +276,7 @@ export function isAllowed(qualified: string): boolean {
     if (module === "sklearn.metrics._dist_metrics" && DIST_METRIC.test(name)) return true;
     return CLASS_SET.has(name);
   }
+  // scikit-learn ≥ 1.6 pickles its Cython loss objects under the bare extension module name `_loss`.
+  if (module === "_loss" && /^(__pyx_unpickle_)?Cy[A-Z]\w+$/.test(name)) return true;
   return false;
 }

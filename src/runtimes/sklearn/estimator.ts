@@ -73,6 +73,8 @@ export interface SkEstimator {
   decisionFunction?(x: SkData): Matrix;
   /** Transformer output. */
   transform?(x: SkData): SkData;
+  /** The inverse transform, where it exists (scalers, FunctionTransformer): TransformedTargetRegressor uses it. */
+  inverseTransform?(x: SkData): DenseData;
   /**
    * The input schema when this estimator is the first step (a ColumnTransformer or encoder knows
    * column dtypes and categories); undefined to let the runtime derive float features.

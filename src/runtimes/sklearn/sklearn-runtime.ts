@@ -11,10 +11,11 @@ import { PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
 import type { FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
 import { isAllowed } from "./allow-list.ts";
 import { boosterWrapperModel, isBoosterWrapper } from "./boosters.ts";
-import { argmaxLabels, DataError } from "./data.ts";
+import { containerEstimator, isContainer } from "./containers.ts";
+import { argmaxLabels, DataError, dense } from "./data.ts";
 import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
 import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
-import { AttributeError, attr, isObject, str } from "./py-access.ts";
+import { AttributeError, attr, isObject, stateOf, str } from "./py-access.ts";
 import { signatureOf } from "./signature.ts";
 
 /** The signature of an estimator (kept exported from here for existing callers). */
@@ -39,10 +40,29 @@ export async function readPickle(bytes: Uint8Array, fileName: string): Promise<P
   return result.value;
 }
 
-/** Builds the estimator for an unpickled object. */
+/** `_sklearn_version` of the top object, or of the first estimator in a container file. */
+function sklearnVersionOf(value: PyValue): string | undefined {
+  if (isObject(value)) return str(attr(value, "_sklearn_version"));
+  const items = Array.isArray(value)
+    ? value
+    : typeof value === "object" && value !== null && "kind" in value
+      ? value.kind === "tuple"
+        ? value.items
+        : value.kind === "dict"
+          ? [...value.map.values()]
+          : []
+      : [];
+  for (const v of items)
+    if (isObject(v) && str(attr(v, "_sklearn_version"))) return str(attr(v, "_sklearn_version"));
+  return undefined;
+}
+
+/** Builds the estimator for an unpickled object (one estimator, or a container file: see containers.ts). */
 export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
-  if (!isObject(value)) throw Errors.invalidModel(fileName, "the file does not hold a fitted estimator");
-  const version = str(attr(value, "_sklearn_version"));
+  const container = isContainer(value);
+  if (!isObject(value) && !container)
+    throw Errors.invalidModel(fileName, "the file does not hold a fitted estimator");
+  const version = sklearnVersionOf(value);
   const ctx: BuildContext = {
     file: fileName,
     sklearnVersion: version,
@@ -54,7 +74,7 @@ export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
     },
   };
   try {
-    return ctx.build(value, value.name);
+    return container ? containerEstimator(value, ctx) : ctx.build(value, (value as PyObject).name);
   } catch (err) {
     if (isModelServeError(err)) throw err;
     if (err instanceof AttributeError || err instanceof DataError)
@@ -90,6 +110,25 @@ function guarded<T>(fn: () => T): T {
       throw Errors.invalidInput([{ code: "WRONG_TYPE", field: "row", message: err.message }]);
     throw err;
   }
+}
+
+/** Cells a sparse transform may expand to in an answer (8 bytes each: 128 MiB). */
+const MAX_DENSE_ANSWER_CELLS = 16 * 1024 * 1024;
+
+/**
+ * A transform's output as an answer matrix. Sparse outputs (text vectorizers) are expanded, as
+ * `.toarray()` would, up to a bound that keeps one request from exhausting memory.
+ */
+function answerOf(est: SkEstimator, out: SkData): Matrix {
+  if (out.kind === "frame")
+    throw Errors.unsupportedModel(est.className, "a transform that answers with non-numeric columns");
+  if (out.kind === "csr" && out.rows * out.cols > MAX_DENSE_ANSWER_CELLS)
+    throw Errors.limitExceeded(
+      est.className,
+      `an answer of ${out.rows} × ${out.cols} values (at most ${MAX_DENSE_ANSWER_CELLS}); send fewer rows per request`,
+    );
+  const d = dense(out);
+  return { rows: d.rows, cols: d.cols, data: d.data };
 }
 
 /** Wraps an estimator as a runtime model. */
@@ -142,10 +181,8 @@ export function estimatorModel(
     async predict(t) {
       return guarded(() => {
         if (!est.predict) {
-          const out = est.transform!(data(t));
-          if (out.kind !== "dense")
-            throw Errors.unsupportedModel(est.className, "a sparse transform as the answer");
-          return { kind: "values" as const, values: { rows: out.rows, cols: out.cols, data: out.data } };
+          const out = answerOf(est, est.transform!(data(t)));
+          return { kind: "values" as const, values: out };
         }
         if (viaProba) return { kind: "labels" as const, labels: argmaxLabels(proba(t), classes) };
         const out = est.predict(data(t));
@@ -161,12 +198,59 @@ export function estimatorModel(
     transform: est.transform
       ? async (t): Promise<Matrix> =>
           guarded(() => {
-            const out = est.transform!(data(t));
-            if (out.kind !== "dense")
-              throw Errors.unsupportedModel(est.className, "a sparse transform as the answer");
-            return { rows: out.rows, cols: out.cols, data: out.data };
+            return answerOf(est, est.transform!(data(t)));
           })
       : undefined,
+  };
+}
+
+/** The steps of a Pipeline whose last step is a pickled XGBoost/LightGBM wrapper, else undefined. */
+function boosterPipelineSteps(value: PyValue): PyValue[] | undefined {
+  if (!isObject(value) || value.name !== "Pipeline") return undefined;
+  const steps = attr(value, "steps");
+  if (!Array.isArray(steps) || steps.length < 2) return undefined;
+  const last = steps[steps.length - 1];
+  const est =
+    typeof last === "object" && last !== null && "kind" in last && last.kind === "tuple"
+      ? last.items[1]
+      : undefined;
+  return isBoosterWrapper(est) ? steps : undefined;
+}
+
+/**
+ * A Pipeline ending in a pickled booster wrapper: the steps before it are rebuilt here (synchronous, as
+ * any pipeline), their dense output handed to the booster's own runtime model, whose answers are kept.
+ */
+function boosterPipelineModel(o: PyObject, steps: PyValue[], fileName: string): RuntimeModel {
+  const lastStep = steps[steps.length - 1] as { items: readonly PyValue[] };
+  const booster = boosterWrapperModel(lastStep.items[1] as PyObject, fileName);
+  const state = new Map(stateOf(o));
+  state.set("steps", steps.slice(0, -1));
+  const head = buildEstimator({ ...o, state: { kind: "dict", map: state, otherEntries: [] } }, fileName);
+  if (!head.transform)
+    throw Errors.unsupportedModel(fileName, "a Pipeline whose steps before the booster cannot transform");
+  const names = booster.signature.inputs.map((f) => f.name);
+  const tableOf = (t: FeatureTable): FeatureTable =>
+    guarded(() => {
+      const d = dense(head.transform!(dataOf(t)));
+      if (d.cols !== names.length)
+        throw new DataError(`the steps before the booster give ${d.cols} columns; it takes ${names.length}`);
+      return {
+        rows: d.rows,
+        columns: names,
+        numeric: d.data,
+        strings: names.map(() => undefined),
+        tensors: names.map(() => undefined),
+      };
+    });
+  const own = signatureOf(head);
+  return {
+    ...booster,
+    signature: { ...booster.signature, inputs: own.inputs },
+    details: { ...booster.details, modelType: `Pipeline(${booster.details.modelType})` },
+    predict: (t) => booster.predict(tableOf(t)),
+    predictProba: booster.predictProba ? (t) => booster.predictProba!(tableOf(t)) : undefined,
+    rawScore: booster.rawScore ? (t) => booster.rawScore!(tableOf(t)) : undefined,
   };
 }
 
@@ -181,8 +265,10 @@ export const sklearnRuntime: Runtime = {
   async load(source) {
     const value = await readPickle(source.bytes, source.fileName);
     if (isBoosterWrapper(value)) return boosterWrapperModel(value, source.fileName);
+    const steps = boosterPipelineSteps(value);
+    if (steps && isObject(value)) return boosterPipelineModel(value, steps, source.fileName);
     const est = buildEstimator(value, source.fileName);
-    const version = isObject(value) ? str(attr(value as PyObject, "_sklearn_version")) : undefined;
+    const version = sklearnVersionOf(value);
     return estimatorModel(est, {
       format:
         detectCompression(source.bytes) === "none" ? "pickle" : `joblib-${detectCompression(source.bytes)}`,

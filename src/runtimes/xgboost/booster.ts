@@ -6,6 +6,7 @@
  */
 
 import { expf } from "./expf.ts";
+import { numpyExpf } from "./numpy-expf.ts";
 
 const f32 = Math.fround;
 /** XGBoost's `kMaxExp`-style clamp used by the logistic transform. */
@@ -425,6 +426,42 @@ export function softmaxRows(m: Float64Array, rows: number, k: number): void {
       sum += e;
     }
     const s = f32(sum);
+    for (let g = 0; g < k; g++) m[o + g] = f32(m[o + g] / s);
+  }
+}
+
+/** numpy's float32 `sum` of `n` contiguous values: sequential below 8, else its 8-way pairwise blocks. */
+function pairwiseSumF32(a: Float64Array, off: number, n: number): number {
+  if (n < 8) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s = f32(s + a[off + i]);
+    return s;
+  }
+  if (n <= 128) {
+    const r = [a[off], a[off + 1], a[off + 2], a[off + 3], a[off + 4], a[off + 5], a[off + 6], a[off + 7]];
+    let i = 8;
+    for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] = f32(r[j] + a[off + i + j]);
+    let s = f32(f32(f32(r[0] + r[1]) + f32(r[2] + r[3])) + f32(f32(r[4] + r[5]) + f32(r[6] + r[7])));
+    for (; i < n; i++) s = f32(s + a[off + i]);
+    return s;
+  }
+  let n2 = Math.floor(n / 2);
+  n2 -= n2 % 8;
+  return f32(pairwiseSumF32(a, off, n2) + pairwiseSumF32(a, off + n2, n - n2));
+}
+
+/**
+ * `scipy.special.softmax` over float32 margins, as XGBClassifier.predict_proba computes a `multi:softmax`
+ * model's probabilities in Python: numpy's float32 exponentials of (m − max), a float32 numpy sum, float32
+ * division.
+ */
+export function softmaxRowsF32(m: Float64Array, rows: number, k: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * k;
+    let mx = m[o];
+    for (let g = 1; g < k; g++) if (m[o + g] > mx) mx = m[o + g];
+    for (let g = 0; g < k; g++) m[o + g] = numpyExpf(f32(m[o + g] - mx));
+    const s = pairwiseSumF32(m, o, k);
     for (let g = 0; g < k; g++) m[o + g] = f32(m[o + g] / s);
   }
 }

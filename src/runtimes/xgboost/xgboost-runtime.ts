@@ -17,7 +17,7 @@ import type {
   Runtime,
   RuntimeModel,
 } from "../runtime.ts";
-import { type Booster, BoosterError, compileBooster, softmaxRows } from "./booster.ts";
+import { type Booster, BoosterError, compileBooster, softmaxRowsF32 } from "./booster.ts";
 
 const ASCII = new TextDecoder("latin1");
 
@@ -117,8 +117,8 @@ export function boosterModel(b: Booster, format: string): RuntimeModel {
     const m = margins(t);
     if (b.kind === "softprob") return matrix(b.transform(m, t.rows), t.rows, b.groups);
     if (b.kind === "softmax") {
-      // XGBClassifier.predict_proba for multi:softmax: a softmax of the margins.
-      softmaxRows(m, t.rows, b.groups);
+      // XGBClassifier.predict_proba for multi:softmax: scipy's softmax of the float32 margins.
+      softmaxRowsF32(m, t.rows, b.groups);
       return matrix(m, t.rows, b.groups);
     }
     const v = b.transform(m, t.rows);

@@ -21,7 +21,7 @@ const dirs = readdirSync(root)
   .filter((v) => /^\d/.test(v))
   .flatMap((v) =>
     readdirSync(join(root, v))
-      .filter((c) => c.startsWith("prep-"))
+      .filter((c) => c.startsWith("prep-") || c.startsWith("comp-"))
       .map((c) => join(root, v, c)),
   );
 
@@ -144,16 +144,14 @@ describe("sklearn preprocessing", () => {
     assert.throws(
       () =>
         PREPROCESSING_BUILDERS.FunctionTransformer(
-          obj("FunctionTransformer", [
-            ["func", { kind: "object", module: "numpy", name: "log1p", args: [], state: null }],
-          ]),
+          obj("FunctionTransformer", [["func", { kind: "global", module: "numpy", name: "frompyfunc" }]]),
           ctx,
         ),
       (e: unknown) =>
-        isModelServeError(e) && e.code === "MS_UNSUPPORTED_MODEL" && /numpy\.log1p/.test(e.message),
+        isModelServeError(e) && e.code === "MS_UNSUPPORTED_MODEL" && /numpy\.frompyfunc/.test(e.message),
     );
     for (const [k, v] of [
-      ["analyzer", "char"],
+      ["analyzer", { kind: "object", module: "m", name: "my_analyzer", args: [], state: null }],
       ["token_pattern", "\\S+"],
       ["tokenizer", { kind: "object", module: "m", name: "tok", args: [], state: null }],
     ] as [string, PyValue][]) {

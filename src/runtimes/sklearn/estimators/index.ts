@@ -4,6 +4,7 @@ import type { BuilderTable } from "../estimator.ts";
 import { GRADIENT_BOOSTING_BUILDERS } from "./boosting/gradient-boosting.ts";
 import { HIST_BOOSTING_BUILDERS } from "./boosting/hist-gradient-boosting.ts";
 import { CLUSTER_BUILDERS } from "./cluster/index.ts";
+import { COMPOSITION_BUILDERS } from "./composition/index.ts";
 import { LINEAR_BUILDERS } from "./linear/index.ts";
 import { NAIVE_BAYES_BUILDERS } from "./naive-bayes/index.ts";
 import { NEIGHBORS_BUILDERS } from "./neighbors/index.ts";
@@ -26,4 +27,5 @@ export const ESTIMATOR_BUILDERS: BuilderTable = {
   ...NAIVE_BAYES_BUILDERS,
   ...NEURAL_NETWORK_BUILDERS,
   ...CLUSTER_BUILDERS,
+  ...COMPOSITION_BUILDERS,
 };

@@ -10,7 +10,7 @@ import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts
 import type { FeatureSpec } from "../../../runtime.ts";
 import { dense } from "../../data.ts";
 import type { BuildContext, DenseData, FrameColumn, SkData, SkEstimator } from "../../estimator.ts";
-import { floats, isArray, isObject, need, num, stateOf, str } from "../../py-access.ts";
+import { attr, floats, isArray, isObject, need, num, stateOf, str, strings } from "../../py-access.ts";
 import { fillsMissing } from "./fills-missing.ts";
 import { columnValues } from "./one-hot-encoder.ts";
 import { fittedInputs } from "./scalers.ts";
@@ -61,8 +61,10 @@ function selectColumns(
 
 /** ColumnTransformer with dense output. */
 export function columnTransformer(o: PyObject, ctx: BuildContext): SkEstimator {
-  const { names, nFeatures } = fittedInputs(o);
-  const n = nFeatures ?? 0;
+  const fitted = fittedInputs(o);
+  // Before 1.0 the DataFrame's columns were private: `_feature_names_in` (0.24), `_df_columns` (0.22–0.23).
+  const names = fitted.names ?? strings(attr(o, "_feature_names_in")) ?? strings(attr(o, "_df_columns"));
+  const n = fitted.nFeatures ?? names?.length ?? 0;
   const list = need(o, "transformers_");
   if (!Array.isArray(list))
     throw Errors.invalidModel(ctx.file, "ColumnTransformer.transformers_ is not a list");

@@ -1,15 +1,15 @@
 /**
- * @module Builder of SimpleImputer over numeric data: missing entries (NaN or a chosen number) replaced by
+ * @module Builder of SimpleImputer over numeric data (and over string columns, see stringImputer): missing entries (NaN or a chosen number) replaced by
  * the fitted `statistics_`, columns whose statistic is NaN dropped (sklearn drops never-observed features
  * unless `keep_empty_features`), and the MissingIndicator columns appended with `add_indicator`.
  * Ref: sklearn `impute/_base.py`.
  */
 
 import { Errors } from "../../../../errors.ts";
-import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
-import { dense } from "../../data.ts";
-import type { BuildContext, SkEstimator } from "../../estimator.ts";
-import { attr, floats, isObject, need, num, str } from "../../py-access.ts";
+import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
+import { DataError, dense } from "../../data.ts";
+import type { BuildContext, FrameColumn, SkData, SkEstimator } from "../../estimator.ts";
+import { attr, floats, isArray, isObject, need, num, str } from "../../py-access.ts";
 import { markFillsMissing } from "./fills-missing.ts";
 import { fittedInputs } from "./scalers.ts";
 
@@ -22,8 +22,73 @@ function missingMarker(o: PyObject, ctx: BuildContext): number {
   return num(mv, "SimpleImputer.missing_values");
 }
 
-/** SimpleImputer (numeric), with its optional MissingIndicator. */
+/**
+ * SimpleImputer fitted on object (string) columns — `most_frequent` or `constant` before a OneHotEncoder, the
+ * usual categorical pipeline: a missing entry (`null`, NaN on the Python side) becomes the column's statistic.
+ * Its input schema is taken from the step after it (see Pipeline), made nullable.
+ */
+function stringImputer(o: PyObject, stats: readonly PyValue[], ctx: BuildContext): SkEstimator {
+  const mv = attr(o, "missing_values");
+  if (mv !== undefined && mv !== null && !(typeof mv === "number" && Number.isNaN(mv)))
+    throw Errors.unsupportedModel(
+      ctx.file,
+      `SimpleImputer on strings with missing_values=${String(str(mv) ?? mv)}`,
+    );
+  const ind = attr(o, "indicator_");
+  if (ind !== undefined && ind !== null)
+    throw Errors.unsupportedModel(ctx.file, "SimpleImputer on strings with add_indicator");
+  const fill = stats.map((v) => {
+    const s = str(v);
+    if (s !== undefined) return s;
+    if (typeof v === "number" || typeof v === "bigint") return Number(v);
+    throw Errors.unsupportedModel(
+      ctx.file,
+      "SimpleImputer on strings whose statistic is not a string or number",
+    );
+  });
+  const { names, nFeatures } = fittedInputs(o);
+  return markFillsMissing({
+    className: o.name,
+    role: "transformer",
+    nFeaturesIn: nFeatures ?? fill.length,
+    featureNamesIn: names,
+    allowsMissing: true,
+    transform(x): SkData {
+      if (x.kind !== "frame") {
+        // Numbers only: NaN replaced by a numeric statistic.
+        const d = dense(x);
+        const out = Float64Array.from(d.data);
+        for (let i = 0; i < out.length; i++) {
+          const f = fill[i % d.cols];
+          if (Number.isNaN(out[i]) && typeof f === "number") out[i] = f;
+        }
+        return { ...d, data: out };
+      }
+      if (x.columns.length !== fill.length)
+        throw new DataError(`SimpleImputer expects ${fill.length} columns, got ${x.columns.length}`);
+      return {
+        kind: "frame",
+        rows: x.rows,
+        columns: x.columns.map((c, j): FrameColumn => {
+          const f = fill[j];
+          if (c.values instanceof Float64Array) {
+            if (typeof f === "number")
+              return { ...c, values: Float64Array.from(c.values, (v) => (Number.isNaN(v) ? f : v)) };
+            // A numeric column whose statistic is a string: the column becomes strings, as in an object array.
+            return { ...c, values: Array.from(c.values, (v) => (Number.isNaN(v) ? f : String(v))) };
+          }
+          return { ...c, values: c.values.map((v) => (v === null ? String(f) : v)) };
+        }),
+      };
+    },
+  });
+}
+
+/** SimpleImputer (numeric), with its optional MissingIndicator; string statistics go to {@link stringImputer}. */
 export function simpleImputer(o: PyObject, ctx: BuildContext): SkEstimator {
+  const raw = need(o, "statistics_");
+  if (isArray(raw) && Array.isArray(raw.data) && raw.data.some((v) => str(v) !== undefined))
+    return stringImputer(o, raw.data as PyValue[], ctx);
   const stats = floats(need(o, "statistics_"), "SimpleImputer.statistics_").data;
   const marker = missingMarker(o, ctx);
   const isMissing = Number.isNaN(marker) ? (v: number) => Number.isNaN(v) : (v: number) => v === marker;

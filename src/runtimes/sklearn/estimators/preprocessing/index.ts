@@ -7,17 +7,23 @@
 
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
+import type { FeatureSpec } from "../../../runtime.ts";
 import { dense } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, need, strings } from "../../py-access.ts";
 import { columnTransformer } from "./column-transformer.ts";
+import { FEATURE_SELECTION_BUILDERS } from "./feature-selection.ts";
 import { fillsMissing, markFillsMissing } from "./fills-missing.ts";
 import { functionTransformer } from "./function-transformer.ts";
 import { simpleImputer } from "./imputer.ts";
+import { kbinsDiscretizer } from "./kbins-discretizer.ts";
+import { labelEncoder } from "./label-encoder.ts";
+import { missingIndicator } from "./missing-indicator.ts";
 import { oneHotEncoder } from "./one-hot-encoder.ts";
 import { ordinalEncoder } from "./ordinal-encoder.ts";
 import { pca } from "./pca.ts";
 import { polynomialFeatures } from "./polynomial-features.ts";
+import { quantileTransformer } from "./quantile-transformer.ts";
 import {
   columnwise,
   fittedInputs,
@@ -67,6 +73,14 @@ function minMaxScaler(o: PyObject): SkEstimator {
       }
       return { kind: "dense", rows: d.rows, cols: d.cols, data: out };
     },
+    // scikit-learn: X -= min_, X /= scale_ (clipping is not undone).
+    inverseTransform(x) {
+      const d = dense(x);
+      const out = new Float64Array(d.data.length);
+      for (let r = 0; r < d.rows; r++)
+        for (let j = 0; j < d.cols; j++) out[r * d.cols + j] = (d.data[r * d.cols + j] - min[j]) / scale[j];
+      return { kind: "dense", rows: d.rows, cols: d.cols, data: out };
+    },
   };
 }
 
@@ -74,6 +88,20 @@ function minMaxScaler(o: PyObject): SkEstimator {
 function lastImputer(steps: readonly SkEstimator[]): number {
   for (let i = steps.length - 1; i >= 0; i--) if (fillsMissing(steps[i])) return i;
   return -1;
+}
+
+/**
+ * A Pipeline's input schema: its first step's, or — when the first step fills missing values without a
+ * schema of its own (an imputer before a OneHotEncoder) — the next step's, made nullable.
+ */
+function pipelineSpecs(
+  built: readonly SkEstimator[],
+): (() => readonly FeatureSpec[] | undefined) | undefined {
+  const [first, second] = built;
+  if (first.inputSpecs) return () => first.inputSpecs!();
+  if (second?.inputSpecs && fillsMissing(first))
+    return () => second.inputSpecs!()?.map((f) => ({ ...f, nullable: true }));
+  return undefined;
 }
 
 function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
@@ -118,7 +146,7 @@ function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
     ...(last.predictProba ? { predictProba: (x: SkData) => last.predictProba!(through(x)) } : {}),
     ...(last.decisionFunction ? { decisionFunction: (x: SkData) => last.decisionFunction!(through(x)) } : {}),
     ...(last.transform ? { transform: (x: SkData) => last.transform!(through(x)) } : {}),
-    inputSpecs: first.inputSpecs ? () => first.inputSpecs!() : undefined,
+    inputSpecs: pipelineSpecs(built),
     ...(first.trainingMoments ? { trainingMoments: () => first.trainingMoments!() } : {}),
     ...(last.predictIsArgmaxProba ? { predictIsArgmaxProba: true } : {}),
   };
@@ -144,4 +172,9 @@ export const PREPROCESSING_BUILDERS: BuilderTable = {
   TfidfVectorizer: tfidfVectorizer,
   TfidfTransformer: tfidfTransformer,
   Pipeline: pipeline,
+  KBinsDiscretizer: kbinsDiscretizer,
+  MissingIndicator: missingIndicator,
+  LabelEncoder: labelEncoder,
+  QuantileTransformer: quantileTransformer,
+  ...FEATURE_SELECTION_BUILDERS,
 };

@@ -50,6 +50,21 @@ export function columnwise(
       }
       return { kind: "dense", rows: d.rows, cols: c, data: out };
     },
+    // scikit-learn's inverse: multiply by the scale, then add the shift back.
+    inverseTransform(x) {
+      const d = dense(x);
+      const out = new Float64Array(d.data.length);
+      const c = d.cols;
+      for (let r = 0; r < d.rows; r++) {
+        for (let j = 0; j < c; j++) {
+          let v = d.data[r * c + j];
+          if (scale) v *= scale[j];
+          if (shift) v += shift[j];
+          out[r * c + j] = v;
+        }
+      }
+      return { kind: "dense", rows: d.rows, cols: c, data: out };
+    },
   };
 }
 

@@ -13,6 +13,8 @@ import type { FeatureSpec } from "../../../runtime.ts";
 import { DataError } from "../../data.ts";
 import type { BuildContext, SkData, SkEstimator, SparseData } from "../../estimator.ts";
 import { attr, floats, isArray, isObject, need, num, stateOf, str } from "../../py-access.ts";
+import { diagonalOf, sparseLayout } from "../../sparse.ts";
+import { ENGLISH_STOP_WORDS } from "./english-stop-words.ts";
 
 const DEFAULT_TOKEN_PATTERN = "(?u)\\b\\w\\w+\\b";
 const TOKEN = /(?<![\p{L}\p{N}_])[\p{L}\p{N}_]{2,}(?![\p{L}\p{N}_])/gu;
@@ -34,10 +36,51 @@ function itemsOf(v: PyValue | undefined): PyValue[] {
   return [];
 }
 
-/** The word analyzer: preprocess, tokenize, drop stop words, n-grams. */
+/** Python's `str.isspace` characters (what `\s` matches in a Unicode `re` pattern and `str.split()` splits on). */
+const PY_SPACE =
+  "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const WHITE_SPACES = new RegExp(`[${PY_SPACE}][${PY_SPACE}]+`, "g");
+const SPLIT = new RegExp(`[${PY_SPACE}]+`);
+
+/** `_char_ngrams`: character n-grams over the text with runs of whitespace collapsed to one space. */
+function charNgrams(text: string, minN: number, maxN: number): string[] {
+  const chars = Array.from(text.replace(WHITE_SPACES, " "));
+  const out: string[] = [];
+  let lo = minN;
+  if (lo === 1) {
+    out.push(...chars);
+    lo = 2;
+  }
+  for (let n = lo; n < Math.min(maxN + 1, chars.length + 1); n++)
+    for (let i = 0; i + n <= chars.length; i++) out.push(chars.slice(i, i + n).join(""));
+  return out;
+}
+
+/** `_char_wb_ngrams`: character n-grams inside each space-padded word; a word shorter than n counts once. */
+function charWbNgrams(text: string, minN: number, maxN: number): string[] {
+  const out: string[] = [];
+  for (const word of text.replace(WHITE_SPACES, " ").split(SPLIT)) {
+    if (word === "") continue;
+    const w = Array.from(` ${word} `);
+    for (let n = minN; n <= maxN; n++) {
+      let offset = 0;
+      out.push(w.slice(offset, offset + n).join(""));
+      while (offset + n < w.length) {
+        offset++;
+        out.push(w.slice(offset, offset + n).join(""));
+      }
+      if (offset === 0) break;
+    }
+  }
+  return out;
+}
+
+/** The analyzer: preprocess, then word tokens (stop words dropped, word n-grams) or character n-grams. */
 function wordAnalyzer(o: PyObject, ctx: BuildContext): (doc: string) => string[] {
-  const analyzer = str(attr(o, "analyzer")) ?? "word";
-  if (analyzer !== "word")
+  const rawAnalyzer = attr(o, "analyzer");
+  // A callable analyzer pickles as a function reference, not a string: refused, never taken for "word".
+  const analyzer = rawAnalyzer === undefined || rawAnalyzer === null ? "word" : str(rawAnalyzer);
+  if (analyzer !== "word" && analyzer !== "char" && analyzer !== "char_wb")
     throw Errors.unsupportedModel(
       ctx.file,
       `${o.name} with analyzer=${analyzer === undefined ? "a callable" : analyzer}`,
@@ -47,26 +90,31 @@ function wordAnalyzer(o: PyObject, ctx: BuildContext): (doc: string) => string[]
     if (v !== undefined && v !== null)
       throw Errors.unsupportedModel(ctx.file, `${o.name} with a custom ${key}`);
   }
-  const pattern = str(attr(o, "token_pattern")) ?? DEFAULT_TOKEN_PATTERN;
-  if (pattern !== DEFAULT_TOKEN_PATTERN && pattern !== "\\b\\w\\w+\\b")
-    throw Errors.unsupportedModel(ctx.file, `${o.name} with token_pattern=${pattern}`);
   const strip = str(attr(o, "strip_accents"));
   if (strip !== undefined && strip !== "ascii" && strip !== "unicode")
     throw Errors.unsupportedModel(ctx.file, `${o.name} with strip_accents=${strip}`);
   const lowercase = attr(o, "lowercase") !== false;
-  const sw = attr(o, "stop_words");
-  if (str(sw) !== undefined && str(sw) !== "english")
-    throw Errors.unsupportedModel(ctx.file, `${o.name} with stop_words=${str(sw)}`);
-  if (str(sw) === "english") throw Errors.unsupportedModel(ctx.file, `${o.name} with stop_words='english'`);
-  const stop = new Set(itemsOf(sw).map((w) => String(w)));
   const range = itemsOf(need(o, "ngram_range")).map((v) => num(v, `${o.name}.ngram_range`));
   const [minN, maxN] = range.length === 2 ? range : [1, 1];
-  return (doc) => {
+  const preprocess = (doc: string): string => {
     let d = lowercase ? doc.toLowerCase() : doc;
     if (strip === "unicode") d = d.normalize("NFKD").replace(/\p{Mn}/gu, "");
     // 'ascii': NFKD then drop every non-ASCII code point, as .encode("ASCII", "ignore") does.
     else if (strip === "ascii") d = d.normalize("NFKD").replace(/[\u0080-\u{10ffff}]/gu, "");
-    let tokens: string[] = d.match(TOKEN) ?? [];
+    return d;
+  };
+  // Character analyzers ignore token_pattern and stop words, as scikit-learn does.
+  if (analyzer === "char") return (doc) => charNgrams(preprocess(doc), minN, maxN);
+  if (analyzer === "char_wb") return (doc) => charWbNgrams(preprocess(doc), minN, maxN);
+  const pattern = str(attr(o, "token_pattern")) ?? DEFAULT_TOKEN_PATTERN;
+  if (pattern !== DEFAULT_TOKEN_PATTERN && pattern !== "\\b\\w\\w+\\b")
+    throw Errors.unsupportedModel(ctx.file, `${o.name} with token_pattern=${pattern}`);
+  const sw = attr(o, "stop_words");
+  if (str(sw) !== undefined && str(sw) !== "english")
+    throw Errors.unsupportedModel(ctx.file, `${o.name} with stop_words=${str(sw)}`);
+  const stop = str(sw) === "english" ? ENGLISH_STOP_WORDS : new Set(itemsOf(sw).map((w) => String(w)));
+  return (doc) => {
+    let tokens: string[] = preprocess(doc).match(TOKEN) ?? [];
     if (stop.size > 0) tokens = tokens.filter((t) => !stop.has(t));
     if (maxN === 1) return tokens;
     const out = minN === 1 ? [...tokens] : [];
@@ -139,12 +187,11 @@ function tfidfStep(o: PyObject, ctx: BuildContext): (m: SparseData) => SparseDat
   let idf: Float64Array | undefined;
   if (attr(o, "use_idf") !== false) {
     const stored = attr(o, "idf_");
-    if (stored === undefined)
-      throw Errors.unsupportedModel(
-        ctx.file,
-        `${o.name} storing idf as a scipy matrix (_idf_diag, scikit-learn < 1.5)`,
-      );
-    idf = floats(stored, `${o.name}.idf_`).data;
+    // Before scikit-learn 1.5 the idf lives on the diagonal of a scipy sparse matrix, `_idf_diag`.
+    const diag = attr(o, "_idf_diag");
+    if (stored !== undefined) idf = floats(stored, `${o.name}.idf_`).data;
+    else if (sparseLayout(diag) !== undefined) idf = diagonalOf(diag, `${o.name}._idf_diag`);
+    else throw Errors.invalidModel(ctx.file, `${o.name} is not fitted (neither idf_ nor _idf_diag)`);
   }
   return (m) => {
     if (idf && m.cols !== idf.length)
