@@ -57,6 +57,15 @@ function sklearnVersionOf(value: PyValue): string | undefined {
   return undefined;
 }
 
+/** Whether an estimator holds any fitted attribute (scikit-learn names them with a trailing `_`). */
+function isFitted(o: PyObject): boolean {
+  const state = o.state;
+  if (!state || typeof state !== "object" || !("kind" in state) || state.kind !== "dict") return true;
+  for (const k of state.map.keys())
+    if (typeof k === "string" && k.endsWith("_") && !k.startsWith("__")) return true;
+  return false;
+}
+
 /** Builds the estimator for an unpickled object (one estimator, or a container file: see containers.ts). */
 export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
   const container = isContainer(value);
@@ -77,6 +86,11 @@ export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
     return container ? containerEstimator(value, ctx) : ctx.build(value, (value as PyObject).name);
   } catch (err) {
     if (isModelServeError(err)) throw err;
+    if (err instanceof AttributeError && isObject(value) && !isFitted(value))
+      throw Errors.invalidModel(
+        fileName,
+        `${(value as PyObject).name} was saved before fit(): it has no fitted attributes (${err.message})`,
+      );
     if (err instanceof AttributeError || err instanceof DataError)
       throw Errors.invalidModel(fileName, err.message);
     throw Errors.invalidModel(fileName, (err as Error).message);

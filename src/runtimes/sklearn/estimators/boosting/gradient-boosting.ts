@@ -29,6 +29,12 @@ import { type CompiledTree, compileTree, float32Rows, hasNaN } from "../trees/tr
 const EPS32 = 2 ** -23;
 const EPS64 = 2 ** -52;
 
+/** `n_features_in_`, which a dummy fitted without X (scikit-learn < 1.0 init_) leaves as None. */
+function featuresIn(o: PyObject): number | undefined {
+  const v = attr(o, "n_features_in_");
+  return v === undefined || v === null ? undefined : num(v, `${o.name}.n_features_in_`);
+}
+
 /** DummyClassifier: the class shares it learned (prior), the most frequent class, uniform, or a constant. */
 function dummyClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
@@ -61,8 +67,7 @@ function dummyClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   return {
     className: o.name,
     role: "classifier",
-    nFeaturesIn:
-      attr(o, "n_features_in_") === undefined ? undefined : num(attr(o, "n_features_in_"), "n_features_in_"),
+    nFeaturesIn: featuresIn(o),
     classes,
     allowsMissing: true,
     predictProba: proba,
@@ -78,8 +83,7 @@ function dummyRegressor(o: PyObject): SkEstimator {
   return {
     className: o.name,
     role: "regressor",
-    nFeaturesIn:
-      attr(o, "n_features_in_") === undefined ? undefined : num(attr(o, "n_features_in_"), "n_features_in_"),
+    nFeaturesIn: featuresIn(o),
     nOutputs: 1,
     allowsMissing: true,
     predict: (x) => ({ kind: "dense", rows: x.rows, cols: 1, data: new Float64Array(x.rows).fill(value) }),
