@@ -1,8 +1,8 @@
 /**
  * @module `npm run bench:stats`: do `/stats` latency percentiles agree with what a client measures?
- * Serves the iris RandomForest in a child process, sends sequential batch requests from one
- * keep-alive connection for BENCH_DURATION seconds (default 10; batches of BENCH_BATCH rows, default
- * 3000), then compares `/stats` p50/p95/p99 with the client's percentiles over the same last 4096
+ * Serves a compute-bound model (bench/models/busy.ts, about BUSY_MS = 3 ms a row) in a child process,
+ * sends sequential single-row requests from one keep-alive connection for BENCH_DURATION seconds
+ * (default 10), then compares `/stats` p50/p95/p99 with the client's percentiles over the same last 4096
  * requests (the `/stats` window). Loopback only, bounded. Exits 1 when one differs by more than 10 %.
  */
 
@@ -11,9 +11,14 @@ import { Agent, request } from "node:http";
 import { fileURLToPath } from "node:url";
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
+// BENCH_MODEL=forest sends iris forest batches instead (BENCH_BATCH rows, default 3000): there moving
+// the bytes (a few hundred kB each way) adds client-side time the server never sees.
+const useForest = process.env.BENCH_MODEL === "forest";
 const batch = Number(process.env.BENCH_BATCH ?? 3000);
 const bin = fileURLToPath(new URL("../bin/modelserve.js", import.meta.url));
-const model = fileURLToPath(new URL("../examples/iris/models/random_forest.joblib", import.meta.url));
+const model = fileURLToPath(
+  new URL(useForest ? "../examples/iris/models/random_forest.joblib" : "./models/busy.ts", import.meta.url),
+);
 
 const child = spawn(process.execPath, [bin, "serve", model, "--port", "0", "--log-level", "warn"], {
   stdio: ["ignore", "ignore", "pipe"],
@@ -35,7 +40,8 @@ const rows = Array.from({ length: batch }, (_, i) => ({
   petal_length: 1 + (i % 50) / 10,
   petal_width: 0.1 + (i % 24) / 10,
 }));
-const body = JSON.stringify({ instances: rows });
+const body = useForest ? JSON.stringify({ instances: rows }) : JSON.stringify({ x: 0.5 });
+const route = useForest ? "/predict/batch" : "/predict";
 
 function call(method: string, path: string, payload?: string): Promise<{ ms: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -77,10 +83,9 @@ function call(method: string, path: string, payload?: string): Promise<{ ms: num
 // Warm-up (JIT), then the measured run; /stats keeps the last 4096 requests, so compare the same ones.
 // Warm-up requests are kept too: when the run is shorter than the window, /stats holds them as well.
 const latencies: number[] = [];
-for (let i = 0; i < 200; i++) latencies.push((await call("POST", "/predict/batch", body)).ms);
+for (let i = 0; i < 200; i++) latencies.push((await call("POST", route, body)).ms);
 const start = performance.now();
-while (performance.now() - start < duration * 1000)
-  latencies.push((await call("POST", "/predict/batch", body)).ms);
+while (performance.now() - start < duration * 1000) latencies.push((await call("POST", route, body)).ms);
 const stats = JSON.parse((await call("GET", "/stats")).text) as {
   models: { latencyMs: { p50: number; p95: number; p99: number; window: number } }[];
 };
@@ -107,7 +112,7 @@ for (const [name, f] of [
 }
 process.stdout.write(
   [
-    `iris RandomForest, batches of ${batch} rows, one keep-alive connection, ${latencies.length - 200} requests in ${duration} s after 200 warm-up ones; compared over the last ${server.window} (the /stats window)`,
+    `${useForest ? `iris RandomForest, batches of ${batch} rows` : `a compute-bound model (~${process.env.BUSY_MS ?? 3} ms a row), single rows`}, one keep-alive connection, ${latencies.length - 200} requests in ${duration} s after 200 warm-up ones; compared over the last ${server.window} (the /stats window)`,
     ...rowsOut,
     `largest difference ${(worst * 100).toFixed(1)} % (bar: within 10 %)`,
     "",
