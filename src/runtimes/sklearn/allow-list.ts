@@ -148,6 +148,11 @@ const SKLEARN_CLASSES = [
   "IsotonicRegression",
   "AdaBoostClassifier",
   "AdaBoostRegressor",
+  "VotingClassifier",
+  "Bunch",
+  "VotingRegressor",
+  "BaggingClassifier",
+  "BaggingRegressor",
   // Feature selection, and the score functions selectors keep a reference to (never called).
   "VarianceThreshold",
   "SelectKBest",

@@ -6,6 +6,12 @@
 import type { BuilderTable } from "../../estimator.ts";
 import { adaBoostClassifier, adaBoostRegressor } from "../ensemble/adaboost.ts";
 import { calibratedClassifierCV, isotonicRegression } from "../ensemble/calibration.ts";
+import {
+  baggingClassifier,
+  baggingRegressor,
+  votingClassifier,
+  votingRegressor,
+} from "../ensemble/voting-bagging.ts";
 import { featureUnion } from "./feature-union.ts";
 import { searchCV } from "./search.ts";
 import { transformedTargetRegressor } from "./transformed-target.ts";
@@ -18,6 +24,10 @@ export const COMPOSITION_BUILDERS: BuilderTable = {
   AdaBoostRegressor: adaBoostRegressor,
   CalibratedClassifierCV: calibratedClassifierCV,
   IsotonicRegression: isotonicRegression,
+  VotingClassifier: votingClassifier,
+  VotingRegressor: votingRegressor,
+  BaggingClassifier: baggingClassifier,
+  BaggingRegressor: baggingRegressor,
   GridSearchCV: searchCV,
   RandomizedSearchCV: searchCV,
   HalvingGridSearchCV: searchCV,
