@@ -153,6 +153,8 @@ const SKLEARN_CLASSES = [
   "VotingRegressor",
   "BaggingClassifier",
   "BaggingRegressor",
+  "StackingClassifier",
+  "StackingRegressor",
   // Feature selection, and the score functions selectors keep a reference to (never called).
   "VarianceThreshold",
   "SelectKBest",

@@ -1,6 +1,6 @@
 /**
  * @module Composition and meta-estimator builders: FeatureUnion, TransformedTargetRegressor, AdaBoost,
- * CalibratedClassifierCV and fitted searches (Pipeline and ColumnTransformer live with preprocessing).
+ * CalibratedClassifierCV, voting, bagging, stacking and fitted searches (Pipeline and ColumnTransformer live with preprocessing).
  */
 
 import type { BuilderTable } from "../../estimator.ts";
@@ -9,6 +9,7 @@ import { calibratedClassifierCV, isotonicRegression } from "../ensemble/calibrat
 import {
   baggingClassifier,
   baggingRegressor,
+  stacking,
   votingClassifier,
   votingRegressor,
 } from "../ensemble/voting-bagging.ts";
@@ -28,6 +29,8 @@ export const COMPOSITION_BUILDERS: BuilderTable = {
   VotingRegressor: votingRegressor,
   BaggingClassifier: baggingClassifier,
   BaggingRegressor: baggingRegressor,
+  StackingClassifier: stacking,
+  StackingRegressor: stacking,
   GridSearchCV: searchCV,
   RandomizedSearchCV: searchCV,
   HalvingGridSearchCV: searchCV,

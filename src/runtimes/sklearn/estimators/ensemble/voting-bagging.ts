@@ -5,7 +5,10 @@
  * weights), 'hard' the weighted vote (`bincount`, first maximum); a regressor averages predictions.
  * Bagging: each member sees its `estimators_features_` columns; probabilities summed in member order (a
  * member that saw fewer classes adds into its own classes' columns; one without probabilities adds one vote)
- * and divided by `n_estimators`; the regressor averages. Ref: sklearn `ensemble/_voting.py`, `_bagging.py`.
+ * and divided by `n_estimators`; the regressor averages. Stacking: the members' `stack_method_` outputs side by
+ * side (a binary classifier's probabilities without their first column; X appended with `passthrough`) go to
+ * `final_estimator_`, whose label codes map to `classes_`. Ref: sklearn `ensemble/_voting.py`, `_bagging.py`,
+ * `_stacking.py`.
  */
 
 import { Errors } from "../../../../errors.ts";
@@ -241,5 +244,79 @@ export function baggingRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
       for (let r = 0; r < acc.length; r++) acc[r] /= members.length;
       return { kind: "dense", rows: acc.length, cols: 1, data: acc };
     },
+  };
+}
+
+/** One stacked member's contribution to the meta-features, as `_concatenate_predictions` shapes it. */
+function stackedOutput(m: SkEstimator, method: string, k: number, x: SkData): Matrix {
+  if (method === "predict_proba") {
+    const p = m.predictProba!(x);
+    // Binary probabilities: the first column is dropped (collinear with the second).
+    if (k === 2 && p.cols === 2)
+      return matrix(
+        p.rows,
+        1,
+        Float64Array.from({ length: p.rows }, (_, r) => p.data[r * 2 + 1]),
+      );
+    return p;
+  }
+  if (method === "decision_function") return m.decisionFunction!(x);
+  const out = m.predict!(x);
+  if (Array.isArray(out))
+    return matrix(
+      out.length,
+      1,
+      Float64Array.from(out as readonly Label[], (v) => Number(v)),
+    );
+  return out as DenseData;
+}
+
+/** StackingClassifier / StackingRegressor: members' outputs (and X with passthrough) into `final_estimator_`. */
+export function stacking(o: PyObject, ctx: BuildContext): SkEstimator {
+  const list = need(o, "estimators_");
+  const raw = (Array.isArray(list) ? list : []).filter((e) => e !== "drop");
+  const members = raw.map((e: PyValue, i) => {
+    if (!isObject(e)) throw Errors.invalidModel(ctx.file, `${o.name}.estimators_[${i}] is not an estimator`);
+    return ctx.build(e, `${o.name}.estimators_[${i}]`);
+  });
+  const methodsAttr = need(o, "stack_method_");
+  const methods = (Array.isArray(methodsAttr) ? methodsAttr : []).map((m) => str(m) ?? "");
+  if (methods.length !== members.length || members.length === 0)
+    throw Errors.invalidModel(ctx.file, `${o.name}.stack_method_ does not match estimators_`);
+  members.forEach((m, i) => {
+    const ok =
+      methods[i] === "predict_proba"
+        ? m.predictProba
+        : methods[i] === "decision_function"
+          ? m.decisionFunction
+          : m.predict;
+    if (!ok) throw Errors.unsupportedModel(ctx.file, `${o.name} member ${m.className} without ${methods[i]}`);
+  });
+  const fin = need(o, "final_estimator_");
+  if (!isObject(fin)) throw Errors.invalidModel(ctx.file, `${o.name}.final_estimator_ is missing`);
+  const final = ctx.build(fin, `${o.name}.final_estimator_`);
+  const classifier = o.name === "StackingClassifier";
+  const classes = classifier ? labels(need(o, "classes_"), "StackingClassifier.classes_") : undefined;
+  const k = classes?.length ?? 0;
+  const passthrough = attr(o, "passthrough") === true;
+  const meta = (x: SkData): DenseData => {
+    const parts = members.map((m, i) => stackedOutput(m, methods[i], k, x));
+    if (passthrough) parts.push(dense(x));
+    return sideBySide(parts);
+  };
+  // The final estimator was fitted on the encoded target: its labels are codes into classes_.
+  const decode = (l: readonly Label[]): Label[] => l.map((v) => classes![Number(v)] ?? v);
+  return {
+    className: o.name,
+    role: classifier ? "classifier" : "regressor",
+    ...(classifier ? { classes } : { nOutputs: final.nOutputs ?? 1 }),
+    ...common(o, members[0]),
+    transform: meta,
+    predict: (x) => {
+      const out = final.predict!(meta(x));
+      return classifier && Array.isArray(out) ? decode(out as readonly Label[]) : out;
+    },
+    ...(final.predictProba ? { predictProba: (x: SkData) => final.predictProba!(meta(x)) } : {}),
+    ...(final.decisionFunction ? { decisionFunction: (x: SkData) => final.decisionFunction!(meta(x)) } : {}),
   };
 }
