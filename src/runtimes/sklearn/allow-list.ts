@@ -142,6 +142,7 @@ const SKLEARN_CLASSES = [
   "TransformedTargetRegressor",
   "_RemainderColsList",
   "QuantileTransformer",
+  "PowerTransformer",
   "CalibratedClassifierCV",
   "_CalibratedClassifier",
   "_SigmoidCalibration",

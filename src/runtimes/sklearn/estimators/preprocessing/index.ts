@@ -23,6 +23,7 @@ import { oneHotEncoder } from "./one-hot-encoder.ts";
 import { ordinalEncoder } from "./ordinal-encoder.ts";
 import { pca } from "./pca.ts";
 import { polynomialFeatures } from "./polynomial-features.ts";
+import { powerTransformer } from "./power-transformer.ts";
 import { quantileTransformer } from "./quantile-transformer.ts";
 import {
   columnwise,
@@ -169,5 +170,6 @@ export const PREPROCESSING_BUILDERS: BuilderTable = {
   MissingIndicator: missingIndicator,
   LabelEncoder: labelEncoder,
   QuantileTransformer: quantileTransformer,
+  PowerTransformer: powerTransformer,
   ...FEATURE_SELECTION_BUILDERS,
 };
