@@ -136,6 +136,7 @@ const SKLEARN_CLASSES = [
   "CountVectorizer",
   "TfidfVectorizer",
   "TfidfTransformer",
+  "HashingVectorizer",
   "Pipeline",
   "ColumnTransformer",
   "FeatureUnion",

@@ -33,7 +33,7 @@ import {
   optionalArray,
   robustScaler,
 } from "./scalers.ts";
-import { countVectorizer, tfidfTransformer, tfidfVectorizer } from "./text-vectorizers.ts";
+import { countVectorizer, hashingVectorizer, tfidfTransformer, tfidfVectorizer } from "./text-vectorizers.ts";
 
 function standardScaler(o: PyObject): SkEstimator {
   return columnwise(
@@ -165,6 +165,7 @@ export const PREPROCESSING_BUILDERS: BuilderTable = {
   CountVectorizer: countVectorizer,
   TfidfVectorizer: tfidfVectorizer,
   TfidfTransformer: tfidfTransformer,
+  HashingVectorizer: hashingVectorizer,
   Pipeline: pipeline,
   KBinsDiscretizer: kbinsDiscretizer,
   MissingIndicator: missingIndicator,
