@@ -18,8 +18,8 @@ export function isBoosterWrapper(v: unknown): v is PyObject {
   );
 }
 
-/** Replaces class indices with the wrapper's own labels. */
-function relabel(model: RuntimeModel, classes: readonly Label[] | undefined): RuntimeModel {
+/** Replaces class indices with the wrapper's own labels (or a LabelEncoder's classes). */
+export function relabel(model: RuntimeModel, classes: readonly Label[] | undefined): RuntimeModel {
   if (!classes || model.signature.output.task !== "classification") return model;
   const n = model.signature.output.classes?.length ?? 0;
   if (classes.length !== n) return model;

@@ -7,7 +7,9 @@
  *   `classes_` (two LabelEncoders are refused, the target's cannot be told apart);
  * - every other transformer is a preprocessing step, applied in container order before the model;
  * - with no model, a single transformer is served as it would be alone;
- * - entries that are not scikit-learn objects (names, lists, numbers) are metadata and ignored.
+ * - entries that are not scikit-learn objects (names, lists, numbers) are metadata and ignored;
+ * - a pickled XGBoost/LightGBM wrapper with at most a LabelEncoder beside it is served by its booster
+ *   runtime, its integer classes named by the encoder.
  * Nested containers are not searched.
  */
 
@@ -37,6 +39,21 @@ function entries(v: PyValue): [string, PyValue][] {
 /** Whether an unpickled object is a scikit-learn (or wrapped booster) estimator rather than inert data. */
 function isEstimatorObject(v: PyValue): v is PyObject {
   return isObject(v) && /^(sklearn|xgboost|lightgbm|imblearn)(\.|$)/.test(v.module);
+}
+
+/**
+ * A container whose one model is a pickled XGBoost/LightGBM wrapper, with at most a LabelEncoder beside it
+ * (and metadata): the wrapper and the encoder's classes, else undefined. XGBoost ≥ 1.6 needs labels
+ * 0…k−1, so saving the encoder next to the model is the usual way to keep the names.
+ */
+export function containerBooster(value: PyValue): { booster: PyObject; encoder?: PyObject } | undefined {
+  const found = entries(value)
+    .map(([, v]) => v)
+    .filter((v): v is PyObject => isEstimatorObject(v));
+  const boosters = found.filter((o) => /^(XGB|LGBM)(Classifier|Regressor)$/.test(o.name));
+  const encoders = found.filter((o) => o.name === "LabelEncoder");
+  if (boosters.length !== 1 || encoders.length > 1 || found.length !== 1 + encoders.length) return undefined;
+  return { booster: boosters[0], encoder: encoders[0] };
 }
 
 /** Builds the estimator a container file serves, following the rule above. */

@@ -10,11 +10,12 @@ import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
 import { PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
 import type { FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
 import { isAllowed } from "./allow-list.ts";
-import { boosterWrapperModel, isBoosterWrapper } from "./boosters.ts";
-import { containerEstimator, isContainer } from "./containers.ts";
+import { boosterWrapperModel, isBoosterWrapper, relabel } from "./boosters.ts";
+import { containerBooster, containerEstimator, isContainer } from "./containers.ts";
 import { argmaxLabels, DataError, dense } from "./data.ts";
 import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
 import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
+import { labelEncoderClasses } from "./estimators/preprocessing/label-encoder.ts";
 import { AttributeError, attr, isObject, stateOf, str } from "./py-access.ts";
 import { signatureOf } from "./signature.ts";
 
@@ -279,6 +280,21 @@ export const sklearnRuntime: Runtime = {
   async load(source) {
     const value = await readPickle(source.bytes, source.fileName);
     if (isBoosterWrapper(value)) return boosterWrapperModel(value, source.fileName);
+    const inContainer = isContainer(value) ? containerBooster(value) : undefined;
+    if (inContainer) {
+      const m = boosterWrapperModel(inContainer.booster, source.fileName);
+      if (!inContainer.encoder) return m;
+      const names = labelEncoderClasses(inContainer.encoder);
+      const own = m.signature.output.classes;
+      // Only classes that are exactly 0…k−1 (in order, within the encoder's range) are its codes.
+      const codes = own !== undefined && own.length <= names.length && own.every((c, i) => c === i);
+      return codes && own
+        ? relabel(
+            m,
+            own.map((c) => names[c as number]),
+          )
+        : m;
+    }
     const steps = boosterPipelineSteps(value);
     if (steps && isObject(value)) return boosterPipelineModel(value, steps, source.fileName);
     const est = buildEstimator(value, source.fileName);

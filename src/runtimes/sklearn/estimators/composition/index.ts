@@ -1,11 +1,18 @@
 /**
  * @module Composition and meta-estimator builders: FeatureUnion, TransformedTargetRegressor, AdaBoost,
- * CalibratedClassifierCV and fitted searches (Pipeline and ColumnTransformer live with preprocessing).
+ * CalibratedClassifierCV, voting, bagging, stacking and fitted searches (Pipeline and ColumnTransformer live with preprocessing).
  */
 
 import type { BuilderTable } from "../../estimator.ts";
 import { adaBoostClassifier, adaBoostRegressor } from "../ensemble/adaboost.ts";
 import { calibratedClassifierCV, isotonicRegression } from "../ensemble/calibration.ts";
+import {
+  baggingClassifier,
+  baggingRegressor,
+  stacking,
+  votingClassifier,
+  votingRegressor,
+} from "../ensemble/voting-bagging.ts";
 import { featureUnion } from "./feature-union.ts";
 import { searchCV } from "./search.ts";
 import { transformedTargetRegressor } from "./transformed-target.ts";
@@ -18,6 +25,12 @@ export const COMPOSITION_BUILDERS: BuilderTable = {
   AdaBoostRegressor: adaBoostRegressor,
   CalibratedClassifierCV: calibratedClassifierCV,
   IsotonicRegression: isotonicRegression,
+  VotingClassifier: votingClassifier,
+  VotingRegressor: votingRegressor,
+  BaggingClassifier: baggingClassifier,
+  BaggingRegressor: baggingRegressor,
+  StackingClassifier: stacking,
+  StackingRegressor: stacking,
   GridSearchCV: searchCV,
   RandomizedSearchCV: searchCV,
   HalvingGridSearchCV: searchCV,

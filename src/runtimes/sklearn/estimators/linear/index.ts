@@ -8,7 +8,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
-import { argmaxLabels, dense, expit, matrix } from "../../data.ts";
+import { argmaxLabels, DataError, dense, expit, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, labels, need, num, str, strings, versionAtLeast } from "../../py-access.ts";
 
@@ -46,6 +46,22 @@ function linearOf(o: PyObject): Linear {
     intercept,
     outputs,
     decision(x) {
+      if (x.kind === "csr") {
+        // Sparse rows (text pipelines): stored entries in index order, as scipy's sparse product sums them;
+        // the skipped zeros add nothing, so this equals the dense sum.
+        if (x.cols !== nFeatures)
+          throw new DataError(`${o.name} expects ${nFeatures} features, got ${x.cols}`);
+        const out = new Float64Array(x.rows * outputs);
+        for (let r = 0; r < x.rows; r++) {
+          for (let k = 0; k < outputs; k++) {
+            let s = 0;
+            for (let p = x.indptr[r]; p < x.indptr[r + 1]; p++)
+              s += x.data[p] * coef[k * nFeatures + x.indices[p]];
+            out[r * outputs + k] = s + intercept[intercept.length === 1 ? 0 : k];
+          }
+        }
+        return matrix(x.rows, outputs, out);
+      }
       const d = dense(x);
       const out = new Float64Array(d.rows * outputs);
       for (let r = 0; r < d.rows; r++) {

@@ -110,11 +110,22 @@ export function columnTransformer(o: PyObject, ctx: BuildContext): SkEstimator {
     featureNamesIn: names,
     allowsMissing: false,
     inputSpecs(): FeatureSpec[] {
-      const specs: FeatureSpec[] = Array.from({ length: n }, (_, i) => ({
-        name: names?.[i] ?? `x${i}`,
-        dtype: "float",
-        nullable: false,
-      }));
+      // A column no transformer consumes is dropped: the client still sends its frame, whatever that
+      // column holds (strings, numbers or nothing), so it accepts any scalar.
+      const used = new Set(parts.flatMap((p) => Array.from(p.cols)));
+      const specs: FeatureSpec[] = Array.from({ length: n }, (_, i) =>
+        used.has(i)
+          ? { name: names?.[i] ?? `x${i}`, dtype: "float", nullable: false }
+          : {
+              name: names?.[i] ?? `x${i}`,
+              dtype: "category",
+              categories: ["", 0],
+              allowUnknownCategories: true,
+              nullable: true,
+              description:
+                "not used by the model (the ColumnTransformer drops it): any string, number or null",
+            },
+      );
       for (const p of parts) {
         const inner = p.est?.inputSpecs?.();
         p.cols.forEach((c, k) => {

@@ -23,6 +23,7 @@ import { oneHotEncoder } from "./one-hot-encoder.ts";
 import { ordinalEncoder } from "./ordinal-encoder.ts";
 import { pca } from "./pca.ts";
 import { polynomialFeatures } from "./polynomial-features.ts";
+import { powerTransformer } from "./power-transformer.ts";
 import { quantileTransformer } from "./quantile-transformer.ts";
 import {
   columnwise,
@@ -32,7 +33,7 @@ import {
   optionalArray,
   robustScaler,
 } from "./scalers.ts";
-import { countVectorizer, tfidfTransformer, tfidfVectorizer } from "./text-vectorizers.ts";
+import { countVectorizer, hashingVectorizer, tfidfTransformer, tfidfVectorizer } from "./text-vectorizers.ts";
 
 function standardScaler(o: PyObject): SkEstimator {
   const est = columnwise(
@@ -171,10 +172,12 @@ export const PREPROCESSING_BUILDERS: BuilderTable = {
   CountVectorizer: countVectorizer,
   TfidfVectorizer: tfidfVectorizer,
   TfidfTransformer: tfidfTransformer,
+  HashingVectorizer: hashingVectorizer,
   Pipeline: pipeline,
   KBinsDiscretizer: kbinsDiscretizer,
   MissingIndicator: missingIndicator,
   LabelEncoder: labelEncoder,
   QuantileTransformer: quantileTransformer,
+  PowerTransformer: powerTransformer,
   ...FEATURE_SELECTION_BUILDERS,
 };

@@ -1,7 +1,8 @@
 /**
  * @module Builder of OneHotEncoder with dense output: string or numeric `categories_`, `handle_unknown`
  * error/ignore (an ignored unknown gives an all-zero block), and `drop_idx_` (first, if_binary, explicit).
- * Infrequent-category grouping is refused at load time. Ref: sklearn `preprocessing/_encoders.py`.
+ * Infrequent categories (`min_frequency`/`max_categories`) share the last column of their feature, and with
+ * `handle_unknown="infrequent_if_exist"` unknown values go there too (infrequent grouping with `drop` is refused). Ref: sklearn `preprocessing/_encoders.py`.
  */
 
 import { Errors } from "../../../../errors.ts";
@@ -9,7 +10,7 @@ import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import type { FeatureSpec, Label } from "../../../runtime.ts";
 import { DataError } from "../../data.ts";
 import type { BuildContext, SkData, SkEstimator } from "../../estimator.ts";
-import { attr, isArray, labels, need, num, str } from "../../py-access.ts";
+import { attr, floats, isArray, labels, need, num, str } from "../../py-access.ts";
 import { fittedInputs } from "./scalers.ts";
 
 /** The values of input column `j`, as numbers or strings, whatever the data's kind. */
@@ -36,29 +37,63 @@ function dropIndices(o: PyObject, features: number): Int32Array {
   return out;
 }
 
+/**
+ * `_default_to_infrequent_mappings` (category index → output column, infrequent ones → the last) when
+ * infrequent categories are enabled (`min_frequency`/`max_categories`), else undefined.
+ */
+function infrequentMappings(
+  o: PyObject,
+  categories: readonly Label[][],
+  ctx: BuildContext,
+): (Int32Array | undefined)[] | undefined {
+  if (attr(o, "_infrequent_enabled") !== true) return undefined;
+  const maps = attr(o, "_default_to_infrequent_mappings");
+  if (!Array.isArray(maps) || maps.length !== categories.length)
+    throw Errors.invalidModel(
+      ctx.file,
+      "OneHotEncoder._default_to_infrequent_mappings does not match categories_",
+    );
+  return maps.map((m, i) => {
+    if (m === null) return undefined;
+    const a = Int32Array.from(floats(m, `OneHotEncoder._default_to_infrequent_mappings[${i}]`).data);
+    if (a.length !== categories[i].length)
+      throw Errors.invalidModel(
+        ctx.file,
+        `OneHotEncoder infrequent mapping ${i} does not match its categories`,
+      );
+    return a;
+  });
+}
+
 /** OneHotEncoder (dense or sparse fit, dense output). */
 export function oneHotEncoder(o: PyObject, ctx: BuildContext): SkEstimator {
   const cats = need(o, "categories_");
   if (!Array.isArray(cats)) throw Errors.invalidModel(ctx.file, "OneHotEncoder.categories_ is not a list");
-  if (attr(o, "_infrequent_enabled") === true)
-    throw Errors.unsupportedModel(
-      ctx.file,
-      "OneHotEncoder with infrequent categories (min_frequency/max_categories)",
-    );
   const handle = str(attr(o, "handle_unknown")) ?? "error";
   if (handle !== "error" && handle !== "ignore" && handle !== "infrequent_if_exist")
     throw Errors.unsupportedModel(ctx.file, `OneHotEncoder with handle_unknown=${handle}`);
   const categories: Label[][] = cats.map((c, i) => labels(c, `OneHotEncoder.categories_[${i}]`));
+  const infrequent = infrequentMappings(o, categories, ctx);
   const drops = dropIndices(o, categories.length);
-  // Output offset of each category (-1 when dropped), precomputed once.
+  if (infrequent && drops.some((d) => d >= 0))
+    throw Errors.unsupportedModel(ctx.file, "OneHotEncoder with both infrequent categories and drop");
+  // Output offset of each category (-1 when dropped), precomputed once; with infrequent categories the
+  // frequent ones keep their order and every infrequent one shares the last column of its feature.
   const lookups = categories.map((cs, i) => {
     const m = new Map<Label, number>();
+    const mapping = infrequent?.[i];
+    if (mapping) {
+      for (const [ci, c] of cs.entries()) m.set(c, mapping[ci]);
+      const width = Math.max(...mapping) + 1;
+      // Unknown values join the infrequent column only with handle_unknown='infrequent_if_exist'.
+      return { m, width, unknown: handle === "infrequent_if_exist" ? width - 1 : -1 };
+    }
     let k = 0;
     cs.forEach((c, ci) => {
       if (ci === drops[i]) return;
       m.set(c, k++);
     });
-    return { m, width: k };
+    return { m, width: k, unknown: -1 };
   });
   const offsets = new Int32Array(categories.length);
   let width = 0;
@@ -86,10 +121,10 @@ export function oneHotEncoder(o: PyObject, ctx: BuildContext): SkEstimator {
       const out = new Float64Array(x.rows * width);
       for (let i = 0; i < categories.length; i++) {
         const vals = columnValues(x, i);
-        const { m } = lookups[i];
+        const { m, unknown } = lookups[i];
         for (let r = 0; r < x.rows; r++) {
           const v = vals[r];
-          const k = m.get(v as Label);
+          const k = m.get(v as Label) ?? (unknown >= 0 ? unknown : undefined);
           if (k !== undefined) out[r * width + offsets[i] + k] = 1;
           else if (v !== droppedCats[i] && handle === "error")
             throw new DataError(`unknown category ${String(v)} in feature ${names?.[i] ?? i}`);

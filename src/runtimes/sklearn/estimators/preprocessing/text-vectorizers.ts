@@ -269,3 +269,113 @@ export function tfidfTransformer(o: PyObject, ctx: BuildContext): SkEstimator {
     },
   };
 }
+
+/** MurmurHash3 x86 32-bit of UTF-8 bytes, as a signed int32 (scikit-learn's `murmurhash3_bytes_s32`). */
+export function murmurhash3(bytes: Uint8Array, seed = 0): number {
+  const c1 = 0xcc9e2d51;
+  const c2 = 0x1b873593;
+  let h = seed | 0;
+  const n = bytes.length;
+  const blocks = n & ~3;
+  for (let i = 0; i < blocks; i += 4) {
+    let k = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  const rem = n & 3;
+  if (rem > 0) {
+    let k = 0;
+    if (rem >= 3) k ^= bytes[blocks + 2] << 16;
+    if (rem >= 2) k ^= bytes[blocks + 1] << 8;
+    k ^= bytes[blocks];
+    k = Math.imul(k, c1);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, c2);
+    h ^= k;
+  }
+  h ^= n;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+/**
+ * HashingVectorizer: the analyzer's tokens hashed (MurmurHash3, seed 0) to `abs(h) % n_features` with sign
+ * `h ≥ 0 ? +1 : −1` when `alternate_sign`, duplicates summed, then `binary` and the l1/l2 row norm.
+ */
+export function hashingVectorizer(o: PyObject, ctx: BuildContext): SkEstimator {
+  const analyze = wordAnalyzer(o, ctx);
+  const nFeatures = num(need(o, "n_features"), "HashingVectorizer.n_features");
+  const alternate = attr(o, "alternate_sign") !== false;
+  const binary = attr(o, "binary") === true;
+  const norm = str(attr(o, "norm"));
+  if (norm !== undefined && norm !== "l1" && norm !== "l2")
+    throw Errors.unsupportedModel(ctx.file, `HashingVectorizer with norm=${norm}`);
+  const dtype = attr(o, "dtype");
+  if (
+    typeof dtype === "object" &&
+    dtype !== null &&
+    "kind" in dtype &&
+    dtype.kind === "global" &&
+    dtype.name !== "float64"
+  )
+    throw Errors.unsupportedModel(ctx.file, `HashingVectorizer with dtype=${dtype.name}`);
+  const utf8 = new TextEncoder();
+  const index = new Map<string, [number, number]>();
+  const hashOf = (t: string): [number, number] => {
+    let v = index.get(t);
+    if (!v) {
+      const h = murmurhash3(utf8.encode(t));
+      const j = h === -2147483648 ? (2147483647 - (nFeatures - 1)) % nFeatures : Math.abs(h) % nFeatures;
+      v = [j, alternate && h < 0 ? -1 : 1];
+      if (index.size < 100_000) index.set(t, v);
+    }
+    return v;
+  };
+  const transform = (x: SkData): SparseData => {
+    const docs = documents(x);
+    const indptr = new Int32Array(docs.length + 1);
+    const idx: number[] = [];
+    const val: number[] = [];
+    const acc = new Map<number, number>();
+    docs.forEach((doc, r) => {
+      acc.clear();
+      for (const t of analyze(doc ?? "")) {
+        const [j, s] = hashOf(t);
+        acc.set(j, (acc.get(j) ?? 0) + s);
+      }
+      // sum_duplicates keeps explicit zeros (+1 − 1) as stored entries; they change no norm.
+      const keys = [...acc.keys()].sort((a, b) => a - b);
+      const start = idx.length;
+      for (const j of keys) {
+        idx.push(j);
+        val.push(binary ? 1 : acc.get(j)!);
+      }
+      if (norm) {
+        let s = 0;
+        for (let p = start; p < val.length; p++) s += norm === "l2" ? val[p] * val[p] : Math.abs(val[p]);
+        if (s !== 0) {
+          const d = norm === "l2" ? Math.sqrt(s) : s;
+          for (let p = start; p < val.length; p++) val[p] /= d;
+        }
+      }
+      indptr[r + 1] = idx.length;
+    });
+    return {
+      kind: "csr",
+      rows: docs.length,
+      cols: nFeatures,
+      indptr,
+      indices: Int32Array.from(idx),
+      data: Float64Array.from(val),
+    };
+  };
+  return { className: o.name, role: "transformer", nFeaturesIn: 1, inputSpecs: textSpec, transform };
+}
