@@ -5,6 +5,7 @@
  * Ref: XGBoost `json_model_io`, `predictor/cpu_predictor.cc`, `objective/regression_loss.h`.
  */
 
+import { float32Below, lockstepTree, walkLockstep } from "../shared/lockstep-walk.ts";
 import { expf } from "./expf.ts";
 import { numpyExpf } from "./numpy-expf.ts";
 
@@ -335,83 +336,13 @@ export function compileBooster(model: Json): Booster {
 
   // The lock-step batch walk (below) needs scalar leaves and numeric splits only.
   const simple = catSets.length === 0 && vectors.length === 0;
-  const kids = new Int32Array(2 * total);
-  const feat = new Int32Array(total);
-  const isLeaf = new Uint8Array(total);
-  for (let n = 0; n < total; n++) {
-    const leafNode = left[n] === -1;
-    isLeaf[n] = leafNode ? 1 : 0;
-    kids[2 * n] = leafNode ? n : left[n];
-    kids[2 * n + 1] = leafNode ? n : right[n];
-    feat[n] = leafNode ? 0 : feature[n];
-  }
-  /**
-   * Eight rows through one tree in lock step, the comparison used as an index (`!(v < cond)` → right),
-   * leaves looping onto themselves: the data-dependent branch of a walk mispredicts half the time.
-   * Rows without NaN only (NaN would need the node's default direction).
-   */
-  const walkEight = (
-    root: number,
-    x: Float32Array,
-    from: number,
-    rows: number,
-    cols: number,
-    leaves: Int32Array,
-  ): void => {
-    let r = from;
-    for (; r + 8 <= rows; r += 8) {
-      const a0 = r * cols;
-      const a1 = a0 + cols;
-      const a2 = a1 + cols;
-      const a3 = a2 + cols;
-      const a4 = a3 + cols;
-      const a5 = a4 + cols;
-      const a6 = a5 + cols;
-      const a7 = a6 + cols;
-      let i0 = root;
-      let i1 = root;
-      let i2 = root;
-      let i3 = root;
-      let i4 = root;
-      let i5 = root;
-      let i6 = root;
-      let i7 = root;
-      while (
-        (isLeaf[i0] &
-          isLeaf[i1] &
-          isLeaf[i2] &
-          isLeaf[i3] &
-          isLeaf[i4] &
-          isLeaf[i5] &
-          isLeaf[i6] &
-          isLeaf[i7]) ===
-        0
-      ) {
-        i0 = kids[(i0 << 1) + +!(x[a0 + feat[i0]] < cond[i0])];
-        i1 = kids[(i1 << 1) + +!(x[a1 + feat[i1]] < cond[i1])];
-        i2 = kids[(i2 << 1) + +!(x[a2 + feat[i2]] < cond[i2])];
-        i3 = kids[(i3 << 1) + +!(x[a3 + feat[i3]] < cond[i3])];
-        i4 = kids[(i4 << 1) + +!(x[a4 + feat[i4]] < cond[i4])];
-        i5 = kids[(i5 << 1) + +!(x[a5 + feat[i5]] < cond[i5])];
-        i6 = kids[(i6 << 1) + +!(x[a6 + feat[i6]] < cond[i6])];
-        i7 = kids[(i7 << 1) + +!(x[a7 + feat[i7]] < cond[i7])];
-      }
-      leaves[r] = i0;
-      leaves[r + 1] = i1;
-      leaves[r + 2] = i2;
-      leaves[r + 3] = i3;
-      leaves[r + 4] = i4;
-      leaves[r + 5] = i5;
-      leaves[r + 6] = i6;
-      leaves[r + 7] = i7;
-    }
-    for (; r < rows; r++) {
-      let i = root;
-      const at = r * cols;
-      while (isLeaf[i] === 0) i = kids[(i << 1) + +!(x[at + feat[i]] < cond[i])];
-      leaves[r] = i;
-    }
-  };
+  // XGBoost sends `x < cond` left; over float32 inputs that is `x <= float32Below(cond)`.
+  const lockstep = lockstepTree(
+    left,
+    right,
+    feature,
+    Float64Array.from(cond, (c, n) => (left[n] === -1 ? 0 : float32Below(c))),
+  );
 
   // Each scalar leaf's contribution with its tree weight already applied (dart), in float32.
   const contrib = new Float64Array(total);
@@ -454,7 +385,7 @@ export function compileBooster(model: Json): Booster {
         for (let b = 0; b < rows; b += block) {
           const end = Math.min(rows, b + block);
           for (let t = 0; t < numTrees; t++) {
-            walkEight(roots[t], x32, b, end, cols, leaves);
+            walkLockstep(lockstep, roots[t], x32, b, end, cols, leaves);
             const g = group[t];
             for (let r = b; r < end; r++) out[r * groups + g] = f32(out[r * groups + g] + contrib[leaves[r]]);
           }

@@ -5,6 +5,7 @@
  */
 
 import type { NdArray, PyObject } from "../../../../formats/pickle/py-objects.ts";
+import { lockstepTree, walkLockstep } from "../../../shared/lockstep-walk.ts";
 import { AttributeError, floats, isArray, need } from "../../py-access.ts";
 
 /** A compiled tree. */
@@ -68,18 +69,7 @@ export function compileTree(tree: PyObject, nFeatures: number): CompiledTree {
   }
   const f32 = Math.fround;
   const anyMissingLeft = missingLeft.includes(1);
-  // Branch-free layout for the batch walk: children side by side, leaves loop onto themselves
-  // (feature 0, so a step from a leaf is harmless), a separate leaf flag.
-  const kids = new Int32Array(2 * n);
-  const feat = new Int32Array(n);
-  const isLeaf = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const leafNode = left[i] === -1;
-    isLeaf[i] = leafNode ? 1 : 0;
-    kids[2 * i] = leafNode ? i : left[i];
-    kids[2 * i + 1] = leafNode ? i : right[i];
-    feat[i] = leafNode ? 0 : feature[i];
-  }
+  const lockstep = lockstepTree(left, right, feature, threshold);
   /** One row at a time, with missing-value routing. */
   const walkEach = (x: Float32Array, rows: number, cols: number, out: Int32Array): void => {
     for (let r = 0, at = 0; r < rows; r++, at += cols) {
@@ -92,66 +82,6 @@ export function compileTree(tree: PyObject, nFeatures: number): CompiledTree {
         else i = missingLeft[i] === 1 && Number.isNaN(v) ? l : right[i];
         l = left[i];
       }
-      out[r] = i;
-    }
-  };
-  /**
-   * Eight rows walked in lock step with the comparison turned into an index, not a branch: the
-   * data-dependent branch of a tree walk mispredicts half the time, and eight independent chains keep
-   * the CPU busy (about 2.3× the one-row loop on a 100-tree forest). NaN fails `<=` and goes right,
-   * which is scikit-learn's rule when no node sends missing values left.
-   */
-  const walkEight = (x: Float32Array, rows: number, cols: number, out: Int32Array): void => {
-    let r = 0;
-    for (; r + 8 <= rows; r += 8) {
-      const a0 = r * cols;
-      const a1 = a0 + cols;
-      const a2 = a1 + cols;
-      const a3 = a2 + cols;
-      const a4 = a3 + cols;
-      const a5 = a4 + cols;
-      const a6 = a5 + cols;
-      const a7 = a6 + cols;
-      let i0 = 0;
-      let i1 = 0;
-      let i2 = 0;
-      let i3 = 0;
-      let i4 = 0;
-      let i5 = 0;
-      let i6 = 0;
-      let i7 = 0;
-      while (
-        (isLeaf[i0] &
-          isLeaf[i1] &
-          isLeaf[i2] &
-          isLeaf[i3] &
-          isLeaf[i4] &
-          isLeaf[i5] &
-          isLeaf[i6] &
-          isLeaf[i7]) ===
-        0
-      ) {
-        i0 = kids[(i0 << 1) + +!(x[a0 + feat[i0]] <= threshold[i0])];
-        i1 = kids[(i1 << 1) + +!(x[a1 + feat[i1]] <= threshold[i1])];
-        i2 = kids[(i2 << 1) + +!(x[a2 + feat[i2]] <= threshold[i2])];
-        i3 = kids[(i3 << 1) + +!(x[a3 + feat[i3]] <= threshold[i3])];
-        i4 = kids[(i4 << 1) + +!(x[a4 + feat[i4]] <= threshold[i4])];
-        i5 = kids[(i5 << 1) + +!(x[a5 + feat[i5]] <= threshold[i5])];
-        i6 = kids[(i6 << 1) + +!(x[a6 + feat[i6]] <= threshold[i6])];
-        i7 = kids[(i7 << 1) + +!(x[a7 + feat[i7]] <= threshold[i7])];
-      }
-      out[r] = i0;
-      out[r + 1] = i1;
-      out[r + 2] = i2;
-      out[r + 3] = i3;
-      out[r + 4] = i4;
-      out[r + 5] = i5;
-      out[r + 6] = i6;
-      out[r + 7] = i7;
-    }
-    for (let at = r * cols; r < rows; r++, at += cols) {
-      let i = 0;
-      while (isLeaf[i] === 0) i = kids[(i << 1) + +!(x[at + feat[i]] <= threshold[i])];
       out[r] = i;
     }
   };
@@ -175,7 +105,7 @@ export function compileTree(tree: PyObject, nFeatures: number): CompiledTree {
     leaves(x, rows, cols, out, nan) {
       // Only a NaN can reach a node that sends missing values left; batches without one take the fast walk.
       if (anyMissingLeft && (nan ?? hasNaN(x))) walkEach(x, rows, cols, out);
-      else walkEight(x, rows, cols, out);
+      else walkLockstep(lockstep, 0, x, 0, rows, cols, out);
     },
   };
 }
