@@ -62,6 +62,14 @@ function sklearnVersionOf(value: PyValue): string | undefined {
 function isFitted(o: PyObject): boolean {
   const state = o.state;
   if (!state || typeof state !== "object" || !("kind" in state) || state.kind !== "dict") return true;
+  // A Pipeline learns nothing itself: it is fitted when its last step is.
+  if (o.name === "Pipeline") {
+    const steps = state.map.get("steps");
+    const last = Array.isArray(steps) ? steps[steps.length - 1] : undefined;
+    const est =
+      last && typeof last === "object" && "kind" in last && last.kind === "tuple" ? last.items[1] : undefined;
+    return !isObject(est) || isFitted(est);
+  }
   for (const k of state.map.keys())
     if (typeof k === "string" && k.endsWith("_") && !k.startsWith("__")) return true;
   return false;

@@ -33,6 +33,7 @@ import {
   optionalArray,
   robustScaler,
 } from "./scalers.ts";
+import { targetEncoder } from "./target-encoder.ts";
 import { countVectorizer, hashingVectorizer, tfidfTransformer, tfidfVectorizer } from "./text-vectorizers.ts";
 
 function standardScaler(o: PyObject): SkEstimator {
@@ -167,6 +168,7 @@ export const PREPROCESSING_BUILDERS: BuilderTable = {
   PolynomialFeatures: polynomialFeatures,
   OneHotEncoder: oneHotEncoder,
   OrdinalEncoder: ordinalEncoder,
+  TargetEncoder: targetEncoder,
   ColumnTransformer: columnTransformer,
   FunctionTransformer: functionTransformer,
   CountVectorizer: countVectorizer,
