@@ -358,6 +358,8 @@ export function compileBooster(model: Json): Booster {
     }
   }
 
+  const contrib32 = Float32Array.from(contrib);
+
   return {
     objective,
     kind: spec.kind,
@@ -376,7 +378,10 @@ export function compileBooster(model: Json): Booster {
       for (let i = 0; i < x.length && !nan; i++) nan = Number.isNaN(x[i]);
       if (simple && !nan && rows >= 8) {
         // Tree by tree over the batch: each row still adds its trees' leaves in the model's order.
-        for (let r = 0; r < rows; r++) for (let g = 0; g < groups; g++) out[r * groups + g] = baseMargin[g];
+        // Sums kept in a Float32Array: each store rounds to float32, exactly as f32(a + b) does for
+        // float32 a and b (a double holds their sum before the single rounding).
+        const acc = new Float32Array(rows * groups);
+        for (let r = 0; r < rows; r++) for (let g = 0; g < groups; g++) acc[r * groups + g] = baseMargin[g];
         const leaves = new Int32Array(rows);
         // float32 values read back exactly from a Float32Array, at half the memory traffic.
         const x32 = new Float32Array(x);
@@ -387,9 +392,10 @@ export function compileBooster(model: Json): Booster {
           for (let t = 0; t < numTrees; t++) {
             walkLockstep(lockstep, roots[t], x32, b, end, cols, leaves);
             const g = group[t];
-            for (let r = b; r < end; r++) out[r * groups + g] = f32(out[r * groups + g] + contrib[leaves[r]]);
+            for (let r = b; r < end; r++) acc[r * groups + g] += contrib32[leaves[r]];
           }
         }
+        out.set(acc);
         return out;
       }
       const xf = new Float64Array(x.length);
