@@ -13,7 +13,7 @@ import { defineModel } from "../../src/runtimes/custom/define-model.ts";
 import { loadDefinition } from "../../src/runtimes/custom/typescript-runtime.ts";
 import { hashKey, parseKeyList } from "../../src/security/api-keys.ts";
 import { buildApp } from "../../src/server/app.ts";
-import { scopeOf } from "../../src/server/plugins/access.ts";
+import { AUTH_FAILURES_PER_WINDOW, scopeOf } from "../../src/server/plugins/access.ts";
 import { IRIS_ROW, makeApp } from "../helpers.ts";
 
 const PREDICT_KEY = "predict-key-0123456789abcdef";
@@ -522,9 +522,16 @@ describe("limits behind a proxy, and their metrics", () => {
   });
 
   it("counts 401, 403 and 429 answers by code in /metrics", async () => {
-    const { fastify } = appWithKeys({ rateLimit: 1 });
+    // A budget of 2: the one failed authentication stays under it; the third predict call goes over.
+    const { fastify } = appWithKeys({ rateLimit: 2 });
     await fastify.inject({ method: "POST", url: "/predict", payload: IRIS_ROW });
     await fastify.inject({ method: "POST", url: "/predict", payload: IRIS_ROW, headers: bearer(READ_KEY) });
+    await fastify.inject({
+      method: "POST",
+      url: "/predict",
+      payload: IRIS_ROW,
+      headers: bearer(PREDICT_KEY),
+    });
     await fastify.inject({
       method: "POST",
       url: "/predict",
@@ -540,5 +547,53 @@ describe("limits behind a proxy, and their metrics", () => {
     const text = (await fastify.inject({ method: "GET", url: "/metrics", headers: bearer(ADMIN_KEY) })).body;
     for (const code of ["MS_UNAUTHORIZED", "MS_FORBIDDEN", "MS_RATE_LIMITED"])
       assert.match(text, new RegExp(`modelserve_errors_total\\{code="${code}"\\} 1\\n`), code);
+  });
+});
+
+describe("key guessing", () => {
+  it("throttles an IP that keeps failing authentication, before checking its next key", async () => {
+    const { fastify } = appWithKeys({ rateLimit: 3 });
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++)
+      codes.push(
+        (
+          await fastify.inject({
+            method: "POST",
+            url: "/predict",
+            payload: IRIS_ROW,
+            headers: bearer(`guess-${i}-0123456789abcdef`),
+          })
+        ).statusCode,
+      );
+    assert.deepEqual(codes, [401, 401, 401, 429, 429]);
+    // Even the right key waits out the window from that address: the throttle comes first.
+    const right = await fastify.inject({
+      method: "POST",
+      url: "/predict",
+      payload: IRIS_ROW,
+      headers: bearer(PREDICT_KEY),
+    });
+    assert.equal(right.statusCode, 429);
+    assert.equal(right.json().error.code, "MS_RATE_LIMITED");
+    assert.ok(Number(right.headers["retry-after"]) >= 1);
+    // Another address is unaffected; probes stay open.
+    const other = await fastify.inject({
+      method: "POST",
+      url: "/predict",
+      payload: IRIS_ROW,
+      headers: bearer(PREDICT_KEY),
+      remoteAddress: "10.0.0.9",
+    });
+    assert.equal(other.statusCode, 200);
+    assert.equal((await fastify.inject({ method: "GET", url: "/health/ready" })).statusCode, 200);
+  });
+
+  it("applies a default failure budget even without a configured rate limit", async () => {
+    const { fastify } = appWithKeys();
+    let last = 0;
+    for (let i = 0; i <= AUTH_FAILURES_PER_WINDOW; i++)
+      last = (await fastify.inject({ method: "GET", url: "/models", headers: bearer("nope-nope-nope-nope") }))
+        .statusCode;
+    assert.equal(last, 429);
   });
 });

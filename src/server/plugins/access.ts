@@ -40,6 +40,46 @@ export function scopeOf(path: string, docsAuth: boolean): Scope | null {
   return "read";
 }
 
+/** Failed authentications allowed per client IP and window when no rate limit is configured. */
+export const AUTH_FAILURES_PER_WINDOW = 60;
+
+/**
+ * Failed authentications per client IP in fixed windows. Bounded: the table is cleared at each window
+ * and holds at most 100 000 addresses (beyond that, new addresses are not tracked until the next window).
+ */
+class FailureBudget {
+  readonly max: number;
+  readonly #windowMs: number;
+  #windowStart = 0;
+  #counts = new Map<string, number>();
+
+  constructor(max: number, windowMs: number) {
+    this.max = max;
+    this.#windowMs = windowMs;
+  }
+
+  #roll(now: number): void {
+    if (now - this.#windowStart >= this.#windowMs) {
+      this.#windowStart = now;
+      this.#counts = new Map();
+    }
+  }
+
+  /** Seconds until `ip` may try again, or 0 when it still has failures left. */
+  blocked(ip: string): number {
+    const now = Date.now();
+    this.#roll(now);
+    if ((this.#counts.get(ip) ?? 0) < this.max) return 0;
+    return Math.max(1, Math.ceil((this.#windowStart + this.#windowMs - now) / 1000));
+  }
+
+  fail(ip: string): void {
+    const n = this.#counts.get(ip);
+    if (n !== undefined) this.#counts.set(ip, n + 1);
+    else if (this.#counts.size < 100_000) this.#counts.set(ip, 1);
+  }
+}
+
 /**
  * Installs the configured checks on a modelserve scope before its routes are added. `keyIds`
  * receives each authenticated request's key id (for the request log).
@@ -75,13 +115,25 @@ export async function installAccess(
   const keys = settings.keys;
   if (keys && keys.size > 0) {
     const docsAuth = settings.docsAuth ?? false;
+    const failures = new FailureBudget(
+      settings.rateLimit && settings.rateLimit > 0 ? settings.rateLimit : AUTH_FAILURES_PER_WINDOW,
+      settings.rateLimitWindowMs ?? 60_000,
+    );
     app.addHook("onRequest", (req, reply, done) => {
       // CORS preflights carry no credentials by design.
       if (req.method === "OPTIONS" && settings.cors) return done();
       const scope = scopeOf(pathOf(req), docsAuth);
       if (scope === null) return done();
+      // A client that keeps failing authentication is throttled by IP before its next key is even
+      // checked, so keys cannot be guessed at line rate.
+      const wait = failures.blocked(req.ip);
+      if (wait > 0) {
+        reply.header("retry-after", String(wait));
+        return done(Errors.rateLimited(failures.max, wait));
+      }
       const presented = presentedKey(req.headers);
       if (presented === undefined) {
+        failures.fail(req.ip);
         reply.header("www-authenticate", 'Bearer realm="modelserve"');
         return done(
           Errors.unauthorized("send the API key as Authorization: Bearer <key> or X-API-Key: <key>"),
@@ -89,6 +141,7 @@ export async function installAccess(
       }
       const key = keys.match(presented);
       if (!key) {
+        failures.fail(req.ip);
         reply.header("www-authenticate", 'Bearer realm="modelserve", error="invalid_token"');
         return done(Errors.unauthorized("the API key is not valid"));
       }
