@@ -8,6 +8,7 @@
 import { float32Below, lockstepTree, walkLockstep } from "../shared/lockstep-walk.ts";
 import { expf } from "./expf.ts";
 import { numpyExpf } from "./numpy-expf.ts";
+import type { XgbExplainInput } from "./shap-trees.ts";
 
 const f32 = Math.fround;
 /** XGBoost's `kMaxExp`-style clamp used by the logistic transform. */
@@ -117,6 +118,8 @@ export interface Booster extends BoosterShape {
   margins(x: Float64Array, rows: number, cols: number): Float64Array;
   /** The objective's transform of margins, in place, float32 semantics. */
   transform(m: Float64Array, rows: number): Float64Array;
+  /** The parsed trees and constants TreeSHAP explanations are built from. */
+  readonly explainInput: XgbExplainInput;
 }
 
 function decodeCategoryNames(cats: Json, numFeature: number): (string[] | undefined)[] {
@@ -371,6 +374,14 @@ export function compileBooster(model: Json): Booster {
     numTrees,
     booster: boosterName === "gbtree" && hasWeights ? "dart" : boosterName,
     version,
+    explainInput: {
+      trees,
+      treeInfo,
+      weights: hasWeights ? weightDrop : undefined,
+      baseMargin,
+      numFeature,
+      groups,
+    },
     margins(x, rows, cols) {
       if (cols !== numFeature) throw new BoosterError(`rows have ${cols} features, the model ${numFeature}`);
       const out = new Float64Array(rows * groups);

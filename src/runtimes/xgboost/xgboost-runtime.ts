@@ -18,6 +18,7 @@ import type {
   RuntimeModel,
 } from "../runtime.ts";
 import { type Booster, BoosterError, compileBooster, softmaxRowsF32 } from "./booster.ts";
+import { xgboostExplainer } from "./explain.ts";
 
 const ASCII = new TextDecoder("latin1");
 
@@ -171,6 +172,7 @@ export function boosterModel(b: Booster, format: string): RuntimeModel {
     async rawScore(t) {
       return matrix(margins(t), t.rows, b.groups);
     },
+    explain: xgboostExplainer(b, (t) => matrixOf(b, t)),
   };
 }
 
