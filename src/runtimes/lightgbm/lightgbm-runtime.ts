@@ -5,6 +5,7 @@
 
 import { Errors, isModelServeError } from "../../errors.ts";
 import type { FeatureSpec, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
+import { lightgbmExplainer } from "./explain.ts";
 import { LightgbmError, type LightgbmModel, parseLightgbm } from "./lightgbm-model.ts";
 
 const matrix = (data: Float64Array, rows: number, cols: number): Matrix => ({ rows, cols, data });
@@ -90,6 +91,7 @@ export function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): Runti
     async rawScore(t) {
       return matrix(raw(t), t.rows, k);
     },
+    explain: lightgbmExplainer(m, nFeatures, classifier && !binary ? classes : [binary ? 1 : 0]),
   };
 }
 
