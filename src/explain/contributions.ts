@@ -5,6 +5,12 @@
 
 import type { Contributions, Label } from "../runtimes/runtime.ts";
 
+/**
+ * Why a model (or this model's trees) cannot be explained. Surfaces answer it as
+ * `MS_METHOD_NOT_SUPPORTED` with the model's name.
+ */
+export class NotExplainableError extends Error {}
+
 /** One row's explanation of one output. */
 export interface RowExplanation {
   readonly output: Label;

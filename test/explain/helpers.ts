@@ -39,7 +39,10 @@ export function assertContributions(
         const got = at(c, r, k, j);
         const want = expected[r][k][j];
         if (rel === 0) {
-          assert.ok(Object.is(got, want) || (got === 0 && want === 0), `${what} row ${r} output ${k} column ${j}: ${got} != ${want}`);
+          assert.ok(
+            Object.is(got, want) || (got === 0 && want === 0),
+            `${what} row ${r} output ${k} column ${j}: ${got} != ${want}`,
+          );
           continue;
         }
         // Relative to the row's largest contribution, so values that cancel to near zero are judged fairly.
@@ -54,7 +57,12 @@ export function assertContributions(
 }
 
 /** Asserts `bias + Σ contributions == raw[r][k]` within `tol` relative to the row's magnitude. */
-export function assertAdditive(c: Contributions, raw: (r: number, k: number) => number, tol: number, what: string): void {
+export function assertAdditive(
+  c: Contributions,
+  raw: (r: number, k: number) => number,
+  tol: number,
+  what: string,
+): void {
   const F = c.features.length;
   for (let r = 0; r < c.rows; r++) {
     for (let k = 0; k < c.outputs.length; k++) {

@@ -3,8 +3,7 @@
  * multi-class models, in raw-score space (the sum of the trees, as `pred_contrib=True` adds up).
  */
 
-import { Errors } from "../../errors.ts";
-import { lazy } from "../../explain/contributions.ts";
+import { lazy, NotExplainableError } from "../../explain/contributions.ts";
 import { treeShap } from "../../explain/tree-shap.ts";
 import type { Contributions, FeatureTable, Label } from "../runtime.ts";
 import type { LightgbmModel } from "./lightgbm-model.ts";
@@ -25,7 +24,7 @@ export function lightgbmExplainer(
   });
   return async (t) => {
     const e = ensemble();
-    if (e instanceof Error) throw Errors.methodNotSupported("model", "explain", e.message);
+    if (e instanceof Error) throw new NotExplainableError(e.message);
     const values = treeShap(e, t.numeric, t.rows, t.columns.length);
     return { rows: t.rows, features: t.columns, outputs, values, outputSpace: "margin" };
   };

@@ -16,6 +16,7 @@ import { argmaxLabels, DataError, dense } from "./data.ts";
 import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
 import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
 import { labelEncoderClasses } from "./estimators/preprocessing/label-encoder.ts";
+import { sklearnExplainer } from "./explain-model.ts";
 import { AttributeError, attr, isObject, stateOf, str } from "./py-access.ts";
 import { signatureOf } from "./signature.ts";
 
@@ -224,6 +225,7 @@ export function estimatorModel(
             return answerOf(est, est.transform!(data(t)));
           })
       : undefined,
+    explain: est.explain ? sklearnExplainer(est, signature, (t) => guarded(() => dataOf(t))) : undefined,
   };
 }
 

@@ -3,8 +3,7 @@
  * `pred_contribs=True` (per output group, bias last), in margin space.
  */
 
-import { Errors } from "../../errors.ts";
-import { lazy } from "../../explain/contributions.ts";
+import { lazy, NotExplainableError } from "../../explain/contributions.ts";
 import { treeShap } from "../../explain/tree-shap.ts";
 import type { Contributions, FeatureTable, Label } from "../runtime.ts";
 import type { Booster } from "./booster.ts";
@@ -28,7 +27,7 @@ export function xgboostExplainer(
       : Array.from({ length: b.groups }, (_, i) => i);
   return async (t) => {
     const e = ensemble();
-    if (e instanceof Error) throw Errors.methodNotSupported("model", "explain", e.message);
+    if (e instanceof Error) throw new NotExplainableError(e.message);
     const x = matrixOf(t);
     const xf = new Float64Array(x.length);
     for (let i = 0; i < x.length; i++) xf[i] = Math.fround(x[i]);

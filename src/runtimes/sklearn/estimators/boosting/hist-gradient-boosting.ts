@@ -26,7 +26,10 @@ import {
   versionAtLeast,
 } from "../../py-access.ts";
 
-interface HgbTree {
+import { hgbExplainer } from "./explain.ts";
+
+/** One compiled TreePredictor. */
+export interface HgbTree {
   readonly value: Float64Array;
   readonly feature: Int32Array;
   readonly threshold: Float64Array;
@@ -38,6 +41,8 @@ interface HgbTree {
   readonly bitsetIdx: Int32Array;
   /** `raw_left_cat_bitsets`, 8 uint32 words (256 categories) per categorical split. */
   readonly leftCats: Uint32Array;
+  /** Training samples through each node (TreeSHAP's cover). */
+  readonly count: Float64Array;
 }
 
 const toNumbers = (d: NdData): Float64Array =>
@@ -85,6 +90,7 @@ function hgbTree(p: PyValue, nFeatures: number): HgbTree {
     isCategorical,
     bitsetIdx,
     leftCats,
+    count: field(nodes, "count"),
   };
 }
 
@@ -162,22 +168,25 @@ function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
   if (classes && (k === 1) !== (classes.length === 2))
     throw new AttributeError(`${o.name} has ${k} trees per iteration for ${classes.length} classes`);
 
+  /** Whether a value goes left at internal node `i`. */
+  const goLeft = (t: HgbTree, i: number, v: number): boolean => {
+    if (Number.isNaN(v)) return t.missingLeft[i] === 1;
+    if (t.isCategorical[i]) {
+      // sklearn reads the value as a uint8 category; negative or out-of-range values count as missing.
+      const c = Math.trunc(v);
+      if (v < 0 || c > 255) return t.missingLeft[i] === 1;
+      if (inBitset(t.leftCats, t.bitsetIdx[i], c)) return true;
+      if (fmap[t.feature[i]] >= 0 && inBitset(known, fmap[t.feature[i]], c)) return false;
+      return t.missingLeft[i] === 1;
+    }
+    return v <= t.threshold[i];
+  };
   const walk = (t: HgbTree, x: Float64Array, at: number): number => {
     let i = 0;
-    while (t.isLeaf[i] === 0) {
-      const v = x[at + t.feature[i]];
-      if (Number.isNaN(v)) i = t.missingLeft[i] ? t.left[i] : t.right[i];
-      else if (t.isCategorical[i]) {
-        // sklearn reads the value as a uint8 category; negative or out-of-range values count as missing.
-        const c = Math.trunc(v);
-        if (v < 0 || c > 255) i = t.missingLeft[i] ? t.left[i] : t.right[i];
-        else if (inBitset(t.leftCats, t.bitsetIdx[i], c)) i = t.left[i];
-        else if (fmap[t.feature[i]] >= 0 && inBitset(known, fmap[t.feature[i]], c)) i = t.right[i];
-        else i = t.missingLeft[i] ? t.left[i] : t.right[i];
-      } else i = v <= t.threshold[i] ? t.left[i] : t.right[i];
-    }
+    while (t.isLeaf[i] === 0) i = goLeft(t, i, x[at + t.feature[i]]) ? t.left[i] : t.right[i];
     return i;
   };
+  const explain = hgbExplainer(iterations, baseline, nFeatures, goLeft, preprocessor, classes);
 
   const rawPredict = (x: SkData): { raw: Float64Array; rows: number } => {
     const d = dense(preprocessor ? preprocessor.transform!(x) : x);
@@ -196,6 +205,7 @@ function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
 
   const base = {
     className: o.name,
+    explain,
     nFeaturesIn: preprocessor?.nFeaturesIn ?? nIn,
     featureNamesIn: strings(attr(o, "feature_names_in_")) ?? preprocessor?.featureNamesIn,
     allowsMissing: true,
