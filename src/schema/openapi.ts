@@ -13,6 +13,7 @@ import {
   probabilitiesSchema,
   singleRequestSchema,
 } from "./json-schema.ts";
+import { explainPaths } from "./openapi-explain.ts";
 
 /** Options of the document. */
 export interface OpenApiOptions {
@@ -150,6 +151,7 @@ function modelPaths(
       },
     };
   }
+  Object.assign(paths, explainPaths(v, opts.maxBatchSize, prefix, tag, ERRORS));
   return paths;
 }
 

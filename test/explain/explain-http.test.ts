@@ -36,7 +36,8 @@ after(async () => {
   names = {};
 });
 
-const post = (url: string, payload: unknown) => app.fastify.inject({ method: "POST", url, payload });
+const post = (url: string, payload: Record<string, unknown>) =>
+  app.fastify.inject({ method: "POST", url, payload });
 const named = (model: string, row: unknown[]) => Object.fromEntries(names[model].map((n, i) => [n, row[i]]));
 
 describe("POST /explain", () => {
@@ -118,6 +119,16 @@ describe("POST /explain", () => {
     assert.equal(missing.json().error.code, "MS_INVALID_BATCH");
     const unknown = await post("/models/nope/explain", {});
     assert.equal(unknown.statusCode, 404);
+  });
+
+  it("documents the routes in OpenAPI for tree models only", async () => {
+    const doc = (await app.fastify.inject({ method: "GET", url: "/openapi.json" })).json();
+    assert.ok(doc.paths["/models/xgb/explain"].post);
+    assert.ok(doc.paths["/models/rf/explain/batch"].post);
+    const props =
+      doc.paths["/models/lgb/explain"].post.responses["200"].content["application/json"].schema.properties;
+    assert.deepEqual(props.output_space.enum, ["margin", "probability", "raw"]);
+    assert.equal(doc.paths["/models/iris/explain"], undefined);
   });
 
   it("counts explanations apart from predictions in /metrics", async () => {
