@@ -8,6 +8,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { type ConfigLayer, loadConfig, parseModelArg } from "../config/config.ts";
 import { appFor, loadAll, prepareModels, startModels } from "../deploy.ts";
 import { isModelServeError } from "../errors.ts";
+import { explainModel } from "../explain/answer.ts";
 import { infer } from "../inference/run.ts";
 import { createLogger, LOG_LEVELS } from "../observability/logger.ts";
 import { ModelRegistry, type ReadyVersion } from "../registry/model-registry.ts";
@@ -19,6 +20,7 @@ import { registerAdminCommand } from "./admin-command.ts";
 import { auditFile } from "./audit.ts";
 import { registerBenchCommand } from "./bench-command.ts";
 import { registerDockerCommand } from "./docker-command.ts";
+import { ExplanationCollector } from "./explain-columns.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
 import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
@@ -134,7 +136,14 @@ async function inspect(
 
 async function predict(
   path: string,
-  opts: { input: string; output?: string; proba?: boolean; runtime?: string; batchSize: string },
+  opts: {
+    input: string;
+    output?: string;
+    proba?: boolean;
+    explain?: boolean;
+    runtime?: string;
+    batchSize: string;
+  },
 ) {
   const v = await loadOne(path, opts.runtime);
   const model: LoadedModel = v.model;
@@ -143,6 +152,7 @@ async function predict(
   const predictions: unknown[] = [];
   const probabilities: (number | null)[][] = [];
   const progress = rows.length > chunk;
+  const explained = new ExplanationCollector();
   for (let start = 0; start < rows.length; start += chunk) {
     const part = rows.slice(start, start + chunk);
     const table = v.validator.toTable(part, `rows[${start}…]`);
@@ -156,6 +166,7 @@ async function predict(
         );
       }
     }
+    if (opts.explain) explained.add(await explainModel(model, v.name, table));
     if (progress)
       process.stderr.write(`scored ${Math.min(start + chunk, rows.length)}/${rows.length} rows\n`);
   }
@@ -164,6 +175,7 @@ async function predict(
     version: v.version,
     predictions,
     ...(opts.proba ? { classes: model.signature.output.classes, probabilities } : {}),
+    ...(opts.explain ? { explanation: explained.result() } : {}),
   };
   const format = opts.output ? formatOf(opts.output) : "json";
   if (!format) throw new Error(`cannot tell the output format of ${opts.output}: use .json, .jsonl or .csv`);
@@ -262,6 +274,7 @@ export function buildCli(): Command {
     .requiredOption("-i, --input <file>", "rows: .json (array or {instances}), .jsonl or .csv with a header")
     .option("-o, --output <file>", "where to write results (.json, .jsonl, .csv); stdout JSON by default")
     .option("--proba", "include class probabilities")
+    .option("--explain", "include each feature's TreeSHAP contribution (tree models)")
     .option("--runtime <name>", "runtime to use instead of detection")
     .option("--batch-size <rows>", "rows per inference call", int("batch size"), "10000")
     .action(predict);
