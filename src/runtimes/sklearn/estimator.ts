@@ -78,6 +78,12 @@ export interface SkEstimator {
   readonly predictIsArgmaxProba?: boolean;
   /** Training means and standard deviations of the inputs, when the estimator learned them (StandardScaler). */
   trainingMoments?(): { readonly mean: Float64Array; readonly std: Float64Array } | undefined;
+  /**
+   * For each output column of `transform` (given `nIn` input and `nOut` output columns), the input
+   * column it is computed from: how explanations sum encoded columns back to their inputs. Undefined
+   * when an output mixes several inputs.
+   */
+  columnSources?(nIn: number, nOut: number): Int32Array | undefined;
   /** Exact TreeSHAP contributions of the estimator's output (tree models), on its input columns. */
   explain?(x: SkData): SkExplanation;
   /** Decision function: `(rows × 1)` for binary/outliers, `(rows × classes)` otherwise. */
