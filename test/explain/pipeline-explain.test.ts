@@ -33,3 +33,20 @@ describe("explain through a Pipeline", () => {
     });
   }
 });
+
+describe("explain through a Pipeline ending in a pickled XGBClassifier", () => {
+  it("sums the booster's pred_contribs of one-hot columns onto their raw column", async () => {
+    const m = await loadModel(join(explainFixtures, "xgboost-pipeline", "model.joblib"));
+    const rows = readFixture<unknown[]>("xgboost-pipeline", "inputs.json");
+    const exp = readFixture<{ contribs: number[][][]; output: number[][]; inputs: string[] }>(
+      "xgboost-pipeline",
+      "expected.json",
+    );
+    const c = await m.explain!(tableFromRows(m.signature, rows));
+    assert.deepEqual(c.features, exp.inputs);
+    assert.deepEqual(c.outputs, [1]);
+    // The reference sums float32 contributions in float64 (as modelserve does): the same up to summation order.
+    assertContributions(c, exp.contribs, 1e-6, "xgboost pipeline");
+    assertAdditive(c, (r, k) => exp.output[r][k], 1e-5, "xgboost pipeline");
+  });
+});
