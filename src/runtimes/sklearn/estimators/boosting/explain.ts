@@ -7,6 +7,7 @@
 
 import { lazy, NotExplainableError } from "../../../../explain/contributions.ts";
 import type { Label } from "../../../runtime.ts";
+import { explainThrough } from "../../column-sources.ts";
 import type { SkData, SkEstimator, SkExplanation } from "../../estimator.ts";
 import { explainDense, float64Ensemble, shapTree, sklearnShapTree } from "../../explain.ts";
 import type { CompiledTree } from "../trees/tree.ts";
@@ -50,13 +51,12 @@ export function hgbExplainer(
     ),
   );
   const outputs = outputsOf(k, classes);
-  return (x) => {
-    if (preprocessor)
-      throw new NotExplainableError(
-        "a HistGradientBoosting model with a categorical preprocessor (its encoded columns are not mapped back yet)",
-      );
-    return explainDense(ensemble(), x, outputs, "raw");
-  };
+  const own = (x: SkData) => explainDense(ensemble(), x, outputs, "raw");
+  if (!preprocessor) return own;
+  // 1.4+ categorical models ordinal-encode their categorical columns first (a ColumnTransformer that
+  // also reorders columns): contributions are traced back through it to the raw inputs.
+  const inner: SkEstimator = { className: "HistGradientBoosting", role: "regressor", explain: own };
+  return (x) => explainThrough([preprocessor], inner, x);
 }
 
 /** `explain` of a GradientBoosting model whose init is constant (`initRaw` of any row), or undefined. */
