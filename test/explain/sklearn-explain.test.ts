@@ -45,3 +45,19 @@ describe("scikit-learn explain", () => {
     });
   }
 });
+
+describe("scikit-learn explain where shap refuses", () => {
+  it("multi-class GradientBoostingClassifier: per class, equal to subset-enumeration Shapley values", async () => {
+    const dir = ["sklearn-enumeration", "gradient_boosting_classifier_multiclass"] as const;
+    const m = await loadModel(join(explainFixtures, ...dir, "model.joblib"));
+    const rows = readFixture<unknown[]>(...dir, "inputs.json");
+    const exp = readFixture<Expected>(...dir, "expected.json");
+    const table = tableFromRows(m.signature, rows);
+    const c = await m.explain!(table);
+    assert.equal(c.outputSpace, "raw");
+    assert.deepEqual(c.outputs, [0, 1, 2]);
+    assertContributions(c, exp.contribs, 1e-9, "gb multiclass");
+    const own = await m.decisionFunction!(table);
+    assertAdditive(c, (r, k) => own.data[r * own.cols + k], 1e-9, "gb multiclass (own decision function)");
+  });
+});
