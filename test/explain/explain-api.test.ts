@@ -38,3 +38,22 @@ describe("explainRows", () => {
     });
   });
 });
+
+describe("explain refusals", () => {
+  it("refuses a tree behind a PCA (columns that mix inputs) and a logistic regression, naming what is supported", async () => {
+    const pca = await loadModel(join(explainFixtures, "sklearn-refused", "pca_forest.joblib"));
+    const row = Array.from({ length: 10 }, () => 0.01);
+    await assert.rejects(explainRows(pca, [row], "pca"), (err: { code: string; message: string }) => {
+      assert.equal(err.code, "MS_METHOD_NOT_SUPPORTED");
+      assert.match(err.message, /PCA/);
+      assert.match(err.message, /HistGradientBoosting/);
+      return true;
+    });
+    const logreg = await loadModel(
+      join(explainFixtures, "..", "sklearn", "1.9.1", "prep-pca-logreg", "model.joblib"),
+    );
+    await assert.rejects(explainRows(logreg, [logreg.signature.inputs.map(() => 0.5)], "logreg"), {
+      code: "MS_METHOD_NOT_SUPPORTED",
+    });
+  });
+});
