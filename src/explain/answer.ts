@@ -6,7 +6,7 @@
  */
 
 import { Errors } from "../errors.ts";
-import type { Contributions, LoadedModel, RuntimeModel } from "../runtimes/runtime.ts";
+import type { Contributions, FeatureTable, LoadedModel, RuntimeModel } from "../runtimes/runtime.ts";
 import { NotExplainableError, rowExplanations } from "./contributions.ts";
 
 /** The explanation of one row, as the HTTP API and the CLI answer it. */
@@ -56,4 +56,52 @@ export async function explainModel(
       throw Errors.methodNotSupported(name, "explain", `${err.message}; explanations cover ${EXPLAINABLE}`);
     throw err;
   }
+}
+
+/** Rows `[from, to)` of a table. */
+export function sliceTable(t: FeatureTable, from: number, to: number): FeatureTable {
+  const w = t.columns.length;
+  return {
+    rows: to - from,
+    columns: t.columns,
+    numeric: t.numeric.subarray(from * w, to * w),
+    strings: t.strings.map((s) => s?.slice(from, to)),
+    tensors: t.tensors.map((c) => {
+      if (!c) return undefined;
+      const per = c.shape.reduce((a, b) => a * b, 1);
+      return { shape: c.shape, data: c.data.subarray(from * per, to * per) };
+    }),
+  };
+}
+
+/**
+ * Explains a table in chunks of `chunkRows`, yielding to the event loop between chunks so a large
+ * batch on a big ensemble never stalls other requests; `deadline` (ms since the epoch, 0 for none)
+ * stops it with `onDeadline()`'s error.
+ */
+export async function explainInChunks(
+  model: RuntimeModel | LoadedModel,
+  name: string,
+  table: FeatureTable,
+  options: {
+    readonly chunkRows?: number;
+    readonly deadline?: number;
+    readonly onDeadline?: () => Error;
+  } = {},
+): Promise<Contributions> {
+  const chunk = Math.max(1, options.chunkRows ?? 64);
+  if (table.rows <= chunk) return explainModel(model, name, table);
+  const parts: Contributions[] = [];
+  for (let from = 0; from < table.rows; from += chunk) {
+    if (from > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    if (options.deadline && Date.now() > options.deadline && options.onDeadline) throw options.onDeadline();
+    parts.push(await explainModel(model, name, sliceTable(table, from, Math.min(table.rows, from + chunk))));
+  }
+  const values = new Float64Array(parts.reduce((n, p) => n + p.values.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    values.set(p.values, at);
+    at += p.values.length;
+  }
+  return { ...parts[0], rows: table.rows, values };
 }

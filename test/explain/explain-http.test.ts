@@ -138,3 +138,42 @@ describe("POST /explain", () => {
     assert.doesNotMatch(text, /modelserve_explain_requests_total\{model="iris"/);
   });
 });
+
+describe("POST /explain/batch in chunks", () => {
+  it("gives the same values across chunk boundaries, and stops at the inference timeout", async () => {
+    const reg = new ModelRegistry();
+    const dir = join(explainFixtures, "xgboost", "reg_squarederror_nan");
+    reg.register("big", "1", await loadModel(join(dir, "model.json")));
+    const rows = readFixture<unknown[][]>("xgboost", "reg_squarederror_nan", "inputs.json");
+    const exp = readFixture<{ contribs: number[][] }>("xgboost", "reg_squarederror_nan", "expected.json");
+    assert.ok(rows.length > 64);
+    const plain = buildApp(reg, { logger: silent });
+    const res = await plain.fastify.inject({
+      method: "POST",
+      url: "/explain/batch",
+      payload: { instances: rows },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const names = Object.keys(res.json().explanations[0].contributions);
+    res
+      .json()
+      .explanations.forEach((e: { base_value: number; contributions: Record<string, number> }, r: number) => {
+        assert.deepEqual(
+          [...names.map((n) => e.contributions[n]), e.base_value],
+          exp.contribs[r],
+          `row ${r}`,
+        );
+      });
+    await plain.fastify.close();
+    const hurried = buildApp(reg, { logger: silent, inferenceTimeoutMs: 1 });
+    const slow = await hurried.fastify.inject({
+      method: "POST",
+      url: "/explain/batch",
+      payload: { instances: [...rows, ...rows, ...rows, ...rows] },
+    });
+    assert.equal(slow.statusCode, 503, slow.body);
+    assert.equal(slow.json().error.code, "MS_INFERENCE_TIMEOUT");
+    await hurried.fastify.close();
+    await reg.close();
+  });
+});

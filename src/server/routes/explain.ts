@@ -7,7 +7,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Errors } from "../../errors.ts";
-import { explainModel, explanationJson } from "../../explain/answer.ts";
+import { explainInChunks, explanationJson } from "../../explain/answer.ts";
 import { infer } from "../../inference/run.ts";
 import { ExplainCounters } from "../../observability/explain-metrics.ts";
 import type { ReadyVersion } from "../../registry/model-registry.ts";
@@ -48,6 +48,7 @@ export function explainRoutes(app: FastifyInstance, ctx: AppContext, models: Req
   const counters = new ExplainCounters();
   ctx.metrics?.addCollector(counters.collector);
   const maxInflight = settings.maxInflight ?? 0;
+  const timeoutMs = settings.inferenceTimeoutMs ?? 0;
 
   const handler = (route: string, batch: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     reply.header("x-request-id", req.id);
@@ -76,10 +77,14 @@ export function explainRoutes(app: FastifyInstance, ctx: AppContext, models: Req
     const table = v.validator.toTable(rows, batch ? "instances" : "");
     if (maxInflight > 0 && registry.totalInflight >= maxInflight) throw Errors.overloaded(maxInflight);
     registry.enter(v);
-    let contributions: Awaited<ReturnType<typeof explainModel>>;
+    let contributions: Awaited<ReturnType<typeof explainInChunks>>;
     let predictions: Awaited<ReturnType<typeof infer>>["predictions"];
     try {
-      contributions = await explainModel(v.model, v.name, table);
+      // In chunks: a big batch on a big ensemble yields to other requests, and stops at the timeout.
+      contributions = await explainInChunks(v.model, v.name, table, {
+        deadline: timeoutMs > 0 ? Date.now() + timeoutMs : 0,
+        onDeadline: () => Errors.inferenceTimeout(v.name, v.version, timeoutMs),
+      });
       predictions = (await infer(v, table, "predict")).predictions;
     } catch (err) {
       if ((err as { code?: string }).code?.startsWith("MS_")) throw err;
