@@ -89,14 +89,15 @@ try {
     }
     const ratio = mine.batch.map((v, i) => v / lib.batch[i]);
     const single = lib.single.map((v, i) => v / mine.single[i]);
-    out.push(
+    const lines = [
       `${c.title}, ${rows.length} rows, against ${library}`,
       `  modelserve  ${fmt(mine.batch, 0)} rows/s   single row ${fmt(mine.single, 1)} µs`,
       `  ${library.split(" ")[0].padEnd(10)}  ${fmt(lib.batch, 0)} rows/s   single row ${fmt(lib.single, 1)} µs`,
       `  batch throughput ratio modelserve / ${library.split(" ")[0]}: ${fmt(ratio, 2)}; single-row speed-up ${fmt(single, 1)}×`,
-    );
+    ];
+    // Each case as soon as it is measured (the big ensemble takes minutes).
+    process.stdout.write(`${[...out.splice(0), ...lines].join("\n")}\n`);
   }
-  process.stdout.write(`${out.join("\n")}\n`);
 } catch (err) {
   process.stderr.write(
     `the reference needs ${shapPython} with shap and scikit-learn, ${xgbPython} with xgboost: ${(err as Error).message}\n`,

@@ -66,6 +66,16 @@ class Walker {
   /** Where output column 0 of feature 0 sits in `phi`, and how many outputs each feature holds. */
   phiBase = 0;
   stride = 1;
+  /** Zero and one fractions handed to the next {@link Walker.visit}. */
+  zf = 1;
+  of = 1;
+
+  /** Explains the current tree from its root. */
+  root(): void {
+    this.zf = 1;
+    this.of = 1;
+    this.visit(0, 0, 0, -1);
+  }
 
   constructor(maxDepth: number, precision: Precision) {
     const d = maxDepth + 2;
@@ -135,14 +145,11 @@ class Walker {
   }
 
   /** The recursion at `node`; `parent` is where the parent's path starts, `depth` the new path length − 1. */
-  visit(
-    node: number,
-    depth: number,
-    parent: number,
-    zeroFraction: number,
-    oneFraction: number,
-    feature: number,
-  ): void {
+  visit(node: number, depth: number, parent: number, feature: number): void {
+    // The incoming fractions travel in fields, not arguments: a double argument of a call that is not
+    // inlined (this recursion) would be boxed on every node.
+    const zeroFraction = this.zf;
+    const oneFraction = this.of;
     const t = this.tree;
     const R = this.R;
     const p = parent + depth + 1;
@@ -183,8 +190,12 @@ class Walker {
       this.unwind(p, d, index);
       d -= 1;
     }
-    this.visit(hot, d + 1, p, R(hotZero * inZero), inOne, split);
-    this.visit(cold, d + 1, p, R(coldZero * inZero), 0, split);
+    this.zf = R(hotZero * inZero);
+    this.of = inOne;
+    this.visit(hot, d + 1, p, split);
+    this.zf = R(coldZero * inZero);
+    this.of = 0;
+    this.visit(cold, d + 1, p, split);
   }
 }
 
@@ -221,7 +232,7 @@ export function treeShap(e: ShapEnsemble, x: Float64Array, rows: number, cols: n
         scratch.fill(0);
         scratch[F] = R(scratch[F] + t.expected[0]);
         walker.tree = t;
-        if (t.left[0] !== -1) walker.visit(0, 0, 0, 1, 1, -1);
+        if (t.left[0] !== -1) walker.root();
         const o = rowBase + t.output * width;
         for (let c = 0; c < width; c++) {
           if (scratch[c] !== 0) out[o + c] = R(out[o + c] + R(scratch[c] * t.weight));
@@ -241,7 +252,7 @@ export function treeShap(e: ShapEnsemble, x: Float64Array, rows: number, cols: n
       for (let k = 0; k < t.width; k++) row[F * K + t.output + k] += t.expected[k];
       walker.phiBase = t.output;
       walker.tree = t;
-      if (t.left[0] !== -1) walker.visit(0, 0, 0, 1, 1, -1);
+      if (t.left[0] !== -1) walker.root();
     }
     for (let k = 0; k < K; k++) row[F * K + k] += e.base[k];
     for (let k = 0; k < K; k++) for (let f = 0; f <= F; f++) out[rowBase + k * width + f] = row[f * K + k];
