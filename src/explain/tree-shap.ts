@@ -8,6 +8,9 @@
  * float64 the C++ doubles of LightGBM and shap.
  */
 
+import { Walker32 } from "./walker32.ts";
+import { Walker64 } from "./walker64.ts";
+
 /** Arithmetic of the explanation: XGBoost works in float32, LightGBM and shap in float64. */
 export type Precision = "float32" | "float64";
 
@@ -50,153 +53,16 @@ export interface ShapEnsemble {
   readonly base: Float64Array;
 }
 
-const same = (v: number): number => v;
-
-/** Walks one tree: the path state lives in flat arrays, one slot per (depth, position). */
-class Walker {
-  readonly feat: Int32Array;
-  readonly zero: Float64Array;
-  readonly one: Float64Array;
-  readonly pw: Float64Array;
-  readonly R: (v: number) => number;
-  tree!: ShapTree;
-  x!: Float64Array;
-  at = 0;
-  phi!: Float64Array;
-  /** Where output column 0 of feature 0 sits in `phi`, and how many outputs each feature holds. */
-  phiBase = 0;
-  stride = 1;
-  /** Zero and one fractions handed to the next {@link Walker.visit}. */
-  zf = 1;
-  of = 1;
-
-  /** Explains the current tree from its root. */
-  root(): void {
-    this.zf = 1;
-    this.of = 1;
-    this.visit(0, 0, 0, -1);
-  }
-
-  constructor(maxDepth: number, precision: Precision) {
-    const d = maxDepth + 2;
-    const size = (d * (d + 1)) / 2 + d;
-    this.feat = new Int32Array(size);
-    this.zero = new Float64Array(size);
-    this.one = new Float64Array(size);
-    this.pw = new Float64Array(size);
-    this.R = precision === "float32" ? Math.fround : same;
-  }
-
-  /** EXTEND: adds a (zero, one) fraction pair for `feature` at `depth` of the path starting at `p`. */
-  extend(p: number, depth: number, zeroFraction: number, oneFraction: number, feature: number): void {
-    const { pw, R } = this;
-    this.feat[p + depth] = feature;
-    this.zero[p + depth] = zeroFraction;
-    this.one[p + depth] = oneFraction;
-    pw[p + depth] = depth === 0 ? 1 : 0;
-    const d1 = depth + 1;
-    for (let i = depth - 1; i >= 0; i--) {
-      pw[p + i + 1] = R(pw[p + i + 1] + R(R(R(oneFraction * pw[p + i]) * (i + 1)) / d1));
-      pw[p + i] = R(R(R(zeroFraction * pw[p + i]) * (depth - i)) / d1);
-    }
-  }
-
-  /** UNWIND: removes path element `index` from the path of `depth` starting at `p`. */
-  unwind(p: number, depth: number, index: number): void {
-    const { pw, R } = this;
-    const oneFraction = this.one[p + index];
-    const zeroFraction = this.zero[p + index];
-    let next = pw[p + depth];
-    const d1 = depth + 1;
-    for (let i = depth - 1; i >= 0; i--) {
-      if (oneFraction !== 0) {
-        const tmp = pw[p + i];
-        pw[p + i] = R(R(next * d1) / R((i + 1) * oneFraction));
-        next = R(tmp - R(R(R(pw[p + i] * zeroFraction) * (depth - i)) / d1));
-      } else {
-        pw[p + i] = R(R(pw[p + i] * d1) / R(zeroFraction * (depth - i)));
-      }
-    }
-    for (let i = index; i < depth; i++) {
-      this.feat[p + i] = this.feat[p + i + 1];
-      this.zero[p + i] = this.zero[p + i + 1];
-      this.one[p + i] = this.one[p + i + 1];
-    }
-  }
-
-  /** The total permutation weight if element `index` were unwound (without changing the path). */
-  unwoundSum(p: number, depth: number, index: number): number {
-    const { pw, R } = this;
-    const oneFraction = this.one[p + index];
-    const zeroFraction = this.zero[p + index];
-    let next = pw[p + depth];
-    let total = 0;
-    const d1 = depth + 1;
-    for (let i = depth - 1; i >= 0; i--) {
-      if (oneFraction !== 0) {
-        const tmp = R(R(next * d1) / R((i + 1) * oneFraction));
-        total = R(total + tmp);
-        next = R(pw[p + i] - R(R(tmp * zeroFraction) * R((depth - i) / d1)));
-      } else if (zeroFraction !== 0) {
-        total = R(total + R(R(pw[p + i] / zeroFraction) / R((depth - i) / d1)));
-      }
-    }
-    return total;
-  }
-
-  /** The recursion at `node`; `parent` is where the parent's path starts, `depth` the new path length − 1. */
-  visit(node: number, depth: number, parent: number, feature: number): void {
-    // The incoming fractions travel in fields, not arguments: a double argument of a call that is not
-    // inlined (this recursion) would be boxed on every node.
-    const zeroFraction = this.zf;
-    const oneFraction = this.of;
-    const t = this.tree;
-    const R = this.R;
-    const p = parent + depth + 1;
-    for (let i = 0; i <= depth; i++) {
-      this.feat[p + i] = this.feat[parent + i];
-      this.zero[p + i] = this.zero[parent + i];
-      this.one[p + i] = this.one[parent + i];
-      this.pw[p + i] = this.pw[parent + i];
-    }
-    this.extend(p, depth, zeroFraction, oneFraction, feature);
-    const left = t.left[node];
-    if (left === -1) {
-      const width = t.width;
-      const vBase = node * width;
-      for (let i = 1; i <= depth; i++) {
-        const w = this.unwoundSum(p, depth, i);
-        const scale = R(w * R(this.one[p + i] - this.zero[p + i]));
-        const o = this.phiBase + this.feat[p + i] * this.stride;
-        for (let k = 0; k < width; k++) this.phi[o + k] = R(this.phi[o + k] + R(scale * t.values[vBase + k]));
-      }
-      return;
-    }
-    const right = t.right[node];
-    const split = t.feature[node];
-    const hot = t.goesLeft(node, this.x, this.at) ? left : right;
-    const cold = hot === left ? right : left;
-    const w = t.cover[node];
-    const hotZero = R(t.cover[hot] / w);
-    const coldZero = R(t.cover[cold] / w);
-    let inZero = 1;
-    let inOne = 1;
-    let index = 0;
-    for (; index <= depth; index++) if (this.feat[p + index] === split) break;
-    let d = depth;
-    if (index !== depth + 1) {
-      inZero = this.zero[p + index];
-      inOne = this.one[p + index];
-      this.unwind(p, d, index);
-      d -= 1;
-    }
-    this.zf = R(hotZero * inZero);
-    this.of = inOne;
-    this.visit(hot, d + 1, p, split);
-    this.zf = R(coldZero * inZero);
-    this.of = 0;
-    this.visit(cold, d + 1, p, split);
-  }
+/** The recursion over one tree, in one precision ({@link Walker32}, {@link Walker64}). */
+export interface PathWalker {
+  tree: ShapTree;
+  x: Float64Array;
+  at: number;
+  phi: Float64Array;
+  phiBase: number;
+  stride: number;
+  /** Explains `tree` for row `at` of `x` into `phi` from the root. */
+  root(): void;
 }
 
 /**
@@ -213,9 +79,9 @@ export function treeShap(e: ShapEnsemble, x: Float64Array, rows: number, cols: n
   const out = new Float64Array(rows * K * width);
   let maxDepth = 0;
   for (const t of e.trees) if (t.depth > maxDepth) maxDepth = t.depth;
-  const walker = new Walker(maxDepth, e.precision);
   const f32 = e.precision === "float32";
-  const R = walker.R;
+  const walker: PathWalker = f32 ? new Walker32(maxDepth) : new Walker64(maxDepth);
+  const R = Math.fround;
   const scratch = new Float64Array(width);
   // float64 mode: one row's values interleaved as shap keeps them (feature × outputs + output).
   const row = new Float64Array(width * K);
