@@ -3,8 +3,8 @@
 export { CONFIG_KEYS, type Config, loadConfig, type ModelEntry } from "./config/config.ts";
 export { type Deployable, type Deployment, type DeployOptions, deploy } from "./deploy.ts";
 export { Errors, errorCatalogue, type FieldIssue, ModelServeError } from "./errors.ts";
-export type { ExplanationJson } from "./explain/answer.ts";
-export { explainRows, type RowsExplanation } from "./explain/api.ts";
+export type { ExplanationJson } from "./inference/explain.ts";
+export { explainRows, type RowsExplanation } from "./inference/explain-api.ts";
 export { createLogger, type LogFormat, type LogLevel } from "./observability/logger.ts";
 export {
   ModelRegistry,

@@ -8,7 +8,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { type ConfigLayer, loadConfig, parseModelArg } from "../config/config.ts";
 import { appFor, loadAll, prepareModels, startModels } from "../deploy.ts";
 import { isModelServeError } from "../errors.ts";
-import { explainModel } from "../explain/answer.ts";
+import { explainModel } from "../inference/explain.ts";
 import { infer } from "../inference/run.ts";
 import { createLogger, LOG_LEVELS } from "../observability/logger.ts";
 import { ModelRegistry, type ReadyVersion } from "../registry/model-registry.ts";

@@ -7,7 +7,7 @@
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Errors } from "../../errors.ts";
-import { explainInChunks, explanationJson } from "../../explain/answer.ts";
+import { explainInChunks, explanationJson } from "../../inference/explain.ts";
 import { infer } from "../../inference/run.ts";
 import { ExplainCounters } from "../../observability/explain-metrics.ts";
 import type { ReadyVersion } from "../../registry/model-registry.ts";

@@ -6,8 +6,35 @@
  */
 
 import { Errors } from "../errors.ts";
-import type { Contributions, FeatureTable, LoadedModel, RuntimeModel } from "../runtimes/runtime.ts";
-import { NotExplainableError, rowExplanations } from "./contributions.ts";
+import { NotExplainableError } from "../explain/contributions.ts";
+import type { Contributions, FeatureTable, Label, LoadedModel, RuntimeModel } from "../runtimes/runtime.ts";
+
+/** One row's explanation of one output. */
+export interface RowExplanation {
+  readonly output: Label;
+  /** Expected value of the output (the bias term). */
+  readonly base: number;
+  /** Contribution per feature name, in signature order. */
+  readonly contributions: Readonly<Record<string, number>>;
+  /** `base + Σ contributions`: the model's output in the explanation's space. */
+  readonly value: number;
+}
+
+/** The explanation of row `r`, one entry per output. */
+export function rowExplanations(c: Contributions, r: number): RowExplanation[] {
+  const F = c.features.length;
+  const width = F + 1;
+  return c.outputs.map((output, k) => {
+    const o = (r * c.outputs.length + k) * width;
+    const contributions: Record<string, number> = {};
+    let value = c.values[o + F];
+    for (let f = 0; f < F; f++) {
+      contributions[c.features[f]] = c.values[o + f];
+      value += c.values[o + f];
+    }
+    return { output, base: c.values[o + F], contributions, value };
+  });
+}
 
 /** The explanation of one row, as the HTTP API and the CLI answer it. */
 export interface ExplanationJson {

@@ -6,7 +6,7 @@
 
 import type { LoadedModel, OutputSpace, RuntimeModel } from "../runtimes/runtime.ts";
 import { tableFromRows } from "../schema/validator.ts";
-import { type ExplanationJson, explainModel, explanationJson } from "./answer.ts";
+import { type ExplanationJson, explainModel, explanationJson } from "./explain.ts";
 
 /** The explanations of a batch of rows. */
 export interface RowsExplanation {
