@@ -13,6 +13,7 @@ import { createLogger } from "../observability/logger.ts";
 import { ModelRegistry, type ReadyVersion } from "../registry/model-registry.ts";
 import type { LoadedModel } from "../runtimes/runtime.ts";
 import { namedRowSchema } from "../schema/json-schema.ts";
+import { formatOf, formatResults, readRows, type ScoredRows } from "../schema/rows-file.ts";
 import { installShutdown } from "../server/lifecycle.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { registerAdminCommand } from "./admin-command.ts";
@@ -22,7 +23,6 @@ import { addConfigOptions, configLayerFromOptions } from "./config-options.ts";
 import { registerDockerCommand } from "./docker-command.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
-import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
 import { describeSignature, serveBanner } from "./text.ts";
 
 const int = (name: string) => (v: string) => {

@@ -1,13 +1,13 @@
 /** @module Per-app state shared by routes and hooks: the registry, options, and lifecycle flags. */
 
 import type { Config } from "../config/keys.ts";
-import type { ShadowTracker } from "../inference/shadow.ts";
 import type { AuditLog } from "../observability/audit-log.ts";
 import type { DriftTracker } from "../observability/drift.ts";
 import type { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { RepositoryWatcher } from "../registry/repository-watcher.ts";
 import type { AccessSettings } from "./plugins/access.ts";
+import type { ShadowTracker } from "./shadow.ts";
 
 /** What routes read: every configuration key, plus the access settings derived from them. */
 export type AppSettings = Config & {

@@ -7,7 +7,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { Errors } from "../errors.ts";
-import { ShadowTracker } from "../inference/shadow.ts";
 import { requestLogger } from "../observability/request-log.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { PACKAGE_VERSION } from "../version.ts";
@@ -22,6 +21,7 @@ import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { predictRoutes } from "./routes/predict.ts";
+import { ShadowTracker } from "./shadow.ts";
 
 /** Options of {@link modelservePlugin}. */
 export interface ModelservePluginOptions {
