@@ -2,7 +2,8 @@
  * @module Explanation routes: `POST /explain` and `/explain/batch` under the default model,
  * `/models/{name}` and `/models/{name}/versions/{version}`. Each row is answered with its prediction,
  * the bias (`base_value`) and every input's exact TreeSHAP contribution, in the model's
- * `output_space`. Request handling mirrors the predict routes (same body forms, validation, limits).
+ * `output_space`. The steps are the prediction pipeline's (lease, body, validation, capacity); the model
+ * call is `explain`, in chunks that yield to other requests and stop at the inference timeout.
  */
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
@@ -10,76 +11,35 @@ import { Errors } from "../../errors.ts";
 import { explainInChunks, explanationJson } from "../../inference/explain.ts";
 import { infer } from "../../inference/run.ts";
 import { ExplainCounters } from "../../observability/explain-metrics.ts";
-import type { ReadyVersion } from "../../registry/model-registry.ts";
 import type { AppContext, RequestModel, RequestModels } from "../context.ts";
+import { rowsOfBody } from "../predict/body.ts";
+import { checkCapacity } from "../predict/steps.ts";
 
 type Params = { name?: string; version?: string };
 
-function typeName(v: unknown): string {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  return typeof v === "string" ? "a string" : typeof v;
-}
-
-/** The rows of a single (`{feature: value}`) or batch (`{"instances": [...]}`) body. */
-function rowsOf(body: unknown, batch: boolean, maxBatch: number): unknown[] {
-  if (body === null || body === undefined || typeof body !== "object" || Array.isArray(body)) {
-    throw Errors.bodyNotObject(
-      body === undefined ? "an empty body" : typeName(body),
-      batch ? 'send {"instances": [row, ...]}' : 'send named features or {"features": [...]}',
-    );
-  }
-  if (!batch) return [body];
-  const obj = body as Record<string, unknown>;
-  const extra = Object.keys(obj).filter((k) => k !== "instances");
-  if (!("instances" in obj)) throw Errors.invalidBatch('nothing: the body has no "instances" field');
-  if (extra.length > 0)
-    throw Errors.invalidBatch(`unexpected fields next to "instances": ${extra.join(", ")}`);
-  const inst = obj.instances;
-  if (!Array.isArray(inst)) throw Errors.invalidBatch(typeName(inst));
-  if (inst.length === 0) throw Errors.emptyBatch();
-  if (inst.length > maxBatch) throw Errors.batchTooLarge(inst.length, maxBatch);
-  return inst;
-}
-
 /** Registers the explanation routes. `models` receives what each request resolved to, for logs. */
 export function explainRoutes(app: FastifyInstance, ctx: AppContext, models: RequestModels): void {
-  const { registry, settings } = ctx;
   const counters = new ExplainCounters();
   ctx.metrics?.addCollector(counters.collector);
-  const maxInflight = settings.maxInflight ?? 0;
-  const timeoutMs = settings.inferenceTimeoutMs ?? 0;
 
   const handler = (route: string, batch: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
     reply.header("x-request-id", req.id);
     if (ctx.shuttingDown) reply.header("connection", "close");
-    const params = req.params as Params;
     const entry: RequestModel = { route };
     models.set(req, entry);
-    const key = typeof req.headers["x-routing-key"] === "string" ? req.headers["x-routing-key"] : undefined;
-    let v: ReadyVersion;
-    try {
-      v = registry.resolve(params.name, params.version, key);
-    } catch (err) {
-      const d = (err as { code?: string; details?: { name: string; version: string } }).details;
-      if (
-        (err as { code?: string }).code !== "MS_MODEL_NOT_READY" ||
-        !d ||
-        !registry.canActivate(d.name, d.version)
-      )
-        throw err;
-      await registry.activate(d.name, d.version);
-      v = registry.resolve(d.name, d.version);
-    }
+    const { name, version } = req.params as Params;
+    const key = req.headers["x-routing-key"];
+    const lease = await ctx.registry.acquire(name, version, typeof key === "string" ? key : undefined);
+    const v = lease.version;
     entry.model = v.name;
     entry.version = v.version;
-    const rows = rowsOf(req.body, batch, settings.maxBatchSize);
-    const table = v.validator.toTable(rows, batch ? "instances" : "");
-    if (maxInflight > 0 && registry.totalInflight >= maxInflight) throw Errors.overloaded(maxInflight);
-    registry.enter(v);
+    const timeoutMs = ctx.settings.inferenceTimeoutMs;
     let contributions: Awaited<ReturnType<typeof explainInChunks>>;
     let predictions: Awaited<ReturnType<typeof infer>>["predictions"];
     try {
+      const rows = rowsOfBody(req.body, batch, ctx.settings.maxBatchSize);
+      const table = v.validator.toTable(rows, batch ? "instances" : "");
+      checkCapacity(ctx);
       // In chunks: a big batch on a big ensemble yields to other requests, and stops at the timeout.
       contributions = await explainInChunks(v.model, v.name, table, {
         deadline: timeoutMs > 0 ? Date.now() + timeoutMs : 0,
@@ -91,9 +51,9 @@ export function explainRoutes(app: FastifyInstance, ctx: AppContext, models: Req
       req.log.error({ err, reqId: req.id, model: v.name, version: v.version }, "explanation failed");
       throw Errors.inferenceFailed(v.name, v.version, String(req.id));
     } finally {
-      registry.leave(v);
+      lease.release();
     }
-    counters.observe(v.name, v.version, table.rows);
+    counters.observe(v.name, v.version, contributions.rows);
     reply.header("x-model", `${v.name}@${v.version}`);
     const one = (r: number) => ({
       prediction: predictions?.[r] ?? null,
@@ -104,7 +64,7 @@ export function explainRoutes(app: FastifyInstance, ctx: AppContext, models: Req
       return {
         ...head,
         output_space: contributions.outputSpace,
-        explanations: Array.from({ length: table.rows }, (_, r) => one(r)),
+        explanations: Array.from({ length: contributions.rows }, (_, r) => one(r)),
       };
     return { ...head, ...one(0), output_space: contributions.outputSpace };
   };

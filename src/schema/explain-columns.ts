@@ -1,5 +1,5 @@
 /**
- * @module `modelserve predict --explain`: each scored row gets one column per input feature (its
+ * @module `modelserve predict --explain` (and any offline scoring): each scored row gets one column per input feature (its
  * TreeSHAP contribution) plus the base value, per class for per-class explanations
  * (`contrib_<class>_<feature>`, `base_value_<class>`), otherwise `contrib_<feature>` and `base_value`.
  */

@@ -10,7 +10,7 @@ import {
   type JsonSchema,
   predictionSchema,
   singleRequestSchema,
-} from "./json-schema.ts";
+} from "../schema/json-schema.ts";
 
 const json = (schema: JsonSchema, example?: unknown) => ({
   "application/json": example === undefined ? { schema } : { schema, example },
