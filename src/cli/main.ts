@@ -19,6 +19,7 @@ import { registerAdminCommand } from "./admin-command.ts";
 import { auditFile } from "./audit.ts";
 import { registerBenchCommand } from "./bench-command.ts";
 import { registerDockerCommand } from "./docker-command.ts";
+import { registerDoctorCommand } from "./doctor.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
 import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
@@ -270,6 +271,7 @@ export function buildCli(): Command {
   registerAdminCommand(program);
   registerBenchCommand(program);
   registerDockerCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 
