@@ -11,7 +11,7 @@ const res = await fetch(`${service.url}/predict/batch`, {
   method: "POST",
   headers: { "content-type": "application/json" },
   body: JSON.stringify({
-    instances: [{ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 }],
+    instances: [{ sepal_length: 5.5, sepal_width: 3.5, petal_length: 1.3, petal_width: 0.2 }],
   }),
 });
 console.log(JSON.stringify(await res.json()));
