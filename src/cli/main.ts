@@ -9,6 +9,7 @@ import { appFor, loadAll, prepareModels, startModels } from "../deploy.ts";
 import { isModelServeError } from "../errors.ts";
 import { createLogger, LOG_LEVELS } from "../observability/logger.ts";
 import { ModelRegistry, type ReadyVersion } from "../registry/model-registry.ts";
+import { exampleOf } from "../schema/examples.ts";
 import { namedRowSchema } from "../schema/json-schema.ts";
 import { installShutdown } from "../server/lifecycle.ts";
 import { PACKAGE_VERSION } from "../version.ts";
@@ -21,7 +22,7 @@ import { registerDockerCommand } from "./docker-command.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
-import { describeSignature, serveBanner } from "./text.ts";
+import { describeExample, describeSignature, serveBanner } from "./text.ts";
 
 const int = (name: string) => (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a whole number`);
@@ -124,11 +125,11 @@ async function inspect(
   if (opts.json) {
     const m = v.model;
     process.stdout.write(
-      `${JSON.stringify({ name: v.name, version: v.version, signature: m.signature, info: m.info, jsonSchema: namedRowSchema(m.signature) }, null, 2)}\n`,
+      `${JSON.stringify({ name: v.name, version: v.version, signature: m.signature, info: m.info, jsonSchema: namedRowSchema(m.signature), example: await exampleOf(v) }, null, 2)}\n`,
     );
     return;
   }
-  process.stdout.write(describeSignature(v));
+  process.stdout.write(describeSignature(v) + describeExample(await exampleOf(v)));
 }
 
 async function predict(path: string, opts: Record<string, unknown>) {

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
+import { examplesOf } from "../../schema/examples.ts";
 import { buildOpenApi } from "../../schema/openapi.ts";
 import type { AppContext } from "../context.ts";
 
@@ -99,7 +100,9 @@ export function docsRoutes(app: FastifyInstance, ctx: AppContext, version: strin
 
   app.get("/openapi.json", async (_req, reply) => {
     if (!cached || cached.generation !== ctx.registry.generation) {
-      cached = { generation: ctx.registry.generation, doc: JSON.stringify(buildOpenApi(ctx.registry, opts)) };
+      const generation = ctx.registry.generation;
+      const examples = await examplesOf(ctx.registry.all());
+      cached = { generation, doc: JSON.stringify(buildOpenApi(ctx.registry, { ...opts, examples })) };
     }
     reply.type("application/json; charset=utf-8");
     return cached.doc;
