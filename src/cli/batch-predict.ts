@@ -140,11 +140,14 @@ export async function scoreFile(v: ReadyVersion, opts: ScoreOptions): Promise<Sc
       ...r,
     };
     if (onError === "fail") {
+      // The run stops with the row's own error, located.
       const where = entry.line !== undefined ? `line ${entry.line}` : `row ${entry.row}`;
-      throw Errors.invalidInputFile(
-        opts.input === "-" ? "stdin" : opts.input,
-        `${where}: ${entry.message} [${entry.code}${entry.issue ? ` ${entry.issue}` : ""}] (--on-error fail)`,
-      );
+      if (entry.code === "MS_INVALID_INPUT") {
+        throw Errors.invalidInput([
+          { code: entry.issue ?? "INVALID", field: entry.field ?? "", message: `${where}: ${entry.message}` },
+        ]);
+      }
+      throw Errors.invalidInputFile(opts.input === "-" ? "stdin" : opts.input, `${where}: ${entry.message}`);
     }
     rejected.push(entry);
   };

@@ -149,7 +149,7 @@ describe("modelserve predict: offline scoring that never loses a row", () => {
     );
     const fail = await cli(["predict", model, "-i", "two.jsonl", "-o", "x.json", "--on-error", "fail"]);
     assert.equal(fail.code, 1);
-    assert.match(fail.stderr, /line 2: not valid JSON.*\[MS_INVALID_INPUT_FILE\] \(--on-error fail\)/);
+    assert.match(fail.stderr, /^modelserve: .*line 2: not valid JSON.*\[MS_INVALID_INPUT_FILE\]\n$/);
     const skip = await cli(["predict", model, "-i", "two.jsonl", "-o", "y.json", "--on-error", "skip"]);
     assert.equal(skip.code, 3, skip.stderr);
     assert.deepEqual(JSON.parse(readFileSync(join(dir, "y.json"), "utf8")).predictions, ["setosa"]);
