@@ -11,7 +11,7 @@ import { extname } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { Errors } from "../errors.ts";
 import type { FeatureSpec } from "../runtimes/runtime.ts";
-import { columnsToRows, csvCell, csvEscape } from "./rows-file.ts";
+import { columnsToRows, csvCell, csvEscape } from "../schema/rows-file.ts";
 
 /** File formats of offline scoring. */
 export type BatchFormat = "json" | "jsonl" | "csv" | "parquet" | "arrow";

@@ -2,7 +2,7 @@
 
 import type { ModelRegistry, ReadyVersion } from "../registry/model-registry.ts";
 import type { FeatureSpec } from "../runtimes/runtime.ts";
-import type { ModelExample } from "../schema/examples.ts";
+import type { ModelExample } from "../server/openapi-examples.ts";
 
 function allowed(f: FeatureSpec): string {
   if (f.dtype === "category") {

@@ -8,9 +8,9 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import { examplesOf } from "../../schema/examples.ts";
-import { buildOpenApi } from "../../schema/openapi.ts";
 import type { AppContext } from "../context.ts";
+import { buildOpenApi } from "../openapi.ts";
+import { examplesOf } from "../openapi-examples.ts";
 
 const require = createRequire(import.meta.url);
 

@@ -10,7 +10,7 @@
 import { predictionValues, probabilityMap } from "../inference/run.ts";
 import type { ReadyVersion } from "../registry/model-registry.ts";
 import type { FeatureSpec, LoadedModel } from "../runtimes/runtime.ts";
-import { exampleValue } from "./json-schema.ts";
+import { exampleValue } from "../schema/json-schema.ts";
 
 /** An example row and the model's answer to it. */
 export interface ModelExample {

@@ -6,7 +6,6 @@
 import { errorCatalogue } from "../errors.ts";
 import type { ModelRegistry, ReadyVersion } from "../registry/model-registry.ts";
 import type { ModelSignature } from "../runtimes/runtime.ts";
-import type { ModelExample } from "./examples.ts";
 import {
   batchRequestSchema,
   exampleRow,
@@ -14,7 +13,8 @@ import {
   predictionSchema,
   probabilitiesSchema,
   singleRequestSchema,
-} from "./json-schema.ts";
+} from "../schema/json-schema.ts";
+import type { ModelExample } from "./openapi-examples.ts";
 
 /** Options of the document. */
 export interface OpenApiOptions {
