@@ -55,7 +55,7 @@ function rows(n: number): Record<(typeof FEATURES)[number], number>[] {
   }));
 }
 
-describe("modelserve predict: offline scoring that never loses a row", () => {
+describe("modelserve predict: offline scoring that never loses a row", { concurrency: true }, () => {
   it("100 000 CSV rows with 1 % bad ones: 99 000 scored, 1 000 reported with line and code", async () => {
     const data = rows(100_000);
     const lines = ["customer_id,region,sepal_length,sepal_width,petal_length,petal_width"];

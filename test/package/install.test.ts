@@ -121,6 +121,9 @@ function lockfileFor(tarball: string): unknown {
 
 before(async () => {
   assert.ok(existsSync(join(root, "dist/index.js")), "dist/ is missing: run npm run build first");
+  await run("npm", ["--version"], { env }).catch(() => {
+    throw new Error("this test packs and installs the package with npm: put npm (10 or newer) on PATH");
+  });
   dir = mkdtempSync(join(tmpdir(), "modelserve-package-"));
   project = join(dir, "project");
   mkdirSync(project);
@@ -207,9 +210,9 @@ after(() => {
 });
 
 const cli = (args: string[]) =>
-  run(join(project, "node_modules/.bin/modelserve"), args, { cwd: project, env, timeout: 60_000 });
+  run(join(project, "node_modules/.bin/modelserve"), args, { cwd: project, env, timeout: 120_000 });
 
-describe("npm pack → offline install into an empty project", () => {
+describe("npm pack → offline install into an empty project", { concurrency: true }, () => {
   it("installs without a single npm warning", () => {
     assert.doesNotMatch(npmStderr, /warn/i, npmStderr);
   });
@@ -247,21 +250,17 @@ describe("npm pack → offline install into an empty project", () => {
   });
 
   it("modelserve predict scores one model of each format", async () => {
-    for (const c of cases) {
-      const out = join(project, `${c.name}.out.json`);
-      await cli([
-        "predict",
-        c.file,
-        "--input",
-        join(project, "models", `${c.name}.rows.json`),
-        "--output",
-        out,
-        "--proba",
-      ]);
-      const res = json(out);
-      assert.deepEqual(res.predictions, c.predict, c.name);
-      assertProba(res.probabilities, c.proba, c.rel);
-    }
+    // One process per format, side by side: they share nothing but the installed package.
+    await Promise.all(
+      cases.map(async (c) => {
+        const out = join(project, `${c.name}.out.json`);
+        const input = join(project, "models", `${c.name}.rows.json`);
+        await cli(["predict", c.file, "--input", input, "--output", out, "--proba"]);
+        const res = json(out);
+        assert.deepEqual(res.predictions, c.predict, c.name);
+        assertProba(res.probabilities, c.proba, c.rel);
+      }),
+    );
   });
 
   it("the API loads, predicts and deploys one model of each format", async () => {
@@ -291,7 +290,7 @@ console.log(JSON.stringify(out));
     const { stdout } = await run(process.execPath, [script, join(project, "cases.json")], {
       cwd: project,
       env,
-      timeout: 60_000,
+      timeout: 120_000,
     });
     const out = JSON.parse(stdout);
     for (const c of cases) {
@@ -321,7 +320,7 @@ console.log(JSON.stringify(out));
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let err = "";
-        const timer = setTimeout(() => reject(new Error(`no banner in 30 s: ${err}`)), 30_000);
+        const timer = setTimeout(() => reject(new Error(`no banner in 120 s: ${err}`)), 120_000);
         child.stderr!.on("data", (d) => {
           err += d;
           const m = /listening on (http:\/\/\S+)/.exec(err);
