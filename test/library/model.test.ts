@@ -83,6 +83,14 @@ describe("README library examples", () => {
     });
   }
 
+  it("loadModel's TSDoc example is examples/library/predict.ts (type-checked by npm test, run below)", () => {
+    const src = readFileSync(join(root, "src/library/model.ts"), "utf8");
+    const block = /\* @example\n((?: \*.*\n)+?) \*\/\nexport async function loadModel/.exec(src)?.[1];
+    assert.ok(block, "loadModel has an @example");
+    const code = block.replace(/^ \* ?/gm, "");
+    assert.equal(code, readFileSync(join(root, "examples/library/predict.ts"), "utf8"));
+  });
+
   it("predict.ts prints scikit-learn's answers", () => {
     const out = JSON.parse(run("examples/library/predict.ts").stdout);
     assert.deepEqual(out, {
