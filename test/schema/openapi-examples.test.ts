@@ -17,6 +17,11 @@ const registry = new ModelRegistry();
 registry.register("random_forest", "1", await loadModel(rf));
 registry.register("xgboost", "1", await loadModel(xgb));
 registry.register("xgboost", "2", await loadModel(xgb));
+registry.register(
+  "lightgbm",
+  "1",
+  await loadModel(join(root, "test/fixtures/lightgbm/iris_multiclass/model.txt")),
+);
 registry.setDefaultModel("random_forest");
 const app = buildApp(registry, { logger: silent });
 after(() => app.fastify.close());
@@ -29,7 +34,7 @@ const content = (
 ) => op.responses[s].content["application/json"].example;
 
 describe("OpenAPI examples built from the model", () => {
-  for (const name of ["random_forest", "xgboost"]) {
+  for (const name of ["random_forest", "xgboost", "lightgbm"]) {
     it(`${name}: the example row lies where the trees split, and the 200 example is the model's real answer`, async () => {
       const op = doc.paths[`/models/${name}/predict`].post;
       const row = op.requestBody.content["application/json"].example as Record<string, number>;
@@ -94,10 +99,10 @@ describe("OpenAPI examples built from the model", () => {
     const tags = new Set<string>();
     for (const item of Object.values(doc.paths) as Record<string, { tags?: string[] }>[])
       for (const op of Object.values(item)) for (const t of op.tags ?? []) tags.add(t);
-    assert.deepEqual([...tags].sort(), ["health", "models", "random_forest", "xgboost"]);
+    assert.deepEqual([...tags].sort(), ["health", "lightgbm", "models", "random_forest", "xgboost"]);
     assert.deepEqual(
       doc.tags.map((t: { name: string }) => t.name),
-      ["health", "models", "random_forest", "xgboost"],
+      ["health", "models", "random_forest", "xgboost", "lightgbm"],
     );
     assert.deepEqual(doc.paths["/models/xgboost/versions/1/predict"].post.tags, ["xgboost"]);
     assert.deepEqual(doc.paths["/predict"].post.tags, ["random_forest"]);
