@@ -88,7 +88,11 @@ function assertMatches(actual: unknown, expected: unknown, rel: number, abs: num
     return;
   }
   // Labels keep their JSON type: a class answered as "1" where the library said 1 is a bug.
-  assert.equal(actual, expected, `${where}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`);
+  assert.equal(
+    actual,
+    expected,
+    `${where}: got ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`,
+  );
 }
 
 function matrixRows(m: Matrix): number[][] {

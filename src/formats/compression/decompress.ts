@@ -6,6 +6,7 @@
 
 import { gunzipSync, inflateSync } from "node:zlib";
 import { Errors } from "../../errors.ts";
+import { decodeLz4Frame, type Lz4Codec, type Xxh32 } from "./lz4-frame.ts";
 
 /** Compression formats joblib writes. */
 export type Compression = "none" | "zlib" | "gzip" | "bz2" | "xz" | "lzma" | "lz4";
@@ -35,6 +36,21 @@ async function optional<T>(pkg: string): Promise<T> {
   }
 }
 
+/**
+ * The `lzma` package reads past the end of a truncated stream as 0xff bytes and keeps decoding
+ * garbage for as long as memory lasts (a minute and gigabytes for a cut 600-byte file). Its reader
+ * stops at `length`, so this view reports no end and throws on the first read past the real one.
+ */
+function endGuarded(bytes: Uint8Array): Uint8Array {
+  return new Proxy(bytes, {
+    get(target, key) {
+      if (key === "length") return Number.MAX_SAFE_INTEGER;
+      if (typeof key === "string" && Number(key) >= target.length) throw new Error("truncated input");
+      return Reflect.get(target, key);
+    },
+  });
+}
+
 /** Decompresses a joblib container; the result is the pickle stream. */
 export async function decompress(bytes: Uint8Array, fileName: string): Promise<Uint8Array> {
   const kind = detectCompression(bytes);
@@ -60,13 +76,14 @@ export async function decompress(bytes: Uint8Array, fileName: string): Promise<U
       }
       case "lzma": {
         const m = await optional<{ default: { decompress(b: Uint8Array): number[] | string } }>("lzma");
-        const out = m.default.decompress(bytes);
+        const out = m.default.decompress(endGuarded(bytes));
         if (typeof out === "string") return new TextEncoder().encode(out);
         return Uint8Array.from(out, (v) => v & 0xff);
       }
       case "lz4": {
-        const m = await optional<{ decompress(b: Uint8Array, max?: number): Uint8Array }>("lz4js");
-        return Uint8Array.from(m.decompress(bytes));
+        const m = await optional<Lz4Codec>("lz4js");
+        const x = await optional<{ hash: Xxh32 }>("lz4js/xxh32.js");
+        return Uint8Array.from(decodeLz4Frame(bytes, m, x.hash));
       }
       case "joblib-zf":
         throw Errors.unsupportedModel(

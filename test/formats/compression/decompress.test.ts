@@ -63,8 +63,11 @@ describe("decompress: containers written by the real codecs", () => {
       });
 
       it("refuses a truncated copy with MS_INVALID_MODEL", async () => {
-        // Cut inside the compressed data, past the magic bytes, so the container kind is still seen.
-        await refuses(bytes.subarray(0, Math.floor(bytes.byteLength / 2)), "MS_INVALID_MODEL", c.file);
+        // Cuts inside the compressed data (past the magic bytes, so the container kind is still seen)
+        // and inside the trailer (checksum, end mark or size). 60% avoids the exact end of a gzip member.
+        for (const cut of [Math.floor(bytes.byteLength * 0.6), bytes.byteLength - 1]) {
+          await refuses(bytes.subarray(0, cut), "MS_INVALID_MODEL", c.file);
+        }
       });
     });
   }
@@ -121,6 +124,33 @@ describe("decompress: plain pickles and unknown containers", () => {
       bad.set(junk, magic.length);
       assert.equal(detectCompression(bad), c.kind);
       await refuses(bad, "MS_INVALID_MODEL", c.file);
+    }
+  });
+});
+
+describe("decompress: forged LZ4 frames", () => {
+  const frame = read("cli-content-size.lz4");
+  // LZ4 frame format: magic (4), FLG, BD, content size (8, little-endian) when FLG bit 3 is set, HC.
+  assert.equal(frame[4] & 0x08, 0x08, "the fixture carries a content size");
+
+  it("refuses a frame whose content size was changed (header checksum)", async () => {
+    const forged = Uint8Array.from(frame);
+    new DataView(forged.buffer).setBigUint64(6, 2n ** 40n, true);
+    await refuses(forged, "MS_INVALID_MODEL");
+  });
+
+  it("refuses bytes after the end of the frame", async () => {
+    await refuses(Uint8Array.from([...frame, 0, 0, 0, 0]), "MS_INVALID_MODEL");
+  });
+
+  it("refuses a frame with reserved bits or an unknown block size code", async () => {
+    for (const [at, value] of [
+      [4, frame[4] | 0x02],
+      [5, (frame[5] & 0x8f) | (3 << 4)],
+    ]) {
+      const forged = Uint8Array.from(frame);
+      forged[at] = value;
+      await refuses(forged, "MS_INVALID_MODEL");
     }
   });
 });
