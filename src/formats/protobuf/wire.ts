@@ -71,7 +71,8 @@ export function decodeFields(b: Uint8Array): Field[] {
 }
 
 function varint(v: bigint | number): number[] {
-  let x = BigInt(v);
+  // Negative int32/int64 values go on the wire as their 64-bit two's complement (ten bytes).
+  let x = BigInt.asUintN(64, BigInt(v));
   const out: number[] = [];
   do {
     let byte = Number(x & 0x7fn);
