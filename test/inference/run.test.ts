@@ -37,12 +37,10 @@ function assertClose(
   what: string,
 ) {
   assert.equal(actual.length, expected.length, what);
-  expected.forEach((e, i) =>
-    assert.ok(
-      Math.abs(actual[i] - e) <= Math.max(abs, rel * Math.abs(e)),
-      `${what}[${i}]: ${actual[i]} vs ${e}`,
-    ),
-  );
+  for (const [i, e] of expected.entries()) {
+    const ok = Math.abs(actual[i] - e) <= Math.max(abs, rel * Math.abs(e));
+    assert.ok(ok, `${what}[${i}]: ${actual[i]} vs ${e}`);
+  }
 }
 const rowsOf = (m: Matrix) =>
   Array.from({ length: m.rows }, (_, r) => Array.from(m.data.subarray(r * m.cols, (r + 1) * m.cols)));
