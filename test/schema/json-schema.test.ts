@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import Ajv2020 from "ajv/dist/2020.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import type { FeatureSpec, ModelSignature } from "../../src/runtimes/runtime.ts";
 import {
   batchRequestSchema,

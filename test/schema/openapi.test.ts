@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import Ajv2020 from "ajv/dist/2020.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { errorCatalogue } from "../../src/errors.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { loadModel } from "../../src/runtimes/load-model.ts";
@@ -30,6 +30,7 @@ const validDocument = ajv.compile(oas);
 const sklearn = (dir: string) => join(fx, "sklearn", "1.9.1", dir, "model.joblib");
 
 type Doc = {
+  openapi: string;
   paths: Record<string, Record<string, Operation> & { parameters?: unknown[] }>;
   components: { schemas: Record<string, unknown>; securitySchemes?: Record<string, unknown> };
   security?: unknown;
@@ -68,7 +69,7 @@ const operations = (d: Doc) =>
 
 describe("OpenAPI document structure", () => {
   it("validates against the OpenAPI 3.1 schema", () => {
-    assert.equal(doc.openapi as unknown, "3.1.0");
+    assert.equal(doc.openapi, "3.1.0");
     assert.ok(validDocument(doc), JSON.stringify(validDocument.errors?.slice(0, 5)));
     for (const variant of [
       buildOpenApi(registry, { ...opts, apiKeys: true, prefix: "/ml" }),
