@@ -12,7 +12,8 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isModelServeError } from "../../src/errors.ts";
 import { infer, predictionValues, probabilityMap } from "../../src/inference/run.ts";
-import { ModelRegistry, type ReadyVersion } from "../../src/registry/model-registry.ts";
+import type { ReadyVersion } from "../../src/inference/version.ts";
+import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { loadModel } from "../../src/runtimes/load-model.ts";
 import type { Matrix } from "../../src/runtimes/runtime.ts";
 

@@ -14,7 +14,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { errorCatalogue } from "../../src/errors.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { loadModel } from "../../src/runtimes/load-model.ts";
-import { buildOpenApi } from "../../src/schema/openapi.ts";
+import { buildOpenApi } from "../../src/server/openapi.ts";
 
 const fx = fileURLToPath(new URL("../fixtures/", import.meta.url));
 // Ajv resolves the schema's `$dynamicRef: "#meta"` to the wrong place; with the default dialect that

@@ -8,9 +8,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { PredictionValue } from "../../src/inference/run.ts";
-import { ShadowTracker } from "../../src/inference/shadow.ts";
-import { ModelRegistry, type ReadyVersion } from "../../src/registry/model-registry.ts";
+import type { ReadyVersion } from "../../src/inference/version.ts";
+import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import type { FeatureTable, LoadedModel, PredictOutput } from "../../src/runtimes/runtime.ts";
+import { ShadowTracker } from "../../src/server/shadow.ts";
 
 /** A one-input regression model whose answer is `fn` of the input column. */
 function model(fn: (x: number) => number, fail?: string): LoadedModel {
