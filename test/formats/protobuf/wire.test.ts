@@ -201,6 +201,11 @@ describe("protobuf wire: malformed input", () => {
     fails(Uint8Array.of(0x08, 0x80), /bad varint at byte 1/);
     fails(Uint8Array.of(0x08, ...new Array(11).fill(0xff)), /bad varint at byte 1/);
     fails(Uint8Array.of(0x80), /bad varint at byte 0/);
+    // Ten bytes whose last one carries more than bit 63 would overflow 64 bits.
+    fails(Uint8Array.of(0x08, ...new Array(9).fill(0xff), 0x02), /bad varint at byte 1/);
+    assert.deepEqual(decodeFields(Uint8Array.of(0x08, ...new Array(9).fill(0xff), 0x01)), [
+      { no: 1, wire: 0, int: 2n ** 64n - 1n },
+    ]);
   });
 
   it("refuses length-delimited and fixed-width fields that run past the end", () => {
