@@ -23,6 +23,8 @@ export function explainPaths(
   prefix: string,
   tag: string,
   errors: Record<string, unknown>,
+  /** Base of the operation ids (unique per path set), the tag by default. */
+  idBase = tag,
 ): Record<string, unknown> {
   if (!v.model.explain) return {};
   const sig = v.model.signature;
@@ -73,7 +75,7 @@ export function explainPaths(
       post: {
         tags: [tag],
         summary: `Explain one prediction of ${v.name} (TreeSHAP feature contributions)`,
-        operationId: `explain_${tag}`,
+        operationId: `explain_${idBase}`,
         requestBody: { required: true, content: json(singleRequestSchema(sig), row) },
         responses: {
           "200": {
@@ -92,7 +94,7 @@ export function explainPaths(
       post: {
         tags: [tag],
         summary: `Explain a batch of predictions of ${v.name}`,
-        operationId: `explain_batch_${tag}`,
+        operationId: `explain_batch_${idBase}`,
         requestBody: {
           required: true,
           content: json(batchRequestSchema(sig, maxBatchSize), { instances: [row] }),

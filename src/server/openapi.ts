@@ -222,7 +222,7 @@ function modelPaths(
       },
     };
   }
-  Object.assign(paths, explainPaths(v, opts.maxBatchSize, prefix, tag, ERRORS));
+  Object.assign(paths, explainPaths(v, opts.maxBatchSize, prefix, tag, ERRORS, idBase));
   return paths;
 }
 
