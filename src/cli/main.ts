@@ -21,6 +21,7 @@ import { registerBenchCommand } from "./bench-command.ts";
 import { registerDockerCommand } from "./docker-command.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
+import { addLoadOptions, loadOptionsLayer } from "./load-options.ts";
 import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
 import { describeSignature, serveBanner } from "./text.ts";
 
@@ -84,6 +85,7 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     driftThreshold: opts.driftThreshold,
     driftMinRows: opts.driftMinRows,
     driftCheckIntervalMs: opts.driftCheckInterval,
+    ...loadOptionsLayer(opts),
     models: models.length > 0 ? models : undefined,
   };
   const config = loadConfig({ file: opts.config as string | undefined, cli });
@@ -240,8 +242,8 @@ export function buildCli(): Command {
       "--drift-check-interval <ms>",
       "how often drift is checked and logged",
       int("drift check interval"),
-    )
-    .action(serve);
+    );
+  addLoadOptions(program.commands.find((c) => c.name() === "serve")!).action(serve);
 
   program
     .command("inspect")

@@ -46,6 +46,12 @@ export interface Config {
   readonly shadow?: string;
   readonly lazy: boolean;
   readonly memoryBudgetMb: number;
+  readonly loadTimeoutMs: number;
+  readonly loadMemoryMb: number;
+  readonly loadMaxInflateRatio: number;
+  readonly loadMaxInflateMb: number;
+  readonly loadMaxTreeNodes: number;
+  readonly loadMaxDepth: number;
   readonly apiKeys?: string;
   readonly apiKeysFile?: string;
   readonly docsAuth: boolean;
@@ -282,6 +288,67 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     max: 1_048_576,
     description:
       "With --lazy: most megabytes of model files kept loaded; least-recently-used idle versions unload beyond it (0: no limit)",
+  },
+  {
+    key: "loadTimeoutMs",
+    kind: "int",
+    env: "MODELSERVE_LOAD_TIMEOUT_MS",
+    flag: "--load-timeout",
+    default: 120_000,
+    min: 0,
+    max: 3_600_000,
+    description: "Longest time one model file may take to load (in the loader worker; 0: no limit)",
+  },
+  {
+    key: "loadMemoryMb",
+    kind: "int",
+    env: "MODELSERVE_LOAD_MEMORY_MB",
+    flag: "--load-memory",
+    default: 2048,
+    min: 64,
+    max: 1_048_576,
+    description:
+      "Heap of the loader worker in megabytes; a file needing more is refused, the server keeps serving",
+  },
+  {
+    key: "loadMaxInflateRatio",
+    kind: "int",
+    env: "MODELSERVE_LOAD_MAX_INFLATE_RATIO",
+    flag: "--load-max-inflate-ratio",
+    default: 200,
+    min: 1,
+    max: 1_000_000,
+    description: "A compressed model file may inflate to at most this many times its size (at least 64 MiB)",
+  },
+  {
+    key: "loadMaxInflateMb",
+    kind: "int",
+    env: "MODELSERVE_LOAD_MAX_INFLATE_MB",
+    flag: "--load-max-inflate",
+    default: 4096,
+    min: 1,
+    max: 1_048_576,
+    description: "Absolute cap in megabytes on what a compressed model file inflates to",
+  },
+  {
+    key: "loadMaxTreeNodes",
+    kind: "int",
+    env: "MODELSERVE_LOAD_MAX_TREE_NODES",
+    flag: "--load-max-tree-nodes",
+    default: 20_000_000,
+    min: 1,
+    max: 2_000_000_000,
+    description: "Most tree nodes one model may build, counting every reference to a shared tree",
+  },
+  {
+    key: "loadMaxDepth",
+    kind: "int",
+    env: "MODELSERVE_LOAD_MAX_DEPTH",
+    flag: "--load-max-depth",
+    default: 200,
+    min: 8,
+    max: 100_000,
+    description: "Deepest nesting of a model file's objects and containers (deeper → refused as too deep)",
   },
   {
     key: "apiKeys",

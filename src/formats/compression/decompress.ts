@@ -4,14 +4,88 @@
  * Ref: joblib `compressor.py` (magic numbers).
  */
 
-import { gunzipSync, inflateSync } from "node:zlib";
+import { createGunzip, createInflate } from "node:zlib";
 import { Errors } from "../../errors.ts";
 
 /** Compression formats joblib writes. */
 export type Compression = "none" | "zlib" | "gzip" | "bz2" | "xz" | "lzma" | "lz4";
 
-/** Largest decompressed size accepted (a guard against decompression bombs). */
+/** Largest decompressed size ever accepted (a guard against decompression bombs). */
 export const MAX_DECOMPRESSED = 4 * 1024 ** 3 - 1;
+
+/** Raised when the output passes the cap; the caller reports `MS_DECOMPRESSION_LIMIT`. */
+export class InflateLimitError extends Error {}
+
+/**
+ * Inflates zlib or gzip data as a stream, chunk by chunk, stopping as soon as the output passes
+ * `cap` bytes: a bomb costs at most `cap` bytes and the time to produce them, never its full size.
+ */
+export async function inflateCapped(
+  bytes: Uint8Array,
+  kind: "zlib" | "gzip",
+  cap: number,
+): Promise<Uint8Array> {
+  const z = kind === "gzip" ? createGunzip() : createInflate();
+  const chunks: Buffer[] = [];
+  let total = 0;
+  return await new Promise<Uint8Array>((resolve, reject) => {
+    z.on("data", (c: Buffer) => {
+      total += c.byteLength;
+      if (total > cap) {
+        z.destroy();
+        reject(new InflateLimitError(`more than ${cap} bytes from ${bytes.byteLength} compressed`));
+        return;
+      }
+      chunks.push(c);
+    });
+    z.on("error", (err) => reject(err));
+    z.on("end", () => {
+      const out = new Uint8Array(total);
+      let at = 0;
+      for (const c of chunks) {
+        out.set(c, at);
+        at += c.byteLength;
+      }
+      resolve(out);
+    });
+    z.end(bytes);
+  });
+}
+
+/** Reads a web stream to its end, cancelling it once it passes `cap` bytes. */
+async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  cap: number,
+  inBytes: number,
+): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > cap) {
+      await reader.cancel();
+      throw new InflateLimitError(`more than ${cap} bytes from ${inBytes} compressed`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** Fails when a one-shot decoder's output passes the cap (bz2, lzma, lz4 decode whole). */
+function capped(out: Uint8Array, cap: number, inBytes: number): Uint8Array {
+  if (out.byteLength > cap)
+    throw new InflateLimitError(`${out.byteLength} bytes from ${inBytes} compressed (cap ${cap})`);
+  return out;
+}
 
 /** Which container the bytes are, by their magic number. */
 export function detectCompression(b: Uint8Array): Compression | "joblib-zf" | undefined {
@@ -35,8 +109,15 @@ async function optional<T>(pkg: string): Promise<T> {
   }
 }
 
-/** Decompresses a joblib container; the result is the pickle stream. */
-export async function decompress(bytes: Uint8Array, fileName: string): Promise<Uint8Array> {
+/**
+ * Decompresses a joblib container; the result is the pickle stream. Output beyond `cap` bytes
+ * (default {@link MAX_DECOMPRESSED}) is refused with `MS_DECOMPRESSION_LIMIT`.
+ */
+export async function decompress(
+  bytes: Uint8Array,
+  fileName: string,
+  cap: number = MAX_DECOMPRESSED,
+): Promise<Uint8Array> {
   const kind = detectCompression(bytes);
   const fail = (why: string) => Errors.invalidModel(fileName, `cannot decompress (${kind}): ${why}`);
   try {
@@ -44,29 +125,32 @@ export async function decompress(bytes: Uint8Array, fileName: string): Promise<U
       case "none":
         return bytes;
       case "zlib":
-        return inflateSync(bytes, { maxOutputLength: MAX_DECOMPRESSED });
       case "gzip":
-        return gunzipSync(bytes, { maxOutputLength: MAX_DECOMPRESSED });
+        return await inflateCapped(bytes, kind, cap);
       case "bz2": {
         const m = await optional<{ default: { decode(b: Buffer): Buffer } }>("seek-bzip");
-        return m.default.decode(Buffer.from(bytes));
+        return capped(m.default.decode(Buffer.from(bytes)), cap, bytes.byteLength);
       }
       case "xz": {
         const m = await optional<{
           default: { XzReadableStream: new (s: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array> };
         }>("xz-decompress");
         const stream = new m.default.XzReadableStream(new Blob([bytes]).stream());
-        return new Uint8Array(await new Response(stream).arrayBuffer());
+        return await readCapped(stream, cap, bytes.byteLength);
       }
       case "lzma": {
         const m = await optional<{ default: { decompress(b: Uint8Array): number[] | string } }>("lzma");
         const out = m.default.decompress(bytes);
-        if (typeof out === "string") return new TextEncoder().encode(out);
-        return Uint8Array.from(out, (v) => v & 0xff);
+        if (typeof out === "string") return capped(new TextEncoder().encode(out), cap, bytes.byteLength);
+        return capped(
+          Uint8Array.from(out, (v) => v & 0xff),
+          cap,
+          bytes.byteLength,
+        );
       }
       case "lz4": {
         const m = await optional<{ decompress(b: Uint8Array, max?: number): Uint8Array }>("lz4js");
-        return Uint8Array.from(m.decompress(bytes));
+        return capped(Uint8Array.from(m.decompress(bytes)), cap, bytes.byteLength);
       }
       case "joblib-zf":
         throw Errors.unsupportedModel(
@@ -78,6 +162,7 @@ export async function decompress(bytes: Uint8Array, fileName: string): Promise<U
     }
   } catch (err) {
     if ((err as { code?: string }).code?.startsWith("MS_")) throw err;
+    if (err instanceof InflateLimitError) throw Errors.decompressionLimit(fileName, err.message);
     throw fail((err as Error).message);
   }
 }

@@ -8,6 +8,7 @@
 
 import {
   arrayFromBytes,
+  checkItemSize,
   dtypeFromTypestr,
   dtypeWithState,
   NumpyError,
@@ -154,7 +155,7 @@ export function unpickle(
     // A hostile stream may break the parse after naming what it wanted: report the names.
     if (untrusted.length > 0) return { value: null, end: bytes.length, globals, untrusted };
     if (err instanceof PickleError) throw err;
-    if (err instanceof NumpyError) throw new PickleError("malformed", err.message);
+    if (err instanceof NumpyError) throw new PickleError(err.reason, err.message);
     if (err instanceof RangeError) throw new PickleError("limit", err.message);
     throw new PickleError("malformed", (err as Error).message);
   }
@@ -387,6 +388,7 @@ function run(
       throw new PickleError("malformed", "ndarray state is malformed");
     const dims = (shape as PyTuple).items.map(Number);
     const dt = d as NpDtype;
+    checkItemSize(dt, sizeOf(dims));
     if (dt.str[1] === "O") {
       if (!Array.isArray(raw)) throw new PickleError("malformed", "object array without its items");
       return objectArray(dt, dims, raw);
@@ -433,6 +435,7 @@ function run(
       if (pad > 64) throw new PickleError("malformed", `alignment padding of ${pad} bytes`);
       take(pad);
     }
+    checkItemSize(dt, sizeOf(dims));
     const n = sizeOf(dims) * dt.itemsize;
     checkArrayBytes(n, bytes.byteLength - pos);
     const raw = take(n);

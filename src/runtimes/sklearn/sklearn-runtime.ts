@@ -6,11 +6,14 @@
 
 import { Errors, isModelServeError } from "../../errors.ts";
 import { decompress, detectCompression } from "../../formats/compression/decompress.ts";
+import { checkGraph, GraphError } from "../../formats/pickle/graph-bounds.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
 import { PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
+import { inflateCap, loadLimits } from "../load-limits.ts";
 import type { FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
 import { isAllowed } from "./allow-list.ts";
 import { boosterWrapperModel, isBoosterWrapper, relabel } from "./boosters.ts";
+import { BudgetError, ConsistencyError, checkBuilt, checkDeclaredCounts, withBuildBudget } from "./checks.ts";
 import { containerBooster, containerEstimator, isContainer } from "./containers.ts";
 import { argmaxLabels, DataError, dense } from "./data.ts";
 import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
@@ -25,7 +28,8 @@ export { signatureOf };
 /** Unpickles a (possibly compressed) file, refusing untrusted names; returns the top value. */
 export async function readPickle(bytes: Uint8Array, fileName: string): Promise<PyValue> {
   if (bytes.byteLength === 0) throw Errors.invalidModel(fileName, "the file is empty");
-  const stream = await decompress(bytes, fileName);
+  const limits = loadLimits();
+  const stream = await decompress(bytes, fileName, inflateCap(bytes.byteLength, limits));
   let result: ReturnType<typeof unpickle>;
   try {
     result = unpickle(stream, { allowed: isAllowed });
@@ -38,8 +42,21 @@ export async function readPickle(bytes: Uint8Array, fileName: string): Promise<P
     throw err;
   }
   if (result.untrusted.length > 0) throw Errors.untrustedPickle(fileName, result.untrusted);
+  // Everything after walks the value recursively: cycles and excessive depth are refused here, once.
+  try {
+    checkGraph(result.value, limits.maxDepth);
+  } catch (err) {
+    if (err instanceof GraphError && err.reason === "depth")
+      throw Errors.limitExceeded(fileName, `${err.message} (loadMaxDepth)`);
+    if (err instanceof GraphError) throw Errors.invalidModel(fileName, err.message);
+    throw err;
+  }
+  streamSizes.set(result.value as object, stream.byteLength);
   return result.value;
 }
+
+/** Decompressed sizes of the values {@link readPickle} returned, for counts relative to the data present. */
+const streamSizes = new WeakMap<object, number>();
 
 /** `_sklearn_version` of the top object, or of the first estimator in a container file. */
 function sklearnVersionOf(value: PyValue): string | undefined {
@@ -81,20 +98,43 @@ export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
   if (!isObject(value) && !container)
     throw Errors.invalidModel(fileName, "the file does not hold a fitted estimator");
   const version = sklearnVersionOf(value);
+  // An object the pickle memo shares (one tree in a million ensemble slots) is built once.
+  const built = new Map<PyObject, SkEstimator>();
+  const building = new Set<PyObject>();
   const ctx: BuildContext = {
     file: fileName,
     sklearnVersion: version,
     build(v, path) {
       if (!isObject(v)) throw Errors.invalidModel(fileName, `${path} is not an estimator`);
+      const done = built.get(v);
+      if (done) return done;
+      if (building.has(v)) throw Errors.invalidModel(fileName, `${path} (${v.name}) contains itself`);
       const builder = ESTIMATOR_BUILDERS[v.name];
       if (!builder) throw Errors.unsupportedModel(fileName, `${v.name} (at ${path}) is not implemented`);
-      return builder(v, ctx);
+      checkDeclaredCounts(v);
+      building.add(v);
+      try {
+        const est = builder(v, ctx);
+        checkBuilt(est, v === value);
+        built.set(v, est);
+        return est;
+      } finally {
+        building.delete(v);
+      }
     },
   };
+  const budget = {
+    maxTreeNodes: loadLimits().maxTreeNodes,
+    streamBytes: streamSizes.get(value as object) ?? Number.POSITIVE_INFINITY,
+  };
   try {
-    return container ? containerEstimator(value, ctx) : ctx.build(value, (value as PyObject).name);
+    return withBuildBudget(budget, () =>
+      container ? containerEstimator(value, ctx) : ctx.build(value, (value as PyObject).name),
+    );
   } catch (err) {
     if (isModelServeError(err)) throw err;
+    if (err instanceof ConsistencyError) throw Errors.inconsistentModel(fileName, err.message);
+    if (err instanceof BudgetError) throw Errors.limitExceeded(fileName, err.message);
     if (err instanceof AttributeError && isObject(value) && !isFitted(value))
       throw Errors.invalidModel(
         fileName,
@@ -102,6 +142,8 @@ export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
       );
     if (err instanceof AttributeError || err instanceof DataError)
       throw Errors.invalidModel(fileName, err.message);
+    if (err instanceof RangeError)
+      throw Errors.limitExceeded(fileName, `building the model ran out of room (${err.message})`);
     throw Errors.invalidModel(fileName, (err as Error).message);
   }
 }

@@ -6,6 +6,7 @@
 
 import type { NdArray, PyObject } from "../../../../formats/pickle/py-objects.ts";
 import { lockstepTree, walkLockstep } from "../../../shared/lockstep-walk.ts";
+import { expect, spendNodes } from "../../checks.ts";
 import { AttributeError, floats, isArray, need } from "../../py-access.ts";
 
 /** A compiled tree. */
@@ -45,8 +46,26 @@ function column(nodes: NdArray, name: string, required = true): Float64Array | u
   return f instanceof Float64Array ? f : Float64Array.from(f as ArrayLike<number | bigint>, (v) => Number(v));
 }
 
-/** Compiles a pickled Tree object. */
+/** Trees already compiled, by pickled object: a tree the memo shares is compiled once. */
+const compiled = new WeakMap<PyObject, { nFeatures: number; tree: CompiledTree }>();
+
+/**
+ * Compiles a pickled Tree object, once per object; every reference is charged to the load's node
+ * budget (see checks.ts), so a tree shared a million times cannot build a million-tree ensemble.
+ */
 export function compileTree(tree: PyObject, nFeatures: number): CompiledTree {
+  const hit = compiled.get(tree);
+  if (hit && hit.nFeatures === nFeatures) {
+    spendNodes(hit.tree.nodeCount, "a shared Tree");
+    return hit.tree;
+  }
+  const out = compileTreeOnce(tree, nFeatures);
+  spendNodes(out.nodeCount, "a Tree");
+  compiled.set(tree, { nFeatures, tree: out });
+  return out;
+}
+
+function compileTreeOnce(tree: PyObject, nFeatures: number): CompiledTree {
   const nodes = need(tree, "nodes");
   if (!isArray(nodes) || !nodes.fields) throw new AttributeError("Tree.nodes is not a structured array");
   const n = nodes.shape[0];
@@ -60,6 +79,13 @@ export function compileTree(tree: PyObject, nFeatures: number): CompiledTree {
   const vals = floats(need(tree, "values"), "Tree.values");
   if (vals.shape[0] !== n) throw new AttributeError(`Tree.values has ${vals.shape[0]} rows for ${n} nodes`);
   const width = vals.data.length / Math.max(n, 1);
+  expect(
+    Number.isInteger(width) && width >= 1,
+    "Tree",
+    "values",
+    "one row of values per node",
+    vals.shape.join("×"),
+  );
   for (let i = 0; i < n; i++) {
     if (left[i] === -1) continue;
     if (left[i] <= i || right[i] <= i || left[i] >= n || right[i] >= n)
