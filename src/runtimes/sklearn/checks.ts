@@ -168,3 +168,49 @@ export function checkBuilt(
   if (est.classes !== undefined)
     checkCount(est.classes.length, est.className, "classes_ length", maxCount(MAX_FEATURES), 1);
 }
+
+/** Transformers whose output has as many columns as their input. */
+const WIDTH_PRESERVING = new Set([
+  "StandardScaler",
+  "MinMaxScaler",
+  "RobustScaler",
+  "MaxAbsScaler",
+  "Normalizer",
+  "PowerTransformer",
+  "QuantileTransformer",
+  "Binarizer",
+]);
+
+/** A per-column parameter array has one value per input column. */
+export function checkWidth(
+  length: number,
+  nFeatures: number | undefined,
+  estimator: string,
+  attribute: string,
+) {
+  if (nFeatures === undefined) return;
+  expect(length === nFeatures, estimator, attribute, `${nFeatures} values (n_features_in_)`, length);
+}
+
+/**
+ * Consecutive pipeline steps agree on widths where both are known: a width-preserving transformer
+ * hands on exactly the columns the next step was fitted on.
+ */
+export function checkStepWidths(
+  steps: readonly { className: string; nFeaturesIn?: number }[],
+  pipeline: string,
+): void {
+  for (let i = 1; i < steps.length; i++) {
+    const a = steps[i - 1];
+    const b = steps[i];
+    if (!WIDTH_PRESERVING.has(a.className) || a.nFeaturesIn === undefined || b.nFeaturesIn === undefined)
+      continue;
+    expect(
+      a.nFeaturesIn === b.nFeaturesIn,
+      pipeline,
+      `steps[${i}] (${b.className}).n_features_in_`,
+      `${a.nFeaturesIn} (the width ${a.className} hands on)`,
+      b.nFeaturesIn,
+    );
+  }
+}
