@@ -10,6 +10,8 @@ import { checkGraph, GraphError } from "../../formats/pickle/graph-bounds.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
 import { PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
 import { inflateCap, loadLimits } from "../load-limits.ts";
+import { rememberDigest } from "../loading/digest-cache.ts";
+import { runLoaderWorker, siblingModule } from "../loading/loader-worker-host.ts";
 import type { FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
 import { isAllowed } from "./allow-list.ts";
 import { boosterWrapperModel, isBoosterWrapper, relabel } from "./boosters.ts";
@@ -328,31 +330,69 @@ export const sklearnRuntime: Runtime = {
     return kind !== undefined && kind !== "joblib-zf" && (kind !== "none" || bytes.byteLength > 2);
   },
   async load(source) {
-    const value = await readPickle(source.bytes, source.fileName);
-    if (isBoosterWrapper(value)) return boosterWrapperModel(value, source.fileName);
-    const inContainer = isContainer(value) ? containerBooster(value) : undefined;
-    if (inContainer) {
-      const m = boosterWrapperModel(inContainer.booster, source.fileName);
-      if (!inContainer.encoder) return m;
-      const names = labelEncoderClasses(inContainer.encoder);
-      const own = m.signature.output.classes;
-      // Only classes that are exactly 0…k−1 (in order, within the encoder's range) are its codes.
-      const codes = own !== undefined && own.length <= names.length && own.every((c, i) => c === i);
-      return codes && own
-        ? relabel(
-            m,
-            own.map((c) => names[c as number]),
-          )
-        : m;
-    }
-    const steps = boosterPipelineSteps(value);
-    if (steps && isObject(value)) return boosterPipelineModel(value, steps, source.fileName);
-    const est = buildEstimator(value, source.fileName);
-    const version = sklearnVersionOf(value);
-    return estimatorModel(est, {
-      format:
-        detectCompression(source.bytes) === "none" ? "pickle" : `joblib-${detectCompression(source.bytes)}`,
-      version,
-    });
+    return modelFromValue(await readPickleForLoad(source), source);
   },
 };
+
+/** What a runtime load receives. */
+type Source = Parameters<Runtime["load"]>[0];
+
+/**
+ * Reads the pickle of a source: in the loader worker (decompression, unpickling and a full dry-run
+ * build under the load budgets, off the event loop), or here when the worker is turned off.
+ */
+async function readPickleForLoad(source: Source): Promise<PyValue> {
+  if (!loadLimits().worker) return readPickle(source.bytes, source.fileName);
+  const r = await runLoaderWorker<PickleWorkerResult>(
+    siblingModule(import.meta.url, "pickle-worker"),
+    { bytes: source.bytes, fileName: source.fileName },
+    source.fileName,
+  );
+  rememberDigest(source.bytes, r.sha256);
+  if (typeof r.value === "object" && r.value !== null) streamSizes.set(r.value, r.streamBytes);
+  return r.value;
+}
+
+/** What the pickle worker sends back. */
+export interface PickleWorkerResult {
+  /** The unpickled value (its typed arrays moved, not copied). */
+  readonly value: PyValue;
+  /** Size of the decompressed pickle stream. */
+  readonly streamBytes: number;
+  /** SHA-256 (hex) of the file's bytes. */
+  readonly sha256: string;
+}
+
+/** Size of the decompressed stream a value of {@link readPickle} came from. */
+export function streamSizeOf(value: PyValue): number | undefined {
+  return typeof value === "object" && value !== null ? streamSizes.get(value) : undefined;
+}
+
+/** Builds the runtime model of an unpickled value (estimators, pickled boosters, containers). */
+export async function modelFromValue(value: PyValue, source: Source): Promise<RuntimeModel> {
+  if (isBoosterWrapper(value)) return boosterWrapperModel(value, source.fileName);
+  const inContainer = isContainer(value) ? containerBooster(value) : undefined;
+  if (inContainer) {
+    const m = boosterWrapperModel(inContainer.booster, source.fileName);
+    if (!inContainer.encoder) return m;
+    const names = labelEncoderClasses(inContainer.encoder);
+    const own = m.signature.output.classes;
+    // Only classes that are exactly 0…k−1 (in order, within the encoder's range) are its codes.
+    const codes = own !== undefined && own.length <= names.length && own.every((c, i) => c === i);
+    return codes && own
+      ? relabel(
+          m,
+          own.map((c) => names[c as number]),
+        )
+      : m;
+  }
+  const steps = boosterPipelineSteps(value);
+  if (steps && isObject(value)) return boosterPipelineModel(value, steps, source.fileName);
+  const est = buildEstimator(value, source.fileName);
+  const version = sklearnVersionOf(value);
+  return estimatorModel(est, {
+    format:
+      detectCompression(source.bytes) === "none" ? "pickle" : `joblib-${detectCompression(source.bytes)}`,
+    version,
+  });
+}
