@@ -25,7 +25,7 @@ export async function inflateCapped(
   kind: "zlib" | "gzip",
   cap: number,
 ): Promise<Uint8Array> {
-  const z = kind === "gzip" ? createGunzip() : createInflate();
+  const z = kind === "gzip" ? createGunzip({ chunkSize: 1 << 20 }) : createInflate({ chunkSize: 1 << 20 });
   const chunks: Buffer[] = [];
   let total = 0;
   return await new Promise<Uint8Array>((resolve, reject) => {
@@ -80,6 +80,31 @@ async function readCapped(
   return out;
 }
 
+/** A byte sink for byte-at-a-time decoders (seek-bzip) that stops them once they pass the cap. */
+class CappedSink {
+  private buf = new Uint8Array(1 << 16);
+  private pos = 0;
+  private readonly cap: number;
+  private readonly inBytes: number;
+  constructor(cap: number, inBytes: number) {
+    this.cap = cap;
+    this.inBytes = inBytes;
+  }
+  writeByte(b: number): void {
+    if (this.pos >= this.buf.length) {
+      if (this.pos >= this.cap)
+        throw new InflateLimitError(`more than ${this.cap} bytes from ${this.inBytes} compressed`);
+      const next = new Uint8Array(Math.min(this.buf.length * 2, this.cap));
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.pos++] = b;
+  }
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
 /** Fails when a one-shot decoder's output passes the cap (bz2, lzma, lz4 decode whole). */
 function capped(out: Uint8Array, cap: number, inBytes: number): Uint8Array {
   if (out.byteLength > cap)
@@ -128,8 +153,10 @@ export async function decompress(
       case "gzip":
         return await inflateCapped(bytes, kind, cap);
       case "bz2": {
-        const m = await optional<{ default: { decode(b: Buffer): Buffer } }>("seek-bzip");
-        return capped(m.default.decode(Buffer.from(bytes)), cap, bytes.byteLength);
+        const m = await optional<{ default: { decode(b: Buffer, out: CappedSink): unknown } }>("seek-bzip");
+        const sink = new CappedSink(cap, bytes.byteLength);
+        m.default.decode(Buffer.from(bytes), sink);
+        return sink.bytes();
       }
       case "xz": {
         const m = await optional<{
