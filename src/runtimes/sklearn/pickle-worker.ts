@@ -5,7 +5,7 @@
  * {@link runLoaderWorker}, under a heap cap and a time budget.
  */
 
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { sha256Hex } from "../../util/hash.ts";
 import { type LoadLimits, setLoadLimits } from "../load-limits.ts";
 import { toWire, type WorkerReply } from "../loading/loader-worker-host.ts";
