@@ -5,6 +5,7 @@
 
 import { Errors, isModelServeError } from "../../errors.ts";
 import type { FeatureSpec, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
+import { InconsistencyError, NodeBudgetError } from "../shared/model-bounds.ts";
 import { LightgbmError, type LightgbmModel, parseLightgbm } from "./lightgbm-model.ts";
 
 const matrix = (data: Float64Array, rows: number, cols: number): Matrix => ({ rows, cols, data });
@@ -102,6 +103,8 @@ export function lightgbmModelFromText(text: string, fileName: string): RuntimeMo
   } catch (err) {
     if (isModelServeError(err)) throw err;
     if (err instanceof LightgbmError && err.unsupported) throw Errors.unsupportedModel(fileName, err.message);
+    if (err instanceof InconsistencyError) throw Errors.inconsistentModel(fileName, err.message);
+    if (err instanceof NodeBudgetError) throw Errors.limitExceeded(fileName, err.message);
     throw Errors.invalidModel(fileName, (err as Error).message);
   }
 }

@@ -17,6 +17,7 @@ import type {
   Runtime,
   RuntimeModel,
 } from "../runtime.ts";
+import { InconsistencyError, NodeBudgetError } from "../shared/model-bounds.ts";
 import { type Booster, BoosterError, compileBooster, softmaxRowsF32 } from "./booster.ts";
 
 const ASCII = new TextDecoder("latin1");
@@ -178,7 +179,7 @@ export function boosterModel(b: Booster, format: string): RuntimeModel {
 export function xgboostModelFromBytes(bytes: Uint8Array, fileName: string): RuntimeModel {
   const data = decode(bytes, fileName);
   try {
-    const b = compileBooster(data);
+    const b = compileBooster(data, bytes.byteLength);
     return boosterModel(
       b,
       bytes[0] === 0x7b && bytes[1] !== 0x22 && bytes[1] > 0x20 ? "xgboost-ubjson" : "xgboost-json",
@@ -186,6 +187,8 @@ export function xgboostModelFromBytes(bytes: Uint8Array, fileName: string): Runt
   } catch (err) {
     if (isModelServeError(err)) throw err;
     if (err instanceof BoosterError && err.unsupported) throw Errors.unsupportedModel(fileName, err.message);
+    if (err instanceof InconsistencyError) throw Errors.inconsistentModel(fileName, err.message);
+    if (err instanceof NodeBudgetError) throw Errors.limitExceeded(fileName, err.message);
     throw Errors.invalidModel(fileName, (err as Error).message);
   }
 }
