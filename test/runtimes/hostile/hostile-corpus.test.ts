@@ -19,7 +19,7 @@ interface Expected {
   readonly fragment: string;
 }
 
-for (const corpus of ["sklearn-1.2.1", "sklearn-1.9.1", "bombs"]) {
+for (const corpus of ["sklearn-1.2.1", "sklearn-1.9.1", "bombs", "xgboost", "lightgbm", "onnx"]) {
   describe(`hostile corpus ${corpus}`, () => {
     const dir = fileURLToPath(new URL(`${corpus}/`, root));
     const expected = JSON.parse(readFileSync(`${dir}expected.json`, "utf8")) as Record<string, Expected>;
