@@ -4,7 +4,8 @@
  * Ref: joblib `compressor.py` (magic numbers).
  */
 
-import { createGunzip, createInflate } from "node:zlib";
+import { isMainThread } from "node:worker_threads";
+import { createGunzip, createInflate, gunzipSync, inflateSync } from "node:zlib";
 import { Errors } from "../../errors.ts";
 
 /** Compression formats joblib writes. */
@@ -50,6 +51,21 @@ export async function inflateCapped(
     });
     z.end(bytes);
   });
+}
+
+/** Inflates on the calling thread, chunk by chunk, refusing output beyond `cap` as soon as it is passed. */
+function inflateWithin(bytes: Uint8Array, kind: "zlib" | "gzip", cap: number): Uint8Array {
+  try {
+    const opts = { maxOutputLength: Math.min(cap + 1, MAX_DECOMPRESSED), chunkSize: 1 << 20 };
+    const out = kind === "gzip" ? gunzipSync(bytes, opts) : inflateSync(bytes, opts);
+    if (out.byteLength > cap)
+      throw new InflateLimitError(`more than ${cap} bytes from ${bytes.byteLength} compressed`);
+    return out;
+  } catch (err) {
+    if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE")
+      throw new InflateLimitError(`more than ${cap} bytes from ${bytes.byteLength} compressed`);
+    throw err;
+  }
 }
 
 /** Reads a web stream to its end, cancelling it once it passes `cap` bytes. */
@@ -151,7 +167,9 @@ export async function decompress(
         return bytes;
       case "zlib":
       case "gzip":
-        return await inflateCapped(bytes, kind, cap);
+        // On the event loop: a stream inflated on libuv's pool, chunk by chunk. In the loader worker:
+        // zlib's own chunked loop on this (low-priority) thread, stopping as soon as the cap is passed.
+        return isMainThread ? await inflateCapped(bytes, kind, cap) : inflateWithin(bytes, kind, cap);
       case "bz2": {
         const m = await optional<{ default: { decode(b: Buffer, out: CappedSink): unknown } }>("seek-bzip");
         const sink = new CappedSink(cap, bytes.byteLength);

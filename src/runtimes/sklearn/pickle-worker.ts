@@ -5,6 +5,7 @@
  * {@link runLoaderWorker}, under a heap cap and a time budget.
  */
 
+import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { sha256Hex } from "../../util/hash.ts";
 import { type LoadLimits, setLoadLimits } from "../load-limits.ts";
@@ -40,6 +41,16 @@ async function load({ data, limits }: Job): Promise<void> {
   } catch (err) {
     const reply: WorkerReply<PickleWorkerResult> = { ok: false, error: toWire(err) };
     parentPort!.postMessage(reply);
+  }
+}
+
+// Serving comes first: on Linux the nice value is per thread, so this lowers only the loader's priority
+// (a bomb or a huge model then takes the CPU the event loop leaves, not the other way round).
+if (process.platform === "linux") {
+  try {
+    setPriority(10);
+  } catch {
+    // Not permitted here: the load runs at normal priority.
   }
 }
 
