@@ -12,12 +12,15 @@ export interface ServerChild {
   stderr(): string;
 }
 
-/** Starts `modelserve serve` from the sources with `args`; resolves once it listens. */
-export async function startServer(args: readonly string[]): Promise<ServerChild> {
+/**
+ * Starts `modelserve serve` from the sources with `args`; resolves once it listens. `cpus` pins it
+ * (and its loader worker) with `taskset -c`.
+ */
+export async function startServer(args: readonly string[], cpus?: string): Promise<ServerChild> {
   const entry = new URL("./serve-child.ts", import.meta.url).pathname;
-  const child = spawn(process.execPath, [entry, "serve", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const command = [process.execPath, entry, "serve", ...args];
+  const [file, ...rest] = cpus ? ["taskset", "-c", cpus, ...command] : command;
+  const child = spawn(file, rest, { stdio: ["ignore", "pipe", "pipe"] });
   let err = "";
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 60_000);
