@@ -294,7 +294,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     kind: "int",
     env: "MODELSERVE_LOAD_TIMEOUT_MS",
     flag: "--load-timeout",
-    default: 120_000,
+    default: 300_000,
     min: 0,
     max: 3_600_000,
     description: "Longest time one model file may take to load (in the loader worker; 0: no limit)",

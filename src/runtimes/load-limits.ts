@@ -25,7 +25,7 @@ export interface LoadLimits {
 
 /** The defaults: generous for real models (a 1 GB forest loads), fatal for bombs. */
 export const DEFAULT_LOAD_LIMITS: LoadLimits = {
-  timeoutMs: 120_000,
+  timeoutMs: 300_000,
   memoryMb: 2048,
   maxInflateRatio: 200,
   maxInflateMb: 4096,

@@ -275,12 +275,11 @@ export function arrayFromBytes(
     const fields = new Map<string, NdData>();
     for (const f of d.fields) {
       // Gather the field's bytes record by record, then decode them as a column.
-      const col = new Uint8Array(count * f.dtype.itemsize);
-      for (let i = 0; i < count; i++) {
-        col.set(
-          bytes.subarray(i * d.itemsize + f.offset, i * d.itemsize + f.offset + f.dtype.itemsize),
-          i * f.dtype.itemsize,
-        );
+      // A byte loop, not a subarray per record: millions of records allocate nothing here.
+      const size = f.dtype.itemsize;
+      const col = new Uint8Array(count * size);
+      for (let i = 0, src = f.offset, dst = 0; i < count; i++, src += d.itemsize) {
+        for (let b = 0; b < size; b++) col[dst++] = bytes[src + b];
       }
       fields.set(
         f.name,

@@ -28,6 +28,11 @@ export interface PickleLimits {
   readonly maxArrayBytes: number;
   /** Nested pickles (object arrays) inside one another. */
   readonly maxNesting: number;
+  /**
+   * Most values the VM may push (each a JavaScript object or slot): bounds the heap a stream can
+   * claim before a heap limit is reached, so a stream of millions of tiny objects is refused cleanly.
+   */
+  readonly maxValues?: number;
 }
 
 /** Default limits: generous for real models, fatal for bombs. */
@@ -38,10 +43,10 @@ export const DEFAULT_LIMITS: PickleLimits = {
   maxNesting: 8,
 };
 
-/** Why a stream was refused. */
+/** Why a stream was refused (`budget`: the value budget derived from the load's memory budget). */
 export class PickleError extends Error {
-  readonly reason: "malformed" | "limit" | "unsupported";
-  constructor(reason: "malformed" | "limit" | "unsupported", message: string) {
+  readonly reason: "malformed" | "limit" | "unsupported" | "budget";
+  constructor(reason: "malformed" | "limit" | "unsupported" | "budget", message: string) {
     super(message);
     this.reason = reason;
   }
@@ -148,8 +153,9 @@ export function unpickle(
     globals.push(q);
     if (!options.allowed(q)) untrusted.push(q);
   };
+  const counter = { values: 0 };
   try {
-    const r = run(bytes, start, options, limits, noteGlobal, 0);
+    const r = run(bytes, start, options, limits, noteGlobal, 0, counter);
     return { value: r.value, end: r.end, globals, untrusted };
   } catch (err) {
     // A hostile stream may break the parse after naming what it wanted: report the names.
@@ -168,7 +174,9 @@ function run(
   limits: PickleLimits,
   noteGlobal: (q: string) => void,
   nesting: number,
+  counter: { values: number },
 ): { value: PyValue; end: number } {
+  const maxValues = limits.maxValues ?? Number.POSITIVE_INFINITY;
   if (nesting > limits.maxNesting) throw new PickleError("limit", "nested pickles go too deep");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const utf8 = new TextDecoder("utf-8", { fatal: false });
@@ -226,6 +234,8 @@ function run(
   const push = (v: Slot) => {
     if (stack.length >= limits.maxStack)
       throw new PickleError("limit", `the stack exceeds ${limits.maxStack} entries`);
+    if (++counter.values > maxValues)
+      throw new PickleError("budget", `the stream builds more than ${maxValues} values`);
     stack.push(v);
   };
   const pop = (): PyValue => {
@@ -422,7 +432,7 @@ function run(
     const dt = d as NpDtype;
     if (dt.str[1] === "O") {
       // Object arrays are a complete nested pickle with its own memo.
-      const nested = run(bytes, pos, options, limits, noteGlobal, nesting + 1);
+      const nested = run(bytes, pos, options, limits, noteGlobal, nesting + 1, counter);
       pos = nested.end;
       const arr = nested.value;
       if (!isObj(arr, "ndarray"))

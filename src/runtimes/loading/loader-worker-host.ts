@@ -45,7 +45,7 @@ const idle = new Map<string, Slot>();
 
 function spawn(entry: URL, memoryMb: number): Slot {
   const worker = new Worker(entry, {
-    resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 64 },
+    resourceLimits: { maxOldGenerationSizeMb: memoryMb },
   });
   return { worker, memoryMb };
 }

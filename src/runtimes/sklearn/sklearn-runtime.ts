@@ -8,7 +8,7 @@ import { Errors, isModelServeError } from "../../errors.ts";
 import { decompress, detectCompression } from "../../formats/compression/decompress.ts";
 import { checkGraph, GraphError } from "../../formats/pickle/graph-bounds.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
-import { PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
+import { DEFAULT_LIMITS, PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
 import { inflateCap, loadLimits } from "../load-limits.ts";
 import { rememberDigest } from "../loading/digest-cache.ts";
 import { runLoaderWorker, siblingModule } from "../loading/loader-worker-host.ts";
@@ -34,10 +34,15 @@ export async function readPickle(bytes: Uint8Array, fileName: string): Promise<P
   const stream = await decompress(bytes, fileName, inflateCap(bytes.byteLength, limits));
   let result: ReturnType<typeof unpickle>;
   try {
-    result = unpickle(stream, { allowed: isAllowed });
+    // A value costs a few hundred bytes of heap (a dict: object, Map, array): 512 per value bounds how
+    // many a stream may build well inside the memory budget.
+    const maxValues = Math.floor((limits.memoryMb * 1024 * 1024) / 512);
+    result = unpickle(stream, { allowed: isAllowed, limits: { ...DEFAULT_LIMITS, maxValues } });
   } catch (err) {
     if (err instanceof PickleError) {
       if (err.reason === "limit") throw Errors.limitExceeded(fileName, err.message);
+      if (err.reason === "budget")
+        throw Errors.loadBudgetExceeded(fileName, `${err.message} (loadMemoryMb is ${limits.memoryMb})`);
       if (err.reason === "unsupported") throw Errors.unsupportedModel(fileName, err.message);
       throw Errors.invalidModel(fileName, err.message);
     }
