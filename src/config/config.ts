@@ -318,7 +318,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     default: 200,
     min: 1,
     max: 1_000_000,
-    description: "A compressed model file may inflate to at most this many times its size (at least 64 MiB)",
+    description: "A compressed model file may inflate to at most this many times its size (at least 16 MiB)",
   },
   {
     key: "loadMaxInflateMb",

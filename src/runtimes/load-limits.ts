@@ -50,11 +50,11 @@ export function setLoadLimits(limits: Partial<LoadLimits>): LoadLimits {
 
 /**
  * The most bytes a compressed file of `compressedBytes` may inflate to: the ratio times its size,
- * within the absolute cap (and never below 64 MiB, so small legitimate files compress as well as they can).
+ * within the absolute cap (and never below 16 MiB, so small legitimate files compress as well as they can).
  */
 export function inflateCap(compressedBytes: number, limits: LoadLimits = current): number {
   const absolute = limits.maxInflateMb * 1024 * 1024;
-  return Math.min(absolute, Math.max(64 * 1024 * 1024, compressedBytes * limits.maxInflateRatio));
+  return Math.min(absolute, Math.max(16 * 1024 * 1024, compressedBytes * limits.maxInflateRatio));
 }
 
 /** The budgets named by configuration keys (`loadTimeoutMs`, `loadMemoryMb`, …). */
