@@ -241,7 +241,7 @@ export const CONFIG = {
     env: "MODELSERVE_LOAD_MAX_INFLATE_RATIO",
     flag: "--load-max-inflate-ratio",
     arg: "n",
-    default: 200,
+    default: 100,
     min: 1,
     max: 1_000_000,
     description: "A compressed model file may inflate to at most this many times its size (at least 16 MiB)",

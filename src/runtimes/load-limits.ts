@@ -27,7 +27,7 @@ export interface LoadLimits {
 export const DEFAULT_LOAD_LIMITS: LoadLimits = {
   timeoutMs: 300_000,
   memoryMb: 2048,
-  maxInflateRatio: 200,
+  maxInflateRatio: 100,
   maxInflateMb: 4096,
   maxTreeNodes: 20_000_000,
   maxDepth: 200,
