@@ -13,6 +13,7 @@ import { inflateCap, loadLimits } from "../load-limits.ts";
 import { rememberDigest } from "../loading/digest-cache.ts";
 import { runLoaderWorker, siblingModule } from "../loading/loader-worker-host.ts";
 import type { FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
+import { typicalFromThresholds } from "../shared/typical-values.ts";
 import { isAllowed } from "./allow-list.ts";
 import { boosterWrapperModel, isBoosterWrapper, relabel } from "./boosters.ts";
 import { BudgetError, ConsistencyError, checkBuilt, checkDeclaredCounts, withBuildBudget } from "./checks.ts";
@@ -241,9 +242,11 @@ export function estimatorModel(
           signature.inputs.map((f, i) => [f.name, { mean: moments.mean[i], std: moments.std[i] }]),
         )
       : undefined;
+  const typicalValues = typicalFromThresholds(est.splitThresholds?.(), signature.inputs);
   return {
     signature,
     ...(trainingStats ? { trainingStats } : {}),
+    ...(typicalValues ? { typicalValues } : {}),
     details: {
       format: details.format,
       framework: "scikit-learn",
