@@ -6,6 +6,7 @@
 import { Errors, isModelServeError } from "../../errors.ts";
 import type { FeatureSpec, FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
 import { lastTable } from "../shared/last-table.ts";
+import { InconsistencyError, NodeBudgetError } from "../shared/model-bounds.ts";
 import { typicalFromThresholds } from "../shared/typical-values.ts";
 import { LightgbmError, type LightgbmModel, parseLightgbm } from "./lightgbm-model.ts";
 
@@ -107,6 +108,8 @@ export function lightgbmModelFromText(text: string, fileName: string): RuntimeMo
   } catch (err) {
     if (isModelServeError(err)) throw err;
     if (err instanceof LightgbmError && err.unsupported) throw Errors.unsupportedModel(fileName, err.message);
+    if (err instanceof InconsistencyError) throw Errors.inconsistentModel(fileName, err.message);
+    if (err instanceof NodeBudgetError) throw Errors.limitExceeded(fileName, err.message);
     throw Errors.invalidModel(fileName, (err as Error).message);
   }
 }

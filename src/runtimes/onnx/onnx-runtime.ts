@@ -15,6 +15,7 @@ import type {
   RuntimeModel,
 } from "../runtime.ts";
 import { lastTable } from "../shared/last-table.ts";
+import { checkClassLists, checkInputWidths } from "./onnx-checks.ts";
 import { type OnnxFileInfo, ProtobufError, readOnnxFile, removeZipMaps } from "./onnx-model-file.ts";
 import {
   inlineHost,
@@ -208,6 +209,7 @@ export async function loadOnnx(
   } catch (err) {
     throw Errors.invalidModel(fileName, `onnxruntime cannot load it: ${(err as Error).message}`);
   }
+  checkInputWidths(session.inputMetadata, bytes.byteLength, fileName);
   const { specs, plans } = plan(session.inputMetadata, info, fileName);
   const outputs = session.outputMetadata;
   const names = outputs.map((o) => o.name);
@@ -222,6 +224,12 @@ export async function loadOnnx(
       ? [...info.classes]
       : undefined;
   const classifier = labelOut !== undefined && probaOut !== undefined && classes !== undefined;
+  if (classifier)
+    checkClassLists(
+      info,
+      outputs.find((o) => o.name === probaOut),
+      fileName,
+    );
   const regressor =
     !classifier && outputs.length === 1 && outputs[0].isTensor && outputs[0].type !== "string";
   const fetch = classifier ? [labelOut!, probaOut!] : names;

@@ -8,6 +8,14 @@
  */
 
 import { float32Below, lockstepTree, walkLockstep } from "../shared/lockstep-walk.ts";
+import {
+  boundedCount,
+  checkNodeTotal,
+  InconsistencyError,
+  indicesWithin,
+  MAX_MODEL_FEATURES,
+  relativeCap,
+} from "../shared/model-bounds.ts";
 import { expf } from "./expf.ts";
 import { numpyExpf } from "./numpy-expf.ts";
 
@@ -145,7 +153,7 @@ function decodeCategoryNames(cats: Json, numFeature: number): (string[] | undefi
 }
 
 /** Compiles a parsed XGBoost model (the object `save_model` writes, or a pickle's `Model`). */
-export function compileBooster(model: Json): Booster {
+export function compileBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY): Booster {
   const root = obj(model, "the model");
   const learner = obj(root.learner, "learner");
   const version = Array.isArray(root.version)
@@ -160,6 +168,10 @@ export function compileBooster(model: Json): Booster {
   const numClass = int(lmp.num_class, "num_class", 0);
   const numTarget = int(lmp.num_target, "num_target", 1);
   const numFeature = int(lmp.num_feature, "num_feature");
+  // Declared counts size arrays and the request schema: bounded by what the file can hold.
+  boundedCount(numFeature, "learner_model_param.num_feature", relativeCap(fileBytes, MAX_MODEL_FEATURES));
+  boundedCount(numClass, "learner_model_param.num_class", relativeCap(fileBytes, 1 << 20));
+  boundedCount(numTarget, "learner_model_param.num_target", relativeCap(fileBytes, 1 << 20));
   const groups = Math.max(numClass, numTarget, 1);
   const base = parseBaseScore(lmp.base_score ?? "0.5");
   if (base.length !== 1 && base.length !== groups) {
@@ -240,8 +252,37 @@ export function compileBooster(model: Json): Booster {
     }
     if (leafSize > 1 && leafSize !== groups)
       throw new BoosterError(`tree ${i}: leaf vectors of ${leafSize} for ${groups} outputs`);
+    if (arrays.baseWeights && arrays.baseWeights.length < n * leafSize)
+      throw new InconsistencyError(
+        `tree ${i}: base_weights should hold ${n * leafSize} values (nodes × leaf size), found ${arrays.baseWeights.length}`,
+      );
+    if (
+      arrays.catSegments.length !== arrays.catNodes.length ||
+      arrays.catSizes.length !== arrays.catNodes.length
+    )
+      throw new InconsistencyError(
+        `tree ${i}: categories_segments and categories_sizes should match categories_nodes`,
+      );
+    indicesWithin(arrays.catNodes, n, `tree ${i} categories_nodes`);
+    for (let k = 0; k < arrays.catNodes.length; k++) {
+      const start = arrays.catSegments[k];
+      const size = arrays.catSizes[k];
+      if (
+        !(
+          Number.isInteger(start) &&
+          Number.isInteger(size) &&
+          start >= 0 &&
+          size >= 0 &&
+          start + size <= arrays.cats.length
+        )
+      )
+        throw new InconsistencyError(
+          `tree ${i}: category segment ${k} should lie within the ${arrays.cats.length} categories, found ${start}+${size}`,
+        );
+    }
     const offset = total;
     total += n;
+    checkNodeTotal(total, "the booster's trees");
     return { ...arrays, n, offset };
   });
   const left = new Int32Array(total);

@@ -18,6 +18,7 @@ import type {
   RuntimeModel,
 } from "../runtime.ts";
 import { lastTable } from "../shared/last-table.ts";
+import { InconsistencyError, NodeBudgetError } from "../shared/model-bounds.ts";
 import { typicalFromThresholds } from "../shared/typical-values.ts";
 import { type Booster, BoosterError, compileBooster, softmaxRowsF32 } from "./booster.ts";
 
@@ -186,7 +187,7 @@ export function boosterModel(b: Booster, format: string): RuntimeModel {
 export function xgboostModelFromBytes(bytes: Uint8Array, fileName: string): RuntimeModel {
   const data = decode(bytes, fileName);
   try {
-    const b = compileBooster(data);
+    const b = compileBooster(data, bytes.byteLength);
     return boosterModel(
       b,
       bytes[0] === 0x7b && bytes[1] !== 0x22 && bytes[1] > 0x20 ? "xgboost-ubjson" : "xgboost-json",
@@ -194,6 +195,8 @@ export function xgboostModelFromBytes(bytes: Uint8Array, fileName: string): Runt
   } catch (err) {
     if (isModelServeError(err)) throw err;
     if (err instanceof BoosterError && err.unsupported) throw Errors.unsupportedModel(fileName, err.message);
+    if (err instanceof InconsistencyError) throw Errors.inconsistentModel(fileName, err.message);
+    if (err instanceof NodeBudgetError) throw Errors.limitExceeded(fileName, err.message);
     throw Errors.invalidModel(fileName, (err as Error).message);
   }
 }

@@ -10,6 +10,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { NdArray, NdData, PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
+import { checkIndices, checkWidth, spendNodes } from "../../checks.ts";
 import { dense, expit, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
 import {
@@ -71,9 +72,10 @@ function hgbTree(p: PyValue, nFeatures: number): HgbTree {
       throw new AttributeError(`TreePredictor node ${i} has invalid children`);
     if (feature[i] < 0 || feature[i] >= nFeatures)
       throw new AttributeError(`TreePredictor node ${i} splits on feature ${feature[i]} of ${nFeatures}`);
-    if (isCategorical[i] && (bitsetIdx[i] + 1) * 8 > leftCats.length)
-      throw new AttributeError(`TreePredictor node ${i} has no category bitset`);
+    if (isCategorical[i])
+      checkIndices([bitsetIdx[i]], leftCats.length / 8, "TreePredictor", `nodes[${i}].bitset_idx`);
   }
+  spendNodes(n, "a TreePredictor");
   return {
     value: field(nodes, "value"),
     feature,
@@ -98,6 +100,7 @@ function knownCategories(o: PyObject, nFeatures: number): { known: Uint32Array; 
   const isCat = isObject(mapper) ? attr(mapper, "is_categorical_") : undefined;
   if (!isObject(mapper) || !isArray(isCat)) return { known: new Uint32Array(0), fmap };
   const flags = toNumbers(isCat.data);
+  checkWidth(flags.length, nFeatures, "_BinMapper", "is_categorical_");
   const thresholds = need(mapper, "bin_thresholds_");
   if (!Array.isArray(thresholds)) throw new AttributeError("_BinMapper.bin_thresholds_ is not a list");
   const cats: number[] = [];

@@ -9,6 +9,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
+import { checkCount } from "../../checks.ts";
 import { dense, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { libmExp } from "../../libm-exp.ts";
@@ -161,6 +162,7 @@ function svc(o: PyObject, ctx: BuildContext): SkEstimator {
       ctx.file,
       `${o.name}._n_support has ${nSupport.length} counts for ${k} classes`,
     );
+  for (const v of nSupport) checkCount(v, o.name, "_n_support", m.nSv);
   if (nSupport.reduce((a, b) => a + b, 0) !== m.nSv)
     throw Errors.invalidModel(ctx.file, `${o.name}._n_support does not add up to ${m.nSv} support vectors`);
   if (m.intercept.length !== nPairs || m.dual.length !== (k - 1) * m.nSv)
