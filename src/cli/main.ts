@@ -138,7 +138,9 @@ async function predict(
 ) {
   const v = await loadOne(path, opts.runtime);
   const model: LoadedModel = v.model;
-  const rows = await readRows(opts.input, model.signature.inputs);
+  const rows = await readRows(opts.input, model.signature.inputs, {
+    warn: (m) => process.stderr.write(`warning: ${m}\n`),
+  });
   const chunk = Math.max(1, Number(opts.batchSize));
   const predictions: unknown[] = [];
   const probabilities: (number | null)[][] = [];
