@@ -132,7 +132,9 @@ export function boosterModel(b: Booster, format: string): RuntimeModel {
   return {
     signature: {
       inputs: specsOf(b),
-      output: classifier ? { task: "classification", classes } : { task: "regression", targets: b.groups },
+      output: classifier
+        ? { task: "classification", classes, probabilityType: "float32" }
+        : { task: "regression", targets: b.groups },
       capabilities: {
         predict: true,
         predictProba: classifier,
