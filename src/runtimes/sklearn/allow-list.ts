@@ -184,6 +184,14 @@ const SKLEARN_CLASSES = [
   // scorers name (never called).
   "GridSearchCV",
   "RandomizedSearchCV",
+  // Multiclass and multi-output meta-estimators.
+  "OneVsRestClassifier",
+  "OneVsOneClassifier",
+  "_ConstantPredictor",
+  "MultiOutputClassifier",
+  "MultiOutputRegressor",
+  "ClassifierChain",
+  "RegressorChain",
   "HalvingGridSearchCV",
   "HalvingRandomSearchCV",
   "KFold",

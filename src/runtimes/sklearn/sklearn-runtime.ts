@@ -16,6 +16,7 @@ import { argmaxLabels, DataError, dense } from "./data.ts";
 import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
 import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
 import { labelEncoderClasses } from "./estimators/preprocessing/label-encoder.ts";
+import { fitOnlyReason } from "./fit-only.ts";
 import { AttributeError, attr, isObject, stateOf, str } from "./py-access.ts";
 import { signatureOf } from "./signature.ts";
 
@@ -37,7 +38,11 @@ export async function readPickle(bytes: Uint8Array, fileName: string): Promise<P
     }
     throw err;
   }
-  if (result.untrusted.length > 0) throw Errors.untrustedPickle(fileName, result.untrusted);
+  if (result.untrusted.length > 0) {
+    const fitOnly = fitOnlyReason(result.untrusted);
+    if (fitOnly) throw Errors.unsupportedModel(fileName, fitOnly);
+    throw Errors.untrustedPickle(fileName, result.untrusted);
+  }
   return result.value;
 }
 
