@@ -135,6 +135,7 @@ const SKLEARN_CLASSES = [
   "MissingIndicator",
   "OneHotEncoder",
   "OrdinalEncoder",
+  "DictVectorizer",
   "TargetEncoder",
   "LabelEncoder",
   "PolynomialFeatures",

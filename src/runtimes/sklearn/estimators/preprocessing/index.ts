@@ -12,6 +12,7 @@ import { dense } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, need, strings } from "../../py-access.ts";
 import { columnTransformer } from "./column-transformer.ts";
+import { dictVectorizer } from "./dict-vectorizer.ts";
 import { FEATURE_SELECTION_BUILDERS } from "./feature-selection.ts";
 import { fillsMissing, markFillsMissing } from "./fills-missing.ts";
 import { functionTransformer } from "./function-transformer.ts";
@@ -168,6 +169,7 @@ export const PREPROCESSING_BUILDERS: BuilderTable = {
   PolynomialFeatures: polynomialFeatures,
   OneHotEncoder: oneHotEncoder,
   OrdinalEncoder: ordinalEncoder,
+  DictVectorizer: dictVectorizer,
   TargetEncoder: targetEncoder,
   ColumnTransformer: columnTransformer,
   FunctionTransformer: functionTransformer,
