@@ -3,6 +3,7 @@
 import type { BuilderTable } from "../estimator.ts";
 import { GRADIENT_BOOSTING_BUILDERS } from "./boosting/gradient-boosting.ts";
 import { HIST_BOOSTING_BUILDERS } from "./boosting/hist-gradient-boosting.ts";
+import { WRAPPED_BOOSTER_BUILDERS } from "./boosting/wrapped-boosters.ts";
 import { CLUSTER_BUILDERS } from "./cluster/index.ts";
 import { COMPOSITION_BUILDERS } from "./composition/index.ts";
 import { LINEAR_BUILDERS } from "./linear/index.ts";
@@ -30,4 +31,5 @@ export const ESTIMATOR_BUILDERS: BuilderTable = {
   ...CLUSTER_BUILDERS,
   ...COMPOSITION_BUILDERS,
   ...MULTICLASS_BUILDERS,
+  ...WRAPPED_BOOSTER_BUILDERS,
 };
