@@ -34,6 +34,7 @@ import {
   optionalArray,
   robustScaler,
 } from "./scalers.ts";
+import { splineTransformer } from "./spline-transformer.ts";
 import { targetEncoder } from "./target-encoder.ts";
 import { countVectorizer, hashingVectorizer, tfidfTransformer, tfidfVectorizer } from "./text-vectorizers.ts";
 
@@ -167,6 +168,7 @@ export const PREPROCESSING_BUILDERS: BuilderTable = {
   SimpleImputer: simpleImputer,
   PCA: pca,
   PolynomialFeatures: polynomialFeatures,
+  SplineTransformer: splineTransformer,
   OneHotEncoder: oneHotEncoder,
   OrdinalEncoder: ordinalEncoder,
   DictVectorizer: dictVectorizer,
