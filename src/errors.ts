@@ -208,7 +208,7 @@ export const Errors = {
     "MS_RUNTIME_DEPENDENCY_MISSING",
     501,
     (runtime: string, pkg: string) =>
-      `the ${runtime} runtime needs the package "${pkg}": run npm install ${pkg}`,
+      `the ${runtime} runtime needs the package "${pkg}": run ${pkg === "onnxruntime-node" ? "ONNXRUNTIME_NODE_INSTALL=skip " : ""}npm install ${pkg} (modelserve doctor lists what is missing)`,
   ),
   invalidDefinition: define(
     "MS_INVALID_DEFINITION",
@@ -277,6 +277,31 @@ export const Errors = {
     "MS_ADMIN_DISABLED",
     404,
     () => "the admin API is off; start the server with --admin",
+  ),
+
+  // Remote model sources (S3, HTTPS). Sources are shown without credentials or query strings.
+  storageNotFound: define("MS_STORAGE_NOT_FOUND", 404, (source: string) => `no object at ${source}`),
+  storageAccessDenied: define(
+    "MS_STORAGE_ACCESS_DENIED",
+    403,
+    (source: string, why: string) => `access to ${source} was denied: ${why}`,
+  ),
+  storageChecksumMismatch: define(
+    "MS_STORAGE_CHECKSUM_MISMATCH",
+    502,
+    (source: string, expected: string, actual: string) =>
+      `the download of ${source} does not match its checksum (expected sha256 ${expected}, got ${actual})`,
+  ),
+  storageTooLarge: define(
+    "MS_STORAGE_TOO_LARGE",
+    413,
+    (source: string, size: number, max: number) =>
+      `${source} is ${size} bytes, more than the ${max}-byte download limit (downloadMaxMb)`,
+  ),
+  storageUnreachable: define(
+    "MS_STORAGE_UNREACHABLE",
+    503,
+    (source: string, why: string) => `cannot reach ${source}: ${why}`,
   ),
 
   // Configuration and CLI.

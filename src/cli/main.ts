@@ -3,26 +3,27 @@
  * stderr (`modelserve: <message> [<code>]`) and exit non-zero.
  */
 
-import { writeFile } from "node:fs/promises";
 import { Command, InvalidArgumentError, Option } from "commander";
-import { type ConfigLayer, loadConfig, parseModelArg } from "../config/config.ts";
-import { appFor, loadAll, prepareModels, startModels } from "../deploy.ts";
+import { loadConfig, parseModelArg } from "../config/config.ts";
+import { appFor, loadAll, prepareModels, startModels, storageFor } from "../deploy.ts";
 import { isModelServeError } from "../errors.ts";
-import { infer } from "../inference/run.ts";
-import { createLogger, LOG_LEVELS } from "../observability/logger.ts";
+import { createLogger } from "../observability/logger.ts";
 import { ModelRegistry, type ReadyVersion } from "../registry/model-registry.ts";
-import type { LoadedModel } from "../runtimes/runtime.ts";
 import { namedRowSchema } from "../schema/json-schema.ts";
 import { installShutdown } from "../server/lifecycle.ts";
+import { exampleOf } from "../server/openapi-examples.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { registerAdminCommand } from "./admin-command.ts";
 import { auditFile } from "./audit.ts";
+import { BATCH_FORMATS, type BatchFormat } from "./batch-io.ts";
+import { type OnError, scoreFile, summaryLine } from "./batch-predict.ts";
 import { registerBenchCommand } from "./bench-command.ts";
+import { addConfigOptions, configLayerFromOptions } from "./config-options.ts";
 import { registerDockerCommand } from "./docker-command.ts";
+import { registerDoctorCommand } from "./doctor.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
-import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
-import { describeSignature, serveBanner } from "./text.ts";
+import { describeExample, describeSignature, serveBanner } from "./text.ts";
 
 const int = (name: string) => (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a whole number`);
@@ -39,64 +40,19 @@ async function loadOne(path: string, runtime?: string): Promise<ReadyVersion> {
 }
 
 async function serve(models: string[], opts: Record<string, unknown>): Promise<void> {
-  const cli: ConfigLayer = {
-    host: opts.host,
-    port: opts.port,
-    defaultModel: opts.defaultModel,
-    logLevel: opts.logLevel,
-    logFormat: opts.logFormat,
-    maxBatchSize: opts.maxBatchSize,
-    bodyLimit: opts.bodyLimit,
-    shutdownTimeoutMs: opts.shutdownTimeout,
-    title: opts.title,
-    trustProxy: opts.trustProxy,
-    docs: opts.docs === false ? false : undefined,
-    repository: opts.repository,
-    watch: opts.watch,
-    watchIntervalMs: opts.watchInterval,
-    stage: opts.stage,
-    keepVersions: opts.keepVersions,
-    admin: opts.admin,
-    split: opts.split,
-    shadow: opts.shadow,
-    lazy: opts.lazy,
-    memoryBudgetMb: opts.memoryBudget,
-    apiKeys: opts.apiKeys,
-    apiKeysFile: opts.apiKeysFile,
-    docsAuth: opts.docsAuth,
-    rateLimit: opts.rateLimit,
-    rateLimitWindowMs: opts.rateLimitWindow,
-    maxInflight: opts.maxInflight,
-    inferenceTimeoutMs: opts.inferenceTimeout,
-    requestTimeoutMs: opts.requestTimeout,
-    cors: opts.cors,
-    tlsKey: opts.tlsKey,
-    tlsCert: opts.tlsCert,
-    production: opts.production,
-    auditLog: opts.auditLog,
-    auditLogMaxBytes: opts.auditLogMaxBytes,
-    auditLogKeep: opts.auditLogKeep,
-    auditLogSample: opts.auditLogSample,
-    auditLogRedact: opts.auditLogRedact,
-    auditLogSalt: opts.auditLogSalt,
-    auditLogQueue: opts.auditLogQueue,
-    driftWindow: opts.driftWindow,
-    driftThreshold: opts.driftThreshold,
-    driftMinRows: opts.driftMinRows,
-    driftCheckIntervalMs: opts.driftCheckInterval,
-    models: models.length > 0 ? models : undefined,
-  };
+  const cli = { ...configLayerFromOptions(opts), models: models.length > 0 ? models : undefined };
   const config = loadConfig({ file: opts.config as string | undefined, cli });
   if (config.models.length === 0 && !config.repository) {
     throw new Error(
       "no model given: pass a model file (modelserve serve model.joblib), --repository DIR, or set MODELSERVE_MODELS",
     );
   }
-  // Resolve every file before listening: a wrong path or format fails at once.
-  const pending = await prepareModels(config.models);
-  const registry = new ModelRegistry();
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-  const app = appFor(registry, config, logger);
+  const storage = storageFor(config, logger);
+  // Resolve every file (downloading remote ones) before listening: a wrong path or format fails at once.
+  const pending = await prepareModels(config.models, storage);
+  const registry = new ModelRegistry();
+  const app = appFor(registry, config, logger, storage);
   installShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
   await app.fastify.listen({ host: config.host, port: config.port });
   await startModels(app, config, pending);
@@ -125,53 +81,30 @@ async function inspect(
   if (opts.json) {
     const m = v.model;
     process.stdout.write(
-      `${JSON.stringify({ name: v.name, version: v.version, signature: m.signature, info: m.info, jsonSchema: namedRowSchema(m.signature) }, null, 2)}\n`,
+      `${JSON.stringify({ name: v.name, version: v.version, signature: m.signature, info: m.info, jsonSchema: namedRowSchema(m.signature), example: await exampleOf(v) }, null, 2)}\n`,
     );
     return;
   }
-  process.stdout.write(describeSignature(v));
+  process.stdout.write(describeSignature(v) + describeExample(await exampleOf(v)));
 }
 
-async function predict(
-  path: string,
-  opts: { input: string; output?: string; proba?: boolean; runtime?: string; batchSize: string },
-) {
-  const v = await loadOne(path, opts.runtime);
-  const model: LoadedModel = v.model;
-  const rows = await readRows(opts.input, model.signature.inputs, {
-    warn: (m) => process.stderr.write(`warning: ${m}\n`),
+async function predict(path: string, opts: Record<string, unknown>) {
+  const v = await loadOne(path, opts.runtime as string | undefined);
+  const onError = (opts.onError as OnError | undefined) ?? "report";
+  const summary = await scoreFile(v, {
+    input: opts.input as string,
+    output: opts.output as string | undefined,
+    inputFormat: opts.inputFormat as BatchFormat | undefined,
+    outputFormat: opts.outputFormat as BatchFormat | undefined,
+    proba: opts.proba === true,
+    idColumn: opts.idColumn as string | undefined,
+    keepColumns: (opts.keepColumns as string | undefined)?.split(",").filter(Boolean),
+    onError,
+    errorsFile: opts.errors as string | undefined,
+    batchSize: Number(opts.batchSize),
   });
-  const chunk = Math.max(1, Number(opts.batchSize));
-  const predictions: unknown[] = [];
-  const probabilities: (number | null)[][] = [];
-  const progress = rows.length > chunk;
-  for (let start = 0; start < rows.length; start += chunk) {
-    const part = rows.slice(start, start + chunk);
-    const table = v.validator.toTable(part, `rows[${start}…]`);
-    const res = await infer(v, table, "predict");
-    predictions.push(...(res.predictions ?? []));
-    if (opts.proba) {
-      const p = res.probabilities ?? (await infer(v, table, "predict_proba")).probabilities!;
-      for (let r = 0; r < p.rows; r++) {
-        probabilities.push(
-          Array.from(p.data.subarray(r * p.cols, (r + 1) * p.cols), (x) => (Number.isFinite(x) ? x : null)),
-        );
-      }
-    }
-    if (progress)
-      process.stderr.write(`scored ${Math.min(start + chunk, rows.length)}/${rows.length} rows\n`);
-  }
-  const result: ScoredRows = {
-    model: v.name,
-    version: v.version,
-    predictions,
-    ...(opts.proba ? { classes: model.signature.output.classes, probabilities } : {}),
-  };
-  const format = opts.output ? formatOf(opts.output) : "json";
-  if (!format) throw new Error(`cannot tell the output format of ${opts.output}: use .json, .jsonl or .csv`);
-  const text = formatResults(result, format);
-  if (opts.output) await writeFile(opts.output, text);
-  else process.stdout.write(text);
+  process.stderr.write(summaryLine(summary, onError));
+  if (summary.exitCode !== 0) process.exitCode = summary.exitCode;
 }
 
 /** Builds the command tree. */
@@ -183,67 +116,12 @@ export function buildCli(): Command {
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
 
-  program
+  const serveCommand = program
     .command("serve")
     .description("serve models over HTTP (path, or name=path, or name@version=path)")
     .argument("[models...]", "model files")
-    .option("--config <file>", "JSON config file")
-    .option("--host <host>", "interface to listen on")
-    .option("-p, --port <port>", "TCP port", int("port"))
-    .option("--default-model <name>", "model that /predict uses")
-    .addOption(new Option("--log-level <level>", "log level").choices([...LOG_LEVELS]))
-    .addOption(new Option("--log-format <format>", "log format").choices(["json", "pretty", "auto"]))
-    .option("--max-batch-size <rows>", "rows a batch may hold", int("max batch size"))
-    .option("--body-limit <bytes>", "largest request body", int("body limit"))
-    .option("--shutdown-timeout <ms>", "deadline for in-flight requests on SIGTERM", int("shutdown timeout"))
-    .option("--title <title>", "title of the API docs")
-    .option("--trust-proxy", "trust X-Forwarded-* headers")
-    .option("--no-docs", "do not serve /docs, /redoc, /openapi.json")
-    .option("--repository <dir>", "serve a model repository DIR/<name>/<version>/")
-    .option("--watch", "load new repository versions as they appear, unload removed ones")
-    .option("--watch-interval <ms>", "repository scan interval", int("watch interval"))
-    .option("--stage <stage>", "serve only repository versions promoted to this stage")
-    .option("--keep-versions <n>", "ready versions kept per model when watching", int("keep versions"))
-    .option("--admin", "serve the /admin API")
-    .option("--split <spec>", "A/B split, e.g. churn=1:90,2:10 (several: separate with ;)")
-    .option("--shadow <spec>", "shadow version, e.g. churn=2 (several: separate with ;)")
-    .option("--lazy", "load repository versions on their first request")
-    .option(
-      "--memory-budget <mb>",
-      "with --lazy: MB of model files kept loaded (LRU beyond)",
-      int("memory budget"),
-    )
-    .option(
-      "--api-keys <list>",
-      "accepted keys: key, id:key or id:key:scope+scope (prefer MODELSERVE_API_KEYS)",
-    )
-    .option("--api-keys-file <file>", "JSON file of hashed API keys (modelserve keys new)")
-    .option("--docs-auth", "with API keys: docs and OpenAPI need a read key")
-    .option("--rate-limit <n>", "requests per window per key (per IP without keys)", int("rate limit"))
-    .option("--rate-limit-window <ms>", "rate-limit window", int("rate limit window"))
-    .option("--max-inflight <n>", "most predictions at once; more get 503", int("max inflight"))
-    .option("--inference-timeout <ms>", "a slower prediction answers 503", int("inference timeout"))
-    .option("--request-timeout <ms>", "longest time to receive a request", int("request timeout"))
-    .option("--cors <origins>", "allow CORS from * or comma-separated origins")
-    .option("--tls-key <file>", "PEM private key: serve HTTPS")
-    .option("--tls-cert <file>", "PEM certificate chain: serve HTTPS")
-    .option("--production", "production preset: needs API keys; limits, timeouts, protected docs, JSON logs")
-    .option("--audit-log <file>", "append a JSON line per prediction to this file (or stdout)")
-    .option("--audit-log-max-bytes <n>", "rotate the audit log beyond this size", int("audit log max bytes"))
-    .option("--audit-log-keep <n>", "rotated audit log files kept", int("audit log keep"))
-    .option("--audit-log-sample <share>", "share of predictions logged, 0 to 1")
-    .option("--audit-log-redact <rules>", "field:drop|hash|mask, comma-separated")
-    .option("--audit-log-salt <salt>", "salt of hash redactions")
-    .option("--audit-log-queue <n>", "entries waiting for the disk before drops", int("audit log queue"))
-    .option("--drift-window <rows>", "live rows per feature for drift (0: off)", int("drift window"))
-    .option("--drift-threshold <psi>", "PSI above which a feature counts as drifted")
-    .option("--drift-min-rows <rows>", "rows before a PSI is reported", int("drift min rows"))
-    .option(
-      "--drift-check-interval <ms>",
-      "how often drift is checked and logged",
-      int("drift check interval"),
-    )
-    .action(serve);
+    .option("--config <file>", "JSON config file");
+  addConfigOptions(serveCommand).action(serve);
 
   program
     .command("inspect")
@@ -259,11 +137,38 @@ export function buildCli(): Command {
 
   program
     .command("predict")
-    .description("score a file of rows offline (JSON, JSONL or CSV), with the server's validation")
+    .description("score a file of rows offline with the server's validation; bad rows never stop the run")
     .argument("<model>", "model file")
-    .requiredOption("-i, --input <file>", "rows: .json (array or {instances}), .jsonl or .csv with a header")
-    .option("-o, --output <file>", "where to write results (.json, .jsonl, .csv); stdout JSON by default")
+    .requiredOption(
+      "-i, --input <file>",
+      "rows: .json, .jsonl, .csv (with a header), .parquet, .arrow; - reads stdin",
+    )
+    .option(
+      "-o, --output <file>",
+      "results: .json, .jsonl, .csv, .parquet, .arrow; - (default) writes stdout",
+    )
+    .addOption(
+      new Option("--input-format <format>", "input format (default: extension, or sniffed)").choices(
+        BATCH_FORMATS,
+      ),
+    )
+    .addOption(
+      new Option("--output-format <format>", "output format (default: extension; JSON on stdout)").choices(
+        BATCH_FORMATS,
+      ),
+    )
     .option("--proba", "include class probabilities")
+    .option(
+      "--id-column <name>",
+      "input column copied to the output (and to the errors file) as each row's id",
+    )
+    .option("--keep-columns <list>", "comma-separated input columns copied to the output")
+    .addOption(
+      new Option("--on-error <mode>", "a bad row: report it to the errors file, skip it, or fail the run")
+        .choices(["report", "skip", "fail"])
+        .default("report"),
+    )
+    .option("--errors <file>", "errors file of --on-error report (JSON Lines; default <output>.errors.jsonl)")
     .option("--runtime <name>", "runtime to use instead of detection")
     .option("--batch-size <rows>", "rows per inference call", int("batch size"), "10000")
     .action(predict);
@@ -272,6 +177,7 @@ export function buildCli(): Command {
   registerAdminCommand(program);
   registerBenchCommand(program);
   registerDockerCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 

@@ -2,8 +2,11 @@
  * @module The logger: pino JSON lines, or human-readable lines when writing to a terminal.
  */
 
+import { createRequire } from "node:module";
 import pino, { type Logger } from "pino";
-import pretty from "pino-pretty";
+
+// pino-pretty (and its dependencies) load only for human-readable logs: a JSON-logging server never needs them.
+const require = createRequire(import.meta.url);
 
 /** Log levels accepted by `--log-level`. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -36,6 +39,7 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: ["req.headers.authorization", 'req.headers["x-api-key"]'], censor: "[redacted]" },
   };
   if (usePretty) {
+    const pretty = require("pino-pretty") as typeof import("pino-pretty");
     return pino(
       base,
       pretty({
@@ -51,4 +55,25 @@ export function createLogger(options: LoggerOptions): Logger {
     return pino(base, pino.destination({ dest: options.file ?? 1, sync: false, minLength: 8192 }));
   }
   return pino(base, dest!);
+}
+
+/**
+ * Any pino-compatible logger: pino itself, or an object with pino's level methods, `level` and
+ * `child` (what Fastify accepts as its logger instance).
+ */
+export type PinoCompatibleLogger = import("fastify").FastifyBaseLogger;
+
+/**
+ * The logger of library use (`deploy`): the caller's, or none at all (level `silent`) unless a log
+ * level was asked for in the options, the environment (`MODELSERVE_LOG_LEVEL`) or a config file. A
+ * library must not write request lines to its host's stdout by default.
+ */
+export function libraryLogger(
+  given: PinoCompatibleLogger | undefined,
+  asked: { readonly logLevel?: unknown; readonly configFile?: string },
+  env: Readonly<Record<string, string | undefined>>,
+): Logger | undefined {
+  if (given) return given as Logger;
+  if (asked.logLevel !== undefined || asked.configFile || env.MODELSERVE_LOG_LEVEL) return undefined;
+  return pino({ level: "silent" });
 }

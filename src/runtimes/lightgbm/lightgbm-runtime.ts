@@ -13,7 +13,9 @@ import type {
   Runtime,
   RuntimeModel,
 } from "../runtime.ts";
+import { lastTable } from "../shared/last-table.ts";
 import { withSyncScoring } from "../shared/sync-scoring.ts";
+import { typicalFromThresholds } from "../shared/typical-values.ts";
 import { LightgbmError, type LightgbmModel, parseLightgbm } from "./lightgbm-model.ts";
 
 const matrix = (data: Float64Array, rows: number, cols: number): Matrix => ({ rows, cols, data });
@@ -49,8 +51,10 @@ export function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): Runti
   const classifier = binary || multiclass;
   const k = m.perIteration;
   const classes: Label[] = binary ? [0, 1] : Array.from({ length: k }, (_, i) => i);
-  const raw = (t: { numeric: Float64Array; rows: number; columns: readonly string[] }) =>
-    m.raw(t.numeric, t.rows, t.columns.length);
+  // `convert` copies, so labels and probabilities of one request share one evaluation of the trees.
+  const raw = lastTable((t: FeatureTable) => m.raw(t.numeric, t.rows, t.columns.length));
+  const inputs = specsOf(m, nFeatures);
+  const typicalValues = typicalFromThresholds(m.splitThresholds, inputs);
   const predict = (t: FeatureTable): PredictOutput => {
     const out = m.convert(raw(t), t.rows);
     if (!classifier) return { kind: "values", values: matrix(out, t.rows, k) };
@@ -76,8 +80,9 @@ export function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): Runti
     return matrix(p, t.rows, 2);
   };
   const model: RuntimeModel = {
+    ...(typicalValues ? { typicalValues } : {}),
     signature: {
-      inputs: specsOf(m, nFeatures),
+      inputs,
       output: classifier ? { task: "classification", classes } : { task: "regression", targets: k },
       capabilities: {
         predict: true,
@@ -99,7 +104,7 @@ export function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): Runti
     },
     predictProba: classifier ? async (t) => proba(t) : undefined,
     async rawScore(t) {
-      return matrix(raw(t), t.rows, k);
+      return matrix(raw(t).slice(), t.rows, k);
     },
   };
   return withSyncScoring(model, { predict, ...(classifier ? { predictProba: proba } : {}) });

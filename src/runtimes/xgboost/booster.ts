@@ -3,6 +3,8 @@
  * and its prediction with XGBoost's float32 semantics: inputs rounded to float32, strict `<` splits,
  * `default_left` for missing values, categorical partitions, float32 accumulation in tree order.
  * Ref: XGBoost `json_model_io`, `predictor/cpu_predictor.cc`, `objective/regression_loss.h`.
+ * Long because compilation and both evaluation paths (lock-step batches, single rows) share the
+ * packed layout's private invariants; they are kept side by side so that a change to one is seen in all.
  */
 
 import { float32Below, lockstepTree, walkLockstep } from "../shared/lockstep-walk.ts";
@@ -110,6 +112,8 @@ export interface BoosterShape {
   /** Category names of categorical features (3.1+ recoding), by feature index. */
   readonly categoryNames: readonly (readonly string[] | undefined)[];
   readonly numTrees: number;
+  /** Numeric split conditions per feature (where the model draws its lines; for doc examples). */
+  readonly splitThresholds: readonly (readonly number[])[];
   readonly booster: string;
   readonly version: string;
 }
@@ -210,6 +214,8 @@ export function compileBooster(model: Json): Booster {
         : [],
       categoryNames: new Array(numFeature).fill(undefined),
       numTrees: 0,
+      // A linear model has no split thresholds to take typical values from.
+      splitThresholds: Array.from({ length: numFeature }, () => []),
       booster: "gblinear",
       version,
       margins(x, rows, cols) {
@@ -394,8 +400,12 @@ export function compileBooster(model: Json): Booster {
   }
 
   const contrib32 = Float32Array.from(contrib);
+  const splitThresholds: number[][] = Array.from({ length: numFeature }, () => []);
+  for (let n = 0; n < total; n++)
+    if (left[n] !== -1 && catIndex[n] < 0) splitThresholds[feature[n]]?.push(cond[n]);
 
   return {
+    splitThresholds,
     objective,
     kind: spec.kind,
     groups,

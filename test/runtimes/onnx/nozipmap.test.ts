@@ -10,9 +10,9 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
-import { columnsToRows } from "../../../src/cli/rows-file.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
 import { probabilitiesSchema } from "../../../src/schema/json-schema.ts";
+import { columnsToRows } from "../../../src/schema/rows-file.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
 
 const root = fileURLToPath(new URL("../../fixtures/onnx/nozipmap/", import.meta.url));

@@ -25,7 +25,7 @@ export function formatOf(path: string): RowsFormat | undefined {
  * A CSV cell converted by the feature's dtype: empty → null (but an empty text for a string input that
  * takes no null, such as a text pipeline's), numbers parsed, booleans read.
  */
-function csvCell(cell: string, spec: FeatureSpec | undefined): unknown {
+export function csvCell(cell: string, spec: FeatureSpec | undefined): unknown {
   if (cell === "") return spec?.dtype === "string" && !spec.nullable ? "" : null;
   const numeric =
     !spec ||
@@ -155,12 +155,13 @@ export async function readRows(
   });
 }
 
-function shortList(names: readonly string[]): string {
+/** A short, bounded list of names for messages. */
+export function shortList(names: readonly string[]): string {
   const shown = names.slice(0, 8).join(", ");
   return names.length > 8 ? `${shown}, … (${names.length} in all)` : shown;
 }
 
-function csvEscape(v: unknown): string {
+export function csvEscape(v: unknown): string {
   const s = v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
