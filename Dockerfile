@@ -28,7 +28,15 @@ ENV NODE_ENV=production \
     MODELSERVE_LOG_FORMAT=json
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# The S3 client is an optional peer of the package; the server image carries it, so `s3://` model sources
+# and repositories work out of the box (docs/storage.md). Build with --build-arg WITH_S3=0 to leave it out.
+ARG WITH_S3=1
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && if [ "$WITH_S3" = 1 ]; then \
+         npm install --no-save --ignore-scripts --no-audit --no-fund \
+           "@aws-sdk/client-s3@$(node -p 'require("./package.json").peerDependencies["@aws-sdk/client-s3"]')"; \
+       fi \
+    && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY examples ./examples
