@@ -19,6 +19,7 @@ import {
   sizeOf,
 } from "./numpy.ts";
 import type { NdArray, NpDtype, PyDict, PyGlobal, PyObject, PyTuple, PyValue } from "./py-objects.ts";
+import { decodeRawUnicodeEscape, decodeStringLiteral } from "./text-opcodes.ts";
 
 /** Limits that bound time and memory on hostile input. */
 export interface PickleLimits {
@@ -229,7 +230,8 @@ function run(
   const line = () => {
     const end = bytes.indexOf(0x0a, pos);
     if (end < 0) throw new PickleError("malformed", "an unterminated text argument");
-    const s = new TextDecoder("latin1").decode(bytes.subarray(pos, end));
+    // Protocol-0 text is bytes; latin1() keeps 0x80–0x9F (TextDecoder's "latin1" is windows-1252).
+    const s = latin1(bytes.subarray(pos, end));
     pos = end + 1;
     return s;
   };
@@ -301,6 +303,9 @@ function run(
         if (!isObj(d, "dtype")) throw new PickleError("malformed", "numpy scalar without a dtype");
         const raw = args[1];
         if (raw instanceof Uint8Array) return { kind: "scalar", dtype: d, value: scalarFromBytes(d, raw) };
+        // Python 2 pickles hold a numeric scalar's bytes as a byte string, read here as latin-1 text.
+        if (typeof raw === "string" && d.str[1] !== "O" && d.str[1] !== "U" && d.str[1] !== "S")
+          return { kind: "scalar", dtype: d, value: scalarFromBytes(d, latin1Bytes(raw)) };
         return {
           kind: "scalar",
           dtype: d,
@@ -531,9 +536,12 @@ function run(
         break;
       }
       case 0x53: {
-        // STRING (quoted)
-        const s = line().trim();
-        push(s.slice(1, -1));
+        // STRING: a quoted Python 2 repr, escapes decoded to one character per byte.
+        try {
+          push(decodeStringLiteral(line().trim()));
+        } catch (err) {
+          throw new PickleError("malformed", (err as Error).message);
+        }
         break;
       }
       case 0x54:
@@ -543,7 +551,12 @@ function run(
         push(latin1(take(u8())));
         break;
       case 0x56:
-        push(line());
+        // UNICODE: raw-unicode-escape text.
+        try {
+          push(decodeRawUnicodeEscape(line()));
+        } catch (err) {
+          throw new PickleError("malformed", (err as Error).message);
+        }
         break;
       case 0x58:
         push(utf8.decode(take(u32())));

@@ -22,6 +22,7 @@ import { argmaxLabels, DataError, dense } from "./data.ts";
 import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
 import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
 import { labelEncoderClasses } from "./estimators/preprocessing/label-encoder.ts";
+import { fitOnlyReason } from "./fit-only.ts";
 import { AttributeError, attr, isObject, stateOf, str } from "./py-access.ts";
 import { signatureOf } from "./signature.ts";
 
@@ -49,7 +50,11 @@ export async function readPickle(bytes: Uint8Array, fileName: string): Promise<P
     }
     throw err;
   }
-  if (result.untrusted.length > 0) throw Errors.untrustedPickle(fileName, result.untrusted);
+  if (result.untrusted.length > 0) {
+    const fitOnly = fitOnlyReason(result.untrusted);
+    if (fitOnly) throw Errors.unsupportedModel(fileName, fitOnly);
+    throw Errors.untrustedPickle(fileName, result.untrusted);
+  }
   // Everything after walks the value recursively: cycles and excessive depth are refused here, once.
   try {
     checkGraph(result.value, limits.maxDepth);

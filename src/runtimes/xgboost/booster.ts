@@ -17,6 +17,7 @@ import {
   relativeCap,
 } from "../shared/model-bounds.ts";
 import { expf } from "./expf.ts";
+import { type LinearMargins, linearMargins } from "./gblinear.ts";
 import { numpyExpf } from "./numpy-expf.ts";
 
 const f32 = Math.fround;
@@ -90,6 +91,8 @@ const OBJECTIVES: Readonly<
   "reg:gamma": { link: "log", kind: "exp" },
   "reg:tweedie": { link: "log", kind: "exp" },
   "survival:cox": { link: "log", kind: "exp" },
+  // Accelerated failure time: the prediction is exp(margin), the base score a log link.
+  "survival:aft": { link: "log", kind: "exp" },
   "rank:pairwise": { link: "identity", kind: "identity" },
   "rank:ndcg": { link: "identity", kind: "identity" },
   "rank:map": { link: "identity", kind: "identity" },
@@ -202,6 +205,40 @@ export function compileBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY
   } else if (boosterName === "dart") {
     treeModel = obj(obj(gb.gbtree, "gradient_booster.gbtree").model, "gradient_booster.gbtree.model");
     weightDrop = nums(gb.weight_drop, "weight_drop");
+  } else if (boosterName === "gblinear") {
+    const weights = nums(obj(gb.model, "gradient_booster.model").weights, "gblinear weights");
+    let margins: LinearMargins;
+    try {
+      margins = linearMargins(weights, numFeature, groups, baseMargin);
+    } catch (err) {
+      throw new BoosterError((err as Error).message);
+    }
+    return {
+      objective,
+      kind: spec.kind,
+      groups,
+      numFeature,
+      featureNames: Array.isArray(learner.feature_names)
+        ? (learner.feature_names as string[]).map(String)
+        : [],
+      featureTypes: Array.isArray(learner.feature_types)
+        ? (learner.feature_types as string[]).map(String)
+        : [],
+      categoryNames: new Array(numFeature).fill(undefined),
+      numTrees: 0,
+      // A linear model has no split thresholds to take typical values from.
+      splitThresholds: Array.from({ length: numFeature }, () => []),
+      booster: "gblinear",
+      version,
+      margins(x, rows, cols) {
+        try {
+          return margins(x, rows, cols);
+        } catch (err) {
+          throw new BoosterError((err as Error).message);
+        }
+      },
+      transform: transformFor(spec.kind, groups),
+    };
   } else {
     throw new BoosterError(`booster "${boosterName}"`, true);
   }
@@ -468,34 +505,39 @@ export function compileBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY
       }
       return out;
     },
-    transform(m, rows) {
-      switch (spec.kind) {
-        case "binary-prob":
-        case "sigmoid":
-          for (let i = 0; i < m.length; i++) m[i] = f32(1 / f32(1 + expf(Math.min(-m[i], MAX_EXP))));
-          return m;
-        case "exp":
-          for (let i = 0; i < m.length; i++) m[i] = expf(m[i]);
-          return m;
-        case "binary-hinge":
-          for (let i = 0; i < m.length; i++) m[i] = m[i] > 0 ? 1 : 0;
-          return m;
-        case "softprob":
-          softmaxRows(m, rows, groups);
-          return m;
-        case "softmax": {
-          const out = new Float64Array(rows);
-          for (let r = 0; r < rows; r++) {
-            let best = 0;
-            for (let g = 1; g < groups; g++) if (m[r * groups + g] > m[r * groups + best]) best = g;
-            out[r] = best;
-          }
-          return out;
+    transform: transformFor(spec.kind, groups),
+  };
+}
+
+/** The objective's transform of margins (in place where the shape is kept), float32 semantics. */
+function transformFor(kind: Kind, groups: number): (m: Float64Array, rows: number) => Float64Array {
+  return (m, rows) => {
+    switch (kind) {
+      case "binary-prob":
+      case "sigmoid":
+        for (let i = 0; i < m.length; i++) m[i] = f32(1 / f32(1 + expf(Math.min(-m[i], MAX_EXP))));
+        return m;
+      case "exp":
+        for (let i = 0; i < m.length; i++) m[i] = expf(m[i]);
+        return m;
+      case "binary-hinge":
+        for (let i = 0; i < m.length; i++) m[i] = m[i] > 0 ? 1 : 0;
+        return m;
+      case "softprob":
+        softmaxRows(m, rows, groups);
+        return m;
+      case "softmax": {
+        const out = new Float64Array(rows);
+        for (let r = 0; r < rows; r++) {
+          let best = 0;
+          for (let g = 1; g < groups; g++) if (m[r * groups + g] > m[r * groups + best]) best = g;
+          out[r] = best;
         }
-        default:
-          return m;
+        return out;
       }
-    },
+      default:
+        return m;
+    }
   };
 }
 

@@ -171,9 +171,11 @@ function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
       const v = x[at + t.feature[i]];
       if (Number.isNaN(v)) i = t.missingLeft[i] ? t.left[i] : t.right[i];
       else if (t.isCategorical[i]) {
-        // sklearn reads the value as a uint8 category; negative or out-of-range values count as missing.
-        const c = Math.trunc(v);
-        if (v < 0 || c > 255) i = t.missingLeft[i] ? t.left[i] : t.right[i];
+        // Negative values count as missing; others are cast to a uint8 category as compiled C does
+        // (`<uint8_t>` of a double: a 32-bit truncation, INT_MIN beyond 2^31, then its low byte), so
+        // 259 reads as 3 and 2^31 + 3 as 0 — what scikit-learn before 1.4 answers for codes above 255.
+        const c = v >= 2147483648 ? 0 : Math.trunc(v) & 0xff;
+        if (v < 0) i = t.missingLeft[i] ? t.left[i] : t.right[i];
         else if (inBitset(t.leftCats, t.bitsetIdx[i], c)) i = t.left[i];
         else if (fmap[t.feature[i]] >= 0 && inBitset(known, fmap[t.feature[i]], c)) i = t.right[i];
         else i = t.missingLeft[i] ? t.left[i] : t.right[i];

@@ -13,6 +13,7 @@ import { dense } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, need, strings } from "../../py-access.ts";
 import { columnTransformer } from "./column-transformer.ts";
+import { dictVectorizer } from "./dict-vectorizer.ts";
 import { FEATURE_SELECTION_BUILDERS } from "./feature-selection.ts";
 import { fillsMissing, markFillsMissing } from "./fills-missing.ts";
 import { functionTransformer } from "./function-transformer.ts";
@@ -34,6 +35,7 @@ import {
   optionalArray,
   robustScaler,
 } from "./scalers.ts";
+import { splineTransformer } from "./spline-transformer.ts";
 import { targetEncoder } from "./target-encoder.ts";
 import { countVectorizer, hashingVectorizer, tfidfTransformer, tfidfVectorizer } from "./text-vectorizers.ts";
 
@@ -170,8 +172,10 @@ export const PREPROCESSING_BUILDERS: BuilderTable = {
   SimpleImputer: simpleImputer,
   PCA: pca,
   PolynomialFeatures: polynomialFeatures,
+  SplineTransformer: splineTransformer,
   OneHotEncoder: oneHotEncoder,
   OrdinalEncoder: ordinalEncoder,
+  DictVectorizer: dictVectorizer,
   TargetEncoder: targetEncoder,
   ColumnTransformer: columnTransformer,
   FunctionTransformer: functionTransformer,
