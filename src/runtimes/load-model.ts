@@ -35,6 +35,7 @@ export function withInfo(model: RuntimeModel, info: ModelInfo): LoadedModel {
     decisionFunction: model.decisionFunction ? (t) => model.decisionFunction!(t) : undefined,
     transform: model.transform ? (t) => model.transform!(t) : undefined,
     rawScore: model.rawScore ? (t) => model.rawScore!(t) : undefined,
+    explain: model.explain ? (t) => model.explain!(t) : undefined,
     close: model.close ? () => model.close!() : undefined,
   };
 }

@@ -8,6 +8,7 @@ import { extname } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { Errors } from "../errors.ts";
 import type { FeatureSpec } from "../runtimes/runtime.ts";
+import type { ExplanationColumns } from "./explain-columns.ts";
 
 /** Input file formats. */
 export type RowsFormat = "json" | "jsonl" | "csv";
@@ -174,6 +175,8 @@ export interface ScoredRows {
   readonly classes?: readonly unknown[];
   /** Probability rows in `classes` order. */
   readonly probabilities?: readonly (readonly (number | null)[])[];
+  /** TreeSHAP contribution columns (`predict --explain`). */
+  readonly explanation?: ExplanationColumns;
 }
 
 /** Serialises results for a format: JSON object, one JSON object per line, or CSV with a header. */
@@ -188,6 +191,8 @@ export function formatResults(res: ScoredRows, format: RowsFormat): string {
       if (res.predictions) o.prediction = res.predictions[i];
       if (res.probabilities)
         o.probabilities = Object.fromEntries(classes.map((c, j) => [c, res.probabilities![i][j]]));
+      const ex = res.explanation;
+      if (ex) o.explanation = Object.fromEntries(ex.columns.map((c, j) => [c, ex.rows[i][j]]));
       lines.push(JSON.stringify(o));
     }
     return lines.length > 0 ? `${lines.join("\n")}\n` : "";
@@ -195,12 +200,14 @@ export function formatResults(res: ScoredRows, format: RowsFormat): string {
   const header = [
     ...(res.predictions ? ["prediction"] : []),
     ...(res.probabilities ? classes.map((c) => `proba_${c}`) : []),
+    ...(res.explanation ? res.explanation.columns : []),
   ];
   const lines = [header.map(csvEscape).join(",")];
   for (let i = 0; i < n; i++) {
     const cells = [
       ...(res.predictions ? [res.predictions[i]] : []),
       ...(res.probabilities ? res.probabilities[i] : []),
+      ...(res.explanation ? res.explanation.rows[i] : []),
     ];
     lines.push(cells.map(csvEscape).join(","));
   }

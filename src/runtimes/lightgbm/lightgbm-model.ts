@@ -55,6 +55,25 @@ export interface LightgbmModel {
   raw(x: Float64Array, rows: number, cols: number): Float64Array;
   /** Objective transform of raw scores (new array). */
   convert(raw: Float64Array, rows: number): Float64Array;
+  /** The parsed trees, as TreeSHAP explanations read them. */
+  readonly trees: readonly LightgbmTree[];
+}
+
+/** One parsed tree: internal nodes `0..numLeaves-2`, children `< 0` are leaves `~child`. */
+export interface LightgbmTree {
+  readonly numLeaves: number;
+  readonly feature: readonly number[];
+  readonly threshold: readonly number[];
+  readonly decision: readonly number[];
+  readonly left: readonly number[];
+  readonly right: readonly number[];
+  readonly leafValue: readonly number[];
+  readonly catBoundaries: readonly number[];
+  readonly catThreshold: readonly number[];
+  readonly linear: boolean;
+  /** Training rows through each internal node and leaf (the covers of TreeSHAP), when the file has them. */
+  readonly internalCount?: readonly number[];
+  readonly leafCount?: readonly number[];
 }
 
 function numbers(s: string | undefined, what: string, expected?: number): number[] {
@@ -221,6 +240,13 @@ export function parseLightgbm(text: string): LightgbmModel {
         numCat > 0 ? numbers(b.get("cat_boundaries"), `tree ${t} cat_boundaries`, numCat + 1) : [],
       catThreshold: numCat > 0 ? numbers(b.get("cat_threshold"), `tree ${t} cat_threshold`) : [],
       linear: b.get("is_linear") === "1",
+      internalCount:
+        b.has("internal_count") && inner > 0
+          ? numbers(b.get("internal_count"), `tree ${t} internal_count`, inner)
+          : undefined,
+      leafCount: b.has("leaf_count")
+        ? numbers(b.get("leaf_count"), `tree ${t} leaf_count`, numLeaves)
+        : undefined,
       leafConst: [] as number[],
       leafFeatures: [] as number[][],
       leafCoeff: [] as number[][],
@@ -379,6 +405,7 @@ export function parseLightgbm(text: string): LightgbmModel {
     numTrees,
     version: header.get("version") ?? "unknown",
     boosting,
+    trees: parsed,
     raw(x, rows, cols) {
       if (cols !== nFeatures) throw new LightgbmError(`rows have ${cols} features, the model ${nFeatures}`);
       const out = new Float64Array(rows * perIteration);

@@ -17,6 +17,7 @@ import { lastTable } from "../shared/last-table.ts";
 import { InconsistencyError, NodeBudgetError } from "../shared/model-bounds.ts";
 import { withSyncScoring } from "../shared/sync-scoring.ts";
 import { typicalFromThresholds } from "../shared/typical-values.ts";
+import { lightgbmExplainer } from "./explain.ts";
 import { LightgbmError, type LightgbmModel, parseLightgbm } from "./lightgbm-model.ts";
 
 const matrix = (data: Float64Array, rows: number, cols: number): Matrix => ({ rows, cols, data });
@@ -107,6 +108,7 @@ export function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): Runti
     async rawScore(t) {
       return matrix(raw(t).slice(), t.rows, k);
     },
+    explain: lightgbmExplainer(m, nFeatures, classifier && !binary ? classes : [binary ? 1 : 0]),
   };
   return withSyncScoring(model, { predict, ...(classifier ? { predictProba: proba } : {}) });
 }

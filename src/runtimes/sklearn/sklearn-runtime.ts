@@ -22,6 +22,7 @@ import { argmaxLabels, DataError, dense } from "./data.ts";
 import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
 import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
 import { labelEncoderClasses } from "./estimators/preprocessing/label-encoder.ts";
+import { boosterPipelineExplainer, sklearnExplainer } from "./explain-model.ts";
 import { fitOnlyReason } from "./fit-only.ts";
 import { AttributeError, attr, isObject, stateOf, str } from "./py-access.ts";
 import { signatureOf } from "./signature.ts";
@@ -281,6 +282,7 @@ export function estimatorModel(
             return answerOf(est, est.transform!(data(t)));
           })
       : undefined,
+    explain: est.explain ? sklearnExplainer(est, signature, (t) => guarded(() => dataOf(t))) : undefined,
   };
 }
 
@@ -331,6 +333,15 @@ function boosterPipelineModel(o: PyObject, steps: PyValue[], fileName: string): 
     predict: (t) => booster.predict(tableOf(t)),
     predictProba: booster.predictProba ? (t) => booster.predictProba!(tableOf(t)) : undefined,
     rawScore: booster.rawScore ? (t) => booster.rawScore!(tableOf(t)) : undefined,
+    explain: booster.explain
+      ? boosterPipelineExplainer(
+          steps.slice(0, -1),
+          (v) => buildEstimator(v, fileName),
+          booster,
+          own.inputs.map((f) => f.name),
+          (t) => guarded(() => dataOf(t)),
+        )
+      : undefined,
   };
 }
 

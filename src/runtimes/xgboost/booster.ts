@@ -19,6 +19,7 @@ import {
 import { expf } from "./expf.ts";
 import { type LinearMargins, linearMargins } from "./gblinear.ts";
 import { numpyExpf } from "./numpy-expf.ts";
+import type { XgbExplainInput } from "./shap-trees.ts";
 
 const f32 = Math.fround;
 /** XGBoost's `kMaxExp`-style clamp used by the logistic transform. */
@@ -132,6 +133,8 @@ export interface Booster extends BoosterShape {
   margins(x: Float64Array, rows: number, cols: number): Float64Array;
   /** The objective's transform of margins, in place, float32 semantics. */
   transform(m: Float64Array, rows: number): Float64Array;
+  /** The parsed trees and constants TreeSHAP explanations are built from (none for gblinear). */
+  readonly explainInput?: XgbExplainInput;
 }
 
 function decodeCategoryNames(cats: Json, numFeature: number): (string[] | undefined)[] {
@@ -457,6 +460,14 @@ export function compileBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY
     numTrees,
     booster: boosterName === "gbtree" && hasWeights ? "dart" : boosterName,
     version,
+    explainInput: {
+      trees,
+      treeInfo,
+      weights: hasWeights ? weightDrop : undefined,
+      baseMargin,
+      numFeature,
+      groups,
+    },
     margins(x, rows, cols) {
       if (cols !== numFeature) throw new BoosterError(`rows have ${cols} features, the model ${numFeature}`);
       const out = new Float64Array(rows * groups);

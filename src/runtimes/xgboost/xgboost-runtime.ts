@@ -22,6 +22,7 @@ import { InconsistencyError, NodeBudgetError } from "../shared/model-bounds.ts";
 import { withSyncScoring } from "../shared/sync-scoring.ts";
 import { typicalFromThresholds } from "../shared/typical-values.ts";
 import { type Booster, BoosterError, compileBooster, softmaxRowsF32 } from "./booster.ts";
+import { xgboostExplainer } from "./explain.ts";
 
 const ASCII = new TextDecoder("latin1");
 
@@ -186,6 +187,7 @@ export function boosterModel(b: Booster, format: string): RuntimeModel {
     async rawScore(t) {
       return matrix(margins(t), t.rows, b.groups);
     },
+    explain: xgboostExplainer(b, (t) => matrixOf(b, t)),
   };
   return withSyncScoring(model, { predict, ...(classifier ? { predictProba: proba } : {}) });
 }

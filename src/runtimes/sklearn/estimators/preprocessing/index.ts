@@ -9,6 +9,7 @@ import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { FeatureSpec } from "../../../runtime.ts";
 import { checkStepWidths, checkWidth } from "../../checks.ts";
+import { explainThrough } from "../../column-sources.ts";
 import { dense } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, need, strings } from "../../py-access.ts";
@@ -154,6 +155,7 @@ function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
     ...(last.predictProba ? { predictProba: (x: SkData) => last.predictProba!(through(x)) } : {}),
     ...(last.decisionFunction ? { decisionFunction: (x: SkData) => last.decisionFunction!(through(x)) } : {}),
     ...(last.transform ? { transform: (x: SkData) => last.transform!(through(x)) } : {}),
+    ...(last.explain ? { explain: (x: SkData) => explainThrough(head, last, x) } : {}),
     inputSpecs: pipelineSpecs(built),
     ...(first.trainingMoments ? { trainingMoments: () => first.trainingMoments!() } : {}),
     ...(last.predictIsArgmaxProba ? { predictIsArgmaxProba: true } : {}),

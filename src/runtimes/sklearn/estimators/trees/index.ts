@@ -5,11 +5,13 @@
  */
 
 import { Errors } from "../../../../errors.ts";
+import { lazy } from "../../../../explain/contributions.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { expect } from "../../checks.ts";
 import { argmaxLabels, dense, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
+import { explainDense, float64Ensemble, sklearnShapTree } from "../../explain.ts";
 import {
   AttributeError,
   attr,
@@ -21,6 +23,21 @@ import {
   versionAtLeast,
 } from "../../py-access.ts";
 import { type CompiledTree, compileTree, float32Rows, hasNaN, packedLeaves, packForest } from "./tree.ts";
+
+/**
+ * `explain` of a tree or forest as shap.TreeExplainer gives it: classifiers per class in probability
+ * space (leaf fractions / number of trees), regressors in their own units.
+ */
+function treesExplainer(trees: readonly CompiledTree[], nFeatures: number, classes?: readonly Label[]) {
+  const ensemble = lazy(() =>
+    float64Ensemble(
+      trees.map((t) => sklearnShapTree(t, { normalize: classes !== undefined, scaling: 1 / trees.length })),
+      nFeatures,
+      classes?.length ?? 1,
+    ),
+  );
+  return (x: SkData) => explainDense(ensemble(), x, classes ?? [0], classes ? "probability" : "raw");
+}
 
 /** Shared facts of a fitted tree estimator. */
 function common(o: PyObject) {
@@ -106,6 +123,7 @@ function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     predictProba: proba,
     predictIsArgmaxProba: true,
     predict: (x) => argmaxLabels(proba(x), classes),
+    explain: treesExplainer([tree], nFeatures, classes),
   };
 }
 
@@ -121,6 +139,7 @@ function treeRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     featureNamesIn: names,
     nOutputs: 1,
     allowsMissing: tree.hasMissing,
+    explain: treesExplainer([tree], nFeatures),
     predict(x) {
       const d = dense(x);
       const out = new Float64Array(d.rows);
@@ -197,6 +216,7 @@ function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     predictProba: proba,
     predictIsArgmaxProba: true,
     predict: (x) => argmaxLabels(proba(x), classes),
+    explain: treesExplainer(trees, nFeatures, classes),
   };
 }
 
@@ -212,6 +232,7 @@ function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     featureNamesIn: names,
     nOutputs: 1,
     allowsMissing: trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4),
+    explain: treesExplainer(trees, nFeatures),
     predict(x) {
       const d = dense(x);
       const out = new Float64Array(d.rows);

@@ -34,6 +34,8 @@ export interface CompiledTree {
     readonly feature: Int32Array;
     readonly threshold: Float64Array;
     readonly missingLeft: Uint8Array;
+    /** `weighted_n_node_samples`: the training weight through each node (TreeSHAP's cover). */
+    readonly cover: Float64Array;
   };
 }
 
@@ -155,7 +157,14 @@ function compileTreeOnce(tree: PyObject, nFeatures: number): CompiledTree {
     nOutputs: vals.shape[1] ?? 1,
     hasMissing: missing !== undefined,
     values: vals.data,
-    nodes: { left, right, feature, threshold, missingLeft },
+    nodes: {
+      left,
+      right,
+      feature,
+      threshold,
+      missingLeft,
+      cover: column(nodes, "weighted_n_node_samples", false) ?? new Float64Array(0),
+    },
     leaf(x, at) {
       let i = 0;
       // Children always have larger indices (checked above), so this loop ends.
