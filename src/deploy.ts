@@ -154,6 +154,7 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger)
     maxBatchSize: config.maxBatchSize,
     bodyLimit: config.bodyLimit,
     docs: config.docs,
+    ui: config.ui === "off" ? false : config.ui,
     title: config.title,
     trustProxy: config.trustProxy,
     admin: config.admin,

@@ -51,6 +51,7 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     title: opts.title,
     trustProxy: opts.trustProxy,
     docs: opts.docs === false ? false : undefined,
+    ui: opts.ui,
     repository: opts.repository,
     watch: opts.watch,
     watchIntervalMs: opts.watchInterval,
@@ -197,6 +198,7 @@ export function buildCli(): Command {
     .option("--title <title>", "title of the API docs")
     .option("--trust-proxy", "trust X-Forwarded-* headers")
     .option("--no-docs", "do not serve /docs, /redoc, /openapi.json")
+    .option("--ui <path>", "path of the dashboard, or off (default /ui)")
     .option("--repository <dir>", "serve a model repository DIR/<name>/<version>/")
     .option("--watch", "load new repository versions as they appear, unload removed ones")
     .option("--watch-interval <ms>", "repository scan interval", int("watch interval"))

@@ -34,6 +34,7 @@ export interface Config {
   readonly bodyLimit: number;
   readonly shutdownTimeoutMs: number;
   readonly docs: boolean;
+  readonly ui: string;
   readonly title: string;
   readonly trustProxy: boolean;
   readonly repository?: string;
@@ -177,6 +178,14 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     flag: "--no-docs",
     default: true,
     description: "Serve `/openapi.json`, `/docs` and `/redoc`",
+  },
+  {
+    key: "ui",
+    kind: "string",
+    env: "MODELSERVE_UI",
+    flag: "--ui",
+    default: "/ui",
+    description: "Path of the dashboard (`off`: not served); see docs/dashboard.md",
   },
   {
     key: "title",

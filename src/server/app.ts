@@ -129,6 +129,7 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
     maxBatchSize: options.maxBatchSize ?? DEFAULT_SETTINGS.maxBatchSize,
     bodyLimit: options.bodyLimit ?? DEFAULT_SETTINGS.bodyLimit,
     docs: options.docs ?? DEFAULT_SETTINGS.docs,
+    ui: options.ui,
     title: options.title ?? DEFAULT_SETTINGS.title,
     admin: options.admin ?? DEFAULT_SETTINGS.admin,
     access: options.access,

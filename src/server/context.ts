@@ -16,6 +16,8 @@ export interface AppSettings {
   readonly bodyLimit: number;
   /** Serve `/openapi.json`, `/docs` and `/redoc` (default true). */
   readonly docs: boolean;
+  /** Path of the dashboard (default `/ui`); `false`: not served. */
+  readonly ui?: string | false;
   /** Title of the OpenAPI document. */
   readonly title: string;
   /** Serve the `/admin` API (default false). */

@@ -21,6 +21,7 @@ import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { predictRoutes } from "./routes/predict.ts";
+import { uiRoutes } from "./routes/ui.ts";
 
 /** Options of {@link modelservePlugin}. */
 export interface ModelservePluginOptions {
@@ -181,6 +182,7 @@ export async function modelservePlugin(
     healthRoutes(scope, context);
     if (context.metrics) metricsRoute(scope, context.metrics, context.startedAt);
     if (settings.docs) docsRoutes(scope, context, PACKAGE_VERSION, prefix);
+    if (settings.ui !== false) uiRoutes(scope, context, settings.ui ?? "/ui", prefix, PACKAGE_VERSION);
     if (settings.admin) adminRoutes(scope, context);
     else {
       scope.all("/admin/*", async () => {
