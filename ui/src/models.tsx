@@ -153,37 +153,39 @@ function ModelTable(props: { m: ModelEntry; admin: boolean; ask: (p: Pending) =>
                 </td>
                 <td>{when(v.info?.loadedAt ?? v.since)}</td>
                 {admin ? (
-                  <td class="row-actions">
-                    {!v.default && v.state === "ready" ? (
+                  <td>
+                    <div class="row-actions">
+                      {!v.default && v.state === "ready" ? (
+                        <button
+                          type="button"
+                          data-action="set-default"
+                          onClick={() =>
+                            ask({
+                              text: `Make version ${v.version} the default of ${m.name}? Traffic to ${m.name} moves to it at once.`,
+                              method: "PUT",
+                              path: `/admin/models/${enc(m.name)}/default`,
+                              body: { version: v.version },
+                            })
+                          }
+                        >
+                          Make default
+                        </button>
+                      ) : null}
                       <button
                         type="button"
-                        data-action="set-default"
+                        class="danger"
+                        data-action="unload"
                         onClick={() =>
                           ask({
-                            text: `Make version ${v.version} the default of ${m.name}? Traffic to ${m.name} moves to it at once.`,
-                            method: "PUT",
-                            path: `/admin/models/${enc(m.name)}/default`,
-                            body: { version: v.version },
+                            text: `Unload version ${v.version} of ${m.name}? Requests pinned to it will fail.`,
+                            method: "DELETE",
+                            path: `/admin/models/${enc(m.name)}/versions/${enc(v.version)}`,
                           })
                         }
                       >
-                        Make default
+                        Unload
                       </button>
-                    ) : null}
-                    <button
-                      type="button"
-                      class="danger"
-                      data-action="unload"
-                      onClick={() =>
-                        ask({
-                          text: `Unload version ${v.version} of ${m.name}? Requests pinned to it will fail.`,
-                          method: "DELETE",
-                          path: `/admin/models/${enc(m.name)}/versions/${enc(v.version)}`,
-                        })
-                      }
-                    >
-                      Unload
-                    </button>
+                    </div>
                   </td>
                 ) : null}
               </tr>
