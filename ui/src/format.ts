@@ -13,9 +13,24 @@ export function num(v: number | null | undefined, digits = 3): string {
 /** A duration given in milliseconds: `245 µs`, `1.37 ms`, `2.5 s`. */
 export function ms(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return "–";
+  if (v === 0) return "0 ms";
   if (v < 1) return `${num(v * 1000)} µs`;
   if (v < 1000) return `${num(v)} ms`;
   return `${num(v / 1000)} s`;
+}
+
+/** A duration given in seconds: `42 s`, `12 min`, `3.5 h`, `2.1 d`. */
+export function seconds(v: number): string {
+  if (v < 60) return `${Math.round(v)} s`;
+  if (v < 3600) return `${num(v / 60, 2)} min`;
+  if (v < 86400) return `${num(v / 3600, 2)} h`;
+  return `${num(v / 86400, 2)} d`;
+}
+
+/** A population stability index: three decimals, tiny values as `< 0.001`. */
+export function psi(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return "–";
+  return v < 0.001 ? "< 0.001" : v.toFixed(3);
 }
 
 /** A byte count: `512 B`, `3.4 kB`, `12.1 MB`. */

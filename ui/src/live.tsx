@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { ApiError, api, apiText } from "./api.ts";
 import { TimeChart } from "./chart.tsx";
-import { ms, num, pct, rate } from "./format.ts";
+import { ms, num, pct, psi, rate, seconds } from "./format.ts";
 import { errorCounts } from "./metrics-text.ts";
 import type { ModelList, Stats } from "./types.ts";
 
@@ -67,7 +67,7 @@ function DriftTable(props: { stats: Stats }) {
                 {m.model}@{m.version}
               </td>
               <td>{f === "$prediction" ? <i>predictions</i> : <code>{f}</code>}</td>
-              <td class="n">{s.psi === null ? "–" : num(s.psi)}</td>
+              <td class="n">{psi(s.psi)}</td>
               <td class="n">{num(d.threshold)}</td>
               <td class="n">{s.window}</td>
               <td>
@@ -248,7 +248,7 @@ export function Live() {
         </div>
         <div class="kpi">
           <span class="muted">uptime</span>
-          <b>{num(last.stats.uptimeSeconds / 60)} min</b>
+          <b>{seconds(last.stats.uptimeSeconds)}</b>
         </div>
         <label class="kpi">
           <span class="muted">version</span>
