@@ -18,6 +18,7 @@ import { PACKAGE_VERSION } from "../version.ts";
 import { registerAdminCommand } from "./admin-command.ts";
 import { auditFile } from "./audit.ts";
 import { registerBenchCommand } from "./bench-command.ts";
+import { registerClientCommand } from "./client-command.ts";
 import { registerDockerCommand } from "./docker-command.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
@@ -272,6 +273,7 @@ export function buildCli(): Command {
   registerAdminCommand(program);
   registerBenchCommand(program);
   registerDockerCommand(program);
+  registerClientCommand(program);
   return program;
 }
 
