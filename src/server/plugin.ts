@@ -194,6 +194,7 @@ export async function modelservePlugin(
       version: PACKAGE_VERSION,
       docs: settings.docs ? `${prefix}/docs` : null,
       openapi: settings.docs ? `${prefix}/openapi.json` : null,
+      ui: settings.ui === false ? null : `${prefix}${settings.ui ?? "/ui"}`,
       defaultModel: registry.defaultModel() ?? null,
     }));
   });

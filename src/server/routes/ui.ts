@@ -6,7 +6,9 @@
 
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { Errors } from "../../errors.ts";
 import type { AppContext } from "../context.ts";
@@ -54,24 +56,32 @@ export function uiMountPath(path: string): string {
 
 interface Asset {
   readonly body: Buffer;
+  /** The same bytes gzipped once, for clients that accept it (most of the page weight is text). */
+  readonly gzip: Buffer;
   readonly etag: string;
 }
 
-const cache = new Map<string, Asset>();
-
-async function asset(file: string): Promise<Asset> {
-  let a = cache.get(file);
-  if (!a) {
-    let body: Buffer;
-    try {
-      body = await readFile(`${UI_ASSET_DIR}${file}`);
-    } catch {
-      throw Errors.uiNotBuilt(file);
+/** Reads the bundle's files once each, on first request. */
+function assetReader(dir: string): (file: string) => Promise<Asset> {
+  const cache = new Map<string, Asset>();
+  return async (file) => {
+    let a = cache.get(file);
+    if (!a) {
+      let body: Buffer;
+      try {
+        body = await readFile(join(dir, file));
+      } catch {
+        throw Errors.uiNotBuilt(file);
+      }
+      a = {
+        body,
+        gzip: gzipSync(body, { level: 9 }),
+        etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`,
+      };
+      cache.set(file, a);
     }
-    a = { body, etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"` };
-    cache.set(file, a);
-  }
-  return a;
+    return a;
+  };
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -92,15 +102,17 @@ function page(title: string, apiBase: string, uiBase: string, version: string, k
 <script type="module" src="${escapeHtml(uiBase)}/app.js?v=${v}"></script></body></html>`;
 }
 
-/** Registers the dashboard under `path` (already checked by {@link uiMountPath}). */
+/** Registers the dashboard under `path` (checked by {@link uiMountPath}), serving the bundle in `assetDir`. */
 export function uiRoutes(
   app: FastifyInstance,
   ctx: AppContext,
   path: string,
   prefix: string,
   version: string,
+  assetDir = UI_ASSET_DIR,
 ): void {
   const mount = uiMountPath(path);
+  const asset = assetReader(assetDir);
   const keys = (ctx.settings.access?.keys?.size ?? 0) > 0;
   const html = page(ctx.settings.title, prefix, `${prefix}${mount}`, version, keys);
   const config = { public: true };
@@ -118,9 +130,14 @@ export function uiRoutes(
     reply
       .type(type)
       .header("etag", a.etag)
+      .header("vary", "accept-encoding")
       .header("cache-control", "no-cache")
       .header("x-content-type-options", "nosniff");
     if (req.headers["if-none-match"] === a.etag) return reply.code(304).send();
+    if (/\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) {
+      reply.header("content-encoding", "gzip");
+      return a.gzip;
+    }
     return a.body;
   });
 }
