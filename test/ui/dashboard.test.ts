@@ -142,6 +142,48 @@ describe("dashboard in headless Chromium", { timeout: 180_000 }, () => {
     await page.close();
   });
 
+  it("draws the contributions waterfall when the server answers /explain (per-class shape)", async () => {
+    const { page, problems } = await watchedPage(browser);
+    // This server has no explanation route; the answer's documented shape is served in its place, so
+    // what is checked is the drawing: order by size, signs, base value and the sum.
+    const contributions = { petal_length: 0.5, petal_width: 0.25, sepal_length: -0.05, sepal_width: 0 };
+    await page.route("**/models/iris/versions/1/explain", (route) =>
+      route.fulfill({
+        contentType: "application/json",
+        body: JSON.stringify({
+          model: "iris",
+          version: "1",
+          prediction: "virginica",
+          output_space: "probability",
+          base_value: { setosa: 0.33, versicolor: 0.33, virginica: 0.2 },
+          contributions: { setosa: contributions, versicolor: contributions, virginica: contributions },
+        }),
+      }),
+    );
+    await page.goto(`${server.url}/ui#/models/iris/1`);
+    await page.locator("#f-petal_length").waitFor();
+    await fill(page, { sepal_length: 6.5, sepal_width: 3, petal_length: 5.2, petal_width: 2 });
+    await page.click('button[type="submit"]');
+    const wf = page.locator('[data-chart="waterfall"]');
+    await wf.waitFor();
+    const labels = await wf.locator(".wf-row .bar-label").allInnerTexts();
+    assert.deepEqual(labels, [
+      "base value",
+      "petal_length",
+      "petal_width",
+      "sepal_length",
+      "sepal_width",
+      "output",
+    ]);
+    const values = await wf.locator(".wf-row .bar-value").allInnerTexts();
+    assert.deepEqual(values, ["0.2", "+0.5", "+0.25", "−0.05", "+0", "0.9"]);
+    assert.equal(await wf.locator(".wf-step.up").count(), 3);
+    assert.equal(await wf.locator(".wf-step.down").count(), 1);
+    await screenshot(page, "dashboard-waterfall");
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+
   it("shows the server's validation message on the field it names", async () => {
     const { page, problems } = await watchedPage(browser);
     await page.goto(`${server.url}/ui#/models/iris/1`);

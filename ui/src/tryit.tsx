@@ -128,6 +128,7 @@ export function ProbabilityBars(props: {
   const entries = Object.entries(props.probabilities);
   return (
     <figure class="bars" aria-label="class probabilities" data-chart="probabilities">
+      <figcaption>Class probabilities</figcaption>
       {entries.map(([cls, p]) => (
         <div class={`bar-row${String(props.predicted) === cls ? " predicted" : ""}`} key={cls}>
           <span class="bar-label">{cls}</span>
@@ -174,9 +175,16 @@ export function Waterfall(props: { explanation: Explanation; predicted: unknown 
   const x = (v: number) => ((v - lo) / span) * 100;
   return (
     <figure class="waterfall" aria-label="feature contributions" data-chart="waterfall">
+      <figcaption>
+        Feature contributions
+        {typeof props.explanation.base_value === "number" ? "" : ` to ${label(props.predicted)}`}
+        {props.explanation.output_space ? ` (${props.explanation.output_space})` : ""}
+      </figcaption>
       <div class="wf-row base">
         <span class="bar-label">base value</span>
-        <span class="bar-track" />
+        <span class="bar-track">
+          <span class="wf-mark" style={{ left: `${x(o.base)}%` }} />
+        </span>
         <span class="bar-value">{num(o.base)}</span>
       </div>
       {steps.map((s) => (
@@ -198,10 +206,10 @@ export function Waterfall(props: { explanation: Explanation; predicted: unknown 
         </div>
       ))}
       <div class="wf-row total">
-        <span class="bar-label">
-          output{props.explanation.output_space ? ` (${props.explanation.output_space})` : ""}
+        <span class="bar-label">output</span>
+        <span class="bar-track">
+          <span class="wf-mark" style={{ left: `${x(cum)}%` }} />
         </span>
-        <span class="bar-track" />
         <span class="bar-value">{num(cum)}</span>
       </div>
     </figure>
