@@ -9,7 +9,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, api, modelPath } from "./api.ts";
 import { exampleRow } from "./example.ts";
 import { label, num, pct } from "./format.ts";
-import type { Explanation, Feature, FieldIssue, Prediction, Version } from "./types.ts";
+import type { Explanation, Feature, FieldIssue, Label, Prediction, Version } from "./types.ts";
 
 type FormState = Record<string, string>;
 
@@ -17,7 +17,7 @@ type FormState = Record<string, string>;
 function toText(f: Feature, v: unknown): string {
   if (v === null || v === undefined) return "";
   if (f.dtype === "category") {
-    const i = (f.categories ?? []).findIndex((c) => c === v);
+    const i = (f.categories ?? []).indexOf(v as Label);
     return i >= 0 ? String(i) : "";
   }
   if (f.dtype === "tensor") return JSON.stringify(v);
