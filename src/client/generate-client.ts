@@ -170,15 +170,15 @@ const RETRY_STATUS = new Set([429, 502, 503, 504]);
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve, reject) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(t);
-        reject(new ModelserveError("CLIENT_ABORTED", 0, "the call was cancelled"));
-      },
-      { once: true },
-    );
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new ModelserveError("CLIENT_ABORTED", 0, "the call was cancelled"));
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
   });
 
 /** The transport shared by the model classes. */
