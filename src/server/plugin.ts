@@ -7,21 +7,23 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { Errors } from "../errors.ts";
-import { ShadowTracker } from "../inference/shadow.ts";
 import { requestLogger } from "../observability/request-log.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { type AppContext, type AppSettings, REQUEST_MODEL_PROPERTY, requestModels } from "./context.ts";
+import { settingsOf } from "./options.ts";
 import { installAccess } from "./plugins/access.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
 import { auditCollector, driftCollector, lifecycleCollector } from "./plugins/lifecycle-metrics.ts";
 import { metricsRoute } from "./plugins/metrics.ts";
+import { storageCollector } from "./plugins/storage-metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { predictRoutes } from "./routes/predict.ts";
 import { uiRoutes } from "./routes/ui.ts";
+import { ShadowTracker } from "./shadow.ts";
 
 /** Options of {@link modelservePlugin}. */
 export interface ModelservePluginOptions {
@@ -31,11 +33,11 @@ export interface ModelservePluginOptions {
   readonly logger?: Logger;
 }
 
-/** The shared state of one modelserve app. */
-export function createContext(registry: ModelRegistry, settings: AppSettings): AppContext {
+/** The shared state of one modelserve app; keys not given take their declared defaults. */
+export function createContext(registry: ModelRegistry, settings: Partial<AppSettings> = {}): AppContext {
   return {
     registry,
-    settings,
+    settings: settingsOf(settings),
     startedAt: Date.now(),
     shuttingDown: false,
     shadows: new ShadowTracker(registry),
@@ -46,7 +48,7 @@ export function createContext(registry: ModelRegistry, settings: AppSettings): A
  * Registers modelserve's routes into a Fastify instance.
  *
  * @example
- * const context = createContext(registry, { maxBatchSize: 1000, bodyLimit: 1 << 20, docs: true, title: "ml", admin: false });
+ * const context = createContext(registry, { maxBatchSize: 1000, title: "ml" });
  * await host.register(modelservePlugin, { prefix: "/ml", context });
  */
 export async function modelservePlugin(
@@ -158,6 +160,7 @@ export async function modelservePlugin(
         })),
       }));
     }
+    if (context.storage) metrics.addCollector(storageCollector(context.storage));
     if (context.audit) {
       const audit = context.audit;
       metrics.addCollector(auditCollector(audit));
@@ -182,7 +185,7 @@ export async function modelservePlugin(
     healthRoutes(scope, context);
     if (context.metrics) metricsRoute(scope, context.metrics, context.startedAt);
     if (settings.docs) docsRoutes(scope, context, PACKAGE_VERSION, prefix);
-    if (settings.ui !== false) uiRoutes(scope, context, settings.ui ?? "/ui", prefix, PACKAGE_VERSION);
+    if (settings.ui !== "off") uiRoutes(scope, context, settings.ui, prefix, PACKAGE_VERSION);
     if (settings.admin) adminRoutes(scope, context);
     else {
       scope.all("/admin/*", async () => {
@@ -194,7 +197,7 @@ export async function modelservePlugin(
       version: PACKAGE_VERSION,
       docs: settings.docs ? `${prefix}/docs` : null,
       openapi: settings.docs ? `${prefix}/openapi.json` : null,
-      ui: settings.ui === false ? null : `${prefix}${settings.ui ?? "/ui"}`,
+      ui: settings.ui === "off" ? null : `${prefix}${settings.ui}`,
       defaultModel: registry.defaultModel() ?? null,
     }));
   });

@@ -66,7 +66,7 @@ describe("dashboard routes", () => {
       /src="\/dashboard\/app\.js/,
     );
     assert.equal((await moved.inject({ method: "GET", url: "/ui" })).statusCode, 404);
-    const off = makeApp({ ui: false }).fastify;
+    const off = makeApp({ ui: "off" }).fastify;
     assert.equal((await off.inject({ method: "GET", url: "/ui" })).statusCode, 404);
     for (const bad of ["/docs", "/models/x", "ui", "/a/../b", "/ui?x"])
       assert.throws(() => uiMountPath(bad), { code: "MS_INVALID_CONFIG" }, bad);
