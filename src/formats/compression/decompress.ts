@@ -6,6 +6,7 @@
 
 import { gunzipSync, inflateSync } from "node:zlib";
 import { Errors } from "../../errors.ts";
+import { decodeLz4Frame, type Lz4Codec, type Xxh32 } from "./lz4-frame.ts";
 
 /** Compression formats joblib writes. */
 export type Compression = "none" | "zlib" | "gzip" | "bz2" | "xz" | "lzma" | "lz4";
@@ -25,6 +26,24 @@ export function detectCompression(b: Uint8Array): Compression | "joblib-zf" | un
   if (b[0] === 0x04 && b[1] === 0x22 && b[2] === 0x4d && b[3] === 0x18) return "lz4";
   if (b[0] === 0x5a && b[1] === 0x46) return "joblib-zf";
   return undefined;
+}
+
+const TRUNCATED = new Error("the compressed data ends early (truncated file)");
+
+/**
+ * The bytes as LZMA-JS reads them, but reading past the end throws. LZMA-JS answers -1 at the end of
+ * its input and keeps decoding: a truncated `.lzma` stream (whose header leaves the size unknown, as
+ * joblib's does) then decodes garbage for minutes. Here the end of input is an error, at once.
+ */
+function endChecked(bytes: Uint8Array): ArrayLike<number> {
+  return new Proxy(bytes, {
+    get(target, key) {
+      if (key === "length") return Number.MAX_SAFE_INTEGER;
+      if (typeof key === "string" && key in target) return target[key as unknown as number];
+      if (typeof key === "string" && /^\d+$/.test(key)) throw TRUNCATED;
+      return Reflect.get(target, key);
+    },
+  }) as ArrayLike<number>;
 }
 
 async function optional<T>(pkg: string): Promise<T> {
@@ -59,14 +78,17 @@ export async function decompress(bytes: Uint8Array, fileName: string): Promise<U
         return new Uint8Array(await new Response(stream).arrayBuffer());
       }
       case "lzma": {
-        const m = await optional<{ default: { decompress(b: Uint8Array): number[] | string } }>("lzma");
-        const out = m.default.decompress(bytes);
+        const m = await optional<{ default: { decompress(b: ArrayLike<number>): number[] | string } }>(
+          "lzma",
+        );
+        const out = m.default.decompress(endChecked(bytes));
         if (typeof out === "string") return new TextEncoder().encode(out);
         return Uint8Array.from(out, (v) => v & 0xff);
       }
       case "lz4": {
-        const m = await optional<{ decompress(b: Uint8Array, max?: number): Uint8Array }>("lz4js");
-        return Uint8Array.from(m.decompress(bytes));
+        const m = await optional<Lz4Codec>("lz4js");
+        const x = await optional<{ hash: Xxh32 }>("lz4js/xxh32.js");
+        return Uint8Array.from(decodeLz4Frame(bytes, m, x.hash));
       }
       case "joblib-zf":
         throw Errors.unsupportedModel(
