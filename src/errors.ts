@@ -288,6 +288,11 @@ export const Errors = {
       `model "${name}" version "${version}" did not answer within ${ms} ms`,
     (name: string, version: string, ms: number) => ({ name, version, timeoutMs: ms }),
   ),
+  uiNotBuilt: define(
+    "MS_UI_NOT_BUILT",
+    503,
+    (file: string) => `the dashboard asset ${file} is missing from this install; run npm run build:ui`,
+  ),
   adminDisabled: define(
     "MS_ADMIN_DISABLED",
     404,

@@ -18,6 +18,7 @@ import { auditFile } from "./audit.ts";
 import { BATCH_FORMATS, type BatchFormat } from "./batch-io.ts";
 import { type OnError, scoreFile, summaryLine } from "./batch-predict.ts";
 import { registerBenchCommand } from "./bench-command.ts";
+import { registerClientCommand } from "./client-command.ts";
 import { addConfigOptions, configLayerFromOptions } from "./config-options.ts";
 import { registerDockerCommand } from "./docker-command.ts";
 import { registerDoctorCommand } from "./doctor.ts";
@@ -180,6 +181,7 @@ export function buildCli(): Command {
   registerBenchCommand(program);
   registerDockerCommand(program);
   registerDoctorCommand(program);
+  registerClientCommand(program);
   return program;
 }
 

@@ -104,6 +104,15 @@ export const CONFIG = {
     description: "Serve `/openapi.json`, `/docs` and `/redoc`",
     help: "do not serve /docs, /redoc, /openapi.json",
   }),
+  ui: str({
+    section: "docs",
+    env: "MODELSERVE_UI",
+    flag: "--ui",
+    arg: "path",
+    default: "/ui",
+    description: "Path of the dashboard (`off`: not served); see docs/dashboard.md",
+    help: "path of the dashboard, or off",
+  }),
   title: str({
     section: "docs",
     env: "MODELSERVE_TITLE",

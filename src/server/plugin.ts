@@ -23,6 +23,7 @@ import { explainRoutes } from "./routes/explain.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { predictRoutes } from "./routes/predict.ts";
+import { uiRoutes } from "./routes/ui.ts";
 import { ShadowTracker } from "./shadow.ts";
 
 /** Options of {@link modelservePlugin}. */
@@ -186,6 +187,7 @@ export async function modelservePlugin(
     healthRoutes(scope, context);
     if (context.metrics) metricsRoute(scope, context.metrics, context.startedAt);
     if (settings.docs) docsRoutes(scope, context, PACKAGE_VERSION, prefix);
+    if (settings.ui !== "off") uiRoutes(scope, context, settings.ui, prefix, PACKAGE_VERSION);
     if (settings.admin) adminRoutes(scope, context);
     else {
       scope.all("/admin/*", async () => {
@@ -197,6 +199,7 @@ export async function modelservePlugin(
       version: PACKAGE_VERSION,
       docs: settings.docs ? `${prefix}/docs` : null,
       openapi: settings.docs ? `${prefix}/openapi.json` : null,
+      ui: settings.ui === "off" ? null : `${prefix}${settings.ui}`,
       defaultModel: registry.defaultModel() ?? null,
     }));
   });

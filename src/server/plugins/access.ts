@@ -10,6 +10,13 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { Errors } from "../../errors.ts";
 import { type KeyChecker, presentedKey, type Scope } from "../../security/api-keys.ts";
 
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** The route holds no data (the dashboard's page and scripts): no API key is asked for it. */
+    public?: boolean;
+  }
+}
+
 /** Access settings of an app. */
 export interface AccessSettings {
   /** Accepted API keys; none means every route is open. */
@@ -122,6 +129,8 @@ export async function installAccess(
     app.addHook("onRequest", (req, reply, done) => {
       // CORS preflights carry no credentials by design.
       if (req.method === "OPTIONS" && settings.cors) return done();
+      // Routes that hold no data (the dashboard's page and scripts) declare themselves public.
+      if (req.routeOptions.config?.public === true) return done();
       const scope = scopeOf(pathOf(req), docsAuth);
       if (scope === null) return done();
       // A client that keeps failing authentication is throttled by IP before its next key is even
