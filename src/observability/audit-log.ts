@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
 import { Errors } from "../errors.ts";
+import { namedRow } from "./audit-rows.ts";
 
 /** What happens to one input field in the log. */
 export type RedactAction = "drop" | "hash" | "mask";
@@ -46,9 +47,9 @@ export interface AuditEntry {
   readonly route: string;
   readonly status: number;
   readonly latencyMs: number;
-  /** The rows as the client sent them (named objects or `{features: [...]}`). */
+  /** The rows as the client sent them (named objects, arrays or `{features: [...]}`); logged named. */
   readonly inputs: readonly unknown[];
-  /** Input names, to name positional (`features`) rows for redaction. */
+  /** Input names, to name positional rows before redaction. */
   readonly inputNames: readonly string[];
   readonly predictions?: readonly unknown[];
   readonly probabilities?: readonly unknown[];
@@ -244,16 +245,15 @@ export class AuditLog {
     // drop: the field is left out.
   }
 
-  /** One row with the redaction rules applied; positional rows are named first when rules exist. */
+  /**
+   * One row named after the schema (whatever shape the request used), with the redaction rules
+   * applied to those names: a positional row cannot slip past a rule.
+   */
   #row(row: unknown, names: readonly string[]): unknown {
-    if (this.#redact.size === 0 || row === null || typeof row !== "object") return row;
-    const src = row as Record<string, unknown>;
+    const named = namedRow(row, names);
+    if (this.#redact.size === 0 || named === null || typeof named !== "object") return named;
     const out: Record<string, unknown> = {};
-    if (Array.isArray(src.features) && Object.keys(src).length === 1) {
-      for (const [i, v] of src.features.entries()) this.#field(names[i] ?? `x${i}`, v, out);
-      return out;
-    }
-    for (const [k, v] of Object.entries(src)) this.#field(k, v, out);
+    for (const [k, v] of Object.entries(named as Record<string, unknown>)) this.#field(k, v, out);
     return out;
   }
 
