@@ -160,6 +160,9 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger)
     maxInflight: config.maxInflight,
     inferenceTimeoutMs: config.inferenceTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
+    headersTimeoutMs: config.headersTimeoutMs,
+    maxConnections: config.maxConnections,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
     access: accessOf(config),
     drift:
       config.driftWindow > 0
@@ -180,6 +183,8 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger)
             redact: config.auditLogRedact ? parseRedactRules(config.auditLogRedact) : undefined,
             salt: config.auditLogSalt,
             queue: config.auditLogQueue,
+            sync: config.auditSync,
+            syncIntervalMs: config.auditSyncIntervalMs,
             onError: (err: Error) =>
               log.warn({ err: err.message }, "audit log write failed; entries are dropped and counted"),
           },
@@ -251,7 +256,7 @@ export async function deploy(
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const remove = handleSignals
-    ? installShutdown(app, { timeoutMs: config.shutdownTimeoutMs })
+    ? installShutdown(app, { timeoutMs: config.shutdownTimeoutMs, drainDelayMs: config.drainDelayMs })
     : () => undefined;
   return {
     url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
@@ -260,7 +265,7 @@ export async function deploy(
     async close() {
       remove();
       app.context.repository?.stop();
-      await closeGracefully(app, config.shutdownTimeoutMs);
+      await closeGracefully(app, config.shutdownTimeoutMs, config.drainDelayMs);
     },
   };
 }

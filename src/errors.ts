@@ -273,6 +273,12 @@ export const Errors = {
       `model "${name}" version "${version}" did not answer within ${ms} ms`,
     (name: string, version: string, ms: number) => ({ name, version, timeoutMs: ms }),
   ),
+  auditUnavailable: define(
+    "MS_AUDIT_UNAVAILABLE",
+    503,
+    (reason: string) =>
+      `the prediction was not answered because its audit record could not be stored (${reason}); retry shortly`,
+  ),
   adminDisabled: define(
     "MS_ADMIN_DISABLED",
     404,

@@ -48,6 +48,7 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     maxBatchSize: opts.maxBatchSize,
     bodyLimit: opts.bodyLimit,
     shutdownTimeoutMs: opts.shutdownTimeout,
+    drainDelayMs: opts.drainDelay,
     title: opts.title,
     trustProxy: opts.trustProxy,
     docs: opts.docs === false ? false : undefined,
@@ -69,6 +70,9 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     maxInflight: opts.maxInflight,
     inferenceTimeoutMs: opts.inferenceTimeout,
     requestTimeoutMs: opts.requestTimeout,
+    headersTimeoutMs: opts.headersTimeout,
+    maxConnections: opts.maxConnections,
+    maxConnectionsPerIp: opts.maxConnectionsPerIp,
     cors: opts.cors,
     tlsKey: opts.tlsKey,
     tlsCert: opts.tlsCert,
@@ -80,6 +84,8 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     auditLogRedact: opts.auditLogRedact,
     auditLogSalt: opts.auditLogSalt,
     auditLogQueue: opts.auditLogQueue,
+    auditSync: opts.auditSync,
+    auditSyncIntervalMs: opts.auditSyncInterval,
     driftWindow: opts.driftWindow,
     driftThreshold: opts.driftThreshold,
     driftMinRows: opts.driftMinRows,
@@ -97,7 +103,7 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
   const registry = new ModelRegistry();
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const app = appFor(registry, config, logger);
-  installShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
+  installShutdown(app, { timeoutMs: config.shutdownTimeoutMs, drainDelayMs: config.drainDelayMs });
   await app.fastify.listen({ host: config.host, port: config.port });
   await startModels(app, config, pending);
   const addr = app.fastify.server.address();
@@ -194,6 +200,11 @@ export function buildCli(): Command {
     .option("--max-batch-size <rows>", "rows a batch may hold", int("max batch size"))
     .option("--body-limit <bytes>", "largest request body", int("body limit"))
     .option("--shutdown-timeout <ms>", "deadline for in-flight requests on SIGTERM", int("shutdown timeout"))
+    .option(
+      "--drain-delay <ms>",
+      "on SIGTERM, readiness 503 this long before the listener closes",
+      int("drain delay"),
+    )
     .option("--title <title>", "title of the API docs")
     .option("--trust-proxy", "trust X-Forwarded-* headers")
     .option("--no-docs", "do not serve /docs, /redoc, /openapi.json")
@@ -222,6 +233,13 @@ export function buildCli(): Command {
     .option("--max-inflight <n>", "most predictions at once; more get 503", int("max inflight"))
     .option("--inference-timeout <ms>", "a slower prediction answers 503", int("inference timeout"))
     .option("--request-timeout <ms>", "longest time to receive a request", int("request timeout"))
+    .option("--headers-timeout <ms>", "longest time to receive request headers", int("headers timeout"))
+    .option("--max-connections <n>", "most open connections (0: no limit)", int("max connections"))
+    .option(
+      "--max-connections-per-ip <n>",
+      "most open connections per client IP",
+      int("max connections per ip"),
+    )
     .option("--cors <origins>", "allow CORS from * or comma-separated origins")
     .option("--tls-key <file>", "PEM private key: serve HTTPS")
     .option("--tls-cert <file>", "PEM certificate chain: serve HTTPS")
@@ -233,6 +251,12 @@ export function buildCli(): Command {
     .option("--audit-log-redact <rules>", "field:drop|hash|mask, comma-separated")
     .option("--audit-log-salt <salt>", "salt of hash redactions")
     .option("--audit-log-queue <n>", "entries waiting for the disk before drops", int("audit log queue"))
+    .addOption(new Option("--audit-sync <mode>", "audit durability").choices(["none", "interval", "each"]))
+    .option(
+      "--audit-sync-interval <ms>",
+      "with --audit-sync interval: fsync period",
+      int("audit sync interval"),
+    )
     .option("--drift-window <rows>", "live rows per feature for drift (0: off)", int("drift window"))
     .option("--drift-threshold <psi>", "PSI above which a feature counts as drifted")
     .option("--drift-min-rows <rows>", "rows before a PSI is reported", int("drift min rows"))

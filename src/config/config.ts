@@ -33,6 +33,7 @@ export interface Config {
   readonly maxBatchSize: number;
   readonly bodyLimit: number;
   readonly shutdownTimeoutMs: number;
+  readonly drainDelayMs: number;
   readonly docs: boolean;
   readonly title: string;
   readonly trustProxy: boolean;
@@ -54,6 +55,9 @@ export interface Config {
   readonly maxInflight: number;
   readonly inferenceTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly maxConnections: number;
+  readonly maxConnectionsPerIp: number;
   readonly cors?: string;
   readonly tlsKey?: string;
   readonly tlsCert?: string;
@@ -65,6 +69,8 @@ export interface Config {
   readonly auditLogRedact?: string;
   readonly auditLogSalt?: string;
   readonly auditLogQueue: number;
+  readonly auditSync: "none" | "interval" | "each";
+  readonly auditSyncIntervalMs: number;
   readonly driftWindow: number;
   readonly driftThreshold: number;
   readonly driftMinRows: number;
@@ -168,7 +174,19 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     default: 10_000,
     min: 0,
     max: 3_600_000,
-    description: "How long in-flight requests may take to finish after SIGTERM/SIGINT",
+    description:
+      "How long in-flight requests may take to finish once the listener closed (after the drain delay)",
+  },
+  {
+    key: "drainDelayMs",
+    kind: "int",
+    env: "MODELSERVE_DRAIN_DELAY_MS",
+    flag: "--drain-delay",
+    default: 0,
+    min: 0,
+    max: 600_000,
+    description:
+      "After SIGTERM/SIGINT, how long readiness answers 503 while requests are still served, before the listener closes (production: 5000)",
   },
   {
     key: "docs",
@@ -354,10 +372,42 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     kind: "int",
     env: "MODELSERVE_REQUEST_TIMEOUT_MS",
     flag: "--request-timeout",
-    default: 300_000,
+    default: 30_000,
     min: 0,
     max: 3_600_000,
     description: "Longest time to receive a whole request (slow clients get 408 and are closed; 0: no limit)",
+  },
+  {
+    key: "headersTimeoutMs",
+    kind: "int",
+    env: "MODELSERVE_HEADERS_TIMEOUT_MS",
+    flag: "--headers-timeout",
+    default: 10_000,
+    min: 1000,
+    max: 3_600_000,
+    description:
+      "Longest time to receive a request's headers, and longest a new connection may stay silent (then 408 and closed)",
+  },
+  {
+    key: "maxConnections",
+    kind: "int",
+    env: "MODELSERVE_MAX_CONNECTIONS",
+    flag: "--max-connections",
+    default: 10_000,
+    min: 0,
+    max: 10_000_000,
+    description: "Most open connections; later ones are closed at once (0: no limit)",
+  },
+  {
+    key: "maxConnectionsPerIp",
+    kind: "int",
+    env: "MODELSERVE_MAX_CONNECTIONS_PER_IP",
+    flag: "--max-connections-per-ip",
+    default: 0,
+    min: 0,
+    max: 10_000_000,
+    description:
+      "Most open connections from one client IP; later ones are closed at once (0: no limit; behind a proxy or load balancer every connection has its address)",
   },
   {
     key: "cors",
@@ -390,7 +440,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     flag: "--production",
     default: false,
     description:
-      "Production preset: refuses to start without API keys; turns on rate limit 6000/min, max 256 in flight, 30 s timeouts, docs behind keys, JSON logs (each overridable)",
+      "Production preset: refuses to start without API keys; turns on rate limit 6000/min, max 256 in flight, 30 s timeouts, 5 s drain delay, docs behind keys, JSON logs (each overridable)",
   },
   {
     key: "auditLog",
@@ -457,6 +507,26 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     description: "Audit entries waiting for the disk; beyond it entries are dropped and counted",
   },
   {
+    key: "auditSync",
+    kind: "enum",
+    env: "MODELSERVE_AUDIT_SYNC",
+    flag: "--audit-sync",
+    default: "none",
+    values: ["none", "interval", "each"],
+    description:
+      "Audit durability: `none` (written soon after the answer), `interval` (also fsync every auditSyncIntervalMs), `each` (written and fsynced before the answer is sent)",
+  },
+  {
+    key: "auditSyncIntervalMs",
+    kind: "int",
+    env: "MODELSERVE_AUDIT_SYNC_INTERVAL_MS",
+    flag: "--audit-sync-interval",
+    default: 1000,
+    min: 10,
+    max: 3_600_000,
+    description: "With `auditSync: interval`, how often the audit log is fsynced",
+  },
+  {
     key: "driftWindow",
     kind: "int",
     env: "MODELSERVE_DRIFT_WINDOW",
@@ -505,6 +575,7 @@ export const PRODUCTION_DEFAULTS: Readonly<Partial<Record<keyof Config, unknown>
   maxInflight: 256,
   inferenceTimeoutMs: 30_000,
   requestTimeoutMs: 30_000,
+  drainDelayMs: 5000,
   docsAuth: true,
   logFormat: "json",
 };

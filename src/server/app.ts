@@ -11,8 +11,10 @@ import { DriftTracker, type DriftTrackerOptions } from "../observability/drift.t
 import { createLogger } from "../observability/logger.ts";
 import { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
+import { trackConnections } from "./connections.ts";
 import type { AppContext, AppSettings } from "./context.ts";
 import { createContext, modelservePlugin } from "./plugin.ts";
+import { DEFAULT_MAX_CONNECTIONS, serverTimeouts } from "./slow-clients.ts";
 
 /** Options of {@link buildApp}. */
 export interface AppOptions extends Partial<AppSettings> {
@@ -31,8 +33,14 @@ export interface AppOptions extends Partial<AppSettings> {
   readonly drift?: (DriftTrackerOptions & { readonly checkIntervalMs?: number }) | false;
   /** The audit (prediction) log: settings, or a log built by the caller. */
   readonly audit?: AuditLogSettings | AuditLog;
-  /** Longest time to receive a whole request, in ms (Node's `requestTimeout`; default 300 000; 0: none). */
+  /** Longest time to receive a whole request, in ms (Node's `requestTimeout`; default 30 000; 0: none). */
   readonly requestTimeoutMs?: number;
+  /** Longest time to receive a request's headers, in ms (default 10 000). */
+  readonly headersTimeoutMs?: number;
+  /** Most open connections (default 10 000; 0: no limit). */
+  readonly maxConnections?: number;
+  /** Most open connections per client IP (default 0: no limit). */
+  readonly maxConnectionsPerIp?: number;
 }
 
 /** Default limits. */
@@ -137,9 +145,11 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
   };
   const logger = options.logger ?? createLogger({ level: "info", format: "json" });
   // One construction path for HTTP and HTTPS: Fastify types the two servers apart, the routes do not care.
+  const timeouts = serverTimeouts(options);
   const fastify = (Fastify as (opts: object) => FastifyInstance)({
-    ...(options.https ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
-    requestTimeout: options.requestTimeoutMs ?? 300_000,
+    ...(options.https ? { https: { key: options.https.key, cert: options.https.cert, ...timeouts } } : {}),
+    http: timeouts,
+    requestTimeout: timeouts.requestTimeout,
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimit,
@@ -161,6 +171,10 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
     (parent, bindings, opts) =>
       new LazyChild(parent as Logger, bindings, opts) as unknown as FastifyBaseLogger,
   );
+  trackConnections(fastify.server, {
+    maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    maxConnectionsPerIp: options.maxConnectionsPerIp ?? 0,
+  });
   const context = createContext(registry, settings);
   if (options.metrics ?? true) context.metrics = new ServiceMetrics();
   if (options.drift !== false) {

@@ -46,7 +46,9 @@ export interface AppContext {
   drift?: DriftTracker;
   /** How often drift crossings are checked (and logged), in ms. */
   driftCheckIntervalMs?: number;
-  /** True once shutdown began: readiness answers 503. */
+  /** True once shutdown began (SIGTERM): readiness answers 503 while requests are still served. */
+  draining?: boolean;
+  /** True once the listener closed: readiness answers 503, answers carry `Connection: close`. */
   shuttingDown: boolean;
 }
 
