@@ -43,6 +43,9 @@ export async function closeGracefully(app: App, timeoutMs: number, drainDelayMs 
   context.shuttingDown = true;
   const tracker = connectionsOf(fastify.server);
   tracker?.beginClose();
+  // New connections are refused from here on; Fastify's close below finds the listener already shut.
+  if (fastify.server.listening) fastify.server.close();
+  fastify.log.info({ drainDelayMs, closedAt: Date.now() }, "listener closed");
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
