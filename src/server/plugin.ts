@@ -12,6 +12,7 @@ import type { AuditEntry } from "../observability/audit-log.ts";
 import { requestLogger } from "../observability/request-log.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { PACKAGE_VERSION } from "../version.ts";
+import { batchRowsOver } from "./batch-guard.ts";
 import {
   type AppContext,
   type AppSettings,
@@ -77,6 +78,11 @@ export async function modelservePlugin(
   ) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text.length === 0) return done(null, undefined);
+    // An oversized batch is refused on its raw text, before parsing would build every row.
+    if (_req.routeOptions.url?.endsWith("/batch")) {
+      const rows = batchRowsOver(text, settings.maxBatchSize);
+      if (rows !== undefined) return done(Errors.batchTooLarge(rows, settings.maxBatchSize), undefined);
+    }
     try {
       done(null, JSON.parse(text));
     } catch (err) {
