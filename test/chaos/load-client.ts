@@ -13,6 +13,8 @@ export interface Outcome {
   readonly error?: string;
   /** The `connection` header of the answer. */
   readonly connection?: string;
+  /** The `x-request-id` header of the answer. */
+  readonly requestId?: string;
   readonly body?: string;
 }
 
@@ -47,6 +49,7 @@ export function send(
             doneAt: Date.now(),
             status: res.statusCode,
             connection: res.headers.connection,
+            requestId: res.headers["x-request-id"] as string | undefined,
             body,
           }),
         );
@@ -70,7 +73,7 @@ export function send(
 export async function keepAliveLoad(
   url: string,
   workers: number,
-  next: (i: number) => { path: string; body?: string; method?: string },
+  next: (i: number) => { path: string; body?: string; method?: string; headers?: Record<string, string> },
   stop: () => boolean,
 ): Promise<Outcome[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: workers });
@@ -85,7 +88,7 @@ export async function keepAliveLoad(
           body: r.body,
         });
         outcomes.push(o);
-        if (o.error === "ECONNREFUSED") break;
+        if (o.error === "ECONNREFUSED" || o.error === "ECONNRESET") break;
       }
     }),
   );
