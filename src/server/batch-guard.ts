@@ -1,7 +1,9 @@
 /**
- * @module Early refusal of oversized batches: the rows of a batch body's top-level `instances` array
- * are counted on the raw text, before `JSON.parse` builds them, so a body of 10⁶ tiny rows is refused
- * with `MS_BATCH_TOO_LARGE` without allocating a million objects first.
+ * @module Checks on a JSON body's raw text, before `JSON.parse` builds it: nesting deeper than a bound
+ * (V8 parses 10⁵ nested arrays in about half a second, blocking every other request) and batches
+ * with more rows than allowed in their top-level `instances` array (so 10⁶ tiny rows are refused
+ * without building a million objects). One pass over the text, skipped entirely when cheap counts
+ * (brackets, commas) already prove the body within bounds — the case of almost every request.
  */
 
 const QUOTE = 0x22;
@@ -12,7 +14,13 @@ const CLOSE_BRACKET = 0x5d;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
-const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+/** Deepest nesting of arrays and objects a request body may have. */
+export const MAX_JSON_DEPTH = 100;
+
+/** What a scan found out of bounds. */
+export type BodyProblem =
+  | { readonly kind: "depth"; readonly depth: number }
+  | { readonly kind: "rows"; readonly rows: number };
 
 /** Index just past the string starting at `i` (a quote), or `text.length` when it is not closed. */
 function skipString(text: string, i: number): number {
@@ -37,53 +45,33 @@ function keyOf(text: string, start: number, end: number): string {
   }
 }
 
-// Characters the scanner stops at; everything else (digits, letters, spaces, colons) is skipped.
-const STRUCTURAL = new Uint8Array(128);
-for (const c of [QUOTE, COMMA, OPEN_BRACKET, CLOSE_BRACKET, OPEN_BRACE, CLOSE_BRACE]) STRUCTURAL[c] = 1;
-
-/** Counts the elements of the array that opens at `start` (a `[`). */
-function countElements(text: string, start: number): number {
-  const n = text.length;
-  let i = start + 1;
-  while (i < n && isSpace(text.charCodeAt(i))) i++;
-  if (i >= n || text.charCodeAt(i) === CLOSE_BRACKET) return 0;
-  let rows = 1;
-  let depth = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c >= 128 || STRUCTURAL[c] === 0) {
-      i++;
-      continue;
-    }
-    if (c === QUOTE) {
-      i = skipString(text, i);
-      continue;
-    }
-    if (c === COMMA) {
-      if (depth === 0) rows++;
-    } else if (c === OPEN_BRACKET || c === OPEN_BRACE) depth++;
-    else if (depth === 0) return rows;
-    else depth--;
-    i++;
-  }
-  return rows;
+/** Whether `text` holds at least `n` occurrences of `ch` (stops counting at `n`). */
+function atLeast(text: string, ch: string, n: number): boolean {
+  let count = 0;
+  for (let j = text.indexOf(ch); j >= 0; j = text.indexOf(ch, j + 1)) if (++count >= n) return true;
+  return false;
 }
 
 /**
- * The number of rows of the top-level object's `field` array in JSON `text` when it holds more than
- * `limit`, else undefined (also when there is no such array). Malformed text gives some answer;
- * `JSON.parse` reports the error afterwards.
+ * Scans a JSON body: nesting past `maxDepth`, or (when `maxRows` is given) more than `maxRows`
+ * elements in the top-level object's `instances` array. Returns the first problem, or undefined.
+ * Malformed text gives some answer; `JSON.parse` reports the syntax error afterwards.
  */
-export function batchRowsOver(text: string, limit: number, field = "instances"): number | undefined {
-  // Cheap bounds first: fewer than `limit` commas cannot separate more than `limit` rows.
-  if (text.length <= 2 * limit) return undefined;
-  let commas = 0;
-  for (let j = text.indexOf(","); j >= 0 && commas < limit; j = text.indexOf(",", j + 1)) commas++;
-  if (commas < limit) return undefined;
+export function checkBody(text: string, maxDepth: number, maxRows?: number): BodyProblem | undefined {
+  // Cheap bounds: depth needs that many brackets, and rows need that many commas.
+  const mayBeDeep =
+    atLeast(text, "[", maxDepth + 1) ||
+    atLeast(text, "{", maxDepth + 1) ||
+    (atLeast(text, "[", (maxDepth + 1) >> 1) && atLeast(text, "{", (maxDepth + 1) >> 1));
+  const mayBeLong = maxRows !== undefined && text.length > 2 * maxRows && atLeast(text, ",", maxRows);
+  if (!mayBeDeep && !mayBeLong) return undefined;
+  const n = text.length;
   let depth = 0;
   let expectingKey = false;
   let lastKey: string | undefined;
-  const n = text.length;
+  // Inside the `instances` array: its rows so far (the array sits at depth 2).
+  let inRows = false;
+  let rows = 0;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
@@ -96,19 +84,41 @@ export function batchRowsOver(text: string, limit: number, field = "instances"):
       i = end;
       continue;
     }
-    if (c === OPEN_BRACKET && depth === 1 && lastKey === field) {
-      const rows = countElements(text, i);
-      return rows > limit ? rows : undefined;
-    }
-    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+    if (c === OPEN_BRACKET || c === OPEN_BRACE) {
       depth++;
-      if (c === OPEN_BRACE && depth === 1) expectingKey = true;
-    } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
-    else if (c === COMMA && depth === 1) {
-      expectingKey = true;
-      lastKey = undefined;
+      if (depth > maxDepth) return { kind: "depth", depth };
+      if (depth === 1 && c === OPEN_BRACE) expectingKey = true;
+      else if (depth === 2 && c === OPEN_BRACKET && lastKey === "instances" && maxRows !== undefined) {
+        inRows = true;
+        // A non-empty array has one more row than separating commas.
+        let j = i + 1;
+        while (j < n && text.charCodeAt(j) <= 0x20) j++;
+        rows = j < n && text.charCodeAt(j) !== CLOSE_BRACKET ? 1 : 0;
+      }
+    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) {
+      if (inRows && depth === 2) {
+        inRows = false;
+        if (rows > maxRows!) return { kind: "rows", rows };
+        if (!mayBeDeep) return undefined;
+      }
+      depth--;
+    } else if (c === COMMA) {
+      if (depth === 1) {
+        expectingKey = true;
+        lastKey = undefined;
+      } else if (inRows && depth === 2) rows++;
     }
     i++;
   }
+  if (inRows && rows > maxRows!) return { kind: "rows", rows };
   return undefined;
+}
+
+/**
+ * The number of rows of the top-level `instances` array in `text` when it holds more than `limit`,
+ * else undefined.
+ */
+export function batchRowsOver(text: string, limit: number): number | undefined {
+  const p = checkBody(text, Number.MAX_SAFE_INTEGER, limit);
+  return p?.kind === "rows" ? p.rows : undefined;
 }

@@ -12,7 +12,7 @@ import type { AuditEntry } from "../observability/audit-log.ts";
 import { requestLogger } from "../observability/request-log.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { PACKAGE_VERSION } from "../version.ts";
-import { batchRowsOver } from "./batch-guard.ts";
+import { checkBody, MAX_JSON_DEPTH } from "./batch-guard.ts";
 import {
   type AppContext,
   type AppSettings,
@@ -78,11 +78,13 @@ export async function modelservePlugin(
   ) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text.length === 0) return done(null, undefined);
-    // An oversized batch is refused on its raw text, before parsing would build every row.
-    if (_req.routeOptions.url?.endsWith("/batch")) {
-      const rows = batchRowsOver(text, settings.maxBatchSize);
-      if (rows !== undefined) return done(Errors.batchTooLarge(rows, settings.maxBatchSize), undefined);
-    }
+    // Too deep a body, or an oversized batch, is refused on its raw text: parsing it would block the
+    // loop (deep nesting) or build every row first (10⁶ tiny rows).
+    const batch = _req.routeOptions.url?.endsWith("/batch") === true;
+    const problem = checkBody(text, MAX_JSON_DEPTH, batch ? settings.maxBatchSize : undefined);
+    if (problem?.kind === "depth") return done(Errors.nestingTooDeep(MAX_JSON_DEPTH), undefined);
+    if (problem?.kind === "rows")
+      return done(Errors.batchTooLarge(problem.rows, settings.maxBatchSize), undefined);
     try {
       done(null, JSON.parse(text));
     } catch (err) {
