@@ -60,6 +60,9 @@ describe("chaos: kill -9 with --audit-sync each", () => {
         .map((l) => (JSON.parse(l) as { reqId: string }).reqId),
     );
     const lost = acknowledged.filter((id) => !logged.has(id));
+    process.stderr.write(
+      `# audit kill -9: ${acknowledged.length} acknowledged, ${logged.size} logged, ${lost.length} lost\n`,
+    );
     assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.length} acknowledged records lost`);
   });
 });

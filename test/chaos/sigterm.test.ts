@@ -67,6 +67,12 @@ describe("chaos: SIGTERM under keep-alive load", () => {
     assert.ok(closedAt - sigAt >= DRAIN_MS - 50, `listener closed ${closedAt - sigAt} ms after SIGTERM`);
 
     const all = [...fastOut, ...slowOut];
+    process.stderr.write(
+      `# sigterm: ${all.length} requests, ${all.filter((o) => o.sentAt < closedAt).length} sent before the listener closed (${all.filter((o) => o.sentAt < closedAt && o.status !== 200).length} failed), ${all.filter((o) => o.sentAt > sigAt && o.sentAt < closedAt).length} during the drain delay, ${all.filter((o) => o.error === "ECONNREFUSED").length} refused after; probes during the delay: ${probes
+        .filter((p) => p.sentAt > sigAt + 20 && p.doneAt < closedAt)
+        .map((p) => p.status)
+        .join(",")}; exit ${exitedAt - sigAt} ms after SIGTERM\n`,
+    );
     const before = all.filter((o) => o.sentAt < closedAt);
     const failed = before.filter((o) => o.status !== 200);
     assert.equal(
