@@ -78,7 +78,7 @@ async function run(mode: Mode, round: number) {
     p99: r.latency.p99,
     failed: r.errors + r.non2xx + r.timeouts,
     // Every answered prediction (warm-up included) has its line once the server exited.
-    complete: lines === r.requests.total + warm.requests.total - (r.non2xx + warm.non2xx),
+    complete: lines === r["2xx"] + warm["2xx"],
   };
 }
 
