@@ -7,7 +7,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { Errors } from "../errors.ts";
-import { ShadowTracker } from "../inference/shadow.ts";
 import type { AuditEntry } from "../observability/audit-log.ts";
 import { requestLogger } from "../observability/request-log.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
@@ -20,15 +19,18 @@ import {
   type RequestModel,
   requestModels,
 } from "./context.ts";
+import { settingsOf } from "./options.ts";
 import { installAccess } from "./plugins/access.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
 import { auditCollector, driftCollector, lifecycleCollector } from "./plugins/lifecycle-metrics.ts";
 import { metricsRoute } from "./plugins/metrics.ts";
+import { storageCollector } from "./plugins/storage-metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { predictRoutes } from "./routes/predict.ts";
+import { ShadowTracker } from "./shadow.ts";
 
 /** Options of {@link modelservePlugin}. */
 export interface ModelservePluginOptions {
@@ -38,11 +40,11 @@ export interface ModelservePluginOptions {
   readonly logger?: Logger;
 }
 
-/** The shared state of one modelserve app. */
-export function createContext(registry: ModelRegistry, settings: AppSettings): AppContext {
+/** The shared state of one modelserve app; keys not given take their declared defaults. */
+export function createContext(registry: ModelRegistry, settings: Partial<AppSettings> = {}): AppContext {
   return {
     registry,
-    settings,
+    settings: settingsOf(settings),
     startedAt: Date.now(),
     shuttingDown: false,
     shadows: new ShadowTracker(registry),
@@ -53,7 +55,7 @@ export function createContext(registry: ModelRegistry, settings: AppSettings): A
  * Registers modelserve's routes into a Fastify instance.
  *
  * @example
- * const context = createContext(registry, { maxBatchSize: 1000, bodyLimit: 1 << 20, docs: true, title: "ml", admin: false });
+ * const context = createContext(registry, { maxBatchSize: 1000, title: "ml" });
  * await host.register(modelservePlugin, { prefix: "/ml", context });
  */
 export async function modelservePlugin(
@@ -195,6 +197,7 @@ export async function modelservePlugin(
         })),
       }));
     }
+    if (context.storage) metrics.addCollector(storageCollector(context.storage));
     if (context.audit) {
       const audit = context.audit;
       metrics.addCollector(auditCollector(audit));

@@ -12,7 +12,7 @@ import {
   predictionSchema,
   probabilitiesSchema,
   singleRequestSchema,
-} from "./json-schema.ts";
+} from "../schema/json-schema.ts";
 
 /** Options of the document. */
 export interface OpenApiOptions {
