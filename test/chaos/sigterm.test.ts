@@ -35,6 +35,9 @@ describe("chaos: SIGTERM under keep-alive load", () => {
       exitedAt = Date.now();
     });
     const done = () => exitedAt > 0;
+    // Ready before any load (the probes below run on a loaded machine and may be slow to start).
+    const probeAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    assert.equal((await send(probeAgent, `${server.url}/health/ready`)).status, 200);
     const fast = JSON.stringify(IRIS_ROW);
     const slowBatch = JSON.stringify({ instances: [{ x: 1 }, { x: 2 }, { x: 3 }] });
     // 24 keep-alive loops of fast predictions, 12 of slow (300 ms) batches, and a readiness probe.
@@ -46,16 +49,15 @@ describe("chaos: SIGTERM under keep-alive load", () => {
       done,
     );
     const probes: Outcome[] = [];
-    const probeAgent = new http.Agent({ keepAlive: false });
     const probing = (async () => {
       while (!done()) {
         const o = await send(probeAgent, `${server.url}/health/ready`);
         probes.push(o);
         if (o.error === "ECONNREFUSED") break;
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 25));
       }
     })();
-    await new Promise((r) => setTimeout(r, 1500));
+    await new Promise((r) => setTimeout(r, 2000));
     const sigAt = Date.now();
     server.child.kill("SIGTERM");
     const code = await server.exited;
@@ -99,9 +101,9 @@ describe("chaos: SIGTERM under keep-alive load", () => {
     assert.ok(all.filter((o) => o.sentAt < sigAt).every((o) => o.connection === "keep-alive"));
 
     // Readiness: 200 before SIGTERM, 503 from just after it until the listener closed.
-    assert.ok(probes.some((p) => p.doneAt < sigAt && p.status === 200));
+    assert.ok(probes.filter((p) => p.doneAt < sigAt).every((p) => p.status === 200));
     const drainProbes = probes.filter((p) => p.sentAt > sigAt + 20 && p.doneAt < closedAt);
-    assert.ok(drainProbes.length >= 3, `only ${drainProbes.length} probes during the drain delay`);
+    assert.ok(drainProbes.length >= 2, `only ${drainProbes.length} probes during the drain delay`);
     for (const p of drainProbes) assert.equal(p.status, 503, JSON.stringify(p));
     assert.ok(exitedAt - sigAt < DRAIN_MS + 10_000);
   });
