@@ -13,7 +13,7 @@ FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 # onnxruntime-node's install step would download GPU binaries; its CPU binaries ship in the package.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json ./
 # Scripts off: `prepare` would build before the sources are copied; the build runs below.
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
@@ -27,8 +27,16 @@ ENV NODE_ENV=production \
     MODELSERVE_PORT=8000 \
     MODELSERVE_LOG_FORMAT=json
 WORKDIR /app
-COPY package.json package-lock.json .npmrc ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY package.json package-lock.json ./
+# The S3 client is an optional peer of the package; the server image carries it, so `s3://` model sources
+# and repositories work out of the box (docs/storage.md). Build with --build-arg WITH_S3=0 to leave it out.
+ARG WITH_S3=1
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && if [ "$WITH_S3" = 1 ]; then \
+         npm install --no-save --ignore-scripts --no-audit --no-fund \
+           "@aws-sdk/client-s3@$(node -p 'require("./package.json").peerDependencies["@aws-sdk/client-s3"]')"; \
+       fi \
+    && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY examples ./examples

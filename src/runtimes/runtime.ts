@@ -66,6 +66,11 @@ export interface OutputSignature {
   readonly names?: readonly string[];
   /** The raw output tensors (ONNX). */
   readonly tensors?: readonly OutputTensorSpec[];
+  /**
+   * `float32` when probabilities are computed in single precision (ONNX, XGBoost): they may then exceed 1
+   * by float32 rounding, which the answer schema allows.
+   */
+  readonly probabilityType?: "float32" | "float64";
 }
 
 /** Which methods a model offers beyond `predict`. */
@@ -192,6 +197,11 @@ export interface RuntimeModel {
    * standard deviations), by input name, for drift checks when no bundle supplies any.
    */
   readonly trainingStats?: Readonly<Record<string, FeatureStats>>;
+  /**
+   * A realistic value per numeric input, when the model knows one (e.g. the median split threshold of
+   * a tree model): documentation examples use it instead of an arbitrary number.
+   */
+  readonly typicalValues?: Readonly<Record<string, number>>;
   /** Predictions for every row of the batch. */
   predict(table: FeatureTable): Promise<PredictOutput>;
   /** Class probabilities, columns in `signature.output.classes` order. */

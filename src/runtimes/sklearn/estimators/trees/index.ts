@@ -7,6 +7,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
+import { expect } from "../../checks.ts";
 import { argmaxLabels, dense, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import {
@@ -69,6 +70,11 @@ function addTreeProba(
   }
 }
 
+/** A classifier's tree has exactly one value column per class (else probabilities read the next node). */
+function checkClassColumns(o: PyObject, tree: CompiledTree, k: number): void {
+  expect(tree.width === k, o.name, "classes_", `${tree.width} classes (the tree's value columns)`, k);
+}
+
 function checkOutputs(o: PyObject, nOutputs: number, file: string): void {
   if (nOutputs !== 1)
     throw Errors.unsupportedModel(file, `${o.name} with ${nOutputs} outputs (multi-output trees)`);
@@ -80,6 +86,7 @@ function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
   const tree = treeOf(o, nFeatures);
   const k = classes.length;
+  checkClassColumns(o, tree, k);
   const leafP = leafProba(tree, k);
   const proba = (x: SkData): Matrix => {
     const d = dense(x);
@@ -92,6 +99,7 @@ function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     className: o.name,
     role: "classifier",
     nFeaturesIn: nFeatures,
+    splitThresholds: () => thresholdsOf([tree], nFeatures),
     featureNamesIn: names,
     classes,
     allowsMissing: tree.hasMissing,
@@ -109,6 +117,7 @@ function treeRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     className: o.name,
     role: "regressor",
     nFeaturesIn: nFeatures,
+    splitThresholds: () => thresholdsOf([tree], nFeatures),
     featureNamesIn: names,
     nOutputs: 1,
     allowsMissing: tree.hasMissing,
@@ -121,6 +130,16 @@ function treeRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
       return { kind: "dense", rows: d.rows, cols: 1, data: out };
     },
   };
+}
+
+/** Split thresholds per input column over some trees: where the model draws its lines (for examples). */
+function thresholdsOf(trees: readonly CompiledTree[], nFeatures: number): number[][] {
+  const out: number[][] = Array.from({ length: nFeatures }, () => []);
+  for (const t of trees) {
+    const { left, feature, threshold } = t.nodes;
+    for (let i = 0; i < left.length; i++) if (left[i] !== -1) out[feature[i]]?.push(threshold[i]);
+  }
+  return out;
 }
 
 function members(o: PyObject): PyObject[] {
@@ -137,6 +156,7 @@ function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const classes: Label[] = labels(need(o, "classes_"), `${o.name}.classes_`);
   const trees = members(o).map((t) => treeOf(t, nFeatures));
   const k = classes.length;
+  for (const t of trees) checkClassColumns(o, t, k);
   const leafP = trees.map((t) => leafProba(t, k));
   const packed = packForest(trees);
   const packedP = new Float64Array(packed.left.length * k);
@@ -170,6 +190,7 @@ function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     className: o.name,
     role: "classifier",
     nFeaturesIn: nFeatures,
+    splitThresholds: () => thresholdsOf(trees, nFeatures),
     featureNamesIn: names,
     classes,
     allowsMissing: trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4),
@@ -187,6 +208,7 @@ function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     className: o.name,
     role: "regressor",
     nFeaturesIn: nFeatures,
+    splitThresholds: () => thresholdsOf(trees, nFeatures),
     featureNamesIn: names,
     nOutputs: 1,
     allowsMissing: trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4),
