@@ -226,7 +226,7 @@ export async function deploy(
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const remove = handleSignals
-    ? installShutdown(app, { timeoutMs: config.shutdownTimeoutMs })
+    ? installShutdown(app, { timeoutMs: config.shutdownTimeoutMs, drainDelayMs: config.drainDelayMs })
     : () => undefined;
   return {
     url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
@@ -236,7 +236,7 @@ export async function deploy(
       remove();
       app.context.remote?.stop();
       app.context.repository?.stop();
-      await closeGracefully(app, config.shutdownTimeoutMs);
+      await closeGracefully(app, config.shutdownTimeoutMs, config.drainDelayMs);
     },
   };
 }

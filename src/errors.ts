@@ -94,6 +94,12 @@ export const Errors = {
     (size: number, limit: number) => `batch of ${size} rows is larger than the limit of ${limit} rows`,
     (size: number, limit: number) => ({ rows: size, maxBatchSize: limit }),
   ),
+  nestingTooDeep: define(
+    "MS_NESTING_TOO_DEEP",
+    400,
+    (max: number) => `the JSON body nests arrays and objects more than ${max} levels deep`,
+    (max: number) => ({ maxDepth: max }),
+  ),
   bodyNotObject: define(
     "MS_BODY_NOT_OBJECT",
     400,
@@ -292,6 +298,12 @@ export const Errors = {
     "MS_UI_NOT_BUILT",
     503,
     (file: string) => `the dashboard asset ${file} is missing from this install; run npm run build:ui`,
+  ),
+  auditUnavailable: define(
+    "MS_AUDIT_UNAVAILABLE",
+    503,
+    (reason: string) =>
+      `the prediction was not answered because its audit record could not be stored (${reason}); retry shortly`,
   ),
   adminDisabled: define(
     "MS_ADMIN_DISABLED",

@@ -54,7 +54,7 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
   const pending = await prepareModels(config.models, storage);
   const registry = new ModelRegistry();
   const app = appFor(registry, config, logger, storage);
-  installShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
+  installShutdown(app, { timeoutMs: config.shutdownTimeoutMs, drainDelayMs: config.drainDelayMs });
   await app.fastify.listen({ host: config.host, port: config.port });
   await startModels(app, config, pending);
   const addr = app.fastify.server.address();
