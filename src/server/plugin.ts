@@ -21,6 +21,8 @@ import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { predictRoutes } from "./routes/predict.ts";
+import { v1Routes } from "./routes/v1.ts";
+import { v2Routes } from "./routes/v2.ts";
 
 /** Options of {@link modelservePlugin}. */
 export interface ModelservePluginOptions {
@@ -171,6 +173,9 @@ export async function modelservePlugin(
   // The prediction routes set the request-id header and check draining themselves, sparing the hot
   // path a hook; every other route gets both from this scope's onRequest hook.
   predictRoutes(fastify, context, models);
+  // Open Inference Protocol (V2) and KServe V1: second front ends, each in its own error scope.
+  v2Routes(fastify, context, models);
+  v1Routes(fastify, context, models);
   fastify.register(async (scope) => {
     scope.addHook("onRequest", (req, reply, done) => {
       reply.header("x-request-id", req.id);

@@ -24,8 +24,10 @@ export interface AccessSettings {
   readonly cors?: string;
 }
 
-const HEALTH = /^\/health(\/|$)/;
-const PREDICT = /\/predict(_proba)?(\/batch)?$/;
+// Probes stay open, V2's as well (KServe points its probes at them).
+const HEALTH = /^\/(v2\/)?health(\/|$)/;
+// Native prediction routes, V2 `.../infer` and V1 `...:predict`.
+const PREDICT = /\/predict(_proba)?(\/batch)?$|^\/v2\/models\/.+\/infer$|^\/v1\/models\/.+:predict$/;
 const DOCS = /^\/(docs|redoc)(\/|$)|^\/openapi\.json$/;
 
 /**

@@ -6,8 +6,8 @@
 import type { FastifyError, FastifyInstance } from "fastify";
 import { Errors, isModelServeError, type ModelServeError } from "../../errors.ts";
 
-/** Maps Fastify's own errors (body parsing, limits) to ours. */
-function fromFastify(
+/** Maps Fastify's own errors (body parsing, limits) to ours (undefined: an unexpected fault). */
+export function fromFastify(
   err: FastifyError,
   bodyLimit: number,
   contentType: string | undefined,
