@@ -10,6 +10,7 @@ import { appFor, loadAll, prepareModels, startModels } from "../deploy.ts";
 import { isModelServeError } from "../errors.ts";
 import { infer } from "../inference/run.ts";
 import { createLogger, LOG_LEVELS } from "../observability/logger.ts";
+import { attachGrpc } from "../protocols/grpc/attach.ts";
 import { ModelRegistry, type ReadyVersion } from "../registry/model-registry.ts";
 import type { LoadedModel } from "../runtimes/runtime.ts";
 import { namedRowSchema } from "../schema/json-schema.ts";
@@ -20,6 +21,7 @@ import { auditFile } from "./audit.ts";
 import { registerBenchCommand } from "./bench-command.ts";
 import { registerDockerCommand } from "./docker-command.ts";
 import { registerKeysCommand } from "./keys-command.ts";
+import { kserveArgs } from "./kserve-args.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
 import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
 import { describeSignature, serveBanner } from "./text.ts";
@@ -42,6 +44,7 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
   const cli: ConfigLayer = {
     host: opts.host,
     port: opts.port,
+    grpcPort: opts.grpcPort,
     defaultModel: opts.defaultModel,
     logLevel: opts.logLevel,
     logFormat: opts.logFormat,
@@ -98,6 +101,8 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const app = appFor(registry, config, logger);
   installShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
+  if (config.grpcPort !== undefined)
+    await attachGrpc(app, { host: config.host, port: config.grpcPort, logger });
   await app.fastify.listen({ host: config.host, port: config.port });
   await startModels(app, config, pending);
   const addr = app.fastify.server.address();
@@ -188,6 +193,11 @@ export function buildCli(): Command {
     .option("--config <file>", "JSON config file")
     .option("--host <host>", "interface to listen on")
     .option("-p, --port <port>", "TCP port", int("port"))
+    .option(
+      "--grpc-port <port>",
+      "serve the Open Inference Protocol over gRPC on this port",
+      int("gRPC port"),
+    )
     .option("--default-model <name>", "model that /predict uses")
     .addOption(new Option("--log-level <level>", "log level").choices([...LOG_LEVELS]))
     .addOption(new Option("--log-format <format>", "log format").choices(["json", "pretty", "auto"]))
@@ -276,7 +286,8 @@ export function buildCli(): Command {
 /** Runs the CLI; failures become one stderr line and exit code 1 (2 for usage and config errors). */
 export async function main(argv: readonly string[]): Promise<void> {
   try {
-    await buildCli().parseAsync([...argv]);
+    // KServe starts runtimes with its own flags (--model_dir, --http_port, ...): accepted as aliases.
+    await buildCli().parseAsync(kserveArgs(argv));
   } catch (err) {
     const msg = isModelServeError(err)
       ? `${err.message} [${err.code}]`

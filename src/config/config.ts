@@ -26,6 +26,8 @@ export interface ModelEntry {
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /** Port of the Open Inference Protocol gRPC service; undefined: off. */
+  readonly grpcPort?: number;
   readonly models: readonly ModelEntry[];
   readonly defaultModel?: string;
   readonly logLevel: LogLevel;
@@ -105,6 +107,16 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     min: 0,
     max: 65535,
     description: "TCP port (0 picks a free one)",
+  },
+  {
+    key: "grpcPort",
+    kind: "int",
+    env: "MODELSERVE_GRPC_PORT",
+    flag: "--grpc-port",
+    default: undefined,
+    min: 0,
+    max: 65535,
+    description: "Port of the Open Inference Protocol (V2) gRPC service; off when unset (0 picks a free one)",
   },
   {
     key: "models",

@@ -1,0 +1,25 @@
+/**
+ * @module Runs the gRPC service alongside an app: started before the HTTP listener, closed by the
+ * app's own graceful close (readiness turns false first, running calls finish, then the port closes).
+ */
+
+import type { Logger } from "pino";
+import type { App } from "../../server/app.ts";
+import { type GrpcServerHandle, startGrpcServer } from "./server.ts";
+
+/** Options of {@link attachGrpc}. */
+export interface AttachGrpcOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  /** Longest wait for running calls at close, in ms (default 30 000). */
+  readonly drainMs?: number;
+}
+
+/** Starts the gRPC service for `app` and ties its shutdown to the app's. Call before `listen`. */
+export async function attachGrpc(app: App, opts: AttachGrpcOptions): Promise<GrpcServerHandle> {
+  const handle = await startGrpcServer(app.context, opts);
+  app.fastify.addHook("onClose", async () => handle.close(opts.drainMs ?? 30_000));
+  opts.logger.info({ grpcPort: handle.port }, "gRPC (Open Inference Protocol) listening");
+  return handle;
+}
