@@ -50,8 +50,8 @@ export function v1Routes(app: FastifyInstance, ctx: AppContext, models: RequestM
         return { name, ready };
       });
       const route = "/v1/models/:name:predict";
-      // "::" is a literal colon in a route pattern: `/v1/models/iris:predict`.
-      scope.post("/models/:name::predict", async (req, reply) => {
+      // "::" is a literal colon in a route pattern; the regex ends the name at it: `/v1/models/iris:predict`.
+      scope.post("/models/:name(^[^:/]+)::predict", async (req, reply) => {
         const { name } = req.params as { name: string };
         const entry = { route };
         models.set(req, entry);
