@@ -10,6 +10,7 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { MANIFEST } from "../bundle/manifest.ts";
 
 const ALIASES: Readonly<Record<string, string>> = {
   "--http_port": "--port",
@@ -29,7 +30,7 @@ export type ModelDirKind =
 export function classifyModelDir(dir: string): ModelDirKind {
   const st = statSync(dir);
   if (st.isFile()) return /\.(tar\.gz|tgz)$/i.test(dir) ? { kind: "bundle" } : { kind: "file", path: dir };
-  if (existsSync(join(dir, "manifest.json"))) return { kind: "bundle" };
+  if (existsSync(join(dir, MANIFEST))) return { kind: "bundle" };
   const entries = readdirSync(dir, { withFileTypes: true }).filter((e) => !NOT_A_MODEL.test(e.name));
   const files = entries.filter((e) => e.isFile());
   const dirs = entries.filter((e) => e.isDirectory());
