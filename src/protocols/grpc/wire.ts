@@ -53,7 +53,17 @@ function rawOf(t: OutputTensor): Buffer {
   const n = t.data.length;
   switch (t.datatype) {
     case "BYTES": {
-      const parts = Array.from(t.data, (v) => encoder.encode(String(v)));
+      // Labels repeat: each distinct string is encoded once.
+      const seen = new Map<string, Uint8Array>();
+      const parts = Array.from(t.data, (v) => {
+        const s = String(v);
+        let b = seen.get(s);
+        if (b === undefined) {
+          b = encoder.encode(s);
+          seen.set(s, b);
+        }
+        return b;
+      });
       const out = Buffer.allocUnsafe(parts.reduce((s, p) => s + 4 + p.length, 0));
       let pos = 0;
       for (const p of parts) {
@@ -73,6 +83,8 @@ function rawOf(t: OutputTensor): Buffer {
       return Buffer.from(Float32Array.from(t.data, (v) => (v === null ? Number.NaN : Number(v))).buffer);
     default: {
       // FP64 and anything wider: missing values are NaN in binary form.
+      if (t.data instanceof Float64Array)
+        return Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
       const a = new Float64Array(n);
       for (let i = 0; i < n; i++) {
         const v = t.data[i];

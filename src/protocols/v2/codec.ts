@@ -156,7 +156,7 @@ export interface OutputTensor {
   readonly name: string;
   readonly datatype: Datatype;
   readonly shape: readonly number[];
-  /** Flat row-major values; missing numbers are `null` (JSON has no NaN). */
+  /** Flat row-major values; missing numbers are `null` or NaN (see {@link jsonData}). */
   readonly data: ArrayLike<TensorValue>;
 }
 
@@ -232,9 +232,19 @@ export function outputMetadata(sig: ModelSignature): { name: string; datatype: D
 }
 
 function matrixTensor(name: string, m: Matrix): OutputTensor {
-  const data = new Array<number | null>(m.data.length);
-  for (let i = 0; i < m.data.length; i++) data[i] = Number.isFinite(m.data[i]) ? m.data[i] : null;
-  return { name, datatype: "FP64", shape: [m.rows, m.cols], data };
+  // Kept binary: JSON answers turn NaN into null (jsonData), gRPC sends the doubles as they are.
+  return { name, datatype: "FP64", shape: [m.rows, m.cols], data: m.data };
+}
+
+/** Tensor data as JSON values: binary floats become numbers, NaN and infinities `null`. */
+export function jsonData(data: ArrayLike<TensorValue>): TensorValue[] {
+  if (Array.isArray(data)) return data;
+  const out = new Array<TensorValue>(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    out[i] = typeof v === "number" && !Number.isFinite(v) ? null : v;
+  }
+  return out;
 }
 
 /** The `predict` tensor from a result's JSON predictions (labels, values or rows of values). */

@@ -205,12 +205,18 @@ export function tensorFromRaw(name: string, datatype: unknown, shape: unknown, b
     return { name, datatype: dt, shape: shape as number[], values };
   }
   const values = new Float64Array(n);
+  // Little-endian hosts (all Node targets) read float tensors as typed-array views, copied when unaligned.
+  const aligned = (size: number) =>
+    buf.byteOffset % size === 0
+      ? buf.buffer
+      : buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength);
+  const offset = (size: number) => (buf.byteOffset % size === 0 ? buf.byteOffset : 0);
   switch (dt) {
     case "FP32":
-      for (let i = 0; i < n; i++) values[i] = view.getFloat32(i * 4, true);
+      values.set(new Float32Array(aligned(4), offset(4), n));
       break;
     case "FP64":
-      for (let i = 0; i < n; i++) values[i] = view.getFloat64(i * 8, true);
+      values.set(new Float64Array(aligned(8), offset(8), n));
       break;
     case "FP16":
       for (let i = 0; i < n; i++) values[i] = halfToNumber(view.getUint16(i * 2, true));

@@ -7,6 +7,7 @@
 
 import type { FastifyError, FastifyInstance } from "fastify";
 import { Errors } from "../../errors.ts";
+import { jsonData } from "../../protocols/v2/codec.ts";
 import {
   inferV2,
   modelMetadata,
@@ -123,7 +124,7 @@ export function v2Routes(app: FastifyInstance, ctx: AppContext, models: RequestM
               name: o.name,
               datatype: o.datatype,
               shape: o.shape,
-              data: Array.isArray(o.data) ? o.data : Array.from(o.data),
+              data: jsonData(o.data),
             })),
           };
         });
