@@ -13,6 +13,7 @@ import {
   probabilitiesSchema,
   singleRequestSchema,
 } from "./json-schema.ts";
+import { PROTOCOL_SCHEMAS, protocolPaths } from "./protocol-openapi.ts";
 
 /** Options of the document. */
 export interface OpenApiOptions {
@@ -162,6 +163,16 @@ const GET = (summary: string, tag: string, description?: string) => ({
   },
 });
 
+/** The default model's name and signature, for the protocol examples. */
+function exampleOf(registry: ModelRegistry, name: string | undefined) {
+  if (name === undefined) return undefined;
+  try {
+    return { name, signature: registry.resolve(name).model.signature };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds the document for the registry's current state. */
 export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Record<string, unknown> {
   const paths: Record<string, unknown> = {
@@ -211,6 +222,15 @@ export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Rec
     }
     if (name === def) Object.assign(paths, modelPaths(ready, opts, "", "default"));
   }
+  // Open Inference Protocol V2 and KServe V1 front ends (their probes mark themselves open).
+  Object.assign(paths, protocolPaths({ example: exampleOf(registry, def), apiKeys: opts.apiKeys }));
+  tags.push(
+    {
+      name: "V2 (Open Inference Protocol)",
+      description: "Tensors in and out, REST (and gRPC with --grpc-port)",
+    },
+    { name: "V1 (KServe)", description: "KServe's V1 protocol" },
+  );
   if (opts.apiKeys) {
     // Every operation needs a key except the probes, which are marked open.
     for (const [path, item] of Object.entries(paths)) {
@@ -240,6 +260,7 @@ export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Rec
     components: {
       ...(opts.apiKeys ? { securitySchemes } : {}),
       schemas: {
+        ...PROTOCOL_SCHEMAS,
         Error: {
           type: "object",
           properties: {

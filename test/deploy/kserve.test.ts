@@ -241,7 +241,7 @@ describe("KServe's argument conventions", () => {
         }),
       });
       assert.equal(rest.status, 200);
-      const body = await rest.json();
+      const body = (await rest.json()) as Doc;
       assert.deepEqual(body.outputs[0], {
         name: "predict",
         datatype: "BYTES",

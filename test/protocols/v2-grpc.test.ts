@@ -15,16 +15,7 @@ import { loadDefinition } from "../../src/runtimes/custom/typescript-runtime.ts"
 import { loadModel } from "../../src/runtimes/load-model.ts";
 import { type App, buildApp } from "../../src/server/app.ts";
 import { LINEAR_ROW, linear, silent } from "../helpers.ts";
-import {
-  call,
-  callOk,
-  contentsValues,
-  decodeRaw,
-  type OipClient,
-  oipClient,
-  rawFp32,
-  rawFp64,
-} from "./oip.ts";
+import { call, callOk, contentsValues, decodeRaw, type OipClient, oipClient, rawFp32 } from "./oip.ts";
 
 const TREE = new URL("../../examples/iris/models/decision_tree.joblib", import.meta.url).pathname;
 const ROWS = [

@@ -510,3 +510,30 @@ describe("V2 REST: metrics", () => {
     );
   });
 });
+
+describe("V2 and V1 in /openapi.json", () => {
+  it("lists every protocol route, and its example infer request is one the server accepts", async () => {
+    const doc = (await fastify.inject({ method: "GET", url: "/openapi.json" })).json();
+    for (const p of [
+      "/v2",
+      "/v2/health/live",
+      "/v2/health/ready",
+      "/v2/models/{name}",
+      "/v2/models/{name}/versions/{version}",
+      "/v2/models/{name}/ready",
+      "/v2/models/{name}/versions/{version}/ready",
+      "/v2/models/{name}/infer",
+      "/v2/models/{name}/versions/{version}/infer",
+      "/v1/models",
+      "/v1/models/{name}",
+      "/v1/models/{name}:predict",
+    ])
+      assert.ok(doc.paths[p], p);
+    assert.ok(doc.components.schemas.V2InferRequest);
+    const example = doc.paths["/v2/models/{name}/infer"].post.requestBody.content["application/json"].example;
+    const r = await send("POST", `/v2/models/${registry.defaultModel()}/infer`, example);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.id, "example-1");
+    assert.equal(r.body.outputs[0].shape[0], 2);
+  });
+});
