@@ -14,6 +14,7 @@ import { requestLogger } from "../../observability/request-log.ts";
 import { presentedKey, type Scope } from "../../security/api-keys.ts";
 import type { AppContext, RequestModel } from "../../server/context.ts";
 import { inferV2, modelMetadata, modelReady, serverMetadata, serverReady } from "../v2/service.ts";
+import { encodeRawInferResponse, type RawInferResponse } from "./raw-response.ts";
 import { decodeTensors, encodeOutputs, type GrpcInferRequest } from "./wire.ts";
 
 /** The vendored protocol definition (same relative place from `src/` and `dist/`). */
@@ -30,13 +31,26 @@ export const PROTO_OPTIONS: protoLoader.Options = {
   oneofs: true,
 };
 
-/** Loads the service definition from the vendored proto. */
+/**
+ * Loads the service definition from the vendored proto. ModelInfer answers with raw contents are
+ * encoded directly (see raw-response.ts); everything else goes through the reflection encoder.
+ */
 export function loadInferenceService(): grpc.ServiceDefinition {
   const def = protoLoader.loadSync(PROTO_PATH, PROTO_OPTIONS);
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
     inference: { GRPCInferenceService: { service: grpc.ServiceDefinition } };
   };
-  return pkg.inference.GRPCInferenceService.service;
+  const service = { ...pkg.inference.GRPCInferenceService.service };
+  const infer = service.ModelInfer;
+  const generic = infer.responseSerialize;
+  service.ModelInfer = {
+    ...infer,
+    responseSerialize: (value: unknown) => {
+      const r = value as RawInferResponse;
+      return r.raw_output_contents?.length > 0 ? encodeRawInferResponse(r) : generic(value);
+    },
+  };
+  return service;
 }
 
 /** The gRPC status of an HTTP status (errors keep their `MS_*` code in `ms-error-code` metadata). */
