@@ -104,6 +104,7 @@ export async function installAccess(
       allowedHeaders: ["content-type", "authorization", "x-api-key", "x-request-id", "x-routing-key"],
       exposedHeaders: [
         "x-request-id",
+        "x-error-code",
         "x-model",
         "server-timing",
         "retry-after",
