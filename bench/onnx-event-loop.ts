@@ -6,8 +6,8 @@
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { columnsToRows } from "../src/cli/rows-file.ts";
 import { loadModel } from "../src/runtimes/load-model.ts";
+import { columnsToRows } from "../src/schema/rows-file.ts";
 import { tableFromRows } from "../src/schema/validator.ts";
 
 const dir = fileURLToPath(

@@ -4,7 +4,9 @@
  * runs in its own child process; autocannon runs here. Bounded: BENCH_DURATION seconds per server
  * (default 5) in BENCH_ROUNDS alternating rounds (default 3), BENCH_CONNECTIONS connections (default 50).
  * BENCH_MODEL serves a model file instead of the heuristic; BENCH_BASELINE=fastify measures against a
- * constant-reply Fastify route instead of node:http.
+ * constant-reply Fastify route instead of node:http. BENCH_AGAINST=DIR adds a third server in the same
+ * rounds: modelserve from another checkout (e.g. a `git worktree` of an older commit), to compare two
+ * versions of the code in one run.
  */
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -34,8 +36,12 @@ if (pin.length > 0 && process.env.BENCH_PINNED !== "1") {
   process.exit(r.status ?? 1);
 }
 
+const against = process.env.BENCH_AGAINST;
+
 async function start(mode: string): Promise<{ child: ChildProcess; port: number }> {
-  const [cmd, ...args] = [...pin, process.execPath, serverScript, mode];
+  const script =
+    mode === "against" ? fileURLToPath(new URL("bench/servers.ts", `file://${against}/`)) : serverScript;
+  const [cmd, ...args] = [...pin, process.execPath, script, mode === "against" ? "modelserve" : mode];
   const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.once("data", (d: Buffer) => resolve(Number(String(d).trim())));
@@ -87,9 +93,11 @@ const baseline = process.env.BENCH_BASELINE === "fastify" ? "fastify" : "bare";
 const baseName = baseline === "fastify" ? "Fastify constant reply" : "node:http constant reply";
 const bareRuns: Result[] = [];
 const msRuns: Result[] = [];
+const otherRuns: Result[] = [];
 for (let i = 0; i < rounds; i++) {
   bareRuns.push(await measure(baseName, baseline));
   msRuns.push(await measure("modelserve POST /predict", "modelserve"));
+  if (against) otherRuns.push(await measure("modelserve (BENCH_AGAINST)", "against"));
 }
 const median = (runs: Result[]): Result =>
   [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)];
@@ -105,10 +113,16 @@ process.stdout.write(
     row(ms),
     `model: ${process.env.BENCH_MODEL ?? "iris heuristic"}`,
     `ratio modelserve / ${baseName.split(" ")[0]}: ${ratio.toFixed(2)} (bar: ≥ 0.60)`,
+    ...(against
+      ? [
+          row(median(otherRuns)),
+          `ratio BENCH_AGAINST / ${baseName.split(" ")[0]}: ${(median(otherRuns).rps / bare.rps).toFixed(2)}; this tree / BENCH_AGAINST: ${(ms.rps / median(otherRuns).rps).toFixed(2)}`,
+        ]
+      : []),
     "",
   ].join("\n"),
 );
 process.stdout.write(
-  `rounds (req/s): ${baseName.split(" ")[0]} ${bareRuns.map((r) => r.rps.toFixed(0)).join(" ")} | modelserve ${msRuns.map((r) => r.rps.toFixed(0)).join(" ")}\n`,
+  `rounds (req/s): ${baseName.split(" ")[0]} ${bareRuns.map((r) => r.rps.toFixed(0)).join(" ")} | modelserve ${msRuns.map((r) => r.rps.toFixed(0)).join(" ")}${against ? ` | against ${otherRuns.map((r) => r.rps.toFixed(0)).join(" ")}` : ""}\n`,
 );
 if (msRuns.some((r) => r.errors + r.non2xx > 0)) process.exitCode = 1;

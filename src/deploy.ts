@@ -3,13 +3,11 @@
  * listening, documented prediction service.
  */
 
-import { readFileSync } from "node:fs";
 import { basename, extname } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import {
-  accessKeys,
   type Config,
   type ConfigLayer,
   loadConfig,
@@ -18,7 +16,6 @@ import {
   parseSplit,
 } from "./config/config.ts";
 import { Errors } from "./errors.ts";
-import { parseRedactRules } from "./observability/audit-log.ts";
 import { createLogger } from "./observability/logger.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
 import { RepositoryWatcher } from "./registry/repository-watcher.ts";
@@ -28,7 +25,6 @@ import { loadResolved, type ResolvedModelFile, resolveModelFile } from "./runtim
 import type { LoadedModel } from "./runtimes/runtime.ts";
 import { type App, buildApp } from "./server/app.ts";
 import { closeGracefully, installShutdown } from "./server/lifecycle.ts";
-import type { AccessSettings } from "./server/plugins/access.ts";
 
 /** What `deploy` accepts as a model. */
 export type Deployable =
@@ -133,62 +129,10 @@ export async function loadAll(registry: ModelRegistry, pending: readonly Pending
   }
 }
 
-/** The access settings of a config: undefined when no keys, limits or CORS are configured. */
-function accessOf(config: Config): AccessSettings | undefined {
-  const keys = accessKeys(config);
-  if (keys.size === 0 && config.rateLimit === 0 && config.cors === undefined) return undefined;
-  return {
-    keys: keys.size > 0 ? keys : undefined,
-    docsAuth: config.docsAuth,
-    rateLimit: config.rateLimit,
-    rateLimitWindowMs: config.rateLimitWindowMs,
-    cors: config.cors,
-  };
-}
-
 /** Builds the app for a config and registry, with the configured logger and repository. */
 export function appFor(registry: ModelRegistry, config: Config, logger?: Logger): App {
   const log = logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
-  const app = buildApp(registry, {
-    logger: log,
-    maxBatchSize: config.maxBatchSize,
-    bodyLimit: config.bodyLimit,
-    docs: config.docs,
-    title: config.title,
-    trustProxy: config.trustProxy,
-    admin: config.admin,
-    maxInflight: config.maxInflight,
-    inferenceTimeoutMs: config.inferenceTimeoutMs,
-    requestTimeoutMs: config.requestTimeoutMs,
-    access: accessOf(config),
-    drift:
-      config.driftWindow > 0
-        ? {
-            window: config.driftWindow,
-            threshold: config.driftThreshold,
-            minRows: config.driftMinRows,
-            checkIntervalMs: config.driftCheckIntervalMs,
-          }
-        : false,
-    ...(config.auditLog
-      ? {
-          audit: {
-            target: config.auditLog,
-            maxBytes: config.auditLogMaxBytes,
-            keep: config.auditLogKeep,
-            sample: config.auditLogSample,
-            redact: config.auditLogRedact ? parseRedactRules(config.auditLogRedact) : undefined,
-            salt: config.auditLogSalt,
-            queue: config.auditLogQueue,
-            onError: (err: Error) =>
-              log.warn({ err: err.message }, "audit log write failed; entries are dropped and counted"),
-          },
-        }
-      : {}),
-    ...(config.tlsKey && config.tlsCert
-      ? { https: { key: readFileSync(config.tlsKey), cert: readFileSync(config.tlsCert) } }
-      : {}),
-  });
+  const app = buildApp(registry, { ...config, logger: log });
   registry.memoryBudgetBytes = config.memoryBudgetMb * 1024 * 1024;
   if (config.repository) {
     app.context.repository = new RepositoryWatcher(registry, {

@@ -7,15 +7,15 @@ import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
 import { create as createTar } from "tar";
-import { readRows } from "../cli/rows-file.ts";
 import { Errors } from "../errors.ts";
 import { infer } from "../inference/run.ts";
+import type { ReadyVersion } from "../inference/version.ts";
 import { statsFromRows } from "../observability/drift.ts";
-import type { ReadyVersion } from "../registry/model-registry.ts";
-import { checkName } from "../registry/model-registry.ts";
 import { loadModel } from "../runtimes/load-model.ts";
+import { readRows } from "../schema/rows-file.ts";
 import { compileValidator } from "../schema/validator.ts";
 import { sha256Hex } from "../util/hash.ts";
+import { checkName } from "../util/names.ts";
 import { checkGolden, type GoldenExpected, type GoldenResult } from "./golden.ts";
 import {
   BUNDLE_FORMAT,

@@ -5,7 +5,7 @@
 
 import type { GoldenDiff } from "../errors.ts";
 import { infer, type PredictionValue } from "../inference/run.ts";
-import type { ReadyVersion } from "../registry/model-registry.ts";
+import type { ReadyVersion } from "../inference/version.ts";
 import type { LoadedModel } from "../runtimes/runtime.ts";
 import { compileValidator } from "../schema/validator.ts";
 

@@ -11,8 +11,8 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { ModelServeError } from "../errors.ts";
 import type { ModelSignature } from "../runtimes/runtime.ts";
 import { exampleRow } from "../schema/json-schema.ts";
+import { readRows } from "../schema/rows-file.ts";
 import { LatencyHistogram } from "./latency-histogram.ts";
-import { readRows } from "./rows-file.ts";
 import { classifyTarget, type TargetKind } from "./targets.ts";
 import { table } from "./text.ts";
 

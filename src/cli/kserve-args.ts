@@ -1,9 +1,9 @@
 /**
  * @module KServe's container conventions on the command line. KServe starts a serving runtime with
  * `--model_name=<name> --model_dir=/mnt/models --http_port=8080` (plus `--grpc_port`), after its storage
- * initializer has copied `storageUri` into `/mnt/models`. These are rewritten into modelserve's own
- * `serve` arguments before parsing: the ports become `--port`/`--grpc-port`, and the model directory
- * becomes a model argument (a single model file, or a folder holding one), a repository
+ * initializer has copied `storageUri` into `/mnt/models`. The port flags are aliases of the `port` and
+ * `grpcPort` keys; the model flags are rewritten here, before parsing: `serve` is implied, and the model
+ * directory becomes a model argument (a single model file, or a folder holding one), a repository
  * (`<dir>/<name>/<version>/`), or — for a bundle — a one-version repository made for it.
  */
 
@@ -11,11 +11,6 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, statSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MANIFEST } from "../bundle/manifest.ts";
-
-const ALIASES: Readonly<Record<string, string>> = {
-  "--http_port": "--port",
-  "--grpc_port": "--grpc-port",
-};
 
 /** Files in a model directory that are never the model itself. */
 const NOT_A_MODEL = /^(\.|README|LICENSE)|\.(md|txt\.sha256)$/i;
@@ -53,8 +48,8 @@ function bundleRepository(dir: string, name: string): string {
 }
 
 /**
- * Rewrites KServe-style arguments (`--model_name`, `--model_dir`, `--http_port`, `--grpc_port`, in
- * `--flag=value` or `--flag value` form) into `serve` arguments; other argument lists pass unchanged.
+ * Rewrites KServe-style arguments (`--model_name`, `--model_dir`, in `--flag=value` or `--flag value`
+ * form) into `serve` arguments; other argument lists pass unchanged.
  * `argv` is the whole process argv (node, script, ...args).
  */
 export function kserveArgs(argv: readonly string[]): string[] {
@@ -69,12 +64,11 @@ export function kserveArgs(argv: readonly string[]): string[] {
     const a = args[i];
     const m = /^(--[a-z_]+)(?:=(.*))?$/.exec(a);
     const flag = m?.[1];
-    if (flag === "--model_name" || flag === "--model_dir" || (flag !== undefined && flag in ALIASES)) {
+    if (flag === "--model_name" || flag === "--model_dir") {
       const value = m?.[2] ?? args[++i];
       if (value === undefined) throw new Error(`${flag} needs a value`);
       if (flag === "--model_name") modelName = value;
-      else if (flag === "--model_dir") modelDir = value;
-      else out.push(ALIASES[flag], value);
+      else modelDir = value;
       continue;
     }
     out.push(a);

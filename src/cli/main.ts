@@ -4,26 +4,27 @@
  */
 
 import { writeFile } from "node:fs/promises";
-import { Command, InvalidArgumentError, Option } from "commander";
-import { type ConfigLayer, loadConfig, parseModelArg } from "../config/config.ts";
+import { Command, InvalidArgumentError } from "commander";
+import { loadConfig, parseModelArg } from "../config/config.ts";
 import { appFor, loadAll, prepareModels, startModels } from "../deploy.ts";
 import { isModelServeError } from "../errors.ts";
 import { infer } from "../inference/run.ts";
-import { createLogger, LOG_LEVELS } from "../observability/logger.ts";
-import { attachGrpc } from "../protocols/grpc/attach.ts";
+import { createLogger } from "../observability/logger.ts";
 import { ModelRegistry, type ReadyVersion } from "../registry/model-registry.ts";
 import type { LoadedModel } from "../runtimes/runtime.ts";
 import { namedRowSchema } from "../schema/json-schema.ts";
+import { formatOf, formatResults, readRows, type ScoredRows } from "../schema/rows-file.ts";
 import { installShutdown } from "../server/lifecycle.ts";
+import { attachGrpc } from "../server/protocols/grpc/attach.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { registerAdminCommand } from "./admin-command.ts";
 import { auditFile } from "./audit.ts";
 import { registerBenchCommand } from "./bench-command.ts";
+import { addConfigOptions, configLayerFromOptions } from "./config-options.ts";
 import { registerDockerCommand } from "./docker-command.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { kserveArgs } from "./kserve-args.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
-import { formatOf, formatResults, readRows, type ScoredRows } from "./rows-file.ts";
 import { describeSignature, serveBanner } from "./text.ts";
 
 const int = (name: string) => (v: string) => {
@@ -41,54 +42,7 @@ async function loadOne(path: string, runtime?: string): Promise<ReadyVersion> {
 }
 
 async function serve(models: string[], opts: Record<string, unknown>): Promise<void> {
-  const cli: ConfigLayer = {
-    host: opts.host,
-    port: opts.port,
-    grpcPort: opts.grpcPort,
-    defaultModel: opts.defaultModel,
-    logLevel: opts.logLevel,
-    logFormat: opts.logFormat,
-    maxBatchSize: opts.maxBatchSize,
-    bodyLimit: opts.bodyLimit,
-    shutdownTimeoutMs: opts.shutdownTimeout,
-    title: opts.title,
-    trustProxy: opts.trustProxy,
-    docs: opts.docs === false ? false : undefined,
-    repository: opts.repository,
-    watch: opts.watch,
-    watchIntervalMs: opts.watchInterval,
-    stage: opts.stage,
-    keepVersions: opts.keepVersions,
-    admin: opts.admin,
-    split: opts.split,
-    shadow: opts.shadow,
-    lazy: opts.lazy,
-    memoryBudgetMb: opts.memoryBudget,
-    apiKeys: opts.apiKeys,
-    apiKeysFile: opts.apiKeysFile,
-    docsAuth: opts.docsAuth,
-    rateLimit: opts.rateLimit,
-    rateLimitWindowMs: opts.rateLimitWindow,
-    maxInflight: opts.maxInflight,
-    inferenceTimeoutMs: opts.inferenceTimeout,
-    requestTimeoutMs: opts.requestTimeout,
-    cors: opts.cors,
-    tlsKey: opts.tlsKey,
-    tlsCert: opts.tlsCert,
-    production: opts.production,
-    auditLog: opts.auditLog,
-    auditLogMaxBytes: opts.auditLogMaxBytes,
-    auditLogKeep: opts.auditLogKeep,
-    auditLogSample: opts.auditLogSample,
-    auditLogRedact: opts.auditLogRedact,
-    auditLogSalt: opts.auditLogSalt,
-    auditLogQueue: opts.auditLogQueue,
-    driftWindow: opts.driftWindow,
-    driftThreshold: opts.driftThreshold,
-    driftMinRows: opts.driftMinRows,
-    driftCheckIntervalMs: opts.driftCheckInterval,
-    models: models.length > 0 ? models : undefined,
-  };
+  const cli = { ...configLayerFromOptions(opts), models: models.length > 0 ? models : undefined };
   const config = loadConfig({ file: opts.config as string | undefined, cli });
   if (config.models.length === 0 && !config.repository) {
     throw new Error(
@@ -186,72 +140,12 @@ export function buildCli(): Command {
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
 
-  program
+  const serveCommand = program
     .command("serve")
     .description("serve models over HTTP (path, or name=path, or name@version=path)")
     .argument("[models...]", "model files")
-    .option("--config <file>", "JSON config file")
-    .option("--host <host>", "interface to listen on")
-    .option("-p, --port <port>", "TCP port", int("port"))
-    .option(
-      "--grpc-port <port>",
-      "serve the Open Inference Protocol over gRPC on this port",
-      int("gRPC port"),
-    )
-    .option("--default-model <name>", "model that /predict uses")
-    .addOption(new Option("--log-level <level>", "log level").choices([...LOG_LEVELS]))
-    .addOption(new Option("--log-format <format>", "log format").choices(["json", "pretty", "auto"]))
-    .option("--max-batch-size <rows>", "rows a batch may hold", int("max batch size"))
-    .option("--body-limit <bytes>", "largest request body", int("body limit"))
-    .option("--shutdown-timeout <ms>", "deadline for in-flight requests on SIGTERM", int("shutdown timeout"))
-    .option("--title <title>", "title of the API docs")
-    .option("--trust-proxy", "trust X-Forwarded-* headers")
-    .option("--no-docs", "do not serve /docs, /redoc, /openapi.json")
-    .option("--repository <dir>", "serve a model repository DIR/<name>/<version>/")
-    .option("--watch", "load new repository versions as they appear, unload removed ones")
-    .option("--watch-interval <ms>", "repository scan interval", int("watch interval"))
-    .option("--stage <stage>", "serve only repository versions promoted to this stage")
-    .option("--keep-versions <n>", "ready versions kept per model when watching", int("keep versions"))
-    .option("--admin", "serve the /admin API")
-    .option("--split <spec>", "A/B split, e.g. churn=1:90,2:10 (several: separate with ;)")
-    .option("--shadow <spec>", "shadow version, e.g. churn=2 (several: separate with ;)")
-    .option("--lazy", "load repository versions on their first request")
-    .option(
-      "--memory-budget <mb>",
-      "with --lazy: MB of model files kept loaded (LRU beyond)",
-      int("memory budget"),
-    )
-    .option(
-      "--api-keys <list>",
-      "accepted keys: key, id:key or id:key:scope+scope (prefer MODELSERVE_API_KEYS)",
-    )
-    .option("--api-keys-file <file>", "JSON file of hashed API keys (modelserve keys new)")
-    .option("--docs-auth", "with API keys: docs and OpenAPI need a read key")
-    .option("--rate-limit <n>", "requests per window per key (per IP without keys)", int("rate limit"))
-    .option("--rate-limit-window <ms>", "rate-limit window", int("rate limit window"))
-    .option("--max-inflight <n>", "most predictions at once; more get 503", int("max inflight"))
-    .option("--inference-timeout <ms>", "a slower prediction answers 503", int("inference timeout"))
-    .option("--request-timeout <ms>", "longest time to receive a request", int("request timeout"))
-    .option("--cors <origins>", "allow CORS from * or comma-separated origins")
-    .option("--tls-key <file>", "PEM private key: serve HTTPS")
-    .option("--tls-cert <file>", "PEM certificate chain: serve HTTPS")
-    .option("--production", "production preset: needs API keys; limits, timeouts, protected docs, JSON logs")
-    .option("--audit-log <file>", "append a JSON line per prediction to this file (or stdout)")
-    .option("--audit-log-max-bytes <n>", "rotate the audit log beyond this size", int("audit log max bytes"))
-    .option("--audit-log-keep <n>", "rotated audit log files kept", int("audit log keep"))
-    .option("--audit-log-sample <share>", "share of predictions logged, 0 to 1")
-    .option("--audit-log-redact <rules>", "field:drop|hash|mask, comma-separated")
-    .option("--audit-log-salt <salt>", "salt of hash redactions")
-    .option("--audit-log-queue <n>", "entries waiting for the disk before drops", int("audit log queue"))
-    .option("--drift-window <rows>", "live rows per feature for drift (0: off)", int("drift window"))
-    .option("--drift-threshold <psi>", "PSI above which a feature counts as drifted")
-    .option("--drift-min-rows <rows>", "rows before a PSI is reported", int("drift min rows"))
-    .option(
-      "--drift-check-interval <ms>",
-      "how often drift is checked and logged",
-      int("drift check interval"),
-    )
-    .action(serve);
+    .option("--config <file>", "JSON config file");
+  addConfigOptions(serveCommand).action(serve);
 
   program
     .command("inspect")
@@ -286,7 +180,7 @@ export function buildCli(): Command {
 /** Runs the CLI; failures become one stderr line and exit code 1 (2 for usage and config errors). */
 export async function main(argv: readonly string[]): Promise<void> {
   try {
-    // KServe starts runtimes with its own flags (--model_dir, --http_port, ...): accepted as aliases.
+    // KServe starts runtimes with --model_name/--model_dir: rewritten into serve's own arguments.
     await buildCli().parseAsync(kserveArgs(argv));
   } catch (err) {
     const msg = isModelServeError(err)

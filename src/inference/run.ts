@@ -5,8 +5,8 @@
 
 import { performance } from "node:perf_hooks";
 import { Errors } from "../errors.ts";
-import type { ReadyVersion } from "../registry/model-registry.ts";
 import type { FeatureTable, Label, Matrix, PredictOutput } from "../runtimes/runtime.ts";
+import type { ReadyVersion } from "./version.ts";
 
 /** A JSON-ready prediction for one row. */
 export type PredictionValue = Label | number | null | readonly (number | null)[] | Record<string, unknown>;

@@ -1,157 +1,51 @@
 /**
- * @module The model registry: models by name, each with versions, a default model and a default
- * version per name, per-version states, traffic splits and shadows. A load that fails is recorded,
- * never thrown at the models already serving; a version being replaced drains before it closes.
+ * @module The model registry: models by name, each with versions in a small state machine
+ * (`unloaded → loading → ready | failed → unloading`), and leases for the requests they answer.
+ * Routing (defaults, pins, splits, shadows) lives in `routing.ts`, lease counting in `leases.ts`, the
+ * memory budget in `memory-budget.ts`. A load that fails is recorded, never thrown at the models
+ * already serving; a version being replaced drains its leases before it closes.
  */
 
 import { Errors, isModelServeError, type ModelServeError } from "../errors.ts";
+import type { LazyLoader, ModelVersion, ReadyVersion } from "../inference/version.ts";
 import type { LoadedModel } from "../runtimes/runtime.ts";
-import { compileValidator, type RowValidator } from "../schema/validator.ts";
-import { compareVersions } from "./version-order.ts";
+import { compileValidator } from "../schema/validator.ts";
+import { checkName } from "../util/names.ts";
+import { type Lease, LeaseBook } from "./leases.ts";
+import { budgetVictims, loadedBytes } from "./memory-budget.ts";
+import type { SplitArm } from "./routing.ts";
+import { VersionStore } from "./version-store.ts";
 
-/** Lifecycle state of one model version. */
-export type VersionState = "unloaded" | "loading" | "ready" | "failed" | "unloading";
+export type { LazyLoader, ModelVersion, ReadyVersion, VersionState } from "../inference/version.ts";
+export { checkName } from "../util/names.ts";
+export type { Lease } from "./leases.ts";
+export { hashKey, type SplitArm } from "./routing.ts";
 
-/** One version of a model as the registry holds it. */
-export interface ModelVersion {
-  readonly name: string;
-  readonly version: string;
-  readonly state: VersionState;
-  /** The model, once ready. */
-  readonly model?: LoadedModel;
-  /** The compiled request validator, once ready. */
-  readonly validator?: RowValidator;
-  /** Why the load failed. */
-  readonly error?: { readonly code: string; readonly message: string };
-  /** Where the model came from (path or `code`). */
-  readonly source?: string;
-  /** When the state last changed (ISO 8601). */
-  readonly since: string;
-  /** Free-form facts attached by the loader (bundle manifest, stage). */
+/** Options of {@link ModelRegistry.load}. */
+export interface LoadOptions {
   readonly meta?: Readonly<Record<string, unknown>>;
-  /** How to (re)load an `unloaded` version on first use. */
-  readonly loader?: LazyLoader;
+  /** Runs on the loaded model before it becomes ready (golden samples, warm-up); a throw fails it. */
+  readonly check?: (m: LoadedModel) => Promise<void>;
+  /** More facts known only after loading, merged into `meta`. */
+  readonly annotate?: () => Readonly<Record<string, unknown>>;
 }
 
-/** Loads a lazily registered version. */
-export interface LazyLoader {
-  load(): Promise<LoadedModel>;
-  readonly source?: string;
-  readonly meta?: Readonly<Record<string, unknown>>;
-  /** Facts known after loading. */
-  annotate?(): Readonly<Record<string, unknown>>;
-}
-
-/** A ready version, as request handlers use it. */
-export interface ReadyVersion extends ModelVersion {
-  readonly state: "ready";
-  readonly model: LoadedModel;
-  readonly validator: RowValidator;
-}
-
-/** One arm of a traffic split. */
-export interface SplitArm {
-  readonly version: string;
-  readonly weight: number;
-}
-
-/** Names must be URL-safe: they appear in routes. */
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-/** Checks a model name or version label, throwing `MS_INVALID_DEFINITION`. */
-export function checkName(what: "name" | "version", value: string): string {
-  if (!NAME.test(value)) {
-    throw Errors.invalidDefinition(
-      `model ${what} ${JSON.stringify(value)}`,
-      "use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit",
-    );
-  }
-  return value;
-}
-
-/** FNV-1a, 32 bits: a stable hash of a routing key, so one client keeps one variant. */
-export function hashKey(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-interface NameEntry {
-  readonly versions: Map<string, ModelVersion>;
-  pinned?: string;
-  /** The effective default, recomputed on every change (the hot path only reads it). */
-  current?: string;
-  /** Earlier defaults, most recent last, for rollback. */
-  readonly history: string[];
-  split?: { readonly arms: readonly SplitArm[]; readonly total: number };
-  shadow?: string;
-}
+const now = () => new Date().toISOString();
 
 /** Models by name and version. */
-export class ModelRegistry {
-  readonly #names = new Map<string, NameEntry>();
-  readonly #listeners = new Set<() => void>();
-  /** Per version object: requests in flight, last use (epoch ms) and use order (for LRU). */
-  readonly #usage = new Map<ModelVersion, { inflight: number; at: number; order: number }>();
-  readonly #drained = new Map<ModelVersion, () => void>();
-  #uses = 0;
-  #active = 0;
+export class ModelRegistry extends VersionStore {
+  readonly #book = new LeaseBook();
   readonly #activating = new Map<string, Promise<ModelVersion>>();
   /** Byte budget of loaded models (by file size); 0 means unlimited. */
   memoryBudgetBytes = 0;
   #defaultModel: string | undefined;
-  #generation = 0;
 
-  /** Increments on every change; caches (OpenAPI) compare it. */
-  get generation(): number {
-    return this.#generation;
-  }
-
-  /** Calls `fn` after every change; returns an unsubscribe function. */
-  onChange(fn: () => void): () => void {
-    this.#listeners.add(fn);
-    return () => this.#listeners.delete(fn);
-  }
-
-  #changed(): void {
-    for (const entry of this.#names.values()) {
-      const next = this.#computeDefault(entry);
-      if (
-        entry.current !== undefined &&
-        next !== entry.current &&
-        entry.versions.get(entry.current)?.state === "ready"
-      ) {
-        entry.history.push(entry.current);
-        if (entry.history.length > 20) entry.history.shift();
-      }
-      entry.current = next;
-    }
-    this.#generation++;
-    for (const fn of this.#listeners) fn();
-  }
-
-  #computeDefault(entry: NameEntry): string | undefined {
-    if (entry.pinned && entry.versions.has(entry.pinned)) return entry.pinned;
-    const labels = [...entry.versions.keys()].sort(compareVersions);
-    // Unloaded (lazy) versions count as servable: they load on first use.
-    const ready = labels.filter((v) => {
-      const st = entry.versions.get(v)!.state;
-      return st === "ready" || st === "unloaded";
-    });
-    return (ready.length > 0 ? ready : labels).at(-1);
-  }
-
-  #set(v: ModelVersion): void {
-    let entry = this.#names.get(v.name);
-    if (!entry) {
-      entry = { versions: new Map(), history: [] };
-      this.#names.set(v.name, entry);
-    }
-    entry.versions.set(v.version, v);
-    this.#changed();
+  /** Throws `MS_DUPLICATE_MODEL` when `name@version` exists in a state other than `allowed`. */
+  #checkFree(name: string, version: string, ...allowed: string[]): void {
+    checkName("name", name);
+    checkName("version", version);
+    const existing = this.get(name, version);
+    if (existing && !allowed.includes(existing.state)) throw Errors.duplicateModel(name, version);
   }
 
   /** Adds a loaded model as a ready version. Throws `MS_DUPLICATE_MODEL` when the version exists and is not failed. */
@@ -162,55 +56,35 @@ export class ModelRegistry {
     source?: string,
     meta?: Readonly<Record<string, unknown>>,
   ): ReadyVersion {
-    checkName("name", name);
-    checkName("version", version);
-    const existing = this.#names.get(name)?.versions.get(version);
-    if (existing && existing.state !== "failed" && existing.state !== "loading")
-      throw Errors.duplicateModel(name, version);
+    this.#checkFree(name, version, "failed", "loading");
+    const validator = compileValidator(model.signature);
     const ready: ReadyVersion = {
       name,
       version,
       state: "ready",
       model,
-      validator: compileValidator(model.signature),
+      validator,
       source,
-      since: new Date().toISOString(),
+      since: now(),
       meta,
     };
-    this.#set(ready);
+    this.put(ready);
     return ready;
   }
 
   /**
    * Loads a version through `loader`, recording `loading`, then `ready` or `failed`. Never throws for
-   * a failed load: the failure is kept on the version and returned. `check` runs on the loaded model
-   * before it becomes ready (golden samples, warm-up); a throw there fails the version.
+   * a failed load: the failure is kept on the version and returned.
    */
   async load(
     name: string,
     version: string,
     loader: () => Promise<LoadedModel>,
     source?: string,
-    options: {
-      meta?: Readonly<Record<string, unknown>>;
-      check?: (m: LoadedModel) => Promise<void>;
-      /** More facts known only after loading, merged into `meta`. */
-      annotate?: () => Readonly<Record<string, unknown>>;
-    } = {},
+    options: LoadOptions = {},
   ): Promise<ModelVersion> {
-    checkName("name", name);
-    checkName("version", version);
-    const existing = this.#names.get(name)?.versions.get(version);
-    if (existing && existing.state !== "failed" && existing.state !== "unloaded")
-      throw Errors.duplicateModel(name, version);
-    this.#set({
-      name,
-      version,
-      state: "loading",
-      source,
-      since: new Date().toISOString(),
-      meta: options.meta,
-    });
+    this.#checkFree(name, version, "failed", "unloaded");
+    this.put({ name, version, state: "loading", source, since: now(), meta: options.meta });
     let model: LoadedModel | undefined;
     try {
       model = await loader();
@@ -221,57 +95,29 @@ export class ModelRegistry {
       const e: ModelServeError = isModelServeError(err)
         ? err
         : Errors.modelLoadFailed(name, version, err instanceof Error ? err.message : String(err));
+      const error = { code: e.code, message: e.message };
       const failed: ModelVersion = {
         name,
         version,
         state: "failed",
-        error: { code: e.code, message: e.message },
+        error,
         source,
-        since: new Date().toISOString(),
+        since: now(),
         meta: options.meta,
       };
-      this.#set(failed);
+      this.put(failed);
       return failed;
     }
   }
 
-  /** Counts a request in flight on a version (pair with {@link leave}) and records its last use. */
-  enter(v: ModelVersion): void {
-    // One map lookup on the hot path; the use order breaks ties within a millisecond for LRU.
-    this.#active++;
-    const u = this.#usage.get(v);
-    if (u) {
-      u.inflight++;
-      u.at = Date.now();
-      u.order = ++this.#uses;
-    } else {
-      this.#usage.set(v, { inflight: 1, at: Date.now(), order: ++this.#uses });
-    }
-  }
-
-  /** When a version last served a request (epoch ms), if ever. */
-  lastUsed(name: string, version: string): number | undefined {
-    const v = this.get(name, version);
-    return v ? this.#usage.get(v)?.at : undefined;
-  }
-
   /** Registers a version that loads on first use (lazy loading); replaces nothing that is loaded. */
   registerLazy(name: string, version: string, loader: LazyLoader): ModelVersion {
-    checkName("name", name);
-    checkName("version", version);
-    const existing = this.#names.get(name)?.versions.get(version);
-    if (existing && existing.state !== "failed" && existing.state !== "unloaded")
-      throw Errors.duplicateModel(name, version);
+    this.#checkFree(name, version, "failed", "unloaded");
     const v: ModelVersion = {
-      name,
-      version,
-      state: "unloaded",
-      source: loader.source,
-      since: new Date().toISOString(),
-      meta: loader.meta,
-      loader,
+      ...{ name, version, state: "unloaded", source: loader.source, since: now() },
+      ...{ meta: loader.meta, loader },
     };
-    this.#set(v);
+    this.put(v);
     return v;
   }
 
@@ -286,13 +132,11 @@ export class ModelRegistry {
     const v = this.get(name, version);
     if (!v?.loader || v.state !== "unloaded") return Promise.resolve(v ?? this.resolve(name, version));
     const loader = v.loader;
-    const p = this.load(name, version, () => loader.load(), loader.source, {
-      meta: loader.meta,
-      annotate: loader.annotate,
-    })
+    const options = { meta: loader.meta, annotate: loader.annotate };
+    const p = this.load(name, version, () => loader.load(), loader.source, options)
       .then(async (res) => {
         if (res.state === "ready") {
-          this.#set({ ...res, loader } as ModelVersion);
+          this.put({ ...res, loader } as ModelVersion);
           await this.enforceBudget(key);
         }
         return this.get(name, version)!;
@@ -308,254 +152,132 @@ export class ModelRegistry {
   }
 
   /** Bytes of loaded models, by their file sizes. */
-  loadedBytes(): number {
-    let total = 0;
-    for (const v of this.all()) if (v.model) total += v.model.info.sizeBytes;
-    return total;
-  }
+  loadedBytes = (): number => loadedBytes(this.all());
 
-  /**
-   * Unloads least-recently-used idle versions that can load again (they have a loader) until the
-   * loaded models fit `memoryBudgetBytes`. `keep` is never unloaded.
-   */
+  /** Unloads idle lazily loaded versions, least recently used first, to fit `memoryBudgetBytes`; `keep` stays. */
   async enforceBudget(keep?: string): Promise<void> {
-    if (this.memoryBudgetBytes <= 0) return;
-    let total = this.loadedBytes();
-    if (total <= this.memoryBudgetBytes) return;
-    const candidates = this.all()
-      .filter(
-        (v) => v.state === "ready" && v.loader && `${v.name}@${v.version}` !== keep && this.inflight(v) === 0,
-      )
-      .sort((a, b) => (this.#usage.get(a)?.order ?? 0) - (this.#usage.get(b)?.order ?? 0));
-    for (const v of candidates) {
-      if (total <= this.memoryBudgetBytes) break;
-      total -= v.model!.info.sizeBytes;
-      const entry = this.#names.get(v.name)!;
-      entry.versions.set(v.version, {
-        name: v.name,
-        version: v.version,
-        state: "unloaded",
-        source: v.source,
-        since: new Date().toISOString(),
-        meta: v.meta,
-        loader: v.loader,
-      });
-      this.#usage.delete(v);
-      this.#changed();
+    for (const v of budgetVictims(this.all(), this.memoryBudgetBytes, this.#book, keep)) {
+      const { name, version, source, meta, loader } = v;
+      this.byName
+        .get(name)!
+        .versions.set(version, { name, version, state: "unloaded", source, since: now(), meta, loader });
+      this.#book.forget(v);
+      this.changed();
       await v.model!.close?.();
     }
   }
 
-  /** Ends a request started with {@link enter}. */
-  leave(v: ModelVersion): void {
-    const u = this.#usage.get(v);
-    if (!u) return;
-    this.#active--;
-    u.inflight--;
-    if (u.inflight <= 0) {
-      u.inflight = 0;
-      this.#drained.get(v)?.();
+  /**
+   * A lease on the ready version a request addresses (see {@link resolve}), loading a lazily
+   * registered version first. Release it once the answer is written.
+   */
+  acquire(name?: string, version?: string, routingKey?: string): Lease | Promise<Lease> {
+    try {
+      return this.#book.lease(this.resolve(name, version, routingKey));
+    } catch (err) {
+      const d = (err as ModelServeError).details as { name?: string; version?: string } | undefined;
+      if ((err as ModelServeError).code !== "MS_MODEL_NOT_READY" || !d?.name || !d.version) throw err;
+      if (!this.canActivate(d.name, d.version)) throw err;
+      const { name: n, version: v } = d as { name: string; version: string };
+      return this.activate(n, v).then(() => this.#book.lease(this.resolve(n, v)));
     }
   }
+
+  /** Counts a request in flight on a version without a lease object (pair with {@link leave}). */
+  enter = (v: ModelVersion): void => this.#book.enter(v);
+  /** Ends a request started with {@link enter}. */
+  leave = (v: ModelVersion): void => this.#book.leave(v);
 
   /** Requests in flight across every version (the server is idle at 0). */
   get totalInflight(): number {
-    return this.#active;
+    return this.#book.total;
   }
 
   /** Requests in flight on a version. */
-  inflight(v: ModelVersion): number {
-    return this.#usage.get(v)?.inflight ?? 0;
+  inflight = (v: ModelVersion): number => this.#book.inflight(v);
+
+  /** When a version last served a request (epoch ms), if ever. */
+  lastUsed(name: string, version: string): number | undefined {
+    const v = this.get(name, version);
+    return v ? this.#book.lastUsed(v) : undefined;
   }
 
   /**
-   * Removes a version: it stops receiving new requests at once (state `unloading`), its in-flight
-   * requests finish (up to `drainMs`), then its model closes. The name goes when its last version goes.
+   * Removes a version: it stops receiving new requests at once (state `unloading`), its leases are
+   * released (up to `drainMs`), then its model closes. The name goes when its last version goes.
    */
   async unload(name: string, version: string, drainMs = 30_000): Promise<void> {
-    const entry = this.#names.get(name);
+    const entry = this.byName.get(name);
     const v = entry?.versions.get(version);
     if (!entry || !v) throw Errors.versionNotFound(name, version, this.versions(name));
-    const unloading: ModelVersion = { ...v, state: "unloading", since: new Date().toISOString() };
+    const unloading: ModelVersion = { ...v, state: "unloading", since: now() };
     entry.versions.set(version, unloading);
-    if (entry.pinned === version) entry.pinned = undefined;
-    this.#changed();
-    if (this.inflight(v) > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, drainMs);
-        this.#drained.set(v, () => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-      this.#drained.delete(v);
-    }
-    this.#usage.delete(v);
+    if (entry.routes.pinned === version) entry.routes.pinned = undefined;
+    this.changed();
+    await this.#book.drain(v, drainMs);
+    this.#book.forget(v);
     if (entry.versions.get(version) === unloading) entry.versions.delete(version);
-    if (entry.versions.size === 0) this.#names.delete(name);
-    if (this.#defaultModel === name && !this.#names.has(name)) this.#defaultModel = undefined;
-    this.#changed();
+    if (entry.versions.size === 0) this.byName.delete(name);
+    if (this.#defaultModel === name && !this.byName.has(name)) this.#defaultModel = undefined;
+    this.changed();
     await v.model?.close?.();
-  }
-
-  /** Model names in registration order. */
-  names(): string[] {
-    return [...this.#names.keys()];
-  }
-
-  /** Version labels of a name, oldest first. */
-  versions(name: string): string[] {
-    return [...(this.#names.get(name)?.versions.keys() ?? [])].sort(compareVersions);
-  }
-
-  /** Every version of a name (all states), oldest first. */
-  entries(name: string): ModelVersion[] {
-    const entry = this.#names.get(name);
-    if (!entry) return [];
-    return this.versions(name).map((v) => entry.versions.get(v)!);
-  }
-
-  /** Every version of every model. */
-  all(): ModelVersion[] {
-    return this.names().flatMap((n) => this.entries(n));
   }
 
   /** Pins the default version of a name (undefined: newest ready version). */
   setDefaultVersion(name: string, version: string | undefined): void {
-    const entry = this.#names.get(name);
-    if (!entry) throw Errors.modelNotFound(name, this.names());
+    const entry = this.entry(name);
     if (version !== undefined && !entry.versions.has(version))
       throw Errors.versionNotFound(name, version, this.versions(name));
-    entry.pinned = version;
-    this.#changed();
+    entry.routes.pinned = version;
+    this.changed();
   }
 
-  /** Whether the default version of a name is pinned. */
-  pinned(name: string): string | undefined {
-    return this.#names.get(name)?.pinned;
-  }
-
-  /**
-   * Goes back to the previous default version that is still ready, pinning it. Returns it, or throws
-   * `MS_VERSION_NOT_FOUND` when there is none.
-   */
+  /** Pins the previous default that is still ready and returns it; `MS_VERSION_NOT_FOUND` when none. */
   rollback(name: string): string {
-    const entry = this.#names.get(name);
-    if (!entry) throw Errors.modelNotFound(name, this.names());
-    while (entry.history.length > 0) {
-      const prev = entry.history.pop()!;
-      if (prev !== entry.current && entry.versions.get(prev)?.state === "ready") {
-        entry.pinned = prev;
-        const before = entry.current;
-        this.#changed();
-        // Rolling back is not itself a step to roll back to.
-        if (entry.history.at(-1) === before) entry.history.pop();
-        return prev;
-      }
-    }
-    throw Errors.versionNotFound(name, "(previous default)", this.versions(name));
-  }
-
-  /** Earlier defaults of a name, oldest first. */
-  history(name: string): readonly string[] {
-    return this.#names.get(name)?.history ?? [];
+    const { routes, versions } = this.entry(name);
+    const prev = routes.rollbackTarget(versions);
+    if (prev === undefined) throw Errors.versionNotFound(name, "(previous default)", this.versions(name));
+    const before = routes.current;
+    this.changed();
+    routes.forgetRollbackStep(before);
+    return prev;
   }
 
   /** Sets the model `/predict` uses (undefined: the first registered). */
   setDefaultModel(name: string | undefined): void {
-    if (name !== undefined && !this.#names.has(name)) throw Errors.modelNotFound(name, this.names());
+    if (name !== undefined) this.entry(name);
     this.#defaultModel = name;
-    this.#changed();
+    this.changed();
   }
 
   /** The name `/predict` uses. */
   defaultModel(): string | undefined {
-    if (this.#defaultModel !== undefined) return this.#defaultModel;
-    for (const name of this.#names.keys()) return name;
-    return undefined;
+    return this.#defaultModel ?? this.byName.keys().next().value;
   }
 
-  /** The default version label of a name: the pinned one, else the newest ready, else the newest. */
-  defaultVersion(name: string): string | undefined {
-    return this.#names.get(name)?.current;
-  }
-
-  /**
-   * Splits the traffic of a name's default route between versions by weight (undefined clears it).
-   * Versions must exist when traffic reaches them; a missing or unready arm answers like a missing version.
-   */
+  /** Splits a name's default-route traffic between versions by weight (undefined clears it). */
   setSplit(name: string, arms: readonly SplitArm[] | undefined): void {
-    const entry = this.#names.get(name);
-    if (!entry) throw Errors.modelNotFound(name, this.names());
-    if (!arms || arms.length === 0) {
-      entry.split = undefined;
-    } else {
-      for (const a of arms) {
-        checkName("version", a.version);
-        if (!(a.weight >= 0) || !Number.isFinite(a.weight))
-          throw Errors.invalidConfig(`split weight of ${name}@${a.version} must be ≥ 0`);
-      }
-      const total = arms.reduce((s, a) => s + a.weight, 0);
-      if (total <= 0) throw Errors.invalidConfig(`split of ${name} needs a positive total weight`);
-      entry.split = { arms: [...arms], total };
-    }
-    this.#changed();
+    this.entry(name).routes.setSplit(name, arms);
+    this.changed();
   }
 
-  /** The split of a name, if any. */
-  split(name: string): readonly SplitArm[] | undefined {
-    return this.#names.get(name)?.split?.arms;
-  }
-
-  /** Sends a copy of a name's default-route traffic to `version` after each answer (undefined clears it). */
+  /** Mirrors a name's default-route traffic to `version` after each answer (undefined clears it). */
   setShadow(name: string, version: string | undefined): void {
-    const entry = this.#names.get(name);
-    if (!entry) throw Errors.modelNotFound(name, this.names());
+    const entry = this.entry(name);
     if (version !== undefined) checkName("version", version);
-    entry.shadow = version;
-    this.#changed();
-  }
-
-  /** The shadow version of a name, if any. */
-  shadow(name: string): string | undefined {
-    return this.#names.get(name)?.shadow;
-  }
-
-  /** One version (any state), or undefined. */
-  get(name: string, version: string): ModelVersion | undefined {
-    return this.#names.get(name)?.versions.get(version);
+    entry.routes.shadow = version;
+    this.changed();
   }
 
   /**
    * The ready version a request addresses: the default model when `name` is undefined; when
-   * `version` is undefined, a split arm (by `routingKey` hash, else at random) or the default version.
-   * Throws 404/503 errors with stable codes otherwise.
+   * `version` is undefined, a split arm or the default version. Throws 404/503 errors with stable codes.
    */
   resolve(name?: string, version?: string, routingKey?: string): ReadyVersion {
     const n = name ?? this.defaultModel();
     if (n === undefined) throw Errors.noDefaultModel();
-    const entry = this.#names.get(n);
-    if (!entry) throw Errors.modelNotFound(n, this.names());
-    let label = version;
-    if (label === undefined) {
-      const split = entry.split;
-      if (split) {
-        let point =
-          routingKey === undefined
-            ? Math.random() * split.total
-            : (hashKey(routingKey) / 2 ** 32) * split.total;
-        for (const arm of split.arms) {
-          point -= arm.weight;
-          if (point < 0) {
-            label = arm.version;
-            break;
-          }
-        }
-        label ??= split.arms.at(-1)!.version;
-      } else {
-        label = entry.current;
-      }
-    }
+    const entry = this.entry(n);
+    const label = version ?? entry.routes.choose(routingKey);
     const v = label === undefined ? undefined : entry.versions.get(label);
     if (!v) throw Errors.versionNotFound(n, label ?? "(none)", this.versions(n));
     if (v.state === "ready") return v as ReadyVersion;
@@ -563,20 +285,11 @@ export class ModelRegistry {
     throw Errors.modelNotReady(n, v.version, v.state);
   }
 
-  /** Whether no version is still loading and at least one is ready (startup readiness). */
-  allReady(): boolean {
-    const all = this.all();
-    return (
-      all.some((v) => v.state === "ready" || v.state === "unloaded") &&
-      all.every((v) => v.state !== "loading" || v.loader !== undefined)
-    );
-  }
-
   /** Closes every model. */
   async close(): Promise<void> {
     const models = this.all().flatMap((v) => (v.model ? [v.model] : []));
-    this.#names.clear();
-    this.#changed();
+    this.byName.clear();
+    this.changed();
     await Promise.allSettled(models.map((m) => m.close?.()));
   }
 }

@@ -168,7 +168,20 @@ export type PredictOutput =
       >;
     };
 
-import type { FeatureStats } from "../observability/drift.ts";
+/** Training statistics of one feature (or of the predictions), as a bundle's manifest holds them. */
+export interface FeatureStats {
+  readonly mean?: number;
+  readonly std?: number;
+  readonly min?: number;
+  readonly max?: number;
+  /**
+   * Histogram: `edges` are the k+1 bin boundaries, `fractions` the training share of each of the k
+   * bins. Live values below the first edge count in the first bin, above the last in the last.
+   */
+  readonly bins?: { readonly edges: readonly number[]; readonly fractions: readonly number[] };
+  /** Category shares (strings, or labels of a classifier's predictions). */
+  readonly categories?: Readonly<Record<string, number>>;
+}
 
 /** A model ready to answer. Methods are batch-first and may run on another thread. */
 export interface RuntimeModel {

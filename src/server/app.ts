@@ -6,43 +6,19 @@
 import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
-import { AuditLog, type AuditLogSettings } from "../observability/audit-log.ts";
-import { DriftTracker, type DriftTrackerOptions } from "../observability/drift.ts";
+import { AuditLog } from "../observability/audit-log.ts";
+import { DriftTracker } from "../observability/drift.ts";
 import { createLogger } from "../observability/logger.ts";
 import { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { AppContext, AppSettings } from "./context.ts";
+import { type AppOptions, auditOf, driftOf, httpsOf, settingsOf } from "./options.ts";
 import { createContext, modelservePlugin } from "./plugin.ts";
 
-/** Options of {@link buildApp}. */
-export interface AppOptions extends Partial<AppSettings> {
-  /** A pino logger; defaults to JSON lines at `info`. */
-  readonly logger?: Logger;
-  /** Trust `X-Forwarded-*` headers from a proxy. */
-  readonly trustProxy?: boolean;
-  /** Serve Prometheus metrics on `/metrics` (default true). */
-  readonly metrics?: boolean;
-  /** Serve HTTPS with this PEM key and certificate. */
-  readonly https?: { readonly key: string | Buffer; readonly cert: string | Buffer };
-  /**
-   * Drift monitoring of versions with training statistics (default on: window 5000 rows, PSI
-   * threshold 0.2, checked every 30 s); `false` turns it off.
-   */
-  readonly drift?: (DriftTrackerOptions & { readonly checkIntervalMs?: number }) | false;
-  /** The audit (prediction) log: settings, or a log built by the caller. */
-  readonly audit?: AuditLogSettings | AuditLog;
-  /** Longest time to receive a whole request, in ms (Node's `requestTimeout`; default 300 000; 0: none). */
-  readonly requestTimeoutMs?: number;
-}
+export type { AppOptions } from "./options.ts";
 
-/** Default limits. */
-export const DEFAULT_SETTINGS: AppSettings = {
-  maxBatchSize: 10_000,
-  bodyLimit: 10 * 1024 * 1024,
-  docs: true,
-  title: "modelserve",
-  admin: false,
-};
+/** Every key's declared default, as the settings of an app built without options. */
+export const DEFAULT_SETTINGS: AppSettings = settingsOf({});
 
 /** The app plus its shared state (the lifecycle flips `shuttingDown`). */
 export interface App {
@@ -125,21 +101,13 @@ class LazyChild {
  * await fastify.listen({ port: 8000 });
  */
 export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App {
-  const settings: AppSettings = {
-    maxBatchSize: options.maxBatchSize ?? DEFAULT_SETTINGS.maxBatchSize,
-    bodyLimit: options.bodyLimit ?? DEFAULT_SETTINGS.bodyLimit,
-    docs: options.docs ?? DEFAULT_SETTINGS.docs,
-    title: options.title ?? DEFAULT_SETTINGS.title,
-    admin: options.admin ?? DEFAULT_SETTINGS.admin,
-    access: options.access,
-    maxInflight: options.maxInflight ?? 0,
-    inferenceTimeoutMs: options.inferenceTimeoutMs ?? 0,
-  };
+  const settings = settingsOf(options);
   const logger = options.logger ?? createLogger({ level: "info", format: "json" });
   // One construction path for HTTP and HTTPS: Fastify types the two servers apart, the routes do not care.
+  const https = httpsOf(options, settings);
   const fastify = (Fastify as (opts: object) => FastifyInstance)({
-    ...(options.https ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
-    requestTimeout: options.requestTimeoutMs ?? 300_000,
+    ...(https ? { https: { key: https.key, cert: https.cert } } : {}),
+    requestTimeout: settings.requestTimeoutMs,
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimit,
@@ -152,7 +120,7 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
     // closes); only new connections are refused.
     return503OnClosing: false,
     forceCloseConnections: "idle",
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: settings.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
   });
   // Per-request child loggers are made only when a request actually logs through `req.log` (errors);
@@ -163,16 +131,17 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
   );
   const context = createContext(registry, settings);
   if (options.metrics ?? true) context.metrics = new ServiceMetrics();
-  if (options.drift !== false) {
-    const d = options.drift ?? {};
+  const drift = driftOf(options, settings);
+  if (drift !== false) {
+    const d = drift;
     context.drift = new DriftTracker({
       ...d,
       warn: d.warn ?? ((fields, msg) => logger.warn(fields, msg)),
     });
     context.driftCheckIntervalMs = d.checkIntervalMs ?? 30_000;
   }
-  if (options.audit)
-    context.audit = options.audit instanceof AuditLog ? options.audit : new AuditLog(options.audit);
+  const audit = auditOf(options, settings, logger);
+  if (audit) context.audit = audit instanceof AuditLog ? audit : new AuditLog(audit);
   fastify.register(modelservePlugin, { context, logger });
   return { fastify, context };
 }

@@ -1,32 +1,19 @@
 /** @module Per-app state shared by routes and hooks: the registry, options, and lifecycle flags. */
 
-import type { ShadowTracker } from "../inference/shadow.ts";
+import type { Config } from "../config/keys.ts";
 import type { AuditLog } from "../observability/audit-log.ts";
 import type { DriftTracker } from "../observability/drift.ts";
 import type { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { RepositoryWatcher } from "../registry/repository-watcher.ts";
 import type { AccessSettings } from "./plugins/access.ts";
+import type { ShadowTracker } from "./shadow.ts";
 
-/** Options of {@link buildApp} that routes read. */
-export interface AppSettings {
-  /** Rows a batch may hold (default 10 000). */
-  readonly maxBatchSize: number;
-  /** Largest request body in bytes (default 10 MiB). */
-  readonly bodyLimit: number;
-  /** Serve `/openapi.json`, `/docs` and `/redoc` (default true). */
-  readonly docs: boolean;
-  /** Title of the OpenAPI document. */
-  readonly title: string;
-  /** Serve the `/admin` API (default false). */
-  readonly admin: boolean;
+/** What routes read: every configuration key, plus the access settings derived from them. */
+export type AppSettings = Config & {
   /** API keys, rate limits and CORS; undefined: all open, no limits. */
   readonly access?: AccessSettings;
-  /** Most predictions running at once; beyond it requests get 503 + `Retry-After` (0: no limit). */
-  readonly maxInflight?: number;
-  /** Longest a prediction may take before the request gets a 503 (0: no limit). */
-  readonly inferenceTimeoutMs?: number;
-}
+};
 
 /** Shared state of one app. */
 export interface AppContext {

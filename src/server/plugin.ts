@@ -7,11 +7,11 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { Errors } from "../errors.ts";
-import { ShadowTracker } from "../inference/shadow.ts";
 import { requestLogger } from "../observability/request-log.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { type AppContext, type AppSettings, REQUEST_MODEL_PROPERTY, requestModels } from "./context.ts";
+import { settingsOf } from "./options.ts";
 import { installAccess } from "./plugins/access.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
 import { auditCollector, driftCollector, lifecycleCollector } from "./plugins/lifecycle-metrics.ts";
@@ -23,6 +23,7 @@ import { modelRoutes } from "./routes/models.ts";
 import { predictRoutes } from "./routes/predict.ts";
 import { v1Routes } from "./routes/v1.ts";
 import { v2Routes } from "./routes/v2.ts";
+import { ShadowTracker } from "./shadow.ts";
 
 /** Options of {@link modelservePlugin}. */
 export interface ModelservePluginOptions {
@@ -32,11 +33,11 @@ export interface ModelservePluginOptions {
   readonly logger?: Logger;
 }
 
-/** The shared state of one modelserve app. */
-export function createContext(registry: ModelRegistry, settings: AppSettings): AppContext {
+/** The shared state of one modelserve app; keys not given take their declared defaults. */
+export function createContext(registry: ModelRegistry, settings: Partial<AppSettings> = {}): AppContext {
   return {
     registry,
-    settings,
+    settings: settingsOf(settings),
     startedAt: Date.now(),
     shuttingDown: false,
     shadows: new ShadowTracker(registry),
@@ -47,7 +48,7 @@ export function createContext(registry: ModelRegistry, settings: AppSettings): A
  * Registers modelserve's routes into a Fastify instance.
  *
  * @example
- * const context = createContext(registry, { maxBatchSize: 1000, bodyLimit: 1 << 20, docs: true, title: "ml", admin: false });
+ * const context = createContext(registry, { maxBatchSize: 1000, title: "ml" });
  * await host.register(modelservePlugin, { prefix: "/ml", context });
  */
 export async function modelservePlugin(

@@ -5,8 +5,8 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { createBundle } from "../../src/bundle/create-bundle.ts";
 import { loadBundle } from "../../src/bundle/open-bundle.ts";
-import { columnsToRows } from "../../src/cli/rows-file.ts";
 import { isModelServeError } from "../../src/errors.ts";
+import { columnsToRows } from "../../src/schema/rows-file.ts";
 import { modelSource, tempDir } from "../lifecycle-helpers.ts";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { CONFIG_KEYS, loadConfig, parseModelArg } from "../../src/config/config.ts";
+import { withConfigTable } from "../../src/config/docs-table.ts";
 import { isModelServeError } from "../../src/errors.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "modelserve-config-"));
@@ -77,6 +78,14 @@ describe("configuration", () => {
   it("parses model arguments", () => {
     assert.deepEqual(parseModelArg("models/a=b.joblib"), { path: "models/a=b.joblib" });
     assert.deepEqual(parseModelArg("x@2=m.json"), { name: "x", version: "2", path: "m.json" });
+  });
+
+  it("keeps docs/config.md's table identical to the declarations (npm run docs:config)", () => {
+    const doc = readFileSync(new URL("../../docs/config.md", import.meta.url), "utf8");
+    assert.equal(withConfigTable(doc), doc, "run npm run docs:config");
+    // And the other way: every row in the file is a declared key.
+    const documented = doc.split("\n").flatMap((l) => /^\| `(\w+)` \| `MODELSERVE_/.exec(l)?.[1] ?? []);
+    assert.deepEqual(documented.sort(), CONFIG_KEYS.map((k) => k.key).sort());
   });
 
   it("documents every key, its variable and default in docs/config.md", () => {

@@ -144,9 +144,8 @@ describe("KServe's argument conventions", () => {
       argv("--model_name=iris", `--model_dir=${folder}`, "--http_port=8080", "--grpc_port", "8081"),
       [
         "serve",
-        "--port",
-        "8080",
-        "--grpc-port",
+        "--http_port=8080",
+        "--grpc_port",
         "8081",
         `iris=${join(folder, "model.joblib")}`,
         "--default-model",
@@ -155,8 +154,7 @@ describe("KServe's argument conventions", () => {
     );
     assert.deepEqual(argv("--model_dir", repo, "--http_port=9000"), [
       "serve",
-      "--port",
-      "9000",
+      "--http_port=9000",
       "--repository",
       repo,
     ]);
@@ -173,7 +171,7 @@ describe("KServe's argument conventions", () => {
       "1",
       "x.joblib",
     ]);
-    assert.throws(() => kserveArgs(["n", "m", "--http_port"]), /--http_port needs a value/);
+    assert.throws(() => kserveArgs(["n", "m", "--model_dir"]), /--model_dir needs a value/);
   });
 
   it("modelserve started with the runtime's command and args answers KServe's probes, V1 and V2", {

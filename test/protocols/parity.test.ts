@@ -11,12 +11,12 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import { columnsToRows } from "../../src/cli/rows-file.ts";
-import { type GrpcServerHandle, startGrpcServer } from "../../src/protocols/grpc/server.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { loadModel } from "../../src/runtimes/load-model.ts";
 import type { FeatureSpec, ModelSignature } from "../../src/runtimes/runtime.ts";
+import { columnsToRows } from "../../src/schema/rows-file.ts";
 import { buildApp } from "../../src/server/app.ts";
+import { type GrpcServerHandle, startGrpcServer } from "../../src/server/protocols/grpc/server.ts";
 import { silent } from "../helpers.ts";
 import {
   assertOipAnswer,

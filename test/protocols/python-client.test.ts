@@ -10,10 +10,14 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import protobuf from "protobufjs";
-import { type GrpcServerHandle, PROTO_PATH, startGrpcServer } from "../../src/protocols/grpc/server.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { loadModel } from "../../src/runtimes/load-model.ts";
 import { buildApp } from "../../src/server/app.ts";
+import {
+  type GrpcServerHandle,
+  PROTO_PATH,
+  startGrpcServer,
+} from "../../src/server/protocols/grpc/server.ts";
 import { silent } from "../helpers.ts";
 import { decodeRaw } from "./oip.ts";
 

@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import * as protoLoader from "@grpc/proto-loader";
-import { encodeRawInferResponse } from "../../src/protocols/grpc/raw-response.ts";
-import { PROTO_OPTIONS, PROTO_PATH } from "../../src/protocols/grpc/server.ts";
+import { encodeRawInferResponse } from "../../src/server/protocols/grpc/raw-response.ts";
+import { PROTO_OPTIONS, PROTO_PATH } from "../../src/server/protocols/grpc/server.ts";
 
 const def = protoLoader.loadSync(PROTO_PATH, PROTO_OPTIONS) as unknown as Record<
   string,

@@ -8,12 +8,12 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { status } from "@grpc/grpc-js";
 import { accessKeys } from "../../src/config/config.ts";
-import { type GrpcServerHandle, startGrpcServer } from "../../src/protocols/grpc/server.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { defineModel } from "../../src/runtimes/custom/define-model.ts";
 import { loadDefinition } from "../../src/runtimes/custom/typescript-runtime.ts";
 import { loadModel } from "../../src/runtimes/load-model.ts";
 import { type App, buildApp } from "../../src/server/app.ts";
+import { type GrpcServerHandle, startGrpcServer } from "../../src/server/protocols/grpc/server.ts";
 import { LINEAR_ROW, linear, silent } from "../helpers.ts";
 import { call, callOk, contentsValues, decodeRaw, type OipClient, oipClient, rawFp32 } from "./oip.ts";
 

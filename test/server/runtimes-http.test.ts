@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { columnsToRows } from "../../src/cli/rows-file.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { loadModel } from "../../src/runtimes/load-model.ts";
+import { columnsToRows } from "../../src/schema/rows-file.ts";
 import { buildApp } from "../../src/server/app.ts";
 import { silent } from "../helpers.ts";
 

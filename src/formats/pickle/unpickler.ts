@@ -4,6 +4,8 @@
  * through TypeScript handlers). joblib's inline array payloads are read where its `NumpyArrayWrapper`
  * stands. Every global the stream names is collected, so an untrusted file is refused naming all of them.
  * Ref: CPython `Lib/pickle.py`, `Lib/pickletools.py`; joblib `numpy_pickle.py`.
+ * Long because the opcode interpreter is one dispatch loop over every opcode; splitting it would put
+ * the stack and memo behind calls on the hottest loop of model loading.
  */
 
 import {

@@ -3,6 +3,8 @@
  * and its prediction with XGBoost's float32 semantics: inputs rounded to float32, strict `<` splits,
  * `default_left` for missing values, categorical partitions, float32 accumulation in tree order.
  * Ref: XGBoost `json_model_io`, `predictor/cpu_predictor.cc`, `objective/regression_loss.h`.
+ * Long because compilation and both evaluation paths (lock-step batches, single rows) share the
+ * packed layout's private invariants; they are kept side by side so that a change to one is seen in all.
  */
 
 import { float32Below, lockstepTree, walkLockstep } from "../shared/lockstep-walk.ts";

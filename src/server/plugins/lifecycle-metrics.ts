@@ -4,11 +4,11 @@
  * Versions come from the registry, never from request URLs, so the label set stays bounded.
  */
 
-import type { ShadowTracker } from "../../inference/shadow.ts";
 import type { AuditLog } from "../../observability/audit-log.ts";
 import { type DriftTracker, PREDICTION_KEY } from "../../observability/drift.ts";
 import { type MetricsCollector, metricLabels } from "../../observability/metrics.ts";
 import type { ModelRegistry, VersionState } from "../../registry/model-registry.ts";
+import type { ShadowTracker } from "../shadow.ts";
 
 const STATES: readonly VersionState[] = ["unloaded", "loading", "ready", "failed", "unloading"];
 
@@ -55,7 +55,7 @@ export function lifecycleCollector(registry: ModelRegistry, shadows: ShadowTrack
       out.push(`${p}model_load_duration_seconds{${labels}} ${v.model.info.loadTimeMs / 1000}`);
       out.push(`${p}model_size_bytes{${labels}} ${v.model.info.sizeBytes}`);
     }
-    const counters: [string, string, (r: import("../../inference/shadow.ts").ShadowReport) => number][] = [
+    const counters: [string, string, (r: import("../shadow.ts").ShadowReport) => number][] = [
       ["shadow_rows_total", "Rows a shadow version scored next to the live one", (r) => r.rows],
       [
         "shadow_disagreements_total",

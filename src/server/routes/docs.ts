@@ -7,8 +7,8 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { FastifyInstance } from "fastify";
-import { buildOpenApi } from "../../schema/openapi.ts";
 import type { AppContext } from "../context.ts";
+import { buildOpenApi } from "../openapi.ts";
 
 const require = createRequire(import.meta.url);
 

@@ -6,10 +6,10 @@
 
 import type { FastifyError, FastifyInstance } from "fastify";
 import { Errors } from "../../errors.ts";
-import { predictThroughPipeline } from "../../protocols/frontend.ts";
-import { modelReady } from "../../protocols/v2/service.ts";
 import type { AppContext, RequestModels } from "../context.ts";
 import { sendProtocolError } from "../plugins/protocol-errors.ts";
+import { predictThroughPipeline } from "../protocols/frontend.ts";
+import { modelReady } from "../protocols/v2/service.ts";
 
 /** The rows of a V1 predict body. */
 function instancesOf(body: unknown): unknown[] {
@@ -56,14 +56,23 @@ export function v1Routes(app: FastifyInstance, ctx: AppContext, models: RequestM
         const entry = { route };
         models.set(req, entry);
         const key = req.headers["x-routing-key"];
-        const res = await predictThroughPipeline(ctx, {
-          name,
-          routingKey: typeof key === "string" ? key : undefined,
+        const res = await predictThroughPipeline(
+          ctx,
+          {
+            name,
+            routingKey: typeof key === "string" ? key : undefined,
+            requestId: String(req.id),
+            logError: (fields, msg) => req.log.error(fields, msg),
+            decode: () => {
+              const rows = instancesOf(req.body);
+              if (rows.length === 0) throw Errors.emptyBatch();
+              if (rows.length > ctx.settings.maxBatchSize)
+                throw Errors.batchTooLarge(rows.length, ctx.settings.maxBatchSize);
+              return { rows, path: "instances" };
+            },
+          },
           entry,
-          requestId: String(req.id),
-          logError: (fields, msg) => req.log.error(fields, msg),
-          decode: () => ({ rows: instancesOf(req.body), path: "instances" }),
-        });
+        );
         reply
           .header("x-model", `${res.version.name}@${res.version.version}`)
           .header("server-timing", `inference;dur=${res.result.inferenceMs.toFixed(3)}`);

@@ -7,17 +7,11 @@
 
 import type { FastifyError, FastifyInstance } from "fastify";
 import { Errors } from "../../errors.ts";
-import { jsonData } from "../../protocols/v2/codec.ts";
-import {
-  inferV2,
-  modelMetadata,
-  modelReady,
-  serverMetadata,
-  serverReady,
-} from "../../protocols/v2/service.ts";
-import { checkParameters, type InputTensor, tensorFromJson } from "../../protocols/v2/tensor.ts";
 import type { AppContext, RequestModels } from "../context.ts";
 import { sendProtocolError } from "../plugins/protocol-errors.ts";
+import { jsonData } from "../protocols/v2/codec.ts";
+import { inferV2, modelMetadata, modelReady, serverMetadata, serverReady } from "../protocols/v2/service.ts";
+import { checkParameters, type InputTensor, tensorFromJson } from "../protocols/v2/tensor.ts";
 
 type Params = { name: string; version?: string };
 

@@ -3,11 +3,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { columnsToRows } from "../../../src/cli/rows-file.ts";
 import { isModelServeError } from "../../../src/errors.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
 import { readOnnxFile, removeZipMaps } from "../../../src/runtimes/onnx/onnx-model-file.ts";
 import { importOrt, onnxRuntime, setOrtImporter } from "../../../src/runtimes/onnx/onnx-runtime.ts";
+import { columnsToRows } from "../../../src/schema/rows-file.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
 import { type ConformanceCase, runRuntimeConformance } from "../../conformance/runtime-suite.ts";
 

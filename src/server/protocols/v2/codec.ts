@@ -5,9 +5,9 @@
  * or an ONNX graph's own outputs). The model's signature decides everything; nothing is guessed.
  */
 
-import { Errors } from "../../errors.ts";
-import type { InferenceResult } from "../../inference/run.ts";
-import type { FeatureSpec, Matrix, ModelSignature, OutputTensorSpec } from "../../runtimes/runtime.ts";
+import { Errors } from "../../../errors.ts";
+import type { InferenceResult } from "../../../inference/run.ts";
+import type { FeatureSpec, Matrix, ModelSignature, OutputTensorSpec } from "../../../runtimes/runtime.ts";
 import type { Datatype } from "./datatypes.ts";
 import type { InputTensor, TensorValue } from "./tensor.ts";
 
@@ -59,6 +59,7 @@ function nest(values: ArrayLike<TensorValue>, offset: number, shape: readonly nu
 
 function rowsOf(t: InputTensor, maxRows: number): number {
   const n = t.shape[0];
+  if (n === 0) throw Errors.invalidTensor(t.name, "has no rows (its first dimension is 0)");
   if (n > maxRows) throw Errors.batchTooLarge(n, maxRows);
   return n;
 }

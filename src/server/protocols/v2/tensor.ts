@@ -6,7 +6,7 @@
  * costs nothing.
  */
 
-import { Errors } from "../../errors.ts";
+import { Errors } from "../../../errors.ts";
 import { DATATYPES, type Datatype, halfToNumber, isDatatype } from "./datatypes.ts";
 
 /** One flat value of a tensor: a number (or `null`, a missing number), a boolean or a string. */

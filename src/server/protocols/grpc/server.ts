@@ -9,17 +9,17 @@ import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import type { Logger } from "pino";
-import { Errors, isModelServeError, type ModelServeError } from "../../errors.ts";
-import { requestLogger } from "../../observability/request-log.ts";
-import { presentedKey, type Scope } from "../../security/api-keys.ts";
-import type { AppContext, RequestModel } from "../../server/context.ts";
+import { Errors, isModelServeError, type ModelServeError } from "../../../errors.ts";
+import { requestLogger } from "../../../observability/request-log.ts";
+import { presentedKey, type Scope } from "../../../security/api-keys.ts";
+import type { AppContext, RequestModel } from "../../context.ts";
 import { inferV2, modelMetadata, modelReady, serverMetadata, serverReady } from "../v2/service.ts";
 import { encodeRawInferResponse, type RawInferResponse } from "./raw-response.ts";
 import { decodeTensors, encodeOutputs, type GrpcInferRequest } from "./wire.ts";
 
 /** The vendored protocol definition (same relative place from `src/` and `dist/`). */
 export const PROTO_PATH = fileURLToPath(
-  new URL("../../../vendor/open-inference-protocol/open_inference_grpc.proto", import.meta.url),
+  new URL("../../../../vendor/open-inference-protocol/open_inference_grpc.proto", import.meta.url),
 );
 
 /** proto-loader options shared by the server and the tests' clients. */

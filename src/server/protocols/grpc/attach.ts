@@ -4,7 +4,7 @@
  */
 
 import type { Logger } from "pino";
-import type { App } from "../../server/app.ts";
+import type { App } from "../../app.ts";
 import { type GrpcServerHandle, startGrpcServer } from "./server.ts";
 
 /** Options of {@link attachGrpc}. */

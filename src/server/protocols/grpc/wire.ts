@@ -4,7 +4,7 @@
  * typed contents or to `raw_output_contents` (raw when the request came raw, as Triton answers).
  */
 
-import { Errors } from "../../errors.ts";
+import { Errors } from "../../../errors.ts";
 import type { OutputTensor } from "../v2/codec.ts";
 import { CONTENTS_FIELD, type InputTensor, tensorFromContents, tensorFromRaw } from "../v2/tensor.ts";
 

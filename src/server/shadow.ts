@@ -4,9 +4,9 @@
  * plus the last few disagreements.
  */
 
+import { type PredictionValue, predictionValues } from "../inference/run.ts";
 import type { ModelRegistry, ReadyVersion } from "../registry/model-registry.ts";
 import type { FeatureTable } from "../runtimes/runtime.ts";
-import { type PredictionValue, predictionValues } from "./run.ts";
 
 /** How many disagreeing samples are kept per name. */
 const MAX_SAMPLES = 20;

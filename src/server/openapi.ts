@@ -12,8 +12,8 @@ import {
   predictionSchema,
   probabilitiesSchema,
   singleRequestSchema,
-} from "./json-schema.ts";
-import { PROTOCOL_SCHEMAS, protocolPaths } from "./protocol-openapi.ts";
+} from "../schema/json-schema.ts";
+import { PROTOCOL_SCHEMAS, protocolPaths } from "../schema/protocol-openapi.ts";
 
 /** Options of the document. */
 export interface OpenApiOptions {

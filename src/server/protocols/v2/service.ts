@@ -4,12 +4,12 @@
  * shared prediction path. Transport-free: callers decode tensors and encode answers.
  */
 
-import { Errors } from "../../errors.ts";
-import type { ReadyVersion } from "../../registry/model-registry.ts";
-import type { ModelSignature } from "../../runtimes/runtime.ts";
-import type { AppContext, RequestModel } from "../../server/context.ts";
-import { PACKAGE_VERSION } from "../../version.ts";
-import { predictThroughPipeline } from "../frontend.ts";
+import { Errors } from "../../../errors.ts";
+import type { ReadyVersion } from "../../../inference/version.ts";
+import type { ModelSignature } from "../../../runtimes/runtime.ts";
+import { PACKAGE_VERSION } from "../../../version.ts";
+import type { AppContext, RequestModel } from "../../context.ts";
+import { type ExtraScore, predictThroughPipeline } from "../frontend.ts";
 import {
   buildOutputs,
   defaultOutputs,
@@ -130,36 +130,38 @@ export async function inferV2(
   logError: (fields: Record<string, unknown>, msg: string) => void,
 ): Promise<InferAnswer> {
   let requested: string[] = [];
-  const res = await predictThroughPipeline(ctx, {
-    name: req.name,
-    version: req.version,
-    routingKey: req.routingKey,
+  const res = await predictThroughPipeline(
+    ctx,
+    {
+      name: req.name,
+      version: req.version,
+      routingKey: req.routingKey,
+      requestId,
+      logError,
+      decode: (v) => {
+        const sig = v.model.signature;
+        const offered = outputNames(sig);
+        if (req.outputs) {
+          const seen = new Set<string>();
+          for (const o of req.outputs) {
+            if (!offered.includes(o))
+              throw Errors.invalidInferRequest(
+                `model "${v.name}" has no output "${o}"; outputs: ${offered.join(", ")}`,
+              );
+            if (seen.has(o)) throw Errors.invalidInferRequest(`output "${o}" is requested twice`);
+            seen.add(o);
+          }
+          requested = [...req.outputs];
+        } else requested = defaultOutputs(sig);
+        const decoded = tensorsToRows(sig, req.inputs, ctx.settings.maxBatchSize);
+        const extras = requested.filter(
+          (o): o is ExtraScore => o === "raw_score" || o === "decision_function",
+        );
+        return { ...decoded, extras };
+      },
+    },
     entry,
-    requestId,
-    logError,
-    decode: (v) => {
-      const sig = v.model.signature;
-      const offered = outputNames(sig);
-      if (req.outputs) {
-        const seen = new Set<string>();
-        for (const o of req.outputs) {
-          if (!offered.includes(o))
-            throw Errors.invalidInferRequest(
-              `model "${v.name}" has no output "${o}"; outputs: ${offered.join(", ")}`,
-            );
-          if (seen.has(o)) throw Errors.invalidInferRequest(`output "${o}" is requested twice`);
-          seen.add(o);
-        }
-        requested = [...req.outputs];
-      } else requested = defaultOutputs(sig);
-      return tensorsToRows(sig, req.inputs, ctx.settings.maxBatchSize);
-    },
-    get extras() {
-      return requested.filter((o): o is "raw_score" | "decision_function" =>
-        ["raw_score", "decision_function"].includes(o),
-      );
-    },
-  });
+  );
   const sig = res.version.model.signature;
   return {
     model_name: res.version.name,

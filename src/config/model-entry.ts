@@ -1,0 +1,27 @@
+/** @module A model named on the command line, in the environment or in a config file. */
+
+/** A model to load at startup. */
+export interface ModelEntry {
+  /** Model name (default: the file name without extension, or the definition's name). */
+  readonly name?: string;
+  /** Version label (default: "1", or the definition's version). */
+  readonly version?: string;
+  /** Model file path. */
+  readonly path: string;
+  /** Runtime hint (`sklearn`, `xgboost`, `lightgbm`, `onnx`, `typescript`). */
+  readonly runtime?: string;
+}
+
+/** Parses `name=path`, `name@version=path` or `path` into a model entry. */
+export function parseModelArg(arg: string): ModelEntry {
+  const eq = arg.indexOf("=");
+  if (eq > 0 && !arg.slice(0, eq).includes("/")) {
+    const name = arg.slice(0, eq);
+    const rest = arg.slice(eq + 1);
+    const at = name.indexOf("@");
+    return at > 0
+      ? { name: name.slice(0, at), version: name.slice(at + 1), path: rest }
+      : { name, path: rest };
+  }
+  return { path: arg };
+}

@@ -1,0 +1,64 @@
+/**
+ * @module A prediction from request to answer, as a pipeline of the small steps in `body.ts` and
+ * `steps.ts`: acquire a lease on the routed version → read the rows → validate them to a table → check
+ * capacity → run the model → observe (metrics, drift, shadow, audit) → release. Every front end calls
+ * {@link predictRows} with rows in the native shape; the answer shape is the front end's.
+ */
+
+import type { InferenceResult, Method } from "../../inference/run.ts";
+import type { ReadyVersion } from "../../inference/version.ts";
+import type { AppContext, RequestModel } from "../context.ts";
+import { checkCapacity, type FailureLog, observeAnswer, probabilityRows, runModel } from "./steps.ts";
+
+/** What a front end asks for. */
+export interface PredictCall {
+  /** Model name (default model when undefined). */
+  readonly name?: string;
+  /** Version label (routing decides when undefined). */
+  readonly version?: string;
+  /** Sticky split key (`X-Routing-Key`). */
+  readonly routingKey?: string;
+  readonly method: Method;
+  /** Reads the rows once the version is known (the body's shape is checked there). */
+  readonly rows: () => unknown[];
+  /** Where rows sit in the body, for error paths (`instances`, or `""` for a single row). */
+  readonly path: string;
+  readonly reqId: string;
+  readonly log: FailureLog;
+}
+
+/** A finished prediction. */
+export interface Prediction {
+  readonly version: ReadyVersion;
+  readonly result: InferenceResult;
+  readonly rows: number;
+  /** Class probabilities keyed by label, per row, when the model has them. */
+  readonly probabilities?: readonly Record<string, number | null>[];
+}
+
+/** Runs the pipeline; `entry` collects what the request resolved to, for logs and metrics. */
+export async function predictRows(
+  ctx: AppContext,
+  call: PredictCall,
+  entry: RequestModel,
+): Promise<Prediction> {
+  const lease = await ctx.registry.acquire(call.name, call.version, call.routingKey);
+  const v = lease.version;
+  entry.model = v.name;
+  entry.version = v.version;
+  // Once the model runs, `runModel` releases the lease when the model really ends (after the answer
+  // when it timed out); before that, any refusal releases it here.
+  let running = false;
+  try {
+    const rows = call.rows();
+    const table = v.validator.toTable(rows, call.path);
+    checkCapacity(ctx);
+    running = true;
+    const result = await runModel(ctx, v, table, call.method, () => lease.release(), call.reqId, call.log);
+    const probabilities = probabilityRows(result, table.rows);
+    observeAnswer(ctx, entry, v, rows, table, result, probabilities, call.version === undefined);
+    return { version: v, result, rows: table.rows, probabilities };
+  } finally {
+    if (!running) lease.release();
+  }
+}
