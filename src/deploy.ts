@@ -25,6 +25,9 @@ import { loadResolved, type ResolvedModelFile, resolveModelFile } from "./runtim
 import type { LoadedModel } from "./runtimes/runtime.ts";
 import { type App, buildApp } from "./server/app.ts";
 import { closeGracefully, installShutdown } from "./server/lifecycle.ts";
+import { RemotePoller } from "./storage/remote-poller.ts";
+import { isRemote } from "./storage/source.ts";
+import { Storage, type StorageConfig } from "./storage/storage.ts";
 
 /** What `deploy` accepts as a model. */
 export type Deployable =
@@ -70,11 +73,18 @@ export interface Pending {
   readonly load: () => Promise<LoadedModel>;
 }
 
+/** Remote sources (S3, HTTPS) for a config, logging through `logger`. */
+export function storageFor(config: StorageConfig, logger?: Logger): Storage {
+  return new Storage(config, logger ? (level, fields, msg) => logger[level](fields, msg) : undefined);
+}
+
 /**
  * Resolves every startup model before anything listens, so a wrong path or format fails at once;
- * returns the loads still to run. A `typescript` model file is named by its definition.
+ * returns the loads still to run. A remote model (`s3://`, `https://`) is fetched into the verified
+ * cache first (through `storage`; environment settings when none is given). A `typescript` model
+ * file is named by its definition.
  */
-export async function prepareModels(items: readonly Deployable[]): Promise<Pending[]> {
+export async function prepareModels(items: readonly Deployable[], storage?: Storage): Promise<Pending[]> {
   const pending: Pending[] = [];
   for (const item of items) {
     if (isModelDefinition(item)) {
@@ -95,7 +105,12 @@ export async function prepareModels(items: readonly Deployable[]): Promise<Pendi
       });
       continue;
     }
-    const entry: ModelEntry = typeof item === "string" ? { path: item } : item;
+    let entry: ModelEntry = typeof item === "string" ? { path: item } : item;
+    if (isRemote(entry.path)) {
+      storage ??= storageFor(loadConfig());
+      const fetched = await storage.fetchFile(entry.path);
+      entry = { ...entry, name: entry.name ?? defaultModelName(fetched.fileName), path: fetched.path };
+    }
     const file: ResolvedModelFile = await resolveModelFile(entry.path, { runtime: entry.runtime });
     let name = entry.name ?? defaultModelName(entry.path);
     let version = entry.version ?? "1";
@@ -129,14 +144,18 @@ export async function loadAll(registry: ModelRegistry, pending: readonly Pending
   }
 }
 
-/** Builds the app for a config and registry, with the configured logger and repository. */
-export function appFor(registry: ModelRegistry, config: Config, logger?: Logger): App {
+/** Builds the app for a config and registry, with the configured logger, repository and remote sources. */
+export function appFor(registry: ModelRegistry, config: Config, logger?: Logger, storage?: Storage): App {
   const log = logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const app = buildApp(registry, { ...config, logger: log });
   registry.memoryBudgetBytes = config.memoryBudgetMb * 1024 * 1024;
+  if (storage) app.context.storage = storage.status;
   if (config.repository) {
+    const remote = isRemote(config.repository) ? storage!.repository(config.repository) : undefined;
+    if (remote)
+      app.context.remote = new RemotePoller(remote, config.watch ? config.remoteWatchIntervalMs : 0);
     app.context.repository = new RepositoryWatcher(registry, {
-      dir: config.repository,
+      dir: remote ? remote.dir : config.repository,
       stage: config.stage,
       watch: config.watch,
       intervalMs: config.watchIntervalMs,
@@ -155,6 +174,8 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger)
 export async function startModels(app: App, config: Config, pending: readonly Pending[]): Promise<void> {
   const { registry } = app.context;
   await loadAll(registry, pending);
+  // A remote repository is mirrored before its versions load; a watched one keeps polling.
+  await app.context.remote?.start();
   await app.context.repository?.start();
   if (registry.names().length === 0) {
     throw Errors.invalidConfig(`no model to serve${config.repository ? ` in ${config.repository}` : ""}`);
@@ -180,12 +201,15 @@ export async function deploy(
   const { logger, handleSignals, configFile, env, ...rest } = options;
   const config = loadConfig({ file: configFile, env, code: rest as ConfigLayer });
   const items = Array.isArray(model) ? (model as readonly Deployable[]) : [model as Deployable];
-  const pending = await prepareModels([...items, ...config.models]);
+  const log = logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
+  const storage = storageFor(config, log);
+  const pending = await prepareModels([...items, ...config.models], storage);
   const registry = new ModelRegistry();
-  const app = appFor(registry, config, logger);
+  const app = appFor(registry, config, log, storage);
   try {
     await startModels(app, config, pending);
   } catch (err) {
+    app.context.remote?.stop();
     app.context.repository?.stop();
     await registry.close();
     throw err;
@@ -203,6 +227,7 @@ export async function deploy(
     registry,
     async close() {
       remove();
+      app.context.remote?.stop();
       app.context.repository?.stop();
       await closeGracefully(app, config.shutdownTimeoutMs);
     },

@@ -290,6 +290,31 @@ export const Errors = {
     () => "the admin API is off; start the server with --admin",
   ),
 
+  // Remote model sources (S3, HTTPS). Sources are shown without credentials or query strings.
+  storageNotFound: define("MS_STORAGE_NOT_FOUND", 404, (source: string) => `no object at ${source}`),
+  storageAccessDenied: define(
+    "MS_STORAGE_ACCESS_DENIED",
+    403,
+    (source: string, why: string) => `access to ${source} was denied: ${why}`,
+  ),
+  storageChecksumMismatch: define(
+    "MS_STORAGE_CHECKSUM_MISMATCH",
+    502,
+    (source: string, expected: string, actual: string) =>
+      `the download of ${source} does not match its checksum (expected sha256 ${expected}, got ${actual})`,
+  ),
+  storageTooLarge: define(
+    "MS_STORAGE_TOO_LARGE",
+    413,
+    (source: string, size: number, max: number) =>
+      `${source} is ${size} bytes, more than the ${max}-byte download limit (downloadMaxMb)`,
+  ),
+  storageUnreachable: define(
+    "MS_STORAGE_UNREACHABLE",
+    503,
+    (source: string, why: string) => `cannot reach ${source}: ${why}`,
+  ),
+
   // Configuration and CLI.
   invalidConfig: define("MS_INVALID_CONFIG", 400, (reason: string) => `invalid configuration: ${reason}`),
   invalidInputFile: define(

@@ -6,7 +6,7 @@
 import { writeFile } from "node:fs/promises";
 import { Command, InvalidArgumentError } from "commander";
 import { loadConfig, parseModelArg } from "../config/config.ts";
-import { appFor, loadAll, prepareModels, startModels } from "../deploy.ts";
+import { appFor, loadAll, prepareModels, startModels, storageFor } from "../deploy.ts";
 import { isModelServeError } from "../errors.ts";
 import { infer } from "../inference/run.ts";
 import { createLogger } from "../observability/logger.ts";
@@ -49,11 +49,12 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
       "no model given: pass a model file (modelserve serve model.joblib), --repository DIR, or set MODELSERVE_MODELS",
     );
   }
-  // Resolve every file before listening: a wrong path or format fails at once.
-  const pending = await prepareModels(config.models);
-  const registry = new ModelRegistry();
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
-  const app = appFor(registry, config, logger);
+  const storage = storageFor(config, logger);
+  // Resolve every file (downloading remote ones) before listening: a wrong path or format fails at once.
+  const pending = await prepareModels(config.models, storage);
+  const registry = new ModelRegistry();
+  const app = appFor(registry, config, logger, storage);
   installShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
   if (config.grpcPort !== undefined)
     await attachGrpc(app, { host: config.host, port: config.grpcPort, logger });

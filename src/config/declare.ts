@@ -16,6 +16,7 @@ export type Section =
   | "limits"
   | "security"
   | "lifecycle"
+  | "storage"
   | "observability"
   | "audit"
   | "drift"
@@ -28,6 +29,7 @@ export const SECTIONS: readonly (readonly [Section, string])[] = [
   ["limits", "Limits and timeouts"],
   ["security", "Security"],
   ["lifecycle", "Lifecycle: repositories, versions, routing"],
+  ["storage", "Remote sources: S3, HTTPS and the local cache"],
   ["observability", "Logs"],
   ["audit", "Audit log"],
   ["drift", "Drift"],

@@ -3,6 +3,7 @@
  * `Config` type, the `serve` CLI options, environment parsing, the docs table in `docs/config.md`
  * (`npm run docs:config`, checked by a test) and the options `deploy` hands to the server all derive
  * from this table.
+ * Long because it is that one table: a key per entry, every fact about the key beside it.
  */
 
 import { LOG_LEVELS } from "../observability/logger.ts";
@@ -462,6 +463,105 @@ export const CONFIG = {
     max: 86_400_000,
     description: "How often drift is checked against the threshold (and crossings logged)",
     help: "how often drift is checked and logged",
+  }),
+  cacheDir: optionalString({
+    section: "storage",
+    env: "MODELSERVE_CACHE_DIR",
+    flag: "--cache-dir",
+    arg: "dir",
+    description:
+      "Where downloaded models are kept, verified, between starts (default: `$XDG_CACHE_HOME/modelserve`, else `~/.cache/modelserve`)",
+  }),
+  cacheMaxMb: int({
+    section: "storage",
+    env: "MODELSERVE_CACHE_MAX_MB",
+    flag: "--cache-max",
+    arg: "mb",
+    default: 10_240,
+    min: 0,
+    max: 10_485_760,
+    description:
+      "Most megabytes the cache keeps; least recently used entries not in use go first (0: no limit)",
+  }),
+  s3Endpoint: optionalString({
+    section: "storage",
+    env: "MODELSERVE_S3_ENDPOINT",
+    flag: "--s3-endpoint",
+    arg: "url",
+    description:
+      "S3-compatible endpoint (MinIO, Ceph, R2…); default: AWS, or the SDK's `AWS_ENDPOINT_URL_S3`/`AWS_ENDPOINT_URL`",
+  }),
+  s3Region: optionalString({
+    section: "storage",
+    env: "MODELSERVE_S3_REGION",
+    flag: "--s3-region",
+    arg: "region",
+    description: "S3 region (default: the SDK's chain: `AWS_REGION`, the shared config, else `us-east-1`)",
+  }),
+  s3ForcePathStyle: bool({
+    section: "storage",
+    env: "MODELSERVE_S3_FORCE_PATH_STYLE",
+    flag: "--s3-force-path-style",
+    default: false,
+    description:
+      "Address buckets as `endpoint/bucket/key` (most S3-compatible servers) instead of `bucket.endpoint/key`",
+  }),
+  httpHeaders: optionalString({
+    section: "storage",
+    env: "MODELSERVE_HTTP_HEADERS",
+    flag: "--http-headers",
+    arg: "headers",
+    description:
+      "Extra headers for `https://` sources, `Name: value` separated by newlines or `;` (prefer the environment: values are secrets)",
+  }),
+  httpBearerToken: optionalString({
+    section: "storage",
+    env: "MODELSERVE_HTTP_BEARER_TOKEN",
+    flag: "--http-bearer-token",
+    arg: "token",
+    description: "Sends `Authorization: Bearer …` to `https://` sources (prefer the environment)",
+  }),
+  downloadMaxMb: int({
+    section: "storage",
+    env: "MODELSERVE_DOWNLOAD_MAX_MB",
+    flag: "--download-max",
+    arg: "mb",
+    default: 8192,
+    min: 1,
+    max: 1_048_576,
+    description: "Largest object downloaded, in megabytes (more → `MS_STORAGE_TOO_LARGE`)",
+  }),
+  downloadTimeoutMs: int({
+    section: "storage",
+    env: "MODELSERVE_DOWNLOAD_TIMEOUT_MS",
+    flag: "--download-timeout",
+    arg: "ms",
+    default: 30_000,
+    min: 100,
+    max: 3_600_000,
+    description:
+      "A request to the store, or a download receiving no byte, for longer than this fails and is retried",
+  }),
+  downloadRetries: int({
+    section: "storage",
+    env: "MODELSERVE_DOWNLOAD_RETRIES",
+    flag: "--download-retries",
+    arg: "n",
+    default: 3,
+    min: 0,
+    max: 20,
+    description: "Retries of a failed request to the store, with exponential backoff and jitter",
+  }),
+  remoteWatchIntervalMs: int({
+    section: "storage",
+    env: "MODELSERVE_REMOTE_WATCH_INTERVAL_MS",
+    flag: "--remote-watch-interval",
+    arg: "ms",
+    default: 30_000,
+    min: 100,
+    max: 86_400_000,
+    description:
+      "How often a watched remote repository is listed (±20 % jitter, so replicas spread their requests)",
   }),
 } as const;
 

@@ -6,6 +6,8 @@ import type { DriftTracker } from "../observability/drift.ts";
 import type { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { RepositoryWatcher } from "../registry/repository-watcher.ts";
+import type { RemotePoller } from "../storage/remote-poller.ts";
+import type { StorageStatus } from "../storage/status.ts";
 import type { AccessSettings } from "./plugins/access.ts";
 import type { ShadowTracker } from "./shadow.ts";
 
@@ -33,6 +35,10 @@ export interface AppContext {
   drift?: DriftTracker;
   /** How often drift crossings are checked (and logged), in ms. */
   driftCheckIntervalMs?: number;
+  /** The poller of a remote repository's local mirror, if the repository is remote. */
+  remote?: RemotePoller;
+  /** Conditions of remote sources (S3, HTTPS), when the app serves any. */
+  storage?: StorageStatus;
   /** True once shutdown began: readiness answers 503. */
   shuttingDown: boolean;
 }

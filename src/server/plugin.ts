@@ -16,6 +16,7 @@ import { installAccess } from "./plugins/access.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
 import { auditCollector, driftCollector, lifecycleCollector } from "./plugins/lifecycle-metrics.ts";
 import { metricsRoute } from "./plugins/metrics.ts";
+import { storageCollector } from "./plugins/storage-metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -160,6 +161,7 @@ export async function modelservePlugin(
         })),
       }));
     }
+    if (context.storage) metrics.addCollector(storageCollector(context.storage));
     if (context.audit) {
       const audit = context.audit;
       metrics.addCollector(auditCollector(audit));

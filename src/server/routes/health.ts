@@ -40,6 +40,8 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
       ...(r.reason ? { reason: r.reason } : {}),
       uptimeSeconds: Math.round((Date.now() - ctx.startedAt) / 100) / 10,
       defaultModel: registry.defaultModel() ?? null,
+      // Remote sources: "stale" means the store is unreachable and the last verified copy is served.
+      ...(ctx.storage && ctx.storage.all().length > 0 ? { storage: ctx.storage.all() } : {}),
       models: registry.names().map((name) => ({
         name,
         defaultVersion: registry.defaultVersion(name) ?? null,
