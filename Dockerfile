@@ -32,6 +32,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY examples ./examples
+# The Open Inference Protocol definition the gRPC service loads (--grpc-port).
+COPY vendor ./vendor
 # `modelserve` on the PATH; and /node_modules/modelserve, so a TypeScript model anywhere (e.g. under
 # /models) resolves `import { defineModel } from "modelserve"` to this installation.
 RUN ln -s /app/bin/modelserve.js /usr/local/bin/modelserve \
