@@ -429,3 +429,50 @@ describe("V2 gRPC: graceful close", () => {
     }
   });
 });
+
+describe("V2 gRPC: routing", () => {
+  it("x-routing-key metadata keeps a client on one arm of a split, as over HTTP", async () => {
+    const reg = new ModelRegistry();
+    reg.register("iris", "1", await loadModel(TREE));
+    reg.register("iris", "2", await loadModel(TREE));
+    reg.setSplit("iris", [
+      { version: "1", weight: 1 },
+      { version: "2", weight: 1 },
+    ]);
+    const a = buildApp(reg, { logger: silent });
+    const s = await startGrpcServer(a.context, { host: "127.0.0.1", port: 0, logger: silent });
+    const c = oipClient(s.port);
+    try {
+      const seen = new Set<string>();
+      for (let i = 0; i < 30; i++) {
+        const key = `client-${i}`;
+        const g = await callOk<{ model_version: string }>(
+          c,
+          "ModelInfer",
+          { model_name: "iris", ...fp32Matrix(ROWS) },
+          { "x-routing-key": key },
+        );
+        const http = await a.fastify.inject({
+          method: "POST",
+          url: "/models/iris/predict",
+          payload: { features: ROWS[0] },
+          headers: { "x-routing-key": key },
+        });
+        assert.equal(g.model_version, http.json().version, key);
+        seen.add(g.model_version);
+      }
+      assert.deepEqual([...seen].sort(), ["1", "2"]);
+      const empty = await call(c, "ModelInfer", {
+        model_name: "iris",
+        inputs: [{ name: "x", datatype: "FP32", shape: [0, 4] }],
+        raw_input_contents: [Buffer.alloc(0)],
+      });
+      assert.ok(!empty.ok && empty.code === status.INVALID_ARGUMENT && /has no rows/.test(empty.details));
+    } finally {
+      c.close();
+      await s.close(1000);
+      await a.fastify.close();
+      await reg.close();
+    }
+  });
+});

@@ -120,7 +120,7 @@ export async function startGrpcServer(ctx: AppContext, opts: GrpcServerOptions):
     <Req, Res>(
       method: string,
       scope: Scope | null,
-      fn: (req: Req, entry: RequestModel, reqId: string) => Promise<Res> | Res,
+      fn: (req: Req, entry: RequestModel, reqId: string, metadata: grpc.Metadata) => Promise<Res> | Res,
     ): Unary<Req, Res> =>
     (call, callback) => {
       const started = process.hrtime.bigint();
@@ -186,7 +186,7 @@ export async function startGrpcServer(ctx: AppContext, opts: GrpcServerOptions):
       };
       try {
         keyId = authenticate(call as grpc.ServerUnaryCall<unknown, unknown>, scope);
-        Promise.resolve(fn(call.request, entry, reqId)).then((res) => {
+        Promise.resolve(fn(call.request, entry, reqId, call.metadata)).then((res) => {
           finish(200);
           callback(null, res);
         }, fail);
@@ -216,9 +216,11 @@ export async function startGrpcServer(ctx: AppContext, opts: GrpcServerOptions):
         return modelMetadata(ctx, req.name, name(req.version));
       },
     ),
-    ModelInfer: unary<GrpcInferRequest, unknown>("ModelInfer", "predict", async (req, entry, reqId) => {
+    ModelInfer: unary<GrpcInferRequest, unknown>("ModelInfer", "predict", async (req, entry, reqId, md) => {
       if (!req.model_name) throw Errors.invalidInferRequest("model_name is required");
       const { inputs, raw } = decodeTensors(req);
+      // A/B splits stay sticky per client, as with the X-Routing-Key header over HTTP.
+      const key = md.get("x-routing-key")[0];
       const answer = await inferV2(
         ctx,
         {
@@ -227,6 +229,7 @@ export async function startGrpcServer(ctx: AppContext, opts: GrpcServerOptions):
           id: name(req.id),
           inputs,
           outputs: req.outputs.length > 0 ? req.outputs.map((o) => o.name) : undefined,
+          routingKey: typeof key === "string" ? key : undefined,
         },
         entry,
         reqId,
