@@ -6,7 +6,6 @@
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve as resolvePath } from "node:path";
-import { create as createTar } from "tar";
 import { Errors } from "../errors.ts";
 import { infer } from "../inference/run.ts";
 import type { ReadyVersion } from "../inference/version.ts";
@@ -184,6 +183,7 @@ export async function createBundle(modelFile: string, o: CreateBundleOptions): P
     const out = resolvePath(o.out);
     if (/\.(tar\.gz|tgz)$/i.test(out)) {
       await mkdir(dirname(out), { recursive: true });
+      const { create: createTar } = await import("tar");
       await createTar({ gzip: true, file: out, cwd: stage, portable: true }, [basename(root)]);
     } else {
       const exists = await stat(out).then(

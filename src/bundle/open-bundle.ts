@@ -9,7 +9,6 @@ import { createReadStream } from "node:fs";
 import { lstat, mkdtemp, readFile, realpath, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve as resolvePath, sep } from "node:path";
-import { extract } from "tar";
 import { Errors, isModelServeError } from "../errors.ts";
 import { loadModel } from "../runtimes/load-model.ts";
 import type { LoadedModel } from "../runtimes/runtime.ts";
@@ -46,6 +45,8 @@ async function extractArchive(file: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "modelserve-bundle-"));
   const refused: string[] = [];
   try {
+    // tar loads only when an archive is opened: most servers never open one.
+    const { extract } = await import("tar");
     await extract({
       file,
       cwd: dir,

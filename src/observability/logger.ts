@@ -2,8 +2,11 @@
  * @module The logger: pino JSON lines, or human-readable lines when writing to a terminal.
  */
 
+import { createRequire } from "node:module";
 import pino, { type Logger } from "pino";
-import pretty from "pino-pretty";
+
+// pino-pretty (and its dependencies) load only for human-readable logs: a JSON-logging server never needs them.
+const require = createRequire(import.meta.url);
 
 /** Log levels accepted by `--log-level`. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -36,6 +39,7 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: ["req.headers.authorization", 'req.headers["x-api-key"]'], censor: "[redacted]" },
   };
   if (usePretty) {
+    const pretty = require("pino-pretty") as typeof import("pino-pretty");
     return pino(
       base,
       pretty({

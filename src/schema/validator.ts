@@ -5,6 +5,7 @@
 
 import { Errors, type FieldIssue, type IssueCode } from "../errors.ts";
 import type { FeatureSpec, FeatureTable, Label, ModelSignature } from "../runtimes/runtime.ts";
+import { compileFastRows } from "./fast-rows.ts";
 
 /** How many issues one error reports at most, so a bad 10 000-row batch gives a readable answer. */
 const MAX_ISSUES = 50;
@@ -82,8 +83,14 @@ function flattenTensor(
   return walk(value, 0);
 }
 
+/** Options of {@link compileValidator}. */
+export interface ValidatorOptions {
+  /** Use the all-numeric fast path when the signature allows it (default true; tests compare both). */
+  readonly fast?: boolean;
+}
+
 /** Builds the validator for a signature. */
-export function compileValidator(signature: ModelSignature): RowValidator {
+export function compileValidator(signature: ModelSignature, options: ValidatorOptions = {}): RowValidator {
   const inputs = signature.inputs;
   const width = inputs.length;
   const index = new Map<string, number>();
@@ -291,10 +298,19 @@ export function compileValidator(signature: ModelSignature): RowValidator {
     }
   };
 
+  const fast = options.fast === false ? undefined : compileFastRows(signature);
+  // The fast path's tables have the general path's shape: no string or tensor column.
+  const noColumns: readonly undefined[] = Object.freeze(names.map(() => undefined));
+
   return {
     positional,
     toTable(rows, path) {
       const n = rows.length;
+      if (fast) {
+        const out = new Float64Array(n * width);
+        if (fast(rows, out))
+          return { rows: n, columns: names, numeric: out, strings: noColumns, tensors: noColumns };
+      }
       numeric = new Float64Array(n * width);
       strings = isString.map((s) => (s ? new Array<string | null>(n).fill(null) : undefined));
       tensors = tensorShapes.map((s) => (s ? new Float64Array(n * shapeSize(s)) : undefined));

@@ -4,7 +4,8 @@
  */
 
 import { Errors, isModelServeError } from "../../errors.ts";
-import type { FeatureSpec, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
+import type { FeatureSpec, FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
+import { lastTable } from "../shared/last-table.ts";
 import { LightgbmError, type LightgbmModel, parseLightgbm } from "./lightgbm-model.ts";
 
 const matrix = (data: Float64Array, rows: number, cols: number): Matrix => ({ rows, cols, data });
@@ -40,8 +41,8 @@ export function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): Runti
   const classifier = binary || multiclass;
   const k = m.perIteration;
   const classes: Label[] = binary ? [0, 1] : Array.from({ length: k }, (_, i) => i);
-  const raw = (t: { numeric: Float64Array; rows: number; columns: readonly string[] }) =>
-    m.raw(t.numeric, t.rows, t.columns.length);
+  // `convert` copies, so labels and probabilities of one request share one evaluation of the trees.
+  const raw = lastTable((t: FeatureTable) => m.raw(t.numeric, t.rows, t.columns.length));
   return {
     signature: {
       inputs: specsOf(m, nFeatures),
@@ -88,7 +89,7 @@ export function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): Runti
         }
       : undefined,
     async rawScore(t) {
-      return matrix(raw(t), t.rows, k);
+      return matrix(raw(t).slice(), t.rows, k);
     },
   };
 }

@@ -14,6 +14,7 @@ import type {
   Runtime,
   RuntimeModel,
 } from "../runtime.ts";
+import { lastTable } from "../shared/last-table.ts";
 import { type OnnxFileInfo, ProtobufError, readOnnxFile, removeZipMaps } from "./onnx-model-file.ts";
 import {
   inlineHost,
@@ -235,13 +236,14 @@ export async function loadOnnx(
       throw Errors.invalidModel(fileName, `the ONNX worker failed: ${(err as Error).message}`);
     }
   }
-  const run = async (t: FeatureTable) => {
+  // Labels and probabilities of one request come from one session run.
+  const run = lastTable(async (t: FeatureTable) => {
     try {
       return await host.run(feedsOf(plans, t), fetch);
     } catch (err) {
       throw Errors.inferenceFailed(fileName, "-", (err as Error).message);
     }
-  };
+  });
   const proba = async (t: FeatureTable): Promise<Matrix> => {
     const out = (await run(t))[probaOut!];
     const data = Float64Array.from(toNumbers(out.data));

@@ -17,6 +17,7 @@ import type {
   Runtime,
   RuntimeModel,
 } from "../runtime.ts";
+import { lastTable } from "../shared/last-table.ts";
 import { type Booster, BoosterError, compileBooster, softmaxRowsF32 } from "./booster.ts";
 
 const ASCII = new TextDecoder("latin1");
@@ -112,7 +113,10 @@ export function boosterModel(b: Booster, format: string): RuntimeModel {
   const classes: Label[] = b.kind.startsWith("binary")
     ? [0, 1]
     : Array.from({ length: b.groups }, (_, i) => i);
-  const margins = (t: FeatureTable) => b.margins(matrixOf(b, t), t.rows, t.columns.length);
+  // Labels and probabilities of one request come from one evaluation; `transform` works in place, so
+  // each caller transforms its own copy of the shared margins.
+  const shared = lastTable((t: FeatureTable) => b.margins(matrixOf(b, t), t.rows, t.columns.length));
+  const margins = (t: FeatureTable) => shared(t).slice();
   const proba = (t: FeatureTable): Matrix => {
     const m = margins(t);
     if (b.kind === "softprob") return matrix(b.transform(m, t.rows), t.rows, b.groups);
