@@ -161,8 +161,20 @@ export interface OutputTensor {
   readonly data: ArrayLike<TensorValue>;
 }
 
-/** Output names a model offers over V2, in answer order. */
+const namesCache = new WeakMap<ModelSignature, string[]>();
+const metadataCache = new WeakMap<ModelSignature, { name: string; datatype: Datatype; shape: number[] }[]>();
+
+/** Output names a model offers over V2, in answer order (computed once per signature). */
 export function outputNames(sig: ModelSignature): string[] {
+  let names = namesCache.get(sig);
+  if (names === undefined) {
+    names = computeOutputNames(sig);
+    namesCache.set(sig, names);
+  }
+  return names;
+}
+
+function computeOutputNames(sig: ModelSignature): string[] {
   if (sig.output.tensors && sig.output.task === "other") return sig.output.tensors.map((t) => t.name);
   const names = ["predict"];
   if (sig.capabilities.predictProba && sig.output.classes) names.push("predict_proba");
@@ -198,8 +210,17 @@ function onnxDatatype(type: string): Datatype {
   return map[type] ?? "FP64";
 }
 
-/** Metadata of each output a model offers: datatype and shape (`-1` for the batch axis). */
+/** Metadata of each output a model offers: datatype and shape (`-1` for the batch axis); cached per signature. */
 export function outputMetadata(sig: ModelSignature): { name: string; datatype: Datatype; shape: number[] }[] {
+  let meta = metadataCache.get(sig);
+  if (meta === undefined) {
+    meta = computeOutputMetadata(sig);
+    metadataCache.set(sig, meta);
+  }
+  return meta;
+}
+
+function computeOutputMetadata(sig: ModelSignature): { name: string; datatype: Datatype; shape: number[] }[] {
   if (sig.output.tensors && sig.output.task === "other")
     return sig.output.tensors.map((t: OutputTensorSpec) => ({
       name: t.name,
