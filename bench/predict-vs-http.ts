@@ -23,7 +23,7 @@ const body =
 const serverScript = fileURLToPath(new URL("./servers.ts", import.meta.url));
 
 // Pin each server to the last CPU when taskset exists, so it does not share a core with the load generator.
-const cpus = availableParallelism();
+const cpus = Number(process.env.BENCH_CPUS ?? availableParallelism()); // counted before pinning: a pinned process sees one CPU
 const pin =
   cpus > 1 && spawnSync("taskset", ["--version"]).status === 0 ? ["taskset", "-c", String(cpus - 1)] : [];
 
@@ -31,7 +31,7 @@ const pin =
 if (pin.length > 0 && process.env.BENCH_PINNED !== "1") {
   const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
     stdio: "inherit",
-    env: { ...process.env, BENCH_PINNED: "1" },
+    env: { ...process.env, BENCH_PINNED: "1", BENCH_CPUS: String(cpus) },
   });
   process.exit(r.status ?? 1);
 }

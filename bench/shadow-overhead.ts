@@ -19,13 +19,13 @@ const rate = Number(process.env.BENCH_RATE ?? 2000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
 // The server on the last CPU and this client on the first (when taskset exists): a p99 is the tail of
 // a few thousand requests, and two processes waiting for each other's core would decide it.
-const cpus = availableParallelism();
+const cpus = Number(process.env.BENCH_CPUS ?? availableParallelism()); // counted before pinning: a pinned process sees one CPU
 const pin =
   cpus > 1 && spawnSync("taskset", ["--version"]).status === 0 ? ["taskset", "-c", String(cpus - 1)] : [];
 if (pin.length > 0 && process.env.BENCH_PINNED !== "1") {
   const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
     stdio: "inherit",
-    env: { ...process.env, BENCH_PINNED: "1" },
+    env: { ...process.env, BENCH_PINNED: "1", BENCH_CPUS: String(cpus) },
   });
   process.exit(r.status ?? 1);
 }

@@ -23,13 +23,13 @@ const model = fileURLToPath(
 
 // The server on the last CPU and this client on the first (when taskset exists), so neither waits
 // for the other's core: a tail percentile is a few dozen requests, which such waits would decide.
-const cpus = availableParallelism();
+const cpus = Number(process.env.BENCH_CPUS ?? availableParallelism()); // counted before pinning: a pinned process sees one CPU
 const pin =
   cpus > 1 && spawnSync("taskset", ["--version"]).status === 0 ? ["taskset", "-c", String(cpus - 1)] : [];
 if (pin.length > 0 && process.env.BENCH_PINNED !== "1") {
   const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
     stdio: "inherit",
-    env: { ...process.env, BENCH_PINNED: "1" },
+    env: { ...process.env, BENCH_PINNED: "1", BENCH_CPUS: String(cpus) },
   });
   process.exit(r.status ?? 1);
 }

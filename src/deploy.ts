@@ -16,7 +16,7 @@ import {
   parseSplit,
 } from "./config/config.ts";
 import { Errors } from "./errors.ts";
-import { createLogger } from "./observability/logger.ts";
+import { createLogger, libraryLogger, type PinoCompatibleLogger } from "./observability/logger.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
 import { RepositoryWatcher } from "./registry/repository-watcher.ts";
 import { isModelDefinition, type ModelDefinition } from "./runtimes/custom/define-model.ts";
@@ -39,8 +39,11 @@ export type Deployable =
 
 /** Options of {@link deploy}: any configuration key (they win over file and environment), plus a logger. */
 export interface DeployOptions extends Partial<Omit<Config, "models">> {
-  /** Use this pino logger instead of building one from `logLevel`/`logFormat`. */
-  readonly logger?: Logger;
+  /**
+   * Any pino-compatible logger. Without one, `deploy` is quiet (like a library) unless `logLevel`, a
+   * config file or `MODELSERVE_LOG_LEVEL` asks for logs.
+   */
+  readonly logger?: PinoCompatibleLogger;
   /** Handle SIGTERM/SIGINT with a graceful shutdown and `process.exit` (default false for library use). */
   readonly handleSignals?: boolean;
   /** A JSON config file. */
@@ -204,7 +207,9 @@ export async function deploy(
   const { logger, handleSignals, configFile, env, ...rest } = options;
   const config = loadConfig({ file: configFile, env, code: rest as ConfigLayer });
   const items = Array.isArray(model) ? (model as readonly Deployable[]) : [model as Deployable];
-  const log = logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
+  const log =
+    libraryLogger(logger, options, env ?? process.env) ??
+    createLogger({ level: config.logLevel, format: config.logFormat });
   const storage = storageFor(config, log);
   const pending = await prepareModels([...items, ...config.models], storage);
   const registry = new ModelRegistry();

@@ -219,7 +219,7 @@ export const Errors = {
     "MS_RUNTIME_DEPENDENCY_MISSING",
     501,
     (runtime: string, pkg: string) =>
-      `the ${runtime} runtime needs the package "${pkg}": run npm install ${pkg}`,
+      `the ${runtime} runtime needs the package "${pkg}": run ${pkg === "onnxruntime-node" ? "ONNXRUNTIME_NODE_INSTALL=skip " : ""}npm install ${pkg} (modelserve doctor lists what is missing)`,
   ),
   invalidDefinition: define(
     "MS_INVALID_DEFINITION",

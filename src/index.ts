@@ -3,6 +3,16 @@
 export { CONFIG_KEYS, type Config, loadConfig, type ModelEntry } from "./config/config.ts";
 export { type Deployable, type Deployment, type DeployOptions, deploy } from "./deploy.ts";
 export { Errors, errorCatalogue, type FieldIssue, ModelServeError } from "./errors.ts";
+export {
+  type Explanation,
+  friendlyModel,
+  loadModel,
+  type Model,
+  type PlainRow,
+  type PlainValue,
+  type Prediction,
+  type Probabilities,
+} from "./library/model.ts";
 export { createLogger, type LogFormat, type LogLevel } from "./observability/logger.ts";
 export {
   ModelRegistry,
@@ -20,7 +30,7 @@ export {
   type Row,
 } from "./runtimes/custom/define-model.ts";
 export { loadDefinition } from "./runtimes/custom/typescript-runtime.ts";
-export { type LoadModelOptions, loadModel } from "./runtimes/load-model.ts";
+export { type LoadModelOptions, loadModel as loadRuntimeModel } from "./runtimes/load-model.ts";
 export { RuntimeSet } from "./runtimes/resolve.ts";
 export type * from "./runtimes/runtime.ts";
 export { compileValidator, type RowValidator, tableFromRows } from "./schema/validator.ts";

@@ -6,9 +6,9 @@
 
 import { extname } from "node:path";
 import { Worker } from "node:worker_threads";
-import autocannon from "autocannon";
+import type autocannon from "autocannon";
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { ModelServeError } from "../errors.ts";
+import { Errors, ModelServeError } from "../errors.ts";
 import type { ModelSignature } from "../runtimes/runtime.ts";
 import { exampleRow } from "../schema/json-schema.ts";
 import { readRows } from "../schema/rows-file.ts";
@@ -176,8 +176,15 @@ async function load(
   const histogram = new LatencyHistogram();
   const statuses = new Map<number, number>();
   let instance: autocannon.Instance | undefined;
+  // autocannon is an optional peer dependency: only this command needs it.
+  let run: typeof autocannon;
+  try {
+    run = (await import("autocannon")).default;
+  } catch {
+    throw Errors.runtimeDependencyMissing("bench", "autocannon");
+  }
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    instance = autocannon(
+    instance = run(
       {
         url,
         method: "POST",
@@ -197,7 +204,7 @@ async function load(
       },
     );
     if (opts.progress ?? process.stderr.isTTY === true) {
-      autocannon.track(instance, {
+      run.track(instance, {
         outputStream: process.stderr,
         renderProgressBar: true,
         renderResultsTable: false,

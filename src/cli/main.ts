@@ -3,29 +3,29 @@
  * stderr (`modelserve: <message> [<code>]`) and exit non-zero.
  */
 
-import { writeFile } from "node:fs/promises";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { loadConfig, parseModelArg } from "../config/config.ts";
 import { appFor, loadAll, prepareModels, startModels, storageFor } from "../deploy.ts";
 import { isModelServeError } from "../errors.ts";
-import { infer } from "../inference/run.ts";
 import { createLogger } from "../observability/logger.ts";
 import { ModelRegistry, type ReadyVersion } from "../registry/model-registry.ts";
-import type { LoadedModel } from "../runtimes/runtime.ts";
 import { namedRowSchema } from "../schema/json-schema.ts";
-import { formatOf, formatResults, readRows, type ScoredRows } from "../schema/rows-file.ts";
 import { installShutdown } from "../server/lifecycle.ts";
+import { exampleOf } from "../server/openapi-examples.ts";
 import { attachGrpc } from "../server/protocols/grpc/attach.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { registerAdminCommand } from "./admin-command.ts";
 import { auditFile } from "./audit.ts";
+import { BATCH_FORMATS, type BatchFormat } from "./batch-io.ts";
+import { type OnError, scoreFile, summaryLine } from "./batch-predict.ts";
 import { registerBenchCommand } from "./bench-command.ts";
 import { addConfigOptions, configLayerFromOptions } from "./config-options.ts";
 import { registerDockerCommand } from "./docker-command.ts";
+import { registerDoctorCommand } from "./doctor.ts";
 import { registerKeysCommand } from "./keys-command.ts";
 import { kserveArgs } from "./kserve-args.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
-import { describeSignature, serveBanner } from "./text.ts";
+import { describeExample, describeSignature, serveBanner } from "./text.ts";
 
 const int = (name: string) => (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a whole number`);
@@ -85,51 +85,30 @@ async function inspect(
   if (opts.json) {
     const m = v.model;
     process.stdout.write(
-      `${JSON.stringify({ name: v.name, version: v.version, signature: m.signature, info: m.info, jsonSchema: namedRowSchema(m.signature) }, null, 2)}\n`,
+      `${JSON.stringify({ name: v.name, version: v.version, signature: m.signature, info: m.info, jsonSchema: namedRowSchema(m.signature), example: await exampleOf(v) }, null, 2)}\n`,
     );
     return;
   }
-  process.stdout.write(describeSignature(v));
+  process.stdout.write(describeSignature(v) + describeExample(await exampleOf(v)));
 }
 
-async function predict(
-  path: string,
-  opts: { input: string; output?: string; proba?: boolean; runtime?: string; batchSize: string },
-) {
-  const v = await loadOne(path, opts.runtime);
-  const model: LoadedModel = v.model;
-  const rows = await readRows(opts.input, model.signature.inputs);
-  const chunk = Math.max(1, Number(opts.batchSize));
-  const predictions: unknown[] = [];
-  const probabilities: (number | null)[][] = [];
-  const progress = rows.length > chunk;
-  for (let start = 0; start < rows.length; start += chunk) {
-    const part = rows.slice(start, start + chunk);
-    const table = v.validator.toTable(part, `rows[${start}…]`);
-    const res = await infer(v, table, "predict");
-    predictions.push(...(res.predictions ?? []));
-    if (opts.proba) {
-      const p = res.probabilities ?? (await infer(v, table, "predict_proba")).probabilities!;
-      for (let r = 0; r < p.rows; r++) {
-        probabilities.push(
-          Array.from(p.data.subarray(r * p.cols, (r + 1) * p.cols), (x) => (Number.isFinite(x) ? x : null)),
-        );
-      }
-    }
-    if (progress)
-      process.stderr.write(`scored ${Math.min(start + chunk, rows.length)}/${rows.length} rows\n`);
-  }
-  const result: ScoredRows = {
-    model: v.name,
-    version: v.version,
-    predictions,
-    ...(opts.proba ? { classes: model.signature.output.classes, probabilities } : {}),
-  };
-  const format = opts.output ? formatOf(opts.output) : "json";
-  if (!format) throw new Error(`cannot tell the output format of ${opts.output}: use .json, .jsonl or .csv`);
-  const text = formatResults(result, format);
-  if (opts.output) await writeFile(opts.output, text);
-  else process.stdout.write(text);
+async function predict(path: string, opts: Record<string, unknown>) {
+  const v = await loadOne(path, opts.runtime as string | undefined);
+  const onError = (opts.onError as OnError | undefined) ?? "report";
+  const summary = await scoreFile(v, {
+    input: opts.input as string,
+    output: opts.output as string | undefined,
+    inputFormat: opts.inputFormat as BatchFormat | undefined,
+    outputFormat: opts.outputFormat as BatchFormat | undefined,
+    proba: opts.proba === true,
+    idColumn: opts.idColumn as string | undefined,
+    keepColumns: (opts.keepColumns as string | undefined)?.split(",").filter(Boolean),
+    onError,
+    errorsFile: opts.errors as string | undefined,
+    batchSize: Number(opts.batchSize),
+  });
+  process.stderr.write(summaryLine(summary, onError));
+  if (summary.exitCode !== 0) process.exitCode = summary.exitCode;
 }
 
 /** Builds the command tree. */
@@ -162,11 +141,38 @@ export function buildCli(): Command {
 
   program
     .command("predict")
-    .description("score a file of rows offline (JSON, JSONL or CSV), with the server's validation")
+    .description("score a file of rows offline with the server's validation; bad rows never stop the run")
     .argument("<model>", "model file")
-    .requiredOption("-i, --input <file>", "rows: .json (array or {instances}), .jsonl or .csv with a header")
-    .option("-o, --output <file>", "where to write results (.json, .jsonl, .csv); stdout JSON by default")
+    .requiredOption(
+      "-i, --input <file>",
+      "rows: .json, .jsonl, .csv (with a header), .parquet, .arrow; - reads stdin",
+    )
+    .option(
+      "-o, --output <file>",
+      "results: .json, .jsonl, .csv, .parquet, .arrow; - (default) writes stdout",
+    )
+    .addOption(
+      new Option("--input-format <format>", "input format (default: extension, or sniffed)").choices(
+        BATCH_FORMATS,
+      ),
+    )
+    .addOption(
+      new Option("--output-format <format>", "output format (default: extension; JSON on stdout)").choices(
+        BATCH_FORMATS,
+      ),
+    )
     .option("--proba", "include class probabilities")
+    .option(
+      "--id-column <name>",
+      "input column copied to the output (and to the errors file) as each row's id",
+    )
+    .option("--keep-columns <list>", "comma-separated input columns copied to the output")
+    .addOption(
+      new Option("--on-error <mode>", "a bad row: report it to the errors file, skip it, or fail the run")
+        .choices(["report", "skip", "fail"])
+        .default("report"),
+    )
+    .option("--errors <file>", "errors file of --on-error report (JSON Lines; default <output>.errors.jsonl)")
     .option("--runtime <name>", "runtime to use instead of detection")
     .option("--batch-size <rows>", "rows per inference call", int("batch size"), "10000")
     .action(predict);
@@ -175,6 +181,7 @@ export function buildCli(): Command {
   registerAdminCommand(program);
   registerBenchCommand(program);
   registerDockerCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 

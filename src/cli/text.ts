@@ -2,6 +2,7 @@
 
 import type { ModelRegistry, ReadyVersion } from "../registry/model-registry.ts";
 import type { FeatureSpec } from "../runtimes/runtime.ts";
+import type { ModelExample } from "../server/openapi-examples.ts";
 
 function allowed(f: FeatureSpec): string {
   if (f.dtype === "category") {
@@ -49,6 +50,14 @@ export function describeSignature(v: ReadyVersion): string {
     `sha256:       ${m.info.sha256}`,
     `size:         ${m.info.sizeBytes} bytes, loaded in ${m.info.loadTimeMs.toFixed(1)} ms by the ${m.info.runtime} runtime`,
   ];
+  return `${lines.join("\n")}\n`;
+}
+
+/** The documented example (the same as in the OpenAPI document) and the model's answer to it. */
+export function describeExample(ex: ModelExample): string {
+  const lines = ["", `example:      POST /predict ${JSON.stringify(ex.row)}`];
+  if ("prediction" in ex) lines.push(`answer:       ${JSON.stringify(ex.prediction)}`);
+  if (ex.probabilities) lines.push(`probabilities: ${JSON.stringify(ex.probabilities)}`);
   return `${lines.join("\n")}\n`;
 }
 

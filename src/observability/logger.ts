@@ -56,3 +56,24 @@ export function createLogger(options: LoggerOptions): Logger {
   }
   return pino(base, dest!);
 }
+
+/**
+ * Any pino-compatible logger: pino itself, or an object with pino's level methods, `level` and
+ * `child` (what Fastify accepts as its logger instance).
+ */
+export type PinoCompatibleLogger = import("fastify").FastifyBaseLogger;
+
+/**
+ * The logger of library use (`deploy`): the caller's, or none at all (level `silent`) unless a log
+ * level was asked for in the options, the environment (`MODELSERVE_LOG_LEVEL`) or a config file. A
+ * library must not write request lines to its host's stdout by default.
+ */
+export function libraryLogger(
+  given: PinoCompatibleLogger | undefined,
+  asked: { readonly logLevel?: unknown; readonly configFile?: string },
+  env: Readonly<Record<string, string | undefined>>,
+): Logger | undefined {
+  if (given) return given as Logger;
+  if (asked.logLevel !== undefined || asked.configFile || env.MODELSERVE_LOG_LEVEL) return undefined;
+  return pino({ level: "silent" });
+}

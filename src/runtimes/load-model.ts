@@ -29,6 +29,7 @@ export function withInfo(model: RuntimeModel, info: ModelInfo): LoadedModel {
     details: model.details,
     info,
     ...(model.trainingStats ? { trainingStats: model.trainingStats } : {}),
+    ...(model.typicalValues ? { typicalValues: model.typicalValues } : {}),
     predict: (t) => model.predict(t),
     predictProba: model.predictProba ? (t) => model.predictProba!(t) : undefined,
     decisionFunction: model.decisionFunction ? (t) => model.decisionFunction!(t) : undefined,

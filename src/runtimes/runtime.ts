@@ -192,6 +192,11 @@ export interface RuntimeModel {
    * standard deviations), by input name, for drift checks when no bundle supplies any.
    */
   readonly trainingStats?: Readonly<Record<string, FeatureStats>>;
+  /**
+   * A realistic value per numeric input, when the model knows one (e.g. the median split threshold of
+   * a tree model): documentation examples use it instead of an arbitrary number.
+   */
+  readonly typicalValues?: Readonly<Record<string, number>>;
   /** Predictions for every row of the batch. */
   predict(table: FeatureTable): Promise<PredictOutput>;
   /** Class probabilities, columns in `signature.output.classes` order. */

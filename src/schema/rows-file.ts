@@ -22,7 +22,7 @@ export function formatOf(path: string): RowsFormat | undefined {
 }
 
 /** A CSV cell converted by the feature's dtype: empty → null, numbers parsed, booleans read. */
-function csvCell(cell: string, spec: FeatureSpec | undefined): unknown {
+export function csvCell(cell: string, spec: FeatureSpec | undefined): unknown {
   if (cell === "") return null;
   const numeric =
     !spec ||
@@ -125,7 +125,7 @@ export async function readRows(path: string, inputs: readonly FeatureSpec[]): Pr
   });
 }
 
-function csvEscape(v: unknown): string {
+export function csvEscape(v: unknown): string {
   const s = v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }

@@ -5,6 +5,7 @@
 
 import { errorCatalogue } from "../errors.ts";
 import type { ModelRegistry, ReadyVersion } from "../registry/model-registry.ts";
+import type { ModelSignature } from "../runtimes/runtime.ts";
 import {
   batchRequestSchema,
   exampleRow,
@@ -14,6 +15,7 @@ import {
   singleRequestSchema,
 } from "../schema/json-schema.ts";
 import { PROTOCOL_SCHEMAS, protocolPaths } from "../schema/protocol-openapi.ts";
+import type { ModelExample } from "./openapi-examples.ts";
 
 /** Options of the document. */
 export interface OpenApiOptions {
@@ -24,21 +26,64 @@ export interface OpenApiOptions {
   readonly prefix?: string;
   /** API keys are on: declare the schemes (so Swagger UI's Authorize works); probes stay open. */
   readonly apiKeys?: boolean;
+  /** Example rows and the models' real answers, keyed `name@version` (see `examplesOf`). */
+  readonly examples?: ReadonlyMap<string, ModelExample>;
 }
 
-const errorResponse = (description: string) => ({
+/** One example error body per status, with a code that status really carries. */
+const errorResponse = (description: string, code: string, message: string) => ({
   description,
-  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+  content: {
+    "application/json": {
+      schema: { $ref: "#/components/schemas/Error" },
+      example: { error: { code, message }, requestId: "3f2a9c1e-000001" },
+    },
+  },
 });
 
 const ERRORS = {
-  "400": errorResponse("Malformed request (bad JSON, body not an object, empty batch)"),
-  "404": errorResponse("Unknown model or version"),
-  "413": errorResponse("Body or batch larger than the limit"),
-  "415": errorResponse("Content type is not application/json"),
-  "422": errorResponse("Input does not match the model's schema (details.issues lists every problem)"),
-  "503": errorResponse("Model not ready, or server shutting down"),
+  "400": errorResponse(
+    "Malformed request (bad JSON, body not an object, empty batch)",
+    "MS_MALFORMED_JSON",
+    "the body is not valid JSON: Unexpected end of JSON input",
+  ),
+  "404": errorResponse("Unknown model or version", "MS_MODEL_NOT_FOUND", 'no model named "churn"'),
+  "413": errorResponse(
+    "Body or batch larger than the limit",
+    "MS_BATCH_TOO_LARGE",
+    "the batch has 5000 rows; the limit is 1000",
+  ),
+  "415": errorResponse(
+    "Content type is not application/json",
+    "MS_UNSUPPORTED_MEDIA_TYPE",
+    "send Content-Type: application/json",
+  ),
+  "503": errorResponse(
+    "Model not ready, or server shutting down",
+    "MS_MODEL_NOT_READY",
+    'model "churn" is loading',
+  ),
 };
+
+/** The 422 answer for a model: a real issue on its first feature. */
+function invalidInput(sig: ModelSignature) {
+  const f = sig.inputs[0];
+  const issue = f
+    ? { code: "MISSING_FEATURE", field: f.name, message: `missing feature "${f.name}"` }
+    : { code: "ROW_NOT_OBJECT", field: "", message: "expected a row" };
+  return {
+    description: "Input does not match the model's schema (details.issues lists every problem)",
+    content: {
+      "application/json": {
+        schema: { $ref: "#/components/schemas/Error" },
+        example: {
+          error: { code: "MS_INVALID_INPUT", message: issue.message, details: { issues: [issue] } },
+          requestId: "3f2a9c1e-000002",
+        },
+      },
+    },
+  };
+}
 
 function json(schema: JsonSchema, example?: unknown) {
   return { "application/json": example === undefined ? { schema } : { schema, example } };
@@ -49,9 +94,25 @@ function modelPaths(
   opts: OpenApiOptions,
   prefix: string,
   tag: string,
+  /** Operation ids: unique across a model's versioned and default paths, stable for generated clients. */
+  idBase = tag,
 ): Record<string, unknown> {
   const sig = v.model.signature;
-  const row = exampleRow(sig);
+  const ex = opts.examples?.get(`${v.name}@${v.version}`);
+  const row = ex?.row ?? exampleRow(sig);
+  const errors = { ...ERRORS, "422": invalidInput(sig) };
+  const answered = ex !== undefined && "prediction" in ex;
+  const who = { model: v.name, version: v.version };
+  const singleExample = answered
+    ? { ...who, prediction: ex.prediction, ...(ex.probabilities ? { probabilities: ex.probabilities } : {}) }
+    : undefined;
+  const batchExample = answered
+    ? {
+        ...who,
+        predictions: [ex.prediction, ex.prediction],
+        ...(ex.probabilities ? { probabilities: [ex.probabilities, ex.probabilities] } : {}),
+      }
+    : undefined;
   const hasProba = sig.capabilities.predictProba;
   const meta = {
     model: { type: "string", examples: [v.name] },
@@ -82,16 +143,19 @@ function modelPaths(
         tags: [tag],
         summary: `Predict one row with ${v.name}`,
         description: `Named features (${features}) or {"features": [...]} in that order.`,
-        operationId: `predict_${tag}`,
+        operationId: `predict_${idBase}`,
         requestBody: { required: true, content: json(singleRequestSchema(sig), row) },
-        responses: { "200": { description: "The prediction", content: json(single) }, ...ERRORS },
+        responses: {
+          "200": { description: "The prediction", content: json(single, singleExample) },
+          ...errors,
+        },
       },
     },
     [`${prefix}/predict/batch`]: {
       post: {
         tags: [tag],
         summary: `Predict a batch of rows with ${v.name}`,
-        operationId: `predict_batch_${tag}`,
+        operationId: `predict_batch_${idBase}`,
         requestBody: {
           required: true,
           content: json(batchRequestSchema(sig, opts.maxBatchSize), {
@@ -99,8 +163,8 @@ function modelPaths(
           }),
         },
         responses: {
-          "200": { description: "One prediction per row, in order", content: json(batch) },
-          ...ERRORS,
+          "200": { description: "One prediction per row, in order", content: json(batch, batchExample) },
+          ...errors,
         },
       },
     },
@@ -111,17 +175,19 @@ function modelPaths(
       post: {
         tags: [tag],
         summary: `Class probabilities of one row with ${v.name}`,
-        operationId: `predict_proba_${tag}`,
+        operationId: `predict_proba_${idBase}`,
         requestBody: { required: true, content: json(singleRequestSchema(sig), row) },
         responses: {
           "200": {
             description: "Probabilities by class",
-            content: json({
-              type: "object",
-              properties: { ...meta, classes, probabilities: probabilitiesSchema(sig) },
-            }),
+            content: json(
+              { type: "object", properties: { ...meta, classes, probabilities: probabilitiesSchema(sig) } },
+              ex?.probabilities
+                ? { ...who, classes: sig.output.classes, probabilities: ex.probabilities }
+                : undefined,
+            ),
           },
-          ...ERRORS,
+          ...errors,
         },
       },
     };
@@ -129,7 +195,7 @@ function modelPaths(
       post: {
         tags: [tag],
         summary: `Class probabilities of a batch with ${v.name}`,
-        operationId: `predict_proba_batch_${tag}`,
+        operationId: `predict_proba_batch_${idBase}`,
         requestBody: {
           required: true,
           content: json(batchRequestSchema(sig, opts.maxBatchSize), { instances: [row] }),
@@ -137,16 +203,21 @@ function modelPaths(
         responses: {
           "200": {
             description: "Probabilities by class, one object per row",
-            content: json({
-              type: "object",
-              properties: {
-                ...meta,
-                classes,
-                probabilities: { type: "array", items: probabilitiesSchema(sig) },
+            content: json(
+              {
+                type: "object",
+                properties: {
+                  ...meta,
+                  classes,
+                  probabilities: { type: "array", items: probabilitiesSchema(sig) },
+                },
               },
-            }),
+              ex?.probabilities
+                ? { ...who, classes: sig.output.classes, probabilities: [ex.probabilities] }
+                : undefined,
+            ),
           },
-          ...ERRORS,
+          ...errors,
         },
       },
     };
@@ -217,10 +288,16 @@ export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Rec
       if (v.state !== "ready") continue;
       Object.assign(
         paths,
-        modelPaths(v as ReadyVersion, opts, `/models/${name}/versions/${v.version}`, `${tag}@${v.version}`),
+        modelPaths(
+          v as ReadyVersion,
+          opts,
+          `/models/${name}/versions/${v.version}`,
+          tag,
+          `${tag}@${v.version}`,
+        ),
       );
     }
-    if (name === def) Object.assign(paths, modelPaths(ready, opts, "", "default"));
+    if (name === def) Object.assign(paths, modelPaths(ready, opts, "", tag, "default"));
   }
   // Open Inference Protocol V2 and KServe V1 front ends (their probes mark themselves open).
   Object.assign(paths, protocolPaths({ example: exampleOf(registry, def), apiKeys: opts.apiKeys }));

@@ -73,12 +73,18 @@ describe("modelserve predict", () => {
     assert.equal(lines[2].probabilities.virginica, expectedProba[2][2]);
   });
 
-  it("applies the server's validation and exits non-zero with one line", async () => {
+  it("applies the server's validation: --on-error fail exits 1 with one line, the default reports the row and exits 3", async () => {
     const input = join(dir, "bad.json");
     writeFileSync(input, JSON.stringify([{ sepal_length: "abc" }]));
-    const r = await cli("predict", model, "--input", input);
+    const r = await cli("predict", model, "--input", input, "--on-error", "fail");
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^modelserve: .*\[MS_INVALID_INPUT\]\n$/);
+    assert.match(r.stderr, /^modelserve: row 1: .*\[MS_INVALID_INPUT\]\n$/);
+    const reported = await cli("predict", model, "--input", input, "--output", join(dir, "bad.out.json"));
+    assert.equal(reported.code, 3);
+    assert.match(reported.stderr, /0 of 1 rows scored, 1 rejected \(see .*bad\.out\.json\.errors\.jsonl\)/);
+    const error = JSON.parse(readFileSync(join(dir, "bad.out.json.errors.jsonl"), "utf8"));
+    assert.equal(error.code, "MS_INVALID_INPUT");
+    assert.equal(error.row, 1);
   });
 });
 

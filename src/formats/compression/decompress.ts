@@ -27,6 +27,24 @@ export function detectCompression(b: Uint8Array): Compression | "joblib-zf" | un
   return undefined;
 }
 
+const TRUNCATED = new Error("the compressed data ends early (truncated file)");
+
+/**
+ * The bytes as LZMA-JS reads them, but reading past the end throws. LZMA-JS answers -1 at the end of
+ * its input and keeps decoding: a truncated `.lzma` stream (whose header leaves the size unknown, as
+ * joblib's does) then decodes garbage for minutes. Here the end of input is an error, at once.
+ */
+function endChecked(bytes: Uint8Array): ArrayLike<number> {
+  return new Proxy(bytes, {
+    get(target, key) {
+      if (key === "length") return Number.MAX_SAFE_INTEGER;
+      if (typeof key === "string" && key in target) return target[key as unknown as number];
+      if (typeof key === "string" && /^\d+$/.test(key)) throw TRUNCATED;
+      return Reflect.get(target, key);
+    },
+  }) as ArrayLike<number>;
+}
+
 async function optional<T>(pkg: string): Promise<T> {
   try {
     return (await import(pkg)) as T;
@@ -59,8 +77,10 @@ export async function decompress(bytes: Uint8Array, fileName: string): Promise<U
         return new Uint8Array(await new Response(stream).arrayBuffer());
       }
       case "lzma": {
-        const m = await optional<{ default: { decompress(b: Uint8Array): number[] | string } }>("lzma");
-        const out = m.default.decompress(bytes);
+        const m = await optional<{ default: { decompress(b: ArrayLike<number>): number[] | string } }>(
+          "lzma",
+        );
+        const out = m.default.decompress(endChecked(bytes));
         if (typeof out === "string") return new TextEncoder().encode(out);
         return Uint8Array.from(out, (v) => v & 0xff);
       }

@@ -38,6 +38,8 @@ export interface LightgbmModel {
     | null
   )[];
   readonly numTrees: number;
+  /** Numeric split thresholds per feature (where the model draws its lines; for doc examples). */
+  readonly splitThresholds: readonly (readonly number[])[];
   readonly version: string;
   readonly boosting: string;
   /** Raw scores (LightGBM's `raw_score=True`: the sum of the trees), rows × perIteration. */
@@ -325,7 +327,12 @@ export function parseLightgbm(text: string): LightgbmModel {
     return out;
   };
 
+  const splitThresholds: number[][] = featureNames.map(() => []);
+  for (let g = 0; g < nodes; g++)
+    if (!(decision[g] & CATEGORICAL)) splitThresholds[feature[g]]?.push(threshold[g]);
+
   return {
+    splitThresholds,
     objective: header.get("objective") ?? "custom",
     transform: objective.transform,
     numClass,

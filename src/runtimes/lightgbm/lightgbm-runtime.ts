@@ -6,6 +6,7 @@
 import { Errors, isModelServeError } from "../../errors.ts";
 import type { FeatureSpec, FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
 import { lastTable } from "../shared/last-table.ts";
+import { typicalFromThresholds } from "../shared/typical-values.ts";
 import { LightgbmError, type LightgbmModel, parseLightgbm } from "./lightgbm-model.ts";
 
 const matrix = (data: Float64Array, rows: number, cols: number): Matrix => ({ rows, cols, data });
@@ -43,9 +44,12 @@ export function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): Runti
   const classes: Label[] = binary ? [0, 1] : Array.from({ length: k }, (_, i) => i);
   // `convert` copies, so labels and probabilities of one request share one evaluation of the trees.
   const raw = lastTable((t: FeatureTable) => m.raw(t.numeric, t.rows, t.columns.length));
+  const inputs = specsOf(m, nFeatures);
+  const typicalValues = typicalFromThresholds(m.splitThresholds, inputs);
   return {
+    ...(typicalValues ? { typicalValues } : {}),
     signature: {
-      inputs: specsOf(m, nFeatures),
+      inputs,
       output: classifier ? { task: "classification", classes } : { task: "regression", targets: k },
       capabilities: {
         predict: true,

@@ -67,6 +67,8 @@ export interface SkEstimator {
    * trees and forests: the runtime then answers `/predict` (labels and probabilities) with one pass.
    */
   readonly predictIsArgmaxProba?: boolean;
+  /** Split thresholds per input column (trees and forests): where the model draws its lines. */
+  splitThresholds?(): readonly (readonly number[])[];
   /** Training means and standard deviations of the inputs, when the estimator learned them (StandardScaler). */
   trainingMoments?(): { readonly mean: Float64Array; readonly std: Float64Array } | undefined;
   /** Decision function: `(rows × 1)` for binary/outliers, `(rows × classes)` otherwise. */

@@ -9,6 +9,7 @@ import { decompress, detectCompression } from "../../formats/compression/decompr
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
 import { PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
 import type { FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
+import { typicalFromThresholds } from "../shared/typical-values.ts";
 import { isAllowed } from "./allow-list.ts";
 import { boosterWrapperModel, isBoosterWrapper, relabel } from "./boosters.ts";
 import { containerBooster, containerEstimator, isContainer } from "./containers.ts";
@@ -192,9 +193,11 @@ export function estimatorModel(
           signature.inputs.map((f, i) => [f.name, { mean: moments.mean[i], std: moments.std[i] }]),
         )
       : undefined;
+  const typicalValues = typicalFromThresholds(est.splitThresholds?.(), signature.inputs);
   return {
     signature,
     ...(trainingStats ? { trainingStats } : {}),
+    ...(typicalValues ? { typicalValues } : {}),
     details: {
       format: details.format,
       framework: "scikit-learn",

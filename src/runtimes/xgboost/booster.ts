@@ -109,6 +109,8 @@ export interface BoosterShape {
   /** Category names of categorical features (3.1+ recoding), by feature index. */
   readonly categoryNames: readonly (readonly string[] | undefined)[];
   readonly numTrees: number;
+  /** Numeric split conditions per feature (where the model draws its lines; for doc examples). */
+  readonly splitThresholds: readonly (readonly number[])[];
   readonly booster: string;
   readonly version: string;
 }
@@ -361,8 +363,12 @@ export function compileBooster(model: Json): Booster {
   }
 
   const contrib32 = Float32Array.from(contrib);
+  const splitThresholds: number[][] = Array.from({ length: numFeature }, () => []);
+  for (let n = 0; n < total; n++)
+    if (left[n] !== -1 && catIndex[n] < 0) splitThresholds[feature[n]]?.push(cond[n]);
 
   return {
+    splitThresholds,
     objective,
     kind: spec.kind,
     groups,

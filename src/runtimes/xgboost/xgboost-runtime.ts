@@ -18,6 +18,7 @@ import type {
   RuntimeModel,
 } from "../runtime.ts";
 import { lastTable } from "../shared/last-table.ts";
+import { typicalFromThresholds } from "../shared/typical-values.ts";
 import { type Booster, BoosterError, compileBooster, softmaxRowsF32 } from "./booster.ts";
 
 const ASCII = new TextDecoder("latin1");
@@ -133,9 +134,12 @@ export function boosterModel(b: Booster, format: string): RuntimeModel {
     }
     return matrix(out, t.rows, 2);
   };
+  const inputs = specsOf(b);
+  const typicalValues = typicalFromThresholds(b.splitThresholds, inputs);
   return {
+    ...(typicalValues ? { typicalValues } : {}),
     signature: {
-      inputs: specsOf(b),
+      inputs,
       output: classifier ? { task: "classification", classes } : { task: "regression", targets: b.groups },
       capabilities: {
         predict: true,

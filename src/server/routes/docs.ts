@@ -6,13 +6,19 @@
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../context.ts";
 import { buildOpenApi } from "../openapi.ts";
+import { examplesOf } from "../openapi-examples.ts";
 
 const require = createRequire(import.meta.url);
 
-/** Assets served under `/docs/static/` and `/redoc/static/`: a fixed list, so no path can be traversed. */
+/**
+ * Assets served under `/docs/static/` and `/redoc/static/`: a fixed list, so no path can be traversed.
+ * The published package carries them in `dist/docs-assets/` (copied at build time); a source checkout
+ * reads them from the `swagger-ui-dist` and `redoc` devDependencies.
+ */
 const ASSETS: Readonly<Record<string, { pkg: string; file: string; type: string }>> = {
   "swagger-ui.css": { pkg: "swagger-ui-dist", file: "swagger-ui.css", type: "text/css; charset=utf-8" },
   "swagger-ui-bundle.js": {
@@ -28,6 +34,8 @@ const ASSETS: Readonly<Record<string, { pkg: string; file: string; type: string 
   },
 };
 
+const BUILT_ASSETS = fileURLToPath(new URL("../../docs-assets/", import.meta.url));
+
 const cache = new Map<string, Buffer>();
 
 async function asset(name: string): Promise<Buffer | undefined> {
@@ -35,7 +43,11 @@ async function asset(name: string): Promise<Buffer | undefined> {
   if (!a) return undefined;
   let buf = cache.get(name);
   if (!buf) {
-    buf = await readFile(join(dirname(require.resolve(`${a.pkg}/package.json`)), a.file));
+    try {
+      buf = await readFile(join(BUILT_ASSETS, name));
+    } catch {
+      buf = await readFile(join(dirname(require.resolve(`${a.pkg}/package.json`)), a.file));
+    }
     cache.set(name, buf);
   }
   return buf;
@@ -88,7 +100,9 @@ export function docsRoutes(app: FastifyInstance, ctx: AppContext, version: strin
 
   app.get("/openapi.json", async (_req, reply) => {
     if (!cached || cached.generation !== ctx.registry.generation) {
-      cached = { generation: ctx.registry.generation, doc: JSON.stringify(buildOpenApi(ctx.registry, opts)) };
+      const generation = ctx.registry.generation;
+      const examples = await examplesOf(ctx.registry.all());
+      cached = { generation, doc: JSON.stringify(buildOpenApi(ctx.registry, { ...opts, examples })) };
     }
     reply.type("application/json; charset=utf-8");
     return cached.doc;

@@ -92,6 +92,7 @@ function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     className: o.name,
     role: "classifier",
     nFeaturesIn: nFeatures,
+    splitThresholds: () => thresholdsOf([tree], nFeatures),
     featureNamesIn: names,
     classes,
     allowsMissing: tree.hasMissing,
@@ -109,6 +110,7 @@ function treeRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     className: o.name,
     role: "regressor",
     nFeaturesIn: nFeatures,
+    splitThresholds: () => thresholdsOf([tree], nFeatures),
     featureNamesIn: names,
     nOutputs: 1,
     allowsMissing: tree.hasMissing,
@@ -121,6 +123,16 @@ function treeRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
       return { kind: "dense", rows: d.rows, cols: 1, data: out };
     },
   };
+}
+
+/** Split thresholds per input column over some trees: where the model draws its lines (for examples). */
+function thresholdsOf(trees: readonly CompiledTree[], nFeatures: number): number[][] {
+  const out: number[][] = Array.from({ length: nFeatures }, () => []);
+  for (const t of trees) {
+    const { left, feature, threshold } = t.nodes;
+    for (let i = 0; i < left.length; i++) if (left[i] !== -1) out[feature[i]]?.push(threshold[i]);
+  }
+  return out;
 }
 
 function members(o: PyObject): PyObject[] {
@@ -170,6 +182,7 @@ function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     className: o.name,
     role: "classifier",
     nFeaturesIn: nFeatures,
+    splitThresholds: () => thresholdsOf(trees, nFeatures),
     featureNamesIn: names,
     classes,
     allowsMissing: trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4),
@@ -187,6 +200,7 @@ function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     className: o.name,
     role: "regressor",
     nFeaturesIn: nFeatures,
+    splitThresholds: () => thresholdsOf(trees, nFeatures),
     featureNamesIn: names,
     nOutputs: 1,
     allowsMissing: trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4),

@@ -1,0 +1,361 @@
+/**
+ * @module `npm run bench:http`: modelserve against what a user would run instead, in one report.
+ * Servers: modelserve (`serve MODEL`, request logs on as in production), a Fastify route validating the
+ * same body with a constant reply, bare `node:http` parsing the body with a constant reply, and the
+ * hand-written Python peers (FastAPI on uvicorn, one worker; Flask on gunicorn -w2, two sync workers).
+ * Models: the iris RandomForest-100, a breast-cancer RandomForest-300 and an iris XGBoost classifier,
+ * trained by `scripts/bench/train_http_models.py` with Debian's scikit-learn and XGBoost.
+ * Workloads: single rows (32 connections) and 1000-row batches (8 connections). Also spawn → ready and
+ * RSS after load. Single-process servers are pinned to the last CPU, gunicorn -w2 gets both, the load
+ * generator the first; BENCH_ROUNDS alternating rounds (default 3) of BENCH_DURATION s (default 5),
+ * median [min–max]. Installs the Python peers with apt when missing (root), never during `npm test`.
+ */
+
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const duration = Number(process.env.BENCH_DURATION ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const only = process.env.BENCH_SERVERS?.split(",");
+const root = fileURLToPath(new URL("../", import.meta.url));
+// Counted before pinning: once this process is pinned to CPU 0, it sees one CPU.
+const cpus = Number(process.env.BENCH_CPUS ?? availableParallelism());
+const canPin = cpus > 1 && spawnSync("taskset", ["--version"]).status === 0;
+const last = String(cpus - 1);
+
+// The load generator runs on CPU 0; servers on the others.
+if (canPin && process.env.BENCH_PINNED !== "1") {
+  const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
+    stdio: "inherit",
+    env: { ...process.env, BENCH_PINNED: "1", BENCH_CPUS: String(cpus) },
+  });
+  process.exit(r.status ?? 1);
+}
+
+// A constant-reply server inside this file, run as a child: `node bench/http.ts --constant fastify|bare PORT`.
+if (process.argv[2] === "--constant") {
+  const kind = process.argv[3];
+  const port = Number(process.argv[4]);
+  const one = JSON.stringify({
+    model: "m",
+    version: "1",
+    prediction: 0,
+    probabilities: { "0": 1, "1": 0, "2": 0 },
+  });
+  if (kind === "bare") {
+    createServer((req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (c: string) => {
+        body += c;
+      });
+      req.on("end", () => {
+        const parsed = body ? (JSON.parse(body) as { instances?: unknown[] }) : {};
+        const out = parsed.instances
+          ? JSON.stringify({
+              predictions: parsed.instances.map(() => 0),
+              probabilities: parsed.instances.map(() => ({ "0": 1 })),
+            })
+          : one;
+        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
+        res.end(out);
+      });
+    }).listen(port, "127.0.0.1");
+  } else {
+    const { default: Fastify } = await import("fastify");
+    const app = Fastify({ logger: false });
+    const numbers = { type: "array", items: { type: "number" } };
+    app.get("/health", async () => ({ status: "ok" }));
+    app.post(
+      "/predict",
+      { schema: { body: { type: "object", required: ["features"], properties: { features: numbers } } } },
+      async (_q, reply) => reply.type("application/json").send(one),
+    );
+    app.post(
+      "/predict/batch",
+      {
+        schema: {
+          body: {
+            type: "object",
+            required: ["instances"],
+            properties: { instances: { type: "array", items: numbers } },
+          },
+        },
+      },
+      async (req) => {
+        const n = (req.body as { instances: unknown[] }).instances.length;
+        return { predictions: new Array(n).fill(0), probabilities: new Array(n).fill({ "0": 1 }) };
+      },
+    );
+    await app.listen({ host: "127.0.0.1", port });
+  }
+  await new Promise(() => undefined);
+}
+
+/** Installs the Python peers with apt when they are missing. */
+function ensurePeers(): void {
+  const ok = () =>
+    spawnSync("/usr/bin/python3", ["-c", "import sklearn, xgboost, fastapi, uvicorn, flask"]).status === 0 &&
+    spawnSync("gunicorn", ["--version"]).status === 0;
+  if (ok()) return;
+  process.stderr.write("installing the Python peers with apt-get…\n");
+  execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+  execFileSync(
+    "apt-get",
+    [
+      "install",
+      "-y",
+      "-qq",
+      "python3-sklearn",
+      "python3-xgboost",
+      "python3-fastapi",
+      "python3-uvicorn",
+      "python3-flask",
+      "gunicorn",
+    ],
+    { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } },
+  );
+  if (!ok()) throw new Error("the Python peers are still missing after apt-get install");
+}
+
+ensurePeers();
+const models = mkdtempSync(join(tmpdir(), "modelserve-bench-http-"));
+execFileSync("/usr/bin/python3", [join(root, "scripts/bench/train_http_models.py"), models], {
+  stdio: "ignore",
+});
+
+interface ModelCase {
+  readonly name: string;
+  /** What modelserve serves. */
+  readonly file: string;
+  /** What the Python peers load. */
+  readonly joblib: string;
+  readonly data: "iris" | "bc";
+}
+const cases: ModelCase[] = [
+  { name: "iris RF-100", file: "iris_rf100.joblib", joblib: "iris_rf100.joblib", data: "iris" },
+  { name: "breast-cancer RF-300", file: "bc_rf300.joblib", joblib: "bc_rf300.joblib", data: "bc" },
+  { name: "iris XGBoost", file: "iris_xgb.json", joblib: "iris_xgb.joblib", data: "iris" },
+];
+
+type ServerName = "modelserve" | "fastify" | "node:http" | "uvicorn" | "gunicorn -w2";
+const servers: ServerName[] = (
+  ["modelserve", "fastify", "node:http", "uvicorn", "gunicorn -w2"] as const
+).filter((s) => !only || only.includes(s));
+
+let nextPort = 18_700;
+
+function command(
+  server: ServerName,
+  c: ModelCase,
+  port: number,
+): { cmd: string; args: string[]; env?: Record<string, string>; cpus: string } {
+  const model = join(models, server === "uvicorn" || server === "gunicorn -w2" ? c.joblib : c.file);
+  switch (server) {
+    case "modelserve":
+      return {
+        cmd: process.execPath,
+        args: [
+          join(root, "bin/modelserve.js"),
+          "serve",
+          model,
+          "--port",
+          String(port),
+          "--log-format",
+          "json",
+        ],
+        cpus: last,
+      };
+    case "fastify":
+      return {
+        cmd: process.execPath,
+        args: [fileURLToPath(import.meta.url), "--constant", "fastify", String(port)],
+        cpus: last,
+      };
+    case "node:http":
+      return {
+        cmd: process.execPath,
+        args: [fileURLToPath(import.meta.url), "--constant", "bare", String(port)],
+        cpus: last,
+      };
+    case "uvicorn":
+      return {
+        cmd: "/usr/bin/python3",
+        args: [
+          "-m",
+          "uvicorn",
+          "fastapi_app:app",
+          "--host",
+          "127.0.0.1",
+          "--port",
+          String(port),
+          "--workers",
+          "1",
+          "--no-access-log",
+          "--log-level",
+          "warning",
+        ],
+        env: { MODEL_PATH: model, OMP_NUM_THREADS: "1" },
+        cpus: last,
+      };
+    case "gunicorn -w2":
+      return {
+        cmd: "gunicorn",
+        args: ["-w", "2", "-b", `127.0.0.1:${port}`, "--log-level", "warning", "flask_app:app"],
+        env: { MODEL_PATH: model, OMP_NUM_THREADS: "1" },
+        cpus: canPin ? `0-${last}` : "",
+      };
+  }
+}
+
+/** Resident memory of a process and its descendants, from /proc, in MB. */
+function rssMb(pid: number): number {
+  const kids = (p: number): number[] => {
+    try {
+      const children = readFileSync(`/proc/${p}/task/${p}/children`, "utf8")
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
+      return [p, ...children.flatMap(kids)];
+    } catch {
+      return [p];
+    }
+  };
+  let kb = 0;
+  for (const p of kids(pid)) {
+    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"));
+    if (m) kb += Number(m[1]);
+  }
+  return kb / 1024;
+}
+
+async function start(
+  server: ServerName,
+  c: ModelCase,
+): Promise<{ child: ChildProcess; port: number; readyMs: number }> {
+  const port = nextPort++;
+  const spec = command(server, c, port);
+  const started = performance.now();
+  const [cmd, args] =
+    canPin && spec.cpus ? ["taskset", ["-c", spec.cpus, spec.cmd, ...spec.args]] : [spec.cmd, spec.args];
+  const child = spawn(cmd, args, {
+    cwd: join(root, "bench/peers"),
+    env: { ...process.env, ...spec.env },
+    stdio: ["ignore", "ignore", "pipe"],
+    detached: true,
+  });
+  let err = "";
+  child.stderr!.on("data", (d) => {
+    err += d;
+  });
+  const health = server === "modelserve" ? "/health/ready" : "/health";
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${server} exited: ${err}`);
+    const res = await fetch(`http://127.0.0.1:${port}${health}`).catch(() => undefined);
+    if (res?.status === 200 || (server === "node:http" && res))
+      return { child, port, readyMs: performance.now() - started };
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${server} not ready: ${err}`);
+}
+
+interface Sample {
+  readyMs: number;
+  oneRps: number;
+  oneP99: number;
+  batchRowsPerS: number;
+  batchP99: number;
+  rssMb: number;
+  errors: number;
+}
+
+async function load(port: number, path: string, body: string, connections: number) {
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}${path}`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    connections,
+    duration,
+  });
+  return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+async function measure(server: ServerName, c: ModelCase): Promise<Sample> {
+  const { child, port, readyMs } = await start(server, c);
+  try {
+    const one = readFileSync(join(models, `${c.data}_one.json`), "utf8");
+    const batch = readFileSync(join(models, `${c.data}_batch1000.json`), "utf8");
+    await load(port, "/predict", one, 8); // warm-up (and JIT) before measuring
+    const s = await load(port, "/predict", one, 32);
+    const b = await load(port, "/predict/batch", batch, 8);
+    return {
+      readyMs,
+      oneRps: s.rps,
+      oneP99: s.p99,
+      batchRowsPerS: b.rps * 1000,
+      batchP99: b.p99,
+      rssMb: rssMb(child.pid!),
+      errors: s.errors + b.errors,
+    };
+  } finally {
+    process.kill(-child.pid!, "SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (xs: number[], digits = 0) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${med(s).toFixed(digits)} [${s[0].toFixed(digits)}–${s.at(-1)!.toFixed(digits)}]`;
+};
+
+const lines: string[] = [
+  `bench:http — ${new Date().toISOString()}, Node ${process.versions.node}, ${rounds} alternating rounds of ${duration} s, load average at start ${loadavg()[0].toFixed(2)}`,
+  canPin
+    ? `servers on CPU ${last} (gunicorn -w2 on 0-${last}), load generator on CPU 0`
+    : "not pinned (taskset missing or one CPU)",
+];
+let failed = false;
+for (const c of cases) {
+  const samples = new Map<ServerName, Sample[]>(servers.map((s) => [s, []]));
+  for (let r = 0; r < rounds; r++)
+    for (const s of servers) {
+      const sample = await measure(s, c);
+      samples.get(s)!.push(sample);
+      if (sample.errors > 0 && (s === "modelserve" || s === "fastify" || s === "node:http")) failed = true;
+    }
+  lines.push(
+    "",
+    `## ${c.name}`,
+    "",
+    "| server | single rows req/s | p99 ms | 1000-row batches rows/s | p99 ms | RSS MB | spawn → ready ms |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  );
+  for (const [s, xs] of samples)
+    lines.push(
+      `| ${s} | ${fmt(xs.map((x) => x.oneRps))} | ${fmt(xs.map((x) => x.oneP99))} | ${fmt(xs.map((x) => x.batchRowsPerS))} | ${fmt(xs.map((x) => x.batchP99))} | ${fmt(xs.map((x) => x.rssMb))} | ${fmt(xs.map((x) => x.readyMs))} |`,
+    );
+  const ms = samples.get("modelserve");
+  const ratio = (other: ServerName, key: keyof Sample) => {
+    const o = samples.get(other);
+    return ms && o ? (med(ms.map((x) => x[key])) / med(o.map((x) => x[key]))).toFixed(2) : "n/a";
+  };
+  lines.push(
+    "",
+    `ratios (medians): single rows / Fastify ${ratio("fastify", "oneRps")}, / node:http ${ratio("node:http", "oneRps")}; ` +
+      `batch rows/s / gunicorn -w2 ${ratio("gunicorn -w2", "batchRowsPerS")}, / uvicorn ${ratio("uvicorn", "batchRowsPerS")}; ` +
+      `RSS / Fastify ${ratio("fastify", "rssMb")}; spawn → ready / Fastify ${ratio("fastify", "readyMs")}`,
+  );
+}
+lines.push("", `load average at end ${loadavg()[0].toFixed(2)}`, "");
+process.stdout.write(lines.join("\n"));
+if (failed) process.exitCode = 1;
+if (existsSync(models) && readdirSync(models).length > 0) spawnSync("rm", ["-rf", models]);
