@@ -28,7 +28,10 @@ ENV NODE_ENV=production \
     MODELSERVE_LOG_FORMAT=json
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# gRPC (--grpc-port, used by the KServe runtime) is an optional peer dependency: the image has it.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && npm install --no-save --ignore-scripts --no-audit --no-fund @grpc/grpc-js@^1.14.7 @grpc/proto-loader@^0.8.1 \
+    && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY examples ./examples

@@ -170,7 +170,7 @@ export function protocolPaths(opts: ProtocolOpenApiOptions): Record<string, unkn
   const infer = (params: unknown[]) => ({
     parameters: params,
     post: {
-      tags: ["V2 (Open Inference Protocol)"],
+      tags: ["models"],
       summary: "Inference",
       description:
         "Tensors in, tensors out. Tabular models take one [N, F] tensor or one [N] tensor per named feature. Also over gRPC (inference.GRPCInferenceService/ModelInfer) when --grpc-port is set.",
@@ -193,7 +193,7 @@ export function protocolPaths(opts: ProtocolOpenApiOptions): Record<string, unkn
   const ready = (params: unknown[]) =>
     GET(
       "Model ready",
-      "V2 (Open Inference Protocol)",
+      "models",
       {
         "200": json(
           { type: "object", properties: { name: { type: "string" }, ready: { type: "boolean" } } },
@@ -207,7 +207,7 @@ export function protocolPaths(opts: ProtocolOpenApiOptions): Record<string, unkn
   const metadata = (params: unknown[]) =>
     GET(
       "Model metadata",
-      "V2 (Open Inference Protocol)",
+      "models",
       {
         "200": json(ref("V2ModelMetadata"), "Inputs, outputs, versions, platform"),
         "404": v2Error("Unknown model"),
@@ -215,7 +215,7 @@ export function protocolPaths(opts: ProtocolOpenApiOptions): Record<string, unkn
       params,
     );
   return {
-    "/v2": GET("Server metadata", "V2 (Open Inference Protocol)", {
+    "/v2": GET("Server metadata", "models", {
       "200": json(
         {
           type: "object",
@@ -230,7 +230,7 @@ export function protocolPaths(opts: ProtocolOpenApiOptions): Record<string, unkn
     }),
     "/v2/health/live": {
       get: {
-        tags: ["V2 (Open Inference Protocol)"],
+        tags: ["models"],
         summary: "Server live",
         ...open,
         responses: { "200": { description: "Live" } },
@@ -238,8 +238,8 @@ export function protocolPaths(opts: ProtocolOpenApiOptions): Record<string, unkn
     },
     "/v2/health/ready": {
       get: {
-        tags: ["V2 (Open Inference Protocol)"],
-        summary: "Server ready: every startup model loaded, not shutting down",
+        tags: ["health"],
+        summary: "V2 server ready: every startup model loaded, not shutting down",
         ...open,
         responses: { "200": { description: "Ready" }, "503": { description: "Not ready" } },
       },
@@ -250,7 +250,7 @@ export function protocolPaths(opts: ProtocolOpenApiOptions): Record<string, unkn
     "/v2/models/{name}/versions/{version}/ready": ready([nameParam, versionParam]),
     "/v2/models/{name}/infer": infer([nameParam]),
     "/v2/models/{name}/versions/{version}/infer": infer([nameParam, versionParam]),
-    "/v1/models": GET("KServe V1: model names", "V1 (KServe)", {
+    "/v1/models": GET("KServe V1: model names", "models", {
       "200": json(
         { type: "object", properties: { models: { type: "array", items: { type: "string" } } } },
         "Names",
@@ -258,7 +258,7 @@ export function protocolPaths(opts: ProtocolOpenApiOptions): Record<string, unkn
     }),
     "/v1/models/{name}": GET(
       "KServe V1: model readiness",
-      "V1 (KServe)",
+      "models",
       {
         "200": json(
           { type: "object", properties: { name: { type: "string" }, ready: { type: "boolean" } } },
@@ -271,7 +271,7 @@ export function protocolPaths(opts: ProtocolOpenApiOptions): Record<string, unkn
     "/v1/models/{name}:predict": {
       parameters: [nameParam],
       post: {
-        tags: ["V1 (KServe)"],
+        tags: ["models"],
         summary: "KServe V1 predict: instances (named or positional rows) in, predictions out",
         requestBody: {
           required: true,

@@ -301,13 +301,6 @@ export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Rec
   }
   // Open Inference Protocol V2 and KServe V1 front ends (their probes mark themselves open).
   Object.assign(paths, protocolPaths({ example: exampleOf(registry, def), apiKeys: opts.apiKeys }));
-  tags.push(
-    {
-      name: "V2 (Open Inference Protocol)",
-      description: "Tensors in and out, REST (and gRPC with --grpc-port)",
-    },
-    { name: "V1 (KServe)", description: "KServe's V1 protocol" },
-  );
   if (opts.apiKeys) {
     // Every operation needs a key except the probes, which are marked open.
     for (const [path, item] of Object.entries(paths)) {
