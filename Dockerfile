@@ -36,7 +36,7 @@ COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY examples ./examples
 # The Open Inference Protocol definition the gRPC service loads (--grpc-port).
-COPY vendor ./vendor
+COPY vendor/open-inference-protocol ./vendor/open-inference-protocol
 # `modelserve` on the PATH; and /node_modules/modelserve, so a TypeScript model anywhere (e.g. under
 # /models) resolves `import { defineModel } from "modelserve"` to this installation.
 RUN ln -s /app/bin/modelserve.js /usr/local/bin/modelserve \
