@@ -28,9 +28,18 @@ ENV NODE_ENV=production \
     MODELSERVE_LOG_FORMAT=json
 WORKDIR /app
 COPY package.json package-lock.json ./
-# gRPC (--grpc-port, used by the KServe runtime) is an optional peer dependency: the image has it.
+# The S3 client is an optional peer of the package; the server image carries it, so `s3://` model sources
+# and repositories work out of the box (docs/storage.md). Build with --build-arg WITH_S3=0 to leave it out.
+# gRPC (--grpc-port, used by the KServe runtime) is an optional peer too: the image has it.
+ARG WITH_S3=1
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
-    && npm install --no-save --ignore-scripts --no-audit --no-fund @grpc/grpc-js@^1.14.7 @grpc/proto-loader@^0.8.1 \
+    && npm install --no-save --ignore-scripts --no-audit --no-fund \
+         "@grpc/grpc-js@$(node -p 'require("./package.json").peerDependencies["@grpc/grpc-js"]')" \
+         "@grpc/proto-loader@$(node -p 'require("./package.json").peerDependencies["@grpc/proto-loader"]')" \
+    && if [ "$WITH_S3" = 1 ]; then \
+         npm install --no-save --ignore-scripts --no-audit --no-fund \
+           "@aws-sdk/client-s3@$(node -p 'require("./package.json").peerDependencies["@aws-sdk/client-s3"]')"; \
+       fi \
     && npm cache clean --force
 COPY --from=build /src/dist ./dist
 COPY bin ./bin

@@ -113,6 +113,7 @@ export async function runDoctor(): Promise<DoctorCheck[]> {
     },
     await optionalPackage("arrow", "apache-arrow", "modelserve predict on .arrow/.feather files"),
     await optionalPackage("bench", "autocannon", "modelserve bench"),
+    await optionalPackage("s3", "@aws-sdk/client-s3", "s3:// model sources and repositories"),
   ];
   if (!docsAssets.includes("/src/")) {
     const ok = existsSync(docsAssets);

@@ -25,9 +25,13 @@ function baseType(spec: FeatureSpec): JsonSchema {
           cats.map((c) => (typeof c === "number" ? (Number.isInteger(c) ? "integer" : "number") : typeof c)),
         ),
       ];
-      return spec.allowUnknownCategories
-        ? { type: types.length === 1 ? types[0] : types, examples: cats.slice(0, 5) }
-        : { type: types.length === 1 ? types[0] : types, enum: cats };
+      if (spec.allowUnknownCategories) {
+        // What the validator takes for an open category: any scalar in a string column (kept as its
+        // text), numbers and booleans in a numeric one.
+        const open = types.includes("string") ? ["string", "number", "boolean"] : ["number", "boolean"];
+        return { type: open, examples: cats.slice(0, 5) };
+      }
+      return { type: types.length === 1 ? types[0] : types, enum: cats };
     }
     case "tensor": {
       let schema: JsonSchema = { type: "number" };
@@ -42,12 +46,17 @@ function baseType(spec: FeatureSpec): JsonSchema {
 export function exampleValue(spec: FeatureSpec): unknown {
   if (spec.example !== undefined) return spec.example;
   switch (spec.dtype) {
-    case "float":
-      return spec.range?.min !== undefined && spec.range.max !== undefined
-        ? (spec.range.min + spec.range.max) / 2
-        : 0.5;
-    case "int":
-      return spec.range?.min ?? 1;
+    case "float": {
+      // Inside the range, whichever bounds it has.
+      const { min, max } = spec.range ?? {};
+      if (min !== undefined && max !== undefined) return (min + max) / 2;
+      return min ?? max ?? 0.5;
+    }
+    case "int": {
+      const { min, max } = spec.range ?? {};
+      if (min !== undefined) return Math.ceil(min);
+      return max !== undefined ? Math.min(1, Math.floor(max)) : 1;
+    }
     case "bool":
       return true;
     case "string":

@@ -35,13 +35,17 @@ describe("every runtime over HTTP", () => {
         payload: { instances: rows },
       });
       assert.equal(res.statusCode, 200, res.body);
-      assert.deepEqual(res.json().predictions.map(String), exp.predict.map(String));
+      // Exact JSON types: a label answered as "1" where the library predicted 1 must fail.
+      assert.deepEqual(res.json().predictions, exp.predict);
       const proba = await fastify.inject({
         method: "POST",
         url: "/predict_proba/batch",
         payload: { instances: rows },
       });
+      assert.equal(proba.statusCode, 200, proba.body);
       const body = proba.json();
+      assert.deepEqual(body.classes, exp.classes);
+      assert.equal(body.probabilities.length, rows.length);
       const tol = Math.max(exp.rel ?? 0, 1e-15);
       body.probabilities.forEach((p: Record<string, number>, i: number) => {
         body.classes.forEach((cls: unknown, j: number) => {

@@ -6,6 +6,7 @@
 
 import { gunzipSync, inflateSync } from "node:zlib";
 import { Errors } from "../../errors.ts";
+import { decodeLz4Frame, type Lz4Codec, type Xxh32 } from "./lz4-frame.ts";
 
 /** Compression formats joblib writes. */
 export type Compression = "none" | "zlib" | "gzip" | "bz2" | "xz" | "lzma" | "lz4";
@@ -85,8 +86,9 @@ export async function decompress(bytes: Uint8Array, fileName: string): Promise<U
         return Uint8Array.from(out, (v) => v & 0xff);
       }
       case "lz4": {
-        const m = await optional<{ decompress(b: Uint8Array, max?: number): Uint8Array }>("lz4js");
-        return Uint8Array.from(m.decompress(bytes));
+        const m = await optional<Lz4Codec>("lz4js");
+        const x = await optional<{ hash: Xxh32 }>("lz4js/xxh32.js");
+        return Uint8Array.from(decodeLz4Frame(bytes, m, x.hash));
       }
       case "joblib-zf":
         throw Errors.unsupportedModel(

@@ -23,6 +23,12 @@ export class UbjsonError extends Error {}
 
 const MAX_DEPTH = 256;
 
+/**
+ * Most elements a typed container of `Z`, `T` or `F` may hold: those elements take no bytes, so
+ * without a cap a 9-byte input could ask for billions of them. XGBoost never writes such containers.
+ */
+const MAX_EMPTY_ELEMENTS = 1 << 16;
+
 /** Decodes one UBJSON value from `bytes`. */
 export function decodeUbjson(bytes: Uint8Array): UbjValue {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -82,6 +88,8 @@ export function decodeUbjson(bytes: Uint8Array): UbjValue {
   };
   const typedArray = (type: number, count: number): UbjValue => {
     const size = { 100: 4, 68: 8, 108: 4, 73: 2, 105: 1, 85: 1, 76: 8 }[type];
+    if ((type === 0x5a || type === 0x54 || type === 0x46) && count > MAX_EMPTY_ELEMENTS)
+      throw new UbjsonError(`typed container of ${count} elements without payload is too large`);
     if (size === undefined) {
       const out: UbjValue[] = [];
       for (let i = 0; i < count; i++) out.push(value(type, 1));
@@ -122,8 +130,11 @@ export function decodeUbjson(bytes: Uint8Array): UbjValue {
       }
     }
   };
-  const value = (marker: number, depth: number): UbjValue => {
+  const value = (first: number, depth: number): UbjValue => {
     if (depth > MAX_DEPTH) throw new UbjsonError("nesting too deep");
+    let marker = first;
+    // No-op markers before a value are skipped in a loop, so a long run of them cannot overflow the stack.
+    while (marker === 0x4e) marker = byte();
     switch (marker) {
       case 0x5a: // Z
         return null;
@@ -195,6 +206,8 @@ export function decodeUbjson(bytes: Uint8Array): UbjValue {
         if (bytes[pos] === 0x23) {
           pos++;
           count = length();
+        } else if (type !== 0) {
+          throw new UbjsonError(`typed object without a count at byte ${pos}`);
         }
         if (count >= 0) {
           for (let i = 0; i < count; i++) {
@@ -216,8 +229,6 @@ export function decodeUbjson(bytes: Uint8Array): UbjValue {
           out[k] = value(byte(), depth + 1);
         }
       }
-      case 0x4e:
-        return value(byte(), depth);
       default:
         throw new UbjsonError(`unknown marker 0x${marker.toString(16)} at byte ${pos - 1}`);
     }

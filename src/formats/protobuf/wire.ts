@@ -22,6 +22,8 @@ function readVarint(b: Uint8Array, at: number): [bigint, number] {
   let v = 0n;
   let shift = 0n;
   for (let i = at; i < b.length && i < at + 10; i++) {
+    // The tenth byte holds bit 63 only: anything more would not fit in 64 bits.
+    if (i === at + 9 && b[i] > 1) break;
     v |= BigInt(b[i] & 0x7f) << shift;
     if ((b[i] & 0x80) === 0) return [v, i + 1];
     shift += 7n;
@@ -71,7 +73,8 @@ export function decodeFields(b: Uint8Array): Field[] {
 }
 
 function varint(v: bigint | number): number[] {
-  let x = BigInt(v);
+  // Negative int32/int64 values go on the wire as their 64-bit two's complement (ten bytes).
+  let x = BigInt.asUintN(64, BigInt(v));
   const out: number[] = [];
   do {
     let byte = Number(x & 0x7fn);
