@@ -111,6 +111,17 @@ export const Errors = {
     400,
     (got: string) => `"instances" must be an array of rows, got ${got}`,
   ),
+  invalidTensor: define(
+    "MS_INVALID_TENSOR",
+    400,
+    (name: string, reason: string) => `tensor "${name}": ${reason}`,
+    (name: string) => ({ tensor: name }),
+  ),
+  invalidInferRequest: define(
+    "MS_INVALID_INFER_REQUEST",
+    400,
+    (reason: string) => `invalid inference request: ${reason}`,
+  ),
   invalidInput: define(
     "MS_INVALID_INPUT",
     422,

@@ -7,7 +7,17 @@
  */
 
 import { LOG_LEVELS } from "../observability/logger.ts";
-import { bool, int, modelList, num, oneOf, optionalString, str, type ValueOf } from "./declare.ts";
+import {
+  bool,
+  int,
+  modelList,
+  num,
+  oneOf,
+  optionalInt,
+  optionalString,
+  str,
+  type ValueOf,
+} from "./declare.ts";
 
 /** The declarations, in docs order within each section. */
 export const CONFIG = {
@@ -26,10 +36,24 @@ export const CONFIG = {
     flag: "--port",
     short: "-p",
     arg: "port",
+    aliases: ["--http_port"],
     default: 8_000,
     min: 0,
     max: 65_535,
-    description: "TCP port (0 picks a free one)",
+    description: "TCP port (0 picks a free one); `--http_port` is KServe's spelling",
+    help: "TCP port",
+  }),
+  grpcPort: optionalInt({
+    section: "server",
+    env: "MODELSERVE_GRPC_PORT",
+    flag: "--grpc-port",
+    aliases: ["--grpc_port"],
+    arg: "port",
+    min: 0,
+    max: 65_535,
+    description:
+      "Port of the Open Inference Protocol (V2) gRPC service, off when unset (0 picks a free one); `--grpc_port` is KServe's spelling. See [protocols.md](protocols.md)",
+    help: "serve the Open Inference Protocol over gRPC on this port",
   }),
   models: modelList({
     section: "models",

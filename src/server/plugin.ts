@@ -32,6 +32,8 @@ import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { predictRoutes } from "./routes/predict.ts";
 import { uiRoutes } from "./routes/ui.ts";
+import { v1Routes } from "./routes/v1.ts";
+import { v2Routes } from "./routes/v2.ts";
 import { ShadowTracker } from "./shadow.ts";
 
 /** Options of {@link modelservePlugin}. */
@@ -215,6 +217,9 @@ export async function modelservePlugin(
   // path a hook; every other route gets both from this scope's onRequest hook.
   predictRoutes(fastify, context, models);
   explainRoutes(fastify, context, models);
+  // Open Inference Protocol (V2) and KServe V1: second front ends, each in its own error scope.
+  v2Routes(fastify, context, models);
+  v1Routes(fastify, context, models);
   fastify.register(async (scope) => {
     scope.addHook("onRequest", (req, reply, done) => {
       reply.header("x-request-id", req.id);

@@ -31,8 +31,10 @@ export interface AccessSettings {
   readonly cors?: string;
 }
 
-const HEALTH = /^\/health(\/|$)/;
-const PREDICT = /\/predict(_proba)?(\/batch)?$/;
+// Probes stay open, V2's as well (KServe points its probes at them).
+const HEALTH = /^\/(v2\/)?health(\/|$)/;
+// Native prediction routes, V2 `.../infer` and V1 `...:predict`.
+const PREDICT = /\/predict(_proba)?(\/batch)?$|^\/v2\/models\/.+\/infer$|^\/v1\/models\/.+:predict$/;
 const DOCS = /^\/(docs|redoc)(\/|$)|^\/openapi\.json$/;
 
 /**
@@ -109,6 +111,7 @@ export async function installAccess(
       allowedHeaders: ["content-type", "authorization", "x-api-key", "x-request-id", "x-routing-key"],
       exposedHeaders: [
         "x-request-id",
+        "x-error-code",
         "x-model",
         "server-timing",
         "retry-after",

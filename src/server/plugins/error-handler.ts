@@ -10,8 +10,8 @@ import { cutEchoes, cutString } from "../../util/cut-echoes.ts";
 /** Longest error message: room for a few cut echoes and the surrounding sentence. */
 const MAX_MESSAGE_CHARS = 500;
 
-/** Maps Fastify's own errors (body parsing, limits) to ours. */
-function fromFastify(
+/** Maps Fastify's own errors (body parsing, limits) to ours (undefined: an unexpected fault). */
+export function fromFastify(
   err: FastifyError,
   bodyLimit: number,
   contentType: string | undefined,
