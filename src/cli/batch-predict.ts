@@ -117,6 +117,7 @@ export async function scoreFile(v: ReadyVersion, opts: ScoreOptions): Promise<Sc
     opts.input === "-" ? "stdin" : opts.input,
     model.signature.inputs,
     passthrough,
+    (m) => process.stderr.write(`warning: ${m}\n`),
   );
 
   const classes = model.signature.output.classes;

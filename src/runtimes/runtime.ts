@@ -66,6 +66,11 @@ export interface OutputSignature {
   readonly names?: readonly string[];
   /** The raw output tensors (ONNX). */
   readonly tensors?: readonly OutputTensorSpec[];
+  /**
+   * `float32` when probabilities are computed in single precision (ONNX, XGBoost): they may then exceed 1
+   * by float32 rounding, which the answer schema allows.
+   */
+  readonly probabilityType?: "float32" | "float64";
 }
 
 /** Which methods a model offers beyond `predict`. */

@@ -3,7 +3,18 @@
  * typed arrays, predicted exactly as LightGBM does: double arithmetic, `decision_type` bits (default
  * direction, missing type None/Zero/NaN), categorical bitsets, linear trees, objective transforms.
  * Ref: LightGBM `src/io/tree.cpp`, `include/LightGBM/tree.h`, `src/boosting/gbdt_model_text.cpp`.
+ * Long because parsing, the structural checks and evaluation share the flat layout's invariants (node
+ * numbering, decision bits, bitset offsets); kept together so a change to one is seen by the others.
  */
+
+import {
+  boundedCount,
+  checkNodeTotal,
+  InconsistencyError,
+  indicesWithin,
+  MAX_MODEL_FEATURES,
+  relativeCap,
+} from "../shared/model-bounds.ts";
 
 /** Why a model cannot be compiled; the runtime turns it into a ModelServeError. */
 export class LightgbmError extends Error {
@@ -175,6 +186,10 @@ export function parseLightgbm(text: string): LightgbmModel {
   }
   if (!Number.isInteger(maxFeature) || maxFeature < 0)
     throw new LightgbmError("max_feature_idx is missing or invalid");
+  // Counts size arrays and the request schema: bounded by what a file of this size can describe.
+  boundedCount(maxFeature + 1, "max_feature_idx + 1", relativeCap(text.length, MAX_MODEL_FEATURES), 1);
+  boundedCount(numClass, "num_class", relativeCap(text.length, 1 << 20), 1);
+  boundedCount(perIteration, "num_tree_per_iteration", relativeCap(text.length, 1 << 20), 1);
   const nFeatures = maxFeature + 1;
   const objective = parseObjective(header.get("objective"));
   const average = header.has("average_output");
@@ -253,6 +268,16 @@ export function parseLightgbm(text: string): LightgbmModel {
       }
       if (at !== feats.length || at !== coeffs.length)
         throw new LightgbmError(`tree ${t}: linear leaf coefficients do not add up`);
+      indicesWithin(feats, nFeatures, `tree ${t} leaf_features`);
+    }
+    // Category bitsets: boundaries rise within the tree's cat_threshold words.
+    for (let k = 0; k < tree.catBoundaries.length; k++) {
+      const b = tree.catBoundaries[k];
+      const prev = k === 0 ? 0 : tree.catBoundaries[k - 1];
+      if (!(Number.isInteger(b) && b >= prev && b <= tree.catThreshold.length))
+        throw new InconsistencyError(
+          `tree ${t} cat_boundaries should rise within its ${tree.catThreshold.length} cat_threshold words, found ${b} at position ${k}`,
+        );
     }
     for (let k = 0; k < inner; k++) {
       const f = tree.feature[k];
@@ -263,8 +288,21 @@ export function parseLightgbm(text: string): LightgbmModel {
           throw new LightgbmError(`tree ${t}: child ${c} is out of range`);
       }
     }
+    // Each internal node reached once from the root: a tree, not a graph (so walks always end).
+    if (inner > 0) {
+      const seen = new Uint8Array(inner);
+      const stack = [0];
+      while (stack.length > 0) {
+        const k = stack.pop()!;
+        if (seen[k])
+          throw new InconsistencyError(`tree ${t} should be a tree, but node ${k} is reached twice`);
+        seen[k] = 1;
+        for (const c of [tree.left[k], tree.right[k]]) if (c >= 0) stack.push(c);
+      }
+    }
     nodes += inner;
     leaves += numLeaves;
+    checkNodeTotal(nodes + leaves, "the model's trees");
     return tree;
   });
   const feature = new Int32Array(nodes);
@@ -284,7 +322,8 @@ export function parseLightgbm(text: string): LightgbmModel {
     leafBases[ti] = t.leafBase;
     leafValue.set(t.leafValue, t.leafBase);
     const wordBase = catWords.length;
-    catWords.push(...t.catThreshold);
+    // One push per word: spreading a huge array as arguments would overflow the stack.
+    for (const w of t.catThreshold) catWords.push(w);
     for (let k = 0; k < t.numLeaves - 1; k++) {
       const g = t.nodeBase + k;
       feature[g] = t.feature[k];

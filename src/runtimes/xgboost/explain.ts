@@ -16,6 +16,7 @@ export function xgboostExplainer(
 ): (t: FeatureTable) => Promise<Contributions> {
   const ensemble = lazy(() => {
     try {
+      if (!b.explainInput) throw new Error(`TreeSHAP needs trees; a ${b.booster} booster has none`);
       return xgboostShapEnsemble(b.explainInput);
     } catch (err) {
       return err as Error;

@@ -10,6 +10,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { NdArray, NdData, PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
+import { checkIndices, checkWidth, spendNodes } from "../../checks.ts";
 import { dense, expit, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
 import {
@@ -76,9 +77,10 @@ function hgbTree(p: PyValue, nFeatures: number): HgbTree {
       throw new AttributeError(`TreePredictor node ${i} has invalid children`);
     if (feature[i] < 0 || feature[i] >= nFeatures)
       throw new AttributeError(`TreePredictor node ${i} splits on feature ${feature[i]} of ${nFeatures}`);
-    if (isCategorical[i] && (bitsetIdx[i] + 1) * 8 > leftCats.length)
-      throw new AttributeError(`TreePredictor node ${i} has no category bitset`);
+    if (isCategorical[i])
+      checkIndices([bitsetIdx[i]], leftCats.length / 8, "TreePredictor", `nodes[${i}].bitset_idx`);
   }
+  spendNodes(n, "a TreePredictor");
   return {
     value: field(nodes, "value"),
     feature,
@@ -104,6 +106,7 @@ function knownCategories(o: PyObject, nFeatures: number): { known: Uint32Array; 
   const isCat = isObject(mapper) ? attr(mapper, "is_categorical_") : undefined;
   if (!isObject(mapper) || !isArray(isCat)) return { known: new Uint32Array(0), fmap };
   const flags = toNumbers(isCat.data);
+  checkWidth(flags.length, nFeatures, "_BinMapper", "is_categorical_");
   const thresholds = need(mapper, "bin_thresholds_");
   if (!Array.isArray(thresholds)) throw new AttributeError("_BinMapper.bin_thresholds_ is not a list");
   const cats: number[] = [];
@@ -172,9 +175,11 @@ function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
   const goLeft = (t: HgbTree, i: number, v: number): boolean => {
     if (Number.isNaN(v)) return t.missingLeft[i] === 1;
     if (t.isCategorical[i]) {
-      // sklearn reads the value as a uint8 category; negative or out-of-range values count as missing.
-      const c = Math.trunc(v);
-      if (v < 0 || c > 255) return t.missingLeft[i] === 1;
+      // Negative values count as missing; others are cast to a uint8 category as compiled C does
+      // (`<uint8_t>` of a double: a 32-bit truncation, INT_MIN beyond 2^31, then its low byte), so
+      // 259 reads as 3 and 2^31 + 3 as 0 — what scikit-learn before 1.4 answers for codes above 255.
+      if (v < 0) return t.missingLeft[i] === 1;
+      const c = v >= 2147483648 ? 0 : Math.trunc(v) & 0xff;
       if (inBitset(t.leftCats, t.bitsetIdx[i], c)) return true;
       if (fmap[t.feature[i]] >= 0 && inBitset(known, fmap[t.feature[i]], c)) return false;
       return t.missingLeft[i] === 1;

@@ -8,6 +8,7 @@ import { Errors } from "../../../../errors.ts";
 import { lazy } from "../../../../explain/contributions.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
+import { expect } from "../../checks.ts";
 import { argmaxLabels, dense, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { explainDense, float64Ensemble, sklearnShapTree } from "../../explain.ts";
@@ -86,6 +87,11 @@ function addTreeProba(
   }
 }
 
+/** A classifier's tree has exactly one value column per class (else probabilities read the next node). */
+function checkClassColumns(o: PyObject, tree: CompiledTree, k: number): void {
+  expect(tree.width === k, o.name, "classes_", `${tree.width} classes (the tree's value columns)`, k);
+}
+
 function checkOutputs(o: PyObject, nOutputs: number, file: string): void {
   if (nOutputs !== 1)
     throw Errors.unsupportedModel(file, `${o.name} with ${nOutputs} outputs (multi-output trees)`);
@@ -97,6 +103,7 @@ function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
   const tree = treeOf(o, nFeatures);
   const k = classes.length;
+  checkClassColumns(o, tree, k);
   const leafP = leafProba(tree, k);
   const proba = (x: SkData): Matrix => {
     const d = dense(x);
@@ -168,6 +175,7 @@ function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const classes: Label[] = labels(need(o, "classes_"), `${o.name}.classes_`);
   const trees = members(o).map((t) => treeOf(t, nFeatures));
   const k = classes.length;
+  for (const t of trees) checkClassColumns(o, t, k);
   const leafP = trees.map((t) => leafProba(t, k));
   const packed = packForest(trees);
   const packedP = new Float64Array(packed.left.length * k);

@@ -1,0 +1,143 @@
+/**
+ * @module The dashboard routes: the page at the configured path (`/ui` by default) and its two
+ * bundled assets, built at install time by `npm run build:ui` into `dist/ui/`. The page and scripts
+ * hold no data, so they stay open when API keys are on; every call they make is checked as usual.
+ */
+
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { Errors } from "../../errors.ts";
+import type { AppContext } from "../context.ts";
+
+/**
+ * Where the build writes the bundle. The same relative path holds from `src/server/routes/` (tests,
+ * source checkouts) and `dist/server/routes/` (the package): both reach `<package>/dist/ui/`.
+ */
+export const UI_ASSET_DIR = fileURLToPath(new URL("../../../dist/ui/", import.meta.url));
+
+/** The bundle's files: a fixed list, so no path can be traversed. */
+const ASSETS: Readonly<Record<string, string>> = {
+  "app.js": "text/javascript; charset=utf-8",
+  "app.css": "text/css; charset=utf-8",
+};
+
+/**
+ * Headers of the dashboard: scripts, styles and calls to this server only. No inline script or style
+ * is needed (styles are set through the CSSOM, which CSP allows), so neither is allowed.
+ */
+export const UI_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+};
+
+// Paths the API owns: the dashboard may not be mounted over them.
+const RESERVED =
+  /^\/(predict|predict_proba|models|admin|health|metrics|stats|docs|redoc|openapi\.json)(\/|$)/;
+
+/**
+ * Checks a configured dashboard path: absolute, plain segments, not over an API route. Throws
+ * `MS_INVALID_CONFIG`.
+ */
+export function uiMountPath(path: string): string {
+  const p = path.endsWith("/") && path.length > 1 ? path.slice(0, -1) : path;
+  if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(p) || p.split("/").some((s) => s === "." || s === ".."))
+    throw Errors.invalidConfig(`ui must be a path like /ui (or off), got ${JSON.stringify(path)}`);
+  if (RESERVED.test(p)) throw Errors.invalidConfig(`ui path ${p} is taken by the API; pick another`);
+  return p;
+}
+
+interface Asset {
+  readonly body: Buffer;
+  /** The same bytes gzipped once, for clients that accept it (most of the page weight is text). */
+  readonly gzip: Buffer;
+  readonly etag: string;
+}
+
+/** Reads the bundle's files once each, on first request. */
+function assetReader(dir: string): (file: string) => Promise<Asset> {
+  const cache = new Map<string, Asset>();
+  return async (file) => {
+    let a = cache.get(file);
+    if (!a) {
+      let body: Buffer;
+      try {
+        body = await readFile(join(dir, file));
+      } catch {
+        throw Errors.uiNotBuilt(file);
+      }
+      a = {
+        body,
+        gzip: gzipSync(body, { level: 9 }),
+        etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`,
+      };
+      cache.set(file, a);
+    }
+    return a;
+  };
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The page: the API base and the key requirement travel in meta tags, since no inline script is allowed. */
+function page(title: string, apiBase: string, uiBase: string, version: string, keys: boolean): string {
+  const t = escapeHtml(title);
+  const v = escapeHtml(version);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${t} · dashboard</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="modelserve-api" content="${escapeHtml(apiBase)}">
+<meta name="modelserve-title" content="${t}">
+<meta name="modelserve-keys" content="${keys ? "on" : "off"}">
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${escapeHtml(uiBase)}/app.css?v=${v}"></head>
+<body><div id="app"><noscript>The dashboard needs JavaScript.</noscript></div>
+<script type="module" src="${escapeHtml(uiBase)}/app.js?v=${v}"></script></body></html>`;
+}
+
+/** Registers the dashboard under `path` (checked by {@link uiMountPath}), serving the bundle in `assetDir`. */
+export function uiRoutes(
+  app: FastifyInstance,
+  ctx: AppContext,
+  path: string,
+  prefix: string,
+  version: string,
+  assetDir = UI_ASSET_DIR,
+): void {
+  const mount = uiMountPath(path);
+  const asset = assetReader(assetDir);
+  const keys = (ctx.settings.access?.keys?.size ?? 0) > 0;
+  const html = page(ctx.settings.title, prefix, `${prefix}${mount}`, version, keys);
+  const config = { public: true };
+  app.get(mount, { config }, async (_req, reply) => {
+    // The page is useless without its script: a missing bundle is reported here, not as a blank page.
+    await asset("app.js");
+    reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").headers(UI_SECURITY_HEADERS);
+    return html;
+  });
+  app.get(`${mount}/:file`, { config }, async (req, reply: FastifyReply) => {
+    const { file } = req.params as { file: string };
+    const type = ASSETS[file];
+    if (!type) return reply.callNotFound();
+    const a = await asset(file);
+    reply
+      .type(type)
+      .header("etag", a.etag)
+      .header("vary", "accept-encoding")
+      .header("cache-control", "no-cache")
+      .header("x-content-type-options", "nosniff");
+    if (req.headers["if-none-match"] === a.etag) return reply.code(304).send();
+    if (/\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) {
+      reply.header("content-encoding", "gzip");
+      return a.gzip;
+    }
+    return a.body;
+  });
+}
