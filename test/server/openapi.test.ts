@@ -202,7 +202,9 @@ describe("OpenAPI options", () => {
     assert.deepEqual(d.security, [{ bearer: [] }, { apiKey: [] }]);
     assert.deepEqual(Object.keys(d.components.securitySchemes ?? {}), ["bearer", "apiKey"]);
     for (const { path, op } of operations(d)) {
-      if (path.startsWith("/health")) assert.deepEqual(op.security, [], `${path} is open`);
+      // Probes stay open: the native ones and the Open Inference Protocol's (/v2/health/...).
+      if (path.startsWith("/health") || path.startsWith("/v2/health"))
+        assert.deepEqual(op.security, [], `${path} is open`);
       else assert.equal(op.security, undefined, `${path} uses the document's security`);
     }
     assert.equal(doc.security, undefined);
