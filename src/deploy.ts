@@ -21,6 +21,7 @@ import { ModelRegistry } from "./registry/model-registry.ts";
 import { RepositoryWatcher } from "./registry/repository-watcher.ts";
 import { isModelDefinition, type ModelDefinition } from "./runtimes/custom/define-model.ts";
 import { loadDefinition } from "./runtimes/custom/typescript-runtime.ts";
+import { loadLimitsFromConfig, setLoadLimits } from "./runtimes/load-limits.ts";
 import { loadResolved, type ResolvedModelFile, resolveModelFile } from "./runtimes/load-model.ts";
 import type { LoadedModel } from "./runtimes/runtime.ts";
 import { type App, buildApp } from "./server/app.ts";
@@ -149,6 +150,7 @@ export async function loadAll(registry: ModelRegistry, pending: readonly Pending
 
 /** Builds the app for a config and registry, with the configured logger, repository and remote sources. */
 export function appFor(registry: ModelRegistry, config: Config, logger?: Logger, storage?: Storage): App {
+  setLoadLimits(loadLimitsFromConfig(config));
   const log = logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const app = buildApp(registry, { ...config, logger: log });
   registry.memoryBudgetBytes = config.memoryBudgetMb * 1024 * 1024;

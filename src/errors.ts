@@ -204,6 +204,21 @@ export const Errors = {
     422,
     (file: string, what: string) => `${file} exceeds a safety limit: ${what}`,
   ),
+  inconsistentModel: define(
+    "MS_INCONSISTENT_MODEL",
+    422,
+    (file: string, reason: string) => `${file} is internally inconsistent, so it was not loaded: ${reason}`,
+  ),
+  decompressionLimit: define(
+    "MS_DECOMPRESSION_LIMIT",
+    422,
+    (file: string, what: string) => `${file} inflates beyond the decompression limit: ${what}`,
+  ),
+  loadBudgetExceeded: define(
+    "MS_LOAD_BUDGET_EXCEEDED",
+    422,
+    (file: string, what: string) => `${file} was refused by the loading budget: ${what}`,
+  ),
   runtimeDependencyMissing: define(
     "MS_RUNTIME_DEPENDENCY_MISSING",
     501,

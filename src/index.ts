@@ -1,8 +1,10 @@
-/** @module The public API: `deploy`, `buildApp`, `loadModel`, `defineModel`, the registry and the model contract. */
+/** @module The public API: `deploy`, `buildApp`, `loadModel`, `explainRows`, `defineModel`, the registry and the model contract. */
 
 export { CONFIG_KEYS, type Config, loadConfig, type ModelEntry } from "./config/config.ts";
 export { type Deployable, type Deployment, type DeployOptions, deploy } from "./deploy.ts";
 export { Errors, errorCatalogue, type FieldIssue, ModelServeError } from "./errors.ts";
+export type { ExplanationJson } from "./inference/explain.ts";
+export { explainRows, type RowsExplanation } from "./inference/explain-api.ts";
 export {
   type Explanation,
   friendlyModel,

@@ -11,7 +11,7 @@ import { extname } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { Errors } from "../errors.ts";
 import type { FeatureSpec } from "../runtimes/runtime.ts";
-import { columnsToRows, csvCell, csvEscape } from "../schema/rows-file.ts";
+import { columnsToRows, csvCell, csvEscape, shortList } from "../schema/rows-file.ts";
 
 /** File formats of offline scoring. */
 export type BatchFormat = "json" | "jsonl" | "csv" | "parquet" | "arrow";
@@ -97,6 +97,7 @@ export async function parseRecords(
   name: string,
   inputs: readonly FeatureSpec[],
   passthrough: readonly string[] = [],
+  warn?: (message: string) => void,
 ): Promise<BatchRecord[]> {
   const features = new Set(inputs.map((f) => f.name));
   /** Splits pass-through columns off an object row; a pass-through column that is a feature stays. */
@@ -197,6 +198,20 @@ export async function parseRecords(
     .map((h, c) => c)
     .filter((c) => byName.has(header[c]) || !passthrough.includes(header[c]));
   const named = featureCols.every((c) => byName.has(header[c]));
+  if (!named) {
+    // A model fitted without feature names is scored by position, as scikit-learn scores a DataFrame;
+    // only when the column count matches.
+    const names = featureCols.map((c) => header[c]);
+    const unknown = names.filter((h) => !byName.has(h));
+    if (names.length !== inputs.length)
+      throw Errors.invalidInputFile(
+        name,
+        `the CSV header has ${names.length} feature columns (${shortList(names)}) but the model takes ${inputs.length} inputs (${shortList(inputs.map((f) => f.name))}); ${unknown.length} header names are not inputs of the model (${shortList(unknown)})`,
+      );
+    warn?.(
+      `the CSV header does not name the model's inputs (not inputs: ${shortList(unknown)}); its ${names.length} columns are taken by position as ${shortList(inputs.map((f) => f.name))}`,
+    );
+  }
   return records.slice(1).map(({ record, info }, i) => {
     const carry = Object.fromEntries(passthrough.map((k, j) => [k, record[carried[j]] ?? null]));
     if (record.length !== header.length) {

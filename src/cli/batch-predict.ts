@@ -11,8 +11,10 @@
 
 import { performance } from "node:perf_hooks";
 import { Errors, type FieldIssue, isModelServeError } from "../errors.ts";
+import { explainModel } from "../inference/explain.ts";
 import { infer } from "../inference/run.ts";
 import type { ReadyVersion } from "../registry/model-registry.ts";
+import { ExplanationCollector } from "../schema/explain-columns.ts";
 import {
   BATCH_FORMATS,
   type BatchFormat,
@@ -38,6 +40,8 @@ export interface ScoreOptions {
   readonly inputFormat?: BatchFormat;
   readonly outputFormat?: BatchFormat;
   readonly proba?: boolean;
+  /** Each feature's TreeSHAP contribution as extra columns (tree models). */
+  readonly explain?: boolean;
   readonly idColumn?: string;
   readonly keepColumns?: readonly string[];
   readonly onError?: OnError;
@@ -113,6 +117,7 @@ export async function scoreFile(v: ReadyVersion, opts: ScoreOptions): Promise<Sc
     opts.input === "-" ? "stdin" : opts.input,
     model.signature.inputs,
     passthrough,
+    (m) => process.stderr.write(`warning: ${m}\n`),
   );
 
   const classes = model.signature.output.classes;
@@ -124,6 +129,8 @@ export async function scoreFile(v: ReadyVersion, opts: ScoreOptions): Promise<Sc
       `it is a ${model.signature.output.task} model without probabilities`,
     );
   }
+  if (opts.explain && !model.explain) await explainModel(model, v.name, v.validator.toTable([], "r"));
+  const explained = new ExplanationCollector();
   const chunk = Math.max(1, opts.batchSize ?? 10_000);
   const scored: BatchRecord[] = [];
   const predictions: unknown[] = [];
@@ -161,6 +168,7 @@ export async function scoreFile(v: ReadyVersion, opts: ScoreOptions): Promise<Sc
     const p = wantProba
       ? (res.probabilities ?? (await infer(v, table, "predict_proba")).probabilities!)
       : undefined;
+    if (opts.explain) explained.add(await explainModel(model, v.name, table));
     for (let i = 0; i < part.length; i++) {
       scored.push(part[i]);
       predictions.push(res.predictions?.[i] ?? null);
@@ -238,6 +246,13 @@ export async function scoreFile(v: ReadyVersion, opts: ScoreOptions): Promise<Sc
       columns.push(probabilities.map((p) => p[j]));
     });
   }
+  const explanation = explained.result();
+  if (explanation) {
+    explanation.columns.forEach((c, j) => {
+      names.push(c);
+      columns.push(explanation.rows.map((r) => r[j]));
+    });
+  }
   if (outFormat === "json") {
     const json = {
       model: v.name,
@@ -248,6 +263,7 @@ export async function scoreFile(v: ReadyVersion, opts: ScoreOptions): Promise<Sc
         : {}),
       predictions,
       ...(wantProba ? { classes, probabilities } : {}),
+      ...(explanation ? { explanation } : {}),
     };
     await writeOutput(output, `${JSON.stringify(json)}\n`);
   } else if (outFormat === "jsonl" && !passthrough.length) {
@@ -257,6 +273,11 @@ export async function scoreFile(v: ReadyVersion, opts: ScoreOptions): Promise<Sc
         prediction: p,
         ...(wantProba && classes
           ? { probabilities: Object.fromEntries(classes.map((c, j) => [String(c), probabilities[i][j]])) }
+          : {}),
+        ...(explanation
+          ? {
+              explanation: Object.fromEntries(explanation.columns.map((c, j) => [c, explanation.rows[i][j]])),
+            }
           : {}),
       }),
     );

@@ -98,6 +98,7 @@ async function predict(path: string, opts: Record<string, unknown>) {
     inputFormat: opts.inputFormat as BatchFormat | undefined,
     outputFormat: opts.outputFormat as BatchFormat | undefined,
     proba: opts.proba === true,
+    explain: opts.explain === true,
     idColumn: opts.idColumn as string | undefined,
     keepColumns: (opts.keepColumns as string | undefined)?.split(",").filter(Boolean),
     onError,
@@ -159,6 +160,7 @@ export function buildCli(): Command {
       ),
     )
     .option("--proba", "include class probabilities")
+    .option("--explain", "include each feature's TreeSHAP contribution (tree models)")
     .option(
       "--id-column <name>",
       "input column copied to the output (and to the errors file) as each row's id",

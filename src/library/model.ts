@@ -7,9 +7,11 @@
  */
 
 import { Errors } from "../errors.ts";
+import { type ExplanationJson, explainModel, explanationJson } from "../inference/explain.ts";
 import { predictionValues, probabilityMap } from "../inference/run.ts";
 import { type LoadModelOptions, loadModel as loadRuntimeModel } from "../runtimes/load-model.ts";
 import type {
+  Contributions,
   FeatureTable,
   Label,
   LoadedModel,
@@ -41,13 +43,11 @@ export type Prediction =
 /** Class probabilities of one row keyed by class label, e.g. `{ setosa: 0.98, versicolor: 0.02 }`. */
 export type Probabilities = Readonly<Record<string, number | null>>;
 
-/** Attributions of one row, as the runtime's `explain` gives them (present once a runtime offers it). */
-export type Explanation = unknown;
-
-/** What a runtime model may offer beyond the contract: explanations, added by runtimes that support them. */
-interface Explainable {
-  explain?(table: FeatureTable): Promise<unknown>;
-}
+/**
+ * Exact TreeSHAP attributions of one row (tree models): `base_value` and each feature's contribution,
+ * numbers for one output or keyed by class label per class (see docs/explain.md).
+ */
+export type Explanation = ExplanationJson;
 
 /**
  * A loaded model with plain-value methods. Every method takes one row (an object, or an array of
@@ -77,6 +77,8 @@ export interface Model extends LoadedModel {
    */
   explain(rows: readonly PlainRow[]): Promise<Explanation[]>;
   explain(row: PlainRow): Promise<Explanation>;
+  /** Low-level: a validated table in, the contributions matrix out. */
+  explain(table: FeatureTable): Promise<Contributions>;
 }
 
 const isTable = (x: unknown): x is FeatureTable =>
@@ -139,17 +141,13 @@ export function friendlyModel(model: LoadedModel, name = model.info.path ?? "mod
   }
 
   async function explain(input: unknown): Promise<unknown> {
-    const explainer = (model as LoadedModel & Explainable).explain;
-    if (typeof explainer !== "function") {
-      throw Errors.methodNotSupported(
-        name,
-        "explain",
-        `the ${model.info.runtime} runtime has no explanations`,
-      );
-    }
+    if (isTable(input)) return explainModel(model, name, input);
     const { rows, single: one } = batchOf(input);
-    const out = await explainer.call(model, toTable(rows));
-    return one && Array.isArray(out) ? out[0] : out;
+    const c = await explainModel(model, name, toTable(rows));
+    return single(
+      one,
+      Array.from({ length: c.rows }, (_, r) => explanationJson(c, r)),
+    );
   }
 
   return {

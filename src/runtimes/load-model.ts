@@ -7,8 +7,8 @@ import { readFile, stat } from "node:fs/promises";
 import { basename, resolve as resolvePath } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Errors, isModelServeError } from "../errors.ts";
-import { sha256Hex } from "../util/hash.ts";
 import { builtinRuntimes } from "./builtin.ts";
+import { digestOf } from "./loading/digest-cache.ts";
 import type { RuntimeSet } from "./resolve.ts";
 import type { LoadedModel, ModelInfo, Runtime, RuntimeModel } from "./runtime.ts";
 
@@ -35,6 +35,7 @@ export function withInfo(model: RuntimeModel, info: ModelInfo): LoadedModel {
     decisionFunction: model.decisionFunction ? (t) => model.decisionFunction!(t) : undefined,
     transform: model.transform ? (t) => model.transform!(t) : undefined,
     rawScore: model.rawScore ? (t) => model.rawScore!(t) : undefined,
+    explain: model.explain ? (t) => model.explain!(t) : undefined,
     close: model.close ? () => model.close!() : undefined,
   };
 }
@@ -93,7 +94,7 @@ export async function loadResolved(
     ...model.details,
     runtime: runtime.name,
     path: file.path,
-    sha256: sha256Hex(bytes),
+    sha256: digestOf(bytes),
     sizeBytes: bytes.byteLength,
     loadTimeMs,
     loadedAt: new Date().toISOString(),

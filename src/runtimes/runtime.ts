@@ -66,6 +66,11 @@ export interface OutputSignature {
   readonly names?: readonly string[];
   /** The raw output tensors (ONNX). */
   readonly tensors?: readonly OutputTensorSpec[];
+  /**
+   * `float32` when probabilities are computed in single precision (ONNX, XGBoost): they may then exceed 1
+   * by float32 rounding, which the answer schema allows.
+   */
+  readonly probabilityType?: "float32" | "float64";
 }
 
 /** Which methods a model offers beyond `predict`. */
@@ -183,6 +188,25 @@ export interface FeatureStats {
   readonly categories?: Readonly<Record<string, number>>;
 }
 
+/** Which scale explanations add up to: boosted margins, class probabilities, or raw regression scores. */
+export type OutputSpace = "margin" | "probability" | "raw";
+
+/**
+ * Exact TreeSHAP feature contributions of a batch. For every row and output, the contributions of
+ * the `features` inputs plus the bias (the expected value, last) add up to the model's output in
+ * `outputSpace` for that row.
+ */
+export interface Contributions {
+  readonly rows: number;
+  /** Input features explained, in signature order. */
+  readonly features: readonly string[];
+  /** What each output is: class labels of a per-class explanation, target names, or `[""]` for one output. */
+  readonly outputs: readonly Label[];
+  /** `rows × outputs × (features + 1)` values, row-major; the last of each `features + 1` is the bias. */
+  readonly values: Float64Array;
+  readonly outputSpace: OutputSpace;
+}
+
 /** A model ready to answer. Methods are batch-first and may run on another thread. */
 export interface RuntimeModel {
   readonly signature: ModelSignature;
@@ -207,6 +231,11 @@ export interface RuntimeModel {
   transform?(table: FeatureTable): Promise<Matrix>;
   /** Raw scores before the objective's link function (boosted trees). */
   rawScore?(table: FeatureTable): Promise<Matrix>;
+  /**
+   * Exact path-dependent TreeSHAP contributions (tree models only). Models that cannot be explained
+   * leave it undefined.
+   */
+  explain?(table: FeatureTable): Promise<Contributions>;
   /** Frees native resources or workers. */
   close?(): Promise<void>;
 }

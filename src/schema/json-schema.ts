@@ -107,14 +107,31 @@ export function positionalRowSchema(sig: ModelSignature): JsonSchema {
   };
 }
 
-/** A single-row request body: named features, or `{"features": [...]}`. */
+/**
+ * A one-input model's bare value per row (`"some text"` for a text pipeline), as scikit-learn's
+ * `pipe.predict(["some text"])` takes it; undefined for other models.
+ */
+export function bareRowSchema(sig: ModelSignature): JsonSchema | undefined {
+  const only = sig.inputs.length === 1 ? sig.inputs[0] : undefined;
+  if (!only || only.dtype === "tensor") return undefined;
+  return { ...featureSchema(only), title: only.name };
+}
+
+/** Positional row schemas, with the bare value of a one-input model. */
+function positionalForms(sig: ModelSignature): JsonSchema[] {
+  const bare = bareRowSchema(sig);
+  return bare ? [positionalRowSchema(sig), bare] : [positionalRowSchema(sig)];
+}
+
+/** A single-row request body: named features, or `{"features": [...]}` (a bare value for a one-input model). */
 export function singleRequestSchema(sig: ModelSignature): JsonSchema {
+  const forms = positionalForms(sig);
   return {
     oneOf: [
       namedRowSchema(sig),
       {
         type: "object",
-        properties: { features: positionalRowSchema(sig) },
+        properties: { features: forms.length === 1 ? forms[0] : { oneOf: forms } },
         required: ["features"],
         additionalProperties: false,
       },
@@ -131,7 +148,7 @@ export function batchRequestSchema(sig: ModelSignature, maxBatchSize: number): J
         type: "array",
         minItems: 1,
         maxItems: maxBatchSize,
-        items: { oneOf: [namedRowSchema(sig), positionalRowSchema(sig)] },
+        items: { oneOf: [namedRowSchema(sig), ...positionalForms(sig)] },
       },
     },
     required: ["instances"],
@@ -156,14 +173,22 @@ export function predictionSchema(sig: ModelSignature): JsonSchema {
   return { type: "number" };
 }
 
-/** Probabilities by class label. */
+/**
+ * Probabilities by class label. A model that computes them in float32 (ONNX, XGBoost) can answer a value
+ * one float32 step above 1 (`1.0000001`): its schema has no `maximum` and says why, rather than the values
+ * being altered.
+ */
 export function probabilitiesSchema(sig: ModelSignature): JsonSchema {
   const classes = (sig.output.classes ?? []).map(String);
+  const float32 = sig.output.probabilityType === "float32";
+  const value = float32 ? { type: "number", minimum: 0 } : { type: "number", minimum: 0, maximum: 1 };
   return {
     type: "object",
-    properties: Object.fromEntries(classes.map((c) => [c, { type: "number", minimum: 0, maximum: 1 }])),
+    properties: Object.fromEntries(classes.map((c) => [c, value])),
     required: classes,
     additionalProperties: false,
-    description: "Probability of each class, keyed by class label",
+    description: float32
+      ? "Probability of each class, keyed by class label; computed in float32, so a value may exceed 1 by float32 rounding (e.g. 1.0000001)"
+      : "Probability of each class, keyed by class label",
   };
 }

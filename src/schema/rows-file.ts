@@ -8,6 +8,7 @@ import { extname } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { Errors } from "../errors.ts";
 import type { FeatureSpec } from "../runtimes/runtime.ts";
+import type { ExplanationColumns } from "./explain-columns.ts";
 
 /** Input file formats. */
 export type RowsFormat = "json" | "jsonl" | "csv";
@@ -21,9 +22,12 @@ export function formatOf(path: string): RowsFormat | undefined {
   return undefined;
 }
 
-/** A CSV cell converted by the feature's dtype: empty → null, numbers parsed, booleans read. */
+/**
+ * A CSV cell converted by the feature's dtype: empty → null (but an empty text for a string input that
+ * takes no null, such as a text pipeline's), numbers parsed, booleans read.
+ */
 export function csvCell(cell: string, spec: FeatureSpec | undefined): unknown {
-  if (cell === "") return null;
+  if (cell === "") return spec?.dtype === "string" && !spec.nullable ? "" : null;
   const numeric =
     !spec ||
     spec.dtype === "float" ||
@@ -68,8 +72,23 @@ export function columnsToRows(data: unknown): unknown[] | undefined {
   );
 }
 
-/** Reads rows from a file; CSV cells are converted using the model's inputs. */
-export async function readRows(path: string, inputs: readonly FeatureSpec[]): Promise<unknown[]> {
+/** Options of {@link readRows}. */
+export interface ReadRowsOptions {
+  /** Called once when a CSV header does not name the model's inputs and its columns are taken by position. */
+  readonly warn?: (message: string) => void;
+}
+
+/**
+ * Reads rows from a file; CSV cells are converted using the model's inputs. A JSON/JSONL file of bare values
+ * (strings for a text pipeline) gives one bare value per row. A CSV whose header does not name the model's
+ * inputs is read by position when it has as many columns as the model has inputs (as scikit-learn does for
+ * a model fitted without feature names), with one warning; otherwise it is refused.
+ */
+export async function readRows(
+  path: string,
+  inputs: readonly FeatureSpec[],
+  options: ReadRowsOptions = {},
+): Promise<unknown[]> {
   const format = formatOf(path);
   if (!format) throw Errors.invalidInputFile(path, "use a .json, .jsonl or .csv file");
   let text: string;
@@ -119,10 +138,28 @@ export async function readRows(path: string, inputs: readonly FeatureSpec[]): Pr
   const header = records[0];
   const byName = new Map(inputs.map((f) => [f.name, f]));
   const named = header.every((h) => byName.has(h));
+  if (!named) {
+    const unknown = header.filter((h) => !byName.has(h));
+    if (header.length !== inputs.length) {
+      throw Errors.invalidInputFile(
+        path,
+        `the CSV header has ${header.length} columns (${shortList(header)}) but the model takes ${inputs.length} inputs (${shortList(inputs.map((f) => f.name))}); ${unknown.length} header names are not inputs of the model (${shortList(unknown)})`,
+      );
+    }
+    options.warn?.(
+      `the CSV header does not name the model's inputs (not inputs: ${shortList(unknown)}); its ${header.length} columns are taken by position as ${shortList(inputs.map((f) => f.name))}`,
+    );
+  }
   return records.slice(1).map((rec) => {
     if (named) return Object.fromEntries(header.map((h, i) => [h, csvCell(rec[i], byName.get(h))]));
     return rec.map((cell, i) => csvCell(cell, inputs[i]));
   });
+}
+
+/** A short, bounded list of names for messages. */
+export function shortList(names: readonly string[]): string {
+  const shown = names.slice(0, 8).join(", ");
+  return names.length > 8 ? `${shown}, … (${names.length} in all)` : shown;
 }
 
 export function csvEscape(v: unknown): string {
@@ -138,6 +175,8 @@ export interface ScoredRows {
   readonly classes?: readonly unknown[];
   /** Probability rows in `classes` order. */
   readonly probabilities?: readonly (readonly (number | null)[])[];
+  /** TreeSHAP contribution columns (`predict --explain`). */
+  readonly explanation?: ExplanationColumns;
 }
 
 /** Serialises results for a format: JSON object, one JSON object per line, or CSV with a header. */
@@ -152,6 +191,8 @@ export function formatResults(res: ScoredRows, format: RowsFormat): string {
       if (res.predictions) o.prediction = res.predictions[i];
       if (res.probabilities)
         o.probabilities = Object.fromEntries(classes.map((c, j) => [c, res.probabilities![i][j]]));
+      const ex = res.explanation;
+      if (ex) o.explanation = Object.fromEntries(ex.columns.map((c, j) => [c, ex.rows[i][j]]));
       lines.push(JSON.stringify(o));
     }
     return lines.length > 0 ? `${lines.join("\n")}\n` : "";
@@ -159,12 +200,14 @@ export function formatResults(res: ScoredRows, format: RowsFormat): string {
   const header = [
     ...(res.predictions ? ["prediction"] : []),
     ...(res.probabilities ? classes.map((c) => `proba_${c}`) : []),
+    ...(res.explanation ? res.explanation.columns : []),
   ];
   const lines = [header.map(csvEscape).join(",")];
   for (let i = 0; i < n; i++) {
     const cells = [
       ...(res.predictions ? [res.predictions[i]] : []),
       ...(res.probabilities ? res.probabilities[i] : []),
+      ...(res.explanation ? res.explanation.rows[i] : []),
     ];
     lines.push(cells.map(csvEscape).join(","));
   }

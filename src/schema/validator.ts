@@ -12,7 +12,10 @@ const MAX_ISSUES = 50;
 
 /** A compiled validator for one model version; build it once at load time and reuse it. */
 export interface RowValidator {
-  /** Validates rows (named objects, positional arrays or `{"features": [...]}`) into a table, or throws `MS_INVALID_INPUT`. */
+  /**
+   * Validates rows (named objects, positional arrays or `{"features": [...]}`; for a one-input model also a bare
+   * value or `{"features": value}`) into a table, or throws `MS_INVALID_INPUT`.
+   */
   toTable(rows: readonly unknown[], path: string): FeatureTable;
   /** Whether `value` is a positional row or a `{"features": [...]}` wrapper rather than a named row. */
   positional(value: unknown): readonly unknown[] | undefined;
@@ -230,12 +233,19 @@ export function compileValidator(signature: ModelSignature, options: ValidatorOp
     return () => undefined;
   });
 
+  // A one-input model (a text pipeline) takes a bare value per row, as `pipe.predict(["text", …])` does.
+  const bareInput = width === 1 && inputs[0].dtype !== "tensor";
+  const isBare = (v: unknown): boolean =>
+    bareInput && (typeof v === "string" || typeof v === "number" || typeof v === "boolean");
+
   const positional = (value: unknown): readonly unknown[] | undefined => {
     if (Array.isArray(value)) return value;
+    if (isBare(value)) return [value];
     if (!hasFeaturesField && value !== null && typeof value === "object") {
       const obj = value as Record<string, unknown>;
       const f = obj.features;
       if (Array.isArray(f)) return f;
+      if (isBare(f) && Object.keys(obj).length === 1) return [f];
     }
     return undefined;
   };
@@ -243,7 +253,7 @@ export function compileValidator(signature: ModelSignature, options: ValidatorOp
   const writeRow = (value: unknown, row: number, path: string, issues: FieldIssue[]) => {
     const arr = positional(value);
     if (arr) {
-      const at = Array.isArray(value) ? path : `${path}.features`;
+      const at = Array.isArray(value) || isBare(value) ? path : `${path}.features`;
       if (arr.length !== width) {
         issue(
           issues,
@@ -262,7 +272,7 @@ export function compileValidator(signature: ModelSignature, options: ValidatorOp
         issues,
         "ROW_NOT_OBJECT",
         path || "body",
-        `${path || "row"} must be an object of named features or an array of ${width} values, got ${typeName(value)}`,
+        `${path || "row"} must be an object of named features or an array of ${width} values${width === 1 ? " (or one bare value)" : ""}, got ${typeName(value)}`,
       );
       return;
     }

@@ -15,6 +15,7 @@ import {
   singleRequestSchema,
 } from "../schema/json-schema.ts";
 import type { ModelExample } from "./openapi-examples.ts";
+import { explainPaths } from "./openapi-explain.ts";
 
 /** Options of the document. */
 export interface OpenApiOptions {
@@ -221,6 +222,7 @@ function modelPaths(
       },
     };
   }
+  Object.assign(paths, explainPaths(v, opts.maxBatchSize, prefix, tag, ERRORS));
   return paths;
 }
 

@@ -19,6 +19,7 @@ import { metricsRoute } from "./plugins/metrics.ts";
 import { storageCollector } from "./plugins/storage-metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { docsRoutes } from "./routes/docs.ts";
+import { explainRoutes } from "./routes/explain.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { predictRoutes } from "./routes/predict.ts";
@@ -175,6 +176,7 @@ export async function modelservePlugin(
   // The prediction routes set the request-id header and check draining themselves, sparing the hot
   // path a hook; every other route gets both from this scope's onRequest hook.
   predictRoutes(fastify, context, models);
+  explainRoutes(fastify, context, models);
   fastify.register(async (scope) => {
     scope.addHook("onRequest", (req, reply, done) => {
       reply.header("x-request-id", req.id);

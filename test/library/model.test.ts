@@ -4,8 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { deploy, friendlyModel, loadModel, tableFromRows } from "../../src/index.ts";
-import { loadModel as loadRuntimeModel } from "../../src/runtimes/load-model.ts";
+import { deploy, loadModel, tableFromRows } from "../../src/index.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const iris = join(root, "examples/iris");
@@ -50,22 +49,29 @@ describe("loadModel (library API)", () => {
     await assert.rejects(reg.predictProba([[0, 0, 0, 0, 0, 0, 0, 0, 0, 0]]), {
       code: "MS_METHOD_NOT_SUPPORTED",
     });
-    await assert.rejects(model.explain(inputs[0]), { code: "MS_METHOD_NOT_SUPPORTED" });
+    const heuristic = await loadModel(join(iris, "heuristic.ts"));
+    await assert.rejects(heuristic.explain(inputs[0]), { code: "MS_METHOD_NOT_SUPPORTED" });
   });
 
-  it("calls the runtime's explain when it has one, with the validated rows", async () => {
-    const base = await loadRuntimeModel(join(iris, "models/random_forest.joblib"));
-    const seen: number[] = [];
-    const withExplain = Object.assign(base, {
-      explain: async (t: { rows: number; numeric: Float64Array }) => {
-        seen.push(t.rows);
-        return Array.from({ length: t.rows }, (_, r) => ({ petal_length: t.numeric[r * 4 + 2] }));
-      },
+  it("explains rows with TreeSHAP: per class, adding up to the probabilities", async () => {
+    const model = await loadModel(join(iris, "models/random_forest.joblib"));
+    const many = (await model.explain(inputs.slice(0, 2))) as {
+      base_value: Record<string, number>;
+      contributions: Record<string, Record<string, number>>;
+    }[];
+    const proba = await model.predictProba(inputs.slice(0, 2));
+    assert.equal(many.length, 2);
+    many.forEach((e, r) => {
+      for (const cls of Object.keys(proba[r])) {
+        const sum = e.base_value[cls] + Object.values(e.contributions[cls]).reduce((a, b) => a + b, 0);
+        assert.ok(Math.abs(sum - (proba[r][cls] as number)) < 1e-12, `${r} ${cls}`);
+      }
     });
-    const model = friendlyModel(withExplain);
-    assert.deepEqual(await model.explain(inputs.slice(0, 2)), [{ petal_length: 1.3 }, { petal_length: 4.5 }]);
-    assert.deepEqual(await model.explain(inputs[2]), { petal_length: 1.9 });
-    assert.deepEqual(seen, [2, 1]);
+    const one = await model.explain(inputs[2]);
+    assert.ok(!Array.isArray(one));
+    const c = await model.explain(tableFromRows(model.signature, inputs.slice(0, 3)));
+    assert.equal(c.rows, 3);
+    assert.equal(c.outputSpace, "probability");
   });
 });
 

@@ -4,15 +4,130 @@
  * Ref: joblib `compressor.py` (magic numbers).
  */
 
-import { gunzipSync, inflateSync } from "node:zlib";
+import { isMainThread } from "node:worker_threads";
+import { createGunzip, createInflate, gunzipSync, inflateSync } from "node:zlib";
 import { Errors } from "../../errors.ts";
 import { decodeLz4Frame, type Lz4Codec, type Xxh32 } from "./lz4-frame.ts";
 
 /** Compression formats joblib writes. */
 export type Compression = "none" | "zlib" | "gzip" | "bz2" | "xz" | "lzma" | "lz4";
 
-/** Largest decompressed size accepted (a guard against decompression bombs). */
+/** Largest decompressed size ever accepted (a guard against decompression bombs). */
 export const MAX_DECOMPRESSED = 4 * 1024 ** 3 - 1;
+
+/** Raised when the output passes the cap; the caller reports `MS_DECOMPRESSION_LIMIT`. */
+export class InflateLimitError extends Error {}
+
+/**
+ * Inflates zlib or gzip data as a stream, chunk by chunk, stopping as soon as the output passes
+ * `cap` bytes: a bomb costs at most `cap` bytes and the time to produce them, never its full size.
+ */
+export async function inflateCapped(
+  bytes: Uint8Array,
+  kind: "zlib" | "gzip",
+  cap: number,
+): Promise<Uint8Array> {
+  const z = kind === "gzip" ? createGunzip({ chunkSize: 1 << 20 }) : createInflate({ chunkSize: 1 << 20 });
+  const chunks: Buffer[] = [];
+  let total = 0;
+  return await new Promise<Uint8Array>((resolve, reject) => {
+    z.on("data", (c: Buffer) => {
+      total += c.byteLength;
+      if (total > cap) {
+        z.destroy();
+        reject(new InflateLimitError(`more than ${cap} bytes from ${bytes.byteLength} compressed`));
+        return;
+      }
+      chunks.push(c);
+    });
+    z.on("error", (err) => reject(err));
+    z.on("end", () => {
+      const out = new Uint8Array(total);
+      let at = 0;
+      for (const c of chunks) {
+        out.set(c, at);
+        at += c.byteLength;
+      }
+      resolve(out);
+    });
+    z.end(bytes);
+  });
+}
+
+/** Inflates on the calling thread, chunk by chunk, refusing output beyond `cap` as soon as it is passed. */
+function inflateWithin(bytes: Uint8Array, kind: "zlib" | "gzip", cap: number): Uint8Array {
+  try {
+    const opts = { maxOutputLength: Math.min(cap + 1, MAX_DECOMPRESSED), chunkSize: 1 << 20 };
+    const out = kind === "gzip" ? gunzipSync(bytes, opts) : inflateSync(bytes, opts);
+    if (out.byteLength > cap)
+      throw new InflateLimitError(`more than ${cap} bytes from ${bytes.byteLength} compressed`);
+    return out;
+  } catch (err) {
+    if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE")
+      throw new InflateLimitError(`more than ${cap} bytes from ${bytes.byteLength} compressed`);
+    throw err;
+  }
+}
+
+/** Reads a web stream to its end, cancelling it once it passes `cap` bytes. */
+async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  cap: number,
+  inBytes: number,
+): Promise<Uint8Array> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > cap) {
+      await reader.cancel();
+      throw new InflateLimitError(`more than ${cap} bytes from ${inBytes} compressed`);
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+/** A byte sink for byte-at-a-time decoders (seek-bzip) that stops them once they pass the cap. */
+class CappedSink {
+  private buf = new Uint8Array(1 << 16);
+  private pos = 0;
+  private readonly cap: number;
+  private readonly inBytes: number;
+  constructor(cap: number, inBytes: number) {
+    this.cap = cap;
+    this.inBytes = inBytes;
+  }
+  writeByte(b: number): void {
+    if (this.pos >= this.buf.length) {
+      if (this.pos >= this.cap)
+        throw new InflateLimitError(`more than ${this.cap} bytes from ${this.inBytes} compressed`);
+      const next = new Uint8Array(Math.min(this.buf.length * 2, this.cap));
+      next.set(this.buf);
+      this.buf = next;
+    }
+    this.buf[this.pos++] = b;
+  }
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+}
+
+/** Fails when a one-shot decoder's output passes the cap (bz2, lzma, lz4 decode whole). */
+function capped(out: Uint8Array, cap: number, inBytes: number): Uint8Array {
+  if (out.byteLength > cap)
+    throw new InflateLimitError(`${out.byteLength} bytes from ${inBytes} compressed (cap ${cap})`);
+  return out;
+}
 
 /** Which container the bytes are, by their magic number. */
 export function detectCompression(b: Uint8Array): Compression | "joblib-zf" | undefined {
@@ -25,7 +140,30 @@ export function detectCompression(b: Uint8Array): Compression | "joblib-zf" | un
   if (b[0] === 0x5d && b[1] === 0 && b[2] === 0) return "lzma";
   if (b[0] === 0x04 && b[1] === 0x22 && b[2] === 0x4d && b[3] === 0x18) return "lz4";
   if (b[0] === 0x5a && b[1] === 0x46) return "joblib-zf";
+  if (isOldPickle(b)) return "none";
   return undefined;
+}
+
+const ascii = new TextDecoder("ascii");
+const MODULE_LINE =
+  /^(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|copy_reg|copyreg|__builtin__|builtins|numpy|collections|_codecs)$/;
+const NAME_LINE = /^[A-Za-z_]\w*$/;
+
+/**
+ * Whether the bytes start like a pickle of protocol 0 or 1 (no `PROTO` opcode): a `GLOBAL` whose two lines
+ * are a module path and a name (an instance or `copy_reg._reconstructor`), or a `MARK`/`EMPTY_DICT`/
+ * `EMPTY_LIST` followed by an opcode that starts a container's contents or memoizes it.
+ */
+function isOldPickle(b: Uint8Array): boolean {
+  if (b.length < 4) return false;
+  if (b[0] === 0x63) {
+    const head = ascii.decode(b.subarray(1, Math.min(b.length, 512))).split("\n");
+    return head.length >= 3 && MODULE_LINE.test(head[0]) && NAME_LINE.test(head[1]);
+  }
+  // `(d` `(l` `(c` `((` `(t`… after MARK; `}q` `}p` `}(` `]q` `]p` `](` after an empty dict or list.
+  if (b[0] === 0x28) return "dlct(SVXIN".includes(String.fromCharCode(b[1])) && b[1] !== 0;
+  if (b[0] === 0x7d || b[0] === 0x5d) return "qpr(".includes(String.fromCharCode(b[1])) && b[1] !== 0;
+  return false;
 }
 
 const TRUNCATED = new Error("the compressed data ends early (truncated file)");
@@ -54,8 +192,15 @@ async function optional<T>(pkg: string): Promise<T> {
   }
 }
 
-/** Decompresses a joblib container; the result is the pickle stream. */
-export async function decompress(bytes: Uint8Array, fileName: string): Promise<Uint8Array> {
+/**
+ * Decompresses a joblib container; the result is the pickle stream. Output beyond `cap` bytes
+ * (default {@link MAX_DECOMPRESSED}) is refused with `MS_DECOMPRESSION_LIMIT`.
+ */
+export async function decompress(
+  bytes: Uint8Array,
+  fileName: string,
+  cap: number = MAX_DECOMPRESSED,
+): Promise<Uint8Array> {
   const kind = detectCompression(bytes);
   const fail = (why: string) => Errors.invalidModel(fileName, `cannot decompress (${kind}): ${why}`);
   try {
@@ -63,32 +208,39 @@ export async function decompress(bytes: Uint8Array, fileName: string): Promise<U
       case "none":
         return bytes;
       case "zlib":
-        return inflateSync(bytes, { maxOutputLength: MAX_DECOMPRESSED });
       case "gzip":
-        return gunzipSync(bytes, { maxOutputLength: MAX_DECOMPRESSED });
+        // On the event loop: a stream inflated on libuv's pool, chunk by chunk. In the loader worker:
+        // zlib's own chunked loop on this (low-priority) thread, stopping as soon as the cap is passed.
+        return isMainThread ? await inflateCapped(bytes, kind, cap) : inflateWithin(bytes, kind, cap);
       case "bz2": {
-        const m = await optional<{ default: { decode(b: Buffer): Buffer } }>("seek-bzip");
-        return m.default.decode(Buffer.from(bytes));
+        const m = await optional<{ default: { decode(b: Buffer, out: CappedSink): unknown } }>("seek-bzip");
+        const sink = new CappedSink(cap, bytes.byteLength);
+        m.default.decode(Buffer.from(bytes), sink);
+        return sink.bytes();
       }
       case "xz": {
         const m = await optional<{
           default: { XzReadableStream: new (s: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array> };
         }>("xz-decompress");
         const stream = new m.default.XzReadableStream(new Blob([bytes]).stream());
-        return new Uint8Array(await new Response(stream).arrayBuffer());
+        return await readCapped(stream, cap, bytes.byteLength);
       }
       case "lzma": {
         const m = await optional<{ default: { decompress(b: ArrayLike<number>): number[] | string } }>(
           "lzma",
         );
         const out = m.default.decompress(endChecked(bytes));
-        if (typeof out === "string") return new TextEncoder().encode(out);
-        return Uint8Array.from(out, (v) => v & 0xff);
+        if (typeof out === "string") return capped(new TextEncoder().encode(out), cap, bytes.byteLength);
+        return capped(
+          Uint8Array.from(out, (v) => v & 0xff),
+          cap,
+          bytes.byteLength,
+        );
       }
       case "lz4": {
         const m = await optional<Lz4Codec>("lz4js");
         const x = await optional<{ hash: Xxh32 }>("lz4js/xxh32.js");
-        return Uint8Array.from(decodeLz4Frame(bytes, m, x.hash));
+        return capped(Uint8Array.from(decodeLz4Frame(bytes, m, x.hash)), cap, bytes.byteLength);
       }
       case "joblib-zf":
         throw Errors.unsupportedModel(
@@ -100,6 +252,7 @@ export async function decompress(bytes: Uint8Array, fileName: string): Promise<U
     }
   } catch (err) {
     if ((err as { code?: string }).code?.startsWith("MS_")) throw err;
+    if (err instanceof InflateLimitError) throw Errors.decompressionLimit(fileName, err.message);
     throw fail((err as Error).message);
   }
 }

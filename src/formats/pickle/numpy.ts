@@ -6,7 +6,23 @@
 import type { NdArray, NdData, NpDtype, PyValue } from "./py-objects.ts";
 
 /** Raised for malformed numpy data; the VM turns it into a ModelServeError. */
-export class NumpyError extends Error {}
+export class NumpyError extends Error {
+  /** `limit` when a safety bound (not a malformed layout) refused the data. */
+  readonly reason: "malformed" | "limit";
+  constructor(message: string, reason: "malformed" | "limit" = "malformed") {
+    super(message);
+    this.reason = reason;
+  }
+}
+
+/**
+ * Most fields a structured dtype may declare. scikit-learn's own record dtypes (tree nodes,
+ * HistGradientBoosting predictor nodes) have at most about a dozen.
+ */
+export const MAX_STRUCT_FIELDS = 256;
+
+/** Most field reads (records × fields) one structured array may take: 128 Mi, ~16 M tree nodes. */
+export const MAX_FIELD_WORK = 2 ** 27;
 
 /** A dtype from `numpy.dtype(typestr, …)` before its BUILD state sets byte order and fields. */
 export function dtypeFromTypestr(typestr: string): NpDtype {
@@ -46,7 +62,16 @@ export function dtypeWithState(d: NpDtype, state: PyValue): NpDtype {
     "kind" in fieldsDict &&
     fieldsDict.kind === "dict"
   ) {
+    if (names.items.length > MAX_STRUCT_FIELDS)
+      throw new NumpyError(
+        `a structured dtype declares ${names.items.length} fields (at most ${MAX_STRUCT_FIELDS})`,
+        "limit",
+      );
+    const seenNames = new Set<string>();
     fields = names.items.map((n) => {
+      if (typeof n !== "string" || seenNames.has(n))
+        throw new NumpyError(`structured dtype field name ${String(n)} is not a unique string`);
+      seenNames.add(n);
       const entry = fieldsDict.map.get(n as string);
       if (!entry || typeof entry !== "object" || !("kind" in entry) || entry.kind !== "tuple") {
         throw new NumpyError(`structured dtype field ${String(n)} has no layout`);
@@ -64,12 +89,42 @@ export function dtypeWithState(d: NpDtype, state: PyValue): NpDtype {
       return { name: String(n), dtype: fd, offset: off };
     });
   }
+  const itemsize = body[0] === "V" ? elsize : d.itemsize || elsize;
+  if (fields) checkFieldLayout(fields, itemsize);
   return {
     kind: "dtype",
     str: `${order}${body}`,
-    itemsize: body[0] === "V" ? elsize : d.itemsize || elsize,
+    itemsize,
     ...(fields ? { fields } : {}),
   };
+}
+
+/**
+ * Refuses a record layout that would read outside a record or decode the same bytes twice: every
+ * field a simple, non-empty dtype, at a non-negative offset, inside the item, and no two overlapping.
+ * (numpy allows overlapping "union" fields; no fitted estimator uses them, and they multiply work.)
+ */
+function checkFieldLayout(
+  fields: readonly { name: string; dtype: NpDtype; offset: number }[],
+  itemsize: number,
+) {
+  if (!Number.isInteger(itemsize) || itemsize <= 0)
+    throw new NumpyError(`a structured dtype has an item size of ${itemsize} bytes`);
+  const spans = fields.map((f) => {
+    const size = f.dtype.itemsize;
+    if (f.dtype.fields) throw new NumpyError(`structured dtype field ${f.name} is itself structured`);
+    if (!Number.isInteger(size) || size <= 0)
+      throw new NumpyError(`structured dtype field ${f.name} has a size of ${size} bytes`);
+    if (!Number.isInteger(f.offset) || f.offset < 0 || f.offset + size > itemsize)
+      throw new NumpyError(
+        `structured dtype field ${f.name} spans bytes ${f.offset}..${f.offset + size} of a ${itemsize}-byte record`,
+      );
+    return [f.offset, f.offset + size, f.name] as const;
+  });
+  spans.sort((a, b) => a[0] - b[0]);
+  for (let i = 1; i < spans.length; i++)
+    if (spans[i][0] < spans[i - 1][1])
+      throw new NumpyError(`structured dtype fields ${spans[i - 1][2]} and ${spans[i][2]} overlap`);
 }
 
 const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -189,6 +244,15 @@ export function sizeOf(shape: readonly number[]): number {
   return n;
 }
 
+/**
+ * Refuses a zero-size item type holding elements: `U0`/`S0`/`V0` arrays pass any byte check (0 bytes
+ * each) yet would be decoded element by element, billions of times.
+ */
+export function checkItemSize(d: NpDtype, count: number): void {
+  if (count > 0 && d.str[1] !== "O" && (!Number.isInteger(d.itemsize) || d.itemsize <= 0))
+    throw new NumpyError(`an array of ${count} elements of the zero-size dtype ${d.str}`);
+}
+
 /** Builds an array from raw bytes in the given order. */
 export function arrayFromBytes(
   d: NpDtype,
@@ -197,19 +261,25 @@ export function arrayFromBytes(
   fortran: boolean,
 ): NdArray {
   const count = sizeOf(shape);
+  checkItemSize(d, count);
   if (d.fields) {
+    // Fields do not overlap (checked with the dtype), so this is bounded by the bytes present too.
+    if (d.fields.length * count > MAX_FIELD_WORK)
+      throw new NumpyError(
+        `a structured array of ${count} records × ${d.fields.length} fields exceeds ${MAX_FIELD_WORK} field reads`,
+        "limit",
+      );
     const need = count * d.itemsize;
     if (bytes.byteLength < need)
       throw new NumpyError(`structured array has ${bytes.byteLength} bytes, ${need} expected`);
     const fields = new Map<string, NdData>();
     for (const f of d.fields) {
       // Gather the field's bytes record by record, then decode them as a column.
-      const col = new Uint8Array(count * f.dtype.itemsize);
-      for (let i = 0; i < count; i++) {
-        col.set(
-          bytes.subarray(i * d.itemsize + f.offset, i * d.itemsize + f.offset + f.dtype.itemsize),
-          i * f.dtype.itemsize,
-        );
+      // A byte loop, not a subarray per record: millions of records allocate nothing here.
+      const size = f.dtype.itemsize;
+      const col = new Uint8Array(count * size);
+      for (let i = 0, src = f.offset, dst = 0; i < count; i++, src += d.itemsize) {
+        for (let b = 0; b < size; b++) col[dst++] = bytes[src + b];
       }
       fields.set(
         f.name,

@@ -10,6 +10,7 @@
 
 import {
   arrayFromBytes,
+  checkItemSize,
   dtypeFromTypestr,
   dtypeWithState,
   NumpyError,
@@ -18,6 +19,7 @@ import {
   sizeOf,
 } from "./numpy.ts";
 import type { NdArray, NpDtype, PyDict, PyGlobal, PyObject, PyTuple, PyValue } from "./py-objects.ts";
+import { decodeRawUnicodeEscape, decodeStringLiteral } from "./text-opcodes.ts";
 
 /** Limits that bound time and memory on hostile input. */
 export interface PickleLimits {
@@ -29,6 +31,11 @@ export interface PickleLimits {
   readonly maxArrayBytes: number;
   /** Nested pickles (object arrays) inside one another. */
   readonly maxNesting: number;
+  /**
+   * Most values the VM may push (each a JavaScript object or slot): bounds the heap a stream can
+   * claim before a heap limit is reached, so a stream of millions of tiny objects is refused cleanly.
+   */
+  readonly maxValues?: number;
 }
 
 /** Default limits: generous for real models, fatal for bombs. */
@@ -39,10 +46,10 @@ export const DEFAULT_LIMITS: PickleLimits = {
   maxNesting: 8,
 };
 
-/** Why a stream was refused. */
+/** Why a stream was refused (`budget`: the value budget derived from the load's memory budget). */
 export class PickleError extends Error {
-  readonly reason: "malformed" | "limit" | "unsupported";
-  constructor(reason: "malformed" | "limit" | "unsupported", message: string) {
+  readonly reason: "malformed" | "limit" | "unsupported" | "budget";
+  constructor(reason: "malformed" | "limit" | "unsupported" | "budget", message: string) {
     super(message);
     this.reason = reason;
   }
@@ -149,14 +156,15 @@ export function unpickle(
     globals.push(q);
     if (!options.allowed(q)) untrusted.push(q);
   };
+  const counter = { values: 0 };
   try {
-    const r = run(bytes, start, options, limits, noteGlobal, 0);
+    const r = run(bytes, start, options, limits, noteGlobal, 0, counter);
     return { value: r.value, end: r.end, globals, untrusted };
   } catch (err) {
     // A hostile stream may break the parse after naming what it wanted: report the names.
     if (untrusted.length > 0) return { value: null, end: bytes.length, globals, untrusted };
     if (err instanceof PickleError) throw err;
-    if (err instanceof NumpyError) throw new PickleError("malformed", err.message);
+    if (err instanceof NumpyError) throw new PickleError(err.reason, err.message);
     if (err instanceof RangeError) throw new PickleError("limit", err.message);
     throw new PickleError("malformed", (err as Error).message);
   }
@@ -169,7 +177,9 @@ function run(
   limits: PickleLimits,
   noteGlobal: (q: string) => void,
   nesting: number,
+  counter: { values: number },
 ): { value: PyValue; end: number } {
+  const maxValues = limits.maxValues ?? Number.POSITIVE_INFINITY;
   if (nesting > limits.maxNesting) throw new PickleError("limit", "nested pickles go too deep");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const utf8 = new TextDecoder("utf-8", { fatal: false });
@@ -220,13 +230,16 @@ function run(
   const line = () => {
     const end = bytes.indexOf(0x0a, pos);
     if (end < 0) throw new PickleError("malformed", "an unterminated text argument");
-    const s = new TextDecoder("latin1").decode(bytes.subarray(pos, end));
+    // Protocol-0 text is bytes; latin1() keeps 0x80–0x9F (TextDecoder's "latin1" is windows-1252).
+    const s = latin1(bytes.subarray(pos, end));
     pos = end + 1;
     return s;
   };
   const push = (v: Slot) => {
     if (stack.length >= limits.maxStack)
       throw new PickleError("limit", `the stack exceeds ${limits.maxStack} entries`);
+    if (++counter.values > maxValues)
+      throw new PickleError("budget", `the stream builds more than ${maxValues} values`);
     stack.push(v);
   };
   const pop = (): PyValue => {
@@ -290,6 +303,9 @@ function run(
         if (!isObj(d, "dtype")) throw new PickleError("malformed", "numpy scalar without a dtype");
         const raw = args[1];
         if (raw instanceof Uint8Array) return { kind: "scalar", dtype: d, value: scalarFromBytes(d, raw) };
+        // Python 2 pickles hold a numeric scalar's bytes as a byte string, read here as latin-1 text.
+        if (typeof raw === "string" && d.str[1] !== "O" && d.str[1] !== "U" && d.str[1] !== "S")
+          return { kind: "scalar", dtype: d, value: scalarFromBytes(d, latin1Bytes(raw)) };
         return {
           kind: "scalar",
           dtype: d,
@@ -389,6 +405,7 @@ function run(
       throw new PickleError("malformed", "ndarray state is malformed");
     const dims = (shape as PyTuple).items.map(Number);
     const dt = d as NpDtype;
+    checkItemSize(dt, sizeOf(dims));
     if (dt.str[1] === "O") {
       if (!Array.isArray(raw)) throw new PickleError("malformed", "object array without its items");
       return objectArray(dt, dims, raw);
@@ -422,7 +439,7 @@ function run(
     const dt = d as NpDtype;
     if (dt.str[1] === "O") {
       // Object arrays are a complete nested pickle with its own memo.
-      const nested = run(bytes, pos, options, limits, noteGlobal, nesting + 1);
+      const nested = run(bytes, pos, options, limits, noteGlobal, nesting + 1, counter);
       pos = nested.end;
       const arr = nested.value;
       if (!isObj(arr, "ndarray"))
@@ -435,6 +452,7 @@ function run(
       if (pad > 64) throw new PickleError("malformed", `alignment padding of ${pad} bytes`);
       take(pad);
     }
+    checkItemSize(dt, sizeOf(dims));
     const n = sizeOf(dims) * dt.itemsize;
     checkArrayBytes(n, bytes.byteLength - pos);
     const raw = take(n);
@@ -518,9 +536,12 @@ function run(
         break;
       }
       case 0x53: {
-        // STRING (quoted)
-        const s = line().trim();
-        push(s.slice(1, -1));
+        // STRING: a quoted Python 2 repr, escapes decoded to one character per byte.
+        try {
+          push(decodeStringLiteral(line().trim()));
+        } catch (err) {
+          throw new PickleError("malformed", (err as Error).message);
+        }
         break;
       }
       case 0x54:
@@ -530,7 +551,12 @@ function run(
         push(latin1(take(u8())));
         break;
       case 0x56:
-        push(line());
+        // UNICODE: raw-unicode-escape text.
+        try {
+          push(decodeRawUnicodeEscape(line()));
+        } catch (err) {
+          throw new PickleError("malformed", (err as Error).message);
+        }
         break;
       case 0x58:
         push(utf8.decode(take(u32())));

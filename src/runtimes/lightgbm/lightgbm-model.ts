@@ -5,6 +5,15 @@
  * Ref: LightGBM `src/io/tree.cpp`, `include/LightGBM/tree.h`, `src/boosting/gbdt_model_text.cpp`.
  */
 
+import {
+  boundedCount,
+  checkNodeTotal,
+  InconsistencyError,
+  indicesWithin,
+  MAX_MODEL_FEATURES,
+  relativeCap,
+} from "../shared/model-bounds.ts";
+
 /** Why a model cannot be compiled; the runtime turns it into a ModelServeError. */
 export class LightgbmError extends Error {
   /** True when the model is valid but uses something not implemented. */
@@ -46,6 +55,25 @@ export interface LightgbmModel {
   raw(x: Float64Array, rows: number, cols: number): Float64Array;
   /** Objective transform of raw scores (new array). */
   convert(raw: Float64Array, rows: number): Float64Array;
+  /** The parsed trees, as TreeSHAP explanations read them. */
+  readonly trees: readonly LightgbmTree[];
+}
+
+/** One parsed tree: internal nodes `0..numLeaves-2`, children `< 0` are leaves `~child`. */
+export interface LightgbmTree {
+  readonly numLeaves: number;
+  readonly feature: readonly number[];
+  readonly threshold: readonly number[];
+  readonly decision: readonly number[];
+  readonly left: readonly number[];
+  readonly right: readonly number[];
+  readonly leafValue: readonly number[];
+  readonly catBoundaries: readonly number[];
+  readonly catThreshold: readonly number[];
+  readonly linear: boolean;
+  /** Training rows through each internal node and leaf (the covers of TreeSHAP), when the file has them. */
+  readonly internalCount?: readonly number[];
+  readonly leafCount?: readonly number[];
 }
 
 function numbers(s: string | undefined, what: string, expected?: number): number[] {
@@ -156,6 +184,10 @@ export function parseLightgbm(text: string): LightgbmModel {
   }
   if (!Number.isInteger(maxFeature) || maxFeature < 0)
     throw new LightgbmError("max_feature_idx is missing or invalid");
+  // Counts size arrays and the request schema: bounded by what a file of this size can describe.
+  boundedCount(maxFeature + 1, "max_feature_idx + 1", relativeCap(text.length, MAX_MODEL_FEATURES), 1);
+  boundedCount(numClass, "num_class", relativeCap(text.length, 1 << 20), 1);
+  boundedCount(perIteration, "num_tree_per_iteration", relativeCap(text.length, 1 << 20), 1);
   const nFeatures = maxFeature + 1;
   const objective = parseObjective(header.get("objective"));
   const average = header.has("average_output");
@@ -208,6 +240,13 @@ export function parseLightgbm(text: string): LightgbmModel {
         numCat > 0 ? numbers(b.get("cat_boundaries"), `tree ${t} cat_boundaries`, numCat + 1) : [],
       catThreshold: numCat > 0 ? numbers(b.get("cat_threshold"), `tree ${t} cat_threshold`) : [],
       linear: b.get("is_linear") === "1",
+      internalCount:
+        b.has("internal_count") && inner > 0
+          ? numbers(b.get("internal_count"), `tree ${t} internal_count`, inner)
+          : undefined,
+      leafCount: b.has("leaf_count")
+        ? numbers(b.get("leaf_count"), `tree ${t} leaf_count`, numLeaves)
+        : undefined,
       leafConst: [] as number[],
       leafFeatures: [] as number[][],
       leafCoeff: [] as number[][],
@@ -227,6 +266,16 @@ export function parseLightgbm(text: string): LightgbmModel {
       }
       if (at !== feats.length || at !== coeffs.length)
         throw new LightgbmError(`tree ${t}: linear leaf coefficients do not add up`);
+      indicesWithin(feats, nFeatures, `tree ${t} leaf_features`);
+    }
+    // Category bitsets: boundaries rise within the tree's cat_threshold words.
+    for (let k = 0; k < tree.catBoundaries.length; k++) {
+      const b = tree.catBoundaries[k];
+      const prev = k === 0 ? 0 : tree.catBoundaries[k - 1];
+      if (!(Number.isInteger(b) && b >= prev && b <= tree.catThreshold.length))
+        throw new InconsistencyError(
+          `tree ${t} cat_boundaries should rise within its ${tree.catThreshold.length} cat_threshold words, found ${b} at position ${k}`,
+        );
     }
     for (let k = 0; k < inner; k++) {
       const f = tree.feature[k];
@@ -237,8 +286,21 @@ export function parseLightgbm(text: string): LightgbmModel {
           throw new LightgbmError(`tree ${t}: child ${c} is out of range`);
       }
     }
+    // Each internal node reached once from the root: a tree, not a graph (so walks always end).
+    if (inner > 0) {
+      const seen = new Uint8Array(inner);
+      const stack = [0];
+      while (stack.length > 0) {
+        const k = stack.pop()!;
+        if (seen[k])
+          throw new InconsistencyError(`tree ${t} should be a tree, but node ${k} is reached twice`);
+        seen[k] = 1;
+        for (const c of [tree.left[k], tree.right[k]]) if (c >= 0) stack.push(c);
+      }
+    }
     nodes += inner;
     leaves += numLeaves;
+    checkNodeTotal(nodes + leaves, "the model's trees");
     return tree;
   });
   const feature = new Int32Array(nodes);
@@ -258,7 +320,8 @@ export function parseLightgbm(text: string): LightgbmModel {
     leafBases[ti] = t.leafBase;
     leafValue.set(t.leafValue, t.leafBase);
     const wordBase = catWords.length;
-    catWords.push(...t.catThreshold);
+    // One push per word: spreading a huge array as arguments would overflow the stack.
+    for (const w of t.catThreshold) catWords.push(w);
     for (let k = 0; k < t.numLeaves - 1; k++) {
       const g = t.nodeBase + k;
       feature[g] = t.feature[k];
@@ -342,6 +405,7 @@ export function parseLightgbm(text: string): LightgbmModel {
     numTrees,
     version: header.get("version") ?? "unknown",
     boosting,
+    trees: parsed,
     raw(x, rows, cols) {
       if (cols !== nFeatures) throw new LightgbmError(`rows have ${cols} features, the model ${nFeatures}`);
       const out = new Float64Array(rows * perIteration);

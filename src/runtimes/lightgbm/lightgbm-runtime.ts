@@ -4,9 +4,20 @@
  */
 
 import { Errors, isModelServeError } from "../../errors.ts";
-import type { FeatureSpec, FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
+import type {
+  FeatureSpec,
+  FeatureTable,
+  Label,
+  Matrix,
+  PredictOutput,
+  Runtime,
+  RuntimeModel,
+} from "../runtime.ts";
 import { lastTable } from "../shared/last-table.ts";
+import { InconsistencyError, NodeBudgetError } from "../shared/model-bounds.ts";
+import { withSyncScoring } from "../shared/sync-scoring.ts";
 import { typicalFromThresholds } from "../shared/typical-values.ts";
+import { lightgbmExplainer } from "./explain.ts";
 import { LightgbmError, type LightgbmModel, parseLightgbm } from "./lightgbm-model.ts";
 
 const matrix = (data: Float64Array, rows: number, cols: number): Matrix => ({ rows, cols, data });
@@ -46,7 +57,31 @@ export function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): Runti
   const raw = lastTable((t: FeatureTable) => m.raw(t.numeric, t.rows, t.columns.length));
   const inputs = specsOf(m, nFeatures);
   const typicalValues = typicalFromThresholds(m.splitThresholds, inputs);
-  return {
+  const predict = (t: FeatureTable): PredictOutput => {
+    const out = m.convert(raw(t), t.rows);
+    if (!classifier) return { kind: "values", values: matrix(out, t.rows, k) };
+    const labels: Label[] = new Array(t.rows);
+    for (let r = 0; r < t.rows; r++) {
+      if (binary) labels[r] = out[r] > 0.5 ? 1 : 0;
+      else {
+        let best = 0;
+        for (let j = 1; j < k; j++) if (out[r * k + j] > out[r * k + best]) best = j;
+        labels[r] = best;
+      }
+    }
+    return { kind: "labels", labels };
+  };
+  const proba = (t: FeatureTable): Matrix => {
+    const out = m.convert(raw(t), t.rows);
+    if (!binary) return matrix(out, t.rows, k);
+    const p = new Float64Array(t.rows * 2);
+    for (let r = 0; r < t.rows; r++) {
+      p[2 * r] = 1 - out[r];
+      p[2 * r + 1] = out[r];
+    }
+    return matrix(p, t.rows, 2);
+  };
+  const model: RuntimeModel = {
     ...(typicalValues ? { typicalValues } : {}),
     signature: {
       inputs,
@@ -67,35 +102,15 @@ export function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): Runti
       metadata: { objective: m.objective, trees: m.numTrees, treesPerIteration: k, features: nFeatures },
     },
     async predict(t) {
-      const out = m.convert(raw(t), t.rows);
-      if (!classifier) return { kind: "values", values: matrix(out, t.rows, k) };
-      const labels: Label[] = new Array(t.rows);
-      for (let r = 0; r < t.rows; r++) {
-        if (binary) labels[r] = out[r] > 0.5 ? 1 : 0;
-        else {
-          let best = 0;
-          for (let j = 1; j < k; j++) if (out[r * k + j] > out[r * k + best]) best = j;
-          labels[r] = best;
-        }
-      }
-      return { kind: "labels", labels };
+      return predict(t);
     },
-    predictProba: classifier
-      ? async (t) => {
-          const out = m.convert(raw(t), t.rows);
-          if (!binary) return matrix(out, t.rows, k);
-          const p = new Float64Array(t.rows * 2);
-          for (let r = 0; r < t.rows; r++) {
-            p[2 * r] = 1 - out[r];
-            p[2 * r + 1] = out[r];
-          }
-          return matrix(p, t.rows, 2);
-        }
-      : undefined,
+    predictProba: classifier ? async (t) => proba(t) : undefined,
     async rawScore(t) {
       return matrix(raw(t).slice(), t.rows, k);
     },
+    explain: lightgbmExplainer(m, nFeatures, classifier && !binary ? classes : [binary ? 1 : 0]),
   };
+  return withSyncScoring(model, { predict, ...(classifier ? { predictProba: proba } : {}) });
 }
 
 /** Parses model text into a runtime model (also used for boosters inside pickled LGBM estimators). */
@@ -107,6 +122,8 @@ export function lightgbmModelFromText(text: string, fileName: string): RuntimeMo
   } catch (err) {
     if (isModelServeError(err)) throw err;
     if (err instanceof LightgbmError && err.unsupported) throw Errors.unsupportedModel(fileName, err.message);
+    if (err instanceof InconsistencyError) throw Errors.inconsistentModel(fileName, err.message);
+    if (err instanceof NodeBudgetError) throw Errors.limitExceeded(fileName, err.message);
     throw Errors.invalidModel(fileName, (err as Error).message);
   }
 }

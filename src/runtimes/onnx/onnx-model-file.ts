@@ -37,6 +37,67 @@ export interface OnnxFileInfo {
   readonly zipmaps: readonly ZipMapInfo[];
   /** Class labels of an ML classifier node (`classlabels_ints` / `classlabels_strings`), if any. */
   readonly classes?: readonly (number | string)[];
+  /** The graph's nodes in order (op, inputs, outputs, and class labels of `*Classifier` nodes). */
+  readonly nodes: readonly GraphNode[];
+  /** Small int64/int32/string constants (initializers and `Constant` nodes) by name: candidate class-label tables. */
+  readonly labelTables: ReadonlyMap<string, readonly (number | string)[]>;
+}
+
+/** One node of the graph, as far as tracing a classifier's outputs needs. */
+export interface GraphNode {
+  readonly op: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  /** `classlabels_*` of an ML classifier node. */
+  readonly labels?: readonly (number | string)[];
+}
+
+/** Tables larger than this are data, not class labels, and are not decoded. */
+const MAX_LABEL_TABLE = 100_000;
+
+function packedVarints(b: Uint8Array): bigint[] {
+  const out: bigint[] = [];
+  let pos = 0;
+  while (pos < b.length) {
+    let v = 0n;
+    let shift = 0n;
+    for (;;) {
+      if (pos >= b.length) throw new ProtobufError("truncated packed varint");
+      const byte = b[pos++];
+      v |= BigInt(byte & 0x7f) << shift;
+      if ((byte & 0x80) === 0) break;
+      shift += 7n;
+    }
+    out.push(v);
+  }
+  return out;
+}
+
+/**
+ * The values of a 1-D int64/int32/string TensorProto (1 dims, 2 data_type, 5 int32_data, 6 string_data,
+ * 7 int64_data, 8 name, 9 raw_data), or undefined for other tensors.
+ */
+function labelTable(tensor: Field[]): (number | string)[] | undefined {
+  const dims = tensor
+    .filter((f) => f.no === 1)
+    .flatMap((f) => (f.wire === 0 ? [f.int!] : packedVarints(f.bytes!)));
+  if (dims.length > 1 || (dims.length === 1 && dims[0] > BigInt(MAX_LABEL_TABLE))) return undefined;
+  const type = Number(tensor.find((f) => f.no === 2)?.int ?? 0n);
+  const raw = tensor.find((f) => f.no === 9)?.bytes;
+  if (type === 8) return tensor.filter((f) => f.no === 6).map((f) => str(f));
+  if (type !== 7 && type !== 6) return undefined;
+  if (raw) {
+    const size = type === 7 ? 8 : 4;
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    return Array.from({ length: Math.floor(raw.byteLength / size) }, (_, i) =>
+      size === 8 ? Number(view.getBigInt64(i * 8, true)) : view.getInt32(i * 4, true),
+    );
+  }
+  const field = type === 7 ? 7 : 5;
+  return tensor
+    .filter((f) => f.no === field)
+    .flatMap((f) => (f.wire === 0 ? [f.int!] : packedVarints(f.bytes!)))
+    .map((v) => Number(BigInt.asIntN(64, v)));
 }
 
 export { ProtobufError };
@@ -58,22 +119,7 @@ function labelsOf(attrs: Map<string, Field[]>): (number | string)[] | undefined 
     for (const f of ints) {
       if (f.no !== 8) continue;
       if (f.wire === 0) out.push(Number(BigInt.asIntN(64, f.int!)));
-      else if (f.bytes) {
-        // Packed repeated int64.
-        let pos = 0;
-        const b = f.bytes;
-        while (pos < b.length) {
-          let v = 0n;
-          let shift = 0n;
-          for (;;) {
-            const byte = b[pos++];
-            v |= BigInt(byte & 0x7f) << shift;
-            if ((byte & 0x80) === 0) break;
-            shift += 7n;
-          }
-          out.push(Number(BigInt.asIntN(64, v)));
-        }
-      }
+      else if (f.bytes) for (const v of packedVarints(f.bytes)) out.push(Number(BigInt.asIntN(64, v)));
     }
     return out;
   }
@@ -96,11 +142,27 @@ export function readOnnxFile(bytes: Uint8Array): OnnxFileInfo {
   }
   const zipmaps: ZipMapInfo[] = [];
   let classes: (number | string)[] | undefined;
+  const nodes: GraphNode[] = [];
+  const labelTables = new Map<string, (number | string)[]>();
+  for (const f of graph) {
+    if (f.no !== 5 || !f.bytes) continue;
+    const t = decodeFields(f.bytes);
+    const values = labelTable(t);
+    if (values) labelTables.set(str(t.find((x) => x.no === 8)), values);
+  }
   for (const f of graph) {
     if (f.no !== 1 || !f.bytes) continue;
     const node = decodeFields(f.bytes);
     const op = str(node.find((x) => x.no === 4));
     const attrs = attributes(node);
+    const outputs = node.filter((x) => x.no === 2).map((x) => str(x));
+    const labels = /Classifier$/.test(op) ? labelsOf(attrs) : undefined;
+    nodes.push({ op, inputs: node.filter((x) => x.no === 1).map((x) => str(x)), outputs, labels });
+    if (op === "Constant" && outputs.length === 1) {
+      const t = attrs.get("value")?.find((x) => x.no === 5)?.bytes;
+      const values = t ? labelTable(decodeFields(t)) : undefined;
+      if (values) labelTables.set(outputs[0], values);
+    }
     if (op === "ZipMap") {
       zipmaps.push({
         input: str(node.find((x) => x.no === 1)),
@@ -119,6 +181,8 @@ export function readOnnxFile(bytes: Uint8Array): OnnxFileInfo {
     metadata,
     zipmaps,
     classes,
+    nodes,
+    labelTables,
   };
 }
 

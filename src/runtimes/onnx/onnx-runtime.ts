@@ -15,6 +15,8 @@ import type {
   RuntimeModel,
 } from "../runtime.ts";
 import { lastTable } from "../shared/last-table.ts";
+import { classifierOutputs } from "./classifier-outputs.ts";
+import { checkClassLists, checkInputWidths } from "./onnx-checks.ts";
 import { type OnnxFileInfo, ProtobufError, readOnnxFile, removeZipMaps } from "./onnx-model-file.ts";
 import {
   inlineHost,
@@ -208,20 +210,21 @@ export async function loadOnnx(
   } catch (err) {
     throw Errors.invalidModel(fileName, `onnxruntime cannot load it: ${(err as Error).message}`);
   }
+  checkInputWidths(session.inputMetadata, bytes.byteLength, fileName);
   const { specs, plans } = plan(session.inputMetadata, info, fileName);
   const outputs = session.outputMetadata;
   const names = outputs.map((o) => o.name);
-  const labelOut = names.find((n) => n === "label" || n === "output_label");
-  const zipmap = info.zipmaps[0];
-  const probaOut = zipmap
-    ? zipmap.input
-    : names.find((n) => n === "probabilities" || n === "output_probability");
-  const classes: Label[] | undefined = zipmap?.classes.length
-    ? [...zipmap.classes]
-    : info.classes
-      ? [...info.classes]
-      : undefined;
-  const classifier = labelOut !== undefined && probaOut !== undefined && classes !== undefined;
+  const pair = classifierOutputs(outputs, info);
+  const classifier = pair !== undefined;
+  const labelOut = pair?.label;
+  const probaOut = pair?.probabilities;
+  const classes = pair?.classes;
+  if (classifier)
+    checkClassLists(
+      info,
+      outputs.find((o) => o.name === probaOut),
+      fileName,
+    );
   const regressor =
     !classifier && outputs.length === 1 && outputs[0].isTensor && outputs[0].type !== "string";
   const fetch = classifier ? [labelOut!, probaOut!] : names;
@@ -253,7 +256,11 @@ export async function loadOnnx(
     signature: {
       inputs: specs,
       output: classifier
-        ? { task: "classification", classes }
+        ? {
+            task: "classification",
+            classes,
+            probabilityType: pair.probabilityType === "float64" ? "float64" : "float32",
+          }
         : regressor
           ? { task: "regression", targets: Math.max(1, Number(outputs[0].shape?.[1] ?? 1) || 1) }
           : {

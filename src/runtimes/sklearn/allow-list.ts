@@ -49,6 +49,11 @@ const CORE = [
   // HistGradientBoosting (≥ 1.4) wraps its numeric columns in FunctionTransformer(partial(check_array)):
   // both names are data here (the transformer is the identity), never called.
   "functools.partial",
+  // SplineTransformer's fitted splines: scipy BSpline objects, plain data (knots, coefficients, degree).
+  "scipy.interpolate._bsplines.BSpline",
+  "scipy.interpolate.bsplines.BSpline",
+  // …which in recent scipy also keep their array namespace's `asarray` as a value (never called).
+  "scipy._lib.array_api_compat.numpy._aliases.asarray",
   "sklearn.utils.validation.check_array",
   // Boosters inside pickled scikit-learn wrappers (handed to the xgboost and lightgbm runtimes).
   "xgboost.sklearn.XGBClassifier",
@@ -135,9 +140,11 @@ const SKLEARN_CLASSES = [
   "MissingIndicator",
   "OneHotEncoder",
   "OrdinalEncoder",
+  "DictVectorizer",
   "TargetEncoder",
   "LabelEncoder",
   "PolynomialFeatures",
+  "SplineTransformer",
   "PCA",
   "KBinsDiscretizer",
   "FunctionTransformer",
@@ -184,6 +191,14 @@ const SKLEARN_CLASSES = [
   // scorers name (never called).
   "GridSearchCV",
   "RandomizedSearchCV",
+  // Multiclass and multi-output meta-estimators.
+  "OneVsRestClassifier",
+  "OneVsOneClassifier",
+  "_ConstantPredictor",
+  "MultiOutputClassifier",
+  "MultiOutputRegressor",
+  "ClassifierChain",
+  "RegressorChain",
   "HalvingGridSearchCV",
   "HalvingRandomSearchCV",
   "KFold",

@@ -36,6 +36,13 @@ export function relabel(model: RuntimeModel, classes: readonly Label[] | undefin
     },
     predictProba: model.predictProba ? (t) => model.predictProba!(t) : undefined,
     rawScore: model.rawScore ? (t) => model.rawScore!(t) : undefined,
+    explain: model.explain
+      ? async (t) => {
+          const c = await model.explain!(t);
+          // Outputs are class indices of the booster: named by the wrapper's labels.
+          return { ...c, outputs: c.outputs.map((o) => (typeof o === "number" ? (classes[o] ?? o) : o)) };
+        }
+      : undefined,
   };
 }
 

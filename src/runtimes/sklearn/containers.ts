@@ -60,7 +60,15 @@ export function containerBooster(value: PyValue): { booster: PyObject; encoder?:
 export function containerEstimator(value: PyValue, ctx: BuildContext): SkEstimator {
   const found = entries(value).filter(([, v]) => isEstimatorObject(v)) as [string, PyObject][];
   if (found.length === 0)
-    throw Errors.invalidModel(ctx.file, "the file holds a container without any scikit-learn estimator");
+    throw Errors.invalidModel(
+      ctx.file,
+      `the file holds a container without any scikit-learn estimator (entries found: ${
+        entries(value)
+          .map(([k]) => k)
+          .slice(0, 20)
+          .join(", ") || "none"
+      })`,
+    );
   const encoders = found.filter(([, o]) => o.name === "LabelEncoder");
   const others = found
     .filter(([, o]) => o.name !== "LabelEncoder")
@@ -75,7 +83,7 @@ export function containerEstimator(value: PyValue, ctx: BuildContext): SkEstimat
   if (encoders.length > 1)
     throw Errors.unsupportedModel(
       ctx.file,
-      "a container with several LabelEncoders (which one encodes the target is unknown)",
+      `a container with several LabelEncoders (${encoders.map(([k]) => k).join(", ")}: which one encodes the target is unknown)`,
     );
   if (models.length === 0) {
     if (others.length === 1) return others[0][1];

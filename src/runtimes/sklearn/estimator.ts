@@ -4,7 +4,16 @@
  */
 
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
-import type { FeatureSpec, Label, Matrix } from "../runtime.ts";
+import type { FeatureSpec, Label, Matrix, OutputSpace } from "../runtime.ts";
+
+/** TreeSHAP contributions on an estimator's own input columns: `rows × outputs × (cols + 1)`, bias last. */
+export interface SkExplanation {
+  readonly rows: number;
+  readonly cols: number;
+  readonly outputs: readonly Label[];
+  readonly values: Float64Array;
+  readonly outputSpace: OutputSpace;
+}
 
 /** A dense row-major float64 matrix. */
 export interface DenseData {
@@ -71,6 +80,14 @@ export interface SkEstimator {
   splitThresholds?(): readonly (readonly number[])[];
   /** Training means and standard deviations of the inputs, when the estimator learned them (StandardScaler). */
   trainingMoments?(): { readonly mean: Float64Array; readonly std: Float64Array } | undefined;
+  /**
+   * For each output column of `transform` (given `nIn` input and `nOut` output columns), the input
+   * column it is computed from: how explanations sum encoded columns back to their inputs. Undefined
+   * when an output mixes several inputs.
+   */
+  columnSources?(nIn: number, nOut: number): Int32Array | undefined;
+  /** Exact TreeSHAP contributions of the estimator's output (tree models), on its input columns. */
+  explain?(x: SkData): SkExplanation;
   /** Decision function: `(rows × 1)` for binary/outliers, `(rows × classes)` otherwise. */
   decisionFunction?(x: SkData): Matrix;
   /** Transformer output. */

@@ -6,17 +6,24 @@
 
 import { Errors, isModelServeError } from "../../errors.ts";
 import { decompress, detectCompression } from "../../formats/compression/decompress.ts";
+import { checkGraph, GraphError } from "../../formats/pickle/graph-bounds.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
-import { PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
+import { DEFAULT_LIMITS, PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
+import { inflateCap, loadLimits } from "../load-limits.ts";
+import { rememberDigest } from "../loading/digest-cache.ts";
+import { runLoaderWorker, siblingModule } from "../loading/loader-worker-host.ts";
 import type { FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
 import { typicalFromThresholds } from "../shared/typical-values.ts";
 import { isAllowed } from "./allow-list.ts";
 import { boosterWrapperModel, isBoosterWrapper, relabel } from "./boosters.ts";
+import { BudgetError, ConsistencyError, checkBuilt, checkDeclaredCounts, withBuildBudget } from "./checks.ts";
 import { containerBooster, containerEstimator, isContainer } from "./containers.ts";
 import { argmaxLabels, DataError, dense } from "./data.ts";
 import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
 import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
 import { labelEncoderClasses } from "./estimators/preprocessing/label-encoder.ts";
+import { boosterPipelineExplainer, sklearnExplainer } from "./explain-model.ts";
+import { fitOnlyReason } from "./fit-only.ts";
 import { AttributeError, attr, isObject, stateOf, str } from "./py-access.ts";
 import { signatureOf } from "./signature.ts";
 
@@ -26,21 +33,44 @@ export { signatureOf };
 /** Unpickles a (possibly compressed) file, refusing untrusted names; returns the top value. */
 export async function readPickle(bytes: Uint8Array, fileName: string): Promise<PyValue> {
   if (bytes.byteLength === 0) throw Errors.invalidModel(fileName, "the file is empty");
-  const stream = await decompress(bytes, fileName);
+  const limits = loadLimits();
+  const stream = await decompress(bytes, fileName, inflateCap(bytes.byteLength, limits));
   let result: ReturnType<typeof unpickle>;
   try {
-    result = unpickle(stream, { allowed: isAllowed });
+    // A value costs a few hundred bytes of heap (a dict: object, Map, array): 512 per value bounds how
+    // many a stream may build well inside the memory budget.
+    const maxValues = Math.floor((limits.memoryMb * 1024 * 1024) / 512);
+    result = unpickle(stream, { allowed: isAllowed, limits: { ...DEFAULT_LIMITS, maxValues } });
   } catch (err) {
     if (err instanceof PickleError) {
       if (err.reason === "limit") throw Errors.limitExceeded(fileName, err.message);
+      if (err.reason === "budget")
+        throw Errors.loadBudgetExceeded(fileName, `${err.message} (loadMemoryMb is ${limits.memoryMb})`);
       if (err.reason === "unsupported") throw Errors.unsupportedModel(fileName, err.message);
       throw Errors.invalidModel(fileName, err.message);
     }
     throw err;
   }
-  if (result.untrusted.length > 0) throw Errors.untrustedPickle(fileName, result.untrusted);
+  if (result.untrusted.length > 0) {
+    const fitOnly = fitOnlyReason(result.untrusted);
+    if (fitOnly) throw Errors.unsupportedModel(fileName, fitOnly);
+    throw Errors.untrustedPickle(fileName, result.untrusted);
+  }
+  // Everything after walks the value recursively: cycles and excessive depth are refused here, once.
+  try {
+    checkGraph(result.value, limits.maxDepth);
+  } catch (err) {
+    if (err instanceof GraphError && err.reason === "depth")
+      throw Errors.limitExceeded(fileName, `${err.message} (loadMaxDepth)`);
+    if (err instanceof GraphError) throw Errors.invalidModel(fileName, err.message);
+    throw err;
+  }
+  streamSizes.set(result.value as object, stream.byteLength);
   return result.value;
 }
+
+/** Decompressed sizes of the values {@link readPickle} returned, for counts relative to the data present. */
+const streamSizes = new WeakMap<object, number>();
 
 /** `_sklearn_version` of the top object, or of the first estimator in a container file. */
 function sklearnVersionOf(value: PyValue): string | undefined {
@@ -82,20 +112,43 @@ export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
   if (!isObject(value) && !container)
     throw Errors.invalidModel(fileName, "the file does not hold a fitted estimator");
   const version = sklearnVersionOf(value);
+  // An object the pickle memo shares (one tree in a million ensemble slots) is built once.
+  const built = new Map<PyObject, SkEstimator>();
+  const building = new Set<PyObject>();
   const ctx: BuildContext = {
     file: fileName,
     sklearnVersion: version,
     build(v, path) {
       if (!isObject(v)) throw Errors.invalidModel(fileName, `${path} is not an estimator`);
+      const done = built.get(v);
+      if (done) return done;
+      if (building.has(v)) throw Errors.invalidModel(fileName, `${path} (${v.name}) contains itself`);
       const builder = ESTIMATOR_BUILDERS[v.name];
       if (!builder) throw Errors.unsupportedModel(fileName, `${v.name} (at ${path}) is not implemented`);
-      return builder(v, ctx);
+      checkDeclaredCounts(v);
+      building.add(v);
+      try {
+        const est = builder(v, ctx);
+        checkBuilt(est, v === value);
+        built.set(v, est);
+        return est;
+      } finally {
+        building.delete(v);
+      }
     },
   };
+  const budget = {
+    maxTreeNodes: loadLimits().maxTreeNodes,
+    streamBytes: streamSizes.get(value as object) ?? Number.POSITIVE_INFINITY,
+  };
   try {
-    return container ? containerEstimator(value, ctx) : ctx.build(value, (value as PyObject).name);
+    return withBuildBudget(budget, () =>
+      container ? containerEstimator(value, ctx) : ctx.build(value, (value as PyObject).name),
+    );
   } catch (err) {
     if (isModelServeError(err)) throw err;
+    if (err instanceof ConsistencyError) throw Errors.inconsistentModel(fileName, err.message);
+    if (err instanceof BudgetError) throw Errors.limitExceeded(fileName, err.message);
     if (err instanceof AttributeError && isObject(value) && !isFitted(value))
       throw Errors.invalidModel(
         fileName,
@@ -103,6 +156,8 @@ export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
       );
     if (err instanceof AttributeError || err instanceof DataError)
       throw Errors.invalidModel(fileName, err.message);
+    if (err instanceof RangeError)
+      throw Errors.limitExceeded(fileName, `building the model ran out of room (${err.message})`);
     throw Errors.invalidModel(fileName, (err as Error).message);
   }
 }
@@ -227,6 +282,7 @@ export function estimatorModel(
             return answerOf(est, est.transform!(data(t)));
           })
       : undefined,
+    explain: est.explain ? sklearnExplainer(est, signature, (t) => guarded(() => dataOf(t))) : undefined,
   };
 }
 
@@ -277,6 +333,15 @@ function boosterPipelineModel(o: PyObject, steps: PyValue[], fileName: string): 
     predict: (t) => booster.predict(tableOf(t)),
     predictProba: booster.predictProba ? (t) => booster.predictProba!(tableOf(t)) : undefined,
     rawScore: booster.rawScore ? (t) => booster.rawScore!(tableOf(t)) : undefined,
+    explain: booster.explain
+      ? boosterPipelineExplainer(
+          steps.slice(0, -1),
+          (v) => buildEstimator(v, fileName),
+          booster,
+          own.inputs.map((f) => f.name),
+          (t) => guarded(() => dataOf(t)),
+        )
+      : undefined,
   };
 }
 
@@ -289,31 +354,69 @@ export const sklearnRuntime: Runtime = {
     return kind !== undefined && kind !== "joblib-zf" && (kind !== "none" || bytes.byteLength > 2);
   },
   async load(source) {
-    const value = await readPickle(source.bytes, source.fileName);
-    if (isBoosterWrapper(value)) return boosterWrapperModel(value, source.fileName);
-    const inContainer = isContainer(value) ? containerBooster(value) : undefined;
-    if (inContainer) {
-      const m = boosterWrapperModel(inContainer.booster, source.fileName);
-      if (!inContainer.encoder) return m;
-      const names = labelEncoderClasses(inContainer.encoder);
-      const own = m.signature.output.classes;
-      // Only classes that are exactly 0…k−1 (in order, within the encoder's range) are its codes.
-      const codes = own !== undefined && own.length <= names.length && own.every((c, i) => c === i);
-      return codes && own
-        ? relabel(
-            m,
-            own.map((c) => names[c as number]),
-          )
-        : m;
-    }
-    const steps = boosterPipelineSteps(value);
-    if (steps && isObject(value)) return boosterPipelineModel(value, steps, source.fileName);
-    const est = buildEstimator(value, source.fileName);
-    const version = sklearnVersionOf(value);
-    return estimatorModel(est, {
-      format:
-        detectCompression(source.bytes) === "none" ? "pickle" : `joblib-${detectCompression(source.bytes)}`,
-      version,
-    });
+    return modelFromValue(await readPickleForLoad(source), source);
   },
 };
+
+/** What a runtime load receives. */
+type Source = Parameters<Runtime["load"]>[0];
+
+/**
+ * Reads the pickle of a source: in the loader worker (decompression, unpickling and a full dry-run
+ * build under the load budgets, off the event loop), or here when the worker is turned off.
+ */
+async function readPickleForLoad(source: Source): Promise<PyValue> {
+  if (!loadLimits().worker) return readPickle(source.bytes, source.fileName);
+  const r = await runLoaderWorker<PickleWorkerResult>(
+    siblingModule(import.meta.url, "pickle-worker"),
+    { bytes: source.bytes, fileName: source.fileName },
+    source.fileName,
+  );
+  rememberDigest(source.bytes, r.sha256);
+  if (typeof r.value === "object" && r.value !== null) streamSizes.set(r.value, r.streamBytes);
+  return r.value;
+}
+
+/** What the pickle worker sends back. */
+export interface PickleWorkerResult {
+  /** The unpickled value (its typed arrays moved, not copied). */
+  readonly value: PyValue;
+  /** Size of the decompressed pickle stream. */
+  readonly streamBytes: number;
+  /** SHA-256 (hex) of the file's bytes. */
+  readonly sha256: string;
+}
+
+/** Size of the decompressed stream a value of {@link readPickle} came from. */
+export function streamSizeOf(value: PyValue): number | undefined {
+  return typeof value === "object" && value !== null ? streamSizes.get(value) : undefined;
+}
+
+/** Builds the runtime model of an unpickled value (estimators, pickled boosters, containers). */
+export async function modelFromValue(value: PyValue, source: Source): Promise<RuntimeModel> {
+  if (isBoosterWrapper(value)) return boosterWrapperModel(value, source.fileName);
+  const inContainer = isContainer(value) ? containerBooster(value) : undefined;
+  if (inContainer) {
+    const m = boosterWrapperModel(inContainer.booster, source.fileName);
+    if (!inContainer.encoder) return m;
+    const names = labelEncoderClasses(inContainer.encoder);
+    const own = m.signature.output.classes;
+    // Only classes that are exactly 0…k−1 (in order, within the encoder's range) are its codes.
+    const codes = own !== undefined && own.length <= names.length && own.every((c, i) => c === i);
+    return codes && own
+      ? relabel(
+          m,
+          own.map((c) => names[c as number]),
+        )
+      : m;
+  }
+  const steps = boosterPipelineSteps(value);
+  if (steps && isObject(value)) return boosterPipelineModel(value, steps, source.fileName);
+  const est = buildEstimator(value, source.fileName);
+  const version = sklearnVersionOf(value);
+  return estimatorModel(est, {
+    format:
+      detectCompression(source.bytes) === "none" ? "pickle" : `joblib-${detectCompression(source.bytes)}`,
+    version,
+  });
+}

@@ -8,8 +8,18 @@
  */
 
 import { float32Below, lockstepTree, walkLockstep } from "../shared/lockstep-walk.ts";
+import {
+  boundedCount,
+  checkNodeTotal,
+  InconsistencyError,
+  indicesWithin,
+  MAX_MODEL_FEATURES,
+  relativeCap,
+} from "../shared/model-bounds.ts";
 import { expf } from "./expf.ts";
+import { type LinearMargins, linearMargins } from "./gblinear.ts";
 import { numpyExpf } from "./numpy-expf.ts";
+import type { XgbExplainInput } from "./shap-trees.ts";
 
 const f32 = Math.fround;
 /** XGBoost's `kMaxExp`-style clamp used by the logistic transform. */
@@ -82,6 +92,8 @@ const OBJECTIVES: Readonly<
   "reg:gamma": { link: "log", kind: "exp" },
   "reg:tweedie": { link: "log", kind: "exp" },
   "survival:cox": { link: "log", kind: "exp" },
+  // Accelerated failure time: the prediction is exp(margin), the base score a log link.
+  "survival:aft": { link: "log", kind: "exp" },
   "rank:pairwise": { link: "identity", kind: "identity" },
   "rank:ndcg": { link: "identity", kind: "identity" },
   "rank:map": { link: "identity", kind: "identity" },
@@ -121,6 +133,8 @@ export interface Booster extends BoosterShape {
   margins(x: Float64Array, rows: number, cols: number): Float64Array;
   /** The objective's transform of margins, in place, float32 semantics. */
   transform(m: Float64Array, rows: number): Float64Array;
+  /** The parsed trees and constants TreeSHAP explanations are built from (none for gblinear). */
+  readonly explainInput?: XgbExplainInput;
 }
 
 function decodeCategoryNames(cats: Json, numFeature: number): (string[] | undefined)[] {
@@ -145,7 +159,7 @@ function decodeCategoryNames(cats: Json, numFeature: number): (string[] | undefi
 }
 
 /** Compiles a parsed XGBoost model (the object `save_model` writes, or a pickle's `Model`). */
-export function compileBooster(model: Json): Booster {
+export function compileBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY): Booster {
   const root = obj(model, "the model");
   const learner = obj(root.learner, "learner");
   const version = Array.isArray(root.version)
@@ -160,6 +174,10 @@ export function compileBooster(model: Json): Booster {
   const numClass = int(lmp.num_class, "num_class", 0);
   const numTarget = int(lmp.num_target, "num_target", 1);
   const numFeature = int(lmp.num_feature, "num_feature");
+  // Declared counts size arrays and the request schema: bounded by what the file can hold.
+  boundedCount(numFeature, "learner_model_param.num_feature", relativeCap(fileBytes, MAX_MODEL_FEATURES));
+  boundedCount(numClass, "learner_model_param.num_class", relativeCap(fileBytes, 1 << 20));
+  boundedCount(numTarget, "learner_model_param.num_target", relativeCap(fileBytes, 1 << 20));
   const groups = Math.max(numClass, numTarget, 1);
   const base = parseBaseScore(lmp.base_score ?? "0.5");
   if (base.length !== 1 && base.length !== groups) {
@@ -190,6 +208,40 @@ export function compileBooster(model: Json): Booster {
   } else if (boosterName === "dart") {
     treeModel = obj(obj(gb.gbtree, "gradient_booster.gbtree").model, "gradient_booster.gbtree.model");
     weightDrop = nums(gb.weight_drop, "weight_drop");
+  } else if (boosterName === "gblinear") {
+    const weights = nums(obj(gb.model, "gradient_booster.model").weights, "gblinear weights");
+    let margins: LinearMargins;
+    try {
+      margins = linearMargins(weights, numFeature, groups, baseMargin);
+    } catch (err) {
+      throw new BoosterError((err as Error).message);
+    }
+    return {
+      objective,
+      kind: spec.kind,
+      groups,
+      numFeature,
+      featureNames: Array.isArray(learner.feature_names)
+        ? (learner.feature_names as string[]).map(String)
+        : [],
+      featureTypes: Array.isArray(learner.feature_types)
+        ? (learner.feature_types as string[]).map(String)
+        : [],
+      categoryNames: new Array(numFeature).fill(undefined),
+      numTrees: 0,
+      // A linear model has no split thresholds to take typical values from.
+      splitThresholds: Array.from({ length: numFeature }, () => []),
+      booster: "gblinear",
+      version,
+      margins(x, rows, cols) {
+        try {
+          return margins(x, rows, cols);
+        } catch (err) {
+          throw new BoosterError((err as Error).message);
+        }
+      },
+      transform: transformFor(spec.kind, groups),
+    };
   } else {
     throw new BoosterError(`booster "${boosterName}"`, true);
   }
@@ -240,8 +292,37 @@ export function compileBooster(model: Json): Booster {
     }
     if (leafSize > 1 && leafSize !== groups)
       throw new BoosterError(`tree ${i}: leaf vectors of ${leafSize} for ${groups} outputs`);
+    if (arrays.baseWeights && arrays.baseWeights.length < n * leafSize)
+      throw new InconsistencyError(
+        `tree ${i}: base_weights should hold ${n * leafSize} values (nodes × leaf size), found ${arrays.baseWeights.length}`,
+      );
+    if (
+      arrays.catSegments.length !== arrays.catNodes.length ||
+      arrays.catSizes.length !== arrays.catNodes.length
+    )
+      throw new InconsistencyError(
+        `tree ${i}: categories_segments and categories_sizes should match categories_nodes`,
+      );
+    indicesWithin(arrays.catNodes, n, `tree ${i} categories_nodes`);
+    for (let k = 0; k < arrays.catNodes.length; k++) {
+      const start = arrays.catSegments[k];
+      const size = arrays.catSizes[k];
+      if (
+        !(
+          Number.isInteger(start) &&
+          Number.isInteger(size) &&
+          start >= 0 &&
+          size >= 0 &&
+          start + size <= arrays.cats.length
+        )
+      )
+        throw new InconsistencyError(
+          `tree ${i}: category segment ${k} should lie within the ${arrays.cats.length} categories, found ${start}+${size}`,
+        );
+    }
     const offset = total;
     total += n;
+    checkNodeTotal(total, "the booster's trees");
     return { ...arrays, n, offset };
   });
   const left = new Int32Array(total);
@@ -379,6 +460,14 @@ export function compileBooster(model: Json): Booster {
     numTrees,
     booster: boosterName === "gbtree" && hasWeights ? "dart" : boosterName,
     version,
+    explainInput: {
+      trees,
+      treeInfo,
+      weights: hasWeights ? weightDrop : undefined,
+      baseMargin,
+      numFeature,
+      groups,
+    },
     margins(x, rows, cols) {
       if (cols !== numFeature) throw new BoosterError(`rows have ${cols} features, the model ${numFeature}`);
       const out = new Float64Array(rows * groups);
@@ -427,34 +516,39 @@ export function compileBooster(model: Json): Booster {
       }
       return out;
     },
-    transform(m, rows) {
-      switch (spec.kind) {
-        case "binary-prob":
-        case "sigmoid":
-          for (let i = 0; i < m.length; i++) m[i] = f32(1 / f32(1 + expf(Math.min(-m[i], MAX_EXP))));
-          return m;
-        case "exp":
-          for (let i = 0; i < m.length; i++) m[i] = expf(m[i]);
-          return m;
-        case "binary-hinge":
-          for (let i = 0; i < m.length; i++) m[i] = m[i] > 0 ? 1 : 0;
-          return m;
-        case "softprob":
-          softmaxRows(m, rows, groups);
-          return m;
-        case "softmax": {
-          const out = new Float64Array(rows);
-          for (let r = 0; r < rows; r++) {
-            let best = 0;
-            for (let g = 1; g < groups; g++) if (m[r * groups + g] > m[r * groups + best]) best = g;
-            out[r] = best;
-          }
-          return out;
+    transform: transformFor(spec.kind, groups),
+  };
+}
+
+/** The objective's transform of margins (in place where the shape is kept), float32 semantics. */
+function transformFor(kind: Kind, groups: number): (m: Float64Array, rows: number) => Float64Array {
+  return (m, rows) => {
+    switch (kind) {
+      case "binary-prob":
+      case "sigmoid":
+        for (let i = 0; i < m.length; i++) m[i] = f32(1 / f32(1 + expf(Math.min(-m[i], MAX_EXP))));
+        return m;
+      case "exp":
+        for (let i = 0; i < m.length; i++) m[i] = expf(m[i]);
+        return m;
+      case "binary-hinge":
+        for (let i = 0; i < m.length; i++) m[i] = m[i] > 0 ? 1 : 0;
+        return m;
+      case "softprob":
+        softmaxRows(m, rows, groups);
+        return m;
+      case "softmax": {
+        const out = new Float64Array(rows);
+        for (let r = 0; r < rows; r++) {
+          let best = 0;
+          for (let g = 1; g < groups; g++) if (m[r * groups + g] > m[r * groups + best]) best = g;
+          out[r] = best;
         }
-        default:
-          return m;
+        return out;
       }
-    },
+      default:
+        return m;
+    }
   };
 }
 

@@ -18,8 +18,11 @@ import type {
   RuntimeModel,
 } from "../runtime.ts";
 import { lastTable } from "../shared/last-table.ts";
+import { InconsistencyError, NodeBudgetError } from "../shared/model-bounds.ts";
+import { withSyncScoring } from "../shared/sync-scoring.ts";
 import { typicalFromThresholds } from "../shared/typical-values.ts";
 import { type Booster, BoosterError, compileBooster, softmaxRowsF32 } from "./booster.ts";
+import { xgboostExplainer } from "./explain.ts";
 
 const ASCII = new TextDecoder("latin1");
 
@@ -134,13 +137,34 @@ export function boosterModel(b: Booster, format: string): RuntimeModel {
     }
     return matrix(out, t.rows, 2);
   };
+  const predict = (t: FeatureTable): PredictOutput => {
+    const m = margins(t);
+    if (!classifier) return { kind: "values", values: matrix(b.transform(m, t.rows), t.rows, b.groups) };
+    const v = b.transform(m, t.rows);
+    const labels: Label[] = new Array(t.rows);
+    if (b.kind === "softprob") {
+      for (let r = 0; r < t.rows; r++) {
+        let best = 0;
+        for (let g = 1; g < b.groups; g++) if (v[r * b.groups + g] > v[r * b.groups + best]) best = g;
+        labels[r] = best;
+      }
+    } else if (b.kind === "softmax") {
+      for (let r = 0; r < t.rows; r++) labels[r] = v[r];
+    } else {
+      // XGBClassifier.predict: class 1 when the objective's output exceeds 0.5.
+      for (let r = 0; r < t.rows; r++) labels[r] = v[r] > 0.5 ? 1 : 0;
+    }
+    return { kind: "labels", labels };
+  };
   const inputs = specsOf(b);
   const typicalValues = typicalFromThresholds(b.splitThresholds, inputs);
-  return {
+  const model: RuntimeModel = {
     ...(typicalValues ? { typicalValues } : {}),
     signature: {
       inputs,
-      output: classifier ? { task: "classification", classes } : { task: "regression", targets: b.groups },
+      output: classifier
+        ? { task: "classification", classes, probabilityType: "float32" }
+        : { task: "regression", targets: b.groups },
       capabilities: {
         predict: true,
         predictProba: classifier,
@@ -157,36 +181,22 @@ export function boosterModel(b: Booster, format: string): RuntimeModel {
       metadata: { objective: b.objective, trees: b.numTrees, outputs: b.groups, features: b.numFeature },
     },
     async predict(t): Promise<PredictOutput> {
-      const m = margins(t);
-      if (!classifier) return { kind: "values", values: matrix(b.transform(m, t.rows), t.rows, b.groups) };
-      const v = b.transform(m, t.rows);
-      const labels: Label[] = new Array(t.rows);
-      if (b.kind === "softprob") {
-        for (let r = 0; r < t.rows; r++) {
-          let best = 0;
-          for (let g = 1; g < b.groups; g++) if (v[r * b.groups + g] > v[r * b.groups + best]) best = g;
-          labels[r] = best;
-        }
-      } else if (b.kind === "softmax") {
-        for (let r = 0; r < t.rows; r++) labels[r] = v[r];
-      } else {
-        // XGBClassifier.predict: class 1 when the objective's output exceeds 0.5.
-        for (let r = 0; r < t.rows; r++) labels[r] = v[r] > 0.5 ? 1 : 0;
-      }
-      return { kind: "labels", labels };
+      return predict(t);
     },
     predictProba: classifier ? async (t) => proba(t) : undefined,
     async rawScore(t) {
       return matrix(margins(t), t.rows, b.groups);
     },
+    explain: xgboostExplainer(b, (t) => matrixOf(b, t)),
   };
+  return withSyncScoring(model, { predict, ...(classifier ? { predictProba: proba } : {}) });
 }
 
 /** Compiles model bytes (JSON, UBJSON, or a pickled booster's raw buffer) into a runtime model. */
 export function xgboostModelFromBytes(bytes: Uint8Array, fileName: string): RuntimeModel {
   const data = decode(bytes, fileName);
   try {
-    const b = compileBooster(data);
+    const b = compileBooster(data, bytes.byteLength);
     return boosterModel(
       b,
       bytes[0] === 0x7b && bytes[1] !== 0x22 && bytes[1] > 0x20 ? "xgboost-ubjson" : "xgboost-json",
@@ -194,6 +204,8 @@ export function xgboostModelFromBytes(bytes: Uint8Array, fileName: string): Runt
   } catch (err) {
     if (isModelServeError(err)) throw err;
     if (err instanceof BoosterError && err.unsupported) throw Errors.unsupportedModel(fileName, err.message);
+    if (err instanceof InconsistencyError) throw Errors.inconsistentModel(fileName, err.message);
+    if (err instanceof NodeBudgetError) throw Errors.limitExceeded(fileName, err.message);
     throw Errors.invalidModel(fileName, (err as Error).message);
   }
 }

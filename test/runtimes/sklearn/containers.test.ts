@@ -64,7 +64,7 @@ describe("sklearn container files", () => {
             "f.pkl",
           ),
         "MS_UNSUPPORTED_MODEL",
-        /several LabelEncoders/,
+        /several LabelEncoders \(\["y1"\], \["y2"\]:/,
       );
       refuses(
         () =>
@@ -76,7 +76,7 @@ describe("sklearn container files", () => {
             "f.pkl",
           ),
         "MS_INVALID_MODEL",
-        /without any scikit-learn estimator/,
+        /without any scikit-learn estimator \(entries found: \["name"\], \["n"\]\)/,
       );
       // A classifier with integer classes 0…k-1 next to a LabelEncoder answers with the encoder's names.
       const clf = buildEstimator(

@@ -75,7 +75,15 @@ describe("sklearn SVM, neighbours, naive Bayes, MLP, KMeans: refusals at load ti
       refusedAtBuild(await mutated(knn, "weights", "gaussian"), /callable or unknown weights/);
       const svc = join(fixtures, "sklearn", v, "svm-svc-rbf-iris", "model.joblib");
       refusedAtBuild(await mutated(svc, "kernel", "laplacian"), /kernel="laplacian"/);
-      refusedAtBuild(await mutated(svc, "_sparse", true), /sparse/);
+      // A file claiming a sparse fit must hold its support vectors as a scipy sparse matrix.
+      const fakeSparse = await mutated(svc, "_sparse", true);
+      assert.throws(
+        () => buildEstimator(fakeSparse, "m.joblib"),
+        (e: unknown) =>
+          isModelServeError(e) &&
+          e.code === "MS_INVALID_MODEL" &&
+          /not a scipy sparse matrix/.test(e.message),
+      );
       const params: PyValue = {
         kind: "dict",
         map: new Map<string, PyValue>([

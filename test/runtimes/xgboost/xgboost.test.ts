@@ -101,10 +101,17 @@ describe("xgboost runtime", () => {
         isModelServeError(e) && e.code === "MS_UNSUPPORTED_MODEL" && /reg:unknown/.test(e.message),
     );
     model.learner.objective.name = "binary:logistic";
-    model.learner.gradient_booster.name = "gblinear";
+    model.learner.gradient_booster.name = "gblinear-next";
     await assert.rejects(
       xgboostRuntime.load({ fileName: "m.json", bytes: new TextEncoder().encode(JSON.stringify(model)) }),
       (e: unknown) => isModelServeError(e) && e.code === "MS_UNSUPPORTED_MODEL",
+    );
+    // A gblinear model whose weights do not fit its features is invalid, not unsupported.
+    model.learner.gradient_booster = { name: "gblinear", model: { weights: [0.5, 1] } };
+    await assert.rejects(
+      xgboostRuntime.load({ fileName: "m.json", bytes: new TextEncoder().encode(JSON.stringify(model)) }),
+      (e: unknown) =>
+        isModelServeError(e) && e.code === "MS_INVALID_MODEL" && /gblinear has 2 weights/.test(e.message),
     );
   });
 

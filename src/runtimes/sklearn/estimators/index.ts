@@ -3,9 +3,11 @@
 import type { BuilderTable } from "../estimator.ts";
 import { GRADIENT_BOOSTING_BUILDERS } from "./boosting/gradient-boosting.ts";
 import { HIST_BOOSTING_BUILDERS } from "./boosting/hist-gradient-boosting.ts";
+import { WRAPPED_BOOSTER_BUILDERS } from "./boosting/wrapped-boosters.ts";
 import { CLUSTER_BUILDERS } from "./cluster/index.ts";
 import { COMPOSITION_BUILDERS } from "./composition/index.ts";
 import { LINEAR_BUILDERS } from "./linear/index.ts";
+import { MULTICLASS_BUILDERS } from "./multiclass/index.ts";
 import { NAIVE_BAYES_BUILDERS } from "./naive-bayes/index.ts";
 import { NEIGHBORS_BUILDERS } from "./neighbors/index.ts";
 import { NEURAL_NETWORK_BUILDERS } from "./neural-network/index.ts";
@@ -28,4 +30,6 @@ export const ESTIMATOR_BUILDERS: BuilderTable = {
   ...NEURAL_NETWORK_BUILDERS,
   ...CLUSTER_BUILDERS,
   ...COMPOSITION_BUILDERS,
+  ...MULTICLASS_BUILDERS,
+  ...WRAPPED_BOOSTER_BUILDERS,
 };

@@ -25,6 +25,7 @@ import {
   versionAtLeast,
 } from "../../py-access.ts";
 import { type CompiledTree, compileTree, float32Rows, hasNaN } from "../trees/tree.ts";
+import { gbExplainer } from "./explain.ts";
 
 const EPS32 = 2 ** -23;
 const EPS64 = 2 ** -52;
@@ -226,6 +227,7 @@ function gradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
 
   const base = {
     className: o.name,
+    explain: gbExplainer(trees, k, lr, nFeatures, init, initRaw, classes),
     nFeaturesIn: nFeatures,
     featureNamesIn: strings(attr(o, "feature_names_in_")),
     allowsMissing: trees.every((t) => t.hasMissing) && modern && (init?.allowsMissing ?? true),

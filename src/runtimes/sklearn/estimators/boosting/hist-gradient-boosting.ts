@@ -10,6 +10,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { NdArray, NdData, PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
+import { checkIndices, checkWidth, spendNodes } from "../../checks.ts";
 import { dense, expit, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
 import {
@@ -26,7 +27,10 @@ import {
   versionAtLeast,
 } from "../../py-access.ts";
 
-interface HgbTree {
+import { hgbExplainer } from "./explain.ts";
+
+/** One compiled TreePredictor. */
+export interface HgbTree {
   readonly value: Float64Array;
   readonly feature: Int32Array;
   readonly threshold: Float64Array;
@@ -38,6 +42,8 @@ interface HgbTree {
   readonly bitsetIdx: Int32Array;
   /** `raw_left_cat_bitsets`, 8 uint32 words (256 categories) per categorical split. */
   readonly leftCats: Uint32Array;
+  /** Training samples through each node (TreeSHAP's cover). */
+  readonly count: Float64Array;
 }
 
 const toNumbers = (d: NdData): Float64Array =>
@@ -71,9 +77,10 @@ function hgbTree(p: PyValue, nFeatures: number): HgbTree {
       throw new AttributeError(`TreePredictor node ${i} has invalid children`);
     if (feature[i] < 0 || feature[i] >= nFeatures)
       throw new AttributeError(`TreePredictor node ${i} splits on feature ${feature[i]} of ${nFeatures}`);
-    if (isCategorical[i] && (bitsetIdx[i] + 1) * 8 > leftCats.length)
-      throw new AttributeError(`TreePredictor node ${i} has no category bitset`);
+    if (isCategorical[i])
+      checkIndices([bitsetIdx[i]], leftCats.length / 8, "TreePredictor", `nodes[${i}].bitset_idx`);
   }
+  spendNodes(n, "a TreePredictor");
   return {
     value: field(nodes, "value"),
     feature,
@@ -85,6 +92,7 @@ function hgbTree(p: PyValue, nFeatures: number): HgbTree {
     isCategorical,
     bitsetIdx,
     leftCats,
+    count: field(nodes, "count"),
   };
 }
 
@@ -98,6 +106,7 @@ function knownCategories(o: PyObject, nFeatures: number): { known: Uint32Array; 
   const isCat = isObject(mapper) ? attr(mapper, "is_categorical_") : undefined;
   if (!isObject(mapper) || !isArray(isCat)) return { known: new Uint32Array(0), fmap };
   const flags = toNumbers(isCat.data);
+  checkWidth(flags.length, nFeatures, "_BinMapper", "is_categorical_");
   const thresholds = need(mapper, "bin_thresholds_");
   if (!Array.isArray(thresholds)) throw new AttributeError("_BinMapper.bin_thresholds_ is not a list");
   const cats: number[] = [];
@@ -162,22 +171,27 @@ function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
   if (classes && (k === 1) !== (classes.length === 2))
     throw new AttributeError(`${o.name} has ${k} trees per iteration for ${classes.length} classes`);
 
+  /** Whether a value goes left at internal node `i`. */
+  const goLeft = (t: HgbTree, i: number, v: number): boolean => {
+    if (Number.isNaN(v)) return t.missingLeft[i] === 1;
+    if (t.isCategorical[i]) {
+      // Negative values count as missing; others are cast to a uint8 category as compiled C does
+      // (`<uint8_t>` of a double: a 32-bit truncation, INT_MIN beyond 2^31, then its low byte), so
+      // 259 reads as 3 and 2^31 + 3 as 0 — what scikit-learn before 1.4 answers for codes above 255.
+      if (v < 0) return t.missingLeft[i] === 1;
+      const c = v >= 2147483648 ? 0 : Math.trunc(v) & 0xff;
+      if (inBitset(t.leftCats, t.bitsetIdx[i], c)) return true;
+      if (fmap[t.feature[i]] >= 0 && inBitset(known, fmap[t.feature[i]], c)) return false;
+      return t.missingLeft[i] === 1;
+    }
+    return v <= t.threshold[i];
+  };
   const walk = (t: HgbTree, x: Float64Array, at: number): number => {
     let i = 0;
-    while (t.isLeaf[i] === 0) {
-      const v = x[at + t.feature[i]];
-      if (Number.isNaN(v)) i = t.missingLeft[i] ? t.left[i] : t.right[i];
-      else if (t.isCategorical[i]) {
-        // sklearn reads the value as a uint8 category; negative or out-of-range values count as missing.
-        const c = Math.trunc(v);
-        if (v < 0 || c > 255) i = t.missingLeft[i] ? t.left[i] : t.right[i];
-        else if (inBitset(t.leftCats, t.bitsetIdx[i], c)) i = t.left[i];
-        else if (fmap[t.feature[i]] >= 0 && inBitset(known, fmap[t.feature[i]], c)) i = t.right[i];
-        else i = t.missingLeft[i] ? t.left[i] : t.right[i];
-      } else i = v <= t.threshold[i] ? t.left[i] : t.right[i];
-    }
+    while (t.isLeaf[i] === 0) i = goLeft(t, i, x[at + t.feature[i]]) ? t.left[i] : t.right[i];
     return i;
   };
+  const explain = hgbExplainer(iterations, baseline, nFeatures, goLeft, preprocessor, classes);
 
   const rawPredict = (x: SkData): { raw: Float64Array; rows: number } => {
     const d = dense(preprocessor ? preprocessor.transform!(x) : x);
@@ -196,6 +210,7 @@ function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
 
   const base = {
     className: o.name,
+    explain,
     nFeaturesIn: preprocessor?.nFeaturesIn ?? nIn,
     featureNamesIn: strings(attr(o, "feature_names_in_")) ?? preprocessor?.featureNamesIn,
     allowsMissing: true,

@@ -8,6 +8,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
+import { expect } from "../../checks.ts";
 import { argmaxLabels, DataError, dense, expit, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, labels, need, num, str, strings, versionAtLeast } from "../../py-access.ts";
@@ -133,6 +134,16 @@ function classesOf(o: PyObject): Label[] {
 function classifier(o: PyObject, proba?: (d: Matrix) => Matrix): SkEstimator {
   const lin = linearOf(o);
   const classes = classesOf(o);
+  // One coefficient row per class (one for two classes): else a label would be read past classes_.
+  const rows = classes.length === 2 ? 1 : classes.length;
+  expect(lin.outputs === rows, o.name, "coef_", `${rows} rows for ${classes.length} classes`, lin.outputs);
+  expect(
+    lin.intercept.length === rows || lin.intercept.length === 1,
+    o.name,
+    "intercept_",
+    `${rows} values`,
+    lin.intercept.length,
+  );
   return {
     className: o.name,
     role: "classifier",

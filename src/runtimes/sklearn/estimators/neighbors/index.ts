@@ -11,6 +11,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
+import { checkIndices, expect } from "../../checks.ts";
 import { dense, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { blasDot, gemmDot, pairwiseSum } from "../../numeric.ts";
@@ -58,6 +59,8 @@ interface Neighbors {
   readonly nFeatures: number;
   readonly names?: readonly string[];
   readonly k: number;
+  /** Training points (`_fit_X` rows): every index `query` returns is below it. */
+  readonly nSamples: number;
   readonly distanceWeights: boolean;
   /** Per row: `k` training indices in scikit-learn's order, and their distances. */
   query(x: SkData): { rows: number; ind: Int32Array; dist: Float64Array };
@@ -78,7 +81,7 @@ function neighborsOf(o: PyObject, ctx: BuildContext): Neighbors {
   const [n, nf] = fit.shape;
   const fx = fit.data;
   const k = num(need(o, "n_neighbors"), `${o.name}.n_neighbors`);
-  if (!(k >= 1 && k <= n))
+  if (!(Number.isInteger(k) && k >= 1 && k <= n))
     throw Errors.invalidModel(ctx.file, `${o.name}.n_neighbors=${k} with ${n} training points`);
   const method = str(attr(o, "_fit_method")) ?? "brute";
   const introsortEra = versionAtLeast(ctx.sklearnVersion, 1, 9);
@@ -129,6 +132,7 @@ function neighborsOf(o: PyObject, ctx: BuildContext): Neighbors {
     nFeatures: nf,
     names: strings(attr(o, "feature_names_in_")),
     k,
+    nSamples: n,
     distanceWeights: weights === "distance",
     query(x) {
       const d = dense(x);
@@ -174,6 +178,9 @@ function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const y = floats(need(o, "_y"), `${o.name}._y`).data;
   const nc = classes.length;
   const k = nb.k;
+  // Each training point's label is an index into classes_: one per point, each in range.
+  expect(y.length === nb.nSamples, o.name, "_y", `${nb.nSamples} labels (one per training point)`, y.length);
+  checkIndices(y, nc, o.name, "_y");
 
   /** Per-class scores accumulated in neighbour order (counts, or summed weights). */
   /**
@@ -229,6 +236,13 @@ function regressor(o: PyObject, ctx: BuildContext): SkEstimator {
   const nb = neighborsOf(o, ctx);
   const yArr = floats(need(o, "_y"), `${o.name}._y`);
   const outputs = yArr.shape.length === 2 ? yArr.shape[1] : 1;
+  expect(
+    yArr.data.length === nb.nSamples * outputs,
+    o.name,
+    "_y",
+    `${nb.nSamples} × ${outputs} targets (one row per training point)`,
+    yArr.data.length,
+  );
   const y = yArr.data;
   const k = nb.k;
   return {

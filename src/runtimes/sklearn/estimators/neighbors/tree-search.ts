@@ -8,6 +8,7 @@
  */
 
 import type { NdArray, NdData, PyValue } from "../../../../formats/pickle/py-objects.ts";
+import { checkIndices, expect } from "../../checks.ts";
 import { floats, isArray, isObject } from "../../py-access.ts";
 import { heapPush } from "./select.ts";
 
@@ -56,6 +57,13 @@ export function treeIndexOf(tree: PyValue | undefined, n: number, nf: number): T
   const bounds = floats(nodeBounds, "_tree.node_bounds").data;
   if (!idx || !start || !end || !leaf || !radius) return undefined;
   if (bounds.length !== (kind === "kd" ? 2 : 1) * nNodes * nf) return undefined;
+  // The search reads training rows through these: each must stay inside the training set.
+  const name = kind === "kd" ? "KDTree" : "BallTree";
+  checkIndices(idx, n, name, "idx_array");
+  checkIndices(start, n + 1, name, "node_data.idx_start");
+  checkIndices(end, n + 1, name, "node_data.idx_end");
+  for (let i = 0; i < nNodes; i++)
+    expect(start[i] <= end[i], name, "node_data", "idx_start ≤ idx_end", `node ${i}`);
   return {
     kind,
     idx: Int32Array.from(idx),

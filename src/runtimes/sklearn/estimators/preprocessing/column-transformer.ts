@@ -8,6 +8,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { FeatureSpec } from "../../../runtime.ts";
+import { sourcesOf } from "../../column-sources.ts";
 import { dense } from "../../data.ts";
 import type { BuildContext, DenseData, FrameColumn, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isArray, isObject, need, num, stateOf, str, strings } from "../../py-access.ts";
@@ -103,10 +104,25 @@ export function columnTransformer(o: PyObject, ctx: BuildContext): SkEstimator {
       ? dense({ kind: "frame", rows: x.rows, columns })
       : { kind: "frame", rows: x.rows, columns };
   };
+  /** Each part's output width in the last transform (explanations trace columns right after one). */
+  let lastWidths: number[] | undefined;
   return {
     className: o.name,
     role: "transformer",
     nFeaturesIn: n,
+    columnSources(nIn, nOut) {
+      if (!lastWidths || nIn !== n || lastWidths.reduce((a, b) => a + b, 0) !== nOut) return undefined;
+      const src = new Int32Array(nOut);
+      let off = 0;
+      for (const [k, p] of parts.entries()) {
+        const w = lastWidths[k];
+        // Each part's own outputs traced to its selected columns, then to the ColumnTransformer's inputs.
+        const inner = p.est ? sourcesOf(p.est, p.cols.length, w) : Int32Array.from(p.cols, (_, j) => j);
+        for (let j = 0; j < w; j++) src[off + j] = p.cols[inner[j]];
+        off += w;
+      }
+      return src;
+    },
     featureNamesIn: names,
     allowsMissing: false,
     inputSpecs(): FeatureSpec[] {
@@ -142,6 +158,7 @@ export function columnTransformer(o: PyObject, ctx: BuildContext): SkEstimator {
         const sub = pick(x, p.cols);
         return p.est ? dense(p.est.transform!(sub)) : dense(sub);
       });
+      lastWidths = outs.map((d) => d.cols);
       const width = outs.reduce((s, d) => s + d.cols, 0);
       const out = new Float64Array(x.rows * width);
       let off = 0;

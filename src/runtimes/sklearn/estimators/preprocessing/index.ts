@@ -8,10 +8,13 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { FeatureSpec } from "../../../runtime.ts";
+import { checkStepWidths, checkWidth } from "../../checks.ts";
+import { explainThrough } from "../../column-sources.ts";
 import { dense } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, need, strings } from "../../py-access.ts";
 import { columnTransformer } from "./column-transformer.ts";
+import { dictVectorizer } from "./dict-vectorizer.ts";
 import { FEATURE_SELECTION_BUILDERS } from "./feature-selection.ts";
 import { fillsMissing, markFillsMissing } from "./fills-missing.ts";
 import { functionTransformer } from "./function-transformer.ts";
@@ -33,6 +36,7 @@ import {
   optionalArray,
   robustScaler,
 } from "./scalers.ts";
+import { splineTransformer } from "./spline-transformer.ts";
 import { targetEncoder } from "./target-encoder.ts";
 import { countVectorizer, hashingVectorizer, tfidfTransformer, tfidfVectorizer } from "./text-vectorizers.ts";
 
@@ -56,6 +60,8 @@ function minMaxScaler(o: PyObject): SkEstimator {
   const range = floats(need(o, "feature_range"), "MinMaxScaler.feature_range").data;
   // sklearn: X * scale_ + min_, then optional clipping to feature_range.
   const { names, nFeatures } = fittedInputs(o);
+  checkWidth(scale.length, nFeatures, o.name, "scale_");
+  checkWidth(min.length, nFeatures, o.name, "min_");
   return {
     className: o.name,
     role: "transformer",
@@ -121,6 +127,7 @@ function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
   });
   if (built.length === 0)
     throw Errors.unsupportedModel(ctx.file, "a Pipeline whose steps are all passthrough");
+  checkStepWidths(built, o.name);
   const last = built[built.length - 1];
   const head = built.slice(0, -1);
   const through = (x: SkData): SkData => {
@@ -148,6 +155,7 @@ function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
     ...(last.predictProba ? { predictProba: (x: SkData) => last.predictProba!(through(x)) } : {}),
     ...(last.decisionFunction ? { decisionFunction: (x: SkData) => last.decisionFunction!(through(x)) } : {}),
     ...(last.transform ? { transform: (x: SkData) => last.transform!(through(x)) } : {}),
+    ...(last.explain ? { explain: (x: SkData) => explainThrough(head, last, x) } : {}),
     inputSpecs: pipelineSpecs(built),
     ...(first.trainingMoments ? { trainingMoments: () => first.trainingMoments!() } : {}),
     ...(last.predictIsArgmaxProba ? { predictIsArgmaxProba: true } : {}),
@@ -166,8 +174,10 @@ export const PREPROCESSING_BUILDERS: BuilderTable = {
   SimpleImputer: simpleImputer,
   PCA: pca,
   PolynomialFeatures: polynomialFeatures,
+  SplineTransformer: splineTransformer,
   OneHotEncoder: oneHotEncoder,
   OrdinalEncoder: ordinalEncoder,
+  DictVectorizer: dictVectorizer,
   TargetEncoder: targetEncoder,
   ColumnTransformer: columnTransformer,
   FunctionTransformer: functionTransformer,

@@ -117,6 +117,12 @@ export function oneHotEncoder(o: PyObject, ctx: BuildContext): SkEstimator {
         nullable: false,
       }));
     },
+    columnSources(nIn, nOut) {
+      if (nIn !== categories.length || nOut !== width) return undefined;
+      const src = new Int32Array(width);
+      for (const [i, l] of lookups.entries()) src.fill(i, offsets[i], offsets[i] + l.width);
+      return src;
+    },
     transform(x) {
       const out = new Float64Array(x.rows * width);
       for (let i = 0; i < categories.length; i++) {

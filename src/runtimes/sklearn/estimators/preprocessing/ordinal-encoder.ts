@@ -2,7 +2,9 @@
  * @module Builder of OrdinalEncoder: each category replaced by its index in `categories_`; unknown values
  * give `unknown_value` with `handle_unknown="use_encoded_value"` (else they are refused by the schema),
  * and a missing value (NaN among the fitted categories) gives `encoded_missing_value`.
- * Infrequent-category grouping is refused. Ref: sklearn `preprocessing/_encoders.py`.
+ * With infrequent categories (`min_frequency`/`max_categories`, ≥ 1.3) a category's index goes through
+ * `_default_to_infrequent_mappings`: frequent ones keep their order and every infrequent one shares the
+ * code after them. Ref: sklearn `preprocessing/_encoders.py` (`_map_infrequent_categories`).
  */
 
 import { Errors } from "../../../../errors.ts";
@@ -10,22 +12,44 @@ import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import type { FeatureSpec, Label } from "../../../runtime.ts";
 import { DataError } from "../../data.ts";
 import type { BuildContext, SkEstimator } from "../../estimator.ts";
-import { attr, labels, need, num, str } from "../../py-access.ts";
+import { attr, floats, labels, need, num, str } from "../../py-access.ts";
 import { columnValues } from "./one-hot-encoder.ts";
 import { fittedInputs } from "./scalers.ts";
 
 const isMissing = (v: Label | null | undefined) =>
   v === null || v === undefined || (typeof v === "number" && Number.isNaN(v));
 
+/** `_default_to_infrequent_mappings` (category index → code) when infrequent categories are enabled. */
+function infrequentCodes(
+  o: PyObject,
+  categories: readonly Label[][],
+  hasMissing: readonly boolean[],
+  ctx: BuildContext,
+): (Float64Array | undefined)[] | undefined {
+  if (attr(o, "_infrequent_enabled") !== true) return undefined;
+  const maps = attr(o, "_default_to_infrequent_mappings");
+  if (!Array.isArray(maps) || maps.length !== categories.length)
+    throw Errors.invalidModel(
+      ctx.file,
+      "OrdinalEncoder._default_to_infrequent_mappings does not match categories_",
+    );
+  return maps.map((m, i) => {
+    if (m === null) return undefined;
+    const a = floats(m, `OrdinalEncoder._default_to_infrequent_mappings[${i}]`).data;
+    // The mapping covers the categories without the missing-value one.
+    if (a.length !== categories[i].length - (hasMissing[i] ? 1 : 0) && a.length !== categories[i].length)
+      throw Errors.invalidModel(
+        ctx.file,
+        `OrdinalEncoder infrequent mapping ${i} does not match its categories`,
+      );
+    return Float64Array.from(a);
+  });
+}
+
 /** OrdinalEncoder with float64 output. */
 export function ordinalEncoder(o: PyObject, ctx: BuildContext): SkEstimator {
   const cats = need(o, "categories_");
   if (!Array.isArray(cats)) throw Errors.invalidModel(ctx.file, "OrdinalEncoder.categories_ is not a list");
-  if (attr(o, "_infrequent_enabled") === true)
-    throw Errors.unsupportedModel(
-      ctx.file,
-      "OrdinalEncoder with infrequent categories (min_frequency/max_categories)",
-    );
   const handle = str(attr(o, "handle_unknown")) ?? "error";
   if (handle !== "error" && handle !== "use_encoded_value")
     throw Errors.unsupportedModel(ctx.file, `OrdinalEncoder with handle_unknown=${handle}`);
@@ -39,6 +63,7 @@ export function ordinalEncoder(o: PyObject, ctx: BuildContext): SkEstimator {
     (cs) => new Map<Label, number>(cs.filter((c) => !isMissing(c)).map((c, k) => [c, k])),
   );
   const hasMissing = categories.map((cs) => cs.some(isMissing));
+  const infrequent = infrequentCodes(o, categories, hasMissing, ctx);
   const { names, nFeatures } = fittedInputs(o);
   const width = categories.length;
   return {
@@ -66,7 +91,7 @@ export function ordinalEncoder(o: PyObject, ctx: BuildContext): SkEstimator {
           if (isMissing(v) && hasMissing[i]) code = missingValue;
           else {
             const k = m.get(v as Label);
-            if (k !== undefined) code = k;
+            if (k !== undefined) code = infrequent?.[i] ? infrequent[i]![k] : k;
             else if (handle === "use_encoded_value") code = unknownValue;
             else throw new DataError(`unknown category ${String(v)} in feature ${names?.[i] ?? i}`);
           }

@@ -5,6 +5,7 @@
 
 import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
+import { checkWidth } from "../../checks.ts";
 import { dense } from "../../data.ts";
 import type { BuildContext, SkEstimator } from "../../estimator.ts";
 import { attr, floats, num, str, strings } from "../../py-access.ts";
@@ -29,6 +30,8 @@ export function columnwise(
   scale: Float64Array | undefined,
 ): SkEstimator {
   const { names, nFeatures } = fittedInputs(o);
+  if (shift) checkWidth(shift.length, nFeatures, o.name, "shift (mean_, center_ or min_)");
+  if (scale) checkWidth(scale.length, nFeatures, o.name, "scale_");
   return {
     className: o.name,
     role: "transformer",

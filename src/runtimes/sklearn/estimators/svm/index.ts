@@ -9,11 +9,14 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
+import { checkCount } from "../../checks.ts";
 import { dense, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { libmExp } from "../../libm-exp.ts";
 import { blasDot } from "../../numeric.ts";
 import { attr, floats, labels, need, num, str, strings } from "../../py-access.ts";
+import { sparseLayout, sparseOf } from "../../sparse.ts";
+import { sparseKernelOf } from "./sparse-kernel.ts";
 
 /** libsvm's `powi`: binary exponentiation (not `Math.pow`, which rounds differently). */
 function powi(base: number, times: number): number {
@@ -78,16 +81,39 @@ interface Libsvm {
   readonly intercept: Float64Array;
 }
 
+/** Support vectors kept as a scipy sparse matrix (fitted on sparse data): libsvm's sparse kernels. */
+function sparseSupport(o: PyObject, ctx: BuildContext): { nSv: number; nFeatures: number; kernel: Kernel } {
+  const kind = str(attr(o, "kernel")) ?? "rbf";
+  if (kind === "precomputed")
+    return { nSv: 0, nFeatures: 0, kernel: kernelOf(o, ctx, new Float64Array(0), 0, 0) };
+  const sv = sparseOf(need(o, "support_vectors_"), `${o.name}.support_vectors_`);
+  const kernel = sparseKernelOf(o, ctx, sv, {
+    kind,
+    gamma: num(need(o, "_gamma"), `${o.name}._gamma`),
+    coef0: num(attr(o, "coef0") ?? 0, `${o.name}.coef0`),
+    degree: num(attr(o, "degree") ?? 3, `${o.name}.degree`),
+  });
+  return { nSv: sv.rows, nFeatures: sv.cols, kernel };
+}
+
 function libsvmOf(o: PyObject, ctx: BuildContext): Libsvm {
-  if (attr(o, "_sparse") === true)
-    throw Errors.unsupportedModel(ctx.file, `${o.name} fitted on a sparse matrix (sparse support vectors)`);
-  const svs = floats(need(o, "support_vectors_"), `${o.name}.support_vectors_`);
-  const nSv = svs.shape[0] ?? 0;
-  const nFeatures = svs.shape[1] ?? num(attr(o, "n_features_in_"), `${o.name}.n_features_in_`);
-  const kernel = kernelOf(o, ctx, svs.data, nSv, nFeatures);
+  let nSv: number;
+  let nFeatures: number;
+  let kernel: Kernel;
+  if (attr(o, "_sparse") === true) ({ nSv, nFeatures, kernel } = sparseSupport(o, ctx));
+  else {
+    const svs = floats(need(o, "support_vectors_"), `${o.name}.support_vectors_`);
+    nSv = svs.shape[0] ?? 0;
+    nFeatures = svs.shape[1] ?? num(attr(o, "n_features_in_"), `${o.name}.n_features_in_`);
+    kernel = kernelOf(o, ctx, svs.data, nSv, nFeatures);
+  }
   // The underscore attributes hold libsvm's own signs; the public ones are negated for binary SVC
   // and NuSVC. Files without the former (very old scikit-learn) are read from the latter.
-  let dual = floats(attr(o, "_dual_coef_") ?? need(o, "dual_coef_"), `${o.name}._dual_coef_`).data;
+  // A sparse fit keeps the dual coefficients as a scipy CSR matrix too.
+  const dualValue = attr(o, "_dual_coef_") ?? need(o, "dual_coef_");
+  let dual = sparseLayout(dualValue)
+    ? dense(sparseOf(dualValue, `${o.name}._dual_coef_`)).data
+    : floats(dualValue, `${o.name}._dual_coef_`).data;
   let intercept = floats(attr(o, "_intercept_") ?? need(o, "intercept_"), `${o.name}._intercept_`).data;
   const classes = attr(o, "classes_");
   const binaryClassifier =
@@ -161,6 +187,7 @@ function svc(o: PyObject, ctx: BuildContext): SkEstimator {
       ctx.file,
       `${o.name}._n_support has ${nSupport.length} counts for ${k} classes`,
     );
+  for (const v of nSupport) checkCount(v, o.name, "_n_support", m.nSv);
   if (nSupport.reduce((a, b) => a + b, 0) !== m.nSv)
     throw Errors.invalidModel(ctx.file, `${o.name}._n_support does not add up to ${m.nSv} support vectors`);
   if (m.intercept.length !== nPairs || m.dual.length !== (k - 1) * m.nSv)

@@ -5,10 +5,13 @@
  */
 
 import { Errors } from "../../../../errors.ts";
+import { lazy } from "../../../../explain/contributions.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
+import { expect } from "../../checks.ts";
 import { argmaxLabels, dense, matrix } from "../../data.ts";
 import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
+import { explainDense, float64Ensemble, sklearnShapTree } from "../../explain.ts";
 import {
   AttributeError,
   attr,
@@ -20,6 +23,21 @@ import {
   versionAtLeast,
 } from "../../py-access.ts";
 import { type CompiledTree, compileTree, float32Rows, hasNaN, packedLeaves, packForest } from "./tree.ts";
+
+/**
+ * `explain` of a tree or forest as shap.TreeExplainer gives it: classifiers per class in probability
+ * space (leaf fractions / number of trees), regressors in their own units.
+ */
+function treesExplainer(trees: readonly CompiledTree[], nFeatures: number, classes?: readonly Label[]) {
+  const ensemble = lazy(() =>
+    float64Ensemble(
+      trees.map((t) => sklearnShapTree(t, { normalize: classes !== undefined, scaling: 1 / trees.length })),
+      nFeatures,
+      classes?.length ?? 1,
+    ),
+  );
+  return (x: SkData) => explainDense(ensemble(), x, classes ?? [0], classes ? "probability" : "raw");
+}
 
 /** Shared facts of a fitted tree estimator. */
 function common(o: PyObject) {
@@ -69,6 +87,11 @@ function addTreeProba(
   }
 }
 
+/** A classifier's tree has exactly one value column per class (else probabilities read the next node). */
+function checkClassColumns(o: PyObject, tree: CompiledTree, k: number): void {
+  expect(tree.width === k, o.name, "classes_", `${tree.width} classes (the tree's value columns)`, k);
+}
+
 function checkOutputs(o: PyObject, nOutputs: number, file: string): void {
   if (nOutputs !== 1)
     throw Errors.unsupportedModel(file, `${o.name} with ${nOutputs} outputs (multi-output trees)`);
@@ -80,6 +103,7 @@ function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
   const tree = treeOf(o, nFeatures);
   const k = classes.length;
+  checkClassColumns(o, tree, k);
   const leafP = leafProba(tree, k);
   const proba = (x: SkData): Matrix => {
     const d = dense(x);
@@ -99,6 +123,7 @@ function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     predictProba: proba,
     predictIsArgmaxProba: true,
     predict: (x) => argmaxLabels(proba(x), classes),
+    explain: treesExplainer([tree], nFeatures, classes),
   };
 }
 
@@ -114,6 +139,7 @@ function treeRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     featureNamesIn: names,
     nOutputs: 1,
     allowsMissing: tree.hasMissing,
+    explain: treesExplainer([tree], nFeatures),
     predict(x) {
       const d = dense(x);
       const out = new Float64Array(d.rows);
@@ -149,6 +175,7 @@ function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const classes: Label[] = labels(need(o, "classes_"), `${o.name}.classes_`);
   const trees = members(o).map((t) => treeOf(t, nFeatures));
   const k = classes.length;
+  for (const t of trees) checkClassColumns(o, t, k);
   const leafP = trees.map((t) => leafProba(t, k));
   const packed = packForest(trees);
   const packedP = new Float64Array(packed.left.length * k);
@@ -189,6 +216,7 @@ function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     predictProba: proba,
     predictIsArgmaxProba: true,
     predict: (x) => argmaxLabels(proba(x), classes),
+    explain: treesExplainer(trees, nFeatures, classes),
   };
 }
 
@@ -204,6 +232,7 @@ function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     featureNamesIn: names,
     nOutputs: 1,
     allowsMissing: trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4),
+    explain: treesExplainer(trees, nFeatures),
     predict(x) {
       const d = dense(x);
       const out = new Float64Array(d.rows);

@@ -6,6 +6,7 @@
 
 import type { NdArray, PyObject } from "../../../../formats/pickle/py-objects.ts";
 import { lockstepTree, walkLockstep } from "../../../shared/lockstep-walk.ts";
+import { expect, spendNodes } from "../../checks.ts";
 import { AttributeError, floats, isArray, need } from "../../py-access.ts";
 
 /** A compiled tree. */
@@ -33,6 +34,8 @@ export interface CompiledTree {
     readonly feature: Int32Array;
     readonly threshold: Float64Array;
     readonly missingLeft: Uint8Array;
+    /** `weighted_n_node_samples`: the training weight through each node (TreeSHAP's cover). */
+    readonly cover: Float64Array;
   };
 }
 
@@ -42,17 +45,73 @@ function column(nodes: NdArray, name: string, required = true): Float64Array | u
     if (required) throw new AttributeError(`Tree.nodes has no field ${name}`);
     return undefined;
   }
-  return f instanceof Float64Array ? f : Float64Array.from(f as ArrayLike<number | bigint>, (v) => Number(v));
+  if (f instanceof Float64Array) return f;
+  // A plain loop: `Float64Array.from` with a mapper is many times slower on millions of nodes.
+  const src = f as ArrayLike<number | bigint>;
+  const out = new Float64Array(src.length);
+  for (let i = 0; i < out.length; i++) out[i] = Number(src[i]);
+  return out;
 }
 
-/** Compiles a pickled Tree object. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * An integer node field (children, feature) as Int32: int64 fields are read from their low words,
+ * each checked to fit (a value beyond 32 bits is refused, never truncated).
+ */
+function intColumn(nodes: NdArray, name: string): Int32Array {
+  const f = nodes.fields?.get(name);
+  if (!f) throw new AttributeError(`Tree.nodes has no field ${name}`);
+  if (f instanceof Int32Array) return f;
+  const out = new Int32Array(f.length);
+  if (f instanceof BigInt64Array) {
+    const words = new Int32Array(f.buffer, f.byteOffset, f.length * 2);
+    // Decoded arrays are in native byte order: the low word comes first on little-endian hosts.
+    const l = LITTLE_ENDIAN ? 0 : 1;
+    for (let i = 0; i < out.length; i++) {
+      const lo = words[2 * i + l];
+      if (words[2 * i + 1 - l] !== lo >> 31)
+        throw new AttributeError(`Tree.nodes.${name}[${i}] = ${f[i]} is beyond 32 bits`);
+      out[i] = lo;
+    }
+    return out;
+  }
+  const src = f as ArrayLike<number | bigint>;
+  for (let i = 0; i < out.length; i++) {
+    const v = Number(src[i]);
+    if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 31)
+      throw new AttributeError(`Tree.nodes.${name}[${i}] = ${v} is not a 32-bit integer`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/** Trees already compiled, by pickled object: a tree the memo shares is compiled once. */
+const compiled = new WeakMap<PyObject, { nFeatures: number; tree: CompiledTree }>();
+
+/**
+ * Compiles a pickled Tree object, once per object; every reference is charged to the load's node
+ * budget (see checks.ts), so a tree shared a million times cannot build a million-tree ensemble.
+ */
 export function compileTree(tree: PyObject, nFeatures: number): CompiledTree {
+  const hit = compiled.get(tree);
+  if (hit && hit.nFeatures === nFeatures) {
+    spendNodes(hit.tree.nodeCount, "a shared Tree");
+    return hit.tree;
+  }
+  const out = compileTreeOnce(tree, nFeatures);
+  spendNodes(out.nodeCount, "a Tree");
+  compiled.set(tree, { nFeatures, tree: out });
+  return out;
+}
+
+function compileTreeOnce(tree: PyObject, nFeatures: number): CompiledTree {
   const nodes = need(tree, "nodes");
   if (!isArray(nodes) || !nodes.fields) throw new AttributeError("Tree.nodes is not a structured array");
   const n = nodes.shape[0];
-  const left = Int32Array.from(column(nodes, "left_child")!);
-  const right = Int32Array.from(column(nodes, "right_child")!);
-  const feature = Int32Array.from(column(nodes, "feature")!);
+  const left = intColumn(nodes, "left_child");
+  const right = intColumn(nodes, "right_child");
+  const feature = intColumn(nodes, "feature");
   const threshold = column(nodes, "threshold")!;
   const missing = column(nodes, "missing_go_to_left", false);
   // Always an array (zeros without the field), so the hot loops stay monomorphic.
@@ -60,6 +119,13 @@ export function compileTree(tree: PyObject, nFeatures: number): CompiledTree {
   const vals = floats(need(tree, "values"), "Tree.values");
   if (vals.shape[0] !== n) throw new AttributeError(`Tree.values has ${vals.shape[0]} rows for ${n} nodes`);
   const width = vals.data.length / Math.max(n, 1);
+  expect(
+    Number.isInteger(width) && width >= 1,
+    "Tree",
+    "values",
+    "one row of values per node",
+    vals.shape.join("×"),
+  );
   for (let i = 0; i < n; i++) {
     if (left[i] === -1) continue;
     if (left[i] <= i || right[i] <= i || left[i] >= n || right[i] >= n)
@@ -91,7 +157,14 @@ export function compileTree(tree: PyObject, nFeatures: number): CompiledTree {
     nOutputs: vals.shape[1] ?? 1,
     hasMissing: missing !== undefined,
     values: vals.data,
-    nodes: { left, right, feature, threshold, missingLeft },
+    nodes: {
+      left,
+      right,
+      feature,
+      threshold,
+      missingLeft,
+      cover: column(nodes, "weighted_n_node_samples", false) ?? new Float64Array(0),
+    },
     leaf(x, at) {
       let i = 0;
       // Children always have larger indices (checked above), so this loop ends.

@@ -1,0 +1,150 @@
+/**
+ * @module Runs one model load in a fresh `worker_threads` Worker under the load budgets: a heap cap
+ * (`resourceLimits`), a wall-time budget after which the worker is terminated, and errors carried back
+ * as the same documented `MS_*` errors. The main event loop keeps answering while a bomb inflates or a
+ * large model parses; a worker that dies (out of memory, a crash) costs only its own load.
+ */
+
+import { Worker } from "node:worker_threads";
+import { Errors, ModelServeError } from "../../errors.ts";
+import { type LoadLimits, loadLimits } from "../load-limits.ts";
+
+/** An error as the worker sends it. */
+export interface WireError {
+  readonly code?: string;
+  readonly statusCode?: number;
+  readonly message: string;
+  readonly details?: unknown;
+}
+
+/** What a loader worker posts back. */
+export type WorkerReply<T> =
+  | { readonly ok: true; readonly result: T }
+  | { readonly ok: false; readonly error: WireError };
+
+/** An error turned into something `postMessage` can carry (codes kept). */
+export function toWire(err: unknown): WireError {
+  if (err instanceof ModelServeError)
+    return { code: err.code, statusCode: err.statusCode, message: err.message, details: err.details };
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+function fromWire(e: WireError, fileName: string): Error {
+  if (e.code && e.statusCode) return new ModelServeError(e.code, e.statusCode, e.message, e.details);
+  return Errors.invalidModel(fileName, e.message);
+}
+
+/** A started loader worker, kept warm between loads (module loading costs more than most loads). */
+interface Slot {
+  readonly worker: Worker;
+  readonly memoryMb: number;
+}
+
+/** Idle workers by entry module: at most one kept per entry. */
+const idle = new Map<string, Slot>();
+
+function spawn(entry: URL, memoryMb: number): Slot {
+  const worker = new Worker(entry, {
+    resourceLimits: { maxOldGenerationSizeMb: memoryMb },
+  });
+  return { worker, memoryMb };
+}
+
+function take(entry: URL, memoryMb: number): Slot {
+  const slot = idle.get(entry.href);
+  if (slot) {
+    idle.delete(entry.href);
+    if (slot.memoryMb === memoryMb) return slot;
+    void slot.worker.terminate();
+  }
+  return spawn(entry, memoryMb);
+}
+
+function giveBack(entry: URL, slot: Slot): void {
+  if (idle.has(entry.href)) {
+    void slot.worker.terminate();
+    return;
+  }
+  // An idle worker never keeps the process alive.
+  slot.worker.unref();
+  idle.set(entry.href, slot);
+}
+
+/**
+ * Runs one load in a loader worker of `entry` (a module URL that answers `{ok, result}` or
+ * `{ok: false, error}` to each `{data, limits}` message) and waits for its reply. The worker has a
+ * heap cap (`limits.memoryMb`); past `limits.timeoutMs` it is terminated and the load refused. A
+ * worker that answered is kept warm for the next load; one that failed in any other way is discarded.
+ */
+export function runLoaderWorker<T>(
+  entry: URL,
+  data: Record<string, unknown>,
+  fileName: string,
+  limits: LoadLimits = loadLimits(),
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const slot = take(entry, limits.memoryMb);
+    const { worker } = slot;
+    worker.ref();
+    let settled = false;
+    const finish = (fn: () => void, reuse: boolean) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+      // A refused or failed load's memory goes with its worker; nothing of it stays in the process.
+      if (reuse) giveBack(entry, slot);
+      else void worker.terminate();
+      fn();
+    };
+    const onMessage = (m: WorkerReply<T>) =>
+      finish(() => (m.ok ? resolve(m.result) : reject(fromWire(m.error, fileName))), true);
+    const onError = (err: Error & { code?: string }) =>
+      finish(
+        () =>
+          reject(
+            err.code === "ERR_WORKER_OUT_OF_MEMORY"
+              ? Errors.loadBudgetExceeded(
+                  fileName,
+                  `loading needed more than the ${limits.memoryMb} MB heap budget (loadMemoryMb) and was stopped`,
+                )
+              : Errors.invalidModel(fileName, `the loader failed: ${err.message}`),
+          ),
+        false,
+      );
+    const onExit = (code: number) =>
+      finish(
+        () =>
+          reject(Errors.invalidModel(fileName, `the loader stopped (exit code ${code}) without an answer`)),
+        false,
+      );
+    const timer =
+      limits.timeoutMs > 0
+        ? setTimeout(
+            () =>
+              finish(
+                () =>
+                  reject(
+                    Errors.loadBudgetExceeded(
+                      fileName,
+                      `loading took longer than ${limits.timeoutMs} ms (loadTimeoutMs) and was stopped`,
+                    ),
+                  ),
+                false,
+              ),
+            limits.timeoutMs,
+          )
+        : undefined;
+    worker.on("message", onMessage);
+    worker.on("error", onError);
+    worker.on("exit", onExit);
+    worker.postMessage({ data, limits });
+  });
+}
+
+/** The URL of a sibling module, `.ts` under type stripping and `.js` once built. */
+export function siblingModule(here: string, name: string): URL {
+  return new URL(here.endsWith(".ts") ? `./${name}.ts` : `./${name}.js`, here);
+}

@@ -1,0 +1,122 @@
+/**
+ * Chaos: hostile and huge model files dropped into a watched repository while a good model serves
+ * under load. Each file must end as a failed version with its documented refusal, no request to the
+ * good model may fail, and the good model's p99 latency must stay within 2× its unloaded p99. The
+ * unloaded p99 is measured in the same run just before and just after the hostile phase (the larger
+ * of the two), so a noisy host shifts both sides alike.
+ */
+import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { generateLoad, quantile, type ServerChild, startServer } from "./hostile-load.ts";
+
+const fixtures = fileURLToPath(new URL("../fixtures/hostile/", import.meta.url));
+const good = fileURLToPath(new URL("../../examples/iris/models/random_forest.joblib", import.meta.url));
+
+/** The files dropped, one version each: bombs, then one of each damage class that costs most to refuse. */
+const DROPPED = [
+  "bombs/zlib-2gib.joblib",
+  "bombs/gzip-2gib.joblib.gz",
+  "bombs/bz2-2gib.joblib.bz2",
+  "sklearn-1.9.1/forest-one-tree-million-refs.joblib",
+  "sklearn-1.9.1/struct-one-field-200k-times.joblib",
+  "sklearn-1.9.1/struct-12000-overlapping-fields.joblib",
+  "sklearn-1.9.1/pipeline-10000-deep.pkl",
+  "sklearn-1.9.1/classes-U0-billion.joblib",
+  "sklearn-1.2.1/tree-n-features-1e8.joblib",
+  "sklearn-1.2.1/pipeline-contains-itself.joblib",
+  "xgboost/num-feature-1e8.ubj",
+  "lightgbm/max-feature-idx-1e8.txt",
+];
+
+function expectedOf(rel: string): { code: string; fragment: string } {
+  const [dir, file] = rel.split("/");
+  return (JSON.parse(readFileSync(join(fixtures, dir, "expected.json"), "utf8")) as Record<string, never>)[
+    file
+  ];
+}
+
+const row = JSON.stringify({ sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4, petal_width: 0.2 });
+
+describe("chaos: hostile models dropped into a watched repository under load", { timeout: 600_000 }, () => {
+  let repo: string;
+  let server: ServerChild;
+
+  before(async () => {
+    repo = mkdtempSync(join(tmpdir(), "ms-chaos-hostile-"));
+    mkdirSync(join(repo, "iris", "1"), { recursive: true });
+    copyFileSync(good, join(repo, "iris", "1", "model.joblib"));
+    server = await startServer([
+      "--repository",
+      repo,
+      "--watch",
+      "--watch-interval",
+      "100",
+      "--port",
+      "0",
+      "--log-level",
+      "error",
+    ]);
+  });
+
+  after(() => {
+    server?.child.kill("SIGKILL");
+    rmSync(repo, { recursive: true, force: true });
+  });
+
+  it("refuses every file while the good model keeps answering, p99 within 2× unloaded", async () => {
+    const target = `${server.url}/models/iris/predict`;
+    const unloadedWindow = async () => {
+      const l = generateLoad(target, row, 2);
+      await new Promise((r) => setTimeout(r, 5000));
+      return l.stop();
+    };
+    // Warm up, then the unloaded window before.
+    let load = generateLoad(target, row, 2);
+    await new Promise((r) => setTimeout(r, 2000));
+    await load.stop();
+    const before = await unloadedWindow();
+
+    load = generateLoad(target, row, 2);
+    const outcomes: { file: string; state: string; error?: { code?: string; message?: string } }[] = [];
+    for (const [i, rel] of DROPPED.entries()) {
+      const version = String(i + 1);
+      const dir = join(repo, "hostile", version);
+      mkdirSync(dir, { recursive: true });
+      copyFileSync(join(fixtures, rel), join(dir, rel.split("/")[1]));
+      const deadline = Date.now() + 120_000;
+      let v: { state: string; error?: { code?: string; message?: string } } | undefined;
+      while (Date.now() < deadline) {
+        const r = await fetch(`${server.url}/models/hostile/versions/${version}`);
+        if (r.status === 200) {
+          v = (await r.json()) as typeof v;
+          if (v!.state === "failed" || v!.state === "ready") break;
+        }
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      outcomes.push({ file: rel, state: v?.state ?? "never seen", error: v?.error });
+    }
+    const loaded = await load.stop();
+    const afterwards = await unloadedWindow();
+    assert.deepEqual([...before.failures, ...afterwards.failures], []);
+    const p99Unloaded = Math.max(quantile(before.latencies, 0.99), quantile(afterwards.latencies, 0.99));
+    const unloaded = { latencies: [...before.latencies, ...afterwards.latencies] };
+
+    for (const o of outcomes) {
+      const e = expectedOf(o.file);
+      assert.equal(o.state, "failed", `${o.file} ends as a failed version`);
+      assert.ok(
+        JSON.stringify(o.error).includes(e.code),
+        `${o.file}: ${JSON.stringify(o.error)} carries ${e.code}`,
+      );
+    }
+    assert.deepEqual(loaded.failures, [], "no request to the good model failed");
+    const p99Loaded = quantile(loaded.latencies, 0.99);
+    const summary = `p99 unloaded ${p99Unloaded.toFixed(2)} ms (${unloaded.latencies.length} requests), while loading hostile files ${p99Loaded.toFixed(2)} ms (${loaded.latencies.length} requests)`;
+    console.log(summary);
+    assert.ok(p99Loaded <= 2 * p99Unloaded, summary);
+  });
+});
