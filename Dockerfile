@@ -30,8 +30,12 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # The S3 client is an optional peer of the package; the server image carries it, so `s3://` model sources
 # and repositories work out of the box (docs/storage.md). Build with --build-arg WITH_S3=0 to leave it out.
+# gRPC (--grpc-port, used by the KServe runtime) is an optional peer too: the image has it.
 ARG WITH_S3=1
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && npm install --no-save --ignore-scripts --no-audit --no-fund \
+         "@grpc/grpc-js@$(node -p 'require("./package.json").peerDependencies["@grpc/grpc-js"]')" \
+         "@grpc/proto-loader@$(node -p 'require("./package.json").peerDependencies["@grpc/proto-loader"]')" \
     && if [ "$WITH_S3" = 1 ]; then \
          npm install --no-save --ignore-scripts --no-audit --no-fund \
            "@aws-sdk/client-s3@$(node -p 'require("./package.json").peerDependencies["@aws-sdk/client-s3"]')"; \
@@ -40,6 +44,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
 COPY --from=build /src/dist ./dist
 COPY bin ./bin
 COPY examples ./examples
+# The Open Inference Protocol definition the gRPC service loads (--grpc-port).
+COPY vendor/open-inference-protocol ./vendor/open-inference-protocol
 # `modelserve` on the PATH; and /node_modules/modelserve, so a TypeScript model anywhere (e.g. under
 # /models) resolves `import { defineModel } from "modelserve"` to this installation.
 RUN ln -s /app/bin/modelserve.js /usr/local/bin/modelserve \

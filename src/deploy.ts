@@ -26,6 +26,7 @@ import { loadResolved, type ResolvedModelFile, resolveModelFile } from "./runtim
 import type { LoadedModel } from "./runtimes/runtime.ts";
 import { type App, buildApp } from "./server/app.ts";
 import { closeGracefully, installShutdown } from "./server/lifecycle.ts";
+import { attachGrpc } from "./server/protocols/grpc/attach.ts";
 import { RemotePoller } from "./storage/remote-poller.ts";
 import { isRemote } from "./storage/source.ts";
 import { Storage, type StorageConfig } from "./storage/storage.ts";
@@ -54,6 +55,8 @@ export interface DeployOptions extends Partial<Omit<Config, "models">> {
 
 /** A running service. */
 export interface Deployment {
+  /** Port of the Open Inference Protocol gRPC service, when `grpcPort` was set. */
+  readonly grpcPort?: number;
   /** Base URL, e.g. `http://127.0.0.1:8000`. */
   readonly url: string;
   /** The Fastify instance (listening). */
@@ -221,22 +224,28 @@ export async function deploy(
     await registry.close();
     throw err;
   }
+  // The gRPC service (off unless grpcPort is set) closes with the app.
+  const grpc =
+    config.grpcPort === undefined
+      ? undefined
+      : await attachGrpc(app, { host: config.host, port: config.grpcPort, logger: log });
   await app.fastify.listen({ host: config.host, port: config.port });
   const addr = app.fastify.server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   const host = config.host.includes(":") ? `[${config.host}]` : config.host;
   const remove = handleSignals
-    ? installShutdown(app, { timeoutMs: config.shutdownTimeoutMs })
+    ? installShutdown(app, { timeoutMs: config.shutdownTimeoutMs, drainDelayMs: config.drainDelayMs })
     : () => undefined;
   return {
     url: `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     app: app.fastify,
     registry,
+    ...(grpc ? { grpcPort: grpc.port } : {}),
     async close() {
       remove();
       app.context.remote?.stop();
       app.context.repository?.stop();
-      await closeGracefully(app, config.shutdownTimeoutMs);
+      await closeGracefully(app, config.shutdownTimeoutMs, config.drainDelayMs);
     },
   };
 }

@@ -94,6 +94,12 @@ export const Errors = {
     (size: number, limit: number) => `batch of ${size} rows is larger than the limit of ${limit} rows`,
     (size: number, limit: number) => ({ rows: size, maxBatchSize: limit }),
   ),
+  nestingTooDeep: define(
+    "MS_NESTING_TOO_DEEP",
+    400,
+    (max: number) => `the JSON body nests arrays and objects more than ${max} levels deep`,
+    (max: number) => ({ maxDepth: max }),
+  ),
   bodyNotObject: define(
     "MS_BODY_NOT_OBJECT",
     400,
@@ -104,6 +110,17 @@ export const Errors = {
     "MS_INVALID_BATCH",
     400,
     (got: string) => `"instances" must be an array of rows, got ${got}`,
+  ),
+  invalidTensor: define(
+    "MS_INVALID_TENSOR",
+    400,
+    (name: string, reason: string) => `tensor "${name}": ${reason}`,
+    (name: string) => ({ tensor: name }),
+  ),
+  invalidInferRequest: define(
+    "MS_INVALID_INFER_REQUEST",
+    400,
+    (reason: string) => `invalid inference request: ${reason}`,
   ),
   invalidInput: define(
     "MS_INVALID_INPUT",
@@ -292,6 +309,12 @@ export const Errors = {
     "MS_UI_NOT_BUILT",
     503,
     (file: string) => `the dashboard asset ${file} is missing from this install; run npm run build:ui`,
+  ),
+  auditUnavailable: define(
+    "MS_AUDIT_UNAVAILABLE",
+    503,
+    (reason: string) =>
+      `the prediction was not answered because its audit record could not be stored (${reason}); retry shortly`,
   ),
   adminDisabled: define(
     "MS_ADMIN_DISABLED",

@@ -12,6 +12,7 @@ import { ModelRegistry, type ReadyVersion } from "../registry/model-registry.ts"
 import { namedRowSchema } from "../schema/json-schema.ts";
 import { installShutdown } from "../server/lifecycle.ts";
 import { exampleOf } from "../server/openapi-examples.ts";
+import { attachGrpc } from "../server/protocols/grpc/attach.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { registerAdminCommand } from "./admin-command.ts";
 import { auditFile } from "./audit.ts";
@@ -23,6 +24,7 @@ import { addConfigOptions, configLayerFromOptions } from "./config-options.ts";
 import { registerDockerCommand } from "./docker-command.ts";
 import { registerDoctorCommand } from "./doctor.ts";
 import { registerKeysCommand } from "./keys-command.ts";
+import { kserveArgs } from "./kserve-args.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
 import { describeExample, describeSignature, serveBanner } from "./text.ts";
 
@@ -54,7 +56,9 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
   const pending = await prepareModels(config.models, storage);
   const registry = new ModelRegistry();
   const app = appFor(registry, config, logger, storage);
-  installShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
+  installShutdown(app, { timeoutMs: config.shutdownTimeoutMs, drainDelayMs: config.drainDelayMs });
+  if (config.grpcPort !== undefined)
+    await attachGrpc(app, { host: config.host, port: config.grpcPort, logger });
   await app.fastify.listen({ host: config.host, port: config.port });
   await startModels(app, config, pending);
   const addr = app.fastify.server.address();
@@ -188,7 +192,8 @@ export function buildCli(): Command {
 /** Runs the CLI; failures become one stderr line and exit code 1 (2 for usage and config errors). */
 export async function main(argv: readonly string[]): Promise<void> {
   try {
-    await buildCli().parseAsync([...argv]);
+    // KServe starts runtimes with --model_name/--model_dir: rewritten into serve's own arguments.
+    await buildCli().parseAsync(kserveArgs(argv));
   } catch (err) {
     const msg = isModelServeError(err)
       ? `${err.message} [${err.code}]`

@@ -34,6 +34,7 @@ export const PRODUCTION_DEFAULTS: Readonly<Partial<Record<keyof Config, unknown>
   maxInflight: 256,
   inferenceTimeoutMs: 30_000,
   requestTimeoutMs: 30_000,
+  drainDelayMs: 5000,
   docsAuth: true,
   logFormat: "json",
 };

@@ -76,6 +76,12 @@ export const optionalString = (spec: SpecNoDefault<string | undefined>): KeySpec
 });
 /** An integer key. */
 export const int = (spec: Spec<number>): KeySpec<number> => ({ kind: "int", ...spec });
+/** An integer key that is unset (off) by default. */
+export const optionalInt = (spec: SpecNoDefault<number | undefined>): KeySpec<number | undefined> => ({
+  kind: "int",
+  default: undefined,
+  ...spec,
+});
 /** A finite number key. */
 export const num = (spec: Spec<number>): KeySpec<number> => ({ kind: "number", ...spec });
 /** A boolean key. */

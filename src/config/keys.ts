@@ -7,7 +7,17 @@
  */
 
 import { LOG_LEVELS } from "../observability/logger.ts";
-import { bool, int, modelList, num, oneOf, optionalString, str, type ValueOf } from "./declare.ts";
+import {
+  bool,
+  int,
+  modelList,
+  num,
+  oneOf,
+  optionalInt,
+  optionalString,
+  str,
+  type ValueOf,
+} from "./declare.ts";
 
 /** The declarations, in docs order within each section. */
 export const CONFIG = {
@@ -26,10 +36,24 @@ export const CONFIG = {
     flag: "--port",
     short: "-p",
     arg: "port",
+    aliases: ["--http_port"],
     default: 8_000,
     min: 0,
     max: 65_535,
-    description: "TCP port (0 picks a free one)",
+    description: "TCP port (0 picks a free one); `--http_port` is KServe's spelling",
+    help: "TCP port",
+  }),
+  grpcPort: optionalInt({
+    section: "server",
+    env: "MODELSERVE_GRPC_PORT",
+    flag: "--grpc-port",
+    aliases: ["--grpc_port"],
+    arg: "port",
+    min: 0,
+    max: 65_535,
+    description:
+      "Port of the Open Inference Protocol (V2) gRPC service, off when unset (0 picks a free one); `--grpc_port` is KServe's spelling. See [protocols.md](protocols.md)",
+    help: "serve the Open Inference Protocol over gRPC on this port",
   }),
   models: modelList({
     section: "models",
@@ -93,8 +117,21 @@ export const CONFIG = {
     default: 10_000,
     min: 0,
     max: 3_600_000,
-    description: "How long in-flight requests may take to finish after SIGTERM/SIGINT",
+    description:
+      "How long in-flight requests may take to finish once the listener closed (after the drain delay)",
     help: "deadline for in-flight requests on SIGTERM",
+  }),
+  drainDelayMs: int({
+    section: "server",
+    env: "MODELSERVE_DRAIN_DELAY_MS",
+    flag: "--drain-delay",
+    arg: "ms",
+    default: 0,
+    min: 0,
+    max: 600_000,
+    description:
+      "After SIGTERM/SIGINT, how long readiness answers 503 while requests are still served, before the listener closes (production: 5000)",
+    help: "on SIGTERM, readiness 503 this long before the listener closes",
   }),
   docs: bool({
     section: "docs",
@@ -364,11 +401,46 @@ export const CONFIG = {
     env: "MODELSERVE_REQUEST_TIMEOUT_MS",
     flag: "--request-timeout",
     arg: "ms",
-    default: 300_000,
+    default: 30_000,
     min: 0,
     max: 3_600_000,
     description: "Longest time to receive a whole request (slow clients get 408 and are closed; 0: no limit)",
     help: "longest time to receive a request",
+  }),
+  headersTimeoutMs: int({
+    section: "limits",
+    env: "MODELSERVE_HEADERS_TIMEOUT_MS",
+    flag: "--headers-timeout",
+    arg: "ms",
+    default: 10_000,
+    min: 1000,
+    max: 3_600_000,
+    description:
+      "Longest time to receive a request's headers, and longest a new connection may stay silent (then 408 and closed)",
+    help: "longest time to receive request headers",
+  }),
+  maxConnections: int({
+    section: "limits",
+    env: "MODELSERVE_MAX_CONNECTIONS",
+    flag: "--max-connections",
+    arg: "n",
+    default: 10_000,
+    min: 0,
+    max: 10_000_000,
+    description: "Most open connections; later ones are closed at once (0: no limit)",
+    help: "most open connections (0: no limit)",
+  }),
+  maxConnectionsPerIp: int({
+    section: "limits",
+    env: "MODELSERVE_MAX_CONNECTIONS_PER_IP",
+    flag: "--max-connections-per-ip",
+    arg: "n",
+    default: 0,
+    min: 0,
+    max: 10_000_000,
+    description:
+      "Most open connections from one client IP; later ones are closed at once (0: no limit; behind a proxy or load balancer every connection has its address)",
+    help: "most open connections per client IP (0: no limit)",
   }),
   cors: optionalString({
     section: "security",
@@ -400,7 +472,7 @@ export const CONFIG = {
     flag: "--production",
     default: false,
     description:
-      "Production preset: refuses to start without API keys; turns on rate limit 6000/min, max 256 in flight, 30 s timeouts, docs behind keys, JSON logs (each overridable)",
+      "Production preset: refuses to start without API keys; turns on rate limit 6000/min, max 256 in flight, 30 s timeouts, 5 s drain delay, docs behind keys, JSON logs (each overridable)",
     help: "production preset: needs API keys; limits, timeouts, protected docs, JSON logs",
   }),
   auditLog: optionalString({
@@ -470,6 +542,27 @@ export const CONFIG = {
     max: 10_000_000,
     description: "Audit entries waiting for the disk; beyond it entries are dropped and counted",
     help: "entries waiting for the disk before drops",
+  }),
+  auditSync: oneOf(["none", "interval", "each"] as const, {
+    section: "audit",
+    env: "MODELSERVE_AUDIT_SYNC",
+    flag: "--audit-sync",
+    arg: "mode",
+    default: "none",
+    description:
+      "Audit durability: `none` (written soon after the answer), `interval` (also fsync every auditSyncIntervalMs), `each` (written and fsynced before the answer is sent; 503 `MS_AUDIT_UNAVAILABLE` when it cannot be)",
+    help: "audit durability: none, interval or each",
+  }),
+  auditSyncIntervalMs: int({
+    section: "audit",
+    env: "MODELSERVE_AUDIT_SYNC_INTERVAL_MS",
+    flag: "--audit-sync-interval",
+    arg: "ms",
+    default: 1000,
+    min: 10,
+    max: 3_600_000,
+    description: "With `auditSync: interval`, how often the audit log is fsynced",
+    help: "with --audit-sync interval: fsync period",
   }),
   driftWindow: int({
     section: "drift",

@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { type FileHandle, open, rename, stat, unlink } from "node:fs/promises";
 import { Errors } from "../errors.ts";
+import { namedRow } from "./audit-rows.ts";
 
 /** What happens to one input field in the log. */
 export type RedactAction = "drop" | "hash" | "mask";
@@ -33,7 +34,18 @@ export interface AuditLogSettings {
   readonly onError?: (err: Error) => void;
   /** Random source for sampling (tests pass a fixed one). */
   readonly random?: () => number;
+  /**
+   * Durability: `none` (default; written soon after the answer, lost only if the process dies before
+   * the write), `interval` (also fsynced every `syncIntervalMs`), `each` (written and fsynced before the
+   * answer is sent — see {@link AuditLog.recordDurable}).
+   */
+  readonly sync?: AuditSync;
+  /** fsync period of `interval` mode, ms (default 1000). */
+  readonly syncIntervalMs?: number;
 }
+
+/** Audit durability modes. */
+export type AuditSync = "none" | "interval" | "each";
 
 /** One prediction, as the server hands it to the log. */
 export interface AuditEntry {
@@ -46,9 +58,9 @@ export interface AuditEntry {
   readonly route: string;
   readonly status: number;
   readonly latencyMs: number;
-  /** The rows as the client sent them (named objects or `{features: [...]}`). */
+  /** The rows as the client sent them (named objects, arrays or `{features: [...]}`); logged named. */
   readonly inputs: readonly unknown[];
-  /** Input names, to name positional (`features`) rows for redaction. */
+  /** Input names, to name positional rows before redaction. */
   readonly inputNames: readonly string[];
   readonly predictions?: readonly unknown[];
   readonly probabilities?: readonly unknown[];
@@ -109,6 +121,10 @@ export class AuditLog {
     rotations: 0,
   };
   readonly #s: Required<Omit<AuditLogSettings, "onError" | "salt" | "redact">> & AuditLogSettings;
+  /** Waiters of durable entries in the queue: settled once their batch is written and fsynced. */
+  #waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  #dirty = false;
+  #syncTimer: NodeJS.Timeout | undefined;
   readonly #redact: ReadonlyMap<string, RedactAction>;
   #queue: AuditEntry[] = [];
   #writing: Promise<void> | undefined;
@@ -124,9 +140,53 @@ export class AuditLog {
       sample: 1,
       queue: 10_000,
       random: Math.random,
+      sync: "none",
+      syncIntervalMs: 1000,
       ...settings,
     };
     this.#redact = new Map(Object.entries(settings.redact ?? {}));
+    if (this.#s.sync === "interval") {
+      this.#syncTimer = setInterval(() => void this.#syncNow(), this.#s.syncIntervalMs);
+      this.#syncTimer.unref();
+    }
+  }
+
+  /** The durability mode. */
+  get sync(): AuditSync {
+    return this.#s.sync;
+  }
+
+  /**
+   * Accepts one entry and resolves once it is written and fsynced (the `each` mode's path: the server
+   * awaits it before answering). Rejects when the entry cannot be stored (queue full, write or fsync
+   * failure, log closed); the entry is then counted as dropped.
+   */
+  recordDurable(entry: AuditEntry): Promise<void> {
+    this.counters.accepted++;
+    if (this.#closed || this.#queue.length >= this.#s.queue) {
+      this.counters.droppedQueueFull++;
+      return Promise.reject(new Error(this.#closed ? "the audit log is closed" : "the audit queue is full"));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push(entry);
+      this.#waiters.push({ resolve, reject });
+      if (this.#writing === undefined) this.#writing = this.#drain();
+    });
+  }
+
+  /** fsyncs what was written since the last sync (`interval` mode). */
+  async #syncNow(): Promise<void> {
+    if (!this.#dirty || !this.#file) return;
+    this.#dirty = false;
+    await this.#file.datasync().catch((err: Error) => this.#report(err));
+  }
+
+  #report(err: Error): void {
+    const now = Date.now();
+    if (now - this.#lastErrorReport > 60_000) {
+      this.#lastErrorReport = now;
+      this.#s.onError?.(err);
+    }
   }
 
   /** Whether to build an entry for this request (sampling happens before any work). */
@@ -156,7 +216,9 @@ export class AuditLog {
   /** Writes what is queued, then closes the file. Later entries are counted as dropped. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#syncTimer);
     while (this.#writing) await this.#writing;
+    if (this.#s.sync !== "none") await this.#syncNow();
     await this.#file?.close().catch(() => undefined);
     this.#file = undefined;
   }
@@ -173,22 +235,25 @@ export class AuditLog {
     try {
       while (this.#queue.length > 0) {
         const batch = this.#queue;
+        const waiters = this.#waiters;
         this.#queue = [];
+        this.#waiters = [];
         let text = "";
         for (const e of batch) text += this.#line(e);
         try {
           await this.#write(text);
+          // Group commit: one fsync covers every durable entry of the batch.
+          if (this.#s.sync === "each" && this.#file) await this.#file.datasync();
+          else this.#dirty = true;
           this.counters.written += batch.length;
+          for (const w of waiters) w.resolve();
         } catch (err) {
           this.counters.writeErrors++;
           this.counters.droppedWriteError += batch.length;
           await this.#file?.close().catch(() => undefined);
           this.#file = undefined;
-          const now = Date.now();
-          if (now - this.#lastErrorReport > 60_000) {
-            this.#lastErrorReport = now;
-            this.#s.onError?.(err as Error);
-          }
+          for (const w of waiters) w.reject(err as Error);
+          this.#report(err as Error);
         }
       }
     } finally {
@@ -244,16 +309,15 @@ export class AuditLog {
     // drop: the field is left out.
   }
 
-  /** One row with the redaction rules applied; positional rows are named first when rules exist. */
+  /**
+   * One row named after the schema (whatever shape the request used), with the redaction rules
+   * applied to those names: a positional row cannot slip past a rule.
+   */
   #row(row: unknown, names: readonly string[]): unknown {
-    if (this.#redact.size === 0 || row === null || typeof row !== "object") return row;
-    const src = row as Record<string, unknown>;
+    const named = namedRow(row, names);
+    if (this.#redact.size === 0 || named === null || typeof named !== "object") return named;
     const out: Record<string, unknown> = {};
-    if (Array.isArray(src.features) && Object.keys(src).length === 1) {
-      for (const [i, v] of src.features.entries()) this.#field(names[i] ?? `x${i}`, v, out);
-      return out;
-    }
-    for (const [k, v] of Object.entries(src)) this.#field(k, v, out);
+    for (const [k, v] of Object.entries(named as Record<string, unknown>)) this.#field(k, v, out);
     return out;
   }
 

@@ -27,6 +27,26 @@ export interface LoggerOptions {
   readonly file?: string;
 }
 
+/** Credential-carrying headers, wherever a log object holds headers; values become `[redacted]`. */
+const SECRET_HEADERS = [
+  "authorization",
+  "proxy-authorization",
+  "cookie",
+  "set-cookie",
+  "x-api-key",
+  "x-auth-token",
+  "x-access-token",
+  "x-amz-security-token",
+];
+
+/** Log object paths pino redacts: the secret headers under `req.headers`, `headers` and `res.headers`. */
+export const SECRET_LOG_PATHS: readonly string[] = [
+  "req.headers",
+  "headers",
+  "res.headers",
+  "request.headers",
+].flatMap((base) => SECRET_HEADERS.map((h) => `${base}[${JSON.stringify(h)}]`));
+
 /** Builds the process logger. Secrets in headers are redacted. */
 export function createLogger(options: LoggerOptions): Logger {
   const dest = options.destination ?? (options.file ? undefined : process.stdout);
@@ -36,7 +56,7 @@ export function createLogger(options: LoggerOptions): Logger {
   const base = {
     level: options.level,
     base: { service: "modelserve" },
-    redact: { paths: ["req.headers.authorization", 'req.headers["x-api-key"]'], censor: "[redacted]" },
+    redact: { paths: [...SECRET_LOG_PATHS], censor: "[redacted]" },
   };
   if (usePretty) {
     const pretty = require("pino-pretty") as typeof import("pino-pretty");

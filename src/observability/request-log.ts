@@ -5,13 +5,14 @@
  */
 
 import pino, { type Logger } from "pino";
+import { redactUrl } from "../security/redact-url.ts";
 
 /** The fields of a request line. */
 export interface RequestLogFields {
   readonly reqId: string;
   readonly method: string;
   readonly route: string | null;
-  /** The raw URL, for requests that matched no known route pattern. */
+  /** The raw URL, for requests that matched no known route pattern (secret query values are redacted here). */
   readonly url?: string;
   readonly model?: string;
   readonly version?: string;
@@ -33,14 +34,14 @@ export function requestLogger(logger: Logger): (f: RequestLogFields) => void {
   const chindings = (logger as unknown as Record<symbol, string | undefined>)[pino.symbols.chindingsSym];
   // Loggers with custom serializers, formatters or a non-standard shape keep the general path.
   if (!stream || typeof stream.write !== "function" || typeof chindings !== "string") {
-    return (f) => logger.info({ ...f }, "request");
+    return (f) => logger.info({ ...f, ...(f.url === undefined ? {} : { url: redactUrl(f.url) }) }, "request");
   }
   return (f) => {
     if (!logger.isLevelEnabled("info")) return;
     let line = `{"level":30,"time":${Date.now()}${chindings},"reqId":${str(f.reqId)},"method":${str(f.method)},"route":${
       f.route === null ? "null" : str(f.route)
     }`;
-    if (f.url !== undefined) line += `,"url":${str(f.url)}`;
+    if (f.url !== undefined) line += `,"url":${str(redactUrl(f.url))}`;
     if (f.model !== undefined) line += `,"model":${str(f.model)}`;
     if (f.version !== undefined) line += `,"version":${str(f.version)}`;
     if (f.keyId !== undefined) line += `,"keyId":${str(f.keyId)}`;

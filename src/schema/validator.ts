@@ -5,6 +5,7 @@
 
 import { Errors, type FieldIssue, type IssueCode } from "../errors.ts";
 import type { FeatureSpec, FeatureTable, Label, ModelSignature } from "../runtimes/runtime.ts";
+import { cutString } from "../util/cut-echoes.ts";
 import { compileFastRows } from "./fast-rows.ts";
 
 /** How many issues one error reports at most, so a bad 10 000-row batch gives a readable answer. */
@@ -280,17 +281,19 @@ export function compileValidator(signature: ModelSignature, options: ValidatorOp
     const seen = new Uint8Array(width);
     for (const key of Object.keys(obj)) {
       const i = index.get(key);
-      const field = path ? `${path}.${key}` : key;
       if (i === undefined) {
+        // An unknown key is echoed cut: a 10 MB key must not come back in the answer.
+        const shown = cutString(key);
         issue(
           issues,
           "UNKNOWN_FEATURE",
-          field,
-          `unknown feature "${key}"; expected features: ${names.join(", ")}`,
+          path ? `${path}.${shown}` : shown,
+          `unknown feature "${shown}"; expected features: ${names.join(", ")}`,
           names,
         );
         continue;
       }
+      const field = path ? `${path}.${key}` : key;
       seen[i] = 1;
       writers[i](obj[key], row, field, issues);
     }

@@ -11,9 +11,11 @@ import { DriftTracker } from "../observability/drift.ts";
 import { createLogger } from "../observability/logger.ts";
 import { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
+import { trackConnections } from "./connections.ts";
 import type { AppContext, AppSettings } from "./context.ts";
 import { type AppOptions, auditOf, driftOf, httpsOf, settingsOf } from "./options.ts";
 import { createContext, modelservePlugin } from "./plugin.ts";
+import { serverTimeouts } from "./slow-clients.ts";
 
 export type { AppOptions } from "./options.ts";
 
@@ -105,9 +107,12 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
   const logger = options.logger ?? createLogger({ level: "info", format: "json" });
   // One construction path for HTTP and HTTPS: Fastify types the two servers apart, the routes do not care.
   const https = httpsOf(options, settings);
+  // Slow clients: header and request timeouts, checked every second (see slow-clients.ts).
+  const timeouts = serverTimeouts(settings);
   const fastify = (Fastify as (opts: object) => FastifyInstance)({
-    ...(https ? { https: { key: https.key, cert: https.cert } } : {}),
-    requestTimeout: settings.requestTimeoutMs,
+    ...(https ? { https: { key: https.key, cert: https.cert, ...timeouts } } : {}),
+    http: timeouts,
+    requestTimeout: timeouts.requestTimeout,
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimit,
@@ -129,6 +134,10 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
     (parent, bindings, opts) =>
       new LazyChild(parent as Logger, bindings, opts) as unknown as FastifyBaseLogger,
   );
+  trackConnections(fastify.server, {
+    maxConnections: settings.maxConnections,
+    maxConnectionsPerIp: settings.maxConnectionsPerIp,
+  });
   const context = createContext(registry, settings);
   if (options.metrics ?? true) context.metrics = new ServiceMetrics();
   const drift = driftOf(options, settings);

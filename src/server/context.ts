@@ -39,7 +39,9 @@ export interface AppContext {
   remote?: RemotePoller;
   /** Conditions of remote sources (S3, HTTPS), when the app serves any. */
   storage?: StorageStatus;
-  /** True once shutdown began: readiness answers 503. */
+  /** True once shutdown began (SIGTERM): readiness answers 503 while requests are still served. */
+  draining?: boolean;
+  /** True once the listener closed: readiness answers 503, answers carry `Connection: close`. */
   shuttingDown: boolean;
 }
 

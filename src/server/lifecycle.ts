@@ -1,43 +1,70 @@
 /**
- * @module Graceful shutdown: on SIGTERM/SIGINT readiness flips to 503, the listener stops taking new
- * connections, in-flight requests finish, models close, and the process exits 0 — or 1 when the
- * deadline passes first.
+ * @module Graceful shutdown, in the order a Kubernetes rollout needs: on SIGTERM/SIGINT readiness
+ * answers 503 at once while everything else is still served, for the drain delay (so load balancers
+ * and endpoint controllers stop sending new work); then the listener closes, open keep-alive
+ * connections get `Connection: close` on their next answer and idle ones are closed; in-flight and
+ * already-received requests complete; models close, and the process exits 0 — or 1 when the shutdown
+ * timeout passes first. Output that cannot be written (a closed or stuck pipe) never delays the exit:
+ * a watchdog thread ends the process if the main thread is stuck past the deadline.
  */
 
+import { armExitWatchdog, guardStdio } from "../observability/stdio-guard.ts";
 import type { App } from "./app.ts";
+import { connectionsOf } from "./connections.ts";
 
 /** Options of {@link installShutdown}. */
 export interface ShutdownOptions {
-  /** Deadline for in-flight requests, in milliseconds. */
+  /** Deadline for in-flight requests once the listener closed, in milliseconds. */
   readonly timeoutMs: number;
+  /** How long readiness answers 503 before the listener closes, in milliseconds (default 0). */
+  readonly drainDelayMs?: number;
   /** Called with the exit code once everything is closed (default `process.exit`). */
   readonly exit?: (code: number) => void;
   /** Signals to handle (default SIGTERM and SIGINT). */
   readonly signals?: readonly NodeJS.Signals[];
+  /** Arm the exit watchdog (default true with the default `exit`). */
+  readonly watchdog?: boolean;
 }
 
+/** Extra time past the shutdown deadline before the watchdog kills a stuck process (ms). */
+export const WATCHDOG_MARGIN_MS = 2000;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
 /**
- * Closes the app gracefully: readiness answers 503 first, then Fastify stops accepting connections
- * and waits for in-flight requests; resolves true when it finished within the deadline.
+ * Closes the app gracefully (see the module comment); resolves true when everything finished within
+ * `timeoutMs` after the drain delay.
  */
-export async function closeGracefully(app: App, timeoutMs: number): Promise<boolean> {
-  app.context.shuttingDown = true;
+export async function closeGracefully(app: App, timeoutMs: number, drainDelayMs = 0): Promise<boolean> {
+  const { context, fastify } = app;
+  // Readiness first: probes see 503 while requests are still served in full.
+  context.draining = true;
+  if (drainDelayMs > 0) await sleep(drainDelayMs);
+  context.shuttingDown = true;
+  const tracker = connectionsOf(fastify.server);
+  tracker?.beginClose();
+  // New connections are refused from here on; Fastify's close below finds the listener already shut.
+  if (fastify.server.listening) fastify.server.close();
+  fastify.log.info({ drainDelayMs, closedAt: Date.now() }, "listener closed");
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), timeoutMs);
   });
-  // Connections that were busy when closing began become idle after their answer; close those as
-  // they appear, so keep-alive clients cannot hold the listener open.
-  const sweeper = setInterval(() => app.fastify.server.closeIdleConnections(), 25);
+  // Connections that were busy become idle after their answer (which carried `Connection: close`);
+  // keep-alive connections left idle are closed once idle long enough not to race a request.
+  const sweeper = setInterval(() => fastify.server.closeIdleConnections(), 50);
   const closing = (async () => {
-    await app.fastify.close();
-    await app.context.registry.close();
+    await fastify.close();
+    await context.registry.close();
     return true as const;
   })();
   const finished = await Promise.race([closing, deadline]);
   clearTimeout(timer);
   clearInterval(sweeper);
-  if (!finished) app.fastify.server.closeAllConnections();
+  if (!finished) {
+    tracker?.closeAll();
+    fastify.server.closeAllConnections();
+  }
   return finished;
 }
 
@@ -45,13 +72,17 @@ export async function closeGracefully(app: App, timeoutMs: number): Promise<bool
 export function installShutdown(app: App, options: ShutdownOptions): () => void {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const signals = options.signals ?? ["SIGTERM", "SIGINT"];
+  const drainDelayMs = options.drainDelayMs ?? 0;
+  const watchdog = options.watchdog ?? options.exit === undefined;
+  if (watchdog) guardStdio();
   let started = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (started) return;
     started = true;
+    if (watchdog) armExitWatchdog(drainDelayMs + options.timeoutMs + WATCHDOG_MARGIN_MS);
     const log = app.fastify.log;
-    log.info({ signal, timeoutMs: options.timeoutMs }, "shutting down");
-    closeGracefully(app, options.timeoutMs).then(
+    log.info({ signal, drainDelayMs, timeoutMs: options.timeoutMs }, "shutting down");
+    closeGracefully(app, options.timeoutMs, drainDelayMs).then(
       (ok) => {
         if (ok) log.info("shutdown complete");
         else

@@ -14,6 +14,7 @@ import {
   probabilitiesSchema,
   singleRequestSchema,
 } from "../schema/json-schema.ts";
+import { PROTOCOL_SCHEMAS, protocolPaths } from "../schema/protocol-openapi.ts";
 import type { ModelExample } from "./openapi-examples.ts";
 import { explainPaths } from "./openapi-explain.ts";
 
@@ -235,6 +236,16 @@ const GET = (summary: string, tag: string, description?: string) => ({
   },
 });
 
+/** The default model's name and signature, for the protocol examples. */
+function exampleOf(registry: ModelRegistry, name: string | undefined) {
+  if (name === undefined) return undefined;
+  try {
+    return { name, signature: registry.resolve(name).model.signature };
+  } catch {
+    return undefined;
+  }
+}
+
 /** Builds the document for the registry's current state. */
 export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Record<string, unknown> {
   const paths: Record<string, unknown> = {
@@ -290,6 +301,8 @@ export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Rec
     }
     if (name === def) Object.assign(paths, modelPaths(ready, opts, "", tag, "default"));
   }
+  // Open Inference Protocol V2 and KServe V1 front ends (their probes mark themselves open).
+  Object.assign(paths, protocolPaths({ example: exampleOf(registry, def), apiKeys: opts.apiKeys }));
   if (opts.apiKeys) {
     // Every operation needs a key except the probes, which are marked open.
     for (const [path, item] of Object.entries(paths)) {
@@ -319,6 +332,7 @@ export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Rec
     components: {
       ...(opts.apiKeys ? { securitySchemes } : {}),
       schemas: {
+        ...PROTOCOL_SCHEMAS,
         Error: {
           type: "object",
           properties: {

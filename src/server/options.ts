@@ -85,6 +85,8 @@ export function auditOf(
     redact: settings.auditLogRedact ? parseRedactRules(settings.auditLogRedact) : undefined,
     salt: settings.auditLogSalt,
     queue: settings.auditLogQueue,
+    sync: settings.auditSync,
+    syncIntervalMs: settings.auditSyncIntervalMs,
     onError: (err: Error) =>
       logger.warn({ err: err.message }, "audit log write failed; entries are dropped and counted"),
   };

@@ -7,10 +7,18 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { Errors } from "../errors.ts";
+import type { AuditEntry } from "../observability/audit-log.ts";
 import { requestLogger } from "../observability/request-log.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { PACKAGE_VERSION } from "../version.ts";
-import { type AppContext, type AppSettings, REQUEST_MODEL_PROPERTY, requestModels } from "./context.ts";
+import { checkBody, MAX_JSON_DEPTH } from "./batch-guard.ts";
+import {
+  type AppContext,
+  type AppSettings,
+  REQUEST_MODEL_PROPERTY,
+  type RequestModel,
+  requestModels,
+} from "./context.ts";
 import { settingsOf } from "./options.ts";
 import { installAccess } from "./plugins/access.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
@@ -24,6 +32,8 @@ import { healthRoutes } from "./routes/health.ts";
 import { modelRoutes } from "./routes/models.ts";
 import { predictRoutes } from "./routes/predict.ts";
 import { uiRoutes } from "./routes/ui.ts";
+import { v1Routes } from "./routes/v1.ts";
+import { v2Routes } from "./routes/v2.ts";
 import { ShadowTracker } from "./shadow.ts";
 
 /** Options of {@link modelservePlugin}. */
@@ -74,6 +84,13 @@ export async function modelservePlugin(
   ) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text.length === 0) return done(null, undefined);
+    // Too deep a body, or an oversized batch, is refused on its raw text: parsing it would block the
+    // loop (deep nesting) or build every row first (10⁶ tiny rows).
+    const batch = _req.routeOptions.url?.endsWith("/batch") === true;
+    const problem = checkBody(text, MAX_JSON_DEPTH, batch ? settings.maxBatchSize : undefined);
+    if (problem?.kind === "depth") return done(Errors.nestingTooDeep(MAX_JSON_DEPTH), undefined);
+    if (problem?.kind === "rows")
+      return done(Errors.batchTooLarge(problem.rows, settings.maxBatchSize), undefined);
     try {
       done(null, JSON.parse(text));
     } catch (err) {
@@ -114,23 +131,46 @@ export async function modelservePlugin(
       values: m?.values,
     });
     if (m?.audit !== undefined && context.audit && m.model !== undefined && m.version !== undefined) {
-      context.audit.record({
-        reqId: String(req.id),
-        time: Date.now(),
-        keyId: withKeys ? keyIds.get(req) : undefined,
-        model: m.model,
-        version: m.version,
-        route: m.route ?? req.url,
-        status: reply.statusCode,
-        latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
-        inputs: m.audit.rows,
-        inputNames: m.audit.inputNames,
-        predictions: m.audit.predictions,
-        probabilities: m.audit.probabilities,
-      });
+      context.audit.record(auditEntry(req, reply.statusCode, reply.elapsedTime, m));
     }
     done();
   });
+  const auditEntry = (
+    req: FastifyRequest,
+    status: number,
+    elapsedMs: number,
+    m: RequestModel,
+  ): AuditEntry => ({
+    reqId: String(req.id),
+    time: Date.now(),
+    keyId: withKeys ? keyIds.get(req) : undefined,
+    model: m.model!,
+    version: m.version!,
+    route: m.route ?? req.url,
+    status,
+    latencyMs: Math.round(elapsedMs * 1000) / 1000,
+    inputs: m.audit!.rows,
+    inputNames: m.audit!.inputNames,
+    predictions: m.audit!.predictions,
+    probabilities: m.audit!.probabilities,
+  });
+  if (context.audit?.sync === "each") {
+    const audit = context.audit;
+    // Durable mode: the record is written and fsynced before the answer leaves; when it cannot be, the
+    // client gets 503 instead of an answer the log does not hold.
+    fastify.addHook("preSerialization", async (req, reply, payload) => {
+      const m = models.get(req);
+      if (m?.audit === undefined || m.model === undefined || m.version === undefined) return payload;
+      const entry = auditEntry(req, reply.statusCode, reply.elapsedTime, m);
+      m.audit = undefined;
+      try {
+        await audit.recordDurable(entry);
+      } catch (err) {
+        throw Errors.auditUnavailable((err as Error).message);
+      }
+      return payload;
+    });
+  }
   // Error answers by code; this hook runs only for failed requests, never on the success path.
   if (context.audit) {
     const audit = context.audit;
@@ -177,6 +217,9 @@ export async function modelservePlugin(
   // path a hook; every other route gets both from this scope's onRequest hook.
   predictRoutes(fastify, context, models);
   explainRoutes(fastify, context, models);
+  // Open Inference Protocol (V2) and KServe V1: second front ends, each in its own error scope.
+  v2Routes(fastify, context, models);
+  v1Routes(fastify, context, models);
   fastify.register(async (scope) => {
     scope.addHook("onRequest", (req, reply, done) => {
       reply.header("x-request-id", req.id);

@@ -22,7 +22,7 @@ describe("modelserve serve --repository", () => {
   });
 
   it("serves a watched repository with a split, and picks up a new version", {
-    timeout: 30_000,
+    timeout: 90_000,
   }, async () => {
     const repo = tempDir("serve-repo");
     addVersion(repo, "lin", "1", 1);

@@ -3,6 +3,8 @@
  * typed arrays, predicted exactly as LightGBM does: double arithmetic, `decision_type` bits (default
  * direction, missing type None/Zero/NaN), categorical bitsets, linear trees, objective transforms.
  * Ref: LightGBM `src/io/tree.cpp`, `include/LightGBM/tree.h`, `src/boosting/gbdt_model_text.cpp`.
+ * Long because parsing, the structural checks and evaluation share the flat layout's invariants (node
+ * numbering, decision bits, bitset offsets); kept together so a change to one is seen by the others.
  */
 
 import {

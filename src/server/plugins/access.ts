@@ -31,8 +31,10 @@ export interface AccessSettings {
   readonly cors?: string;
 }
 
-const HEALTH = /^\/health(\/|$)/;
-const PREDICT = /\/predict(_proba)?(\/batch)?$/;
+// Probes stay open, V2's as well (KServe points its probes at them).
+const HEALTH = /^\/(v2\/)?health(\/|$)/;
+// Native prediction routes, V2 `.../infer` and V1 `...:predict`.
+const PREDICT = /\/predict(_proba)?(\/batch)?$|^\/v2\/models\/.+\/infer$|^\/v1\/models\/.+:predict$/;
 const DOCS = /^\/(docs|redoc)(\/|$)|^\/openapi\.json$/;
 
 /**
@@ -109,6 +111,7 @@ export async function installAccess(
       allowedHeaders: ["content-type", "authorization", "x-api-key", "x-request-id", "x-routing-key"],
       exposedHeaders: [
         "x-request-id",
+        "x-error-code",
         "x-model",
         "server-timing",
         "retry-after",
@@ -133,24 +136,25 @@ export async function installAccess(
       if (req.routeOptions.config?.public === true) return done();
       const scope = scopeOf(pathOf(req), docsAuth);
       if (scope === null) return done();
-      // A client that keeps failing authentication is throttled by IP before its next key is even
-      // checked, so keys cannot be guessed at line rate.
-      const wait = failures.blocked(req.ip);
-      if (wait > 0) {
-        reply.header("retry-after", String(wait));
-        return done(Errors.rateLimited(failures.max, wait));
-      }
+      // The key is checked first: a valid key is never refused because other clients behind the same
+      // address (a NAT, a gateway) failed. Failures are counted per IP, and past the budget a failing
+      // request gets 429 instead of 401, so guessing gains nothing (keys are long random strings anyway)
+      // and floods of bad keys are cut short.
       const presented = presentedKey(req.headers);
-      if (presented === undefined) {
-        failures.fail(req.ip);
-        reply.header("www-authenticate", 'Bearer realm="modelserve"');
-        return done(
-          Errors.unauthorized("send the API key as Authorization: Bearer <key> or X-API-Key: <key>"),
-        );
-      }
-      const key = keys.match(presented);
+      const key = presented === undefined ? undefined : keys.match(presented);
       if (!key) {
+        const wait = failures.blocked(req.ip);
+        if (wait > 0) {
+          reply.header("retry-after", String(wait));
+          return done(Errors.rateLimited(failures.max, wait));
+        }
         failures.fail(req.ip);
+        if (presented === undefined) {
+          reply.header("www-authenticate", 'Bearer realm="modelserve"');
+          return done(
+            Errors.unauthorized("send the API key as Authorization: Bearer <key> or X-API-Key: <key>"),
+          );
+        }
         reply.header("www-authenticate", 'Bearer realm="modelserve", error="invalid_token"');
         return done(Errors.unauthorized("the API key is not valid"));
       }

@@ -5,9 +5,13 @@
 
 import type { FastifyError, FastifyInstance } from "fastify";
 import { Errors, isModelServeError, type ModelServeError } from "../../errors.ts";
+import { cutEchoes, cutString } from "../../util/cut-echoes.ts";
 
-/** Maps Fastify's own errors (body parsing, limits) to ours. */
-function fromFastify(
+/** Longest error message: room for a few cut echoes and the surrounding sentence. */
+const MAX_MESSAGE_CHARS = 500;
+
+/** Maps Fastify's own errors (body parsing, limits) to ours (undefined: an unexpected fault). */
+export function fromFastify(
   err: FastifyError,
   bodyLimit: number,
   contentType: string | undefined,
@@ -45,14 +49,21 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
     if (e.statusCode === 503 && e.code !== "MS_MODEL_LOAD_FAILED" && !reply.hasHeader("retry-after"))
       reply.header("retry-after", e.code === "MS_OVERLOADED" ? "1" : "5");
     reply.header("x-request-id", req.id);
+    // Messages and details echo parts of the request: cut, so an answer never amplifies its request.
     reply.code(e.statusCode).send({
-      error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) },
+      error: {
+        code: e.code,
+        message: cutString(e.message, MAX_MESSAGE_CHARS),
+        ...(e.details === undefined ? {} : { details: cutEchoes(e.details) }),
+      },
       requestId: req.id,
     });
   });
   app.setNotFoundHandler((req, reply) => {
     const e = Errors.routeNotFound(req.method, req.url.split("?")[0]);
     reply.header("x-request-id", req.id);
-    reply.code(404).send({ error: { code: e.code, message: e.message }, requestId: req.id });
+    reply
+      .code(404)
+      .send({ error: { code: e.code, message: cutString(e.message, MAX_MESSAGE_CHARS) }, requestId: req.id });
   });
 }

@@ -7,7 +7,7 @@ import type { AppContext } from "../context.ts";
 export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { registry } = ctx;
   const readiness = () => {
-    if (ctx.shuttingDown) return { ready: false, reason: "shutting down" };
+    if (ctx.shuttingDown || ctx.draining) return { ready: false, reason: "shutting down" };
     if (!registry.allReady()) {
       const pending = registry.all().filter((v) => v.state === "loading");
       return {

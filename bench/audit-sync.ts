@@ -1,0 +1,109 @@
+/**
+ * @module `npm run bench:audit-sync`: what audit durability costs. The iris heuristic is served with the
+ * audit log on, in `--audit-sync none`, `interval` and `each` modes, in alternating rounds; autocannon
+ * (pinned to CPU 0, the server to the last CPU when taskset exists) sends `POST /predict` at
+ * saturation with BENCH_CONNECTIONS keep-alive connections for BENCH_DURATION seconds per round
+ * (loopback, bounded). Prints median [min–max] req/s and p99 per mode, and checks that the audit file
+ * holds a line per answered prediction.
+ */
+
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const duration = Number(process.env.BENCH_DURATION ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const cpus = availableParallelism();
+const pin =
+  cpus > 1 && spawnSync("taskset", ["--version"]).status === 0 ? ["taskset", "-c", String(cpus - 1)] : [];
+if (pin.length > 0 && process.env.BENCH_PINNED !== "1") {
+  const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
+    stdio: "inherit",
+    env: { ...process.env, BENCH_PINNED: "1" },
+  });
+  process.exit(r.status ?? 1);
+}
+const bin = fileURLToPath(new URL("../bin/modelserve.js", import.meta.url));
+const model = fileURLToPath(new URL("../examples/iris/heuristic.ts", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "modelserve-audit-bench-"));
+const body = JSON.stringify({ sepal_length: 6.3, sepal_width: 2.8, petal_length: 5.1, petal_width: 1.5 });
+const MODES = ["none", "interval", "each"] as const;
+type Mode = (typeof MODES)[number];
+
+async function run(mode: Mode, round: number) {
+  const audit = join(dir, `${mode}-${round}.jsonl`);
+  const args = [
+    bin,
+    "serve",
+    model,
+    "--port",
+    "0",
+    "--log-level",
+    "warn",
+    "--audit-log",
+    audit,
+    "--audit-sync",
+    mode,
+  ];
+  const [cmd, ...rest] = [...pin, process.execPath, ...args];
+  const child: ChildProcess = spawn(cmd, rest, { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d;
+      const m = /listening on (http:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    child.once("exit", (c) => reject(new Error(`server exited ${c}: ${err}`)));
+  });
+  const opts = {
+    url: `${url}/predict`,
+    method: "POST" as const,
+    headers: { "content-type": "application/json" },
+    body,
+    connections,
+  };
+  const warm = await autocannon({ ...opts, duration: 1 });
+  const r = await autocannon({ ...opts, duration });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+  const lines = readFileSync(audit, "utf8").split("\n").length - 1;
+  return {
+    rps: r.requests.average,
+    p99: r.latency.p99,
+    failed: r.errors + r.non2xx + r.timeouts,
+    // Every answered prediction (warm-up included) has its line once the server exited.
+    complete: lines === r["2xx"] + warm["2xx"],
+  };
+}
+
+const results = new Map<Mode, Awaited<ReturnType<typeof run>>[]>(MODES.map((m) => [m, []]));
+for (const m of MODES) await run(m, -1); // JIT and disk warm-up, thrown away
+for (let i = 0; i < rounds; i++) for (const m of MODES) results.get(m)!.push(await run(m, i));
+rmSync(dir, { recursive: true, force: true });
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const stat = (xs: number[], digits = 0) => {
+  const s = sorted(xs);
+  return `${s[Math.floor(s.length / 2)].toFixed(digits)} [${s[0].toFixed(digits)}–${s[s.length - 1].toFixed(digits)}]`;
+};
+const lines = [
+  `iris heuristic, audit log on, ${connections} connections, ${rounds} alternating rounds of ${duration} s; median [min–max]`,
+];
+for (const m of MODES) {
+  const rs = results.get(m)!;
+  lines.push(
+    `${m.padEnd(9)} ${stat(rs.map((r) => r.rps)).padEnd(24)} req/s   p99 ${stat(rs.map((r) => r.p99)).padEnd(16)} ms   failed ${rs.reduce((a, r) => a + r.failed, 0)}   audit complete ${rs.every((r) => r.complete)}`,
+  );
+}
+const base = sorted(results.get("none")!.map((r) => r.rps));
+const each = sorted(results.get("each")!.map((r) => r.rps));
+lines.push(
+  `each vs none: ${(((each[Math.floor(each.length / 2)] - base[Math.floor(base.length / 2)]) / base[Math.floor(base.length / 2)]) * 100).toFixed(1)} % req/s`,
+  "",
+);
+process.stdout.write(lines.join("\n"));

@@ -1,0 +1,239 @@
+/**
+ * @module `npm run bench:protocols`: the same iris random forest through each front end, same server
+ * process, alternating rounds. 1000-row FP32 batches via native JSON (`/predict/batch`), V2 REST
+ * (`[1000, 4]` FP32 tensor) and V2 gRPC (raw contents), in rows/s; then single rows via V2 REST and
+ * native `/predict`, in requests/s. Server and load generator are pinned to different CPUs (taskset),
+ * everything on 127.0.0.1, bounded by BENCH_DURATION (s per round, default 3) × BENCH_ROUNDS (default 5).
+ */
+
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { Agent, request } from "node:http";
+import { createServer } from "node:net";
+import { cpus as cpuList } from "node:os";
+import { fileURLToPath } from "node:url";
+import * as grpc from "@grpc/grpc-js";
+import * as protoLoader from "@grpc/proto-loader";
+
+const duration = Number(process.env.BENCH_DURATION ?? 3);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+// All CPUs of the machine (not this process's affinity: the pinned re-run below sees only CPU 0).
+const cpus = cpuList().length;
+const pin =
+  cpus > 1 && spawnSync("taskset", ["--version"]).status === 0 ? ["taskset", "-c", String(cpus - 1)] : [];
+if (pin.length > 0 && process.env.BENCH_PINNED !== "1") {
+  const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
+    stdio: "inherit",
+    env: { ...process.env, BENCH_PINNED: "1" },
+  });
+  process.exit(r.status ?? 1);
+}
+
+const bin = fileURLToPath(new URL("../bin/modelserve.js", import.meta.url));
+const model = fileURLToPath(new URL("../examples/iris/models/random_forest.joblib", import.meta.url));
+const proto = fileURLToPath(
+  new URL("../vendor/open-inference-protocol/open_inference_grpc.proto", import.meta.url),
+);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// 1000 rows cycling through a spread of iris flowers, as FP32 values (what every front end receives).
+const BASE = [
+  [5.1, 3.5, 1.4, 0.2],
+  [6.7, 3.0, 5.2, 2.3],
+  [5.9, 3.0, 4.2, 1.5],
+  [6.3, 2.8, 5.1, 1.5],
+  [4.9, 2.5, 4.5, 1.7],
+].map((r) => r.map(Math.fround));
+const ROWS = Array.from({ length: 1000 }, (_, i) => BASE[i % BASE.length]);
+const flat = ROWS.flat();
+const bodies = {
+  nativeBatch: JSON.stringify({ instances: ROWS }),
+  v2Batch: JSON.stringify({ inputs: [{ name: "input-0", shape: [1000, 4], datatype: "FP32", data: flat }] }),
+  nativeOne: JSON.stringify({ sepal_length: 6.3, sepal_width: 2.8, petal_length: 5.1, petal_width: 1.5 }),
+  v2One: JSON.stringify({
+    inputs: [{ name: "input-0", shape: [1, 4], datatype: "FP32", data: [6.3, 2.8, 5.1, 1.5] }],
+  }),
+};
+const rawBatch = Buffer.from(Float32Array.from(flat).buffer);
+
+const httpPort = await freePort();
+const grpcPort = await freePort();
+const [cmd, ...args] = [
+  ...pin,
+  process.execPath,
+  bin,
+  "serve",
+  `iris=${model}`,
+  "--port",
+  String(httpPort),
+  "--grpc-port",
+  String(grpcPort),
+  "--log-level",
+  "warn",
+];
+const child: ChildProcess = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+let err = "";
+await new Promise<void>((resolve, reject) => {
+  child.stderr!.on("data", (d: Buffer) => {
+    err += d;
+    if (/listening on http/.test(err)) resolve();
+  });
+  child.once("exit", (c) => reject(new Error(`server exited ${c}: ${err}`)));
+});
+
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+function post(path: string, body: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port: httpPort,
+        path,
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () =>
+          res.statusCode === 200 ? resolve() : reject(new Error(`${path}: ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+const def = protoLoader.loadSync(proto, { keepCase: true, longs: Number, defaults: true });
+// biome-ignore lint/suspicious/noExplicitAny: the method definitions are dynamic.
+const inferDef = (def["inference.GRPCInferenceService"] as any).ModelInfer;
+// Like the JSON bodies above, the request is encoded once: the load generator measures the server.
+const grpcRequest: Buffer = inferDef.requestSerialize({
+  model_name: "iris",
+  inputs: [{ name: "input-0", datatype: "FP32", shape: [1000, 4] }],
+  raw_input_contents: [rawBatch],
+});
+const client = new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+function grpcInfer(): Promise<void> {
+  return new Promise((resolve, reject) =>
+    client.makeUnaryRequest(
+      "/inference.GRPCInferenceService/ModelInfer",
+      (b: Buffer) => b,
+      (b: Buffer) => inferDef.responseDeserialize(b) as { raw_output_contents: Buffer[] },
+      grpcRequest,
+      (e, res) =>
+        e
+          ? reject(e)
+          : res?.raw_output_contents.length === 2
+            ? resolve()
+            : reject(new Error("no raw outputs")),
+    ),
+  );
+}
+
+/** CPU time (user + system) of the server process so far, in ms (10 ms ticks from /proc). */
+function serverCpuMs(): number {
+  try {
+    const f = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Closed loop: `concurrency` callers for `duration` s; returns calls per second and server CPU ms. */
+async function measure(
+  send: () => Promise<void>,
+  concurrency: number,
+): Promise<{ rate: number; calls: number; cpuMs: number }> {
+  let done = 0;
+  const cpu0 = serverCpuMs();
+  const end = performance.now() + duration * 1000;
+  const worker = async () => {
+    while (performance.now() < end) {
+      await send();
+      done++;
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { rate: done / ((performance.now() - t0) / 1000), calls: done, cpuMs: serverCpuMs() - cpu0 };
+}
+
+const modes: { name: string; unit: string; rows: number; concurrency: number; send: () => Promise<void> }[] =
+  [
+    {
+      name: "native JSON /predict/batch",
+      unit: "rows/s",
+      rows: 1000,
+      concurrency: 4,
+      send: () => post("/predict/batch", bodies.nativeBatch),
+    },
+    {
+      name: "V2 REST infer [1000,4] FP32",
+      unit: "rows/s",
+      rows: 1000,
+      concurrency: 4,
+      send: () => post("/v2/models/iris/infer", bodies.v2Batch),
+    },
+    { name: "V2 gRPC infer raw FP32", unit: "rows/s", rows: 1000, concurrency: 4, send: grpcInfer },
+    {
+      name: "native /predict (1 row)",
+      unit: "req/s",
+      rows: 1,
+      concurrency: 16,
+      send: () => post("/predict", bodies.nativeOne),
+    },
+    {
+      name: "V2 REST infer [1,4] (1 row)",
+      unit: "req/s",
+      rows: 1,
+      concurrency: 16,
+      send: () => post("/v2/models/iris/infer", bodies.v2One),
+    },
+  ];
+
+// Warm-up of every path (JIT on both sides), then alternating rounds.
+for (const m of modes) for (let i = 0; i < 50; i++) await m.send();
+const results = new Map(modes.map((m) => [m.name, [] as number[]]));
+// Server CPU per 1000 rows, summed over rounds: the cost of each front end, whatever else runs here.
+const cpu = new Map(modes.map((m) => [m.name, { ms: 0, rows: 0 }]));
+for (let r = 0; r < rounds; r++)
+  for (const m of modes) {
+    const res = await measure(m.send, m.concurrency);
+    results.get(m.name)!.push(res.rate * m.rows);
+    const c = cpu.get(m.name)!;
+    c.ms += res.cpuMs;
+    c.rows += res.calls * m.rows;
+  }
+
+client.close();
+agent.destroy();
+child.kill("SIGTERM");
+
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const line = (m: (typeof modes)[number]) => {
+  const xs = results.get(m.name)!;
+  const c = cpu.get(m.name)!;
+  return `${m.name.padEnd(30)} ${med(xs).toFixed(0).padStart(8)} ${m.unit} [${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}]  server CPU ${((c.ms / c.rows) * 1000).toFixed(1)} ms per 1000 rows`;
+};
+const ratio = (a: string, b: string) => (med(results.get(a)!) / med(results.get(b)!)).toFixed(2);
+process.stdout.write(
+  [
+    `iris random forest (100 trees); server on CPU ${pin.length ? cpus - 1 : "any"}, load on CPU ${pin.length ? 0 : "any"}; ${rounds} alternating rounds of ${duration} s; median [min–max]`,
+    ...modes.map(line),
+    `V2 gRPC raw / native JSON (1000-row batches): ${ratio(modes[2].name, modes[0].name)}×`,
+    `V2 REST / native JSON (1000-row batches): ${ratio(modes[1].name, modes[0].name)}×`,
+    `V2 REST / native /predict (single row): ${ratio(modes[4].name, modes[3].name)}×`,
+    "",
+  ].join("\n"),
+);

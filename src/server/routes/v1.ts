@@ -1,0 +1,84 @@
+/**
+ * @module KServe V1 protocol routes: `GET /v1/models`, `GET /v1/models/{name}`,
+ * `POST /v1/models/{name}:predict` (`{"instances": [...]}` → `{"predictions": [...]}`), on the same
+ * prediction path as `/predict`. Errors answer `{"error": "<message>", "code": "MS_*"}`.
+ */
+
+import type { FastifyError, FastifyInstance } from "fastify";
+import { Errors } from "../../errors.ts";
+import type { AppContext, RequestModels } from "../context.ts";
+import { sendProtocolError } from "../plugins/protocol-errors.ts";
+import { predictThroughPipeline } from "../protocols/frontend.ts";
+import { modelReady } from "../protocols/v2/service.ts";
+
+/** The rows of a V1 predict body. */
+function instancesOf(body: unknown): unknown[] {
+  if (body === null || typeof body !== "object" || Array.isArray(body))
+    throw Errors.invalidInferRequest('the body must be a JSON object {"instances": [...]}');
+  const inst = (body as Record<string, unknown>).instances;
+  if (!Array.isArray(inst)) throw Errors.invalidInferRequest(`"instances" must be a list of rows`);
+  return inst;
+}
+
+/** Registers the V1 routes in their own scope. */
+export function v1Routes(app: FastifyInstance, ctx: AppContext, models: RequestModels): void {
+  const { registry } = ctx;
+  app.register(
+    async (scope) => {
+      scope.setErrorHandler((err: FastifyError, req, reply) =>
+        sendProtocolError(err, req, reply, ctx.settings.bodyLimit),
+      );
+      scope.setNotFoundHandler((req, reply) =>
+        sendProtocolError(
+          Errors.routeNotFound(req.method, req.url.split("?")[0]),
+          req,
+          reply,
+          ctx.settings.bodyLimit,
+        ),
+      );
+      scope.addHook("onRequest", (req, reply, done) => {
+        reply.header("x-request-id", req.id);
+        if (ctx.shuttingDown) reply.header("connection", "close");
+        done();
+      });
+      scope.get("/models", async () => ({ models: registry.names() }));
+      scope.get("/models/:name", async (req, reply) => {
+        const { name } = req.params as { name: string };
+        models.set(req, { model: name, route: "/v1/models/:name" });
+        const ready = modelReady(ctx, name);
+        if (!ready) reply.code(503).header("retry-after", "1");
+        return { name, ready };
+      });
+      const route = "/v1/models/:name:predict";
+      // "::" is a literal colon in a route pattern; the regex ends the name at it: `/v1/models/iris:predict`.
+      scope.post("/models/:name(^[^:/]+)::predict", async (req, reply) => {
+        const { name } = req.params as { name: string };
+        const entry = { route };
+        models.set(req, entry);
+        const key = req.headers["x-routing-key"];
+        const res = await predictThroughPipeline(
+          ctx,
+          {
+            name,
+            routingKey: typeof key === "string" ? key : undefined,
+            requestId: String(req.id),
+            logError: (fields, msg) => req.log.error(fields, msg),
+            decode: () => {
+              const rows = instancesOf(req.body);
+              if (rows.length === 0) throw Errors.emptyBatch();
+              if (rows.length > ctx.settings.maxBatchSize)
+                throw Errors.batchTooLarge(rows.length, ctx.settings.maxBatchSize);
+              return { rows, path: "instances" };
+            },
+          },
+          entry,
+        );
+        reply
+          .header("x-model", `${res.version.name}@${res.version.version}`)
+          .header("server-timing", `inference;dur=${res.result.inferenceMs.toFixed(3)}`);
+        return { predictions: res.result.predictions ?? [] };
+      });
+    },
+    { prefix: "/v1" },
+  );
+}
