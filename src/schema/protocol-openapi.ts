@@ -24,12 +24,17 @@ const v2Error = (description: string) => json(ref("V2Error"), description);
 const nameParam = { name: "name", in: "path", required: true, schema: { type: "string" } };
 const versionParam = { name: "version", in: "path", required: true, schema: { type: "string" } };
 
+const scalar = { type: ["number", "string", "boolean", "null"] };
+/**
+ * Values nested up to `depth` arrays deep, spelled out rather than self-referencing: a recursive
+ * schema makes some generators (openapi-typescript) emit a type that refers to itself.
+ */
+const nested = (depth: number): Record<string, unknown> =>
+  depth === 0 ? scalar : { anyOf: [scalar, { type: "array", items: nested(depth - 1) }] };
 const tensorData = {
   type: "array",
-  description: "Row-major values, flat or nested to the shape",
-  items: {
-    anyOf: [{ $ref: "#/components/schemas/V2TensorData" }, { type: ["number", "string", "boolean", "null"] }],
-  },
+  description: "Row-major values, flat or nested to the shape (up to 6 levels)",
+  items: nested(5),
 };
 const datatype = {
   type: "string",

@@ -2,6 +2,8 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { LatencyWindow, WINDOW } from "../../src/observability/stats.ts";
 import { IRIS_ROW, makeApp } from "../helpers.ts";
 
@@ -51,11 +53,15 @@ test("memory stays flat: 1 000 000 observations keep the same window and series"
     inferenceMs: 0.1,
     rows: 1,
   };
+  // A real collection before each reading (node --test runs without --expose-gc): otherwise garbage
+  // that an earlier test left decides the figure.
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
   for (let i = 0; i < 10_000; i++) metrics.observe(obs);
-  globalThis.gc?.();
+  gc();
   const before = process.memoryUsage().heapUsed;
   for (let i = 0; i < 1_000_000; i++) metrics.observe(obs);
-  globalThis.gc?.();
+  gc();
   const after = process.memoryUsage().heapUsed;
   const s = metrics.stats(Date.now()).models as { requests: number; latencyMs: { window: number } }[];
   assert.equal(s[0]!.requests, 1_010_000);
