@@ -28,7 +28,6 @@ import { AttributeError, attr, isObject, stateOf, str } from "./py-access.ts";
 import { signatureOf } from "./signature.ts";
 
 /** The signature of an estimator (kept exported from here for existing callers). */
-export { signatureOf };
 
 /** Unpickles a (possibly compressed) file, refusing untrusted names; returns the top value. */
 export async function readPickle(bytes: Uint8Array, fileName: string): Promise<PyValue> {
