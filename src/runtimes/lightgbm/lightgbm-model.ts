@@ -14,7 +14,7 @@ import {
   indicesWithin,
   MAX_MODEL_FEATURES,
   relativeCap,
-} from "../shared/model-bounds.ts";
+} from "../common/model-bounds.ts";
 
 /** Why a model cannot be compiled; the runtime turns it into a ModelServeError. */
 export class LightgbmError extends Error {

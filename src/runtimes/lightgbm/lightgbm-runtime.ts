@@ -4,6 +4,10 @@
  */
 
 import { Errors, isModelServeError } from "../../errors.ts";
+import { lastTable } from "../common/last-table.ts";
+import { InconsistencyError, NodeBudgetError } from "../common/model-bounds.ts";
+import { withSyncScoring } from "../common/sync-scoring.ts";
+import { typicalFromThresholds } from "../common/typical-values.ts";
 import type {
   FeatureSpec,
   FeatureTable,
@@ -13,10 +17,6 @@ import type {
   Runtime,
   RuntimeModel,
 } from "../runtime.ts";
-import { lastTable } from "../shared/last-table.ts";
-import { InconsistencyError, NodeBudgetError } from "../shared/model-bounds.ts";
-import { withSyncScoring } from "../shared/sync-scoring.ts";
-import { typicalFromThresholds } from "../shared/typical-values.ts";
 import { lightgbmExplainer } from "./explain.ts";
 import { LightgbmError, type LightgbmModel, parseLightgbm } from "./lightgbm-model.ts";
 

@@ -6,7 +6,7 @@
  */
 
 import { Errors } from "../../errors.ts";
-import { MAX_MODEL_FEATURES, relativeCap } from "../shared/model-bounds.ts";
+import { MAX_MODEL_FEATURES, relativeCap } from "../common/model-bounds.ts";
 import type { OnnxFileInfo } from "./onnx-model-file.ts";
 
 /** What the checks need of onnxruntime's tensor metadata. */

@@ -5,6 +5,7 @@
  */
 
 import { Errors, isModelServeError } from "../../errors.ts";
+import { lastTable } from "../common/last-table.ts";
 import type {
   FeatureSpec,
   FeatureTable,
@@ -14,7 +15,6 @@ import type {
   Runtime,
   RuntimeModel,
 } from "../runtime.ts";
-import { lastTable } from "../shared/last-table.ts";
 import { classifierOutputs } from "./classifier-outputs.ts";
 import { checkClassLists, checkInputWidths } from "./onnx-checks.ts";
 import { type OnnxFileInfo, ProtobufError, readOnnxFile, removeZipMaps } from "./onnx-model-file.ts";

@@ -9,11 +9,11 @@ import { decompress, detectCompression } from "../../formats/compression/decompr
 import { checkGraph, GraphError } from "../../formats/pickle/graph-bounds.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
 import { DEFAULT_LIMITS, PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
+import { typicalFromThresholds } from "../common/typical-values.ts";
 import { inflateCap, loadLimits } from "../load-limits.ts";
 import { rememberDigest } from "../loading/digest-cache.ts";
 import { runLoaderWorker, siblingModule } from "../loading/loader-worker-host.ts";
 import type { FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
-import { typicalFromThresholds } from "../shared/typical-values.ts";
 import { isAllowed } from "./allow-list.ts";
 import { boosterWrapperModel, isBoosterWrapper, relabel } from "./boosters.ts";
 import { BudgetError, ConsistencyError, checkBuilt, checkDeclaredCounts, withBuildBudget } from "./checks.ts";

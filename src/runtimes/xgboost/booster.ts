@@ -7,7 +7,7 @@
  * packed layout's private invariants; they are kept side by side so that a change to one is seen in all.
  */
 
-import { float32Below, lockstepTree, walkLockstep } from "../shared/lockstep-walk.ts";
+import { float32Below, lockstepTree, walkLockstep } from "../common/lockstep-walk.ts";
 import {
   boundedCount,
   checkNodeTotal,
@@ -15,7 +15,7 @@ import {
   indicesWithin,
   MAX_MODEL_FEATURES,
   relativeCap,
-} from "../shared/model-bounds.ts";
+} from "../common/model-bounds.ts";
 import { expf } from "./expf.ts";
 import { type LinearMargins, linearMargins } from "./gblinear.ts";
 import { numpyExpf } from "./numpy-expf.ts";

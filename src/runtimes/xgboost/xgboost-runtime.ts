@@ -8,6 +8,10 @@
 import { Errors, isModelServeError } from "../../errors.ts";
 import { parseLenientJson } from "../../formats/json/lenient-json.ts";
 import { decodeUbjson } from "../../formats/json/ubjson.ts";
+import { lastTable } from "../common/last-table.ts";
+import { InconsistencyError, NodeBudgetError } from "../common/model-bounds.ts";
+import { withSyncScoring } from "../common/sync-scoring.ts";
+import { typicalFromThresholds } from "../common/typical-values.ts";
 import type {
   FeatureSpec,
   FeatureTable,
@@ -17,10 +21,6 @@ import type {
   Runtime,
   RuntimeModel,
 } from "../runtime.ts";
-import { lastTable } from "../shared/last-table.ts";
-import { InconsistencyError, NodeBudgetError } from "../shared/model-bounds.ts";
-import { withSyncScoring } from "../shared/sync-scoring.ts";
-import { typicalFromThresholds } from "../shared/typical-values.ts";
 import { type Booster, BoosterError, compileBooster, softmaxRowsF32 } from "./booster.ts";
 import { xgboostExplainer } from "./explain.ts";
 

@@ -8,9 +8,9 @@
 
 import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
+import { syncScoringOf } from "../../../common/sync-scoring.ts";
 import { lightgbmModelFromText } from "../../../lightgbm/lightgbm-runtime.ts";
 import type { FeatureTable, Label, RuntimeModel } from "../../../runtime.ts";
-import { syncScoringOf } from "../../../shared/sync-scoring.ts";
 import { xgboostModelFromBytes } from "../../../xgboost/xgboost-runtime.ts";
 import { dense } from "../../data.ts";
 import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";

@@ -5,7 +5,7 @@
  */
 
 import type { NdArray, PyObject } from "../../../../formats/pickle/py-objects.ts";
-import { lockstepTree, walkLockstep } from "../../../shared/lockstep-walk.ts";
+import { lockstepTree, walkLockstep } from "../../../common/lockstep-walk.ts";
 import { expect, spendNodes } from "../../checks.ts";
 import { AttributeError, floats, isArray, need } from "../../py-access.ts";
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { lastTable } from "../../../src/runtimes/common/last-table.ts";
 import type { FeatureTable } from "../../../src/runtimes/runtime.ts";
-import { lastTable } from "../../../src/runtimes/shared/last-table.ts";
 
 const table = (rows: number): FeatureTable => ({
   rows,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { float32Below, lockstepTree, walkLockstep } from "../../../src/runtimes/shared/lockstep-walk.ts";
+import { float32Below, lockstepTree, walkLockstep } from "../../../src/runtimes/common/lockstep-walk.ts";
 
 it("float32Below turns x < t into x <= below(t) for float32 values, at every sign and near zero", () => {
   const f = Math.fround;
