@@ -117,6 +117,8 @@ describe("chaos: hostile models dropped into a watched repository under load", {
     const p99Loaded = quantile(loaded.latencies, 0.99);
     const summary = `p99 unloaded ${p99Unloaded.toFixed(2)} ms (${unloaded.latencies.length} requests), while loading hostile files ${p99Loaded.toFixed(2)} ms (${loaded.latencies.length} requests)`;
     console.log(summary);
-    assert.ok(p99Loaded <= 2 * p99Unloaded, summary);
+    // On a quiet machine p99 is under a millisecond, where scheduler jitter alone doubles it: the
+    // baseline is floored at 1 ms, as in the slowloris test.
+    assert.ok(p99Loaded <= 2 * Math.max(p99Unloaded, 1), summary);
   });
 });
