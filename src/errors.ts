@@ -295,8 +295,12 @@ export const Errors = {
   overloaded: define(
     "MS_OVERLOADED",
     503,
-    (limit: number) => `the server is running its limit of ${limit} predictions at once; retry shortly`,
-    (limit: number) => ({ maxInflight: limit }),
+    (limit: number, model?: string) =>
+      model === undefined
+        ? `the server is running its limit of ${limit} predictions at once; retry shortly`
+        : `model "${model}" already has its limit of ${limit} requests waiting; retry shortly`,
+    (limit: number, model?: string) =>
+      model === undefined ? { maxInflight: limit } : { maxQueued: limit, model },
   ),
   inferenceTimeout: define(
     "MS_INFERENCE_TIMEOUT",

@@ -44,7 +44,7 @@ const OUTPUT_BUCKETS = [
 const MAX_CLASSES = 100;
 
 /** Cumulative-bucket histogram state in typed arrays: observing is a bound search and two adds. */
-class Hist {
+export class Hist {
   readonly counts: Float64Array;
   readonly bounds: readonly number[];
   sum = 0;
@@ -87,7 +87,8 @@ const labelText = (pairs: readonly (readonly [string, string])[]) =>
   pairs.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",");
 const num = (v: number) => (v === Number.POSITIVE_INFINITY ? "+Inf" : String(v));
 
-function renderHist(out: string[], name: string, labels: string, h: Hist): void {
+/** Appends a histogram's `_bucket`, `_sum` and `_count` samples. */
+export function renderHist(out: string[], name: string, labels: string, h: Hist): void {
   const sep = labels === "" ? "" : ",";
   let cum = 0;
   for (let i = 0; i < h.bounds.length; i++) {

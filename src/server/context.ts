@@ -1,7 +1,9 @@
 /** @module Per-app state shared by routes and hooks: the registry, options, and lifecycle flags. */
 
 import type { Config } from "../config/keys.ts";
+import type { MicroBatcher } from "../inference/micro-batcher.ts";
 import type { AuditLog } from "../observability/audit-log.ts";
+import type { BatchingMetrics } from "../observability/batching-metrics.ts";
 import type { DriftTracker } from "../observability/drift.ts";
 import type { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
@@ -27,6 +29,10 @@ export interface AppContext {
   repository?: RepositoryWatcher;
   /** Shadow traffic comparisons. */
   readonly shadows: ShadowTracker;
+  /** Micro-batching and the bounded queue of each model version: every prediction runs through it. */
+  readonly batcher: MicroBatcher;
+  /** Rows per model call and queue waits, rendered in `/metrics` with the queue gauges. */
+  readonly batching: BatchingMetrics;
   /** Prometheus metrics (`/metrics`), when enabled. */
   metrics?: ServiceMetrics;
   /** The audit (prediction) log, when enabled. */

@@ -7,7 +7,9 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { Errors } from "../errors.ts";
+import { MicroBatcher } from "../inference/micro-batcher.ts";
 import type { AuditEntry } from "../observability/audit-log.ts";
+import { BatchingMetrics } from "../observability/batching-metrics.ts";
 import { requestLogger } from "../observability/request-log.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { PACKAGE_VERSION } from "../version.ts";
@@ -46,12 +48,25 @@ export interface ModelservePluginOptions {
 
 /** The shared state of one modelserve app; keys not given take their declared defaults. */
 export function createContext(registry: ModelRegistry, settings: Partial<AppSettings> = {}): AppContext {
+  const all = settingsOf(settings);
+  const batching = new BatchingMetrics();
+  const batcher = new MicroBatcher(
+    {
+      mode: all.microBatching,
+      maxRows: all.microBatchMaxRows,
+      maxWaitUs: all.microBatchMaxWaitUs,
+      maxQueued: all.maxQueued,
+    },
+    batching,
+  );
   return {
     registry,
-    settings: settingsOf(settings),
+    settings: all,
     startedAt: Date.now(),
     shuttingDown: false,
     shadows: new ShadowTracker(registry),
+    batcher,
+    batching,
   };
 }
 
@@ -189,6 +204,7 @@ export async function modelservePlugin(
   if (context.metrics) {
     const metrics = context.metrics;
     metrics.addCollector(lifecycleCollector(registry, context.shadows));
+    metrics.addCollector(context.batching.collector(() => context.batcher.states()));
     if (context.drift) {
       const drift = context.drift;
       metrics.addCollector(driftCollector(drift));

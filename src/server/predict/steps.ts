@@ -5,7 +5,7 @@
  */
 
 import { Errors } from "../../errors.ts";
-import { type InferenceResult, infer, type Method, probabilityMap } from "../../inference/run.ts";
+import { type InferenceResult, type Method, probabilityMap } from "../../inference/run.ts";
 import type { ReadyVersion } from "../../inference/version.ts";
 import type { FeatureTable } from "../../runtimes/runtime.ts";
 import type { AppContext, RequestModel } from "../context.ts";
@@ -47,9 +47,11 @@ export async function runModel(
 ): Promise<InferenceResult> {
   const timeoutMs = ctx.settings.inferenceTimeoutMs;
   try {
-    if (timeoutMs > 0) return await withTimeout(infer(v, table, method).finally(done), v, timeoutMs);
+    // Through the micro-batcher: same answer as `infer`, possibly computed in one call with others.
+    const work = ctx.batcher.infer(v, table, method);
+    if (timeoutMs > 0) return await withTimeout(work.finally(done), v, timeoutMs);
     try {
-      return await infer(v, table, method);
+      return await work;
     } finally {
       done();
     }

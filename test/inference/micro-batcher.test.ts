@@ -1,0 +1,229 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type BatchingOptions, MicroBatcher } from "../../src/inference/micro-batcher.ts";
+import { infer } from "../../src/inference/run.ts";
+import type { ReadyVersion } from "../../src/inference/version.ts";
+import { ModelRegistry } from "../../src/registry/model-registry.ts";
+import { defineModel, type Row } from "../../src/runtimes/custom/define-model.ts";
+import { loadDefinition } from "../../src/runtimes/custom/typescript-runtime.ts";
+
+/** A classifier that records every call's row count; `x < 0` makes a call throw; `gate` holds calls. */
+function recordingVersion(opts: { gate?: () => Promise<void> } = {}) {
+  const calls: number[] = [];
+  const label = (r: Row) => ((r.x as number) > 5 ? "big" : "small");
+  const def = defineModel({
+    name: "rec",
+    inputs: { x: "float" },
+    classes: ["big", "small"],
+    predict: async (rows) => {
+      calls.push(rows.length);
+      if (rows.some((r) => (r.x as number) < 0)) throw new Error("negative input");
+      if (opts.gate) await opts.gate();
+      return rows.map(label);
+    },
+    predictProba: (rows) => rows.map((r) => [(r.x as number) / 10, 1 - (r.x as number) / 10]),
+  });
+  const registry = new ModelRegistry();
+  registry.register("rec", "1", loadDefinition(def));
+  const lease = registry.acquire("rec") as { version: ReadyVersion };
+  return { v: lease.version, calls };
+}
+
+const opts = (o: Partial<BatchingOptions> = {}): BatchingOptions => ({
+  mode: "on",
+  maxRows: 64,
+  maxWaitUs: 0,
+  maxQueued: 0,
+  ...o,
+});
+
+const tableOf = (v: ReadyVersion, xs: readonly number[]) =>
+  v.validator.toTable(
+    xs.map((x) => ({ x })),
+    "instances",
+  );
+
+describe("micro-batcher", () => {
+  it("coalesces concurrent requests into one call and answers each with exactly its own rows", async () => {
+    const { v, calls } = recordingVersion();
+    const seen: { model: string; rows: number; waits: number }[] = [];
+    const b = new MicroBatcher(opts(), {
+      batch: (model, _version, rows, waits) => seen.push({ model, rows, waits: waits.length }),
+    });
+    const inputs = [[1], [7, 2], [9], [3, 8, 4]];
+    const got = await Promise.all(inputs.map((xs) => b.infer(v, tableOf(v, xs), "predict")));
+    assert.deepEqual(calls, [7]);
+    assert.deepEqual(seen, [{ model: "rec", rows: 7, waits: 4 }]);
+    for (let i = 0; i < inputs.length; i++) {
+      const alone = await infer(v, tableOf(v, inputs[i]!), "predict");
+      assert.deepStrictEqual(got[i]!.predictions, alone.predictions);
+      assert.deepStrictEqual(got[i]!.probabilities, alone.probabilities);
+      assert.deepStrictEqual(got[i]!.classes, alone.classes);
+    }
+    // Each part's model time is its share by rows: the parts add up to the batch's time.
+    const share = got.map((r, i) => r.inferenceMs / inputs[i]!.length);
+    for (const s of share) assert.ok(Math.abs(s - share[0]!) < 1e-9);
+  });
+
+  it("keeps the keys of an unbatched answer (predict_proba has no predictions field)", async () => {
+    const { v } = recordingVersion();
+    const b = new MicroBatcher(opts());
+    const got = await Promise.all([1, 2].map((x) => b.infer(v, tableOf(v, [x]), "predict_proba")));
+    const alone = await infer(v, tableOf(v, [2]), "predict_proba");
+    assert.deepStrictEqual(Object.keys(got[1]!).sort(), Object.keys(alone).sort());
+    assert.deepStrictEqual(got[1]!.probabilities, alone.probabilities);
+  });
+
+  it("never puts more than maxRows rows in one call; a larger request runs alone", async () => {
+    const { v, calls } = recordingVersion();
+    const b = new MicroBatcher(opts({ maxRows: 4 }));
+    const inputs = [[1], [2, 3], [4], [5], [6, 7, 8, 9, 1], [2]];
+    const got = await Promise.all(inputs.map((xs) => b.infer(v, tableOf(v, xs), "predict")));
+    for (const n of calls) assert.ok(n <= 4 || n === 5, `call of ${n} rows`);
+    assert.equal(
+      calls.reduce((a, c) => a + c, 0),
+      11,
+    );
+    assert.ok(calls.includes(5), "the 5-row request ran in a call of its own");
+    for (let i = 0; i < inputs.length; i++)
+      assert.deepStrictEqual(
+        got[i]!.predictions,
+        (await infer(v, tableOf(v, inputs[i]!), "predict")).predictions,
+      );
+  });
+
+  it("queues arrivals while a batch runs and runs them together next", async () => {
+    let open!: () => void;
+    let gate: Promise<void> | undefined = new Promise<void>((r) => (open = r));
+    const { v, calls } = recordingVersion({ gate: () => gate ?? Promise.resolve() });
+    const b = new MicroBatcher(opts());
+    const first = b.infer(v, tableOf(v, [1]), "predict");
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(calls, [1]);
+    const later = [2, 3, 4].map((x) => b.infer(v, tableOf(v, [x]), "predict"));
+    assert.deepEqual(
+      b.states().map((s) => [s.queued, s.inflight]),
+      [[3, 1]],
+    );
+    gate = undefined;
+    open();
+    await Promise.all([first, ...later]);
+    assert.deepEqual(calls, [1, 3]);
+    assert.deepEqual(
+      b.states().map((s) => [s.queued, s.inflight]),
+      [[0, 0]],
+    );
+  });
+
+  it("waits up to maxWaitUs for company once the lane has seen concurrency", async () => {
+    const { v, calls } = recordingVersion();
+    const b = new MicroBatcher(opts({ maxWaitUs: 30_000 }));
+    // Two together mark the lane busy.
+    await Promise.all([1, 2].map((x) => b.infer(v, tableOf(v, [x]), "predict")));
+    const a = b.infer(v, tableOf(v, [3]), "predict");
+    await new Promise((r) => setTimeout(r, 5));
+    const c = b.infer(v, tableOf(v, [4]), "predict");
+    await Promise.all([a, c]);
+    assert.deepEqual(calls, [2, 2]);
+    // An idle lane does not wait: a lone request after a lone batch runs at the next turn.
+    const lone = new MicroBatcher(opts({ maxWaitUs: 1_000_000 }));
+    const t = performance.now();
+    await lone.infer(v, tableOf(v, [5]), "predict");
+    assert.ok(performance.now() - t < 500);
+  });
+
+  it("re-runs a failed batch request by request so only the bad request fails", async () => {
+    const { v, calls } = recordingVersion();
+    const b = new MicroBatcher(opts());
+    const settled = await Promise.allSettled(
+      [[1], [-1], [8]].map((xs) => b.infer(v, tableOf(v, xs), "predict")),
+    );
+    assert.deepEqual(calls, [3, 1, 1, 1]);
+    assert.equal(settled[0]!.status, "fulfilled");
+    assert.equal(settled[2]!.status, "fulfilled");
+    assert.equal(settled[1]!.status, "rejected");
+    assert.match(((settled[1] as PromiseRejectedResult).reason as Error).message, /negative input/);
+    assert.deepStrictEqual(
+      (settled[2] as PromiseFulfilledResult<{ predictions?: unknown[] }>).value.predictions,
+      ["big"],
+    );
+  });
+
+  it("refuses with MS_OVERLOADED once maxQueued requests wait, and answers every admitted one", async () => {
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const { v } = recordingVersion({ gate: () => gate });
+    const b = new MicroBatcher(opts({ maxQueued: 3 }));
+    const admitted = [b.infer(v, tableOf(v, [1]), "predict")];
+    await new Promise((r) => setImmediate(r)); // the first is running, the next three wait
+    for (const x of [2, 3, 4]) admitted.push(b.infer(v, tableOf(v, [x]), "predict"));
+    await assert.rejects(b.infer(v, tableOf(v, [5]), "predict"), {
+      code: "MS_OVERLOADED",
+      statusCode: 503,
+      details: { maxQueued: 3, model: "rec" },
+    });
+    open();
+    const answers = await Promise.all(admitted);
+    assert.deepStrictEqual(
+      answers.map((a) => a.predictions),
+      [["small"], ["small"], ["small"], ["small"]],
+    );
+  });
+
+  it("off mode calls the model once per request", async () => {
+    const { v, calls } = recordingVersion();
+    const b = new MicroBatcher(opts({ mode: "off" }));
+    await Promise.all([1, 2, 3].map((x) => b.infer(v, tableOf(v, [x]), "predict")));
+    assert.deepEqual(calls, [1, 1, 1]);
+  });
+
+  it("auto mode calibrates on the first rows and turns batching on only when a batch call is cheaper", async () => {
+    // Costly per call, cheap per row: batching pays.
+    const spin = (us: number) => {
+      const end = performance.now() + us / 1000;
+      while (performance.now() < end);
+    };
+    const make = (perCallUs: number, perRowUs: number) => {
+      const registry = new ModelRegistry();
+      const calls: number[] = [];
+      registry.register(
+        "m",
+        "1",
+        loadDefinition(
+          defineModel({
+            name: "m",
+            inputs: { x: "float" },
+            predict: (rows) => {
+              calls.push(rows.length);
+              spin(perCallUs + perRowUs * rows.length);
+              return rows.map((r) => r.x as number);
+            },
+          }),
+        ),
+      );
+      return { v: (registry.acquire("m") as { version: ReadyVersion }).version, calls };
+    };
+    const settle = () => new Promise((r) => setTimeout(r, 200));
+    const run = async (v: ReadyVersion, b: MicroBatcher) => {
+      for (let i = 0; i < 16; i++) await b.infer(v, tableOf(v, [i]), "predict");
+      await settle();
+      return b.calibration(v);
+    };
+
+    const heavy = make(300, 5);
+    const bh = new MicroBatcher(opts({ mode: "auto" }));
+    const ch = await run(heavy.v, bh);
+    assert.equal(ch?.batching, true, JSON.stringify(ch));
+    heavy.calls.length = 0;
+    await Promise.all([1, 2, 3].map((x) => bh.infer(heavy.v, tableOf(heavy.v, [x]), "predict")));
+    assert.deepEqual(heavy.calls, [3]);
+
+    const perRow = make(0, 200);
+    const bp = new MicroBatcher(opts({ mode: "auto" }));
+    const cp = await run(perRow.v, bp);
+    assert.equal(cp?.batching, false, JSON.stringify(cp));
+    perRow.calls.length = 0;
+    await Promise.all([1, 2, 3].map((x) => bp.infer(perRow.v, tableOf(perRow.v, [x]), "predict")));
+    assert.deepEqual(perRow.calls, [1, 1, 1]);
+  });
+});
