@@ -205,6 +205,7 @@ export async function modelservePlugin(
     const metrics = context.metrics;
     metrics.addCollector(lifecycleCollector(registry, context.shadows));
     metrics.addCollector(context.batching.collector(() => context.batcher.states()));
+    metrics.addStatsSection("batching", () => context.batcher.summary());
     if (context.drift) {
       const drift = context.drift;
       metrics.addCollector(driftCollector(drift));

@@ -203,9 +203,9 @@ describe("micro-batcher", () => {
       );
       return { v: (registry.acquire("m") as { version: ReadyVersion }).version, calls };
     };
-    const settle = () => new Promise((r) => setTimeout(r, 200));
+    const settle = () => new Promise((r) => setTimeout(r, 400));
     const run = async (v: ReadyVersion, b: MicroBatcher) => {
-      for (let i = 0; i < 16; i++) await b.infer(v, tableOf(v, [i]), "predict");
+      for (let i = 0; i < 64; i++) await b.infer(v, tableOf(v, [i]), "predict");
       await settle();
       return b.calibration(v);
     };

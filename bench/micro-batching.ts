@@ -1,0 +1,221 @@
+/**
+ * @module `npm run bench:batching`: adaptive micro-batching on, off and `auto`, single rows at 32
+ * keep-alive connections (autocannon, each request one of 1000 distinct rows in turn), on a breast-cancer RandomForest-300 (scikit-learn, inline on the
+ * event loop) and a breast-cancer ONNX MLP (256×256, onnxruntime in its worker thread). Models are
+ * trained by `scripts/bench/train_http_models.py` and `scripts/bench/train_onnx_mlp.py` with Debian's
+ * scikit-learn and onnx (installed with apt when missing, as root). The server is pinned to the last
+ * CPU and the load generator to CPU 0; BENCH_ROUNDS alternating rounds (default 5) of BENCH_DURATION s
+ * (default 5) after a warm-up; median [min–max] of req/s and p99, RSS after load, the mean rows per
+ * model call read from `/metrics`, and `uptime` before and after. `BENCH_CASES=rf300,mlp,rf100` picks
+ * the models (rf100, the iris RandomForest-100, is a cheap model), `BENCH_MODES=off,on,auto` the modes.
+ */
+
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+
+const duration = Number(process.env.BENCH_DURATION ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const root = fileURLToPath(new URL("../", import.meta.url));
+const cpus = Number(process.env.BENCH_CPUS ?? availableParallelism());
+const canPin = cpus > 1 && spawnSync("taskset", ["--version"]).status === 0;
+const last = String(cpus - 1);
+
+// The load generator runs on CPU 0, the server on the last CPU.
+if (canPin && process.env.BENCH_PINNED !== "1") {
+  const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
+    stdio: "inherit",
+    env: { ...process.env, BENCH_PINNED: "1", BENCH_CPUS: String(cpus) },
+  });
+  process.exit(r.status ?? 1);
+}
+
+/** Installs Debian's scikit-learn, XGBoost and onnx when missing (the training scripts need them). */
+function ensurePython(): void {
+  const ok = () => spawnSync("/usr/bin/python3", ["-c", "import sklearn, xgboost, onnx"]).status === 0;
+  if (ok()) return;
+  process.stderr.write("installing python3-sklearn, python3-xgboost and python3-onnx with apt-get…\n");
+  execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+  execFileSync("apt-get", ["install", "-y", "-qq", "python3-sklearn", "python3-xgboost", "python3-onnx"], {
+    stdio: "inherit",
+    env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+  });
+  if (!ok()) throw new Error("scikit-learn, xgboost or onnx still missing after apt-get install");
+}
+
+ensurePython();
+const models = mkdtempSync(join(tmpdir(), "modelserve-bench-batching-"));
+for (const script of ["train_http_models.py", "train_onnx_mlp.py"])
+  execFileSync("/usr/bin/python3", [join(root, "scripts/bench", script), models], { stdio: "ignore" });
+
+interface ModelCase {
+  readonly name: string;
+  readonly file: string;
+  /** 1000 rows (`{"instances": [...]}`): each is sent as its own single-row request, in turn. */
+  readonly rows: string;
+}
+const allCases: Record<string, ModelCase> = {
+  rf300: {
+    name: "breast-cancer RandomForest-300 (sklearn)",
+    file: "bc_rf300.joblib",
+    rows: "bc_batch1000.json",
+  },
+  mlp: { name: "breast-cancer MLP 256×256 (ONNX)", file: "bc_mlp.onnx", rows: "bc_batch1000.json" },
+  // A cheaper model, to see what `auto` makes of it: not in the default run.
+  rf100: { name: "iris RandomForest-100 (sklearn)", file: "iris_rf100.joblib", rows: "iris_batch1000.json" },
+};
+const cases = (process.env.BENCH_CASES?.split(",") ?? ["rf300", "mlp"]).map((c) => {
+  const found = allCases[c];
+  if (!found) throw new Error(`unknown BENCH_CASES entry ${c} (known: ${Object.keys(allCases).join(", ")})`);
+  return found;
+});
+const modes = (process.env.BENCH_MODES?.split(",") ?? ["off", "on", "auto"]) as ("off" | "on" | "auto")[];
+
+let nextPort = 18_900;
+
+/** Resident memory of a process, from /proc, in MB. */
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function start(file: string, mode: string): Promise<{ child: ChildProcess; port: number }> {
+  const port = nextPort++;
+  const args = [
+    join(root, "bin/modelserve.js"),
+    "serve",
+    join(models, file),
+    "--port",
+    String(port),
+    "--log-format",
+    "json",
+    "--micro-batching",
+    mode,
+  ];
+  const [cmd, argv] = canPin
+    ? ["taskset", ["-c", last, process.execPath, ...args]]
+    : [process.execPath, args];
+  const child = spawn(cmd, argv, { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  child.stderr!.on("data", (d) => {
+    err += d;
+  });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`modelserve exited: ${err}`);
+    const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+    if (res?.status === 200) return { child, port };
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`modelserve not ready: ${err}`);
+}
+
+/** Single-row requests over distinct rows: one row sent again and again would flatter the trees. */
+function requestsOf(file: string): autocannon.Request[] {
+  const { instances } = JSON.parse(readFileSync(join(models, file), "utf8")) as { instances: number[][] };
+  return instances.map((features) => ({
+    method: "POST",
+    path: "/predict",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ features }),
+  }));
+}
+
+async function load(port: number, requests: autocannon.Request[], seconds: number) {
+  const r = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    connections,
+    duration: seconds,
+  });
+  return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+}
+
+interface Sample {
+  rps: number;
+  p99: number;
+  rss: number;
+  rows: number;
+  errors: number;
+}
+
+async function measure(c: ModelCase, mode: string): Promise<Sample> {
+  const { child, port } = await start(c.file, mode);
+  try {
+    const requests = requestsOf(c.rows);
+    await load(port, requests, 2); // warm-up: JIT, and `auto`'s calibration on the first rows
+    const before = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const s = await load(port, requests, duration);
+    const after = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const delta = (text: string, what: string) =>
+      Number(new RegExp(`^modelserve_model_batch_rows_${what}\\{[^}]*\\} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+    const rows =
+      (delta(after, "sum") - delta(before, "sum")) / (delta(after, "count") - delta(before, "count"));
+    return { rps: s.rps, p99: s.p99, rss: rssMb(child.pid!), rows, errors: s.errors };
+  } finally {
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const med = (xs: number[]) => sorted(xs)[Math.floor(xs.length / 2)]!;
+const fmt = (xs: number[], digits = 0) => {
+  const s = sorted(xs);
+  return `${med(s).toFixed(digits)} [${s[0]!.toFixed(digits)}–${s.at(-1)!.toFixed(digits)}]`;
+};
+const uptime = () => {
+  const r = spawnSync("uptime", { encoding: "utf8" });
+  return r.status === 0
+    ? r.stdout.trim()
+    : `load average ${loadavg()
+        .map((x) => x.toFixed(2))
+        .join(", ")}`;
+};
+
+const lines: string[] = [
+  `bench:batching — ${new Date().toISOString()}, Node ${process.versions.node}, ${rounds} alternating rounds of ${duration} s at ${connections} connections, single rows`,
+  canPin ? `server on CPU ${last}, load generator on CPU 0` : "not pinned (taskset missing or one CPU)",
+  `uptime at start: ${uptime()}`,
+];
+let failed = false;
+for (const c of cases) {
+  const samples = new Map<string, Sample[]>(modes.map((m) => [m, []]));
+  for (let r = 0; r < rounds; r++)
+    for (const m of modes) {
+      const s = await measure(c, m);
+      samples.get(m)!.push(s);
+      if (s.errors > 0) failed = true;
+      process.stderr.write(`${c.name} ${m} round ${r + 1}: ${s.rps.toFixed(0)} req/s, p99 ${s.p99} ms\n`);
+    }
+  lines.push(
+    "",
+    `## ${c.name}`,
+    "",
+    "| micro-batching | req/s | p99 ms | rows per model call | RSS MB | errors |",
+    "| --- | --- | --- | --- | --- | --- |",
+  );
+  for (const [m, xs] of samples)
+    lines.push(
+      `| ${m} | ${fmt(xs.map((x) => x.rps))} | ${fmt(xs.map((x) => x.p99))} | ${fmt(
+        xs.map((x) => x.rows),
+        1,
+      )} | ${fmt(xs.map((x) => x.rss))} | ${xs.reduce((a, x) => a + x.errors, 0)} |`,
+    );
+  const on = samples.get("on");
+  const off = samples.get("off");
+  if (on && off)
+    lines.push(
+      "",
+      `on / off (medians): throughput ×${(med(on.map((x) => x.rps)) / med(off.map((x) => x.rps))).toFixed(2)}, ` +
+        `p99 ×${(med(on.map((x) => x.p99)) / med(off.map((x) => x.p99))).toFixed(2)}`,
+    );
+}
+lines.push("", `uptime at end: ${uptime()}`, "");
+process.stdout.write(lines.join("\n"));
+if (failed) process.exitCode = 1;
+rmSync(models, { recursive: true, force: true });
