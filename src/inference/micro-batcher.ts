@@ -4,15 +4,16 @@
  * joined, up to `maxRows` rows) and cuts the answer back so each request gets exactly its own rows.
  * A lane never runs two batches at once: while one runs, arrivals queue, so the batch size grows with
  * the load by itself. A batch that fails is re-run request by request, so a request whose rows make the
- * model throw fails alone. In `auto` mode a version is calibrated on its first rows (one call per row
- * against one call for all of them) and batched only when that pays.
+ * model throw fails alone. In `auto` mode each version decides from the time of its own first model
+ * calls whether batching pays (`batching-policy.ts`).
  */
 
 import { performance } from "node:perf_hooks";
 import { Errors } from "../errors.ts";
 import type { FeatureTable } from "../runtimes/runtime.ts";
+import { AutoPolicy, type Calibration } from "./batching-policy.ts";
 import { type InferenceResult, infer, type Method } from "./run.ts";
-import { canJoin, joinTables, sliceTable, splitResult } from "./tables.ts";
+import { canJoin, joinTables, splitResult } from "./tables.ts";
 import type { ReadyVersion } from "./version.ts";
 
 /** Whether requests are coalesced: never, always, or when calibration shows it pays. */
@@ -32,17 +33,7 @@ export interface BatchingOptions {
   readonly maxQueued: number;
 }
 
-/** What calibration measured for a version in `auto` mode. */
-export interface Calibration {
-  /** Rows per group timed. */
-  readonly rows: number;
-  /** Model time of one call per row of a group, summed, in microseconds (fastest group). */
-  readonly separateUs: number;
-  /** Model time of one call with a group's rows, in microseconds (fastest group). */
-  readonly batchedUs: number;
-  /** Whether batching is on for this version. */
-  readonly batching: boolean;
-}
+export type { Calibration } from "./batching-policy.ts";
 
 /** The batcher's settings and its `auto` decisions, as `/stats` shows them. */
 export interface BatchingSummary extends BatchingOptions {
@@ -96,24 +87,6 @@ interface Lane {
   busy: boolean;
 }
 
-// Calibration: rows gathered from the first requests, time budget, and the bar batching must pass.
-const CALIBRATION_ROWS = 64;
-const CALIBRATION_GROUP = 16;
-const CALIBRATION_BUDGET_MS = 100;
-const WARM_UP_ROUNDS = 8;
-/** Batching is on when one call for all rows costs at most this share of one call per row… */
-const PAYING_RATIO = 0.8;
-/**
- * …and saves at least this many microseconds of model time per row: below that, a request's own
- * cost (parsing, validation, the answer: tens of microseconds) dwarfs the saving.
- */
-const PAYING_SAVING_US = 5;
-
-type Decision =
-  | { readonly state: "gathering"; readonly rows: FeatureTable[] }
-  | { readonly state: "deciding" }
-  | { readonly state: "decided"; readonly calibration: Calibration };
-
 /**
  * The micro-batcher of one app. {@link MicroBatcher.infer} stands in for {@link infer}: same
  * arguments, same answer, same errors, plus `MS_OVERLOADED` when the version's queue is full.
@@ -128,11 +101,15 @@ export class MicroBatcher {
   readonly #counts = new Map<string, ModelCounts>();
   // Weak: a lane lives as long as its version (it remembers whether its traffic was concurrent).
   readonly #lanes = new WeakMap<ReadyVersion, Map<Method, Lane>>();
-  readonly #decisions = new WeakMap<ReadyVersion, Decision>();
+  readonly #policy: AutoPolicy | undefined;
 
   constructor(options: BatchingOptions, observer?: BatchObserver) {
     this.options = options;
     this.#observer = observer;
+    if (options.mode === "auto")
+      this.#policy = new AutoPolicy((v, c) => {
+        this.#countsOf(v).calibration = c;
+      });
   }
 
   /** Runs `method` on `table` for `v`, batched with concurrent requests when batching is on. */
@@ -140,7 +117,7 @@ export class MicroBatcher {
     const counts = this.#countsOf(v);
     const max = this.options.maxQueued;
     if (max > 0 && counts.queued >= max) return Promise.reject(Errors.overloaded(max, v.name));
-    if (!this.#batching(v, table, method)) return this.#alone(v, table, method, counts);
+    if (!this.#batching(v, table)) return this.#alone(v, table, method, counts);
     return new Promise<InferenceResult>((resolve, reject) => {
       const lane = this.#laneOf(v, method, counts);
       lane.queue.push({ table, at: performance.now(), resolve, reject });
@@ -170,8 +147,7 @@ export class MicroBatcher {
 
   /** What `auto` mode measured for a version, once it has decided. */
   calibration(v: ReadyVersion): Calibration | undefined {
-    const d = this.#decisions.get(v);
-    return d?.state === "decided" ? d.calibration : undefined;
+    return this.#policy?.calibration(v);
   }
 
   #countsOf(v: ReadyVersion): ModelCounts {
@@ -199,14 +175,10 @@ export class MicroBatcher {
   }
 
   /** Whether this request goes through a lane. */
-  #batching(v: ReadyVersion, table: FeatureTable, method: Method): boolean {
+  #batching(v: ReadyVersion, table: FeatureTable): boolean {
     const { mode, maxRows } = this.options;
     if (mode === "off" || table.rows >= maxRows) return false;
-    if (mode === "on") return true;
-    const d = this.#decisions.get(v);
-    if (d?.state === "decided") return d.calibration.batching;
-    if (d?.state !== "deciding") this.#gather(v, table, method, d);
-    return false;
+    return this.#policy === undefined || this.#policy.batching(v);
   }
 
   /** One request's own call, outside any lane (still counted for the gauges). */
@@ -214,7 +186,9 @@ export class MicroBatcher {
     counts.inflight++;
     this.#observer?.batch(v.name, v.version, table.rows, [0]);
     try {
-      return await infer(v, table, method);
+      const result = await infer(v, table, method);
+      this.#policy?.observe(v, table.rows, result.inferenceMs);
+      return result;
     } finally {
       counts.inflight--;
     }
@@ -286,12 +260,17 @@ export class MicroBatcher {
     const { v, method } = lane;
     if (members.length === 1) {
       const m = members[0]!;
-      await infer(v, m.table, method).then(m.resolve, m.reject);
+      await infer(v, m.table, method).then((r) => {
+        this.#policy?.observe(v, m.table.rows, r.inferenceMs);
+        m.resolve(r);
+      }, m.reject);
       return;
     }
     let parts: InferenceResult[];
     try {
-      const result = await infer(v, joinTables(members.map((m) => m.table)), method);
+      const table = joinTables(members.map((m) => m.table));
+      const result = await infer(v, table, method);
+      this.#policy?.observe(v, table.rows, result.inferenceMs);
       parts = splitResult(
         result,
         members.map((m) => m.table.rows),
@@ -302,82 +281,5 @@ export class MicroBatcher {
       return;
     }
     for (let i = 0; i < members.length; i++) members[i]!.resolve(parts[i]!);
-  }
-
-  /** Collects the first rows a version sees in `auto` mode, then calibrates on them once. */
-  #gather(v: ReadyVersion, table: FeatureTable, method: Method, d: Decision | undefined): void {
-    let rows: FeatureTable[];
-    if (d?.state === "gathering") rows = d.rows;
-    else {
-      rows = [];
-      this.#decisions.set(v, { state: "gathering", rows });
-    }
-    for (let r = 0; r < table.rows && rows.length < CALIBRATION_ROWS; r++) {
-      if (rows.length > 0 && !canJoin(rows[0]!, table)) return;
-      rows.push(sliceTable(table, r, r + 1));
-    }
-    if (rows.length < CALIBRATION_ROWS) return;
-    this.#decisions.set(v, { state: "deciding" });
-    const decided = (calibration: Calibration) => {
-      this.#decisions.set(v, { state: "decided", calibration });
-      this.#countsOf(v).calibration = calibration;
-    };
-    // After the current request has its answer.
-    setImmediate(() => {
-      this.#calibrate(v, rows, method).then(decided, () =>
-        decided({ rows: 0, separateUs: 0, batchedUs: 0, batching: false }),
-      );
-    });
-  }
-
-  /**
-   * Times one call per row against one call per group of rows, on groups of distinct rows (a row
-   * walked again and again would be cheaper than real traffic: the CPU learns its branches). The
-   * passes alternate their order from group to group, and each path keeps its fastest group.
-   */
-  async #calibrate(v: ReadyVersion, rows: FeatureTable[], method: Method): Promise<Calibration> {
-    const groups: FeatureTable[][] = [];
-    for (let g = 0; g < rows.length; g += CALIBRATION_GROUP)
-      groups.push(rows.slice(g, g + CALIBRATION_GROUP));
-    const separate: number[] = [];
-    const batched: number[] = [];
-    const timeSeparate = async (group: FeatureTable[]) => {
-      const t = performance.now();
-      for (const r of group) await infer(v, r, method);
-      return performance.now() - t;
-    };
-    const timeBatched = async (group: FeatureTable[]) => {
-      const all = joinTables(group);
-      const t = performance.now();
-      await infer(v, all, method);
-      return performance.now() - t;
-    };
-    // Untimed passes first: the batch path has not run yet, so its code is not optimised, and the
-    // one-row path has run only as often as requests came.
-    const warm = performance.now();
-    for (let i = 0; i < WARM_UP_ROUNDS && performance.now() - warm < CALIBRATION_BUDGET_MS / 2; i++) {
-      await timeBatched(groups[i % groups.length]!);
-      await timeSeparate(groups[i % groups.length]!);
-    }
-    const started = performance.now();
-    for (let g = 0; g < groups.length; g++) {
-      const group = groups[g]!;
-      if (g % 2 === 0) {
-        separate.push(await timeSeparate(group));
-        batched.push(await timeBatched(group));
-      } else {
-        batched.push(await timeBatched(group));
-        separate.push(await timeSeparate(group));
-      }
-      if (performance.now() - started > CALIBRATION_BUDGET_MS) break;
-    }
-    // The fastest group of each: noise (other processes, the collector) only ever adds time.
-    const fastest = (xs: number[]) => Math.min(...xs);
-    const separateUs = fastest(separate) * 1000;
-    const batchedUs = fastest(batched) * 1000;
-    const per = groups[0]!.length;
-    const batching =
-      batchedUs <= PAYING_RATIO * separateUs && (separateUs - batchedUs) / per >= PAYING_SAVING_US;
-    return { rows: per, separateUs, batchedUs, batching };
   }
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { AutoPolicy, SINGLE_CALLS, TRIAL_CALLS } from "../../src/inference/batching-policy.ts";
 import { type BatchingOptions, MicroBatcher } from "../../src/inference/micro-batcher.ts";
 import { infer } from "../../src/inference/run.ts";
 import type { ReadyVersion } from "../../src/inference/version.ts";
@@ -177,53 +178,91 @@ describe("micro-batcher", () => {
     assert.deepEqual(calls, [1, 1, 1]);
   });
 
-  it("auto mode calibrates on the first rows and turns batching on only when a batch call is cheaper", async () => {
-    // Costly per call, cheap per row: batching pays.
+  it("auto mode starts unbatched, tries batching on a costly model and keeps it when it pays", async () => {
     const spin = (us: number) => {
       const end = performance.now() + us / 1000;
       while (performance.now() < end);
     };
-    const make = (perCallUs: number, perRowUs: number) => {
-      const registry = new ModelRegistry();
-      const calls: number[] = [];
-      registry.register(
-        "m",
-        "1",
-        loadDefinition(
-          defineModel({
-            name: "m",
-            inputs: { x: "float" },
-            predict: (rows) => {
-              calls.push(rows.length);
-              spin(perCallUs + perRowUs * rows.length);
-              return rows.map((r) => r.x as number);
-            },
-          }),
-        ),
-      );
-      return { v: (registry.acquire("m") as { version: ReadyVersion }).version, calls };
-    };
-    const settle = () => new Promise((r) => setTimeout(r, 400));
-    const run = async (v: ReadyVersion, b: MicroBatcher) => {
-      for (let i = 0; i < 64; i++) await b.infer(v, tableOf(v, [i]), "predict");
-      await settle();
-      return b.calibration(v);
-    };
+    const registry = new ModelRegistry();
+    const calls: number[] = [];
+    registry.register(
+      "m",
+      "1",
+      loadDefinition(
+        defineModel({
+          name: "m",
+          inputs: { x: "float" },
+          // Costly per call, cheap per row: what batching is for.
+          predict: (rows) => {
+            calls.push(rows.length);
+            spin(300 + 5 * rows.length);
+            return rows.map((r) => r.x as number);
+          },
+        }),
+      ),
+    );
+    const v = (registry.acquire("m") as { version: ReadyVersion }).version;
+    const b = new MicroBatcher(opts({ mode: "auto" }));
+    const burst = () => Promise.all([1, 2, 3].map((x) => b.infer(v, tableOf(v, [x]), "predict")));
+    for (let i = 0; i < SINGLE_CALLS - 1; i++) await b.infer(v, tableOf(v, [i]), "predict");
+    await burst();
+    assert.deepEqual(calls.slice(-3), [1, 1, 1], "unbatched until the single-row calls are timed");
+    for (let i = 0; i < TRIAL_CALLS; i++) await burst();
+    assert.deepEqual(calls.slice(-3), [3, 3, 3], "batched in the trial");
+    const c = b.calibration(v);
+    assert.equal(c?.reason, "pays", JSON.stringify(c));
+    assert.equal(c?.batching, true);
+    assert.ok(c.singleUs >= 300);
+    assert.deepEqual(
+      b.summary().calibrated.map((x) => [x.model, x.version, x.reason]),
+      [["m", "1", "pays"]],
+    );
+  });
+});
 
-    const heavy = make(300, 5);
-    const bh = new MicroBatcher(opts({ mode: "auto" }));
-    const ch = await run(heavy.v, bh);
-    assert.equal(ch?.batching, true, JSON.stringify(ch));
-    heavy.calls.length = 0;
-    await Promise.all([1, 2, 3].map((x) => bh.infer(heavy.v, tableOf(heavy.v, [x]), "predict")));
-    assert.deepEqual(heavy.calls, [3]);
+describe("auto batching policy", () => {
+  const v = () => ({}) as ReadyVersion;
 
-    const perRow = make(0, 200);
-    const bp = new MicroBatcher(opts({ mode: "auto" }));
-    const cp = await run(perRow.v, bp);
-    assert.equal(cp?.batching, false, JSON.stringify(cp));
-    perRow.calls.length = 0;
-    await Promise.all([1, 2, 3].map((x) => bp.infer(perRow.v, tableOf(perRow.v, [x]), "predict")));
-    assert.deepEqual(perRow.calls, [1, 1, 1]);
+  it("leaves a cheap model unbatched without a trial", () => {
+    const p = new AutoPolicy();
+    const m = v();
+    for (let i = 0; i < SINGLE_CALLS; i++) p.observe(m, 1, 0.003 + (i % 5) * 0.001);
+    assert.deepStrictEqual(p.calibration(m), { singleUs: 5, batching: false, reason: "cheap" });
+    assert.equal(p.batching(m), false);
+  });
+
+  it("ignores multi-row calls while timing single rows, then tries batching", () => {
+    const p = new AutoPolicy();
+    const m = v();
+    for (let i = 0; i < SINGLE_CALLS - 1; i++) p.observe(m, 1, 0.02);
+    p.observe(m, 100, 0.5);
+    assert.equal(p.batching(m), false);
+    p.observe(m, 1, 0.02);
+    assert.equal(p.batching(m), true);
+    assert.equal(p.calibration(m), undefined);
+  });
+
+  it("keeps batching when a row costs clearly less in a batch, and turns it off for good when not", () => {
+    const decided: string[] = [];
+    const p = new AutoPolicy((_v, c) => decided.push(c.reason));
+    const pays = v();
+    const flat = v();
+    for (const m of [pays, flat]) for (let i = 0; i < SINGLE_CALLS; i++) p.observe(m, 1, 0.02);
+    for (let i = 0; i < TRIAL_CALLS; i++) {
+      p.observe(pays, 1, 0.02); // single-row calls during the trial do not count
+      p.observe(pays, 10, 0.1); // 10 µs a row against 20 alone
+      p.observe(flat, 10, 0.19); // 19 µs a row: not enough
+    }
+    assert.deepStrictEqual(p.calibration(pays), {
+      singleUs: 20,
+      batchedRowUs: 10,
+      batching: true,
+      reason: "pays",
+    });
+    assert.equal(p.calibration(flat)?.reason, "does-not-pay");
+    assert.equal(p.batching(flat), false);
+    assert.deepEqual(decided, ["pays", "does-not-pay"]);
+    for (let i = 0; i < 100; i++) p.observe(flat, 10, 0.01);
+    assert.equal(p.batching(flat), false);
   });
 });

@@ -1,0 +1,105 @@
+/**
+ * @module The `auto` micro-batching decision of each model version, from the model time of its own
+ * first calls on live rows (no extra model call is made). A version starts unbatched; the median time
+ * of its first single-row calls says whether it is cheap (then it stays unbatched: a request costs tens
+ * of microseconds outside the model, so batching a model call of a few microseconds cannot pay). A
+ * costlier version then runs a trial with batching on, and keeps it if a row costs clearly less inside
+ * a batch than alone (per-call overhead shared, trees walked in lock step, one onnxruntime call for many
+ * rows), or turns it off for good if batches only add coordination.
+ */
+
+import type { ReadyVersion } from "./version.ts";
+
+/** What `auto` mode measured for a version, once it has decided. */
+export interface Calibration {
+  /** Median model time of a single-row call, in microseconds, over the first single-row calls. */
+  readonly singleUs: number;
+  /** Median model time per row inside batches of two rows or more, in microseconds (after a trial). */
+  readonly batchedRowUs?: number;
+  /** Whether batching is on for this version. */
+  readonly batching: boolean;
+  /** `cheap`: the model call is too cheap to batch; `pays` / `does-not-pay`: what the trial showed. */
+  readonly reason: "cheap" | "pays" | "does-not-pay";
+}
+
+/** Single-row calls timed before deciding whether a version is cheap. */
+export const SINGLE_CALLS = 64;
+/** Batched calls (two rows or more) timed in the trial. */
+export const TRIAL_CALLS = 32;
+/** A single-row call below this many microseconds is cheap: batching stays off. */
+export const CHEAP_US = 10;
+/** Batching stays on when a row in a batch costs at most this share of a row alone. */
+export const PAYING_RATIO = 0.8;
+
+type State =
+  | { readonly phase: "single"; readonly times: number[] }
+  | { readonly phase: "trial"; readonly singleUs: number; readonly times: number[] }
+  | { readonly phase: "decided"; readonly calibration: Calibration };
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+
+/**
+ * The decisions of `auto` mode, one per version object (a reloaded version decides again).
+ *
+ * @example
+ * const policy = new AutoPolicy();
+ * if (policy.batching(v)) … else …;
+ * policy.observe(v, rows, result.inferenceMs);
+ */
+export class AutoPolicy {
+  readonly #states = new WeakMap<ReadyVersion, State>();
+  readonly #decided: (v: ReadyVersion, c: Calibration) => void;
+
+  /** `decided` is told once per version when its decision is final. */
+  constructor(decided: (v: ReadyVersion, c: Calibration) => void = () => undefined) {
+    this.#decided = decided;
+  }
+
+  /** Whether requests for `v` go through a batching lane now. */
+  batching(v: ReadyVersion): boolean {
+    const s = this.#states.get(v);
+    if (s === undefined || s.phase === "single") return false;
+    return s.phase === "trial" || s.calibration.batching;
+  }
+
+  /** Records one model call of `rows` rows that took `ms` milliseconds of model time. */
+  observe(v: ReadyVersion, rows: number, ms: number): void {
+    let s = this.#states.get(v);
+    if (s === undefined) {
+      s = { phase: "single", times: [] };
+      this.#states.set(v, s);
+    }
+    if (s.phase === "decided") return;
+    if (s.phase === "single") {
+      if (rows !== 1) return;
+      s.times.push(ms * 1000);
+      if (s.times.length < SINGLE_CALLS) return;
+      const singleUs = median(s.times);
+      if (singleUs < CHEAP_US) this.#decide(v, { singleUs, batching: false, reason: "cheap" });
+      else this.#states.set(v, { phase: "trial", singleUs, times: [] });
+      return;
+    }
+    if (rows < 2) return;
+    s.times.push((ms * 1000) / rows);
+    if (s.times.length < TRIAL_CALLS) return;
+    const batchedRowUs = median(s.times);
+    const pays = batchedRowUs <= PAYING_RATIO * s.singleUs;
+    this.#decide(v, {
+      singleUs: s.singleUs,
+      batchedRowUs,
+      batching: pays,
+      reason: pays ? "pays" : "does-not-pay",
+    });
+  }
+
+  /** The final decision for `v`, once there is one. */
+  calibration(v: ReadyVersion): Calibration | undefined {
+    const s = this.#states.get(v);
+    return s?.phase === "decided" ? s.calibration : undefined;
+  }
+
+  #decide(v: ReadyVersion, calibration: Calibration): void {
+    this.#states.set(v, { phase: "decided", calibration });
+    this.#decided(v, calibration);
+  }
+}
