@@ -83,8 +83,11 @@ interface Lane {
   rows: number;
   running: boolean;
   scheduled: boolean;
-  /** Whether the last batch held more than one request: only then is waiting for company worth it. */
-  busy: boolean;
+  /**
+   * Requests in the last batch (more when others queued behind it): waiting for company is worth it
+   * only after a batch of several, and only until as many have come.
+   */
+  expected: number;
 }
 
 /**
@@ -168,7 +171,7 @@ export class MicroBatcher {
     }
     let lane = byMethod.get(method);
     if (lane === undefined) {
-      lane = { v, method, counts, queue: [], rows: 0, running: false, scheduled: false, busy: false };
+      lane = { v, method, counts, queue: [], rows: 0, running: false, scheduled: false, expected: 1 };
       byMethod.set(method, lane);
     }
     return lane;
@@ -211,7 +214,7 @@ export class MicroBatcher {
     if (lane.running || lane.queue.length === 0) return;
     const deadline = lane.queue[0]!.at + this.options.maxWaitUs / 1000;
     const left = deadline - performance.now();
-    if (lane.busy && left > 0 && lane.rows < this.options.maxRows) {
+    if (left > 0 && lane.queue.length < lane.expected && lane.rows < this.options.maxRows) {
       lane.scheduled = true;
       // Timers have millisecond resolution: shorter waits spin on turns of the loop, which still
       // reads sockets between turns.
@@ -237,7 +240,7 @@ export class MicroBatcher {
     const members = queue.splice(0, n);
     lane.rows -= rows;
     lane.running = true;
-    lane.busy = n > 1 || queue.length > 0;
+    lane.expected = n + queue.length;
     lane.counts.queued -= n;
     lane.counts.inflight += n;
     const now = performance.now();

@@ -126,6 +126,13 @@ describe("micro-batcher", () => {
     const c = b.infer(v, tableOf(v, [4]), "predict");
     await Promise.all([a, c]);
     assert.deepEqual(calls, [2, 2]);
+    // It stops waiting once as many requests as in the last batch have come.
+    const t0 = performance.now();
+    const slow = new MicroBatcher(opts({ maxWaitUs: 1_000_000 }));
+    await Promise.all([1, 2].map((x) => slow.infer(v, tableOf(v, [x]), "predict")));
+    await Promise.all([3, 4].map((x) => slow.infer(v, tableOf(v, [x]), "predict")));
+    assert.ok(performance.now() - t0 < 500);
+    assert.deepEqual(calls, [2, 2, 2, 2]);
     // An idle lane does not wait: a lone request after a lone batch runs at the next turn.
     const lone = new MicroBatcher(opts({ maxWaitUs: 1_000_000 }));
     const t = performance.now();
