@@ -90,6 +90,9 @@ interface Lane {
   expected: number;
 }
 
+/** The queue waits of a request run alone. */
+const NO_WAIT: readonly number[] = [0];
+
 /**
  * The micro-batcher of one app. {@link MicroBatcher.infer} stands in for {@link infer}: same
  * arguments, same answer, same errors, plus `MS_OVERLOADED` when the version's queue is full.
@@ -187,7 +190,7 @@ export class MicroBatcher {
   /** One request's own call, outside any lane (still counted for the gauges). */
   async #alone(v: ReadyVersion, table: FeatureTable, method: Method, counts: ModelCounts) {
     counts.inflight++;
-    this.#observer?.batch(v.name, v.version, table.rows, [0]);
+    this.#observer?.batch(v.name, v.version, table.rows, NO_WAIT);
     try {
       const result = await infer(v, table, method);
       this.#policy?.observe(v, table.rows, result.inferenceMs);

@@ -61,22 +61,6 @@ export function joinTables(tables: readonly FeatureTable[]): FeatureTable {
   return { rows, columns: first.columns, numeric, strings, tensors };
 }
 
-/** Rows `[from, to)` of a table, as a table of its own (copies, so the part outlives the whole). */
-export function sliceTable(t: FeatureTable, from: number, to: number): FeatureTable {
-  const cols = t.columns.length;
-  return {
-    rows: to - from,
-    columns: t.columns,
-    numeric: t.numeric.slice(from * cols, to * cols),
-    strings: t.strings.map((s) => s?.slice(from, to)),
-    tensors: t.tensors.map((c) => {
-      if (c === undefined) return undefined;
-      const per = c.shape.reduce((p, d) => p * d, 1);
-      return { shape: c.shape, data: c.data.slice(from * per, to * per) };
-    }),
-  };
-}
-
 function sliceMatrix(m: Matrix, from: number, to: number): Matrix {
   return { rows: to - from, cols: m.cols, data: m.data.slice(from * m.cols, to * m.cols) };
 }
