@@ -5,7 +5,8 @@
  * trained by `scripts/bench/train_http_models.py` and `scripts/bench/train_onnx_mlp.py` with Debian's
  * scikit-learn and onnx (installed with apt when missing, as root). The server is pinned to the last
  * CPU and the load generator to CPU 0; BENCH_ROUNDS alternating rounds (default 5) of BENCH_DURATION s
- * (default 5) after a warm-up; median [min–max] of req/s and p99, RSS after load, the mean rows per
+ * (default 5) after a warm-up; median [min–max] of req/s and p99, the server's CPU time per request
+ * (from /proc, so other processes' load does not inflate it), RSS after load, the mean rows per
  * model call read from `/metrics`, and `uptime` before and after. `BENCH_CASES=rf300,mlp,rf100` picks
  * the models (rf100, the iris RandomForest-100, is a cheap model), `BENCH_MODES=off,on,auto` the modes.
  */
@@ -83,6 +84,15 @@ function rssMb(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
+const ticksPerSecond = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** CPU time (user + system) a process has used, in ms, from /proc (immune to other processes' load). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
+
 async function start(file: string, mode: string): Promise<{ child: ChildProcess; port: number }> {
   const port = nextPort++;
   const args = [
@@ -132,12 +142,19 @@ async function load(port: number, requests: autocannon.Request[], seconds: numbe
     connections,
     duration: seconds,
   });
-  return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx + r.timeouts };
+  return {
+    rps: r.requests.average,
+    p99: r.latency.p99,
+    total: r.requests.total,
+    errors: r.errors + r.non2xx + r.timeouts,
+  };
 }
 
 interface Sample {
   rps: number;
   p99: number;
+  /** Server CPU time per request, µs. */
+  cpuUs: number;
   rss: number;
   rows: number;
   errors: number;
@@ -149,13 +166,15 @@ async function measure(c: ModelCase, mode: string): Promise<Sample> {
     const requests = requestsOf(c.rows);
     await load(port, requests, 2); // warm-up: JIT, and `auto`'s calibration on the first rows
     const before = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const cpu0 = cpuMs(child.pid!);
     const s = await load(port, requests, duration);
+    const cpuUs = ((cpuMs(child.pid!) - cpu0) * 1000) / s.total;
     const after = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const delta = (text: string, what: string) =>
       Number(new RegExp(`^modelserve_model_batch_rows_${what}\\{[^}]*\\} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
     const rows =
       (delta(after, "sum") - delta(before, "sum")) / (delta(after, "count") - delta(before, "count"));
-    return { rps: s.rps, p99: s.p99, rss: rssMb(child.pid!), rows, errors: s.errors };
+    return { rps: s.rps, p99: s.p99, cpuUs, rss: rssMb(child.pid!), rows, errors: s.errors };
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
@@ -196,12 +215,12 @@ for (const c of cases) {
     "",
     `## ${c.name}`,
     "",
-    "| micro-batching | req/s | p99 ms | rows per model call | RSS MB | errors |",
-    "| --- | --- | --- | --- | --- | --- |",
+    "| micro-batching | req/s | p99 ms | server CPU µs per request | rows per model call | RSS MB | errors |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
   );
   for (const [m, xs] of samples)
     lines.push(
-      `| ${m} | ${fmt(xs.map((x) => x.rps))} | ${fmt(xs.map((x) => x.p99))} | ${fmt(
+      `| ${m} | ${fmt(xs.map((x) => x.rps))} | ${fmt(xs.map((x) => x.p99))} | ${fmt(xs.map((x) => x.cpuUs))} | ${fmt(
         xs.map((x) => x.rows),
         1,
       )} | ${fmt(xs.map((x) => x.rss))} | ${xs.reduce((a, x) => a + x.errors, 0)} |`,

@@ -14,7 +14,7 @@ import type { ReadyVersion } from "./version.ts";
 export interface Calibration {
   /** Median model time of a single-row call, in microseconds, over the first single-row calls. */
   readonly singleUs: number;
-  /** Median model time per row inside batches of two rows or more, in microseconds (after a trial). */
+  /** Model time per row inside batches of two rows or more, in microseconds (after a trial). */
   readonly batchedRowUs?: number;
   /** Whether batching is on for this version. */
   readonly batching: boolean;
@@ -22,18 +22,30 @@ export interface Calibration {
   readonly reason: "cheap" | "pays" | "does-not-pay";
 }
 
-/** Single-row calls timed before deciding whether a version is cheap. */
+/** Single-row calls timed before deciding whether a version is cheap (after {@link WARM_UP_CALLS}). */
 export const SINGLE_CALLS = 64;
-/** Batched calls (two rows or more) timed in the trial. */
-export const TRIAL_CALLS = 32;
+/** Batched calls (two rows or more) timed in the trial (after {@link WARM_UP_CALLS}). */
+export const TRIAL_CALLS = 96;
+/**
+ * Calls of each kind left out before timing: a code path's first calls run before the JIT has
+ * optimised it (the batch path of a tree walk is several times slower in its first dozen calls).
+ */
+export const WARM_UP_CALLS = 16;
 /** A single-row call below this many microseconds is cheap: batching stays off. */
 export const CHEAP_US = 10;
 /** Batching stays on when a row in a batch costs at most this share of a row alone. */
 export const PAYING_RATIO = 0.8;
 
 type State =
-  | { readonly phase: "single"; readonly times: number[] }
-  | { readonly phase: "trial"; readonly singleUs: number; readonly times: number[] }
+  | { readonly phase: "single"; seen: number; readonly times: number[] }
+  | {
+      readonly phase: "trial";
+      readonly singleUs: number;
+      seen: number;
+      ms: number;
+      rows: number;
+      calls: number;
+    }
   | { readonly phase: "decided"; readonly calibration: Calibration };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -66,23 +78,25 @@ export class AutoPolicy {
   observe(v: ReadyVersion, rows: number, ms: number): void {
     let s = this.#states.get(v);
     if (s === undefined) {
-      s = { phase: "single", times: [] };
+      s = { phase: "single", seen: 0, times: [] };
       this.#states.set(v, s);
     }
     if (s.phase === "decided") return;
     if (s.phase === "single") {
-      if (rows !== 1) return;
+      if (rows !== 1 || ++s.seen <= WARM_UP_CALLS) return;
       s.times.push(ms * 1000);
       if (s.times.length < SINGLE_CALLS) return;
       const singleUs = median(s.times);
       if (singleUs < CHEAP_US) this.#decide(v, { singleUs, batching: false, reason: "cheap" });
-      else this.#states.set(v, { phase: "trial", singleUs, times: [] });
+      else this.#states.set(v, { phase: "trial", singleUs, seen: 0, ms: 0, rows: 0, calls: 0 });
       return;
     }
-    if (rows < 2) return;
-    s.times.push((ms * 1000) / rows);
-    if (s.times.length < TRIAL_CALLS) return;
-    const batchedRowUs = median(s.times);
+    if (rows < 2 || ++s.seen <= WARM_UP_CALLS) return;
+    // Summed, not a median per call: large batches, where batching matters, weigh more.
+    s.ms += ms;
+    s.rows += rows;
+    if (++s.calls < TRIAL_CALLS) return;
+    const batchedRowUs = (s.ms * 1000) / s.rows;
     const pays = batchedRowUs <= PAYING_RATIO * s.singleUs;
     this.#decide(v, {
       singleUs: s.singleUs,

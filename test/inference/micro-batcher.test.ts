@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AutoPolicy, SINGLE_CALLS, TRIAL_CALLS } from "../../src/inference/batching-policy.ts";
+import { AutoPolicy, SINGLE_CALLS, TRIAL_CALLS, WARM_UP_CALLS } from "../../src/inference/batching-policy.ts";
 import { type BatchingOptions, MicroBatcher } from "../../src/inference/micro-batcher.ts";
 import { infer } from "../../src/inference/run.ts";
 import type { ReadyVersion } from "../../src/inference/version.ts";
@@ -211,10 +211,10 @@ describe("micro-batcher", () => {
     const v = (registry.acquire("m") as { version: ReadyVersion }).version;
     const b = new MicroBatcher(opts({ mode: "auto" }));
     const burst = () => Promise.all([1, 2, 3].map((x) => b.infer(v, tableOf(v, [x]), "predict")));
-    for (let i = 0; i < SINGLE_CALLS - 1; i++) await b.infer(v, tableOf(v, [i]), "predict");
+    for (let i = 0; i < WARM_UP_CALLS + SINGLE_CALLS - 1; i++) await b.infer(v, tableOf(v, [i]), "predict");
     await burst();
     assert.deepEqual(calls.slice(-3), [1, 1, 1], "unbatched until the single-row calls are timed");
-    for (let i = 0; i < TRIAL_CALLS; i++) await burst();
+    for (let i = 0; i < WARM_UP_CALLS + TRIAL_CALLS; i++) await burst();
     assert.deepEqual(calls.slice(-3), [3, 3, 3], "batched in the trial");
     const c = b.calibration(v);
     assert.equal(c?.reason, "pays", JSON.stringify(c));
@@ -233,6 +233,7 @@ describe("auto batching policy", () => {
   it("leaves a cheap model unbatched without a trial", () => {
     const p = new AutoPolicy();
     const m = v();
+    for (let i = 0; i < WARM_UP_CALLS; i++) p.observe(m, 1, 1); // slow first calls are left out
     for (let i = 0; i < SINGLE_CALLS; i++) p.observe(m, 1, 0.003 + (i % 5) * 0.001);
     assert.deepStrictEqual(p.calibration(m), { singleUs: 5, batching: false, reason: "cheap" });
     assert.equal(p.batching(m), false);
@@ -241,7 +242,7 @@ describe("auto batching policy", () => {
   it("ignores multi-row calls while timing single rows, then tries batching", () => {
     const p = new AutoPolicy();
     const m = v();
-    for (let i = 0; i < SINGLE_CALLS - 1; i++) p.observe(m, 1, 0.02);
+    for (let i = 0; i < WARM_UP_CALLS + SINGLE_CALLS - 1; i++) p.observe(m, 1, 0.02);
     p.observe(m, 100, 0.5);
     assert.equal(p.batching(m), false);
     p.observe(m, 1, 0.02);
@@ -254,15 +255,20 @@ describe("auto batching policy", () => {
     const p = new AutoPolicy((_v, c) => decided.push(c.reason));
     const pays = v();
     const flat = v();
-    for (const m of [pays, flat]) for (let i = 0; i < SINGLE_CALLS; i++) p.observe(m, 1, 0.02);
+    for (const m of [pays, flat])
+      for (let i = 0; i < WARM_UP_CALLS + SINGLE_CALLS; i++) p.observe(m, 1, 0.02);
+    for (let i = 0; i < WARM_UP_CALLS; i++) {
+      p.observe(pays, 10, 10); // a cold batch path: left out
+      p.observe(flat, 10, 0.001);
+    }
     for (let i = 0; i < TRIAL_CALLS; i++) {
       p.observe(pays, 1, 0.02); // single-row calls during the trial do not count
-      p.observe(pays, 10, 0.1); // 10 µs a row against 20 alone
+      p.observe(pays, 10, 0.125); // 12.5 µs a row against 20 alone
       p.observe(flat, 10, 0.19); // 19 µs a row: not enough
     }
     assert.deepStrictEqual(p.calibration(pays), {
       singleUs: 20,
-      batchedRowUs: 10,
+      batchedRowUs: 12.5,
       batching: true,
       reason: "pays",
     });
