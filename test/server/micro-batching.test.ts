@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { defineModel } from "../../src/runtimes/custom/define-model.ts";
@@ -17,6 +19,7 @@ const RF_REG_INPUTS = JSON.parse(
 ) as number[][];
 
 const N = 3000;
+const IRIS_NAMES = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 
 /** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
 function random(seed: number): () => number {
@@ -31,7 +34,7 @@ function random(seed: number): () => number {
 }
 
 /** N distinct rows: iris-like measurements, and the regressor's inputs jittered. */
-function rows(): { iris: number[][]; reg: number[][] } {
+function rows_(): { iris: number[][]; reg: number[][] } {
   const r = random(15);
   const iris = Array.from({ length: N }, () => [4 + 4 * r(), 2 + 2.5 * r(), 1 + 6 * r(), 0.1 + 2.5 * r()]);
   const reg = Array.from({ length: N }, (_, i) =>
@@ -94,7 +97,7 @@ describe("micro-batching through a real server", () => {
   let reference: App;
   let port: number;
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const data = rows();
+  const data = rows_();
 
   before(async () => {
     batched = buildApp(await registryOf(), {
@@ -292,5 +295,75 @@ describe("backpressure", () => {
     );
     assert.equal(registry.totalInflight, 0);
     await app.fastify.close();
+  });
+});
+
+describe("observation stays per request under batching", () => {
+  it("counts, times and audits each request of a batch as its own", async () => {
+    const target = join(mkdtempSync(join(tmpdir(), "modelserve-batching-audit-")), "audit.jsonl");
+    const registry = await registryOf();
+    const app = buildApp(registry, {
+      logger: silent,
+      microBatching: "on",
+      audit: { target, sample: 1 },
+    });
+    const rows = rows_().iris.slice(0, 40);
+    const answers = await Promise.all(
+      rows.map((features) =>
+        app.fastify.inject({ method: "POST", url: "/models/iris/predict", payload: { features } }),
+      ),
+    );
+    for (const a of answers) assert.equal(a.statusCode, 200);
+    const text = (await app.fastify.inject({ method: "GET", url: "/metrics" })).body;
+    const labels = 'model="iris",version="1"';
+    assert.equal(
+      metricValue(
+        text,
+        new RegExp(
+          `^modelserve_http_requests_total\\{${labels},route="/models/:name/predict",status="200"\\} (\\d+)$`,
+          "m",
+        ),
+      ),
+      40,
+    );
+    // Per request: rows per request and model time per request…
+    assert.equal(
+      metricValue(text, new RegExp(`^modelserve_batch_size_rows_count\\{${labels}\\} (\\d+)$`, "m")),
+      40,
+    );
+    assert.equal(
+      metricValue(text, new RegExp(`^modelserve_batch_size_rows_sum\\{${labels}\\} (\\d+)$`, "m")),
+      40,
+    );
+    assert.equal(
+      metricValue(
+        text,
+        new RegExp(`^modelserve_inference_duration_seconds_count\\{${labels}\\} (\\d+)$`, "m"),
+      ),
+      40,
+    );
+    // …while the model ran fewer, larger calls.
+    const calls = metricValue(
+      text,
+      new RegExp(`^modelserve_model_batch_rows_count\\{${labels}\\} (\\d+)$`, "m"),
+    );
+    assert.ok(calls < 40, `${calls} model calls`);
+    await app.fastify.close();
+    // One audit line per request, holding that request's own row and answer.
+    const lines = readFileSync(target, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.equal(lines.length, 40);
+    const byId = new Map(
+      answers.map((a, i) => [a.headers["x-request-id"], { row: rows[i]!, answer: a.json() }]),
+    );
+    for (const line of lines) {
+      const mine = byId.get(line.reqId);
+      assert.ok(mine, `audit line of an unknown request ${line.reqId}`);
+      assert.deepStrictEqual(line.inputs, [Object.fromEntries(IRIS_NAMES.map((n, j) => [n, mine.row[j]]))]);
+      assert.deepStrictEqual(line.predictions, [mine.answer.prediction]);
+      assert.deepStrictEqual(line.probabilities, [mine.answer.probabilities]);
+    }
   });
 });
