@@ -367,3 +367,36 @@ describe("observation stays per request under batching", () => {
     }
   });
 });
+
+describe("the Open Inference Protocol front end", () => {
+  it("batches concurrent V2 REST requests and answers each exactly as alone", async () => {
+    const batched = buildApp(await registryOf(), { logger: silent, microBatching: "on" });
+    const alone = buildApp(await registryOf(), { logger: silent, microBatching: "off" });
+    const rows = rows_().iris.slice(100, 140);
+    const body = (row: number[], i: number) => ({
+      id: `r${i}`,
+      inputs: [{ name: "input-0", shape: [1, 4], datatype: "FP64", data: row }],
+    });
+    const expected = [];
+    for (let i = 0; i < rows.length; i++) {
+      const r = await alone.fastify.inject({
+        method: "POST",
+        url: "/v2/models/iris/infer",
+        payload: body(rows[i]!, i),
+      });
+      assert.equal(r.statusCode, 200, r.body);
+      expected.push(r.json());
+    }
+    const got = await Promise.all(
+      rows.map((row, i) =>
+        batched.fastify.inject({ method: "POST", url: "/v2/models/iris/infer", payload: body(row, i) }),
+      ),
+    );
+    for (let i = 0; i < rows.length; i++) assert.deepStrictEqual(got[i]!.json(), expected[i]);
+    const text = (await batched.fastify.inject({ method: "GET", url: "/metrics" })).body;
+    const calls = metricValue(text, /^modelserve_model_batch_rows_count\{model="iris",version="1"\} (\d+)$/m);
+    assert.ok(calls < rows.length, `${calls} model calls for ${rows.length} requests`);
+    await batched.fastify.close();
+    await alone.fastify.close();
+  });
+});
