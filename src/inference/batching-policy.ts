@@ -5,7 +5,8 @@
  * of microseconds outside the model, so batching a model call of a few microseconds cannot pay). A
  * costlier version then runs a trial with batching on, and keeps it if a row costs clearly less inside
  * a batch than alone (per-call overhead shared, trees walked in lock step, one onnxruntime call for many
- * rows), or turns it off for good if batches only add coordination.
+ * rows), or turns it off if batches only add coordination. Every decision is measured again after
+ * five minutes.
  */
 
 import type { ReadyVersion } from "./version.ts";
@@ -33,6 +34,11 @@ export const TRIAL_CALLS = 96;
 export const WARM_UP_CALLS = 16;
 /** A single-row call below this many microseconds is cheap: batching stays off. */
 export const CHEAP_US = 10;
+/**
+ * How long a decision stands before the version is measured again (its traffic, its neighbours on the
+ * CPU and the JIT's state all change), in ms.
+ */
+export const REVISIT_MS = 5 * 60_000;
 /** Batching stays on when a row in a batch costs at most this share of a row alone. */
 export const PAYING_RATIO = 0.8;
 
@@ -46,7 +52,7 @@ type State =
       rows: number;
       calls: number;
     }
-  | { readonly phase: "decided"; readonly calibration: Calibration };
+  | { readonly phase: "decided"; readonly calibration: Calibration; readonly at: number };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
@@ -61,10 +67,15 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 export class AutoPolicy {
   readonly #states = new WeakMap<ReadyVersion, State>();
   readonly #decided: (v: ReadyVersion, c: Calibration) => void;
+  readonly #now: () => number;
 
-  /** `decided` is told once per version when its decision is final. */
-  constructor(decided: (v: ReadyVersion, c: Calibration) => void = () => undefined) {
+  /**
+   * `decided` is told each time a version decides; `now` (ms) is the clock that makes a decision
+   * expire after {@link REVISIT_MS}.
+   */
+  constructor(decided: (v: ReadyVersion, c: Calibration) => void = () => undefined, now = Date.now) {
     this.#decided = decided;
+    this.#now = now;
   }
 
   /** Whether requests for `v` go through a batching lane now. */
@@ -81,7 +92,12 @@ export class AutoPolicy {
       s = { phase: "single", seen: 0, times: [] };
       this.#states.set(v, s);
     }
-    if (s.phase === "decided") return;
+    if (s.phase === "decided") {
+      // Decisions expire: one taken while a neighbour was hogging the CPU must not stand for good.
+      if (this.#now() - s.at < REVISIT_MS) return;
+      s = { phase: "single", seen: 0, times: [] };
+      this.#states.set(v, s);
+    }
     if (s.phase === "single") {
       if (rows !== 1 || ++s.seen <= WARM_UP_CALLS) return;
       s.times.push(ms * 1000);
@@ -106,14 +122,14 @@ export class AutoPolicy {
     });
   }
 
-  /** The final decision for `v`, once there is one. */
+  /** The current decision for `v`, once there is one. */
   calibration(v: ReadyVersion): Calibration | undefined {
     const s = this.#states.get(v);
     return s?.phase === "decided" ? s.calibration : undefined;
   }
 
   #decide(v: ReadyVersion, calibration: Calibration): void {
-    this.#states.set(v, { phase: "decided", calibration });
+    this.#states.set(v, { phase: "decided", calibration, at: this.#now() });
     this.#decided(v, calibration);
   }
 }

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AutoPolicy, SINGLE_CALLS, TRIAL_CALLS, WARM_UP_CALLS } from "../../src/inference/batching-policy.ts";
+import {
+  AutoPolicy,
+  REVISIT_MS,
+  SINGLE_CALLS,
+  TRIAL_CALLS,
+  WARM_UP_CALLS,
+} from "../../src/inference/batching-policy.ts";
 import { type BatchingOptions, MicroBatcher } from "../../src/inference/micro-batcher.ts";
 import { infer } from "../../src/inference/run.ts";
 import type { ReadyVersion } from "../../src/inference/version.ts";
@@ -277,5 +283,20 @@ describe("auto batching policy", () => {
     assert.deepEqual(decided, ["pays", "does-not-pay"]);
     for (let i = 0; i < 100; i++) p.observe(flat, 10, 0.01);
     assert.equal(p.batching(flat), false);
+  });
+
+  it("measures a version again once its decision is REVISIT_MS old", () => {
+    let now = 0;
+    const p = new AutoPolicy(undefined, () => now);
+    const m = v();
+    for (let i = 0; i < WARM_UP_CALLS + SINGLE_CALLS; i++) p.observe(m, 1, 0.001);
+    assert.equal(p.calibration(m)?.reason, "cheap");
+    now = REVISIT_MS - 1;
+    p.observe(m, 1, 0.05);
+    assert.equal(p.calibration(m)?.reason, "cheap");
+    now = REVISIT_MS;
+    for (let i = 0; i < WARM_UP_CALLS + SINGLE_CALLS; i++) p.observe(m, 1, 0.05);
+    assert.equal(p.calibration(m), undefined, "in its trial");
+    assert.equal(p.batching(m), true);
   });
 });
