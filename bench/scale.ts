@@ -9,11 +9,13 @@
  * they share CPU 0 with the load generator). Reports requests/s, rows/s, p99 and the resident memory
  * of the whole process tree, median [min–max] over BENCH_ROUNDS rounds (default 3) of BENCH_DURATION
  * seconds (default 5). `BENCH_EXTRA_ARGS` adds arguments to every modelserve start (e.g. batching).
+ * Last, memory: a ~100 MB forest (`scripts/bench/train_big_forest.py`) served by one worker and by
+ * two, RSS of the whole process tree once ready and after single-row load (`BENCH_BIG=0` skips it).
  */
 
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import cluster from "node:cluster";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
@@ -114,12 +116,14 @@ async function start(server: ServerName, file: string): Promise<{ child: ChildPr
     err += d;
   });
   const health = server.startsWith("modelserve") ? "/health/ready" : "/health";
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 180_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${server} exited: ${err}`);
     const res = await fetch(`http://127.0.0.1:${port}${health}`).catch(() => undefined);
     // The bare cluster has no health route: any answer means it listens.
-    if (res?.status === 200 || (server === "node:cluster ×2 bare" && res)) {
+    // modelserve prints its banner once every worker is ready.
+    const banner = !server.startsWith("modelserve") || err.includes("listening on");
+    if (banner && (res?.status === 200 || (server === "node:cluster ×2 bare" && res))) {
       // Two-process servers: wait until both processes listen (a second answer source).
       await new Promise((r) => setTimeout(r, 500));
       return { child, port };
@@ -238,6 +242,42 @@ for (const c of cases) {
     `ratios (medians): single rows ×2/×1 ${ratio("modelserve ×2", "modelserve ×1", "oneRps")}, ×2 / bare node:cluster ×2 ${ratio("modelserve ×2", "node:cluster ×2 bare", "oneRps")}; ` +
       `batch rows/s ×2/×1 ${ratio("modelserve ×2", "modelserve ×1", "batchRowsPerS")}, ×2 / gunicorn -w2 ${ratio("modelserve ×2", "gunicorn -w2", "batchRowsPerS")}; ` +
       `RSS ×2/×1 ${ratio("modelserve ×2", "modelserve ×1", "rssMb")}`,
+  );
+}
+if (process.env.BENCH_BIG !== "0") {
+  execFileSync("/usr/bin/python3", [join(ROOT, "scripts/bench/train_big_forest.py"), models], {
+    stdio: "ignore",
+  });
+  const file = "big_rf170.joblib";
+  const mb = (statSync(join(models, file)).size / 2 ** 20).toFixed(0);
+  const mem = new Map<ServerName, { ready: number[]; loaded: number[] }>();
+  for (let r = 0; r < rounds; r++)
+    for (const s of ["modelserve ×1", "modelserve ×2"] as const) {
+      const { child, port } = await start(s, file);
+      try {
+        const m = mem.get(s) ?? { ready: [], loaded: [] };
+        m.ready.push(rssMb(child.pid!));
+        wrk(port, "/predict", join(models, "big_one.json"), 32, 2);
+        m.loaded.push(rssMb(child.pid!));
+        mem.set(s, m);
+      } finally {
+        process.kill(-child.pid!, "SIGTERM");
+        await new Promise((res) => child.once("exit", res));
+      }
+    }
+  lines.push(
+    "",
+    `## memory: a ${mb} MB forest (RandomForest-170 on 40 000 × 20)`,
+    "",
+    "| server | RSS MB once ready | RSS MB after 2 s of single rows |",
+    "| --- | --- | --- |",
+  );
+  for (const [s, m] of mem) lines.push(`| ${s} | ${spread(m.ready)} | ${spread(m.loaded)} |`);
+  const one = mem.get("modelserve ×1")!;
+  const two = mem.get("modelserve ×2")!;
+  lines.push(
+    "",
+    `RSS ×2/×1 (medians): once ready ${(median(two.ready) / median(one.ready)).toFixed(2)}, after load ${(median(two.loaded) / median(one.loaded)).toFixed(2)}`,
   );
 }
 lines.push("", `load average at end ${loadavg()[0]!.toFixed(2)}`, "");
