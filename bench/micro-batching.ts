@@ -158,6 +158,8 @@ interface Sample {
   rss: number;
   rows: number;
   errors: number;
+  /** `auto`'s decision at the end of the round, from `/stats` (empty while undecided). */
+  decision: string;
 }
 
 async function measure(c: ModelCase, mode: string): Promise<Sample> {
@@ -174,7 +176,14 @@ async function measure(c: ModelCase, mode: string): Promise<Sample> {
       Number(new RegExp(`^modelserve_model_batch_rows_${what}\\{[^}]*\\} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
     const rows =
       (delta(after, "sum") - delta(before, "sum")) / (delta(after, "count") - delta(before, "count"));
-    return { rps: s.rps, p99: s.p99, cpuUs, rss: rssMb(child.pid!), rows, errors: s.errors };
+    const stats = (await (await fetch(`http://127.0.0.1:${port}/stats`)).json()) as {
+      batching?: { calibrated: { reason: string; singleUs: number; batchedRowUs?: number }[] };
+    };
+    const cal = stats.batching?.calibrated[0];
+    const decision = cal
+      ? `${cal.reason} (single ${cal.singleUs.toFixed(1)} µs${cal.batchedRowUs === undefined ? "" : `, batched ${cal.batchedRowUs.toFixed(1)} µs/row`})`
+      : "";
+    return { rps: s.rps, p99: s.p99, cpuUs, rss: rssMb(child.pid!), rows, errors: s.errors, decision };
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
@@ -227,6 +236,9 @@ for (const c of cases) {
     );
   const on = samples.get("on");
   const off = samples.get("off");
+  const auto = samples.get("auto");
+  if (auto)
+    lines.push("", `auto's decision per round: ${auto.map((x) => x.decision || "undecided").join("; ")}`);
   if (on && off)
     lines.push(
       "",
