@@ -5,8 +5,8 @@
  * of microseconds outside the model, so batching a model call of a few microseconds cannot pay). A
  * costlier version then runs a trial with batching on, and keeps it if a row costs clearly less inside
  * a batch than alone (per-call overhead shared, trees walked in lock step, one onnxruntime call for many
- * rows), or turns it off if batches only add coordination. Every decision is measured again after
- * five minutes.
+ * rows), or turns it off if two trials in a row show that batches only add coordination. Every
+ * decision is measured again after five minutes.
  */
 
 import type { ReadyVersion } from "./version.ts";
@@ -39,6 +39,8 @@ export const CHEAP_US = 10;
  * CPU and the JIT's state all change), in ms.
  */
 export const REVISIT_MS = 5 * 60_000;
+/** Trials in a row that must fail before batching is turned off. */
+export const TRIALS = 2;
 /** Batching stays on when a row in a batch costs at most this share of a row alone. */
 export const PAYING_RATIO = 0.8;
 
@@ -47,6 +49,8 @@ type State =
   | {
       readonly phase: "trial";
       readonly singleUs: number;
+      /** 1 for the first trial, 2 for the second one a failed first trial gets. */
+      readonly attempt: number;
       seen: number;
       ms: number;
       rows: number;
@@ -104,7 +108,7 @@ export class AutoPolicy {
       if (s.times.length < SINGLE_CALLS) return;
       const singleUs = median(s.times);
       if (singleUs < CHEAP_US) this.#decide(v, { singleUs, batching: false, reason: "cheap" });
-      else this.#states.set(v, { phase: "trial", singleUs, seen: 0, ms: 0, rows: 0, calls: 0 });
+      else this.#states.set(v, { phase: "trial", singleUs, attempt: 1, seen: 0, ms: 0, rows: 0, calls: 0 });
       return;
     }
     if (rows < 2 || ++s.seen <= WARM_UP_CALLS) return;
@@ -114,6 +118,12 @@ export class AutoPolicy {
     if (++s.calls < TRIAL_CALLS) return;
     const batchedRowUs = (s.ms * 1000) / s.rows;
     const pays = batchedRowUs <= PAYING_RATIO * s.singleUs;
+    if (!pays && s.attempt < TRIALS) {
+      // A trial can fall on a bad moment (another process on the CPU, the collector, a recompile):
+      // turning batching off takes two failed trials in a row.
+      this.#states.set(v, { ...s, attempt: s.attempt + 1, seen: 0, ms: 0, rows: 0, calls: 0 });
+      return;
+    }
     this.#decide(v, {
       singleUs: s.singleUs,
       batchedRowUs,

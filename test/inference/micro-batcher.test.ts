@@ -5,6 +5,7 @@ import {
   REVISIT_MS,
   SINGLE_CALLS,
   TRIAL_CALLS,
+  TRIALS,
   WARM_UP_CALLS,
 } from "../../src/inference/batching-policy.ts";
 import { type BatchingOptions, MicroBatcher } from "../../src/inference/micro-batcher.ts";
@@ -272,6 +273,11 @@ describe("auto batching policy", () => {
       p.observe(pays, 10, 0.125); // 12.5 µs a row against 20 alone
       p.observe(flat, 10, 0.19); // 19 µs a row: not enough
     }
+    // One failed trial is not enough to turn batching off: a second one runs.
+    assert.equal(p.calibration(flat), undefined);
+    assert.equal(p.batching(flat), true);
+    assert.equal(TRIALS, 2);
+    for (let i = 0; i < WARM_UP_CALLS + TRIAL_CALLS; i++) p.observe(flat, 10, 0.19);
     assert.deepStrictEqual(p.calibration(pays), {
       singleUs: 20,
       batchedRowUs: 12.5,
