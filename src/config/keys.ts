@@ -440,7 +440,7 @@ export const CONFIG = {
     min: 0,
     max: 1_000_000,
     description:
-      "Longest a request waits for others to join its micro-batch, in microseconds, once its model has seen concurrent requests (a lone request runs at the next turn of the event loop)",
+      "Longest a request waits for others to join its micro-batch, in microseconds, once its model has run batches of four requests or more (a lone request runs at the next turn of the event loop)",
     help: "longest wait for a micro-batch to fill, µs",
   }),
   maxQueued: int({

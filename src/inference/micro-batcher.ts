@@ -25,8 +25,8 @@ export interface BatchingOptions {
   /** Most rows in one model call (a larger request runs alone). */
   readonly maxRows: number;
   /**
-   * Longest a request waits for others to join its batch, in microseconds, once the lane has seen
-   * concurrent requests (an idle lane runs a lone request at the next turn of the event loop).
+   * Longest a request waits for others to join its batch, in microseconds, once the lane has run
+   * batches of four requests or more (an idle lane runs a lone request at the next turn of the loop).
    */
   readonly maxWaitUs: number;
   /** Most requests per model version waiting for the model; more → `MS_OVERLOADED` (0: no limit). */
@@ -85,10 +85,16 @@ interface Lane {
   scheduled: boolean;
   /**
    * Requests in the last batch (more when others queued behind it): waiting for company is worth it
-   * only after a batch of several, and only until as many have come.
+   * only after a batch of several ({@link WAIT_FROM}), and only until as many have come.
    */
   expected: number;
 }
+
+/**
+ * Waiting for company starts to pay from batches of this many requests: with two or three clients,
+ * holding the first for the others only makes each wait for the slowest.
+ */
+const WAIT_FROM = 4;
 
 /** The queue waits of a request run alone. */
 const NO_WAIT: readonly number[] = [0];
@@ -217,7 +223,12 @@ export class MicroBatcher {
     if (lane.running || lane.queue.length === 0) return;
     const deadline = lane.queue[0]!.at + this.options.maxWaitUs / 1000;
     const left = deadline - performance.now();
-    if (left > 0 && lane.queue.length < lane.expected && lane.rows < this.options.maxRows) {
+    if (
+      left > 0 &&
+      lane.expected >= WAIT_FROM &&
+      lane.queue.length < lane.expected &&
+      lane.rows < this.options.maxRows
+    ) {
       lane.scheduled = true;
       // Timers have millisecond resolution: shorter waits spin on turns of the loop, which still
       // reads sockets between turns.

@@ -123,27 +123,31 @@ describe("micro-batcher", () => {
     );
   });
 
-  it("waits up to maxWaitUs for company once the lane has seen concurrency", async () => {
+  it("waits up to maxWaitUs for company once the lane has seen batches of four or more", async () => {
     const { v, calls } = recordingVersion();
     const b = new MicroBatcher(opts({ maxWaitUs: 30_000 }));
-    // Two together mark the lane busy.
-    await Promise.all([1, 2].map((x) => b.infer(v, tableOf(v, [x]), "predict")));
-    const a = b.infer(v, tableOf(v, [3]), "predict");
+    const send = (xs: number[]) => Promise.all(xs.map((x) => b.infer(v, tableOf(v, [x]), "predict")));
+    // Four together: the next batch waits for company.
+    await send([1, 2, 3, 4]);
+    const first = send([5, 6]);
     await new Promise((r) => setTimeout(r, 5));
-    const c = b.infer(v, tableOf(v, [4]), "predict");
-    await Promise.all([a, c]);
-    assert.deepEqual(calls, [2, 2]);
+    await Promise.all([first, send([7, 8])]);
+    assert.deepEqual(calls, [4, 4]);
     // It stops waiting once as many requests as in the last batch have come.
     const t0 = performance.now();
     const slow = new MicroBatcher(opts({ maxWaitUs: 1_000_000 }));
-    await Promise.all([1, 2].map((x) => slow.infer(v, tableOf(v, [x]), "predict")));
-    await Promise.all([3, 4].map((x) => slow.infer(v, tableOf(v, [x]), "predict")));
+    const sendSlow = (xs: number[]) => Promise.all(xs.map((x) => slow.infer(v, tableOf(v, [x]), "predict")));
+    await sendSlow([1, 2, 3, 4]);
+    await sendSlow([5, 6, 7, 8]);
     assert.ok(performance.now() - t0 < 500);
-    assert.deepEqual(calls, [2, 2, 2, 2]);
-    // An idle lane does not wait: a lone request after a lone batch runs at the next turn.
-    const lone = new MicroBatcher(opts({ maxWaitUs: 1_000_000 }));
+    assert.deepEqual(calls, [4, 4, 4, 4]);
+    // After a batch of two, a lone request does not wait for its partner (each would wait for the
+    // slower client); nor after a lone batch.
+    const pair = new MicroBatcher(opts({ maxWaitUs: 1_000_000 }));
+    await Promise.all([1, 2].map((x) => pair.infer(v, tableOf(v, [x]), "predict")));
     const t = performance.now();
-    await lone.infer(v, tableOf(v, [5]), "predict");
+    await pair.infer(v, tableOf(v, [5]), "predict");
+    await pair.infer(v, tableOf(v, [6]), "predict");
     assert.ok(performance.now() - t < 500);
   });
 
