@@ -16,11 +16,11 @@ import { runLoaderWorker, siblingModule } from "../loading/loader-worker-host.ts
 import type { FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
 import { isAllowed } from "./allow-list.ts";
 import { boosterWrapperModel, isBoosterWrapper, relabel } from "./boosters.ts";
+import { ESTIMATOR_BUILDERS } from "./builders.ts";
 import { BudgetError, ConsistencyError, checkBuilt, checkDeclaredCounts, withBuildBudget } from "./checks.ts";
 import { containerBooster, containerEstimator, isContainer } from "./containers.ts";
 import { argmaxLabels, DataError, dense } from "./data.ts";
 import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
-import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
 import { labelEncoderClasses } from "./estimators/preprocessing/label-encoder.ts";
 import { boosterPipelineExplainer, sklearnExplainer } from "./explain-model.ts";
 import { fitOnlyReason } from "./fit-only.ts";

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { isModelServeError } from "../../../src/errors.ts";
 import type { PyObject, PyValue } from "../../../src/formats/pickle/py-objects.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
-import { multiclassProbability } from "../../../src/runtimes/sklearn/estimators/svm/index.ts";
+import { multiclassProbability } from "../../../src/runtimes/sklearn/estimators/svm/libsvm.ts";
 import { libmExp } from "../../../src/runtimes/sklearn/libm-exp.ts";
 import { blasDot, fma, gemvDot, sumSlice } from "../../../src/runtimes/sklearn/numeric.ts";
 import { stateOf } from "../../../src/runtimes/sklearn/py-access.ts";

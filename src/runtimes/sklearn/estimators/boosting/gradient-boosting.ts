@@ -10,7 +10,7 @@ import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { dense, expit, matrix } from "../../data.ts";
-import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
+import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import {
   AttributeError,
   attr,
@@ -37,7 +37,7 @@ function featuresIn(o: PyObject): number | undefined {
 }
 
 /** DummyClassifier: the class shares it learned (prior), the most frequent class, uniform, or a constant. */
-function dummyClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
+export function dummyClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
   const strategy = str(attr(o, "_strategy")) ?? str(attr(o, "strategy")) ?? "prior";
   const prior = floats(need(o, "class_prior_"), `${o.name}.class_prior_`).data;
@@ -77,7 +77,7 @@ function dummyClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
 }
 
 /** DummyRegressor: the constant it learned (mean, median, quantile or given). */
-function dummyRegressor(o: PyObject): SkEstimator {
+export function dummyRegressor(o: PyObject): SkEstimator {
   const c = floats(need(o, "constant_"), `${o.name}.constant_`).data;
   if (c.length !== 1) throw new AttributeError(`${o.name} with ${c.length} outputs`);
   const value = c[0];
@@ -110,7 +110,8 @@ function stagesOf(o: PyObject, nFeatures: number): { trees: CompiledTree[]; k: n
   return { trees, k, stages };
 }
 
-function gradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `GradientBoostingClassifier` and `GradientBoostingRegressor`. */
+export function gradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
   const classifier = o.name === "GradientBoostingClassifier";
   const modern = versionAtLeast(ctx.sklearnVersion, 1, 4);
   const nFeatures = num(attr(o, "n_features_in_") ?? need(o, "n_features_"), `${o.name}.n_features_in_`);
@@ -273,11 +274,3 @@ function gradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
     },
   };
 }
-
-/** The classic boosting builders. */
-export const GRADIENT_BOOSTING_BUILDERS: BuilderTable = {
-  GradientBoostingClassifier: gradientBoosting,
-  GradientBoostingRegressor: gradientBoosting,
-  DummyClassifier: dummyClassifier,
-  DummyRegressor: dummyRegressor,
-};

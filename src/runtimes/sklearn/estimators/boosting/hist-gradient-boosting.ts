@@ -12,7 +12,7 @@ import type { NdArray, NdData, PyObject, PyValue } from "../../../../formats/pic
 import type { Label, Matrix } from "../../../runtime.ts";
 import { checkIndices, checkWidth, spendNodes } from "../../checks.ts";
 import { dense, expit, matrix } from "../../data.ts";
-import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
+import type { BuildContext, SkData, SkEstimator } from "../../estimator.ts";
 import {
   AttributeError,
   attr,
@@ -136,7 +136,8 @@ const LINKS: Readonly<Record<string, "identity" | "log">> = {
   gamma: "log",
 };
 
-function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `HistGradientBoostingClassifier` and `HistGradientBoostingRegressor`. */
+export function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
   const classifier = o.name === "HistGradientBoostingClassifier";
   const modern = versionAtLeast(ctx.sklearnVersion, 1, 4);
   const pre = attr(o, "_preprocessor");
@@ -294,9 +295,3 @@ function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
     },
   };
 }
-
-/** The histogram boosting builders. */
-export const HIST_BOOSTING_BUILDERS: BuilderTable = {
-  HistGradientBoostingClassifier: histGradientBoosting,
-  HistGradientBoostingRegressor: histGradientBoosting,
-};

@@ -11,11 +11,12 @@
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import type { Label } from "../../../runtime.ts";
 import { dense } from "../../data.ts";
-import type { BuilderTable, DenseData, SkEstimator } from "../../estimator.ts";
+import type { DenseData, SkEstimator } from "../../estimator.ts";
 import { blasDot, gemmDot } from "../../numeric.ts";
 import { attr, floats, need, strings } from "../../py-access.ts";
 
-function kmeans(o: PyObject): SkEstimator {
+/** Builder of `KMeans`. */
+export function kmeans(o: PyObject): SkEstimator {
   const c = floats(need(o, "cluster_centers_"), `${o.name}.cluster_centers_`);
   const [nc, nf] = c.shape;
   const centers = c.data;
@@ -56,6 +57,3 @@ function kmeans(o: PyObject): SkEstimator {
     },
   };
 }
-
-/** The clustering family's builders. */
-export const CLUSTER_BUILDERS: BuilderTable = { KMeans: kmeans };

@@ -1,96 +1,17 @@
 /**
- * @module Builders of StandardScaler, MinMaxScaler and `Pipeline`, and the table of every preprocessing
- * builder (scalers, imputer, PCA, polynomial features in their own files). Pipeline: transforms applied in step order, the final step's
- * methods exposed, the input schema taken from the first step. Ref: sklearn `preprocessing/_data.py`,
+ * @module Builder of `Pipeline`: transforms applied in step order, the final step's methods exposed,
+ * the input schema taken from the first step (or the step after a leading imputer). Ref: sklearn
  * `pipeline.py`.
  */
 
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { FeatureSpec } from "../../../runtime.ts";
-import { checkStepWidths, checkWidth } from "../../checks.ts";
+import { checkStepWidths } from "../../checks.ts";
 import { explainThrough } from "../../column-sources.ts";
-import { dense } from "../../data.ts";
-import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
-import { attr, floats, isObject, need, strings } from "../../py-access.ts";
-import { columnTransformer } from "./column-transformer.ts";
-import { dictVectorizer } from "./dict-vectorizer.ts";
-import { FEATURE_SELECTION_BUILDERS } from "./feature-selection.ts";
-import { fillsMissing, markFillsMissing } from "./fills-missing.ts";
-import { functionTransformer } from "./function-transformer.ts";
-import { simpleImputer } from "./imputer.ts";
-import { kbinsDiscretizer } from "./kbins-discretizer.ts";
-import { labelEncoder } from "./label-encoder.ts";
-import { missingIndicator } from "./missing-indicator.ts";
-import { oneHotEncoder } from "./one-hot-encoder.ts";
-import { ordinalEncoder } from "./ordinal-encoder.ts";
-import { pca } from "./pca.ts";
-import { polynomialFeatures } from "./polynomial-features.ts";
-import { powerTransformer } from "./power-transformer.ts";
-import { quantileTransformer } from "./quantile-transformer.ts";
-import {
-  columnwise,
-  fittedInputs,
-  maxAbsScaler,
-  normalizer,
-  optionalArray,
-  robustScaler,
-} from "./scalers.ts";
-import { splineTransformer } from "./spline-transformer.ts";
-import { targetEncoder } from "./target-encoder.ts";
-import { countVectorizer, hashingVectorizer, tfidfTransformer, tfidfVectorizer } from "./text-vectorizers.ts";
-
-function standardScaler(o: PyObject): SkEstimator {
-  const est = columnwise(
-    o,
-    attr(o, "with_mean") === false ? undefined : optionalArray(o, "mean_"),
-    attr(o, "with_std") === false ? undefined : optionalArray(o, "scale_"),
-  );
-  // mean_ and var_ are learned whatever with_mean/with_std say (unless both are off): the training moments.
-  const mean = optionalArray(o, "mean_");
-  const variance = optionalArray(o, "var_");
-  if (!mean || !variance || mean.length !== variance.length) return est;
-  return { ...est, trainingMoments: () => ({ mean, std: variance.map(Math.sqrt) }) };
-}
-
-function minMaxScaler(o: PyObject): SkEstimator {
-  const scale = optionalArray(o, "scale_")!;
-  const min = optionalArray(o, "min_")!;
-  const clip = attr(o, "clip") === true;
-  const range = floats(need(o, "feature_range"), "MinMaxScaler.feature_range").data;
-  // sklearn: X * scale_ + min_, then optional clipping to feature_range.
-  const { names, nFeatures } = fittedInputs(o);
-  checkWidth(scale.length, nFeatures, o.name, "scale_");
-  checkWidth(min.length, nFeatures, o.name, "min_");
-  return {
-    className: o.name,
-    role: "transformer",
-    nFeaturesIn: nFeatures,
-    featureNamesIn: names,
-    allowsMissing: true,
-    transform(x) {
-      const d = dense(x);
-      const out = new Float64Array(d.data.length);
-      for (let r = 0; r < d.rows; r++) {
-        for (let j = 0; j < d.cols; j++) {
-          let v = d.data[r * d.cols + j] * scale[j];
-          v += min[j];
-          if (clip) v = Math.min(range[1], Math.max(range[0], v));
-          out[r * d.cols + j] = v;
-        }
-      }
-      return { kind: "dense", rows: d.rows, cols: d.cols, data: out };
-    },
-    // scikit-learn: X -= min_, X /= scale_ (clipping is not undone).
-    inverseTransform(x) {
-      const d = dense(x);
-      const out = new Float64Array(d.data.length);
-      for (let r = 0; r < d.rows; r++)
-        for (let j = 0; j < d.cols; j++) out[r * d.cols + j] = (d.data[r * d.cols + j] - min[j]) / scale[j];
-      return { kind: "dense", rows: d.rows, cols: d.cols, data: out };
-    },
-  };
-}
+import type { BuildContext, SkData, SkEstimator } from "../../estimator.ts";
+import { attr, isObject, need, strings } from "../../py-access.ts";
+import { fillsMissing, markFillsMissing } from "../preprocessing/fills-missing.ts";
 
 /** Index of the last step that fills missing values, or -1. */
 function lastImputer(steps: readonly SkEstimator[]): number {
@@ -112,7 +33,8 @@ function pipelineSpecs(
   return undefined;
 }
 
-function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `Pipeline`. */
+export function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
   const steps = need(o, "steps");
   if (!Array.isArray(steps) || steps.length === 0)
     throw Errors.invalidModel(ctx.file, "Pipeline.steps is not a list of steps");
@@ -163,33 +85,3 @@ function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
   // A pipeline that copes with NaN up to an imputer hands on no missing value.
   return imputer >= 0 && result.allowsMissing ? markFillsMissing(result) : result;
 }
-
-/** The preprocessing and composition builders. */
-export const PREPROCESSING_BUILDERS: BuilderTable = {
-  StandardScaler: standardScaler,
-  MinMaxScaler: minMaxScaler,
-  RobustScaler: robustScaler,
-  MaxAbsScaler: maxAbsScaler,
-  Normalizer: normalizer,
-  SimpleImputer: simpleImputer,
-  PCA: pca,
-  PolynomialFeatures: polynomialFeatures,
-  SplineTransformer: splineTransformer,
-  OneHotEncoder: oneHotEncoder,
-  OrdinalEncoder: ordinalEncoder,
-  DictVectorizer: dictVectorizer,
-  TargetEncoder: targetEncoder,
-  ColumnTransformer: columnTransformer,
-  FunctionTransformer: functionTransformer,
-  CountVectorizer: countVectorizer,
-  TfidfVectorizer: tfidfVectorizer,
-  TfidfTransformer: tfidfTransformer,
-  HashingVectorizer: hashingVectorizer,
-  Pipeline: pipeline,
-  KBinsDiscretizer: kbinsDiscretizer,
-  MissingIndicator: missingIndicator,
-  LabelEncoder: labelEncoder,
-  QuantileTransformer: quantileTransformer,
-  PowerTransformer: powerTransformer,
-  ...FEATURE_SELECTION_BUILDERS,
-};

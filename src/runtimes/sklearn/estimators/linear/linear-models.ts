@@ -10,7 +10,7 @@ import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { expect } from "../../checks.ts";
 import { argmaxLabels, DataError, dense, expit, matrix } from "../../data.ts";
-import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
+import type { BuildContext, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, labels, need, num, str, strings, versionAtLeast } from "../../py-access.ts";
 
 interface Linear {
@@ -131,7 +131,8 @@ function classesOf(o: PyObject): Label[] {
   return labels(need(o, "classes_"), `${o.name}.classes_`);
 }
 
-function classifier(o: PyObject, proba?: (d: Matrix) => Matrix): SkEstimator {
+/** A linear classifier: `RidgeClassifier`, `LinearSVC`, `Perceptron`. */
+export function classifier(o: PyObject, proba?: (d: Matrix) => Matrix): SkEstimator {
   const lin = linearOf(o);
   const classes = classesOf(o);
   // One coefficient row per class (one for two classes): else a label would be read past classes_.
@@ -156,7 +157,8 @@ function classifier(o: PyObject, proba?: (d: Matrix) => Matrix): SkEstimator {
   };
 }
 
-function logistic(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `LogisticRegression`. */
+export function logistic(o: PyObject, ctx: BuildContext): SkEstimator {
   const classes = classesOf(o);
   const mc = str(attr(o, "multi_class")) ?? "auto";
   const solver = str(attr(o, "solver")) ?? "lbfgs";
@@ -182,7 +184,8 @@ function logistic(o: PyObject, ctx: BuildContext): SkEstimator {
   return classifier(o, proba);
 }
 
-function sgdClassifier(o: PyObject): SkEstimator {
+/** Builder of `SGDClassifier`. */
+export function sgdClassifier(o: PyObject): SkEstimator {
   const loss = str(attr(o, "loss")) ?? "hinge";
   if (loss === "log_loss" || loss === "log") return classifier(o, ovrProba);
   if (loss === "modified_huber") {
@@ -212,7 +215,8 @@ function sgdClassifier(o: PyObject): SkEstimator {
   return classifier(o);
 }
 
-function regressor(o: PyObject): SkEstimator {
+/** Builder of the linear regressors (`LinearRegression`, `Ridge`, `Lasso`, `ElasticNet`, `SGDRegressor`, `LinearSVR`). */
+export function regressor(o: PyObject): SkEstimator {
   const lin = linearOf(o);
   return {
     className: o.name,
@@ -226,18 +230,3 @@ function regressor(o: PyObject): SkEstimator {
     },
   };
 }
-
-/** The linear family's builders. */
-export const LINEAR_BUILDERS: BuilderTable = {
-  LogisticRegression: logistic,
-  SGDClassifier: sgdClassifier,
-  RidgeClassifier: (o) => classifier(o),
-  LinearSVC: (o) => classifier(o),
-  Perceptron: (o) => classifier(o),
-  LinearRegression: regressor,
-  Ridge: regressor,
-  Lasso: regressor,
-  ElasticNet: regressor,
-  SGDRegressor: regressor,
-  LinearSVR: regressor,
-};

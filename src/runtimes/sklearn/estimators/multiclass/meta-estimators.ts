@@ -12,7 +12,7 @@ import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { dense, matrix } from "../../data.ts";
-import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
+import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, labels, need, num, str, strings } from "../../py-access.ts";
 
 function members(o: PyObject, ctx: BuildContext): SkEstimator[] {
@@ -56,7 +56,7 @@ function threshold(e: SkEstimator): number {
 }
 
 /** `_ConstantPredictor`: the member one-vs-rest keeps for a class present in every (or no) training row. */
-function constantPredictor(o: PyObject): SkEstimator {
+export function constantPredictor(o: PyObject): SkEstimator {
   const y = floats(need(o, "y_"), "_ConstantPredictor.y_").data[0];
   const rows = (x: SkData) => x.rows;
   return {
@@ -344,14 +344,3 @@ export function chain(o: PyObject, ctx: BuildContext): SkEstimator {
     ...(decisionFunction ? { decisionFunction } : {}),
   };
 }
-
-/** The builders. */
-export const MULTICLASS_BUILDERS: BuilderTable = {
-  OneVsRestClassifier: oneVsRest,
-  OneVsOneClassifier: oneVsOne,
-  _ConstantPredictor: (o) => constantPredictor(o),
-  MultiOutputClassifier: multiOutput,
-  MultiOutputRegressor: multiOutput,
-  ClassifierChain: chain,
-  RegressorChain: chain,
-};

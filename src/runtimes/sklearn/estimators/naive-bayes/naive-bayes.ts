@@ -9,7 +9,7 @@
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { argmaxLabels, dense, matrix } from "../../data.ts";
-import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
+import type { BuildContext, SkData, SkEstimator } from "../../estimator.ts";
 import { gemmDot, pairwiseSum, sumSlice } from "../../numeric.ts";
 import { attr, floats, labels, need, num, strings, versionAtLeast } from "../../py-access.ts";
 
@@ -61,7 +61,8 @@ function nbClassifier(
   };
 }
 
-function gaussianNB(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `GaussianNB`. */
+export function gaussianNB(o: PyObject, ctx: BuildContext): SkEstimator {
   const theta = floats(need(o, "theta_"), `${o.name}.theta_`);
   const variance = floats(attr(o, "var_") ?? need(o, "sigma_"), `${o.name}.var_`).data;
   const prior = floats(need(o, "class_prior_"), `${o.name}.class_prior_`).data;
@@ -140,18 +141,21 @@ function discrete(o: PyObject) {
   return { flp: flp.data, clp, nc, nf };
 }
 
-function multinomialNB(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `MultinomialNB`. */
+export function multinomialNB(o: PyObject, ctx: BuildContext): SkEstimator {
   const { flp, clp, nc, nf } = discrete(o);
   return nbClassifier(o, ctx, nf, (x) => linearJll(x, flp, nc, nf, clp));
 }
 
-function complementNB(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `ComplementNB`. */
+export function complementNB(o: PyObject, ctx: BuildContext): SkEstimator {
   const { flp, clp, nc, nf } = discrete(o);
   // The prior only counts when there is a single class (scikit-learn's choice).
   return nbClassifier(o, ctx, nf, (x) => linearJll(x, flp, nc, nf, nc === 1 ? clp : undefined));
 }
 
-function bernoulliNB(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `BernoulliNB`. */
+export function bernoulliNB(o: PyObject, ctx: BuildContext): SkEstimator {
   const { flp, clp, nc, nf } = discrete(o);
   const b = attr(o, "binarize");
   const threshold = b === undefined || b === null ? undefined : num(b, `${o.name}.binarize`);
@@ -160,11 +164,3 @@ function bernoulliNB(o: PyObject, ctx: BuildContext): SkEstimator {
   const add = Float64Array.from({ length: nc }, (_, c) => clp[c] + sumSlice(neg, c * nf, nf));
   return nbClassifier(o, ctx, nf, (x) => linearJll(x, w, nc, nf, add, threshold));
 }
-
-/** The naive Bayes family's builders. */
-export const NAIVE_BAYES_BUILDERS: BuilderTable = {
-  GaussianNB: gaussianNB,
-  MultinomialNB: multinomialNB,
-  ComplementNB: complementNB,
-  BernoulliNB: bernoulliNB,
-};

@@ -13,7 +13,7 @@ import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts
 import type { Label, Matrix } from "../../../runtime.ts";
 import { checkIndices, expect } from "../../checks.ts";
 import { dense, matrix } from "../../data.ts";
-import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
+import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { blasDot, gemmDot, pairwiseSum } from "../../numeric.ts";
 import { attr, floats, isArray, labels, need, num, str, strings, versionAtLeast } from "../../py-access.ts";
 import { heapPush, simultaneousSort } from "./select.ts";
@@ -170,7 +170,8 @@ function rowWeights(dist: Float64Array, o: number, k: number, out: Float64Array)
   for (let t = 0; t < k; t++) out[t] = zero ? (dist[o + t] === 0 ? 1 : 0) : 1 / dist[o + t];
 }
 
-function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `KNeighborsClassifier`. */
+export function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const nb = neighborsOf(o, ctx);
   if (attr(o, "outputs_2d_") === true)
     throw Errors.unsupportedModel(ctx.file, `${o.name} fitted on several target columns`);
@@ -232,7 +233,8 @@ function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
   };
 }
 
-function regressor(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `KNeighborsRegressor`. */
+export function regressor(o: PyObject, ctx: BuildContext): SkEstimator {
   const nb = neighborsOf(o, ctx);
   const yArr = floats(need(o, "_y"), `${o.name}._y`);
   const outputs = yArr.shape.length === 2 ? yArr.shape[1] : 1;
@@ -278,9 +280,3 @@ function regressor(o: PyObject, ctx: BuildContext): SkEstimator {
     },
   };
 }
-
-/** The neighbours family's builders. */
-export const NEIGHBORS_BUILDERS: BuilderTable = {
-  KNeighborsClassifier: classifier,
-  KNeighborsRegressor: regressor,
-};

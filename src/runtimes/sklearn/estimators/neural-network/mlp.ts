@@ -10,7 +10,7 @@ import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { dense, matrix } from "../../data.ts";
-import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
+import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { libmExp } from "../../libm-exp.ts";
 import { gemmDot, gemvDot, sumSlice } from "../../numeric.ts";
 import { attr, floats, isObject, labels, need, str, strings } from "../../py-access.ts";
@@ -102,7 +102,8 @@ function networkOf(o: PyObject, ctx: BuildContext): Network {
   };
 }
 
-function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `MLPClassifier`. */
+export function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const net = networkOf(o, ctx);
   const lb = attr(o, "_label_binarizer");
   const yType = isObject(lb) ? str(attr(lb, "y_type_")) : undefined;
@@ -166,7 +167,8 @@ function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
   };
 }
 
-function regressor(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `MLPRegressor`. */
+export function regressor(o: PyObject, ctx: BuildContext): SkEstimator {
   const net = networkOf(o, ctx);
   return {
     className: o.name,
@@ -180,6 +182,3 @@ function regressor(o: PyObject, ctx: BuildContext): SkEstimator {
     },
   };
 }
-
-/** The neural network family's builders. */
-export const NEURAL_NETWORK_BUILDERS: BuilderTable = { MLPClassifier: classifier, MLPRegressor: regressor };

@@ -11,7 +11,7 @@ import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { checkCount } from "../../checks.ts";
 import { dense, matrix } from "../../data.ts";
-import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
+import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { libmExp } from "../../libm-exp.ts";
 import { blasDot } from "../../numeric.ts";
 import { attr, floats, labels, need, num, str, strings } from "../../py-access.ts";
@@ -176,7 +176,8 @@ export function multiclassProbability(k: number, r: Float64Array[], p: Float64Ar
   }
 }
 
-function svc(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `SVC` and `NuSVC`. */
+export function svc(o: PyObject, ctx: BuildContext): SkEstimator {
   const m = libsvmOf(o, ctx);
   const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
   const k = classes.length;
@@ -329,7 +330,8 @@ function svc(o: PyObject, ctx: BuildContext): SkEstimator {
   };
 }
 
-function svr(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `SVR` and `NuSVR`. */
+export function svr(o: PyObject, ctx: BuildContext): SkEstimator {
   const m = libsvmOf(o, ctx);
   if (m.dual.length !== m.nSv) throw Errors.invalidModel(ctx.file, `${o.name}._dual_coef_ is not one row`);
   const rho = -m.intercept[0];
@@ -353,6 +355,3 @@ function svr(o: PyObject, ctx: BuildContext): SkEstimator {
     },
   };
 }
-
-/** The libsvm family's builders. */
-export const SVM_BUILDERS: BuilderTable = { SVC: svc, NuSVC: svc, SVR: svr, NuSVR: svr };

@@ -10,7 +10,7 @@ import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts
 import type { Label, Matrix } from "../../../runtime.ts";
 import { expect } from "../../checks.ts";
 import { argmaxLabels, dense, matrix } from "../../data.ts";
-import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
+import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { explainDense, float64Ensemble, sklearnShapTree } from "../../explain.ts";
 import {
   AttributeError,
@@ -97,7 +97,8 @@ function checkOutputs(o: PyObject, nOutputs: number, file: string): void {
     throw Errors.unsupportedModel(file, `${o.name} with ${nOutputs} outputs (multi-output trees)`);
 }
 
-function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `DecisionTreeClassifier` and `ExtraTreeClassifier`. */
+export function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
   checkOutputs(o, nOutputs, ctx.file);
   const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
@@ -127,7 +128,8 @@ function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   };
 }
 
-function treeRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `DecisionTreeRegressor` and `ExtraTreeRegressor`. */
+export function treeRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
   checkOutputs(o, nOutputs, ctx.file);
   const tree = treeOf(o, nFeatures);
@@ -169,7 +171,8 @@ function members(o: PyObject): PyObject[] {
   return items as PyObject[];
 }
 
-function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `RandomForestClassifier` and `ExtraTreesClassifier`. */
+export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
   checkOutputs(o, nOutputs, ctx.file);
   const classes: Label[] = labels(need(o, "classes_"), `${o.name}.classes_`);
@@ -220,7 +223,8 @@ function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   };
 }
 
-function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `RandomForestRegressor` and `ExtraTreesRegressor`. */
+export function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
   checkOutputs(o, nOutputs, ctx.file);
   const trees = members(o).map((t) => treeOf(t, nFeatures));
@@ -248,15 +252,3 @@ function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     },
   };
 }
-
-/** The tree family's builders. */
-export const TREES_BUILDERS: BuilderTable = {
-  DecisionTreeClassifier: treeClassifier,
-  ExtraTreeClassifier: treeClassifier,
-  DecisionTreeRegressor: treeRegressor,
-  ExtraTreeRegressor: treeRegressor,
-  RandomForestClassifier: forestClassifier,
-  ExtraTreesClassifier: forestClassifier,
-  RandomForestRegressor: forestRegressor,
-  ExtraTreesRegressor: forestRegressor,
-};
