@@ -30,8 +30,8 @@ export {
   type ModelDefinition,
   type ModelDefinitionInput,
   type Row,
-} from "./runtimes/custom/define-model.ts";
-export { loadDefinition } from "./runtimes/custom/typescript-runtime.ts";
+} from "./runtimes/typescript/define-model.ts";
+export { loadDefinition } from "./runtimes/typescript/runtime.ts";
 export { type LoadModelOptions, loadModel as loadRuntimeModel } from "./runtimes/load-model.ts";
 export { RuntimeSet } from "./runtimes/resolve.ts";
 export type * from "./runtimes/runtime.ts";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import heuristic from "../../examples/iris/heuristic.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
-import { loadDefinition } from "../../src/runtimes/custom/typescript-runtime.ts";
+import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
 import { loadModel } from "../../src/runtimes/load-model.ts";
 import { type App, buildApp } from "../../src/server/app.ts";
 import { silent } from "../helpers.ts";

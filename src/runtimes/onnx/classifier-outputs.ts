@@ -6,7 +6,7 @@
  */
 
 import type { Label } from "../runtime.ts";
-import type { GraphNode, OnnxFileInfo } from "./onnx-model-file.ts";
+import type { GraphNode, OnnxFileInfo } from "./parse-model.ts";
 import type { OrtValueMetadata } from "./session-host.ts";
 
 /** A recognised classifier: the two outputs to fetch and the labels of the probability columns. */

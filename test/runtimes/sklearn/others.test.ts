@@ -16,7 +16,7 @@ import { multiclassProbability } from "../../../src/runtimes/sklearn/estimators/
 import { libmExp } from "../../../src/runtimes/sklearn/libm-exp.ts";
 import { blasDot, fma, gemvDot, sumSlice } from "../../../src/runtimes/sklearn/numeric.ts";
 import { stateOf } from "../../../src/runtimes/sklearn/py-access.ts";
-import { buildEstimator, readPickle, sklearnRuntime } from "../../../src/runtimes/sklearn/sklearn-runtime.ts";
+import { buildEstimator, readPickle, sklearnRuntime } from "../../../src/runtimes/sklearn/runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
 
 const fixtures = fileURLToPath(new URL("../../fixtures/", import.meta.url));

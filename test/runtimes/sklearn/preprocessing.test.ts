@@ -10,7 +10,7 @@ import type { PyObject, PyValue } from "../../../src/formats/pickle/py-objects.t
 import { loadModel } from "../../../src/runtimes/load-model.ts";
 import type { BuildContext } from "../../../src/runtimes/sklearn/estimator.ts";
 import { builders as PREPROCESSING_BUILDERS } from "../../../src/runtimes/sklearn/estimators/preprocessing/index.ts";
-import { sklearnRuntime } from "../../../src/runtimes/sklearn/sklearn-runtime.ts";
+import { sklearnRuntime } from "../../../src/runtimes/sklearn/runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
 import { type ConformanceCase, runRuntimeConformance } from "../../conformance/runtime-suite.ts";
 

@@ -18,7 +18,7 @@ import type {
   RuntimeModel,
 } from "../runtime.ts";
 import { lightgbmExplainer } from "./explain.ts";
-import { LightgbmError, type LightgbmModel, parseLightgbm } from "./lightgbm-model.ts";
+import { LightgbmError, type LightgbmModel, parseLightgbm } from "./model.ts";
 
 const matrix = (data: Float64Array, rows: number, cols: number): Matrix => ({ rows, cols, data });
 

@@ -21,7 +21,7 @@ import type {
   Runtime,
   RuntimeModel,
 } from "../runtime.ts";
-import { type Booster, BoosterError, compileBooster, softmaxRowsF32 } from "./booster.ts";
+import { type Booster, BoosterError, compileBooster, softmaxRowsF32 } from "./model.ts";
 import { xgboostExplainer } from "./explain.ts";
 
 const ASCII = new TextDecoder("latin1");

@@ -16,8 +16,8 @@ import type {
   RuntimeModel,
 } from "../runtime.ts";
 import { classifierOutputs } from "./classifier-outputs.ts";
-import { checkClassLists, checkInputWidths } from "./onnx-checks.ts";
-import { type OnnxFileInfo, ProtobufError, readOnnxFile, removeZipMaps } from "./onnx-model-file.ts";
+import { checkClassLists, checkInputWidths } from "./checks.ts";
+import { type OnnxFileInfo, ProtobufError, readOnnxFile, removeZipMaps } from "./parse-model.ts";
 import {
   inlineHost,
   type OrtModule,
