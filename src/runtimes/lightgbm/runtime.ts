@@ -47,7 +47,7 @@ function specsOf(m: LightgbmModel, n: number): FeatureSpec[] {
 }
 
 /** Wraps a parsed model as a runtime model. */
-export function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): RuntimeModel {
+function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): RuntimeModel {
   const binary = m.transform === "sigmoid";
   const multiclass = m.transform === "softmax" || m.transform === "ova";
   const classifier = binary || multiclass;

@@ -24,7 +24,7 @@ export function optionalArray(o: PyObject, key: string): Float64Array | undefine
 }
 
 /** `x = (x - shift) / scale` per column, in that order (sklearn subtracts, then divides in place). */
-export function columnwise(
+function columnwise(
   o: PyObject,
   shift: Float64Array | undefined,
   scale: Float64Array | undefined,

@@ -17,7 +17,7 @@ import { compileTree } from "./tree.ts";
 const EULER_GAMMA = 0.5772156649015329;
 
 /** c(n): the average path length of an unsuccessful search in a binary search tree of n samples. */
-export function averagePathLength(n: number): number {
+function averagePathLength(n: number): number {
   if (n <= 1) return 0;
   if (n === 2) return 1;
   return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n;
