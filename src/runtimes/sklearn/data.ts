@@ -31,6 +31,18 @@ export function matrix(rows: number, cols: number, data: Float64Array): Matrix {
   return { rows, cols, data };
 }
 
+/** Matrices with `rows` rows each, concatenated column-wise in order (`np.hstack`, `column_stack`). */
+export function sideBySide(parts: readonly Matrix[], rows: number): DenseData {
+  const width = parts.reduce((w, p) => w + p.cols, 0);
+  const out = new Float64Array(rows * width);
+  let off = 0;
+  for (const p of parts) {
+    for (let r = 0; r < rows; r++) out.set(p.data.subarray(r * p.cols, (r + 1) * p.cols), r * width + off);
+    off += p.cols;
+  }
+  return { kind: "dense", rows, cols: width, data: out };
+}
+
 /** The label of the largest value in each row (the first on ties, as numpy's argmax). */
 export function argmaxLabels(m: Matrix, classes: readonly Label[]): Label[] {
   const out: Label[] = new Array(m.rows);
