@@ -9,7 +9,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
-import { dense, expit, matrix } from "../../data.ts";
+import { dense, expit, matrix, softmaxInPlace } from "../../data.ts";
 import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import {
   AttributeError,
@@ -193,27 +193,22 @@ export function gradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
 
   const proba = (x: SkData): Matrix => {
     const { raw, rows } = rawPredict(x);
+    if (kind === "multinomial" && modern) {
+      // softmax: exp(raw - max) / Σ.
+      const out = raw.slice(0, rows * k);
+      softmaxInPlace(out, rows, k);
+      return matrix(rows, k, out);
+    }
     if (kind === "multinomial") {
+      // Before 1.4: exp(raw - logsumexp(raw)), logsumexp = log(Σ exp(raw - max)) + max.
       const out = new Float64Array(rows * k);
       for (let r = 0; r < rows; r++) {
         let max = Number.NEGATIVE_INFINITY;
         for (let c = 0; c < k; c++) max = Math.max(max, raw[r * k + c]);
-        if (modern) {
-          // softmax: exp(raw - max) / Σ.
-          let sum = 0;
-          for (let c = 0; c < k; c++) {
-            const e = Math.exp(raw[r * k + c] - max);
-            out[r * k + c] = e;
-            sum += e;
-          }
-          for (let c = 0; c < k; c++) out[r * k + c] /= sum;
-        } else {
-          // exp(raw - logsumexp(raw)), logsumexp = log(Σ exp(raw - max)) + max.
-          let sum = 0;
-          for (let c = 0; c < k; c++) sum += Math.exp(raw[r * k + c] - max);
-          const lse = Math.log(sum) + max;
-          for (let c = 0; c < k; c++) out[r * k + c] = Math.exp(raw[r * k + c] - lse);
-        }
+        let sum = 0;
+        for (let c = 0; c < k; c++) sum += Math.exp(raw[r * k + c] - max);
+        const lse = Math.log(sum) + max;
+        for (let c = 0; c < k; c++) out[r * k + c] = Math.exp(raw[r * k + c] - lse);
       }
       return matrix(rows, k, out);
     }

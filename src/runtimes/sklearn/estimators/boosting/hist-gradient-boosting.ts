@@ -11,7 +11,7 @@ import { Errors } from "../../../../errors.ts";
 import type { NdArray, NdData, PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { checkIndices, checkWidth, spendNodes } from "../../checks.ts";
-import { dense, expit, matrix } from "../../data.ts";
+import { dense, expit, matrix, softmaxInPlace } from "../../data.ts";
 import type { BuildContext, SkData, SkEstimator } from "../../estimator.ts";
 import {
   AttributeError,
@@ -251,18 +251,8 @@ export function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimato
       }
       return matrix(rows, 2, out);
     }
-    const out = new Float64Array(rows * k);
-    for (let r = 0; r < rows; r++) {
-      let max = Number.NEGATIVE_INFINITY;
-      for (let c = 0; c < k; c++) max = Math.max(max, raw[r * k + c]);
-      let sum = 0;
-      for (let c = 0; c < k; c++) {
-        const e = Math.exp(raw[r * k + c] - max);
-        out[r * k + c] = e;
-        sum += e;
-      }
-      for (let c = 0; c < k; c++) out[r * k + c] /= sum;
-    }
+    const out = raw.slice(0, rows * k);
+    softmaxInPlace(out, rows, k);
     return matrix(rows, k, out);
   };
   const argmax = (m: Float64Array, rows: number, cols: number): Label[] =>

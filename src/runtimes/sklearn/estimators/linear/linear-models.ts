@@ -9,7 +9,7 @@ import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { expect } from "../../checks.ts";
-import { argmaxLabels, DataError, dense, expit, matrix } from "../../data.ts";
+import { argmaxLabels, DataError, dense, expit, matrix, softmaxInPlace } from "../../data.ts";
 import type { BuildContext, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, labels, need, num, str, strings, versionAtLeast } from "../../py-access.ts";
 
@@ -79,17 +79,7 @@ function linearOf(o: PyObject): Linear {
 
 function softmaxRows(m: Matrix): Matrix {
   const out = Float64Array.from(m.data);
-  for (let r = 0; r < m.rows; r++) {
-    const o = r * m.cols;
-    let mx = out[o];
-    for (let c = 1; c < m.cols; c++) if (out[o + c] > mx) mx = out[o + c];
-    let sum = 0;
-    for (let c = 0; c < m.cols; c++) {
-      out[o + c] = Math.exp(out[o + c] - mx);
-      sum += out[o + c];
-    }
-    for (let c = 0; c < m.cols; c++) out[o + c] /= sum;
-  }
+  softmaxInPlace(out, m.rows, m.cols);
   return matrix(m.rows, m.cols, out);
 }
 
