@@ -38,3 +38,6 @@ export const IRIS_ROW = { sepal_length: 5.1, sepal_width: 3.5, petal_length: 1.4
 
 /** A valid `linear` row. */
 export const LINEAR_ROW = { a: 1.5, b: null, color: "red", n: 3, flag: true, note: "x" };
+
+/** A fresh loaded copy of `linear`, to register under any name and version. */
+export const linearModel = () => loadDefinition(linear);

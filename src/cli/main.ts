@@ -3,7 +3,11 @@
  * stderr (`modelserve: <message> [<code>]`) and exit non-zero.
  */
 
+import cluster from "node:cluster";
 import { Command, InvalidArgumentError, Option } from "commander";
+import { resolveWorkers } from "../cluster/cpus.ts";
+import { runPrimary } from "../cluster/primary.ts";
+import { isReplacement, WorkerLink, workerIndex, workerListenOptions } from "../cluster/worker.ts";
 import { loadConfig, parseModelArg } from "../config/config.ts";
 import { appFor, loadAll, prepareModels, startModels, storageFor } from "../deploy.ts";
 import { isModelServeError } from "../errors.ts";
@@ -51,27 +55,55 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     );
   }
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  const workers = resolveWorkers(config.workers);
+  const index = workerIndex();
+  if (workers > 1 && index === undefined && cluster.isPrimary) {
+    // The primary loads no model: it forks the workers and keeps them in step (src/cluster/).
+    await runPrimary({
+      workers,
+      host: config.host,
+      port: config.port,
+      logger,
+      shutdownTimeoutMs: config.shutdownTimeoutMs,
+      drainDelayMs: config.drainDelayMs,
+    });
+    return;
+  }
   const storage = storageFor(config, logger);
   // Resolve every file (downloading remote ones) before listening: a wrong path or format fails at once.
   const pending = await prepareModels(config.models, storage);
   const registry = new ModelRegistry();
   const app = appFor(registry, config, logger, storage);
+  const link = index === undefined ? undefined : new WorkerLink(app, index);
+  app.context.cluster = link;
+  // Workers share the mirror of a remote repository: one syncs it at a time.
+  if (link && app.context.remote)
+    app.context.remote.serialize = (sync) => link.exclusive("remote-mirror", sync);
   installShutdown(app, { timeoutMs: config.shutdownTimeoutMs, drainDelayMs: config.drainDelayMs });
   if (config.grpcPort !== undefined)
     await attachGrpc(app, { host: config.host, port: config.grpcPort, logger });
-  await app.fastify.listen({ host: config.host, port: config.port });
-  await startModels(app, config, pending);
+  const listen = link
+    ? workerListenOptions(config.host, config.port)
+    : { host: config.host, port: config.port };
+  if (link && isReplacement()) {
+    // A worker replacing one that died takes no request before it has its models and the changes
+    // the others applied since the start.
+    await startModels(app, config, pending);
+    await link.join();
+    await app.fastify.listen(listen);
+  } else {
+    await app.fastify.listen(listen);
+    await startModels(app, config, pending);
+    await link?.join();
+  }
   const addr = app.fastify.server.address();
   const port = typeof addr === "object" && addr ? addr.port : config.port;
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
-  process.stderr.write(
-    serveBanner(
-      `${config.tlsCert ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`,
-      registry,
-      config.docs,
-    ),
-  );
-  logger.info({ port, models: registry.names() }, "ready");
+  const url = `${config.tlsCert ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const banner = serveBanner(url, registry, config.docs);
+  if (link) link.ready(url, banner);
+  else process.stderr.write(banner);
+  logger.info({ port, models: registry.names(), ...(link ? { worker: link.index } : {}) }, "ready");
 }
 
 async function inspect(
@@ -202,5 +234,7 @@ export async function main(argv: readonly string[]): Promise<void> {
         : String(err);
     process.stderr.write(`modelserve: ${msg}\n`);
     process.exitCode = isModelServeError(err) && err.code === "MS_INVALID_CONFIG" ? 2 : 1;
+    // A worker keeps its channel to the primary open: leave explicitly so the primary sees the failure.
+    if (cluster.isWorker) process.exit();
   }
 }

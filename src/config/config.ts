@@ -121,6 +121,14 @@ function coerce(k: ConfigKey, value: unknown, source: string): unknown {
         throw bad(`must be between ${k.min} and ${k.max}`);
       return n;
     }
+    case "count": {
+      if (value === "auto") return value;
+      const n = typeof value === "string" && /^\d+$/.test(value.trim()) ? Number(value) : value;
+      if (typeof n !== "number" || !Number.isInteger(n)) throw bad('must be a whole number or "auto"');
+      if ((k.min !== undefined && n < k.min) || (k.max !== undefined && n > k.max))
+        throw bad(`must be between ${k.min} and ${k.max}, or "auto"`);
+      return n;
+    }
     case "number": {
       const n = typeof value === "string" && value.trim() !== "" ? Number(value) : value;
       if (typeof n !== "number" || !Number.isFinite(n)) throw bad("must be a number");

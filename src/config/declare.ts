@@ -7,7 +7,7 @@
 import type { ModelEntry } from "./model-entry.ts";
 
 /** Value kinds a key can hold; strings from the environment and flags are parsed by kind. */
-export type KeyKind = "string" | "int" | "number" | "bool" | "enum" | "models";
+export type KeyKind = "string" | "int" | "count" | "number" | "bool" | "enum" | "models";
 
 /** Groups of keys, for the docs table and for reading a config by concern. */
 export type Section =
@@ -80,6 +80,11 @@ export const int = (spec: Spec<number>): KeySpec<number> => ({ kind: "int", ...s
 export const optionalInt = (spec: SpecNoDefault<number | undefined>): KeySpec<number | undefined> => ({
   kind: "int",
   default: undefined,
+  ...spec,
+});
+/** A whole count, or `auto` (the caller decides what `auto` means, e.g. the usable CPUs). */
+export const countOrAuto = (spec: Spec<number | "auto">): KeySpec<number | "auto"> => ({
+  kind: "count",
   ...spec,
 });
 /** A finite number key. */

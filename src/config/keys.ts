@@ -9,6 +9,7 @@
 import { LOG_LEVELS } from "../observability/logger.ts";
 import {
   bool,
+  countOrAuto,
   int,
   modelList,
   num,
@@ -54,6 +55,19 @@ export const CONFIG = {
     description:
       "Port of the Open Inference Protocol (V2) gRPC service, off when unset (0 picks a free one); `--grpc_port` is KServe's spelling. See [protocols.md](protocols.md)",
     help: "serve the Open Inference Protocol over gRPC on this port",
+  }),
+  workers: countOrAuto({
+    section: "server",
+    env: "MODELSERVE_WORKERS",
+    flag: "--workers",
+    short: "-w",
+    arg: "n|auto",
+    default: 1,
+    min: 1,
+    max: 256,
+    description:
+      "Worker processes serving the port (`auto`: the CPUs the container may use, from its cgroup quota). See [workers.md](workers.md)",
+    help: "worker processes serving the port (a number, or auto for the usable CPUs)",
   }),
   models: modelList({
     section: "models",

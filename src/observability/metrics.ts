@@ -6,7 +6,13 @@
  */
 
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { newVersionStats, statsJson, type VersionStats } from "./stats.ts";
+import {
+  newVersionStats,
+  type StatsSnapshot,
+  statsJson,
+  type VersionSnapshot,
+  type VersionStats,
+} from "./stats.ts";
 
 /** What one finished request contributes to the metrics. */
 export interface RequestObservation {
@@ -245,6 +251,33 @@ export class ServiceMetrics {
     const out: Record<string, unknown> = { uptimeSeconds: Math.round((now - startedAt) / 1000), models };
     for (const [name, get] of this.statsSections) out[name] = get();
     return out;
+  }
+
+  /**
+   * The raw state behind `/stats` (counts, latency windows, classes), JSON-able, so the stats of
+   * several worker processes can be merged exactly ({@link mergeStats}).
+   */
+  statsSnapshot(): StatsSnapshot {
+    const versions: VersionSnapshot[] = [];
+    for (const m of this.models.values()) {
+      const classes: Record<string, number> = {};
+      for (const c of m.classes.values()) classes[c.name] = (classes[c.name] ?? 0) + c.count;
+      const { ms, at } = m.stats.window.entries();
+      const st = m.stats;
+      versions.push({
+        model: m.model,
+        version: m.version,
+        requests: st.requests,
+        errors: st.errors,
+        ms,
+        at,
+        classes,
+        lastError: st.lastError,
+      });
+    }
+    const sections: Record<string, unknown> = {};
+    for (const [name, get] of this.statsSections) sections[name] = get();
+    return { versions, sections };
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -39,6 +39,20 @@ export class LatencyWindow {
     return span > 0 ? n / span : 0;
   }
 
+  /** The latencies held and their times, oldest first (to merge the windows of several workers). */
+  entries(): { ms: number[]; at: number[] } {
+    const n = this.filled;
+    const start = n < WINDOW ? 0 : this.next;
+    const ms: number[] = new Array(n);
+    const at: number[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const j = (start + i) % WINDOW;
+      ms[i] = this.ms[j]!;
+      at[i] = this.at[j]!;
+    }
+    return { ms, at };
+  }
+
   /** Number of latencies held (at most {@link WINDOW}). */
   get size(): number {
     return this.filled;
@@ -77,4 +91,58 @@ export function statsJson(
     predictions: Object.fromEntries(s.classes),
     lastError: s.lastError,
   };
+}
+
+/** One version's `/stats` state as plain data (see `ServiceMetrics.statsSnapshot`). */
+export interface VersionSnapshot {
+  readonly model: string;
+  readonly version: string;
+  readonly requests: number;
+  readonly errors: number;
+  /** Latencies of the window (ms) and their times (epoch ms), oldest first. */
+  readonly ms: readonly number[];
+  readonly at: readonly number[];
+  readonly classes: Readonly<Record<string, number>>;
+  readonly lastError: VersionStats["lastError"];
+}
+
+/** A whole app's `/stats` state as plain data. */
+export interface StatsSnapshot {
+  readonly versions: readonly VersionSnapshot[];
+  /** Extra sections (shadows, drift, storage…), already computed. */
+  readonly sections: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The `/stats` document of several worker processes: counts and classes summed, percentiles and
+ * throughput over the union of their latency windows (the most recent {@link WINDOW} requests of all
+ * workers), the latest error; extra sections from the first worker that has them.
+ */
+export function mergeStats(snapshots: readonly StatsSnapshot[], startedAt: number): Record<string, unknown> {
+  const now = Date.now();
+  const byKey = new Map<string, VersionSnapshot[]>();
+  for (const s of snapshots)
+    for (const v of s.versions) {
+      const k = `${v.model}\u0000${v.version}`;
+      byKey.set(k, [...(byKey.get(k) ?? []), v]);
+    }
+  const models = [...byKey.values()].map((parts) => {
+    const merged = newVersionStats();
+    const points = parts
+      .flatMap((p) => p.ms.map((ms, i) => [p.at[i]!, ms] as const))
+      .sort((a, b) => a[0] - b[0]);
+    for (const [at, ms] of points.slice(-WINDOW)) merged.window.push(ms, at);
+    for (const p of parts) {
+      merged.requests += p.requests;
+      merged.errors += p.errors;
+      for (const [c, n] of Object.entries(p.classes)) merged.classes.set(c, (merged.classes.get(c) ?? 0) + n);
+      if (p.lastError && (!merged.lastError || p.lastError.at > merged.lastError.at))
+        merged.lastError = p.lastError;
+    }
+    return statsJson(parts[0]!.model, parts[0]!.version, merged, now);
+  });
+  const out: Record<string, unknown> = { uptimeSeconds: Math.round((now - startedAt) / 1000), models };
+  for (const s of snapshots)
+    for (const [name, value] of Object.entries(s.sections)) if (!(name in out)) out[name] = value;
+  return out;
 }

@@ -14,6 +14,7 @@ import { checkName } from "../util/names.ts";
 import { type Lease, LeaseBook } from "./leases.ts";
 import { budgetVictims, loadedBytes } from "./memory-budget.ts";
 import type { SplitArm } from "./routing.ts";
+import { SwitchClock } from "./switch-clock.ts";
 import { VersionStore } from "./version-store.ts";
 
 export type { LazyLoader, ModelVersion, ReadyVersion, VersionState } from "../inference/version.ts";
@@ -39,6 +40,7 @@ export class ModelRegistry extends VersionStore {
   /** Byte budget of loaded models (by file size); 0 means unlimited. */
   memoryBudgetBytes = 0;
   #defaultModel: string | undefined;
+  readonly clock = new SwitchClock(); // changes agreed across workers, applied at their time
 
   /** Throws `MS_DUPLICATE_MODEL` when `name@version` exists in a state other than `allowed`. */
   #checkFree(name: string, version: string, ...allowed: string[]): void {
@@ -183,9 +185,8 @@ export class ModelRegistry extends VersionStore {
     }
   }
 
-  /** Counts a request in flight on a version without a lease object (pair with {@link leave}). */
+  /** Counts a request in flight on a version without a lease (pair with {@link leave}, which ends it). */
   enter = (v: ModelVersion): void => this.#book.enter(v);
-  /** Ends a request started with {@link enter}. */
   leave = (v: ModelVersion): void => this.#book.leave(v);
 
   /** Requests in flight across every version (the server is idle at 0). */
@@ -216,6 +217,7 @@ export class ModelRegistry extends VersionStore {
     this.changed();
     await this.#book.drain(v, drainMs);
     this.#book.forget(v);
+    this.gate?.forget(name, version);
     if (entry.versions.get(version) === unloading) entry.versions.delete(version);
     if (entry.versions.size === 0) this.byName.delete(name);
     if (this.#defaultModel === name && !this.byName.has(name)) this.#defaultModel = undefined;
@@ -274,6 +276,7 @@ export class ModelRegistry extends VersionStore {
    * `version` is undefined, a split arm or the default version. Throws 404/503 errors with stable codes.
    */
   resolve(name?: string, version?: string, routingKey?: string): ReadyVersion {
+    if (this.clock.due()) this.clock.flush();
     const n = name ?? this.defaultModel();
     if (n === undefined) throw Errors.noDefaultModel();
     const entry = this.entry(n);

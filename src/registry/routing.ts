@@ -41,8 +41,8 @@ export class NameRoutes {
   shadow: string | undefined;
 
   /** Recomputes the default after a change of `versions`, remembering the one it replaces. */
-  update(versions: ReadonlyMap<string, ModelVersion>): void {
-    const next = this.#computeDefault(versions);
+  update(versions: ReadonlyMap<string, ModelVersion>, allow?: (version: string) => boolean): void {
+    const next = this.#computeDefault(versions, allow);
     if (
       this.current !== undefined &&
       next !== this.current &&
@@ -54,7 +54,10 @@ export class NameRoutes {
     this.current = next;
   }
 
-  #computeDefault(versions: ReadonlyMap<string, ModelVersion>): string | undefined {
+  #computeDefault(
+    versions: ReadonlyMap<string, ModelVersion>,
+    allow?: (version: string) => boolean,
+  ): string | undefined {
     if (this.pinned && versions.has(this.pinned)) return this.pinned;
     const labels = [...versions.keys()].sort(compareVersions);
     // Unloaded (lazy) versions count as servable: they load on first use.
@@ -62,7 +65,9 @@ export class NameRoutes {
       const st = versions.get(v)!.state;
       return st === "ready" || st === "unloaded";
     });
-    return (servable.length > 0 ? servable : labels).at(-1);
+    // A promotion gate (several workers) holds back versions not every worker has yet.
+    const admitted = allow ? servable.filter(allow) : servable;
+    return (admitted.length > 0 ? admitted : servable.length > 0 ? servable : labels).at(-1);
   }
 
   /** The version the default route serves: a split arm (by routing key hash, else at random) or the default. */

@@ -6,6 +6,7 @@
 
 import { Errors } from "../errors.ts";
 import type { ModelVersion } from "../inference/version.ts";
+import type { PromotionGate } from "./promotion-gate.ts";
 import { NameRoutes, type SplitArm } from "./routing.ts";
 import { compareVersions } from "./version-order.ts";
 
@@ -21,6 +22,8 @@ export class VersionStore {
   protected readonly byName = new Map<string, NameEntry>();
   readonly #listeners = new Set<() => void>();
   #generation = 0;
+  /** When set, a newly ready version becomes the automatic default only once the gate allows it. */
+  gate: PromotionGate | undefined;
 
   /** Increments on every change; caches (OpenAPI) compare it. */
   get generation(): number {
@@ -34,8 +37,10 @@ export class VersionStore {
   }
 
   /** Recomputes every name's routing, then tells the listeners. */
-  protected changed(): void {
-    for (const entry of this.byName.values()) entry.routes.update(entry.versions);
+  changed(): void {
+    const gate = this.gate;
+    for (const [name, entry] of this.byName)
+      entry.routes.update(entry.versions, gate && ((v: string) => gate.allows(name, v)));
     this.#generation++;
     for (const fn of this.#listeners) fn();
   }

@@ -8,6 +8,7 @@ import type { ModelRegistry } from "../registry/model-registry.ts";
 import type { RepositoryWatcher } from "../registry/repository-watcher.ts";
 import type { RemotePoller } from "../storage/remote-poller.ts";
 import type { StorageStatus } from "../storage/status.ts";
+import type { ClusterHooks } from "./cluster-hooks.ts";
 import type { AccessSettings } from "./plugins/access.ts";
 import type { ShadowTracker } from "./shadow.ts";
 
@@ -39,6 +40,8 @@ export interface AppContext {
   remote?: RemotePoller;
   /** Conditions of remote sources (S3, HTTPS), when the app serves any. */
   storage?: StorageStatus;
+  /** The other worker processes, when this app is one of several (`--workers`). */
+  cluster?: ClusterHooks;
   /** True once shutdown began (SIGTERM): readiness answers 503 while requests are still served. */
   draining?: boolean;
   /** True once the listener closed: readiness answers 503, answers carry `Connection: close`. */

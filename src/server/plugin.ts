@@ -104,7 +104,14 @@ export async function modelservePlugin(
   // API keys, rate limits and CORS: hooks exist only when configured.
   const keyIds = new WeakMap<FastifyRequest, string>();
   const withKeys = settings.access?.keys !== undefined && settings.access.keys.size > 0;
-  if (settings.access) await installAccess(fastify, settings.access, prefix, keyIds);
+  if (settings.access)
+    await installAccess(
+      fastify,
+      settings.access,
+      prefix,
+      keyIds,
+      context.cluster && ((key, windowMs) => context.cluster!.hit(key, windowMs)),
+    );
 
   fastify.addHook("onResponse", (req, reply, done) => {
     const m = models.get(req);
@@ -228,7 +235,7 @@ export async function modelservePlugin(
     });
     modelRoutes(scope, context, models);
     healthRoutes(scope, context);
-    if (context.metrics) metricsRoute(scope, context.metrics, context.startedAt);
+    if (context.metrics) metricsRoute(scope, context.metrics, context.startedAt, context.cluster);
     if (settings.docs) docsRoutes(scope, context, PACKAGE_VERSION, prefix);
     if (settings.ui !== "off") uiRoutes(scope, context, settings.ui, prefix, PACKAGE_VERSION);
     if (settings.admin) adminRoutes(scope, context);

@@ -13,6 +13,11 @@ export class RemotePoller {
   readonly #intervalMs: number;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  /**
+   * Wraps every sync: several worker processes share one mirror directory, so they sync one at a
+   * time (the later ones find the mirror current and copy nothing).
+   */
+  serialize: <T>(sync: () => Promise<T>) => Promise<T> = (sync) => sync();
 
   /** `intervalMs` 0: sync once at start only. */
   constructor(remote: RemoteRepository, intervalMs: number) {
@@ -27,7 +32,7 @@ export class RemotePoller {
 
   /** Syncs once, then keeps polling when an interval is set. */
   async start(): Promise<void> {
-    await this.#remote.sync();
+    await this.serialize(() => this.#remote.sync());
     if (this.#intervalMs > 0) this.#schedule();
   }
 
@@ -35,8 +40,7 @@ export class RemotePoller {
     if (this.#stopped) return;
     const delay = this.#intervalMs * (0.8 + 0.4 * Math.random());
     this.#timer = setTimeout(() => {
-      this.#remote
-        .sync()
+      this.serialize(() => this.#remote.sync())
         .catch(() => undefined)
         .finally(() => this.#schedule());
     }, delay);

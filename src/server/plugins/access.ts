@@ -5,10 +5,11 @@
  */
 
 import cors from "@fastify/cors";
-import rateLimit from "@fastify/rate-limit";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import rateLimit, { type FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Errors } from "../../errors.ts";
 import { type KeyChecker, presentedKey, type Scope } from "../../security/api-keys.ts";
+import type { HitResult } from "../cluster-hooks.ts";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -58,17 +59,17 @@ export const AUTH_FAILURES_PER_WINDOW = 60;
  */
 class FailureBudget {
   readonly max: number;
-  readonly #windowMs: number;
+  readonly windowMs: number;
   #windowStart = 0;
   #counts = new Map<string, number>();
 
   constructor(max: number, windowMs: number) {
     this.max = max;
-    this.#windowMs = windowMs;
+    this.windowMs = windowMs;
   }
 
   #roll(now: number): void {
-    if (now - this.#windowStart >= this.#windowMs) {
+    if (now - this.#windowStart >= this.windowMs) {
       this.#windowStart = now;
       this.#counts = new Map();
     }
@@ -79,7 +80,7 @@ class FailureBudget {
     const now = Date.now();
     this.#roll(now);
     if ((this.#counts.get(ip) ?? 0) < this.max) return 0;
-    return Math.max(1, Math.ceil((this.#windowStart + this.#windowMs - now) / 1000));
+    return Math.max(1, Math.ceil((this.#windowStart + this.windowMs - now) / 1000));
   }
 
   fail(ip: string): void {
@@ -87,6 +88,38 @@ class FailureBudget {
     if (n !== undefined) this.#counts.set(ip, n + 1);
     else if (this.#counts.size < 100_000) this.#counts.set(ip, 1);
   }
+}
+
+/** The error for a request without a valid key: 429 past the failure budget (`wait` s), else 401. */
+function refuseKey(reply: FastifyReply, presented: string | undefined, wait: number, max: number): Error {
+  if (wait > 0) {
+    reply.header("retry-after", String(wait));
+    return Errors.rateLimited(max, wait);
+  }
+  if (presented === undefined) {
+    reply.header("www-authenticate", 'Bearer realm="modelserve"');
+    return Errors.unauthorized("send the API key as Authorization: Bearer <key> or X-API-Key: <key>");
+  }
+  reply.header("www-authenticate", 'Bearer realm="modelserve", error="invalid_token"');
+  return Errors.unauthorized("the API key is not valid");
+}
+
+/** A fixed-window counter shared by every worker process (`--workers`); see `ClusterHooks.hit`. */
+export type SharedCounter = (key: string, windowMs: number) => Promise<HitResult>;
+
+/** A rate-limit store over a {@link SharedCounter}, so a client's limit holds across worker processes. */
+function sharedStore(hit: SharedCounter): FastifyRateLimitStoreCtor {
+  return class SharedStore {
+    incr(key: string, callback: (error: Error | null, result?: HitResult) => void, timeWindow: number): void {
+      hit(`rate:${key}`, timeWindow).then(
+        (r) => callback(null, r),
+        (err: Error) => callback(err),
+      );
+    }
+    child(): SharedStore {
+      return this;
+    }
+  } as unknown as FastifyRateLimitStoreCtor;
 }
 
 /**
@@ -98,6 +131,7 @@ export async function installAccess(
   settings: AccessSettings,
   prefix: string,
   keyIds: WeakMap<FastifyRequest, string>,
+  shared?: SharedCounter,
 ): Promise<void> {
   const pathOf = (req: FastifyRequest): string => {
     const p = req.routeOptions.url ?? req.url.split("?")[0];
@@ -142,21 +176,27 @@ export async function installAccess(
       // and floods of bad keys are cut short.
       const presented = presentedKey(req.headers);
       const key = presented === undefined ? undefined : keys.match(presented);
+      if (!key && shared) {
+        // Several workers: the failure count lives in the primary, so the budget holds whichever
+        // worker a client reaches; the failing request itself is counted.
+        shared(`auth:${req.ip}`, failures.windowMs).then(
+          (r) =>
+            done(
+              refuseKey(
+                reply,
+                presented,
+                r.current > failures.max ? Math.max(1, Math.ceil(r.ttl / 1000)) : 0,
+                failures.max,
+              ),
+            ),
+          (err: Error) => done(err),
+        );
+        return;
+      }
       if (!key) {
         const wait = failures.blocked(req.ip);
-        if (wait > 0) {
-          reply.header("retry-after", String(wait));
-          return done(Errors.rateLimited(failures.max, wait));
-        }
-        failures.fail(req.ip);
-        if (presented === undefined) {
-          reply.header("www-authenticate", 'Bearer realm="modelserve"');
-          return done(
-            Errors.unauthorized("send the API key as Authorization: Bearer <key> or X-API-Key: <key>"),
-          );
-        }
-        reply.header("www-authenticate", 'Bearer realm="modelserve", error="invalid_token"');
-        return done(Errors.unauthorized("the API key is not valid"));
+        if (wait === 0) failures.fail(req.ip);
+        return done(refuseKey(reply, presented, wait, failures.max));
       }
       keyIds.set(req, key.id);
       if (!key.scopes.has(scope)) return done(Errors.forbidden(key.id, scope));
@@ -177,6 +217,7 @@ export async function installAccess(
         return id === undefined ? `ip:${req.ip}` : `key:${id}`;
       },
       allowList: (req) => HEALTH.test(pathOf(req)),
+      ...(shared ? { store: sharedStore(shared) } : {}),
       errorResponseBuilder: (_req, ctx) =>
         Errors.rateLimited(ctx.max, Math.max(1, Math.ceil(ctx.ttl / 1000))),
     });

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from "fastify";
 import { Errors } from "../../errors.ts";
 import type { SplitArm } from "../../registry/model-registry.ts";
+import { runAction } from "../admin-actions.ts";
 import type { AppContext } from "../context.ts";
 import { describeVersion } from "./models.ts";
 
@@ -48,20 +49,8 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   app.post("/admin/models/:name/versions/:version/load", async (req, reply) => {
     const { name, version } = req.params as VersionParams;
-    if (!ctx.repository) throw Errors.badRequest("loading needs a repository (serve --repository DIR)");
-    const found = await ctx.repository.find(name, version);
-    if (!found)
-      throw Errors.versionNotFound(
-        name,
-        version,
-        ctx.repository
-          .known()
-          .filter((v) => v.name === name)
-          .map((v) => v.version),
-      );
-    const existing = registry.get(name, version);
-    if (existing && existing.state !== "failed") throw Errors.duplicateModel(name, version);
-    const res = await ctx.repository.load(found);
+    await runAction(ctx, { kind: "load", name, version });
+    const res = registry.get(name, version)!;
     if (res.state !== "ready") {
       reply.code(422);
       return { loaded: false, ...describeVersion(res, false, false) };
@@ -72,7 +61,8 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.delete("/admin/models/:name/versions/:version", async (req) => {
     const { name, version } = req.params as VersionParams;
     known(name);
-    await registry.unload(name, version);
+    if (!registry.get(name, version)) throw Errors.versionNotFound(name, version, registry.versions(name));
+    await runAction(ctx, { kind: "unload", name, version });
     return { unloaded: true, name, version };
   });
 
@@ -83,14 +73,15 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     if (v !== null && typeof v !== "string")
       throw Errors.badRequest('"version" must be a version label, or null for the newest');
     if (typeof v === "string") registry.resolve(name, v);
-    registry.setDefaultVersion(name, v ?? undefined);
+    await runAction(ctx, { kind: "default", name, version: v ?? null });
     return state(name);
   });
 
   app.post("/admin/models/:name/rollback", async (req) => {
     const { name } = req.params as NameParams;
     known(name);
-    const to = registry.rollback(name);
+    const res = await runAction(ctx, { kind: "rollback", name });
+    const to = (res as { rolledBackTo: string }).rolledBackTo;
     req.log.warn({ model: name, version: to }, "rolled back");
     return state(name);
   });
@@ -106,14 +97,14 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
       throw Errors.badRequest('"arms" must be [{"version": "1", "weight": 90}, …]');
     }
     for (const a of arms as SplitArm[]) registry.resolve(name, a.version);
-    registry.setSplit(name, arms as SplitArm[]);
+    await runAction(ctx, { kind: "split", name, arms: arms as SplitArm[] });
     return state(name);
   });
 
   app.delete("/admin/models/:name/split", async (req) => {
     const { name } = req.params as NameParams;
     known(name);
-    registry.setSplit(name, undefined);
+    await runAction(ctx, { kind: "split", name, arms: null });
     return state(name);
   });
 
@@ -123,14 +114,14 @@ export function adminRoutes(app: FastifyInstance, ctx: AppContext): void {
     const v = bodyObject(req.body).version;
     if (typeof v !== "string") throw Errors.badRequest('"version" must be a version label');
     registry.resolve(name, v);
-    registry.setShadow(name, v);
+    await runAction(ctx, { kind: "shadow", name, version: v });
     return state(name);
   });
 
   app.delete("/admin/models/:name/shadow", async (req) => {
     const { name } = req.params as NameParams;
     known(name);
-    registry.setShadow(name, undefined);
+    await runAction(ctx, { kind: "shadow", name, version: null });
     return state(name);
   });
 }
