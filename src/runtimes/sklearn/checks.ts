@@ -11,14 +11,8 @@ import { stateOf } from "./py-access.ts";
 
 /** An attribute that contradicts the rest of the estimator. */
 export class ConsistencyError extends Error {
-  readonly estimator: string;
-  readonly attribute: string;
-  readonly expected: string;
   constructor(estimator: string, attribute: string, expected: string, found?: string) {
     super(`${estimator}.${attribute} should be ${expected}${found === undefined ? "" : `, found ${found}`}`);
-    this.estimator = estimator;
-    this.attribute = attribute;
-    this.expected = expected;
   }
 }
 
