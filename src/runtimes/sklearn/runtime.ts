@@ -5,15 +5,12 @@
  */
 
 import { Errors, isModelServeError } from "../../errors.ts";
-import { decompress, detectCompression } from "../../formats/compression/decompress.ts";
-import { checkGraph, GraphError } from "../../formats/pickle/graph-bounds.ts";
+import { detectCompression } from "../../formats/compression/decompress.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
-import { DEFAULT_LIMITS, PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
-import { inflateCap, loadLimits } from "../load-limits.ts";
+import { loadLimits } from "../load-limits.ts";
 import { rememberDigest } from "../loading/digest-cache.ts";
 import { runLoaderWorker, siblingModule } from "../loading/loader-worker-host.ts";
 import type { FeatureTable, Runtime, RuntimeModel } from "../runtime.ts";
-import { isAllowed } from "./allow-list.ts";
 import { boosterWrapperModel, isBoosterWrapper, relabel } from "./boosters.ts";
 import { ESTIMATOR_BUILDERS } from "./builders.ts";
 import { BudgetError, ConsistencyError, checkBuilt, checkDeclaredCounts, withBuildBudget } from "./checks.ts";
@@ -22,52 +19,10 @@ import { DataError, dense } from "./data.ts";
 import type { BuildContext, SkEstimator } from "./estimator.ts";
 import { labelEncoderClasses } from "./estimators/preprocessing/label-encoder.ts";
 import { boosterPipelineExplainer } from "./explain-model.ts";
-import { fitOnlyReason } from "./fit-only.ts";
 import { dataOf, estimatorModel, guarded } from "./model.ts";
+import { readPickle, rememberStreamSize, streamSizeOf } from "./parse-pickle.ts";
 import { AttributeError, attr, isObject, stateOf, str } from "./py-access.ts";
 import { signatureOf } from "./signature.ts";
-
-/** Unpickles a (possibly compressed) file, refusing untrusted names; returns the top value. */
-export async function readPickle(bytes: Uint8Array, fileName: string): Promise<PyValue> {
-  if (bytes.byteLength === 0) throw Errors.invalidModel(fileName, "the file is empty");
-  const limits = loadLimits();
-  const stream = await decompress(bytes, fileName, inflateCap(bytes.byteLength, limits));
-  let result: ReturnType<typeof unpickle>;
-  try {
-    // A value costs a few hundred bytes of heap (a dict: object, Map, array): 512 per value bounds how
-    // many a stream may build well inside the memory budget.
-    const maxValues = Math.floor((limits.memoryMb * 1024 * 1024) / 512);
-    result = unpickle(stream, { allowed: isAllowed, limits: { ...DEFAULT_LIMITS, maxValues } });
-  } catch (err) {
-    if (err instanceof PickleError) {
-      if (err.reason === "limit") throw Errors.limitExceeded(fileName, err.message);
-      if (err.reason === "budget")
-        throw Errors.loadBudgetExceeded(fileName, `${err.message} (loadMemoryMb is ${limits.memoryMb})`);
-      if (err.reason === "unsupported") throw Errors.unsupportedModel(fileName, err.message);
-      throw Errors.invalidModel(fileName, err.message);
-    }
-    throw err;
-  }
-  if (result.untrusted.length > 0) {
-    const fitOnly = fitOnlyReason(result.untrusted);
-    if (fitOnly) throw Errors.unsupportedModel(fileName, fitOnly);
-    throw Errors.untrustedPickle(fileName, result.untrusted);
-  }
-  // Everything after walks the value recursively: cycles and excessive depth are refused here, once.
-  try {
-    checkGraph(result.value, limits.maxDepth);
-  } catch (err) {
-    if (err instanceof GraphError && err.reason === "depth")
-      throw Errors.limitExceeded(fileName, `${err.message} (loadMaxDepth)`);
-    if (err instanceof GraphError) throw Errors.invalidModel(fileName, err.message);
-    throw err;
-  }
-  streamSizes.set(result.value as object, stream.byteLength);
-  return result.value;
-}
-
-/** Decompressed sizes of the values {@link readPickle} returned, for counts relative to the data present. */
-const streamSizes = new WeakMap<object, number>();
 
 /** `_sklearn_version` of the top object, or of the first estimator in a container file. */
 function sklearnVersionOf(value: PyValue): string | undefined {
@@ -136,7 +91,7 @@ export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
   };
   const budget = {
     maxTreeNodes: loadLimits().maxTreeNodes,
-    streamBytes: streamSizes.get(value as object) ?? Number.POSITIVE_INFINITY,
+    streamBytes: streamSizeOf(value) ?? Number.POSITIVE_INFINITY,
   };
   try {
     return withBuildBudget(budget, () =>
@@ -246,7 +201,7 @@ async function readPickleForLoad(source: Source): Promise<PyValue> {
     source.fileName,
   );
   rememberDigest(source.bytes, r.sha256);
-  if (typeof r.value === "object" && r.value !== null) streamSizes.set(r.value, r.streamBytes);
+  rememberStreamSize(r.value, r.streamBytes);
   return r.value;
 }
 
@@ -258,11 +213,6 @@ export interface PickleWorkerResult {
   readonly streamBytes: number;
   /** SHA-256 (hex) of the file's bytes. */
   readonly sha256: string;
-}
-
-/** Size of the decompressed stream a value of {@link readPickle} came from. */
-export function streamSizeOf(value: PyValue): number | undefined {
-  return typeof value === "object" && value !== null ? streamSizes.get(value) : undefined;
 }
 
 /** Builds the runtime model of an unpickled value (estimators, pickled boosters, containers). */
