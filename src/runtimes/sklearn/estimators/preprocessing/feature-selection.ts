@@ -24,7 +24,7 @@ function cleanScores(o: PyObject): Float64Array {
 }
 
 /** numpy's `percentile(a, q)` with the default linear method (its `_lerp`, exact at both ends). */
-export function percentile(values: Float64Array, q: number): number {
+function percentile(values: Float64Array, q: number): number {
   const a = Float64Array.from(values).sort();
   const n = a.length;
   const virtual = (n - 1) * (q / 100);
