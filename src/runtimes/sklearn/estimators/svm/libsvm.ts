@@ -16,21 +16,7 @@ import { libmExp } from "../../libm-exp.ts";
 import { blasDot } from "../../numeric.ts";
 import { attr, floats, labels, need, num, str, strings } from "../../py-access.ts";
 import { sparseLayout, sparseOf } from "../../sparse.ts";
-import { sparseKernelOf } from "./sparse-kernel.ts";
-
-/** libsvm's `powi`: binary exponentiation (not `Math.pow`, which rounds differently). */
-function powi(base: number, times: number): number {
-  let tmp = base;
-  let ret = 1;
-  for (let t = times; t > 0; t = Math.trunc(t / 2)) {
-    if (t % 2 === 1) ret *= tmp;
-    tmp *= tmp;
-  }
-  return ret;
-}
-
-/** Writes the kernel values of row `r` of `x` against every support vector into `out`. */
-type Kernel = (x: DenseData, r: number, out: Float64Array) => void;
+import { type Kernel, powi, sparseKernelOf } from "./sparse-kernel.ts";
 
 function kernelOf(o: PyObject, ctx: BuildContext, sv: Float64Array, nSv: number, nf: number): Kernel {
   const kind = str(attr(o, "kernel")) ?? "rbf";
