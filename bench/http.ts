@@ -11,13 +11,14 @@
  * median [min–max]. Installs the Python peers with apt when missing (root), never during `npm test`.
  */
 
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { ensurePeers, median, rssMb, spread, trainModels } from "./lib/peers.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -97,37 +98,8 @@ if (process.argv[2] === "--constant") {
   await new Promise(() => undefined);
 }
 
-/** Installs the Python peers with apt when they are missing. */
-function ensurePeers(): void {
-  const ok = () =>
-    spawnSync("/usr/bin/python3", ["-c", "import sklearn, xgboost, fastapi, uvicorn, flask"]).status === 0 &&
-    spawnSync("gunicorn", ["--version"]).status === 0;
-  if (ok()) return;
-  process.stderr.write("installing the Python peers with apt-get…\n");
-  execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
-  execFileSync(
-    "apt-get",
-    [
-      "install",
-      "-y",
-      "-qq",
-      "python3-sklearn",
-      "python3-xgboost",
-      "python3-fastapi",
-      "python3-uvicorn",
-      "python3-flask",
-      "gunicorn",
-    ],
-    { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } },
-  );
-  if (!ok()) throw new Error("the Python peers are still missing after apt-get install");
-}
-
 ensurePeers();
-const models = mkdtempSync(join(tmpdir(), "modelserve-bench-http-"));
-execFileSync("/usr/bin/python3", [join(root, "scripts/bench/train_http_models.py"), models], {
-  stdio: "ignore",
-});
+const models = trainModels("modelserve-bench-http-");
 
 interface ModelCase {
   readonly name: string;
@@ -213,28 +185,6 @@ function command(
   }
 }
 
-/** Resident memory of a process and its descendants, from /proc, in MB. */
-function rssMb(pid: number): number {
-  const kids = (p: number): number[] => {
-    try {
-      const children = readFileSync(`/proc/${p}/task/${p}/children`, "utf8")
-        .trim()
-        .split(/\s+/)
-        .filter(Boolean)
-        .map(Number);
-      return [p, ...children.flatMap(kids)];
-    } catch {
-      return [p];
-    }
-  };
-  let kb = 0;
-  for (const p of kids(pid)) {
-    const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"));
-    if (m) kb += Number(m[1]);
-  }
-  return kb / 1024;
-}
-
 async function start(
   server: ServerName,
   c: ModelCase,
@@ -311,11 +261,8 @@ async function measure(server: ServerName, c: ModelCase): Promise<Sample> {
   }
 }
 
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (xs: number[], digits = 0) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return `${med(s).toFixed(digits)} [${s[0].toFixed(digits)}–${s.at(-1)!.toFixed(digits)}]`;
-};
+const med = median;
+const fmt = spread;
 
 const lines: string[] = [
   `bench:http — ${new Date().toISOString()}, Node ${process.versions.node}, ${rounds} alternating rounds of ${duration} s, load average at start ${loadavg()[0].toFixed(2)}`,

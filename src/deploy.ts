@@ -212,6 +212,12 @@ export async function deploy(
   const log =
     libraryLogger(logger, options, env ?? process.env) ??
     createLogger({ level: config.logLevel, format: config.logFormat });
+  // Worker processes are forked by `modelserve serve`; a library call serves from its own process.
+  if (config.workers !== 1)
+    log.warn(
+      { workers: config.workers },
+      "workers applies to `modelserve serve`; deploy() serves from this process (run node:cluster around it for more)",
+    );
   const storage = storageFor(config, log);
   const pending = await prepareModels([...items, ...config.models], storage);
   const registry = new ModelRegistry();

@@ -26,6 +26,23 @@ function collectingLogger() {
 }
 
 describe("deploy", () => {
+  it("says that workers is a serve setting, and serves from its own process", async () => {
+    const { lines, logger } = collectingLogger();
+    const svc = await deploy(heuristicFile, { port: 0, logger, workers: 2 });
+    try {
+      const warn = lines.find((l) => l.level === 40 && l.workers === 2);
+      assert.match(String(warn?.msg), /workers applies to `modelserve serve`/);
+      const res = await fetch(`${svc.url}/predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ features: [5.1, 3.5, 1.4, 0.2] }),
+      });
+      assert.equal(res.status, 200);
+    } finally {
+      await svc.close();
+    }
+  });
+
   it("serves a model file on a real port in one call", async () => {
     const { logger } = collectingLogger();
     const svc = await deploy(heuristicFile, { port: 0, logger });

@@ -148,6 +148,8 @@ export interface LoadedBundle {
   readonly manifest: BundleManifest;
   /** The golden check, when the bundle has samples. */
   readonly golden?: GoldenResult;
+  /** The first golden input row, as the bundle holds it (the documented example of the model). */
+  readonly sample?: unknown;
 }
 
 async function readJson(root: string, rel: string, where: string): Promise<unknown> {
@@ -159,7 +161,10 @@ async function readJson(root: string, rel: string, where: string): Promise<unkno
 }
 
 /** Runs a bundle's golden samples on a loaded model. */
-export async function runGolden(bundle: OpenBundle, model: LoadedModel): Promise<GoldenResult | undefined> {
+export async function runGolden(
+  bundle: OpenBundle,
+  model: LoadedModel,
+): Promise<(GoldenResult & { readonly sample: unknown }) | undefined> {
   const s = bundle.manifest.samples;
   if (!s) return undefined;
   const where = basename(bundle.root);
@@ -167,7 +172,7 @@ export async function runGolden(bundle: OpenBundle, model: LoadedModel): Promise
   const expected = await readJson(bundle.root, s.expected, where);
   if (!Array.isArray(rows)) throw Errors.invalidBundle(where, `${s.inputs} must hold an array of rows`);
   const exp: GoldenExpected = Array.isArray(expected) ? { predict: expected } : (expected as GoldenExpected);
-  return checkGolden(model, rows, exp, s.rel, s.abs);
+  return { ...(await checkGolden(model, rows, exp, s.rel, s.abs)), sample: rows[0] };
 }
 
 /**
@@ -184,7 +189,7 @@ export async function loadBundle(path: string): Promise<LoadedBundle> {
       await model.close?.();
       throw Errors.goldenMismatch(basename(path), golden.compared, golden.diffs);
     }
-    return { model, manifest: bundle.manifest, golden };
+    return { model, manifest: bundle.manifest, golden, sample: golden?.sample };
   } finally {
     await bundle.cleanup();
   }

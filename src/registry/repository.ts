@@ -141,6 +141,8 @@ export async function loadRepositoryVersion(
           golden: b.golden ? { compared: b.golden.compared, differing: b.golden.diffs.length } : undefined,
         },
         ...(b.manifest.trainingStats ? { trainingStats: b.manifest.trainingStats } : {}),
+        // The first golden sample is the documented example (OpenAPI, the dashboard's form).
+        ...(b.sample !== undefined ? { exampleRow: b.sample } : {}),
       },
     };
   }

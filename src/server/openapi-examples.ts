@@ -43,6 +43,18 @@ export function exampleRowOf(model: LoadedModel): Record<string, unknown> {
   return Object.fromEntries(model.signature.inputs.map((f) => [f.name, valueFor(f, model)]));
 }
 
+/** A golden sample as a named row of the model's inputs (objects by name, arrays by position). */
+function sampleRow(sample: unknown, model: LoadedModel): Record<string, unknown> | undefined {
+  const names = model.signature.inputs.map((f) => f.name);
+  if (Array.isArray(sample) && sample.length === names.length)
+    return Object.fromEntries(names.map((n, i) => [n, sample[i]]));
+  if (sample !== null && typeof sample === "object" && !Array.isArray(sample)) {
+    const obj = sample as Record<string, unknown>;
+    if (names.every((n) => n in obj)) return Object.fromEntries(names.map((n) => [n, obj[n]]));
+  }
+  return undefined;
+}
+
 const cache = new WeakMap<LoadedModel, Promise<ModelExample>>();
 
 /** The example row of a ready version and the model's answer (computed once per loaded model). */
@@ -50,7 +62,7 @@ export function exampleOf(v: ReadyVersion): Promise<ModelExample> {
   let p = cache.get(v.model);
   if (!p) {
     p = (async (): Promise<ModelExample> => {
-      const row = exampleRowOf(v.model);
+      const row = sampleRow(v.meta?.exampleRow, v.model) ?? exampleRowOf(v.model);
       try {
         const table = v.validator.toTable([row], "example");
         const prediction = predictionValues(await v.model.predict(table), 1)[0];

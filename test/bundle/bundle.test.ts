@@ -172,4 +172,38 @@ describe("bundles", () => {
     assert.match(checked.stdout, /3 files match their sha256 and size/);
     assert.match(checked.stdout, /all 4 golden outputs match/);
   });
+
+  it("documents a served bundle with its first golden sample and the model's answer to it", async () => {
+    const { dir, model } = workspace();
+    // A first sample unlike any default example (a float feature would default to 0).
+    writeFileSync(join(dir, "inputs.json"), JSON.stringify([{ x: 2.5 }, { x: -1 }]));
+    writeFileSync(join(dir, "expected.json"), JSON.stringify({ predict: [8.5, -2] }));
+    const repo = join(dir, "repo");
+    await bundleIn(dir, model, join(repo, "lin", "7"));
+    const { deploy } = await import("../../src/deploy.ts");
+    const svc = await deploy([], { port: 0, repository: repo, logLevel: "silent" });
+    try {
+      const doc = (await (await fetch(`${svc.url}/openapi.json`)).json()) as {
+        paths: Record<
+          string,
+          {
+            post: {
+              requestBody: { content: Record<string, { example: unknown }> };
+              responses: Record<string, { content?: Record<string, { example?: unknown }> }>;
+            };
+          }
+        >;
+      };
+      const op = doc.paths["/models/lin/predict"]!.post;
+      // inputs.json starts with {"x": 2.5}; the model (3x + 1) answers 8.5 to it.
+      assert.deepEqual(op.requestBody.content["application/json"]!.example, { x: 2.5 });
+      assert.deepEqual(op.responses["200"]!.content!["application/json"]!.example, {
+        model: "lin",
+        version: "7",
+        prediction: 8.5,
+      });
+    } finally {
+      await svc.close();
+    }
+  });
 });

@@ -7,8 +7,11 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { Agent, request } from "node:http";
+import { createServer } from "node:net";
 import { after, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { addVersion, tempDir } from "../lifecycle-helpers.ts";
+import { callOk, decodeRaw, oipClient, rawFp32 } from "../protocols/oip.ts";
 import { type ServerProcess, startServer } from "../server-process.ts";
 
 interface Answer {
@@ -262,6 +265,42 @@ describe("serve --workers 2", { timeout: 120_000 }, () => {
       bad.push(r.status);
     }
     assert.deepEqual(bad, [...Array(10).fill(401), ...Array(4).fill(429)]);
+    s.child.kill("SIGTERM");
+    assert.equal(await s.exited, 0);
+  });
+
+  it("answers the Open Inference Protocol over gRPC from the workers", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const p = (probe.address() as { port: number }).port;
+        probe.close(() => resolve(p));
+      });
+    });
+    const model = fileURLToPath(new URL("../../examples/iris/models/random_forest.joblib", import.meta.url));
+    const s = await startServer([
+      `iris=${model}`,
+      "--workers",
+      "2",
+      "--grpc-port",
+      String(port),
+      "--log-level",
+      "warn",
+    ]);
+    servers.push(s);
+    const clients = Array.from({ length: 6 }, () => oipClient(port));
+    try {
+      for (const client of clients) {
+        assert.deepEqual(await callOk(client, "ServerReady", {}), { ready: true });
+        const res = await callOk<{ raw_output_contents: Buffer[] }>(client, "ModelInfer", {
+          model_name: "iris",
+          inputs: [{ name: "input-0", datatype: "FP32", shape: [1, 4] }],
+          raw_input_contents: [rawFp32([6.7, 3.0, 5.2, 2.3])],
+        });
+        assert.deepEqual(decodeRaw("BYTES", res.raw_output_contents[0]!), ["virginica"]);
+      }
+    } finally {
+      for (const c of clients) c.close();
+    }
     s.child.kill("SIGTERM");
     assert.equal(await s.exited, 0);
   });

@@ -6,7 +6,6 @@
 
 import { useEffect, useRef } from "preact/hooks";
 import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
 
 /** Series colours, readable on white and distinct for the usual colour blindness. */
 export const PALETTE = [

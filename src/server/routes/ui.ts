@@ -5,6 +5,7 @@
  */
 
 import { createHash } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,10 +20,15 @@ import type { AppContext } from "../context.ts";
  */
 export const UI_ASSET_DIR = fileURLToPath(new URL("../../../dist/ui/", import.meta.url));
 
-/** The bundle's files: a fixed list, so no path can be traversed. */
-const ASSETS: Readonly<Record<string, string>> = {
-  "app.js": "text/javascript; charset=utf-8",
-  "app.css": "text/css; charset=utf-8",
+/**
+ * The bundle's files: `app.js`, `app.css`, and the chunks esbuild splits off (`live-<hash>.js`,
+ * `chunk-<hash>.js`). A file name outside this pattern is not served, so no path can be traversed.
+ */
+const ASSET = /^(?:app\.(js|css)|[a-z]+-[A-Z0-9]{8}\.(js))$/;
+const typeOf = (file: string): string | undefined => {
+  const m = ASSET.exec(file);
+  if (!m) return undefined;
+  return (m[1] ?? m[2]) === "css" ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8";
 };
 
 /**
@@ -84,10 +90,29 @@ function assetReader(dir: string): (file: string) => Promise<Asset> {
   };
 }
 
+/**
+ * The shared chunks `app.js` imports: announced in the page so the browser fetches them beside
+ * `app.js` instead of after it (the live view's chunk is left for when it is opened).
+ */
+function sharedChunks(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((f) => /^chunk-[A-Z0-9]{8}\.js$/.test(f));
+  } catch {
+    return [];
+  }
+}
+
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The page: the API base and the key requirement travel in meta tags, since no inline script is allowed. */
-function page(title: string, apiBase: string, uiBase: string, version: string, keys: boolean): string {
+function page(
+  title: string,
+  apiBase: string,
+  uiBase: string,
+  version: string,
+  keys: boolean,
+  preload: readonly string[],
+): string {
   const t = escapeHtml(title);
   const v = escapeHtml(version);
   return `<!doctype html>
@@ -97,7 +122,8 @@ function page(title: string, apiBase: string, uiBase: string, version: string, k
 <meta name="modelserve-title" content="${t}">
 <meta name="modelserve-keys" content="${keys ? "on" : "off"}">
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${escapeHtml(uiBase)}/app.css?v=${v}"></head>
+<link rel="stylesheet" href="${escapeHtml(uiBase)}/app.css?v=${v}">
+${preload.map((f) => `<link rel="modulepreload" href="${escapeHtml(uiBase)}/${escapeHtml(f)}">`).join("")}</head>
 <body><div id="app"><noscript>The dashboard needs JavaScript.</noscript></div>
 <script type="module" src="${escapeHtml(uiBase)}/app.js?v=${v}"></script></body></html>`;
 }
@@ -114,7 +140,7 @@ export function uiRoutes(
   const mount = uiMountPath(path);
   const asset = assetReader(assetDir);
   const keys = (ctx.settings.access?.keys?.size ?? 0) > 0;
-  const html = page(ctx.settings.title, prefix, `${prefix}${mount}`, version, keys);
+  const html = page(ctx.settings.title, prefix, `${prefix}${mount}`, version, keys, sharedChunks(assetDir));
   const config = { public: true };
   app.get(mount, { config }, async (_req, reply) => {
     // The page is useless without its script: a missing bundle is reported here, not as a blank page.
@@ -124,7 +150,7 @@ export function uiRoutes(
   });
   app.get(`${mount}/:file`, { config }, async (req, reply: FastifyReply) => {
     const { file } = req.params as { file: string };
-    const type = ASSETS[file];
+    const type = typeOf(file);
     if (!type) return reply.callNotFound();
     const a = await asset(file);
     reply

@@ -1,0 +1,89 @@
+/**
+ * @module Shared by the HTTP benches: the Python peers (installed with apt when missing, never during
+ * `npm test`), the models they and modelserve serve (trained by `scripts/bench/train_http_models.py`
+ * with Debian's scikit-learn and XGBoost), a process tree's resident memory, and median [min–max].
+ */
+
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The project root. */
+export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** Installs the Python peers (scikit-learn, XGBoost, FastAPI/uvicorn, Flask/gunicorn) with apt when missing. */
+export function ensurePeers(): void {
+  const ok = () =>
+    spawnSync("/usr/bin/python3", ["-c", "import sklearn, xgboost, fastapi, uvicorn, flask"]).status === 0 &&
+    spawnSync("gunicorn", ["--version"]).status === 0;
+  if (ok()) return;
+  process.stderr.write("installing the Python peers with apt-get…\n");
+  execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+  execFileSync(
+    "apt-get",
+    [
+      "install",
+      "-y",
+      "-qq",
+      "python3-sklearn",
+      "python3-xgboost",
+      "python3-fastapi",
+      "python3-uvicorn",
+      "python3-flask",
+      "gunicorn",
+    ],
+    { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } },
+  );
+  if (!ok()) throw new Error("the Python peers are still missing after apt-get install");
+}
+
+/**
+ * Trains the benchmark models into a new temporary folder and returns it: `iris_rf100.joblib`,
+ * `bc_rf300.joblib`, `iris_xgb.json` (+ `.joblib`), and request bodies `iris_one.json`,
+ * `iris_batch1000.json`, `bc_one.json`, `bc_batch1000.json`.
+ */
+export function trainModels(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  execFileSync("/usr/bin/python3", [join(ROOT, "scripts/bench/train_http_models.py"), dir], {
+    stdio: "ignore",
+  });
+  return dir;
+}
+
+/** Resident memory of a process and all its descendants, from /proc, in MB. */
+export function rssMb(pid: number): number {
+  const tree = (p: number): number[] => {
+    try {
+      const children = readFileSync(`/proc/${p}/task/${p}/children`, "utf8")
+        .trim()
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
+      return [p, ...children.flatMap(tree)];
+    } catch {
+      return [p];
+    }
+  };
+  let kb = 0;
+  for (const p of tree(pid)) {
+    try {
+      const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, "utf8"));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return kb / 1024;
+}
+
+/** The median of samples. */
+export const median = (xs: readonly number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** `median [min–max]` of samples. */
+export function spread(xs: readonly number[], digits = 0): string {
+  const s = [...xs].sort((a, b) => a - b);
+  return `${median(s).toFixed(digits)} [${s[0]!.toFixed(digits)}–${s.at(-1)!.toFixed(digits)}]`;
+}

@@ -1,0 +1,286 @@
+/**
+ * @module `npm run bench:scale`: modelserve on one worker and on two (`--workers 2`) next to what a
+ * user would otherwise run on two cores — a 2-process `node:cluster` of bare `node:http` (parsing the
+ * body, constant reply of the same shape) and Flask on gunicorn -w2 with Debian's scikit-learn — in
+ * the same run, alternating rounds. Models: the iris RandomForest-100 and a breast-cancer
+ * RandomForest-300 (`scripts/bench/train_http_models.py`). Workloads: single rows on 32 connections,
+ * 1000-row batches on 8 connections, driven by `wrk` (C, one thread) pinned to CPU 0; one-worker
+ * modelserve is pinned to the last CPU, the two-process servers get every CPU (so on a 2-core machine
+ * they share CPU 0 with the load generator). Reports requests/s, rows/s, p99 and the resident memory
+ * of the whole process tree, median [min–max] over BENCH_ROUNDS rounds (default 3) of BENCH_DURATION
+ * seconds (default 5). `BENCH_EXTRA_ARGS` adds arguments to every modelserve start (e.g. batching).
+ * Last, memory: a ~100 MB forest (`scripts/bench/train_big_forest.py`) served by one worker and by
+ * two, RSS of the whole process tree once ready and after single-row load (`BENCH_BIG=0` skips it).
+ */
+
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import cluster from "node:cluster";
+import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { availableParallelism, loadavg } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ensurePeers, median, ROOT, rssMb, spread, trainModels } from "./lib/peers.ts";
+
+// `node bench/scale.ts --bare-cluster PORT`: the 2-process node:cluster of bare node:http.
+if (process.argv[2] === "--bare-cluster") {
+  const port = Number(process.argv[3]);
+  if (cluster.isPrimary) {
+    for (let i = 0; i < 2; i++) cluster.fork();
+  } else {
+    const one = JSON.stringify({
+      model: "m",
+      version: "1",
+      prediction: 0,
+      probabilities: { "0": 1, "1": 0, "2": 0 },
+    });
+    createServer((req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (c: string) => {
+        body += c;
+      });
+      req.on("end", () => {
+        const parsed = body ? (JSON.parse(body) as { instances?: unknown[] }) : {};
+        const out = parsed.instances
+          ? JSON.stringify({
+              predictions: parsed.instances.map(() => 0),
+              probabilities: parsed.instances.map(() => ({ "0": 1, "1": 0, "2": 0 })),
+            })
+          : one;
+        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
+        res.end(out);
+      });
+    }).listen(port, "127.0.0.1");
+  }
+  await new Promise(() => undefined);
+}
+
+const duration = Number(process.env.BENCH_DURATION ?? 5);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const extra = (process.env.BENCH_EXTRA_ARGS ?? "").split(" ").filter(Boolean);
+const cpus = availableParallelism();
+const canPin = cpus > 1 && spawnSync("taskset", ["--version"]).status === 0;
+const last = String(cpus - 1);
+const all = `0-${last}`;
+
+if (spawnSync("wrk", ["--version"]).error) {
+  process.stderr.write("installing wrk with apt-get…\n");
+  execFileSync("apt-get", ["install", "-y", "-qq", "wrk"], { stdio: "inherit" });
+}
+ensurePeers();
+const models = trainModels("modelserve-bench-scale-");
+
+type ServerName = "modelserve ×1" | "modelserve ×2" | "node:cluster ×2 bare" | "gunicorn -w2";
+const servers: ServerName[] = ["modelserve ×1", "modelserve ×2", "node:cluster ×2 bare", "gunicorn -w2"];
+const cases = [
+  { name: "iris RF-100", file: "iris_rf100.joblib", data: "iris" },
+  { name: "breast-cancer RF-300", file: "bc_rf300.joblib", data: "bc" },
+] as const;
+
+let nextPort = 18_900;
+
+function command(server: ServerName, file: string, port: number): { args: string[]; cpus: string } {
+  const model = join(models, file);
+  const serve = [process.execPath, join(ROOT, "bin/modelserve.js"), "serve", model, "--port", String(port)];
+  switch (server) {
+    case "modelserve ×1":
+      return { args: [...serve, "--log-format", "json", ...extra], cpus: last };
+    case "modelserve ×2":
+      return { args: [...serve, "--log-format", "json", "--workers", "2", ...extra], cpus: all };
+    case "node:cluster ×2 bare":
+      return {
+        args: [process.execPath, fileURLToPath(import.meta.url), "--bare-cluster", String(port)],
+        cpus: all,
+      };
+    case "gunicorn -w2":
+      return {
+        args: ["gunicorn", "-w", "2", "-b", `127.0.0.1:${port}`, "--log-level", "warning", "flask_app:app"],
+        cpus: all,
+      };
+  }
+}
+
+async function start(server: ServerName, file: string): Promise<{ child: ChildProcess; port: number }> {
+  const port = nextPort++;
+  const spec = command(server, file, port);
+  const argv = canPin ? ["taskset", "-c", spec.cpus, ...spec.args] : spec.args;
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: join(ROOT, "bench/peers"),
+    env: { ...process.env, MODEL_PATH: join(models, file.replace(".json", ".joblib")), OMP_NUM_THREADS: "1" },
+    stdio: ["ignore", "ignore", "pipe"],
+    detached: true,
+  });
+  let err = "";
+  child.stderr!.on("data", (d) => {
+    err += d;
+  });
+  const health = server.startsWith("modelserve") ? "/health/ready" : "/health";
+  const deadline = Date.now() + 180_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${server} exited: ${err}`);
+    const res = await fetch(`http://127.0.0.1:${port}${health}`).catch(() => undefined);
+    // The bare cluster has no health route: any answer means it listens.
+    // modelserve prints its banner once every worker is ready.
+    const banner = !server.startsWith("modelserve") || err.includes("listening on");
+    if (banner && (res?.status === 200 || (server === "node:cluster ×2 bare" && res))) {
+      // Two-process servers: wait until both processes listen (a second answer source).
+      await new Promise((r) => setTimeout(r, 500));
+      return { child, port };
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`${server} not ready: ${err}`);
+}
+
+interface Run {
+  rps: number;
+  p99: number;
+  errors: number;
+}
+
+/** One `wrk` run (one thread, pinned to CPU 0) posting `bodyFile`. */
+function wrk(port: number, path: string, bodyFile: string, connections: number, seconds: number): Run {
+  const script = join(models, `post-${path.replace(/\W/g, "")}.lua`);
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[${readFileSync(bodyFile, "utf8")}]==]\n`,
+  );
+  const args = [
+    "-t1",
+    `-c${connections}`,
+    `-d${seconds}s`,
+    "--latency",
+    "-s",
+    script,
+    `http://127.0.0.1:${port}${path}`,
+  ];
+  const out = execFileSync(canPin ? "taskset" : "wrk", canPin ? ["-c", "0", "wrk", ...args] : args, {
+    encoding: "utf8",
+  });
+  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const scale = p99 ? { us: 0.001, ms: 1, s: 1000 }[p99[2] as "us" | "ms" | "s"] : 0;
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    p99: p99 ? Number(p99[1]) * scale : Number.NaN,
+    errors:
+      num(/Non-2xx or 3xx responses: (\d+)/) +
+      (socket ? socket.slice(1).reduce((s, x) => s + Number(x), 0) : 0),
+  };
+}
+
+interface Sample {
+  oneRps: number;
+  oneP99: number;
+  batchRowsPerS: number;
+  batchP99: number;
+  rssMb: number;
+  errors: number;
+}
+
+async function measure(server: ServerName, c: (typeof cases)[number]): Promise<Sample> {
+  const file = server === "gunicorn -w2" ? c.file : c.file;
+  const { child, port } = await start(server, file);
+  try {
+    const one = join(models, `${c.data}_one.json`);
+    const batch = join(models, `${c.data}_batch1000.json`);
+    wrk(port, "/predict", one, 32, 2); // warm-up (JIT) before measuring
+    const s = wrk(port, "/predict", one, 32, duration);
+    const b = wrk(port, "/predict/batch", batch, 8, duration);
+    return {
+      oneRps: s.rps,
+      oneP99: s.p99,
+      batchRowsPerS: b.rps * 1000,
+      batchP99: b.p99,
+      rssMb: rssMb(child.pid!),
+      errors: s.errors + b.errors,
+    };
+  } finally {
+    process.kill(-child.pid!, "SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  }
+}
+
+const lines: string[] = [
+  `bench:scale — ${new Date().toISOString()}, Node ${process.versions.node}, ${cpus} CPUs, ${rounds} alternating rounds of ${duration} s, load average at start ${loadavg()[0]!.toFixed(2)}${extra.length ? `, modelserve args: ${extra.join(" ")}` : ""}`,
+  canPin
+    ? `wrk (1 thread) on CPU 0; modelserve ×1 on CPU ${last}; two-process servers on CPUs ${all}`
+    : "not pinned (taskset missing or one CPU)",
+];
+let failed = false;
+for (const c of cases) {
+  const samples = new Map<ServerName, Sample[]>(servers.map((s) => [s, []]));
+  for (let r = 0; r < rounds; r++)
+    for (const s of servers) {
+      const sample = await measure(s, c);
+      samples.get(s)!.push(sample);
+      if (sample.errors > 0 && s.startsWith("modelserve")) failed = true;
+    }
+  lines.push(
+    "",
+    `## ${c.name}`,
+    "",
+    "| server | single rows req/s (32 conn) | p99 ms | 1000-row batches rows/s (8 conn) | p99 ms | RSS MB (all processes) | errors |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  );
+  for (const [s, xs] of samples)
+    lines.push(
+      `| ${s} | ${spread(xs.map((x) => x.oneRps))} | ${spread(
+        xs.map((x) => x.oneP99),
+        2,
+      )} | ${spread(xs.map((x) => x.batchRowsPerS))} | ${spread(
+        xs.map((x) => x.batchP99),
+        1,
+      )} | ${spread(xs.map((x) => x.rssMb))} | ${xs.reduce((n, x) => n + x.errors, 0)} |`,
+    );
+  const ratio = (a: ServerName, b: ServerName, key: keyof Sample) =>
+    (median(samples.get(a)!.map((x) => x[key])) / median(samples.get(b)!.map((x) => x[key]))).toFixed(2);
+  lines.push(
+    "",
+    `ratios (medians): single rows ×2/×1 ${ratio("modelserve ×2", "modelserve ×1", "oneRps")}, ×2 / bare node:cluster ×2 ${ratio("modelserve ×2", "node:cluster ×2 bare", "oneRps")}; ` +
+      `batch rows/s ×2/×1 ${ratio("modelserve ×2", "modelserve ×1", "batchRowsPerS")}, ×2 / gunicorn -w2 ${ratio("modelserve ×2", "gunicorn -w2", "batchRowsPerS")}; ` +
+      `RSS ×2/×1 ${ratio("modelserve ×2", "modelserve ×1", "rssMb")}`,
+  );
+}
+if (process.env.BENCH_BIG !== "0") {
+  execFileSync("/usr/bin/python3", [join(ROOT, "scripts/bench/train_big_forest.py"), models], {
+    stdio: "ignore",
+  });
+  const file = "big_rf170.joblib";
+  const mb = (statSync(join(models, file)).size / 2 ** 20).toFixed(0);
+  const mem = new Map<ServerName, { ready: number[]; loaded: number[] }>();
+  for (let r = 0; r < rounds; r++)
+    for (const s of ["modelserve ×1", "modelserve ×2"] as const) {
+      const { child, port } = await start(s, file);
+      try {
+        const m = mem.get(s) ?? { ready: [], loaded: [] };
+        m.ready.push(rssMb(child.pid!));
+        wrk(port, "/predict", join(models, "big_one.json"), 32, 2);
+        m.loaded.push(rssMb(child.pid!));
+        mem.set(s, m);
+      } finally {
+        process.kill(-child.pid!, "SIGTERM");
+        await new Promise((res) => child.once("exit", res));
+      }
+    }
+  lines.push(
+    "",
+    `## memory: a ${mb} MB forest (RandomForest-170 on 40 000 × 20)`,
+    "",
+    "| server | RSS MB once ready | RSS MB after 2 s of single rows |",
+    "| --- | --- | --- |",
+  );
+  for (const [s, m] of mem) lines.push(`| ${s} | ${spread(m.ready)} | ${spread(m.loaded)} |`);
+  const one = mem.get("modelserve ×1")!;
+  const two = mem.get("modelserve ×2")!;
+  lines.push(
+    "",
+    `RSS ×2/×1 (medians): once ready ${(median(two.ready) / median(one.ready)).toFixed(2)}, after load ${(median(two.loaded) / median(one.loaded)).toFixed(2)}`,
+  );
+}
+lines.push("", `load average at end ${loadavg()[0]!.toFixed(2)}`, "");
+process.stdout.write(lines.join("\n"));
+rmSync(models, { recursive: true, force: true });
+if (failed) process.exitCode = 1;
