@@ -10,8 +10,8 @@ import Fastify from "fastify";
 import heuristic from "../examples/iris/heuristic.ts";
 import { createLogger, type LogLevel } from "../src/observability/logger.ts";
 import { ModelRegistry } from "../src/registry/model-registry.ts";
-import { loadDefinition } from "../src/runtimes/custom/typescript-runtime.ts";
 import { loadModel } from "../src/runtimes/load-model.ts";
+import { loadDefinition } from "../src/runtimes/typescript/runtime.ts";
 import { buildApp } from "../src/server/app.ts";
 
 const mode = process.argv[2];

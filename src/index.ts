@@ -23,6 +23,9 @@ export {
   type VersionState,
 } from "./registry/model-registry.ts";
 export { builtinRuntimes } from "./runtimes/builtin.ts";
+export { type LoadModelOptions, loadModel as loadRuntimeModel } from "./runtimes/load-model.ts";
+export { RuntimeSet } from "./runtimes/resolve.ts";
+export type * from "./runtimes/runtime.ts";
 export {
   defineModel,
   type FeatureValue,
@@ -30,11 +33,8 @@ export {
   type ModelDefinition,
   type ModelDefinitionInput,
   type Row,
-} from "./runtimes/custom/define-model.ts";
-export { loadDefinition } from "./runtimes/custom/typescript-runtime.ts";
-export { type LoadModelOptions, loadModel as loadRuntimeModel } from "./runtimes/load-model.ts";
-export { RuntimeSet } from "./runtimes/resolve.ts";
-export type * from "./runtimes/runtime.ts";
+} from "./runtimes/typescript/define-model.ts";
+export { loadDefinition } from "./runtimes/typescript/runtime.ts";
 export { compileValidator, type RowValidator, tableFromRows } from "./schema/validator.ts";
 export { type App, type AppOptions, buildApp, DEFAULT_SETTINGS } from "./server/app.ts";
 export { closeGracefully } from "./server/lifecycle.ts";

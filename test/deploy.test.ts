@@ -5,9 +5,9 @@ import { fileURLToPath } from "node:url";
 import { deploy } from "../src/deploy.ts";
 import { createLogger } from "../src/observability/logger.ts";
 import { ModelRegistry } from "../src/registry/model-registry.ts";
-import { defineModel } from "../src/runtimes/custom/define-model.ts";
-import { loadDefinition } from "../src/runtimes/custom/typescript-runtime.ts";
 import { loadModel } from "../src/runtimes/load-model.ts";
+import { defineModel } from "../src/runtimes/typescript/define-model.ts";
+import { loadDefinition } from "../src/runtimes/typescript/runtime.ts";
 import { buildApp } from "../src/server/app.ts";
 import { IRIS_ROW } from "./helpers.ts";
 

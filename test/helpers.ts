@@ -3,8 +3,8 @@
 import pino from "pino";
 import heuristic from "../examples/iris/heuristic.ts";
 import { ModelRegistry } from "../src/registry/model-registry.ts";
-import { defineModel } from "../src/runtimes/custom/define-model.ts";
-import { loadDefinition } from "../src/runtimes/custom/typescript-runtime.ts";
+import { defineModel } from "../src/runtimes/typescript/define-model.ts";
+import { loadDefinition } from "../src/runtimes/typescript/runtime.ts";
 import { type App, type AppOptions, buildApp } from "../src/server/app.ts";
 
 /** A logger that writes nowhere. */

@@ -5,41 +5,10 @@
  * process (measured 6× slower).
  */
 
-import type { PathWalker, ShapTree } from "./tree-shap.ts";
+import { PathState } from "./path-state.ts";
 
-/** Walks one tree: the path state lives in flat arrays, one slot per (depth, position). */
-export class Walker64 implements PathWalker {
-  readonly feat: Int32Array;
-  readonly zero: Float64Array;
-  readonly one: Float64Array;
-  readonly pw: Float64Array;
-  tree!: ShapTree;
-  x!: Float64Array;
-  at = 0;
-  phi!: Float64Array;
-  /** Where output column 0 of feature 0 sits in `phi`, and how many outputs each feature holds. */
-  phiBase = 0;
-  stride = 1;
-  /** Zero and one fractions handed to the next {@link Walker64.visit}. */
-  zf = 1;
-  of = 1;
-
-  /** Explains the current tree from its root. */
-  root(): void {
-    this.zf = 1;
-    this.of = 1;
-    this.visit(0, 0, 0, -1);
-  }
-
-  constructor(maxDepth: number) {
-    const d = maxDepth + 2;
-    const size = (d * (d + 1)) / 2 + d;
-    this.feat = new Int32Array(size);
-    this.zero = new Float64Array(size);
-    this.one = new Float64Array(size);
-    this.pw = new Float64Array(size);
-  }
-
+/** Walks one tree in float64 over the path state of {@link PathState}. */
+export class Walker64 extends PathState {
   /** EXTEND: adds a (zero, one) fraction pair for `feature` at `depth` of the path starting at `p`. */
   extend(p: number, depth: number, zeroFraction: number, oneFraction: number, feature: number): void {
     const { pw } = this;

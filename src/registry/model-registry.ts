@@ -20,7 +20,7 @@ import { VersionStore } from "./version-store.ts";
 export type { LazyLoader, ModelVersion, ReadyVersion, VersionState } from "../inference/version.ts";
 export { checkName } from "../util/names.ts";
 export type { Lease } from "./leases.ts";
-export { hashKey, type SplitArm } from "./routing.ts";
+export type { SplitArm } from "./routing.ts";
 
 /** Options of {@link ModelRegistry.load}. */
 export interface LoadOptions {

@@ -1,15 +1,15 @@
 /** @module The runtimes modelserve ships, in resolution order. */
 
-import { typescriptRuntime } from "./custom/typescript-runtime.ts";
-import { lightgbmRuntime } from "./lightgbm/lightgbm-runtime.ts";
-import { onnxRuntime } from "./onnx/onnx-runtime.ts";
+import { lightgbmRuntime } from "./lightgbm/runtime.ts";
+import { onnxRuntime } from "./onnx/runtime.ts";
 import { RuntimeSet } from "./resolve.ts";
 import type { Runtime } from "./runtime.ts";
-import { sklearnRuntime } from "./sklearn/sklearn-runtime.ts";
-import { xgboostRuntime } from "./xgboost/xgboost-runtime.ts";
+import { sklearnRuntime } from "./sklearn/runtime.ts";
+import { typescriptRuntime } from "./typescript/runtime.ts";
+import { xgboostRuntime } from "./xgboost/runtime.ts";
 
 /** Built-in runtimes. Each runtime folder adds its entry here. */
-export const BUILTIN_RUNTIMES: readonly Runtime[] = [
+const BUILTIN_RUNTIMES: readonly Runtime[] = [
   typescriptRuntime,
   sklearnRuntime,
   xgboostRuntime,

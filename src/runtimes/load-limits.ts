@@ -24,7 +24,7 @@ export interface LoadLimits {
 }
 
 /** The defaults: generous for real models (a 1 GB forest loads), fatal for bombs. */
-export const DEFAULT_LOAD_LIMITS: LoadLimits = {
+const DEFAULT_LOAD_LIMITS: LoadLimits = {
   timeoutMs: 300_000,
   memoryMb: 2048,
   maxInflateRatio: 100,

@@ -23,7 +23,7 @@ export interface LoadModelOptions {
 }
 
 /** Wraps a runtime model with its info; methods stay bound to the runtime's object. */
-export function withInfo(model: RuntimeModel, info: ModelInfo): LoadedModel {
+function withInfo(model: RuntimeModel, info: ModelInfo): LoadedModel {
   return {
     signature: model.signature,
     details: model.details,

@@ -8,7 +8,6 @@ import { extname } from "node:path";
 import { parse as parseCsv } from "csv-parse/sync";
 import { Errors } from "../errors.ts";
 import type { FeatureSpec } from "../runtimes/runtime.ts";
-import type { ExplanationColumns } from "./explain-columns.ts";
 
 /** Input file formats. */
 export type RowsFormat = "json" | "jsonl" | "csv";
@@ -162,54 +161,8 @@ export function shortList(names: readonly string[]): string {
   return names.length > 8 ? `${shown}, … (${names.length} in all)` : shown;
 }
 
+/** One CSV cell: quoted (quotes doubled) when it holds a quote, a comma or a line break. */
 export function csvEscape(v: unknown): string {
   const s = v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** Scored rows in the shape every output format is made from. */
-export interface ScoredRows {
-  readonly model: string;
-  readonly version: string;
-  readonly predictions?: readonly unknown[];
-  readonly classes?: readonly unknown[];
-  /** Probability rows in `classes` order. */
-  readonly probabilities?: readonly (readonly (number | null)[])[];
-  /** TreeSHAP contribution columns (`predict --explain`). */
-  readonly explanation?: ExplanationColumns;
-}
-
-/** Serialises results for a format: JSON object, one JSON object per line, or CSV with a header. */
-export function formatResults(res: ScoredRows, format: RowsFormat): string {
-  const n = res.predictions?.length ?? res.probabilities?.length ?? 0;
-  if (format === "json") return `${JSON.stringify(res)}\n`;
-  const classes = (res.classes ?? []).map(String);
-  if (format === "jsonl") {
-    const lines: string[] = [];
-    for (let i = 0; i < n; i++) {
-      const o: Record<string, unknown> = {};
-      if (res.predictions) o.prediction = res.predictions[i];
-      if (res.probabilities)
-        o.probabilities = Object.fromEntries(classes.map((c, j) => [c, res.probabilities![i][j]]));
-      const ex = res.explanation;
-      if (ex) o.explanation = Object.fromEntries(ex.columns.map((c, j) => [c, ex.rows[i][j]]));
-      lines.push(JSON.stringify(o));
-    }
-    return lines.length > 0 ? `${lines.join("\n")}\n` : "";
-  }
-  const header = [
-    ...(res.predictions ? ["prediction"] : []),
-    ...(res.probabilities ? classes.map((c) => `proba_${c}`) : []),
-    ...(res.explanation ? res.explanation.columns : []),
-  ];
-  const lines = [header.map(csvEscape).join(",")];
-  for (let i = 0; i < n; i++) {
-    const cells = [
-      ...(res.predictions ? [res.predictions[i]] : []),
-      ...(res.probabilities ? res.probabilities[i] : []),
-      ...(res.explanation ? res.explanation.rows[i] : []),
-    ];
-    lines.push(cells.map(csvEscape).join(","));
-  }
-  return `${lines.join("\n")}\n`;
 }

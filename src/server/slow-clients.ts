@@ -8,8 +8,6 @@
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 /** Default longest wait for a whole request (ms). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-/** Default most open connections. */
-export const DEFAULT_MAX_CONNECTIONS = 10_000;
 
 /** The timeouts, in ms (0 request timeout: none). */
 export interface SlowClientTimeouts {

@@ -25,11 +25,6 @@ export class RemotePoller {
     this.#intervalMs = intervalMs;
   }
 
-  /** The local mirror the repository watcher serves. */
-  get dir(): string {
-    return this.#remote.dir;
-  }
-
   /** Syncs once, then keeps polling when an interval is set. */
   async start(): Promise<void> {
     await this.serialize(() => this.#remote.sync());

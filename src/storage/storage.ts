@@ -70,11 +70,6 @@ export class Storage {
     });
   }
 
-  /** The cache directory. */
-  get cacheDir(): string {
-    return this.#cache.dir;
-  }
-
   #progress(p: Progress): void {
     const mb = (n: number) => `${(n / MB).toFixed(1)} MB`;
     this.#log?.(

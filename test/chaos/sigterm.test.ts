@@ -20,7 +20,7 @@ describe("chaos: SIGTERM under keep-alive load", () => {
   }, async () => {
     const server = await startServer([
       join(ROOT, "examples/iris/heuristic.ts"),
-      join(ROOT, "test/fixtures/custom/slow.ts"),
+      join(ROOT, "test/fixtures/typescript/slow.ts"),
       "--default-model",
       "heuristic",
       "--drain-delay",

@@ -30,9 +30,9 @@ const MODELS = [
   { name: "iris_lightgbm", path: "test/fixtures/lightgbm/iris_multiclass/model.txt" },
   { name: "iris_onnx", path: "test/fixtures/onnx/skl2onnx/iris_random_forest_nozipmap/model.onnx" },
   { name: "heuristic", path: "examples/iris/heuristic.ts" },
-  { name: "churn", path: "test/fixtures/custom/churn.ts" },
+  { name: "churn", path: "test/fixtures/typescript/churn.ts" },
   { name: "credit-pipeline", path: "test/fixtures/sklearn/1.9.1/prep-ct-ordinal-logreg/model.joblib" },
-  { name: "slow", path: "test/fixtures/custom/slow.ts" },
+  { name: "slow", path: "test/fixtures/typescript/slow.ts" },
 ];
 
 const TSCONFIG = {

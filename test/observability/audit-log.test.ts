@@ -11,8 +11,8 @@ import { accessKeys, loadConfig } from "../../src/config/config.ts";
 import { appFor } from "../../src/deploy.ts";
 import { AuditLog, maskValue, parseRedactRules } from "../../src/observability/audit-log.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
-import { defineModel } from "../../src/runtimes/custom/define-model.ts";
-import { loadDefinition } from "../../src/runtimes/custom/typescript-runtime.ts";
+import { defineModel } from "../../src/runtimes/typescript/define-model.ts";
+import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
 import { IRIS_ROW, makeApp, silent } from "../helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ms-audit-"));

@@ -11,8 +11,8 @@ import { appFor } from "../../src/deploy.ts";
 import { maskValue } from "../../src/observability/audit-log.ts";
 import { namedRow } from "../../src/observability/audit-rows.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
-import { defineModel } from "../../src/runtimes/custom/define-model.ts";
-import { loadDefinition } from "../../src/runtimes/custom/typescript-runtime.ts";
+import { defineModel } from "../../src/runtimes/typescript/define-model.ts";
+import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
 import { silent } from "../helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "ms-redact-"));

@@ -4,9 +4,9 @@ import { LeaseBook } from "../../src/registry/leases.ts";
 import { budgetVictims } from "../../src/registry/memory-budget.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { hashKey, NameRoutes } from "../../src/registry/routing.ts";
-import { defineModel } from "../../src/runtimes/custom/define-model.ts";
-import { loadDefinition } from "../../src/runtimes/custom/typescript-runtime.ts";
 import type { LoadedModel } from "../../src/runtimes/runtime.ts";
+import { defineModel } from "../../src/runtimes/typescript/define-model.ts";
+import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
 
 const model = (name: string): LoadedModel =>
   loadDefinition(

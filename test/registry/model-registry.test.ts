@@ -3,8 +3,8 @@ import { describe, it } from "node:test";
 import { Errors } from "../../src/errors.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { compareVersions } from "../../src/registry/version-order.ts";
-import { defineModel } from "../../src/runtimes/custom/define-model.ts";
-import { loadDefinition } from "../../src/runtimes/custom/typescript-runtime.ts";
+import { defineModel } from "../../src/runtimes/typescript/define-model.ts";
+import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
 
 const model = (name: string) =>
   loadDefinition(

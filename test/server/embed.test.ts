@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import Fastify from "fastify";
 import heuristic from "../../examples/iris/heuristic.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
-import { loadDefinition } from "../../src/runtimes/custom/typescript-runtime.ts";
+import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
 import { buildApp, DEFAULT_SETTINGS } from "../../src/server/app.ts";
 import { createContext, modelservePlugin } from "../../src/server/plugin.ts";
 import { IRIS_ROW, silent } from "../helpers.ts";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
-import { defineModel } from "../../src/runtimes/custom/define-model.ts";
-import { loadDefinition } from "../../src/runtimes/custom/typescript-runtime.ts";
+import { defineModel } from "../../src/runtimes/typescript/define-model.ts";
+import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
 import { buildApp } from "../../src/server/app.ts";
 import { closeGracefully } from "../../src/server/lifecycle.ts";
 import { makeApp, silent } from "../helpers.ts";

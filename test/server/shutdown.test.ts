@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
-const slow = join(root, "test/fixtures/custom/slow.ts");
+const slow = join(root, "test/fixtures/typescript/slow.ts");
 
 describe("graceful shutdown", () => {
   it("finishes every accepted request after SIGTERM and exits 0", { timeout: 30_000 }, async () => {

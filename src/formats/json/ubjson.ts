@@ -79,6 +79,22 @@ export function decodeUbjson(bytes: Uint8Array): UbjValue {
     if (n < 0) throw new UbjsonError(`negative length at byte ${pos}`);
     return n;
   };
+  // The `$` type of the container whose header was read last (0: none); read right after `header`.
+  let headerType = 0;
+  /** A container's optional `$type` and `#count` markers: the count, or -1 without one. */
+  const header = (what: "array" | "object"): number => {
+    headerType = 0;
+    if (bytes[pos] === 0x24) {
+      pos++;
+      headerType = byte();
+    }
+    if (bytes[pos] === 0x23) {
+      pos++;
+      return length();
+    }
+    if (headerType !== 0) throw new UbjsonError(`typed ${what} without a count at byte ${pos}`);
+    return -1;
+  };
   const str = () => {
     const n = length();
     need(n);
@@ -168,18 +184,8 @@ export function decodeUbjson(bytes: Uint8Array): UbjValue {
         return Number(str());
       case 0x5b: {
         // [
-        let type = 0;
-        let count = -1;
-        if (bytes[pos] === 0x24) {
-          pos++;
-          type = byte();
-        }
-        if (bytes[pos] === 0x23) {
-          pos++;
-          count = length();
-        } else if (type !== 0) {
-          throw new UbjsonError(`typed array without a count at byte ${pos}`);
-        }
+        const count = header("array");
+        const type = headerType;
         if (count >= 0) {
           if (type !== 0) return typedArray(type, count);
           const out: UbjValue[] = [];
@@ -197,18 +203,8 @@ export function decodeUbjson(bytes: Uint8Array): UbjValue {
       case 0x7b: {
         // {
         const out: { [key: string]: UbjValue } = Object.create(null);
-        let type = 0;
-        let count = -1;
-        if (bytes[pos] === 0x24) {
-          pos++;
-          type = byte();
-        }
-        if (bytes[pos] === 0x23) {
-          pos++;
-          count = length();
-        } else if (type !== 0) {
-          throw new UbjsonError(`typed object without a count at byte ${pos}`);
-        }
+        const count = header("object");
+        const type = headerType;
         if (count >= 0) {
           for (let i = 0; i < count; i++) {
             const k = str();

@@ -117,6 +117,19 @@ const dict = (): PyDict => ({ kind: "dict", map: new Map(), otherEntries: [] });
 const isObj = (v: PyValue, kind: string): boolean =>
   typeof v === "object" && v !== null && "kind" in v && v.kind === kind;
 
+/** `cls.__new__(cls, *args)` of NEWOBJ and NEWOBJ_EX: an instance of a global, its state set later by BUILD. */
+function newObject(cls: PyValue, args: PyValue, op: string): PyObject {
+  if (!isObj(cls, "global")) throw new PickleError("malformed", `${op} on something that is not a class`);
+  const c = cls as PyGlobal;
+  return {
+    kind: "object",
+    module: c.module,
+    name: c.name,
+    args: isObj(args, "tuple") ? [...(args as PyTuple).items] : [],
+    state: null,
+  };
+}
+
 function setItem(d: PyDict, k: PyValue, v: PyValue): void {
   if (
     k === null ||
@@ -708,34 +721,14 @@ function run(
       case 0x81: {
         // NEWOBJ
         const args = pop();
-        const cls = pop();
-        if (!isObj(cls, "global"))
-          throw new PickleError("malformed", "NEWOBJ on something that is not a class");
-        const c = cls as PyGlobal;
-        push({
-          kind: "object",
-          module: c.module,
-          name: c.name,
-          args: isObj(args, "tuple") ? [...(args as PyTuple).items] : [],
-          state: null,
-        });
+        push(newObject(pop(), args, "NEWOBJ"));
         break;
       }
       case 0x92: {
-        // NEWOBJ_EX
+        // NEWOBJ_EX (its keyword arguments are dropped)
         pop();
         const args = pop();
-        const cls = pop();
-        if (!isObj(cls, "global"))
-          throw new PickleError("malformed", "NEWOBJ_EX on something that is not a class");
-        const c = cls as PyGlobal;
-        push({
-          kind: "object",
-          module: c.module,
-          name: c.name,
-          args: isObj(args, "tuple") ? [...(args as PyTuple).items] : [],
-          state: null,
-        });
+        push(newObject(pop(), args, "NEWOBJ_EX"));
         break;
       }
       case 0x62:

@@ -6,7 +6,7 @@
 import { lazy, NotExplainableError } from "../../explain/contributions.ts";
 import { treeShap } from "../../explain/tree-shap.ts";
 import type { Contributions, FeatureTable, Label } from "../runtime.ts";
-import type { LightgbmModel } from "./lightgbm-model.ts";
+import type { LightgbmModel } from "./model.ts";
 import { lightgbmShapEnsemble } from "./shap-trees.ts";
 
 /** The `explain` method of a LightGBM model with `features` inputs; `outputs` names each explained output. */

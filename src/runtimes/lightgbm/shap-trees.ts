@@ -7,7 +7,7 @@
  */
 
 import { type ShapEnsemble, type ShapTree, treeDepth } from "../../explain/tree-shap.ts";
-import type { LightgbmModel } from "./lightgbm-model.ts";
+import type { LightgbmModel } from "./model.ts";
 
 const ZERO_THRESHOLD = Math.fround(1e-35);
 

@@ -6,7 +6,7 @@
  */
 
 import type { Label } from "../runtime.ts";
-import type { GraphNode, OnnxFileInfo } from "./onnx-model-file.ts";
+import type { GraphNode, OnnxFileInfo } from "./parse-model.ts";
 import type { OrtValueMetadata } from "./session-host.ts";
 
 /** A recognised classifier: the two outputs to fetch and the labels of the probability columns. */
@@ -34,7 +34,7 @@ function rank1(m: OrtValueMetadata): boolean {
  * The class labels behind a label output: follow it back through shape/type-only ops to a `*Classifier`
  * node (its `classlabels_*`) or to an `ArrayFeatureExtractor` over a constant table (the MLP layout).
  */
-export function labelsBehind(output: string, info: OnnxFileInfo): readonly Label[] | undefined {
+function labelsBehind(output: string, info: OnnxFileInfo): readonly Label[] | undefined {
   const producer = new Map<string, GraphNode>();
   for (const n of info.nodes) for (const o of n.outputs) producer.set(o, n);
   let name = output;

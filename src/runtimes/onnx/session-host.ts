@@ -73,7 +73,7 @@ type Pending = { resolve: (v: Record<string, WireTensor>) => void; reject: (e: E
 /** Starts a worker thread that holds its own session of the same model bytes. */
 export async function workerHost(bytes: Uint8Array): Promise<SessionHost> {
   const here = import.meta.url;
-  const file = new URL(here.endsWith(".ts") ? "./onnx-worker.ts" : "./onnx-worker.js", here);
+  const file = new URL(here.endsWith(".ts") ? "./session-worker.ts" : "./session-worker.js", here);
   const worker = new Worker(file, { workerData: { bytes } });
   worker.unref();
   const pending = new Map<number, Pending>();

@@ -5,9 +5,9 @@
 
 import { Errors } from "../../errors.ts";
 import type { PyObject } from "../../formats/pickle/py-objects.ts";
-import { lightgbmModelFromText } from "../lightgbm/lightgbm-runtime.ts";
+import { lightgbmModelFromText } from "../lightgbm/runtime.ts";
 import type { Label, PredictOutput, RuntimeModel } from "../runtime.ts";
-import { xgboostModelFromBytes } from "../xgboost/xgboost-runtime.ts";
+import { xgboostModelFromBytes } from "../xgboost/runtime.ts";
 import { attr, isObject, labels, str } from "./py-access.ts";
 
 /** Whether an unpickled object is a wrapper this module serves. */

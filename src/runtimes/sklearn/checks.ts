@@ -11,14 +11,8 @@ import { stateOf } from "./py-access.ts";
 
 /** An attribute that contradicts the rest of the estimator. */
 export class ConsistencyError extends Error {
-  readonly estimator: string;
-  readonly attribute: string;
-  readonly expected: string;
   constructor(estimator: string, attribute: string, expected: string, found?: string) {
     super(`${estimator}.${attribute} should be ${expected}${found === undefined ? "" : `, found ${found}`}`);
-    this.estimator = estimator;
-    this.attribute = attribute;
-    this.expected = expected;
   }
 }
 
@@ -33,13 +27,10 @@ export interface BuildBudget {
   readonly streamBytes: number;
 }
 
-/** Default most tree nodes of one model (about 1.5 GB of compiled trees at worst). */
-export const DEFAULT_MAX_TREE_NODES = 20_000_000;
-
 /** Absolute most inputs of any step; the first step (the request schema) has a lower cap. */
-export const MAX_FEATURES = 1 << 24;
+const MAX_FEATURES = 1 << 24;
 /** Most inputs of a model's request schema. */
-export const MAX_SIGNATURE_FEATURES = 1 << 20;
+const MAX_SIGNATURE_FEATURES = 1 << 20;
 
 let active: { budget: BuildBudget; nodes: number } | undefined;
 
@@ -65,7 +56,7 @@ export function spendNodes(n: number, what: string): void {
 }
 
 /** The most elements a count may declare: relative to the decompressed data, within an absolute cap. */
-export function maxCount(absolute: number): number {
+function maxCount(absolute: number): number {
   const bytes = active?.budget.streamBytes ?? Number.POSITIVE_INFINITY;
   return Math.min(absolute, Math.max(1 << 16, bytes * 8));
 }

@@ -28,7 +28,7 @@ const ONE_TO_ONE = new Set([
 const ONE_FIELD = new Set(["CountVectorizer", "TfidfVectorizer", "HashingVectorizer"]);
 
 /** Columns of data flowing between steps. */
-export function widthOf(x: SkData): number {
+function widthOf(x: SkData): number {
   return x.kind === "frame" ? x.columns.length : x.cols;
 }
 
@@ -44,7 +44,7 @@ export function sourcesOf(est: SkEstimator, nIn: number, nOut: number): Int32Arr
 }
 
 /** Sums an explanation's columns onto `nIn` input columns through `sources` (bias kept). */
-export function foldExplanation(e: SkExplanation, sources: Int32Array, nIn: number): SkExplanation {
+function foldExplanation(e: SkExplanation, sources: Int32Array, nIn: number): SkExplanation {
   if (sources.length !== e.cols)
     throw new NotExplainableError(`${sources.length} traced columns for ${e.cols} explained ones`);
   const blocks = e.rows * e.outputs.length;

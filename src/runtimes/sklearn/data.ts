@@ -31,6 +31,36 @@ export function matrix(rows: number, cols: number, data: Float64Array): Matrix {
   return { rows, cols, data };
 }
 
+/** Matrices with `rows` rows each, concatenated column-wise in order (`np.hstack`, `column_stack`). */
+export function sideBySide(parts: readonly Matrix[], rows: number): DenseData {
+  const width = parts.reduce((w, p) => w + p.cols, 0);
+  const out = new Float64Array(rows * width);
+  let off = 0;
+  for (const p of parts) {
+    for (let r = 0; r < rows; r++) out.set(p.data.subarray(r * p.cols, (r + 1) * p.cols), r * width + off);
+    off += p.cols;
+  }
+  return { kind: "dense", rows, cols: width, data: out };
+}
+
+/**
+ * Softmax of each row of a row-major `rows × k` matrix, in place: `exp(v − max)` then divided by the
+ * row's sum, added left to right (as numpy's `softmax` of scikit-learn's predictors and scipy's).
+ */
+export function softmaxInPlace(v: Float64Array, rows: number, k: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * k;
+    let mx = v[o];
+    for (let c = 1; c < k; c++) if (v[o + c] > mx) mx = v[o + c];
+    let sum = 0;
+    for (let c = 0; c < k; c++) {
+      v[o + c] = Math.exp(v[o + c] - mx);
+      sum += v[o + c];
+    }
+    for (let c = 0; c < k; c++) v[o + c] /= sum;
+  }
+}
+
 /** The label of the largest value in each row (the first on ties, as numpy's argmax). */
 export function argmaxLabels(m: Matrix, classes: readonly Label[]): Label[] {
   const out: Label[] = new Array(m.rows);

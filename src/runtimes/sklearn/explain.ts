@@ -13,18 +13,11 @@ import { dense } from "./data.ts";
 import type { SkData, SkExplanation } from "./estimator.ts";
 import type { CompiledTree } from "./estimators/trees/tree.ts";
 
-/** The parts of a tree the explanation needs; expectations and depth are derived. */
-export interface TreeParts {
-  readonly left: Int32Array;
-  readonly right: Int32Array;
-  readonly feature: Int32Array;
-  readonly cover: Float64Array;
-  /** Node values, `nodes × width`, already normalised and scaled. */
-  readonly values: Float64Array;
-  readonly width: number;
-  readonly output: number;
-  goesLeft(node: number, x: Float64Array, at: number): boolean;
-}
+/**
+ * The parts of a tree the explanation needs (values `nodes × width`, already normalised and scaled);
+ * expectations and depth are derived, the weight is 1.
+ */
+export type TreeParts = Omit<ShapTree, "weight" | "expected" | "depth">;
 
 /** shap's `compute_expectations`: the root's value as children's cover-weighted means, bottom-up. */
 function rootExpectation(p: TreeParts): Float64Array {

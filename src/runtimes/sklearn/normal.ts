@@ -42,7 +42,7 @@ function erfcFraction(x: number): number {
 }
 
 /** Φ(z), the standard normal CDF. */
-export function normalCdf(z: number): number {
+function normalCdf(z: number): number {
   if (Number.isNaN(z)) return Number.NaN;
   const x = Math.abs(z) / SQRT2;
   if (x < 2) {

@@ -11,7 +11,8 @@ import { sha256Hex } from "../../util/hash.ts";
 import { type LoadLimits, setLoadLimits } from "../load-limits.ts";
 import { toWire, type WorkerReply } from "../loading/loader-worker-host.ts";
 import { transferables } from "../loading/transfer.ts";
-import { modelFromValue, type PickleWorkerResult, readPickle, streamSizeOf } from "./sklearn-runtime.ts";
+import { readPickle, streamSizeOf } from "./parse-pickle.ts";
+import { modelFromValue, type PickleWorkerResult } from "./runtime.ts";
 
 /** One load: the file's bytes and name, and the budgets in force. */
 interface Job {

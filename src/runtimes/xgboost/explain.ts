@@ -6,7 +6,7 @@
 import { lazy, NotExplainableError } from "../../explain/contributions.ts";
 import { treeShap } from "../../explain/tree-shap.ts";
 import type { Contributions, FeatureTable, Label } from "../runtime.ts";
-import type { Booster } from "./booster.ts";
+import type { Booster } from "./model.ts";
 import { xgboostShapEnsemble } from "./shap-trees.ts";
 
 /** The `explain` method of a booster model; `matrixOf` builds the numeric rows as `predict` reads them. */

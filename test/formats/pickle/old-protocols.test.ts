@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { isModelServeError } from "../../../src/errors.ts";
 import { detectCompression } from "../../../src/formats/compression/decompress.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
-import { sklearnRuntime } from "../../../src/runtimes/sklearn/sklearn-runtime.ts";
+import { sklearnRuntime } from "../../../src/runtimes/sklearn/runtime.ts";
 
 const fx = fileURLToPath(new URL("../../fixtures/sklearn/", import.meta.url));
 const file = (v: string, c: string) => join(fx, v, c, "model.pkl");

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isModelServeError } from "../../../src/errors.ts";
-import { lightgbmRuntime } from "../../../src/runtimes/lightgbm/lightgbm-runtime.ts";
+import { lightgbmRuntime } from "../../../src/runtimes/lightgbm/runtime.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
 import { type ConformanceCase, runRuntimeConformance } from "../../conformance/runtime-suite.ts";

@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { isModelServeError } from "../../../src/errors.ts";
 import type { PyDict, PyValue } from "../../../src/formats/pickle/py-objects.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
-import { buildEstimator, readPickle } from "../../../src/runtimes/sklearn/sklearn-runtime.ts";
+import { readPickle } from "../../../src/runtimes/sklearn/parse-pickle.ts";
+import { buildEstimator } from "../../../src/runtimes/sklearn/runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
 
 const root = fileURLToPath(new URL("../../fixtures/sklearn/", import.meta.url));

@@ -11,7 +11,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isModelServeError } from "../../../src/errors.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
-import { sklearnRuntime } from "../../../src/runtimes/sklearn/sklearn-runtime.ts";
+import { sklearnRuntime } from "../../../src/runtimes/sklearn/runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
 
 const fixtures = fileURLToPath(new URL("../../fixtures/", import.meta.url));

@@ -12,11 +12,12 @@ import { fileURLToPath } from "node:url";
 import { isModelServeError } from "../../../src/errors.ts";
 import type { PyObject, PyValue } from "../../../src/formats/pickle/py-objects.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
-import { multiclassProbability } from "../../../src/runtimes/sklearn/estimators/svm/index.ts";
+import { multiclassProbability } from "../../../src/runtimes/sklearn/estimators/svm/libsvm.ts";
 import { libmExp } from "../../../src/runtimes/sklearn/libm-exp.ts";
 import { blasDot, fma, gemvDot, sumSlice } from "../../../src/runtimes/sklearn/numeric.ts";
+import { readPickle } from "../../../src/runtimes/sklearn/parse-pickle.ts";
 import { stateOf } from "../../../src/runtimes/sklearn/py-access.ts";
-import { buildEstimator, readPickle, sklearnRuntime } from "../../../src/runtimes/sklearn/sklearn-runtime.ts";
+import { buildEstimator, sklearnRuntime } from "../../../src/runtimes/sklearn/runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
 
 const fixtures = fileURLToPath(new URL("../../fixtures/", import.meta.url));

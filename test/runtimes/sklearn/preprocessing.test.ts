@@ -9,8 +9,8 @@ import { isModelServeError } from "../../../src/errors.ts";
 import type { PyObject, PyValue } from "../../../src/formats/pickle/py-objects.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
 import type { BuildContext } from "../../../src/runtimes/sklearn/estimator.ts";
-import { PREPROCESSING_BUILDERS } from "../../../src/runtimes/sklearn/estimators/preprocessing/index.ts";
-import { sklearnRuntime } from "../../../src/runtimes/sklearn/sklearn-runtime.ts";
+import { builders as PREPROCESSING_BUILDERS } from "../../../src/runtimes/sklearn/estimators/preprocessing/index.ts";
+import { sklearnRuntime } from "../../../src/runtimes/sklearn/runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
 import { type ConformanceCase, runRuntimeConformance } from "../../conformance/runtime-suite.ts";
 

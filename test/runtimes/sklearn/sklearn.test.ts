@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { isModelServeError } from "../../../src/errors.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
 import { auditPickle } from "../../../src/runtimes/sklearn/audit.ts";
-import { sklearnRuntime } from "../../../src/runtimes/sklearn/sklearn-runtime.ts";
+import { sklearnRuntime } from "../../../src/runtimes/sklearn/runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
 import { type ConformanceCase, runRuntimeConformance } from "../../conformance/runtime-suite.ts";
 

@@ -7,7 +7,7 @@ import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isAllowed } from "../../../src/runtimes/sklearn/allow-list.ts";
 import { dense } from "../../../src/runtimes/sklearn/data.ts";
-import { readPickle } from "../../../src/runtimes/sklearn/sklearn-runtime.ts";
+import { readPickle } from "../../../src/runtimes/sklearn/parse-pickle.ts";
 import { diagonalOf, sparseLayout, sparseOf } from "../../../src/runtimes/sklearn/sparse.ts";
 
 const root = fileURLToPath(new URL("../../fixtures/scipy-sparse/", import.meta.url));

@@ -12,8 +12,9 @@ import { fileURLToPath } from "node:url";
 import { isModelServeError } from "../../../src/errors.ts";
 import type { PyObject } from "../../../src/formats/pickle/py-objects.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
+import { readPickle } from "../../../src/runtimes/sklearn/parse-pickle.ts";
 import { stateOf } from "../../../src/runtimes/sklearn/py-access.ts";
-import { buildEstimator, readPickle } from "../../../src/runtimes/sklearn/sklearn-runtime.ts";
+import { buildEstimator } from "../../../src/runtimes/sklearn/runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
 
 const fx = fileURLToPath(new URL("../../fixtures/sklearn/", import.meta.url));

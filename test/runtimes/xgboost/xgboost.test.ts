@@ -7,7 +7,7 @@ import { isModelServeError } from "../../../src/errors.ts";
 import { parseLenientJson } from "../../../src/formats/json/lenient-json.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
 import { expf } from "../../../src/runtimes/xgboost/expf.ts";
-import { xgboostRuntime } from "../../../src/runtimes/xgboost/xgboost-runtime.ts";
+import { xgboostRuntime } from "../../../src/runtimes/xgboost/runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
 import { type ConformanceCase, runRuntimeConformance } from "../../conformance/runtime-suite.ts";
 

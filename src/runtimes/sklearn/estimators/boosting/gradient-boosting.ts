@@ -9,8 +9,8 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
-import { dense, expit, matrix } from "../../data.ts";
-import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
+import { dense, expit, matrix, softmaxInPlace } from "../../data.ts";
+import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import {
   AttributeError,
   attr,
@@ -37,7 +37,7 @@ function featuresIn(o: PyObject): number | undefined {
 }
 
 /** DummyClassifier: the class shares it learned (prior), the most frequent class, uniform, or a constant. */
-function dummyClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
+export function dummyClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
   const strategy = str(attr(o, "_strategy")) ?? str(attr(o, "strategy")) ?? "prior";
   const prior = floats(need(o, "class_prior_"), `${o.name}.class_prior_`).data;
@@ -77,7 +77,7 @@ function dummyClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
 }
 
 /** DummyRegressor: the constant it learned (mean, median, quantile or given). */
-function dummyRegressor(o: PyObject): SkEstimator {
+export function dummyRegressor(o: PyObject): SkEstimator {
   const c = floats(need(o, "constant_"), `${o.name}.constant_`).data;
   if (c.length !== 1) throw new AttributeError(`${o.name} with ${c.length} outputs`);
   const value = c[0];
@@ -110,7 +110,8 @@ function stagesOf(o: PyObject, nFeatures: number): { trees: CompiledTree[]; k: n
   return { trees, k, stages };
 }
 
-function gradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `GradientBoostingClassifier` and `GradientBoostingRegressor`. */
+export function gradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
   const classifier = o.name === "GradientBoostingClassifier";
   const modern = versionAtLeast(ctx.sklearnVersion, 1, 4);
   const nFeatures = num(attr(o, "n_features_in_") ?? need(o, "n_features_"), `${o.name}.n_features_in_`);
@@ -192,27 +193,22 @@ function gradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
 
   const proba = (x: SkData): Matrix => {
     const { raw, rows } = rawPredict(x);
+    if (kind === "multinomial" && modern) {
+      // softmax: exp(raw - max) / Σ.
+      const out = raw.slice(0, rows * k);
+      softmaxInPlace(out, rows, k);
+      return matrix(rows, k, out);
+    }
     if (kind === "multinomial") {
+      // Before 1.4: exp(raw - logsumexp(raw)), logsumexp = log(Σ exp(raw - max)) + max.
       const out = new Float64Array(rows * k);
       for (let r = 0; r < rows; r++) {
         let max = Number.NEGATIVE_INFINITY;
         for (let c = 0; c < k; c++) max = Math.max(max, raw[r * k + c]);
-        if (modern) {
-          // softmax: exp(raw - max) / Σ.
-          let sum = 0;
-          for (let c = 0; c < k; c++) {
-            const e = Math.exp(raw[r * k + c] - max);
-            out[r * k + c] = e;
-            sum += e;
-          }
-          for (let c = 0; c < k; c++) out[r * k + c] /= sum;
-        } else {
-          // exp(raw - logsumexp(raw)), logsumexp = log(Σ exp(raw - max)) + max.
-          let sum = 0;
-          for (let c = 0; c < k; c++) sum += Math.exp(raw[r * k + c] - max);
-          const lse = Math.log(sum) + max;
-          for (let c = 0; c < k; c++) out[r * k + c] = Math.exp(raw[r * k + c] - lse);
-        }
+        let sum = 0;
+        for (let c = 0; c < k; c++) sum += Math.exp(raw[r * k + c] - max);
+        const lse = Math.log(sum) + max;
+        for (let c = 0; c < k; c++) out[r * k + c] = Math.exp(raw[r * k + c] - lse);
       }
       return matrix(rows, k, out);
     }
@@ -273,11 +269,3 @@ function gradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
     },
   };
 }
-
-/** The classic boosting builders. */
-export const GRADIENT_BOOSTING_BUILDERS: BuilderTable = {
-  GradientBoostingClassifier: gradientBoosting,
-  GradientBoostingRegressor: gradientBoosting,
-  DummyClassifier: dummyClassifier,
-  DummyRegressor: dummyRegressor,
-};

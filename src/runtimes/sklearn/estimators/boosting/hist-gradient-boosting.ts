@@ -11,8 +11,8 @@ import { Errors } from "../../../../errors.ts";
 import type { NdArray, NdData, PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { checkIndices, checkWidth, spendNodes } from "../../checks.ts";
-import { dense, expit, matrix } from "../../data.ts";
-import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
+import { dense, expit, matrix, softmaxInPlace } from "../../data.ts";
+import type { BuildContext, SkData, SkEstimator } from "../../estimator.ts";
 import {
   AttributeError,
   attr,
@@ -136,7 +136,8 @@ const LINKS: Readonly<Record<string, "identity" | "log">> = {
   gamma: "log",
 };
 
-function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `HistGradientBoostingClassifier` and `HistGradientBoostingRegressor`. */
+export function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
   const classifier = o.name === "HistGradientBoostingClassifier";
   const modern = versionAtLeast(ctx.sklearnVersion, 1, 4);
   const pre = attr(o, "_preprocessor");
@@ -250,18 +251,8 @@ function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
       }
       return matrix(rows, 2, out);
     }
-    const out = new Float64Array(rows * k);
-    for (let r = 0; r < rows; r++) {
-      let max = Number.NEGATIVE_INFINITY;
-      for (let c = 0; c < k; c++) max = Math.max(max, raw[r * k + c]);
-      let sum = 0;
-      for (let c = 0; c < k; c++) {
-        const e = Math.exp(raw[r * k + c] - max);
-        out[r * k + c] = e;
-        sum += e;
-      }
-      for (let c = 0; c < k; c++) out[r * k + c] /= sum;
-    }
+    const out = raw.slice(0, rows * k);
+    softmaxInPlace(out, rows, k);
     return matrix(rows, k, out);
   };
   const argmax = (m: Float64Array, rows: number, cols: number): Label[] =>
@@ -294,9 +285,3 @@ function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
     },
   };
 }
-
-/** The histogram boosting builders. */
-export const HIST_BOOSTING_BUILDERS: BuilderTable = {
-  HistGradientBoostingClassifier: histGradientBoosting,
-  HistGradientBoostingRegressor: histGradientBoosting,
-};

@@ -9,11 +9,11 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import { syncScoringOf } from "../../../common/sync-scoring.ts";
-import { lightgbmModelFromText } from "../../../lightgbm/lightgbm-runtime.ts";
+import { lightgbmModelFromText } from "../../../lightgbm/runtime.ts";
 import type { FeatureTable, Label, RuntimeModel } from "../../../runtime.ts";
-import { xgboostModelFromBytes } from "../../../xgboost/xgboost-runtime.ts";
+import { xgboostModelFromBytes } from "../../../xgboost/runtime.ts";
 import { dense } from "../../data.ts";
-import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
+import type { BuildContext, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, isObject, labels, num, str, strings } from "../../py-access.ts";
 
 function inner(o: PyObject, ctx: BuildContext): RuntimeModel {
@@ -85,11 +85,3 @@ export function wrappedBooster(o: PyObject, ctx: BuildContext): SkEstimator {
     ...(sync.predictProba ? { predictProba: (x: SkData) => sync.predictProba!(table(x)) } : {}),
   };
 }
-
-/** The wrapper builders. */
-export const WRAPPED_BOOSTER_BUILDERS: BuilderTable = {
-  XGBClassifier: wrappedBooster,
-  XGBRegressor: wrappedBooster,
-  LGBMClassifier: wrappedBooster,
-  LGBMRegressor: wrappedBooster,
-};

@@ -6,7 +6,7 @@
 
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
-import { dense } from "../../data.ts";
+import { dense, sideBySide } from "../../data.ts";
 import type { BuildContext, DenseData, SkEstimator } from "../../estimator.ts";
 import { attr, isObject, need, num, strings } from "../../py-access.ts";
 
@@ -68,15 +68,7 @@ export function featureUnion(o: PyObject, ctx: BuildContext): SkEstimator {
         const data = Float64Array.from(d.data, (v) => v * p.weight);
         return { ...d, data };
       });
-      const width = outs.reduce((s, d) => s + d.cols, 0);
-      const out = new Float64Array(x.rows * width);
-      let off = 0;
-      for (const d of outs) {
-        for (let r = 0; r < x.rows; r++)
-          out.set(d.data.subarray(r * d.cols, (r + 1) * d.cols), r * width + off);
-        off += d.cols;
-      }
-      return { kind: "dense", rows: x.rows, cols: width, data: out };
+      return sideBySide(outs, x.rows);
     },
   };
 }

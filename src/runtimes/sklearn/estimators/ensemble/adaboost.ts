@@ -11,7 +11,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
-import { matrix } from "../../data.ts";
+import { matrix, softmaxInPlace } from "../../data.ts";
 import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, labels, need, num, str, strings, versionAtLeast } from "../../py-access.ts";
 
@@ -32,20 +32,6 @@ function members(o: PyObject, ctx: BuildContext): { ests: SkEstimator[]; weights
   if (weights.length !== ests.length)
     throw Errors.invalidModel(ctx.file, `${o.name}.estimator_weights_ does not match estimators_`);
   return { ests, weights };
-}
-
-function softmaxInPlace(out: Float64Array, rows: number, k: number): void {
-  for (let r = 0; r < rows; r++) {
-    const o = r * k;
-    let mx = out[o];
-    for (let c = 1; c < k; c++) if (out[o + c] > mx) mx = out[o + c];
-    let sum = 0;
-    for (let c = 0; c < k; c++) {
-      out[o + c] = Math.exp(out[o + c] - mx);
-      sum += out[o + c];
-    }
-    for (let c = 0; c < k; c++) out[o + c] /= sum;
-  }
 }
 
 /** AdaBoostClassifier ('SAMME' or 'SAMME.R'). */

@@ -14,7 +14,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
-import { argmaxLabels, dense, matrix } from "../../data.ts";
+import { argmaxLabels, dense, matrix, sideBySide } from "../../data.ts";
 import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, labels, need, num, str, strings } from "../../py-access.ts";
 
@@ -26,19 +26,6 @@ function membersOf(o: PyObject, ctx: BuildContext): SkEstimator[] {
     if (!isObject(e)) throw Errors.invalidModel(ctx.file, `${o.name}.estimators_[${i}] is not an estimator`);
     return ctx.build(e, `${o.name}.estimators_[${i}]`);
   });
-}
-
-/** Matrices with the same rows, concatenated column-wise in order (np.hstack / column_stack). */
-function sideBySide(parts: readonly Matrix[]): DenseData {
-  const rows = parts[0].rows;
-  const width = parts.reduce((w, p) => w + p.cols, 0);
-  const out = new Float64Array(rows * width);
-  let off = 0;
-  for (const p of parts) {
-    for (let r = 0; r < rows; r++) out.set(p.data.subarray(r * p.cols, (r + 1) * p.cols), r * width + off);
-    off += p.cols;
-  }
-  return { kind: "dense", rows, cols: width, data: out };
 }
 
 /** The weights of the members that were not dropped, or undefined (equal weights). */
@@ -117,7 +104,10 @@ export function votingClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     if (soft) {
       if (attr(o, "flatten_transform") === false)
         throw Errors.unsupportedModel(ctx.file, "VotingClassifier.transform with flatten_transform=False");
-      return sideBySide(members.map((m) => m.predictProba!(x)));
+      return sideBySide(
+        members.map((m) => m.predictProba!(x)),
+        x.rows,
+      );
     }
     return sideBySide(
       members.map((m) => {
@@ -128,6 +118,7 @@ export function votingClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
           Float64Array.from(l, (v) => Number(v)),
         );
       }),
+      x.rows,
     );
   };
   return {
@@ -157,7 +148,11 @@ export function votingRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     role: "regressor",
     nOutputs: 1,
     ...common(o, members[0]),
-    transform: (x) => sideBySide(members.map((m) => m.predict!(x) as DenseData)),
+    transform: (x) =>
+      sideBySide(
+        members.map((m) => m.predict!(x) as DenseData),
+        x.rows,
+      ),
     predict(x): DenseData {
       let acc: Float64Array | undefined;
       members.forEach((m, i) => {
@@ -302,7 +297,7 @@ export function stacking(o: PyObject, ctx: BuildContext): SkEstimator {
   const meta = (x: SkData): DenseData => {
     const parts = members.map((m, i) => stackedOutput(m, methods[i], k, x));
     if (passthrough) parts.push(dense(x));
-    return sideBySide(parts);
+    return sideBySide(parts, x.rows);
   };
   // The final estimator was fitted on the encoded target: its labels are codes into classes_.
   const decode = (l: readonly Label[]): Label[] => l.map((v) => classes![Number(v)] ?? v);

@@ -9,7 +9,7 @@ import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { FeatureSpec } from "../../../runtime.ts";
 import { sourcesOf } from "../../column-sources.ts";
-import { dense } from "../../data.ts";
+import { dense, sideBySide } from "../../data.ts";
 import type { BuildContext, DenseData, FrameColumn, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isArray, isObject, need, num, stateOf, str, strings } from "../../py-access.ts";
 import { fillsMissing } from "./fills-missing.ts";
@@ -159,15 +159,7 @@ export function columnTransformer(o: PyObject, ctx: BuildContext): SkEstimator {
         return p.est ? dense(p.est.transform!(sub)) : dense(sub);
       });
       lastWidths = outs.map((d) => d.cols);
-      const width = outs.reduce((s, d) => s + d.cols, 0);
-      const out = new Float64Array(x.rows * width);
-      let off = 0;
-      for (const d of outs) {
-        for (let r = 0; r < x.rows; r++)
-          out.set(d.data.subarray(r * d.cols, (r + 1) * d.cols), r * width + off);
-        off += d.cols;
-      }
-      return { kind: "dense", rows: x.rows, cols: width, data: out };
+      return sideBySide(outs, x.rows);
     },
   };
 }

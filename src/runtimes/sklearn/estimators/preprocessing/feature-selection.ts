@@ -10,7 +10,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import { DataError, dense } from "../../data.ts";
-import type { BuildContext, BuilderTable, DenseData, SkData, SkEstimator } from "../../estimator.ts";
+import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, floats, isObject, need, num, str } from "../../py-access.ts";
 import { fittedInputs } from "./scalers.ts";
 
@@ -24,7 +24,7 @@ function cleanScores(o: PyObject): Float64Array {
 }
 
 /** numpy's `percentile(a, q)` with the default linear method (its `_lerp`, exact at both ends). */
-export function percentile(values: Float64Array, q: number): number {
+function percentile(values: Float64Array, q: number): number {
   const a = Float64Array.from(values).sort();
   const n = a.length;
   const virtual = (n - 1) * (q / 100);
@@ -121,7 +121,8 @@ function selecting(mask: Uint8Array, name: string): (x: SkData) => DenseData {
   };
 }
 
-function selector(o: PyObject, _ctx: BuildContext): SkEstimator {
+/** Builder of the univariate selectors and `VarianceThreshold`. */
+export function selector(o: PyObject, _ctx: BuildContext): SkEstimator {
   const mask = maskFor(o);
   const { names, nFeatures } = fittedInputs(o);
   return {
@@ -136,7 +137,7 @@ function selector(o: PyObject, _ctx: BuildContext): SkEstimator {
 }
 
 /** RFE / RFECV: the selection, then `estimator_` (fitted on the kept columns) for predictions. */
-function rfe(o: PyObject, ctx: BuildContext): SkEstimator {
+export function rfe(o: PyObject, ctx: BuildContext): SkEstimator {
   const base = selector(o, ctx);
   const inner: PyValue | undefined = attr(o, "estimator_");
   if (!isObject(inner)) throw Errors.invalidModel(ctx.file, `${o.name}.estimator_ is missing`);
@@ -154,15 +155,3 @@ function rfe(o: PyObject, ctx: BuildContext): SkEstimator {
     ...(est.decisionFunction ? { decisionFunction: (x: SkData) => est.decisionFunction!(pick(x)) } : {}),
   };
 }
-
-/** The feature-selection builders. */
-export const FEATURE_SELECTION_BUILDERS: BuilderTable = {
-  VarianceThreshold: selector,
-  SelectKBest: selector,
-  SelectPercentile: selector,
-  SelectFpr: selector,
-  SelectFdr: selector,
-  SelectFwe: selector,
-  RFE: rfe,
-  RFECV: rfe,
-};

@@ -14,7 +14,7 @@ import { attr, isObject } from "../../py-access.ts";
 import { fittedInputs } from "./scalers.ts";
 
 /** The numpy ufuncs a FunctionTransformer may name, with their JavaScript equivalents. */
-export const NUMPY_UFUNCS: Readonly<Record<string, (v: number) => number>> = {
+const NUMPY_UFUNCS: Readonly<Record<string, (v: number) => number>> = {
   log: Math.log,
   log1p: Math.log1p,
   log2: Math.log2,

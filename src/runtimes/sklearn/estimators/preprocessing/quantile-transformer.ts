@@ -21,7 +21,7 @@ const EPS = 2.220446049250313e-16;
  * numpy's `interp(x, xp, fp)` for increasing `xp` (ties allowed): the last `j` with `xp[j] ≤ x`, the
  * exact `fp[j]` on a knot, else `slope·(x − xp[j]) + fp[j]`; `fp[0]`/`fp[-1]` outside.
  */
-export function interp(x: number, xp: Float64Array, fp: Float64Array): number {
+function interp(x: number, xp: Float64Array, fp: Float64Array): number {
   const n = xp.length;
   if (x < xp[0]) return fp[0];
   if (x > xp[n - 1]) return fp[n - 1];

@@ -1,5 +1,5 @@
 /**
- * @module Builders of the element-wise and row-wise scalers beyond StandardScaler/MinMaxScaler:
+ * @module Builders of the element-wise and row-wise scalers: StandardScaler, MinMaxScaler,
  * RobustScaler, MaxAbsScaler and Normalizer. Ref: sklearn `preprocessing/_data.py`.
  */
 
@@ -8,7 +8,7 @@ import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import { checkWidth } from "../../checks.ts";
 import { dense } from "../../data.ts";
 import type { BuildContext, SkEstimator } from "../../estimator.ts";
-import { attr, floats, num, str, strings } from "../../py-access.ts";
+import { attr, floats, need, num, str, strings } from "../../py-access.ts";
 
 /** `feature_names_in_` and `n_features_in_` of a fitted transformer. */
 export function fittedInputs(o: PyObject): { names?: string[]; nFeatures?: number } {
@@ -24,7 +24,7 @@ export function optionalArray(o: PyObject, key: string): Float64Array | undefine
 }
 
 /** `x = (x - shift) / scale` per column, in that order (sklearn subtracts, then divides in place). */
-export function columnwise(
+function columnwise(
   o: PyObject,
   shift: Float64Array | undefined,
   scale: Float64Array | undefined,
@@ -67,6 +67,60 @@ export function columnwise(
         }
       }
       return { kind: "dense", rows: d.rows, cols: c, data: out };
+    },
+  };
+}
+
+/** Builder of `StandardScaler`. */
+export function standardScaler(o: PyObject): SkEstimator {
+  const est = columnwise(
+    o,
+    attr(o, "with_mean") === false ? undefined : optionalArray(o, "mean_"),
+    attr(o, "with_std") === false ? undefined : optionalArray(o, "scale_"),
+  );
+  // mean_ and var_ are learned whatever with_mean/with_std say (unless both are off): the training moments.
+  const mean = optionalArray(o, "mean_");
+  const variance = optionalArray(o, "var_");
+  if (!mean || !variance || mean.length !== variance.length) return est;
+  return { ...est, trainingMoments: () => ({ mean, std: variance.map(Math.sqrt) }) };
+}
+
+/** Builder of `MinMaxScaler`. */
+export function minMaxScaler(o: PyObject): SkEstimator {
+  const scale = optionalArray(o, "scale_")!;
+  const min = optionalArray(o, "min_")!;
+  const clip = attr(o, "clip") === true;
+  const range = floats(need(o, "feature_range"), "MinMaxScaler.feature_range").data;
+  // sklearn: X * scale_ + min_, then optional clipping to feature_range.
+  const { names, nFeatures } = fittedInputs(o);
+  checkWidth(scale.length, nFeatures, o.name, "scale_");
+  checkWidth(min.length, nFeatures, o.name, "min_");
+  return {
+    className: o.name,
+    role: "transformer",
+    nFeaturesIn: nFeatures,
+    featureNamesIn: names,
+    allowsMissing: true,
+    transform(x) {
+      const d = dense(x);
+      const out = new Float64Array(d.data.length);
+      for (let r = 0; r < d.rows; r++) {
+        for (let j = 0; j < d.cols; j++) {
+          let v = d.data[r * d.cols + j] * scale[j];
+          v += min[j];
+          if (clip) v = Math.min(range[1], Math.max(range[0], v));
+          out[r * d.cols + j] = v;
+        }
+      }
+      return { kind: "dense", rows: d.rows, cols: d.cols, data: out };
+    },
+    // scikit-learn: X -= min_, X /= scale_ (clipping is not undone).
+    inverseTransform(x) {
+      const d = dense(x);
+      const out = new Float64Array(d.data.length);
+      for (let r = 0; r < d.rows; r++)
+        for (let j = 0; j < d.cols; j++) out[r * d.cols + j] = (d.data[r * d.cols + j] - min[j]) / scale[j];
+      return { kind: "dense", rows: d.rows, cols: d.cols, data: out };
     },
   };
 }

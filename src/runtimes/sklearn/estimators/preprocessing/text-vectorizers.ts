@@ -271,7 +271,7 @@ export function tfidfTransformer(o: PyObject, ctx: BuildContext): SkEstimator {
 }
 
 /** MurmurHash3 x86 32-bit of UTF-8 bytes, as a signed int32 (scikit-learn's `murmurhash3_bytes_s32`). */
-export function murmurhash3(bytes: Uint8Array, seed = 0): number {
+function murmurhash3(bytes: Uint8Array, seed = 0): number {
   const c1 = 0xcc9e2d51;
   const c2 = 0x1b873593;
   let h = seed | 0;

@@ -3,7 +3,8 @@
  * matrix). scikit-learn then predicts through libsvm's sparse code: each input row becomes its non-zero
  * entries, dot products walk both index lists in order summing matching entries one by one, and the RBF
  * kernel sums squared differences over the union of indices in index order. Ref: sklearn
- * `svm/src/libsvm/svm.cpp` built with `_DENSE_REP` off (`Kernel::dot`, `Kernel::k_function`).
+ * `svm/src/libsvm/svm.cpp` built with `_DENSE_REP` off (`Kernel::dot`, `Kernel::k_function`). The kernel
+ * type and libsvm's `powi` are shared with the dense kernels of `libsvm.ts`.
  */
 
 import { Errors } from "../../../../errors.ts";
@@ -12,10 +13,10 @@ import type { BuildContext, DenseData, SparseData } from "../../estimator.ts";
 import { libmExp } from "../../libm-exp.ts";
 
 /** Writes the kernel values of row `r` of `x` against every support vector into `out`. */
-export type SparseKernel = (x: DenseData, r: number, out: Float64Array) => void;
+export type Kernel = (x: DenseData, r: number, out: Float64Array) => void;
 
-/** libsvm's `powi`. */
-function powi(base: number, times: number): number {
+/** libsvm's `powi`: binary exponentiation (not `Math.pow`, which rounds differently). */
+export function powi(base: number, times: number): number {
   let tmp = base;
   let ret = 1;
   for (let t = times; t > 0; t = Math.trunc(t / 2)) {
@@ -31,7 +32,7 @@ export function sparseKernelOf(
   ctx: BuildContext,
   sv: SparseData,
   params: { kind: string; gamma: number; coef0: number; degree: number },
-): SparseKernel {
+): Kernel {
   const { kind, gamma, coef0, degree } = params;
   const idx = new Int32Array(sv.cols);
   const val = new Float64Array(sv.cols);

@@ -10,14 +10,14 @@ import { Errors } from "../../../../errors.ts";
 import type { NdArray, PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { dense, matrix } from "../../data.ts";
-import type { BuildContext, BuilderTable, SkData, SkEstimator } from "../../estimator.ts";
+import type { BuildContext, SkData, SkEstimator } from "../../estimator.ts";
 import { AttributeError, attr, floats, isArray, isObject, need, num, strings } from "../../py-access.ts";
 import { compileTree } from "./tree.ts";
 
 const EULER_GAMMA = 0.5772156649015329;
 
 /** c(n): the average path length of an unsuccessful search in a binary search tree of n samples. */
-export function averagePathLength(n: number): number {
+function averagePathLength(n: number): number {
   if (n <= 1) return 0;
   if (n === 2) return 1;
   return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n;
@@ -62,7 +62,8 @@ function isoTree(est: PyObject, features: Int32Array, nFeatures: number): IsoTre
   return { left, right, feature: mapped, threshold, leafDepth };
 }
 
-function isolationForest(o: PyObject, ctx: BuildContext): SkEstimator {
+/** Builder of `IsolationForest`. */
+export function isolationForest(o: PyObject, ctx: BuildContext): SkEstimator {
   const nFeatures = num(need(o, "n_features_in_"), `${o.name}.n_features_in_`);
   const ests = need(o, "estimators_");
   const feats = need(o, "estimators_features_");
@@ -109,6 +110,3 @@ function isolationForest(o: PyObject, ctx: BuildContext): SkEstimator {
     },
   };
 }
-
-/** The isolation forest builder. */
-export const ISOLATION_FOREST_BUILDERS: BuilderTable = { IsolationForest: isolationForest };

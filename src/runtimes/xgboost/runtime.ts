@@ -21,8 +21,8 @@ import type {
   Runtime,
   RuntimeModel,
 } from "../runtime.ts";
-import { type Booster, BoosterError, compileBooster, softmaxRowsF32 } from "./booster.ts";
 import { xgboostExplainer } from "./explain.ts";
+import { type Booster, BoosterError, compileBooster, softmaxRowsF32 } from "./model.ts";
 
 const ASCII = new TextDecoder("latin1");
 
@@ -112,7 +112,7 @@ function matrixOf(b: Booster, table: FeatureTable): Float64Array {
 const matrix = (data: Float64Array, rows: number, cols: number): Matrix => ({ rows, cols, data });
 
 /** Wraps a compiled booster as a runtime model. */
-export function boosterModel(b: Booster, format: string): RuntimeModel {
+function boosterModel(b: Booster, format: string): RuntimeModel {
   const classifier = b.kind.startsWith("binary") || b.kind === "softprob" || b.kind === "softmax";
   const classes: Label[] = b.kind.startsWith("binary")
     ? [0, 1]

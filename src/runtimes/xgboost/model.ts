@@ -61,7 +61,7 @@ function int(v: Json, what: string, fallback?: number): number {
 }
 
 /** `base_score`: a number string ("5E-1") or, from 3.1, an array string ("[6.2E-1,…]"). */
-export function parseBaseScore(v: Json): number[] {
+function parseBaseScore(v: Json): number[] {
   if (typeof v === "number") return [v];
   if (typeof v !== "string") throw new BoosterError(`base_score ${JSON.stringify(v)} is not a number`);
   const s = v.trim();
@@ -553,7 +553,7 @@ function transformFor(kind: Kind, groups: number): (m: Float64Array, rows: numbe
 }
 
 /** XGBoost's softmax: float32 exponentials of (m − max), summed in double, divided in float32. */
-export function softmaxRows(m: Float64Array, rows: number, k: number): void {
+function softmaxRows(m: Float64Array, rows: number, k: number): void {
   for (let r = 0; r < rows; r++) {
     const o = r * k;
     let mx = m[o];

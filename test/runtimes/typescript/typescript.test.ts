@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import heuristic from "../../../examples/iris/heuristic.ts";
-import { defineModel } from "../../../src/runtimes/custom/define-model.ts";
-import { typescriptRuntime } from "../../../src/runtimes/custom/typescript-runtime.ts";
+import { defineModel } from "../../../src/runtimes/typescript/define-model.ts";
+import { typescriptRuntime } from "../../../src/runtimes/typescript/runtime.ts";
 import { runRuntimeConformance } from "../../conformance/runtime-suite.ts";
 
 const file = fileURLToPath(new URL("../../../examples/iris/heuristic.ts", import.meta.url));

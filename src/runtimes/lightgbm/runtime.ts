@@ -18,7 +18,7 @@ import type {
   RuntimeModel,
 } from "../runtime.ts";
 import { lightgbmExplainer } from "./explain.ts";
-import { LightgbmError, type LightgbmModel, parseLightgbm } from "./lightgbm-model.ts";
+import { LightgbmError, type LightgbmModel, parseLightgbm } from "./model.ts";
 
 const matrix = (data: Float64Array, rows: number, cols: number): Matrix => ({ rows, cols, data });
 
@@ -47,7 +47,7 @@ function specsOf(m: LightgbmModel, n: number): FeatureSpec[] {
 }
 
 /** Wraps a parsed model as a runtime model. */
-export function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): RuntimeModel {
+function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): RuntimeModel {
   const binary = m.transform === "sigmoid";
   const multiclass = m.transform === "softmax" || m.transform === "ova";
   const classifier = binary || multiclass;

@@ -47,7 +47,7 @@ function fail(def: ModelDefinition, what: string): never {
 }
 
 /** Builds a runtime model from a definition. */
-export function modelFromDefinition(def: ModelDefinition): RuntimeModel {
+function modelFromDefinition(def: ModelDefinition): RuntimeModel {
   // /predict asks for labels and probabilities of the same table right after each other: remember the
   // last table's rows (one slot, no WeakMap: per-request ephemerons cost the garbage collector more).
   let lastTable: FeatureTable | undefined;

@@ -7,7 +7,7 @@
 
 import { Errors } from "../../errors.ts";
 import { MAX_MODEL_FEATURES, relativeCap } from "../common/model-bounds.ts";
-import type { OnnxFileInfo } from "./onnx-model-file.ts";
+import type { OnnxFileInfo } from "./parse-model.ts";
 
 /** What the checks need of onnxruntime's tensor metadata. */
 interface TensorMeta {

@@ -15,9 +15,9 @@ import type {
   Runtime,
   RuntimeModel,
 } from "../runtime.ts";
+import { checkClassLists, checkInputWidths } from "./checks.ts";
 import { classifierOutputs } from "./classifier-outputs.ts";
-import { checkClassLists, checkInputWidths } from "./onnx-checks.ts";
-import { type OnnxFileInfo, ProtobufError, readOnnxFile, removeZipMaps } from "./onnx-model-file.ts";
+import { type OnnxFileInfo, ProtobufError, readOnnxFile, removeZipMaps } from "./parse-model.ts";
 import {
   inlineHost,
   type OrtModule,
@@ -186,7 +186,7 @@ function feedsOf(plans: readonly InputPlan[], t: FeatureTable): Record<string, W
 }
 
 /** Loads an ONNX model. */
-export async function loadOnnx(
+async function loadOnnx(
   bytes: Uint8Array,
   fileName: string,
   settings: Readonly<Record<string, unknown>> = {},

@@ -5,71 +5,24 @@
  */
 
 import { Errors, isModelServeError } from "../../errors.ts";
-import { decompress, detectCompression } from "../../formats/compression/decompress.ts";
-import { checkGraph, GraphError } from "../../formats/pickle/graph-bounds.ts";
+import { detectCompression } from "../../formats/compression/decompress.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
-import { DEFAULT_LIMITS, PickleError, unpickle } from "../../formats/pickle/unpickler.ts";
-import { typicalFromThresholds } from "../common/typical-values.ts";
-import { inflateCap, loadLimits } from "../load-limits.ts";
+import { loadLimits } from "../load-limits.ts";
 import { rememberDigest } from "../loading/digest-cache.ts";
 import { runLoaderWorker, siblingModule } from "../loading/loader-worker-host.ts";
-import type { FeatureTable, Label, Matrix, Runtime, RuntimeModel } from "../runtime.ts";
-import { isAllowed } from "./allow-list.ts";
+import type { FeatureTable, Runtime, RuntimeModel } from "../runtime.ts";
 import { boosterWrapperModel, isBoosterWrapper, relabel } from "./boosters.ts";
+import { ESTIMATOR_BUILDERS } from "./builders.ts";
 import { BudgetError, ConsistencyError, checkBuilt, checkDeclaredCounts, withBuildBudget } from "./checks.ts";
 import { containerBooster, containerEstimator, isContainer } from "./containers.ts";
-import { argmaxLabels, DataError, dense } from "./data.ts";
-import type { BuildContext, SkData, SkEstimator } from "./estimator.ts";
-import { ESTIMATOR_BUILDERS } from "./estimators/index.ts";
+import { DataError, dense } from "./data.ts";
+import type { BuildContext, SkEstimator } from "./estimator.ts";
 import { labelEncoderClasses } from "./estimators/preprocessing/label-encoder.ts";
-import { boosterPipelineExplainer, sklearnExplainer } from "./explain-model.ts";
-import { fitOnlyReason } from "./fit-only.ts";
+import { boosterPipelineExplainer } from "./explain-model.ts";
+import { dataOf, estimatorModel, guarded } from "./model.ts";
+import { readPickle, rememberStreamSize, streamSizeOf } from "./parse-pickle.ts";
 import { AttributeError, attr, isObject, stateOf, str } from "./py-access.ts";
 import { signatureOf } from "./signature.ts";
-
-/** The signature of an estimator (kept exported from here for existing callers). */
-
-/** Unpickles a (possibly compressed) file, refusing untrusted names; returns the top value. */
-export async function readPickle(bytes: Uint8Array, fileName: string): Promise<PyValue> {
-  if (bytes.byteLength === 0) throw Errors.invalidModel(fileName, "the file is empty");
-  const limits = loadLimits();
-  const stream = await decompress(bytes, fileName, inflateCap(bytes.byteLength, limits));
-  let result: ReturnType<typeof unpickle>;
-  try {
-    // A value costs a few hundred bytes of heap (a dict: object, Map, array): 512 per value bounds how
-    // many a stream may build well inside the memory budget.
-    const maxValues = Math.floor((limits.memoryMb * 1024 * 1024) / 512);
-    result = unpickle(stream, { allowed: isAllowed, limits: { ...DEFAULT_LIMITS, maxValues } });
-  } catch (err) {
-    if (err instanceof PickleError) {
-      if (err.reason === "limit") throw Errors.limitExceeded(fileName, err.message);
-      if (err.reason === "budget")
-        throw Errors.loadBudgetExceeded(fileName, `${err.message} (loadMemoryMb is ${limits.memoryMb})`);
-      if (err.reason === "unsupported") throw Errors.unsupportedModel(fileName, err.message);
-      throw Errors.invalidModel(fileName, err.message);
-    }
-    throw err;
-  }
-  if (result.untrusted.length > 0) {
-    const fitOnly = fitOnlyReason(result.untrusted);
-    if (fitOnly) throw Errors.unsupportedModel(fileName, fitOnly);
-    throw Errors.untrustedPickle(fileName, result.untrusted);
-  }
-  // Everything after walks the value recursively: cycles and excessive depth are refused here, once.
-  try {
-    checkGraph(result.value, limits.maxDepth);
-  } catch (err) {
-    if (err instanceof GraphError && err.reason === "depth")
-      throw Errors.limitExceeded(fileName, `${err.message} (loadMaxDepth)`);
-    if (err instanceof GraphError) throw Errors.invalidModel(fileName, err.message);
-    throw err;
-  }
-  streamSizes.set(result.value as object, stream.byteLength);
-  return result.value;
-}
-
-/** Decompressed sizes of the values {@link readPickle} returned, for counts relative to the data present. */
-const streamSizes = new WeakMap<object, number>();
 
 /** `_sklearn_version` of the top object, or of the first estimator in a container file. */
 function sklearnVersionOf(value: PyValue): string | undefined {
@@ -138,7 +91,7 @@ export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
   };
   const budget = {
     maxTreeNodes: loadLimits().maxTreeNodes,
-    streamBytes: streamSizes.get(value as object) ?? Number.POSITIVE_INFINITY,
+    streamBytes: streamSizeOf(value) ?? Number.POSITIVE_INFINITY,
   };
   try {
     return withBuildBudget(budget, () =>
@@ -159,130 +112,6 @@ export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
       throw Errors.limitExceeded(fileName, `building the model ran out of room (${err.message})`);
     throw Errors.invalidModel(fileName, (err as Error).message);
   }
-}
-
-/** The table as estimator input: dense numbers, or named mixed columns when strings are present. */
-function dataOf(table: FeatureTable): SkData {
-  const width = table.columns.length;
-  if (table.strings.every((s) => s === undefined))
-    return { kind: "dense", rows: table.rows, cols: width, data: table.numeric };
-  return {
-    kind: "frame",
-    rows: table.rows,
-    columns: table.columns.map((name, j) => {
-      const s = table.strings[j];
-      if (s) return { name, values: s };
-      const v = new Float64Array(table.rows);
-      for (let r = 0; r < table.rows; r++) v[r] = table.numeric[r * width + j];
-      return { name, values: v };
-    }),
-  };
-}
-
-/** Runs an estimator method, turning data errors into clean request errors. */
-function guarded<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof DataError)
-      throw Errors.invalidInput([{ code: "WRONG_TYPE", field: "row", message: err.message }]);
-    throw err;
-  }
-}
-
-/** Cells a sparse transform may expand to in an answer (8 bytes each: 128 MiB). */
-const MAX_DENSE_ANSWER_CELLS = 16 * 1024 * 1024;
-
-/**
- * A transform's output as an answer matrix. Sparse outputs (text vectorizers) are expanded, as
- * `.toarray()` would, up to a bound that keeps one request from exhausting memory.
- */
-function answerOf(est: SkEstimator, out: SkData): Matrix {
-  if (out.kind === "frame")
-    throw Errors.unsupportedModel(est.className, "a transform that answers with non-numeric columns");
-  if (out.kind === "csr" && out.rows * out.cols > MAX_DENSE_ANSWER_CELLS)
-    throw Errors.limitExceeded(
-      est.className,
-      `an answer of ${out.rows} × ${out.cols} values (at most ${MAX_DENSE_ANSWER_CELLS}); send fewer rows per request`,
-    );
-  const d = dense(out);
-  return { rows: d.rows, cols: d.cols, data: d.data };
-}
-
-/** Wraps an estimator as a runtime model. */
-export function estimatorModel(
-  est: SkEstimator,
-  details: { format: string; version?: string },
-): RuntimeModel {
-  const signature = signatureOf(est);
-  if (!est.predict && !est.transform)
-    throw Errors.unsupportedModel(est.className, "an estimator without predict or transform");
-  // /predict asks for labels, then probabilities, of the same table: convert it once and, when the
-  // labels are the probabilities' argmax, compute the probabilities once (a one-slot cache: the
-  // calls are synchronous, so no other table can come between them).
-  let lastTable: FeatureTable | undefined;
-  let lastData: SkData | undefined;
-  let lastProba: Matrix | undefined;
-  const data = (t: FeatureTable): SkData => {
-    if (t !== lastTable || lastData === undefined) {
-      lastData = dataOf(t);
-      lastTable = t;
-      lastProba = undefined;
-    }
-    return lastData;
-  };
-  const proba = (t: FeatureTable): Matrix => {
-    const d = data(t);
-    lastProba ??= est.predictProba!(d);
-    return lastProba;
-  };
-  const classes = est.classes;
-  const viaProba =
-    est.predictIsArgmaxProba === true && est.predictProba !== undefined && classes !== undefined;
-  // A StandardScaler in front knows each input's training mean and spread: drift checks can use them.
-  const moments = est.trainingMoments?.();
-  const trainingStats =
-    moments && moments.mean.length === signature.inputs.length
-      ? Object.fromEntries(
-          signature.inputs.map((f, i) => [f.name, { mean: moments.mean[i], std: moments.std[i] }]),
-        )
-      : undefined;
-  const typicalValues = typicalFromThresholds(est.splitThresholds?.(), signature.inputs);
-  return {
-    signature,
-    ...(trainingStats ? { trainingStats } : {}),
-    ...(typicalValues ? { typicalValues } : {}),
-    details: {
-      format: details.format,
-      framework: "scikit-learn",
-      ...(details.version ? { frameworkVersion: details.version } : {}),
-      modelType: est.className,
-    },
-    async predict(t) {
-      return guarded(() => {
-        if (!est.predict) {
-          const out = answerOf(est, est.transform!(data(t)));
-          return { kind: "values" as const, values: out };
-        }
-        if (viaProba) return { kind: "labels" as const, labels: argmaxLabels(proba(t), classes) };
-        const out = est.predict(data(t));
-        if (Array.isArray(out)) return { kind: "labels" as const, labels: out as Label[] };
-        const d = out as { rows: number; cols: number; data: Float64Array };
-        return { kind: "values" as const, values: { rows: d.rows, cols: d.cols, data: d.data } };
-      });
-    },
-    predictProba: est.predictProba ? async (t): Promise<Matrix> => guarded(() => proba(t)) : undefined,
-    decisionFunction: est.decisionFunction
-      ? async (t): Promise<Matrix> => guarded(() => est.decisionFunction!(dataOf(t)))
-      : undefined,
-    transform: est.transform
-      ? async (t): Promise<Matrix> =>
-          guarded(() => {
-            return answerOf(est, est.transform!(data(t)));
-          })
-      : undefined,
-    explain: est.explain ? sklearnExplainer(est, signature, (t) => guarded(() => dataOf(t))) : undefined,
-  };
 }
 
 /** The steps of a Pipeline whose last step is a pickled XGBoost/LightGBM wrapper, else undefined. */
@@ -376,7 +205,7 @@ async function readPickleForLoad(source: Source): Promise<PyValue> {
     source.fileName,
   );
   rememberDigest(source.bytes, r.sha256);
-  if (typeof r.value === "object" && r.value !== null) streamSizes.set(r.value, r.streamBytes);
+  rememberStreamSize(r.value, r.streamBytes);
   return r.value;
 }
 
@@ -388,11 +217,6 @@ export interface PickleWorkerResult {
   readonly streamBytes: number;
   /** SHA-256 (hex) of the file's bytes. */
   readonly sha256: string;
-}
-
-/** Size of the decompressed stream a value of {@link readPickle} came from. */
-export function streamSizeOf(value: PyValue): number | undefined {
-  return typeof value === "object" && value !== null ? streamSizes.get(value) : undefined;
 }
 
 /** Builds the runtime model of an unpickled value (estimators, pickled boosters, containers). */

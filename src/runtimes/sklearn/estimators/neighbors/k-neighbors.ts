@@ -1,0 +1,282 @@
+/**
+ * @module Builders of `KNeighborsClassifier` and `KNeighborsRegressor`. The k nearest are chosen as
+ * the fitted search method chooses them: brute force through scikit-learn's bounded heap, per-thread
+ * heap merge and unstable sort (`select.ts`), ranking Euclidean distances by `‖x‖² − 2x·y + ‖y‖²`
+ * with the GEMM product as an FMA chain; KD and ball trees by searching the pickled tree in its own
+ * order (`tree-search.ts`). So equally distant points are kept, and ordered, as scikit-learn does.
+ * Ref: sklearn `neighbors/_base.py`, `_classification.py`, `_regression.py`,
+ * `metrics/_pairwise_distances_reduction/_argkmin.pyx.tp`.
+ */
+
+import { Errors } from "../../../../errors.ts";
+import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
+import type { Label, Matrix } from "../../../runtime.ts";
+import { checkIndices, expect } from "../../checks.ts";
+import { dense, matrix } from "../../data.ts";
+import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
+import { blasDot, gemmDot, pairwiseSum } from "../../numeric.ts";
+import { attr, floats, isArray, labels, need, num, str, strings, versionAtLeast } from "../../py-access.ts";
+import { heapPush, simultaneousSort } from "./select.ts";
+import { treeIndexOf, treeQuery } from "./tree-search.ts";
+
+type Metric = "euclidean" | "manhattan" | "chebyshev" | "minkowski";
+
+/** The `p` of a metric's parameters dict, if set. */
+function paramP(v: PyValue | undefined): number | undefined {
+  if (typeof v !== "object" || v === null || !("kind" in v) || v.kind !== "dict") return undefined;
+  const p = v.map.get("p");
+  return p === undefined ? undefined : num(p, "metric_params.p");
+}
+
+function metricOf(o: PyObject, ctx: BuildContext): { metric: Metric; p: number } {
+  const params = attr(o, "effective_metric_params_");
+  if (typeof params === "object" && params !== null && "kind" in params && params.kind === "dict") {
+    const other = [...params.map.entries()]
+      .filter(([key, v]) => key !== "p" && v !== null)
+      .map(([key]) => key);
+    if (other.length > 0 || params.otherEntries.length > 0)
+      throw Errors.unsupportedModel(ctx.file, `${o.name} with metric parameters ${JSON.stringify(other)}`);
+  }
+  const eff = str(attr(o, "effective_metric_")) ?? str(attr(o, "metric")) ?? "minkowski";
+  const p = paramP(attr(o, "effective_metric_params_")) ?? num(attr(o, "p") ?? 2, `${o.name}.p`);
+  if (eff === "euclidean" || eff === "l2") return { metric: "euclidean", p: 2 };
+  if (eff === "manhattan" || eff === "cityblock" || eff === "l1") return { metric: "manhattan", p: 1 };
+  if (eff === "chebyshev" || eff === "infinity") return { metric: "chebyshev", p: Number.POSITIVE_INFINITY };
+  if (eff === "minkowski") {
+    if (p === 2) return { metric: "euclidean", p };
+    if (p === 1) return { metric: "manhattan", p };
+    if (p === Number.POSITIVE_INFINITY) return { metric: "chebyshev", p };
+    if (!(p > 0)) throw Errors.unsupportedModel(ctx.file, `${o.name} with minkowski p=${p}`);
+    return { metric: "minkowski", p };
+  }
+  throw Errors.unsupportedModel(
+    ctx.file,
+    `${o.name} with metric ${JSON.stringify(eff)} (supported: minkowski, euclidean, manhattan, chebyshev)`,
+  );
+}
+
+interface Neighbors {
+  readonly nFeatures: number;
+  readonly names?: readonly string[];
+  readonly k: number;
+  /** Training points (`_fit_X` rows): every index `query` returns is below it. */
+  readonly nSamples: number;
+  readonly distanceWeights: boolean;
+  /** Per row: `k` training indices in scikit-learn's order, and their distances. */
+  query(x: SkData): { rows: number; ind: Int32Array; dist: Float64Array };
+}
+
+function neighborsOf(o: PyObject, ctx: BuildContext): Neighbors {
+  const w = attr(o, "weights");
+  const weights = w === undefined || w === null ? "uniform" : str(w);
+  if (weights !== "uniform" && weights !== "distance")
+    throw Errors.unsupportedModel(
+      ctx.file,
+      `${o.name} with a callable or unknown weights (only 'uniform' and 'distance')`,
+    );
+  const { metric, p } = metricOf(o, ctx);
+  const fit = floats(need(o, "_fit_X"), `${o.name}._fit_X`);
+  if (!isArray(attr(o, "_fit_X")) || fit.shape.length !== 2)
+    throw Errors.unsupportedModel(ctx.file, `${o.name} fitted on something other than a dense array`);
+  const [n, nf] = fit.shape;
+  const fx = fit.data;
+  const k = num(need(o, "n_neighbors"), `${o.name}.n_neighbors`);
+  if (!(Number.isInteger(k) && k >= 1 && k <= n))
+    throw Errors.invalidModel(ctx.file, `${o.name}.n_neighbors=${k} with ${n} training points`);
+  const method = str(attr(o, "_fit_method")) ?? "brute";
+  const introsortEra = versionAtLeast(ctx.sklearnVersion, 1, 9);
+  // A KD or ball tree is searched in its own order (ties kept as scikit-learn keeps them); a tree
+  // that cannot be read falls back to brute force, which agrees except among tied points.
+  const tree =
+    method === "kd_tree" || method === "ball_tree" ? treeIndexOf(attr(o, "_tree"), n, nf) : undefined;
+  // Brute-force Euclidean ranks by (‖x‖² + (−2·x·y)) + ‖y‖², as scikit-learn's GEMM-based ArgKmin.
+  const gemmTrick = metric === "euclidean" && method === "brute";
+  const yNorm = new Float64Array(n);
+  if (gemmTrick) for (let j = 0; j < n; j++) yNorm[j] = blasDot(fx, j * nf, fx, j * nf, nf);
+
+  /** The ranking key: squared distance (Euclidean), `Σ|d|^p` (Minkowski), else the distance. */
+  function rankKey(x: DenseData, r: number, j: number, xNorm: number): number {
+    const xo = r * x.cols;
+    const yo = j * nf;
+    if (gemmTrick) {
+      return xNorm + -2 * gemmDot(x.data, xo, 1, fx, yo, 1, nf) + yNorm[j];
+    }
+    let s = 0;
+    if (metric === "euclidean") {
+      for (let t = 0; t < nf; t++) {
+        const d = x.data[xo + t] - fx[yo + t];
+        s += d * d;
+      }
+      return s;
+    }
+    if (metric === "manhattan") {
+      for (let t = 0; t < nf; t++) s += Math.abs(x.data[xo + t] - fx[yo + t]);
+      return s;
+    }
+    if (metric === "chebyshev") {
+      for (let t = 0; t < nf; t++) s = Math.max(s, Math.abs(x.data[xo + t] - fx[yo + t]));
+      return s;
+    }
+    for (let t = 0; t < nf; t++) s += Math.abs(x.data[xo + t] - fx[yo + t]) ** p;
+    return s;
+  }
+
+  /** The distance from a ranking key (scikit-learn's `_rdist_to_dist`, negatives clipped). */
+  function fromKey(s: number): number {
+    if (metric === "euclidean") return Math.sqrt(gemmTrick ? Math.max(s, 0) : s);
+    if (metric === "minkowski") return s ** (1 / p);
+    return s;
+  }
+
+  return {
+    nFeatures: nf,
+    names: strings(attr(o, "feature_names_in_")),
+    k,
+    nSamples: n,
+    distanceWeights: weights === "distance",
+    query(x) {
+      const d = dense(x);
+      const ind = new Int32Array(d.rows * k);
+      const dist = new Float64Array(d.rows * k);
+      const h1v = new Float64Array(k);
+      const h1i = new Int32Array(k);
+      for (let r = 0; r < d.rows; r++) {
+        const xNorm = gemmTrick ? blasDot(d.data, r * d.cols, d.data, r * d.cols, nf) : 0;
+        h1v.fill(Number.POSITIVE_INFINITY);
+        h1i.fill(-1);
+        const o = r * k;
+        dist.fill(Number.POSITIVE_INFINITY, o, o + k);
+        ind.fill(-1, o, o + k);
+        if (tree) {
+          treeQuery(tree, { metric, p }, nf, d.data, r * d.cols, (j) => rankKey(d, r, j, 0), dist, ind, o, k);
+        } else {
+          for (let j = 0; j < n; j++) heapPush(h1v, h1i, 0, k, rankKey(d, r, j, xNorm), j);
+          // parallel_on_Y (scikit-learn's strategy for a batch no larger than the training set):
+          // the worker's heap is pushed, slot by slot, into the row's final heap.
+          for (let t = 0; t < k; t++) heapPush(dist, ind, o, k, h1v[t], h1i[t]);
+        }
+        simultaneousSort(dist, ind, o, k, introsortEra);
+        for (let t = 0; t < k; t++) dist[o + t] = fromKey(dist[o + t]);
+      }
+      return { rows: d.rows, ind, dist };
+    },
+  };
+}
+
+/** scikit-learn's distance weights for one row: 1/d, or 1 for exact matches and 0 elsewhere. */
+function rowWeights(dist: Float64Array, o: number, k: number, out: Float64Array): void {
+  let zero = false;
+  for (let t = 0; t < k; t++) if (dist[o + t] === 0) zero = true;
+  for (let t = 0; t < k; t++) out[t] = zero ? (dist[o + t] === 0 ? 1 : 0) : 1 / dist[o + t];
+}
+
+/** Builder of `KNeighborsClassifier`. */
+export function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
+  const nb = neighborsOf(o, ctx);
+  if (attr(o, "outputs_2d_") === true)
+    throw Errors.unsupportedModel(ctx.file, `${o.name} fitted on several target columns`);
+  const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
+  const y = floats(need(o, "_y"), `${o.name}._y`).data;
+  const nc = classes.length;
+  const k = nb.k;
+  // Each training point's label is an index into classes_: one per point, each in range.
+  expect(y.length === nb.nSamples, o.name, "_y", `${nb.nSamples} labels (one per training point)`, y.length);
+  checkIndices(y, nc, o.name, "_y");
+
+  /** Per-class scores accumulated in neighbour order (counts, or summed weights). */
+  /**
+   * Per-class scores. `predict_proba` adds each neighbour's weight to its class in neighbour order;
+   * `predict` with distance weights goes through `weighted_mode`, which sums each class's weights
+   * (zeros for the other neighbours) with `np.sum`, pairwise. Counts (uniform) are exact either way.
+   */
+  function scores(x: SkData, forPredict: boolean): Matrix {
+    const { rows, ind, dist } = nb.query(x);
+    const out = new Float64Array(rows * nc);
+    const w = new Float64Array(k);
+    for (let r = 0; r < rows; r++) {
+      if (nb.distanceWeights) rowWeights(dist, r * k, k, w);
+      else w.fill(1);
+      if (forPredict && nb.distanceWeights) {
+        for (let c = 0; c < nc; c++)
+          out[r * nc + c] = pairwiseSum((t) => (y[ind[r * k + t]] === c ? w[t] : 0), 0, k);
+      } else {
+        for (let t = 0; t < k; t++) out[r * nc + y[ind[r * k + t]]] += w[t];
+      }
+    }
+    return matrix(rows, nc, out);
+  }
+
+  return {
+    className: o.name,
+    role: "classifier",
+    nFeaturesIn: nb.nFeatures,
+    featureNamesIn: nb.names,
+    classes,
+    predict(x): Label[] {
+      const s = scores(x, true);
+      const out: Label[] = new Array(s.rows);
+      for (let r = 0; r < s.rows; r++) {
+        let best = 0;
+        for (let c = 1; c < nc; c++) if (s.data[r * nc + c] > s.data[r * nc + best]) best = c;
+        out[r] = classes[best];
+      }
+      return out;
+    },
+    predictProba(x): Matrix {
+      const s = scores(x, false);
+      for (let r = 0; r < s.rows; r++) {
+        const norm = pairwiseSum((i) => s.data[i], r * nc, nc);
+        for (let c = 0; c < nc; c++) s.data[r * nc + c] /= norm;
+      }
+      return s;
+    },
+  };
+}
+
+/** Builder of `KNeighborsRegressor`. */
+export function regressor(o: PyObject, ctx: BuildContext): SkEstimator {
+  const nb = neighborsOf(o, ctx);
+  const yArr = floats(need(o, "_y"), `${o.name}._y`);
+  const outputs = yArr.shape.length === 2 ? yArr.shape[1] : 1;
+  expect(
+    yArr.data.length === nb.nSamples * outputs,
+    o.name,
+    "_y",
+    `${nb.nSamples} × ${outputs} targets (one row per training point)`,
+    yArr.data.length,
+  );
+  const y = yArr.data;
+  const k = nb.k;
+  return {
+    className: o.name,
+    role: "regressor",
+    nFeaturesIn: nb.nFeatures,
+    featureNamesIn: nb.names,
+    nOutputs: outputs,
+    predict(x): DenseData {
+      const { rows, ind, dist } = nb.query(x);
+      const out = new Float64Array(rows * outputs);
+      const w = new Float64Array(k);
+      for (let r = 0; r < rows; r++) {
+        if (nb.distanceWeights) {
+          rowWeights(dist, r * k, k, w);
+          const denom = pairwiseSum((i) => w[i], 0, k);
+          for (let c = 0; c < outputs; c++) {
+            const numer = pairwiseSum((i) => y[ind[r * k + i] * outputs + c] * w[i], 0, k);
+            out[r * outputs + c] = numer / denom;
+          }
+        } else {
+          // np.mean over the neighbour axis of a (rows, k, outputs) array: with one output that axis is
+          // contiguous and numpy sums it pairwise; with several, it adds whole rows in neighbour order.
+          for (let c = 0; c < outputs; c++) {
+            let s = 0;
+            if (outputs === 1) s = pairwiseSum((t) => y[ind[r * k + t]], 0, k);
+            else for (let t = 0; t < k; t++) s += y[ind[r * k + t] * outputs + c];
+            out[r * outputs + c] = s / k;
+          }
+        }
+      }
+      return { kind: "dense", rows, cols: outputs, data: out };
+    },
+  };
+}

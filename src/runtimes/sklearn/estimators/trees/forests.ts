@@ -1,0 +1,254 @@
+/**
+ * @module Builders of the tree family: decision trees, extra trees, random forests and extra-trees
+ * ensembles (classifiers and regressors), following scikit-learn's `predict_proba` normalisation and
+ * the forests' accumulation order. Ref: sklearn `tree/_classes.py`, `ensemble/_forest.py`.
+ */
+
+import { Errors } from "../../../../errors.ts";
+import { lazy } from "../../../../explain/contributions.ts";
+import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
+import type { Label, Matrix } from "../../../runtime.ts";
+import { expect } from "../../checks.ts";
+import { argmaxLabels, dense, matrix } from "../../data.ts";
+import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
+import { explainDense, float64Ensemble, sklearnShapTree } from "../../explain.ts";
+import {
+  AttributeError,
+  attr,
+  isObject,
+  labels,
+  need,
+  num,
+  strings,
+  versionAtLeast,
+} from "../../py-access.ts";
+import { type CompiledTree, compileTree, float32Rows, hasNaN, packedLeaves, packForest } from "./tree.ts";
+
+/**
+ * `explain` of a tree or forest as shap.TreeExplainer gives it: classifiers per class in probability
+ * space (leaf fractions / number of trees), regressors in their own units.
+ */
+function treesExplainer(trees: readonly CompiledTree[], nFeatures: number, classes?: readonly Label[]) {
+  const ensemble = lazy(() =>
+    float64Ensemble(
+      trees.map((t) => sklearnShapTree(t, { normalize: classes !== undefined, scaling: 1 / trees.length })),
+      nFeatures,
+      classes?.length ?? 1,
+    ),
+  );
+  return (x: SkData) => explainDense(ensemble(), x, classes ?? [0], classes ? "probability" : "raw");
+}
+
+/** Shared facts of a fitted tree estimator. */
+function common(o: PyObject) {
+  const nFeatures = num(attr(o, "n_features_in_") ?? need(o, "n_features_"), `${o.name}.n_features_in_`);
+  const names = strings(attr(o, "feature_names_in_"));
+  const nOutputs = num(attr(o, "n_outputs_") ?? 1, `${o.name}.n_outputs_`);
+  return { nFeatures, names, nOutputs };
+}
+
+function treeOf(o: PyObject, nFeatures: number): CompiledTree {
+  const t = need(o, "tree_");
+  if (!isObject(t) || t.name !== "Tree") throw new AttributeError(`${o.name}.tree_ is not a Tree`);
+  return compileTree(t, nFeatures);
+}
+
+/**
+ * Each leaf's class probabilities, normalised once at load exactly as sklearn does per row (the same
+ * sum in the same order, zero sums left as they are), so the batch loop only looks them up.
+ */
+function leafProba(tree: CompiledTree, k: number): Float64Array {
+  const p = new Float64Array(tree.nodeCount * k);
+  for (let n = 0; n < tree.nodeCount; n++) {
+    const base = n * tree.width;
+    let sum = 0;
+    for (let c = 0; c < k; c++) sum += tree.values[base + c];
+    if (sum === 0) sum = 1;
+    for (let c = 0; c < k; c++) p[n * k + c] = tree.values[base + c] / sum;
+  }
+  return p;
+}
+
+/** Adds (or writes) one tree's probabilities for every row into `out`. */
+function addTreeProba(
+  tree: CompiledTree,
+  proba: Float64Array,
+  x32: Float32Array,
+  d: DenseData,
+  k: number,
+  leaves: Int32Array,
+  out: Float64Array,
+  nan: boolean,
+): void {
+  tree.leaves(x32, d.rows, d.cols, leaves, nan);
+  for (let r = 0; r < d.rows; r++) {
+    const base = leaves[r] * k;
+    for (let c = 0; c < k; c++) out[r * k + c] += proba[base + c];
+  }
+}
+
+/** A classifier's tree has exactly one value column per class (else probabilities read the next node). */
+function checkClassColumns(o: PyObject, tree: CompiledTree, k: number): void {
+  expect(tree.width === k, o.name, "classes_", `${tree.width} classes (the tree's value columns)`, k);
+}
+
+function checkOutputs(o: PyObject, nOutputs: number, file: string): void {
+  if (nOutputs !== 1)
+    throw Errors.unsupportedModel(file, `${o.name} with ${nOutputs} outputs (multi-output trees)`);
+}
+
+/** Builder of `DecisionTreeClassifier` and `ExtraTreeClassifier`. */
+export function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
+  const { nFeatures, names, nOutputs } = common(o);
+  checkOutputs(o, nOutputs, ctx.file);
+  const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
+  const tree = treeOf(o, nFeatures);
+  const k = classes.length;
+  checkClassColumns(o, tree, k);
+  const leafP = leafProba(tree, k);
+  const proba = (x: SkData): Matrix => {
+    const d = dense(x);
+    const out = new Float64Array(d.rows * k);
+    const x32 = float32Rows(d.data);
+    addTreeProba(tree, leafP, x32, d, k, new Int32Array(d.rows), out, hasNaN(x32));
+    return matrix(d.rows, k, out);
+  };
+  return {
+    className: o.name,
+    role: "classifier",
+    nFeaturesIn: nFeatures,
+    splitThresholds: () => thresholdsOf([tree], nFeatures),
+    featureNamesIn: names,
+    classes,
+    allowsMissing: tree.hasMissing,
+    predictProba: proba,
+    predictIsArgmaxProba: true,
+    predict: (x) => argmaxLabels(proba(x), classes),
+    explain: treesExplainer([tree], nFeatures, classes),
+  };
+}
+
+/** Builder of `DecisionTreeRegressor` and `ExtraTreeRegressor`. */
+export function treeRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
+  const { nFeatures, names, nOutputs } = common(o);
+  checkOutputs(o, nOutputs, ctx.file);
+  const tree = treeOf(o, nFeatures);
+  return {
+    className: o.name,
+    role: "regressor",
+    nFeaturesIn: nFeatures,
+    splitThresholds: () => thresholdsOf([tree], nFeatures),
+    featureNamesIn: names,
+    nOutputs: 1,
+    allowsMissing: tree.hasMissing,
+    explain: treesExplainer([tree], nFeatures),
+    predict(x) {
+      const d = dense(x);
+      const out = new Float64Array(d.rows);
+      const leaves = new Int32Array(d.rows);
+      tree.leaves(float32Rows(d.data), d.rows, d.cols, leaves);
+      for (let r = 0; r < d.rows; r++) out[r] = tree.values[leaves[r] * tree.width];
+      return { kind: "dense", rows: d.rows, cols: 1, data: out };
+    },
+  };
+}
+
+/** Split thresholds per input column over some trees: where the model draws its lines (for examples). */
+function thresholdsOf(trees: readonly CompiledTree[], nFeatures: number): number[][] {
+  const out: number[][] = Array.from({ length: nFeatures }, () => []);
+  for (const t of trees) {
+    const { left, feature, threshold } = t.nodes;
+    for (let i = 0; i < left.length; i++) if (left[i] !== -1) out[feature[i]]?.push(threshold[i]);
+  }
+  return out;
+}
+
+function members(o: PyObject): PyObject[] {
+  const list = need(o, "estimators_");
+  const items: PyValue[] = Array.isArray(list) ? list : [];
+  if (items.length === 0 || !items.every(isObject))
+    throw new AttributeError(`${o.name}.estimators_ is not a list of trees`);
+  return items as PyObject[];
+}
+
+/** Builder of `RandomForestClassifier` and `ExtraTreesClassifier`. */
+export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
+  const { nFeatures, names, nOutputs } = common(o);
+  checkOutputs(o, nOutputs, ctx.file);
+  const classes: Label[] = labels(need(o, "classes_"), `${o.name}.classes_`);
+  const trees = members(o).map((t) => treeOf(t, nFeatures));
+  const k = classes.length;
+  for (const t of trees) checkClassColumns(o, t, k);
+  const leafP = trees.map((t) => leafProba(t, k));
+  const packed = packForest(trees);
+  const packedP = new Float64Array(packed.left.length * k);
+  for (let t = 0; t < trees.length; t++) packedP.set(leafP[t], packed.offsets[t] * k);
+  const rowLeaves = new Int32Array(trees.length);
+  const proba = (x: SkData): Matrix => {
+    const d = dense(x);
+    const out = new Float64Array(d.rows * k);
+    if (d.rows < 8) {
+      // A few rows (single-row requests): every tree in one loop over the packed arrays.
+      for (let r = 0; r < d.rows; r++) {
+        packedLeaves(packed, d.data, r * d.cols, rowLeaves);
+        // sklearn adds each tree's probabilities in list order, then divides once.
+        for (let t = 0; t < rowLeaves.length; t++) {
+          const base = rowLeaves[t] * k;
+          for (let c = 0; c < k; c++) out[r * k + c] += packedP[base + c];
+        }
+      }
+      for (let i = 0; i < out.length; i++) out[i] /= trees.length;
+      return matrix(d.rows, k, out);
+    }
+    const x32 = float32Rows(d.data);
+    const leaves = new Int32Array(d.rows);
+    const nan = hasNaN(x32);
+    // sklearn adds each tree's probabilities in list order, then divides once.
+    for (let t = 0; t < trees.length; t++) addTreeProba(trees[t], leafP[t], x32, d, k, leaves, out, nan);
+    for (let i = 0; i < out.length; i++) out[i] /= trees.length;
+    return matrix(d.rows, k, out);
+  };
+  return {
+    className: o.name,
+    role: "classifier",
+    nFeaturesIn: nFeatures,
+    splitThresholds: () => thresholdsOf(trees, nFeatures),
+    featureNamesIn: names,
+    classes,
+    allowsMissing: trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4),
+    predictProba: proba,
+    predictIsArgmaxProba: true,
+    predict: (x) => argmaxLabels(proba(x), classes),
+    explain: treesExplainer(trees, nFeatures, classes),
+  };
+}
+
+/** Builder of `RandomForestRegressor` and `ExtraTreesRegressor`. */
+export function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
+  const { nFeatures, names, nOutputs } = common(o);
+  checkOutputs(o, nOutputs, ctx.file);
+  const trees = members(o).map((t) => treeOf(t, nFeatures));
+  return {
+    className: o.name,
+    role: "regressor",
+    nFeaturesIn: nFeatures,
+    splitThresholds: () => thresholdsOf(trees, nFeatures),
+    featureNamesIn: names,
+    nOutputs: 1,
+    allowsMissing: trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4),
+    explain: treesExplainer(trees, nFeatures),
+    predict(x) {
+      const d = dense(x);
+      const out = new Float64Array(d.rows);
+      const x32 = float32Rows(d.data);
+      const leaves = new Int32Array(d.rows);
+      const nan = hasNaN(x32);
+      for (const t of trees) {
+        t.leaves(x32, d.rows, d.cols, leaves, nan);
+        for (let r = 0; r < d.rows; r++) out[r] += t.values[leaves[r] * t.width];
+      }
+      for (let r = 0; r < d.rows; r++) out[r] /= trees.length;
+      return { kind: "dense", rows: d.rows, cols: 1, data: out };
+    },
+  };
+}
