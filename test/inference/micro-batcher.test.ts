@@ -12,8 +12,8 @@ import { type BatchingOptions, MicroBatcher } from "../../src/inference/micro-ba
 import { infer } from "../../src/inference/run.ts";
 import type { ReadyVersion } from "../../src/inference/version.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
-import { defineModel, type Row } from "../../src/runtimes/custom/define-model.ts";
-import { loadDefinition } from "../../src/runtimes/custom/typescript-runtime.ts";
+import { defineModel, type Row } from "../../src/runtimes/typescript/define-model.ts";
+import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
 
 /** A classifier that records every call's row count; `x < 0` makes a call throw; `gate` holds calls. */
 function recordingVersion(opts: { gate?: () => Promise<void> } = {}) {

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
-import { defineModel } from "../../src/runtimes/custom/define-model.ts";
-import { loadDefinition } from "../../src/runtimes/custom/typescript-runtime.ts";
 import { loadModel } from "../../src/runtimes/load-model.ts";
+import { defineModel } from "../../src/runtimes/typescript/define-model.ts";
+import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
 import { type App, buildApp } from "../../src/server/app.ts";
 import { silent } from "../helpers.ts";
 
