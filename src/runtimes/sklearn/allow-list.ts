@@ -3,6 +3,7 @@
  * outside this list refuses the whole file, so what is served is exactly what modelserve understands.
  */
 
+import { isResamplerName } from "./estimators/composition/resamplers.ts";
 import { SCIPY_SPARSE_NAMES } from "./sparse.ts";
 
 /** numpy, Python built-ins and joblib helpers met in model files (numpy 1.x and 2.x names normalised). */
@@ -117,6 +118,8 @@ const SKLEARN_CLASSES = [
   "NuSVR",
   "KNeighborsClassifier",
   "KNeighborsRegressor",
+  // A fitted neighbour index (SMOTE's `nn_k_`): data; served alone it is refused (no predict).
+  "NearestNeighbors",
   "GaussianNB",
   "MultinomialNB",
   "BernoulliNB",
@@ -301,6 +304,9 @@ export function isAllowed(qualified: string): boolean {
     if (module === "sklearn.metrics._dist_metrics" && DIST_METRIC.test(name)) return true;
     return CLASS_SET.has(name);
   }
+  // imbalanced-learn: its Pipeline (scikit-learn's, resamplers allowed as steps) and its resamplers,
+  // whose fitted state is data (skipped when predicting; refused when saved alone).
+  if (qualified === "imblearn.pipeline.Pipeline" || isResamplerName(qualified)) return true;
   // scikit-learn ≥ 1.6 pickles its Cython loss objects under the bare extension module name `_loss`.
   if (module === "_loss" && /^(__pyx_unpickle_)?Cy[A-Z]\w+$/.test(name)) return true;
   return false;

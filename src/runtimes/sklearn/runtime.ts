@@ -17,6 +17,7 @@ import { BudgetError, ConsistencyError, checkBuilt, checkDeclaredCounts, withBui
 import { containerBooster, containerEstimator, isContainer } from "./containers.ts";
 import { DataError, dense } from "./data.ts";
 import type { BuildContext, SkEstimator } from "./estimator.ts";
+import { isResampler, resamplerReason } from "./estimators/composition/resamplers.ts";
 import { labelEncoderClasses } from "./estimators/preprocessing/label-encoder.ts";
 import { boosterPipelineExplainer } from "./explain-model.ts";
 import { dataOf, estimatorModel, guarded } from "./model.ts";
@@ -75,6 +76,7 @@ export function buildEstimator(value: PyValue, fileName: string): SkEstimator {
       const done = built.get(v);
       if (done) return done;
       if (building.has(v)) throw Errors.invalidModel(fileName, `${path} (${v.name}) contains itself`);
+      if (isResampler(v)) throw Errors.unsupportedModel(fileName, resamplerReason(v));
       const builder = ESTIMATOR_BUILDERS[v.name];
       if (!builder) throw Errors.unsupportedModel(fileName, `${v.name} (at ${path}) is not implemented`);
       checkDeclaredCounts(v);

@@ -58,6 +58,8 @@ describe("sklearn multiclass and multi-output meta-estimators", () => {
         ["fit-only-tsne.joblib", "TSNE"],
         ["fit-only-dbscan.joblib", "DBSCAN"],
         ["fit-only-agglomerative.joblib", "AgglomerativeClustering"],
+        // An imbalanced-learn resampler saved alone (its fitted NearestNeighbors inside).
+        ["fit-only-smote-tomek.joblib", "SMOTETomek"],
       ]) {
         await assert.rejects(
           sklearnRuntime.load({ fileName: f, bytes: readFileSync(join(fixtures, "sklearn-others", v, f)) }),

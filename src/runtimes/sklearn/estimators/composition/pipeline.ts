@@ -1,7 +1,8 @@
 /**
  * @module Builder of `Pipeline`: transforms applied in step order, the final step's methods exposed,
- * the input schema taken from the first step (or the step after a leading imputer). Ref: sklearn
- * `pipeline.py`.
+ * the input schema taken from the first step (or the step after a leading imputer). imbalanced-learn's
+ * `Pipeline` (the same class, resamplers allowed as steps) is built here too, its resamplers skipped.
+ * Ref: sklearn `pipeline.py`; imblearn `pipeline.py`.
  */
 
 import { Errors } from "../../../../errors.ts";
@@ -12,6 +13,7 @@ import { explainThrough } from "../../column-sources.ts";
 import type { BuildContext, SkData, SkEstimator } from "../../estimator.ts";
 import { attr, isObject, need, strings } from "../../py-access.ts";
 import { fillsMissing, markFillsMissing } from "../preprocessing/fills-missing.ts";
+import { isResampler } from "./resamplers.ts";
 
 /** Index of the last step that fills missing values, or -1. */
 function lastImputer(steps: readonly SkEstimator[]): number {
@@ -45,6 +47,8 @@ export function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
     const est = items?.[1];
     if (est === "passthrough" || est === null) return;
     if (!isObject(est)) throw Errors.invalidModel(ctx.file, `Pipeline step ${i} is not an estimator`);
+    // imbalanced-learn's Pipeline resamples in fit only: predicting runs the other steps.
+    if (isResampler(est)) return;
     built.push(ctx.build(est, `${o.name}.steps[${i}]`));
   });
   if (built.length === 0)
