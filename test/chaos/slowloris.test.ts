@@ -1,7 +1,8 @@
 /**
  * @module Chaos: 5 000 idle sockets plus 500 slow-body sockets held open while a well-behaved client
  * measures its p99. The slow sockets are cut by the headers and request timeouts, the well-behaved
- * client fails nothing and its p99 stays within 2× its unloaded value, and memory comes back.
+ * client fails nothing and its p99 stays within 2× its unloaded value (or 5 ms above it), and memory
+ * comes back.
  */
 
 import assert from "node:assert/strict";
@@ -132,8 +133,9 @@ describe("chaos: slowloris", () => {
       const report = `p99 unloaded ${p99(before.latencies).toFixed(2)}/${p99(after.latencies).toFixed(2)} ms, loaded ${loaded.toFixed(2)} ms; RSS ${rssBefore.toFixed(0)} → ${rssLoaded.toFixed(0)} → ${rssAfter.toFixed(0)} MB; opened in ${openMs} ms`;
       process.stderr.write(`# slowloris: ${report}\n`);
       assert.equal(before.failed + during.failed + after.failed, 0, "the well-behaved client failed nothing");
-      // Within 2× the unloaded p99 (1 ms floor: below it a p99 is timer noise on a shared machine).
-      assert.ok(loaded <= 2 * Math.max(unloaded, 1), report);
+      // Within 2× the unloaded p99, or at most 5 ms above it: a millisecond-scale p99 doubles from
+      // scheduling alone on two shared cores, while sockets holding the event loop cost far more.
+      assert.ok(loaded <= Math.max(2 * unloaded, unloaded + 5), report);
       assert.ok(rssLoaded - rssBefore < 400, report);
       assert.ok(rssAfter - rssBefore < 150, report);
     } finally {
