@@ -18,7 +18,7 @@ import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { ensurePeers, median, rssMb, spread, trainModels } from "./lib/peers.ts";
+import { bareHandler, ensurePeers, median, rssMb, spread, trainModels } from "./lib/peers.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -49,24 +49,7 @@ if (process.argv[2] === "--constant") {
     probabilities: { "0": 1, "1": 0, "2": 0 },
   });
   if (kind === "bare") {
-    createServer((req, res) => {
-      let body = "";
-      req.setEncoding("utf8");
-      req.on("data", (c: string) => {
-        body += c;
-      });
-      req.on("end", () => {
-        const parsed = body ? (JSON.parse(body) as { instances?: unknown[] }) : {};
-        const out = parsed.instances
-          ? JSON.stringify({
-              predictions: parsed.instances.map(() => 0),
-              probabilities: parsed.instances.map(() => ({ "0": 1 })),
-            })
-          : one;
-        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
-        res.end(out);
-      });
-    }).listen(port, "127.0.0.1");
+    createServer(bareHandler).listen(port, "127.0.0.1");
   } else {
     const { default: Fastify } = await import("fastify");
     const app = Fastify({ logger: false });

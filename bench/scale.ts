@@ -20,7 +20,7 @@ import { createServer } from "node:http";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensurePeers, median, ROOT, rssMb, spread, trainModels } from "./lib/peers.ts";
+import { bareHandler, ensurePeers, median, ROOT, rssMb, spread, trainModels } from "./lib/peers.ts";
 
 // `node bench/scale.ts --bare-cluster PORT`: the 2-process node:cluster of bare node:http.
 if (process.argv[2] === "--bare-cluster") {
@@ -28,30 +28,7 @@ if (process.argv[2] === "--bare-cluster") {
   if (cluster.isPrimary) {
     for (let i = 0; i < 2; i++) cluster.fork();
   } else {
-    const one = JSON.stringify({
-      model: "m",
-      version: "1",
-      prediction: 0,
-      probabilities: { "0": 1, "1": 0, "2": 0 },
-    });
-    createServer((req, res) => {
-      let body = "";
-      req.setEncoding("utf8");
-      req.on("data", (c: string) => {
-        body += c;
-      });
-      req.on("end", () => {
-        const parsed = body ? (JSON.parse(body) as { instances?: unknown[] }) : {};
-        const out = parsed.instances
-          ? JSON.stringify({
-              predictions: parsed.instances.map(() => 0),
-              probabilities: parsed.instances.map(() => ({ "0": 1, "1": 0, "2": 0 })),
-            })
-          : one;
-        res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
-        res.end(out);
-      });
-    }).listen(port, "127.0.0.1");
+    createServer(bareHandler).listen(port, "127.0.0.1");
   }
   await new Promise(() => undefined);
 }

@@ -6,6 +6,7 @@
 
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -86,4 +87,35 @@ export const median = (xs: readonly number[]): number =>
 export function spread(xs: readonly number[], digits = 0): string {
   const s = [...xs].sort((a, b) => a - b);
   return `${median(s).toFixed(digits)} [${s[0]!.toFixed(digits)}–${s.at(-1)!.toFixed(digits)}]`;
+}
+
+/** The constant single-row answer of the bare servers, shaped like modelserve's. */
+const ONE = JSON.stringify({
+  model: "m",
+  version: "1",
+  prediction: 0,
+  probabilities: { "0": 1, "1": 0, "2": 0 },
+});
+
+/**
+ * The bare `node:http` handler the benches compare against: parses the JSON body and answers a
+ * constant reply of modelserve's shape (one per row for `{"instances": [...]}`).
+ */
+export function bareHandler(req: IncomingMessage, res: ServerResponse): void {
+  let body = "";
+  req.setEncoding("utf8");
+  req.on("data", (c: string) => {
+    body += c;
+  });
+  req.on("end", () => {
+    const parsed = body ? (JSON.parse(body) as { instances?: unknown[] }) : {};
+    const out = parsed.instances
+      ? JSON.stringify({
+          predictions: parsed.instances.map(() => 0),
+          probabilities: parsed.instances.map(() => ({ "0": 1, "1": 0, "2": 0 })),
+        })
+      : ONE;
+    res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
+    res.end(out);
+  });
 }
