@@ -7,26 +7,18 @@
  * holds a line per answered prediction.
  */
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const cpus = availableParallelism();
-const pin =
-  cpus > 1 && spawnSync("taskset", ["--version"]).status === 0 ? ["taskset", "-c", String(cpus - 1)] : [];
-if (pin.length > 0 && process.env.BENCH_PINNED !== "1") {
-  const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
-    stdio: "inherit",
-    env: { ...process.env, BENCH_PINNED: "1" },
-  });
-  process.exit(r.status ?? 1);
-}
+const { server: pin } = pinLoadGenerator(import.meta.url);
 const bin = fileURLToPath(new URL("../bin/modelserve.js", import.meta.url));
 const model = fileURLToPath(new URL("../examples/iris/heuristic.ts", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "modelserve-audit-bench-"));

@@ -14,29 +14,18 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { availableParallelism, loadavg } from "node:os";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { bareHandler, ensurePeers, median, rssMb, spread, trainModels } from "./lib/peers.ts";
+import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const only = process.env.BENCH_SERVERS?.split(",");
 const root = fileURLToPath(new URL("../", import.meta.url));
-// Counted before pinning: once this process is pinned to CPU 0, it sees one CPU.
-const cpus = Number(process.env.BENCH_CPUS ?? availableParallelism());
-const canPin = cpus > 1 && spawnSync("taskset", ["--version"]).status === 0;
-const last = String(cpus - 1);
-
-// The load generator runs on CPU 0; servers on the others.
-if (canPin && process.env.BENCH_PINNED !== "1") {
-  const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
-    stdio: "inherit",
-    env: { ...process.env, BENCH_PINNED: "1", BENCH_CPUS: String(cpus) },
-  });
-  process.exit(r.status ?? 1);
-}
+const { canPin, last } = pinLoadGenerator(import.meta.url);
 
 // A constant-reply server inside this file, run as a child: `node bench/http.ts --constant fastify|bare PORT`.
 if (process.argv[2] === "--constant") {
@@ -244,9 +233,6 @@ async function measure(server: ServerName, c: ModelCase): Promise<Sample> {
   }
 }
 
-const med = median;
-const fmt = spread;
-
 const lines: string[] = [
   `bench:http — ${new Date().toISOString()}, Node ${process.versions.node}, ${rounds} alternating rounds of ${duration} s, load average at start ${loadavg()[0].toFixed(2)}`,
   canPin
@@ -271,12 +257,12 @@ for (const c of cases) {
   );
   for (const [s, xs] of samples)
     lines.push(
-      `| ${s} | ${fmt(xs.map((x) => x.oneRps))} | ${fmt(xs.map((x) => x.oneP99))} | ${fmt(xs.map((x) => x.batchRowsPerS))} | ${fmt(xs.map((x) => x.batchP99))} | ${fmt(xs.map((x) => x.rssMb))} | ${fmt(xs.map((x) => x.readyMs))} |`,
+      `| ${s} | ${spread(xs.map((x) => x.oneRps))} | ${spread(xs.map((x) => x.oneP99))} | ${spread(xs.map((x) => x.batchRowsPerS))} | ${spread(xs.map((x) => x.batchP99))} | ${spread(xs.map((x) => x.rssMb))} | ${spread(xs.map((x) => x.readyMs))} |`,
     );
   const ms = samples.get("modelserve");
   const ratio = (other: ServerName, key: keyof Sample) => {
     const o = samples.get(other);
-    return ms && o ? (med(ms.map((x) => x[key])) / med(o.map((x) => x[key]))).toFixed(2) : "n/a";
+    return ms && o ? (median(ms.map((x) => x[key])) / median(o.map((x) => x[key]))).toFixed(2) : "n/a";
   };
   lines.push(
     "",

@@ -13,27 +13,17 @@
 
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const root = fileURLToPath(new URL("../", import.meta.url));
-const cpus = Number(process.env.BENCH_CPUS ?? availableParallelism());
-const canPin = cpus > 1 && spawnSync("taskset", ["--version"]).status === 0;
-const last = String(cpus - 1);
-
-// The load generator runs on CPU 0, the server on the last CPU.
-if (canPin && process.env.BENCH_PINNED !== "1") {
-  const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
-    stdio: "inherit",
-    env: { ...process.env, BENCH_PINNED: "1", BENCH_CPUS: String(cpus) },
-  });
-  process.exit(r.status ?? 1);
-}
+const { canPin, last } = pinLoadGenerator(import.meta.url);
 
 /** Installs Debian's scikit-learn, XGBoost and onnx when missing (the training scripts need them). */
 function ensurePython(): void {

@@ -9,10 +9,10 @@
  * versions of the code in one run.
  */
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { availableParallelism } from "node:os";
+import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -23,18 +23,8 @@ const body =
 const serverScript = fileURLToPath(new URL("./servers.ts", import.meta.url));
 
 // Pin each server to the last CPU when taskset exists, so it does not share a core with the load generator.
-const cpus = Number(process.env.BENCH_CPUS ?? availableParallelism()); // counted before pinning: a pinned process sees one CPU
-const pin =
-  cpus > 1 && spawnSync("taskset", ["--version"]).status === 0 ? ["taskset", "-c", String(cpus - 1)] : [];
-
-// Pin the load generator to the first CPU as well: on two cores the pair then never shares one.
-if (pin.length > 0 && process.env.BENCH_PINNED !== "1") {
-  const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
-    stdio: "inherit",
-    env: { ...process.env, BENCH_PINNED: "1", BENCH_CPUS: String(cpus) },
-  });
-  process.exit(r.status ?? 1);
-}
+// CPUs are counted before pinning (a pinned process sees one) and handed to the pinned run.
+const { cpus, server: pin } = pinLoadGenerator(import.meta.url);
 
 const against = process.env.BENCH_AGAINST;
 

@@ -6,7 +6,7 @@
  * everything on 127.0.0.1, bounded by BENCH_DURATION (s per round, default 3) × BENCH_ROUNDS (default 5).
  */
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createServer } from "node:net";
@@ -14,20 +14,13 @@ import { cpus as cpuList } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 // All CPUs of the machine (not this process's affinity: the pinned re-run below sees only CPU 0).
 const cpus = cpuList().length;
-const pin =
-  cpus > 1 && spawnSync("taskset", ["--version"]).status === 0 ? ["taskset", "-c", String(cpus - 1)] : [];
-if (pin.length > 0 && process.env.BENCH_PINNED !== "1") {
-  const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
-    stdio: "inherit",
-    env: { ...process.env, BENCH_PINNED: "1" },
-  });
-  process.exit(r.status ?? 1);
-}
+const { server: pin } = pinLoadGenerator(import.meta.url, cpus);
 
 const bin = fileURLToPath(new URL("../bin/modelserve.js", import.meta.url));
 const model = fileURLToPath(new URL("../examples/iris/models/random_forest.joblib", import.meta.url));

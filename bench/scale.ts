@@ -158,8 +158,7 @@ interface Sample {
 }
 
 async function measure(server: ServerName, c: (typeof cases)[number]): Promise<Sample> {
-  const file = server === "gunicorn -w2" ? c.file : c.file;
-  const { child, port } = await start(server, file);
+  const { child, port } = await start(server, c.file);
   try {
     const one = join(models, `${c.data}_one.json`);
     const batch = join(models, `${c.data}_batch1000.json`);

@@ -5,12 +5,13 @@
  * alternating rounds, and compares latency percentiles (loopback, bounded).
  */
 
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
-import { availableParallelism, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 // A fixed request rate below saturation: what a live service sees (at saturation the shadow's extra
@@ -19,16 +20,7 @@ const rate = Number(process.env.BENCH_RATE ?? 2000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
 // The server on the last CPU and this client on the first (when taskset exists): a p99 is the tail of
 // a few thousand requests, and two processes waiting for each other's core would decide it.
-const cpus = Number(process.env.BENCH_CPUS ?? availableParallelism()); // counted before pinning: a pinned process sees one CPU
-const pin =
-  cpus > 1 && spawnSync("taskset", ["--version"]).status === 0 ? ["taskset", "-c", String(cpus - 1)] : [];
-if (pin.length > 0 && process.env.BENCH_PINNED !== "1") {
-  const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
-    stdio: "inherit",
-    env: { ...process.env, BENCH_PINNED: "1", BENCH_CPUS: String(cpus) },
-  });
-  process.exit(r.status ?? 1);
-}
+const { server: pin } = pinLoadGenerator(import.meta.url);
 const bin = fileURLToPath(new URL("../bin/modelserve.js", import.meta.url));
 const model = fileURLToPath(new URL("../examples/iris/models/random_forest.joblib", import.meta.url));
 const repo = mkdtempSync(join(tmpdir(), "modelserve-shadow-"));

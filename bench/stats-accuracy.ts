@@ -6,10 +6,10 @@
  * requests (the `/stats` window). Loopback only, bounded. Exits 1 when one differs by more than 10 %.
  */
 
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { Agent, request } from "node:http";
-import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
+import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 10);
 // BENCH_MODEL=forest sends iris forest batches instead (BENCH_BATCH rows, default 3000): there moving
@@ -23,16 +23,7 @@ const model = fileURLToPath(
 
 // The server on the last CPU and this client on the first (when taskset exists), so neither waits
 // for the other's core: a tail percentile is a few dozen requests, which such waits would decide.
-const cpus = Number(process.env.BENCH_CPUS ?? availableParallelism()); // counted before pinning: a pinned process sees one CPU
-const pin =
-  cpus > 1 && spawnSync("taskset", ["--version"]).status === 0 ? ["taskset", "-c", String(cpus - 1)] : [];
-if (pin.length > 0 && process.env.BENCH_PINNED !== "1") {
-  const r = spawnSync("taskset", ["-c", "0", process.execPath, fileURLToPath(import.meta.url)], {
-    stdio: "inherit",
-    env: { ...process.env, BENCH_PINNED: "1", BENCH_CPUS: String(cpus) },
-  });
-  process.exit(r.status ?? 1);
-}
+const { server: pin } = pinLoadGenerator(import.meta.url);
 const [cmd, ...args] = [...pin, process.execPath, bin, "serve", model, "--port", "0", "--log-level", "warn"];
 const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
 let err = "";

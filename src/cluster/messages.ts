@@ -6,7 +6,7 @@
 
 import type { ClusterAction } from "../server/cluster-hooks.ts";
 
-export type { ClusterAction, HitResult } from "../server/cluster-hooks.ts";
+export type { ClusterAction } from "../server/cluster-hooks.ts";
 
 /** What a worker asks the primary. */
 export type CallOp =
