@@ -19,6 +19,8 @@ export interface InferenceResult {
   readonly probabilities?: Matrix;
   /** Class labels of the probability columns. */
   readonly classes?: readonly Label[];
+  /** A multi-output classifier's class labels per output (its probability columns, output after output). */
+  readonly outputClasses?: readonly (readonly Label[])[];
   /** Wall time spent in the model, milliseconds. */
   readonly inferenceMs: number;
 }
@@ -59,6 +61,37 @@ export function probabilityMap(
   return out;
 }
 
+/** One row's probabilities: keyed by class label, or for a multi-output classifier one such map per output. */
+export type ProbabilityRow = Record<string, number | null> | Record<string, number | null>[];
+
+/** The class labels of a model's (or result's) probability columns: one list, or one per output. */
+export interface ProbabilityColumns {
+  readonly classes?: readonly Label[];
+  readonly outputClasses?: readonly (readonly Label[])[];
+}
+
+/**
+ * Probabilities of one row as answered: keyed by class label, or for a multi-output classifier a list with one
+ * map per output (`[{"0": 0.1, "1": 0.9}, {"a": 0.7, "b": 0.3}]`), in output order like its predictions.
+ */
+export function probabilityRow(p: Matrix, cols: ProbabilityColumns, row: number): ProbabilityRow | undefined {
+  if (cols.classes) return probabilityMap(p, cols.classes, row);
+  if (!cols.outputClasses) return undefined;
+  const out: Record<string, number | null>[] = [];
+  let at = row * p.cols;
+  for (const classes of cols.outputClasses) {
+    const m: Record<string, number | null> = {};
+    for (const c of classes) m[String(c)] = finite(p.data[at++]);
+    out.push(m);
+  }
+  return out;
+}
+
+/** Whether a signature's output has probability columns to key (classes, or classes per output). */
+export function hasProbabilityColumns(cols: ProbabilityColumns): boolean {
+  return cols.classes !== undefined || cols.outputClasses !== undefined;
+}
+
 /** Which model call a route makes. */
 export type Method = "predict" | "predict_proba";
 
@@ -68,10 +101,12 @@ export type Method = "predict" | "predict_proba";
  */
 export async function infer(v: ReadyVersion, table: FeatureTable, method: Method): Promise<InferenceResult> {
   const model = v.model;
-  const classes = model.signature.output.classes;
+  const { classes, outputClasses } = model.signature.output;
+  // A multi-output classifier's labels per output travel with its probabilities.
+  const labelled = outputClasses && !classes ? { outputClasses } : {};
   const started = performance.now();
   if (method === "predict_proba") {
-    if (!model.predictProba || !classes) {
+    if (!model.predictProba || !hasProbabilityColumns(model.signature.output)) {
       const why =
         model.signature.output.task === "classification"
           ? "this classifier does not produce probabilities"
@@ -79,14 +114,18 @@ export async function infer(v: ReadyVersion, table: FeatureTable, method: Method
       throw Errors.methodNotSupported(v.name, "predict_proba", why);
     }
     const probabilities = await model.predictProba(table);
-    return { probabilities, classes, inferenceMs: performance.now() - started };
+    return { probabilities, classes, ...labelled, inferenceMs: performance.now() - started };
   }
   const out = await model.predict(table);
-  const probabilities = model.predictProba && classes ? await model.predictProba(table) : undefined;
+  const probabilities =
+    model.predictProba && hasProbabilityColumns(model.signature.output)
+      ? await model.predictProba(table)
+      : undefined;
   return {
     predictions: predictionValues(out, table.rows),
     probabilities,
     classes,
+    ...labelled,
     inferenceMs: performance.now() - started,
   };
 }

@@ -85,6 +85,7 @@ export function splitResult(result: InferenceResult, rows: readonly number[]): I
     if ("probabilities" in result)
       part.probabilities = result.probabilities && sliceMatrix(result.probabilities, from, to);
     if ("classes" in result) part.classes = result.classes;
+    if ("outputClasses" in result) part.outputClasses = result.outputClasses;
     out.push(part);
     from = to;
   }

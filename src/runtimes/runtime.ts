@@ -62,6 +62,13 @@ export interface OutputSignature {
   readonly classes?: readonly Label[];
   /** Number of regression targets, or the width of a numeric output. */
   readonly targets?: number;
+  /**
+   * A multi-output classifier (MultiOutputClassifier, ClassifierChain, multilabel OneVsRestClassifier): each
+   * output's class labels, in output order. Its predictions are one number per output (task `regression`,
+   * `targets` outputs), and `predictProba` answers every output's probability columns side by side, output
+   * after output (`rows × Σ classes`).
+   */
+  readonly outputClasses?: readonly (readonly Label[])[];
   /** Names of the targets or output columns, when known. */
   readonly names?: readonly string[];
   /** The raw output tensors (ONNX). */
@@ -223,7 +230,10 @@ export interface RuntimeModel {
   readonly typicalValues?: Readonly<Record<string, number>>;
   /** Predictions for every row of the batch. */
   predict(table: FeatureTable): Promise<PredictOutput>;
-  /** Class probabilities, columns in `signature.output.classes` order. */
+  /**
+   * Class probabilities, columns in `signature.output.classes` order (or, for a multi-output classifier,
+   * each output's columns in turn, as `signature.output.outputClasses` lists them).
+   */
   predictProba?(table: FeatureTable): Promise<Matrix>;
   /** Decision function (margins, anomaly scores). */
   decisionFunction?(table: FeatureTable): Promise<Matrix>;

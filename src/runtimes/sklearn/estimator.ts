@@ -65,6 +65,13 @@ export interface SkEstimator {
   readonly classes?: readonly Label[];
   /** Number of regression targets (1 unless multi-output). */
   readonly nOutputs?: number;
+  /**
+   * A multi-output classifier's class labels per output: `predictProba` then gives each output's probability
+   * columns in turn (`rows × Σ classes`), and `predict` a `rows × nOutputs` matrix of labels.
+   */
+  readonly outputClasses?: readonly (readonly Label[])[];
+  /** Names of the outputs, when they have some (a multilabel one-vs-rest's labels). */
+  readonly outputNames?: readonly string[];
   /** Whether NaN inputs are valid (trees since 1.3, HistGradientBoosting, imputers). */
   readonly allowsMissing?: boolean;
   /** Labels (classifier, clusterer, outlier detector) or values (regressor: rows × nOutputs). */

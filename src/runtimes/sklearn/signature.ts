@@ -33,7 +33,12 @@ export function signatureOf(est: SkEstimator): ModelSignature {
       task === "classification"
         ? { task, classes: est.classes }
         : task === "regression"
-          ? { task, targets: est.nOutputs ?? 1 }
+          ? {
+              task,
+              targets: est.nOutputs ?? 1,
+              ...(est.outputClasses ? { outputClasses: est.outputClasses } : {}),
+              ...(est.outputNames ? { names: est.outputNames } : {}),
+            }
           : { task },
     capabilities: {
       predict: true,

@@ -5,7 +5,7 @@
  * {@link predictRows} with rows in the native shape; the answer shape is the front end's.
  */
 
-import type { InferenceResult, Method } from "../../inference/run.ts";
+import type { InferenceResult, Method, ProbabilityRow } from "../../inference/run.ts";
 import type { ReadyVersion } from "../../inference/version.ts";
 import type { AppContext, RequestModel } from "../context.ts";
 import { checkCapacity, type FailureLog, observeAnswer, probabilityRows, runModel } from "./steps.ts";
@@ -32,8 +32,8 @@ export interface Prediction {
   readonly version: ReadyVersion;
   readonly result: InferenceResult;
   readonly rows: number;
-  /** Class probabilities keyed by label, per row, when the model has them. */
-  readonly probabilities?: readonly Record<string, number | null>[];
+  /** Class probabilities keyed by label (one map per output for a multi-output classifier), per row. */
+  readonly probabilities?: readonly ProbabilityRow[];
 }
 
 /** Runs the pipeline; `entry` collects what the request resolved to, for logs and metrics. */

@@ -5,7 +5,13 @@
  */
 
 import { Errors } from "../../errors.ts";
-import { type InferenceResult, type Method, probabilityMap } from "../../inference/run.ts";
+import {
+  hasProbabilityColumns,
+  type InferenceResult,
+  type Method,
+  type ProbabilityRow,
+  probabilityRow,
+} from "../../inference/run.ts";
 import type { ReadyVersion } from "../../inference/version.ts";
 import type { FeatureTable } from "../../runtimes/runtime.ts";
 import type { AppContext, RequestModel } from "../context.ts";
@@ -63,13 +69,15 @@ export async function runModel(
   }
 }
 
-/** Probabilities of every row keyed by class label, when the result has them. */
-export function probabilityRows(
-  result: InferenceResult,
-  rows: number,
-): Record<string, number | null>[] | undefined {
-  const { probabilities: p, classes } = result;
-  return p && classes ? Array.from({ length: rows }, (_, r) => probabilityMap(p, classes, r)) : undefined;
+/**
+ * Probabilities of every row keyed by class label (one map per output for a multi-output classifier), when
+ * the result has them.
+ */
+export function probabilityRows(result: InferenceResult, rows: number): ProbabilityRow[] | undefined {
+  const p = result.probabilities;
+  return p && hasProbabilityColumns(result)
+    ? Array.from({ length: rows }, (_, r) => probabilityRow(p, result, r)!)
+    : undefined;
 }
 
 /**
@@ -83,7 +91,7 @@ export function observeAnswer(
   rows: readonly unknown[],
   table: FeatureTable,
   result: InferenceResult,
-  probaRows: readonly Record<string, number | null>[] | undefined,
+  probaRows: readonly ProbabilityRow[] | undefined,
   mirror: boolean,
 ): void {
   if (ctx.metrics) {

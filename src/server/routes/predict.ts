@@ -17,7 +17,12 @@ export function nativeAnswer(p: Prediction, method: Method, batch: boolean): Rec
   const { version: v, result, probabilities } = p;
   const head = { model: v.name, version: v.version };
   if (method === "predict_proba")
-    return { ...head, classes: result.classes, probabilities: batch ? probabilities : probabilities![0] };
+    return {
+      ...head,
+      // A multi-output classifier's `classes` is one list per output, like its probabilities.
+      classes: result.classes ?? result.outputClasses,
+      probabilities: batch ? probabilities : probabilities![0],
+    };
   if (batch) return { ...head, predictions: result.predictions, ...(probabilities ? { probabilities } : {}) };
   const prediction = result.predictions![0];
   return probabilities ? { ...head, prediction, probabilities: probabilities[0] } : { ...head, prediction };

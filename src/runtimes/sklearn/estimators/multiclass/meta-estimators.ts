@@ -50,9 +50,31 @@ function binaryScore(e: SkEstimator, x: SkData): Float64Array {
   throw new Error(`${e.className} has neither decision_function nor predict_proba`);
 }
 
-/** `_threshold_for_binary_predict`: 0 for a classifier with a decision function, else 0.5. */
+/**
+ * `_threshold_for_binary_predict`: 0 for a classifier with a decision function, else 0.5. `_ConstantPredictor`
+ * has a decision function but is no classifier (no `ClassifierMixin`): 0.5.
+ */
 function threshold(e: SkEstimator): number {
-  return e.decisionFunction && e.role === "classifier" ? 0 : 0.5;
+  return e.decisionFunction && e.role === "classifier" && e.className !== "_ConstantPredictor" ? 0 : 0.5;
+}
+
+/** Every member's full `predict_proba` rows side by side, member after member (`rows × Σ classes`). */
+function probaSideBySide(ps: readonly Matrix[]): Matrix {
+  const rows = ps[0].rows;
+  const width = ps.reduce((n, p) => n + p.cols, 0);
+  const out = new Float64Array(rows * width);
+  let at = 0;
+  for (const p of ps) {
+    for (let r = 0; r < rows; r++) out.set(p.data.subarray(r * p.cols, (r + 1) * p.cols), r * width + at);
+    at += p.cols;
+  }
+  return matrix(rows, width, out);
+}
+
+/** A member's classes, which a multi-output answer needs for its probabilities. */
+function memberClasses(e: SkEstimator, file: string, what: string): readonly Label[] {
+  if (!e.classes) throw Errors.invalidModel(file, `${what} has no classes_`);
+  return e.classes;
 }
 
 /** `_ConstantPredictor`: the member one-vs-rest keeps for a class present in every (or no) training row. */
@@ -76,7 +98,58 @@ export function constantPredictor(o: PyObject): SkEstimator {
   };
 }
 
-/** OneVsRestClassifier (multiclass or binary; multilabel refused). */
+/**
+ * A multilabel OneVsRestClassifier (fitted on a 0/1 indicator matrix): `predict` is the indicator matrix (label
+ * i set when member i's binary score is above the first member's threshold), and each output's probabilities
+ * are its member's `predict_proba` row (`[P(0), P(1)]`; scikit-learn's `predict_proba[:, i]` is the `P(1)`).
+ */
+function multilabelOneVsRest(
+  o: PyObject,
+  ests: readonly SkEstimator[],
+  classes: readonly Label[],
+  ctx: BuildContext,
+): SkEstimator {
+  if (ests.length !== classes.length)
+    throw Errors.invalidModel(
+      ctx.file,
+      `OneVsRestClassifier has ${ests.length} members for ${classes.length} labels`,
+    );
+  const t = threshold(ests[0]);
+  const canProba = ests.every((e) => e.predictProba);
+  return {
+    className: o.name,
+    role: "regressor",
+    nOutputs: ests.length,
+    outputNames: classes.map(String),
+    ...(canProba
+      ? {
+          outputClasses: ests.map((e, i) =>
+            memberClasses(e, ctx.file, `OneVsRestClassifier.estimators_[${i}]`),
+          ),
+          predictProba: (x: SkData) => probaSideBySide(ests.map((e) => e.predictProba!(x))),
+        }
+      : {}),
+    ...inputsOf(o, ests[0]),
+    predict: (x) =>
+      columns(
+        ests.map((e) => binaryScore(e, x).map((s) => (s > t ? 1 : 0))),
+        x.rows,
+      ),
+    ...(ests.every((e) => e.decisionFunction)
+      ? {
+          decisionFunction: (x: SkData): Matrix => {
+            const d = columns(
+              ests.map((e) => Float64Array.from(e.decisionFunction!(x).data)),
+              x.rows,
+            );
+            return matrix(d.rows, d.cols, d.data);
+          },
+        }
+      : {}),
+  };
+}
+
+/** OneVsRestClassifier: multiclass, binary or multilabel. */
 export function oneVsRest(o: PyObject, ctx: BuildContext): SkEstimator {
   const ests = members(o, ctx);
   const lb = need(o, "label_binarizer_");
@@ -84,11 +157,7 @@ export function oneVsRest(o: PyObject, ctx: BuildContext): SkEstimator {
     throw Errors.invalidModel(ctx.file, "OneVsRestClassifier.label_binarizer_ is not an object");
   const classes = labels(need(lb, "classes_"), "OneVsRestClassifier.label_binarizer_.classes_");
   const yType = str(attr(lb, "y_type_")) ?? "multiclass";
-  if (yType.startsWith("multilabel"))
-    throw Errors.unsupportedModel(
-      ctx.file,
-      "a multilabel OneVsRestClassifier (its answer is an indicator matrix)",
-    );
+  if (yType.startsWith("multilabel")) return multilabelOneVsRest(o, ests, classes, ctx);
   const multiclass = yType === "multiclass";
   const scores = (x: SkData) => ests.map((e) => binaryScore(e, x));
   const predict = (x: SkData): Label[] => {
@@ -258,6 +327,7 @@ export function multiOutput(o: PyObject, ctx: BuildContext): SkEstimator {
       ctx.file,
       "a MultiOutputClassifier with text labels (its answer is a matrix of numbers)",
     );
+  const probabilistic = o.name === "MultiOutputClassifier" && ests.every((e) => e.predictProba);
   return {
     className: o.name,
     role: "regressor",
@@ -268,6 +338,13 @@ export function multiOutput(o: PyObject, ctx: BuildContext): SkEstimator {
         ests.map((e, i) => numericPredictions(e, x, ctx.file, `${o.name} output ${i}`)),
         x.rows,
       ),
+    // predict_proba: the list of each member's probabilities, here side by side.
+    ...(probabilistic
+      ? {
+          outputClasses: ests.map((e, i) => memberClasses(e, ctx.file, `${o.name}.estimators_[${i}]`)),
+          predictProba: (x: SkData) => probaSideBySide(ests.map((e) => e.predictProba!(x))),
+        }
+      : {}),
   };
 }
 
@@ -307,26 +384,30 @@ export function chain(o: PyObject, ctx: BuildContext): SkEstimator {
     }
     return Float64Array.from(e.decisionFunction!(x).data);
   };
+  // Y_pred_chain[:, inv_order]: output j is the member at position inv_order[j] of the chain.
+  const inv = new Array<number>(order.length);
+  order.forEach((target, pos) => {
+    inv[target] = pos;
+  });
   /** Each member's output on the inputs augmented by the earlier members' chain features, in target order. */
-  const run = (x: SkData, output: (e: SkEstimator, xa: DenseData) => Float64Array): DenseData => {
+  const runEach = <T>(x: SkData, output: (e: SkEstimator, xa: DenseData) => T): T[] => {
     const base = dense(x);
     const features: Float64Array[] = [];
-    const outputs: Float64Array[] = [];
+    const outputs: T[] = [];
     for (const e of ests) {
       const xa = augmented(base, features);
       outputs.push(output(e, xa));
       features.push(feature(e, xa));
     }
-    // Y_pred_chain[:, inv_order]: output j is the member at position inv_order[j] of the chain.
-    const inv = new Array<number>(order.length);
-    order.forEach((target, pos) => {
-      inv[target] = pos;
-    });
-    return columns(
-      inv.map((pos) => outputs[pos]),
-      base.rows,
-    );
+    return inv.map((pos) => outputs[pos]);
   };
+  const run = (x: SkData, output: (e: SkEstimator, xa: DenseData) => Float64Array): DenseData =>
+    columns(runEach(x, output), x.rows);
+  // predict_proba: scikit-learn answers each output's P(class 1); the members' full rows hold it, in target order.
+  const probabilistic = o.name === "ClassifierChain" && ests.every((e) => e.predictProba);
+  const outputClasses = probabilistic
+    ? inv.map((pos) => memberClasses(ests[pos], ctx.file, `${o.name}.estimators_[${pos}]`))
+    : undefined;
   const predict = (x: SkData): DenseData => run(x, (e, xa) => numericPredictions(e, xa, ctx.file, o.name));
   const decisionFunction =
     o.name === "ClassifierChain" && ests.every((e) => e.decisionFunction)
@@ -342,5 +423,11 @@ export function chain(o: PyObject, ctx: BuildContext): SkEstimator {
     ...inputsOf(o, ests[0]),
     predict,
     ...(decisionFunction ? { decisionFunction } : {}),
+    ...(outputClasses
+      ? {
+          outputClasses,
+          predictProba: (x: SkData) => probaSideBySide(runEach(x, (e, xa) => e.predictProba!(xa))),
+        }
+      : {}),
   };
 }
