@@ -14,6 +14,7 @@ import { Errors, type FieldIssue, isModelServeError } from "../errors.ts";
 import { explainModel } from "../inference/explain.ts";
 import { infer } from "../inference/run.ts";
 import type { ReadyVersion } from "../registry/model-registry.ts";
+import type { Label } from "../runtimes/runtime.ts";
 import { ExplanationCollector } from "../schema/explain-columns.ts";
 import {
   BATCH_FORMATS,
@@ -121,8 +122,11 @@ export async function scoreFile(v: ReadyVersion, opts: ScoreOptions): Promise<Sc
   );
 
   const classes = model.signature.output.classes;
+  // A multi-output classifier: each output's classes, its probability columns output after output.
+  const outputClasses = classes ? undefined : model.signature.output.outputClasses;
+  const outputNames = model.signature.output.names;
   const wantProba = opts.proba === true;
-  if (wantProba && (!model.predictProba || !classes)) {
+  if (wantProba && (!model.predictProba || (!classes && !outputClasses))) {
     throw Errors.methodNotSupported(
       v.name,
       "predict_proba",
@@ -246,6 +250,28 @@ export async function scoreFile(v: ReadyVersion, opts: ScoreOptions): Promise<Sc
       columns.push(probabilities.map((p) => p[j]));
     });
   }
+  if (wantProba && outputClasses) {
+    let j = 0;
+    outputClasses.forEach((cs, o) => {
+      for (const c of cs) {
+        const at = j++;
+        names.push(`proba_${outputNames?.[o] ?? o}_${String(c)}`);
+        columns.push(probabilities.map((p) => p[at]));
+      }
+    });
+  }
+  /** A row's probabilities one list per output (a multi-output classifier), else as they are. */
+  const perOutput = <T>(
+    row: (number | null)[],
+    shape: (cs: readonly Label[], part: (number | null)[]) => T,
+  ) => {
+    let at = 0;
+    return outputClasses!.map((cs) => {
+      const part = row.slice(at, at + cs.length);
+      at += cs.length;
+      return shape(cs, part);
+    });
+  };
   const explanation = explained.result();
   if (explanation) {
     explanation.columns.forEach((c, j) => {
@@ -262,7 +288,10 @@ export async function scoreFile(v: ReadyVersion, opts: ScoreOptions): Promise<Sc
         ? { columns: Object.fromEntries(opts.keepColumns.map((k) => [k, columns[passthrough.indexOf(k)]])) }
         : {}),
       predictions,
-      ...(wantProba ? { classes, probabilities } : {}),
+      ...(wantProba && classes ? { classes, probabilities } : {}),
+      ...(wantProba && outputClasses
+        ? { classes: outputClasses, probabilities: probabilities.map((p) => perOutput(p, (_, part) => part)) }
+        : {}),
       ...(explanation ? { explanation } : {}),
     };
     await writeOutput(output, `${JSON.stringify(json)}\n`);
@@ -273,6 +302,13 @@ export async function scoreFile(v: ReadyVersion, opts: ScoreOptions): Promise<Sc
         prediction: p,
         ...(wantProba && classes
           ? { probabilities: Object.fromEntries(classes.map((c, j) => [String(c), probabilities[i][j]])) }
+          : {}),
+        ...(wantProba && outputClasses
+          ? {
+              probabilities: perOutput(probabilities[i], (cs, part) =>
+                Object.fromEntries(cs.map((c, j) => [String(c), part[j]])),
+              ),
+            }
           : {}),
         ...(explanation
           ? {

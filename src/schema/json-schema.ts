@@ -161,11 +161,36 @@ export function exampleRow(sig: ModelSignature): Record<string, unknown> {
   return Object.fromEntries(sig.inputs.map((f) => [f.name, exampleValue(f)]));
 }
 
+/** The schema of a `/predict_proba` answer's `classes`: the labels, or one list of labels per output. */
+export function classesSchema(sig: ModelSignature): JsonSchema {
+  const perOutput = sig.output.outputClasses;
+  if (perOutput && !sig.output.classes)
+    return {
+      type: "array",
+      prefixItems: perOutput.map((c) => ({ type: "array", items: { enum: [...c] } })),
+      items: false,
+      description: "Each output's class labels, in the order of its probabilities",
+    };
+  return { type: "array", items: predictionSchema(sig) };
+}
+
 /** The schema of one prediction value. */
 export function predictionSchema(sig: ModelSignature): JsonSchema {
   const out = sig.output;
   if (out.classes && out.classes.length > 0)
     return { enum: [...out.classes], description: "Predicted class label" };
+  if (out.outputClasses) {
+    // A multi-output classifier: one label per output, each among that output's classes.
+    const n = out.outputClasses.length;
+    return {
+      type: "array",
+      prefixItems: out.outputClasses.map((c) => ({ enum: [...c] })),
+      items: false,
+      minItems: n,
+      maxItems: n,
+      description: out.names ? `One label per output: ${out.names.join(", ")}` : "One label per output",
+    };
+  }
   if (out.task === "regression" && (out.targets ?? 1) > 1) {
     return { type: "array", items: { type: "number" }, minItems: out.targets, maxItems: out.targets };
   }
@@ -179,9 +204,27 @@ export function predictionSchema(sig: ModelSignature): JsonSchema {
  * being altered.
  */
 export function probabilitiesSchema(sig: ModelSignature): JsonSchema {
-  const classes = (sig.output.classes ?? []).map(String);
   const float32 = sig.output.probabilityType === "float32";
   const value = float32 ? { type: "number", minimum: 0 } : { type: "number", minimum: 0, maximum: 1 };
+  const perOutput = sig.output.outputClasses;
+  if (perOutput && !sig.output.classes) {
+    const byClass = (classes: readonly string[]) => ({
+      type: "object",
+      properties: Object.fromEntries(classes.map((c) => [c, value])),
+      required: classes,
+      additionalProperties: false,
+    });
+    return {
+      type: "array",
+      prefixItems: perOutput.map((c) => byClass(c.map(String))),
+      items: false,
+      minItems: perOutput.length,
+      maxItems: perOutput.length,
+      description:
+        "One object per output (a multi-output classifier), each the probability of that output's classes",
+    };
+  }
+  const classes = (sig.output.classes ?? []).map(String);
   return {
     type: "object",
     properties: Object.fromEntries(classes.map((c) => [c, value])),

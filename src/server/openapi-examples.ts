@@ -7,7 +7,12 @@
  * the documented 200 response is exactly what the server says.
  */
 
-import { predictionValues, probabilityMap } from "../inference/run.ts";
+import {
+  hasProbabilityColumns,
+  type ProbabilityRow,
+  predictionValues,
+  probabilityRow,
+} from "../inference/run.ts";
 import type { ReadyVersion } from "../registry/model-registry.ts";
 import type { FeatureSpec, LoadedModel } from "../runtimes/runtime.ts";
 import { exampleValue } from "../schema/json-schema.ts";
@@ -18,7 +23,7 @@ export interface ModelExample {
   /** The answer of `predict` (absent if the model could not answer the example). */
   readonly prediction?: unknown;
   /** Probabilities keyed by class label, for classifiers that give them. */
-  readonly probabilities?: Readonly<Record<string, number | null>>;
+  readonly probabilities?: ProbabilityRow;
 }
 
 /** Rounds to 3 significant digits, the way a person would write an example. */
@@ -66,10 +71,10 @@ export function exampleOf(v: ReadyVersion): Promise<ModelExample> {
       try {
         const table = v.validator.toTable([row], "example");
         const prediction = predictionValues(await v.model.predict(table), 1)[0];
-        const classes = v.model.signature.output.classes;
+        const out = v.model.signature.output;
         const probabilities =
-          v.model.predictProba && classes
-            ? probabilityMap(await v.model.predictProba(table), classes, 0)
+          v.model.predictProba && hasProbabilityColumns(out)
+            ? probabilityRow(await v.model.predictProba(table), out, 0)
             : undefined;
         return { row, prediction, ...(probabilities ? { probabilities } : {}) };
       } catch {

@@ -8,6 +8,7 @@ import type { ModelRegistry, ReadyVersion } from "../registry/model-registry.ts"
 import type { ModelSignature } from "../runtimes/runtime.ts";
 import {
   batchRequestSchema,
+  classesSchema,
   exampleRow,
   type JsonSchema,
   predictionSchema,
@@ -171,7 +172,8 @@ function modelPaths(
     },
   };
   if (hasProba) {
-    const classes = { type: "array", items: predictionSchema(sig) };
+    const classes = classesSchema(sig);
+    const classList = sig.output.classes ?? sig.output.outputClasses;
     paths[`${prefix}/predict_proba`] = {
       post: {
         tags: [tag],
@@ -183,9 +185,7 @@ function modelPaths(
             description: "Probabilities by class",
             content: json(
               { type: "object", properties: { ...meta, classes, probabilities: probabilitiesSchema(sig) } },
-              ex?.probabilities
-                ? { ...who, classes: sig.output.classes, probabilities: ex.probabilities }
-                : undefined,
+              ex?.probabilities ? { ...who, classes: classList, probabilities: ex.probabilities } : undefined,
             ),
           },
           ...errors,
@@ -214,7 +214,7 @@ function modelPaths(
                 },
               },
               ex?.probabilities
-                ? { ...who, classes: sig.output.classes, probabilities: [ex.probabilities] }
+                ? { ...who, classes: classList, probabilities: [ex.probabilities] }
                 : undefined,
             ),
           },
