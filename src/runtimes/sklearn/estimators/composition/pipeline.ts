@@ -74,6 +74,8 @@ export function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
     featureNamesIn: strings(attr(o, "feature_names_in_")) ?? first.featureNamesIn,
     classes: last.classes,
     nOutputs: last.nOutputs,
+    ...(last.outputClasses ? { outputClasses: last.outputClasses } : {}),
+    ...(last.outputNames ? { outputNames: last.outputNames } : {}),
     // Missing values pass when every step up to the last imputer copes with them (an imputer's
     // output holds none, so what follows it does not matter).
     allowsMissing: built.slice(0, imputer + 1 || built.length).every((b) => b.allowsMissing === true),

@@ -148,6 +148,8 @@ export function rfe(o: PyObject, ctx: BuildContext): SkEstimator {
     role: est.role,
     classes: est.classes,
     nOutputs: est.nOutputs,
+    ...(est.outputClasses ? { outputClasses: est.outputClasses } : {}),
+    ...(est.outputNames ? { outputNames: est.outputNames } : {}),
     allowsMissing: est.allowsMissing,
     predictIsArgmaxProba: est.predictIsArgmaxProba,
     ...(est.predict ? { predict: (x: SkData) => est.predict!(pick(x)) } : {}),
