@@ -169,6 +169,8 @@ export function classesSchema(sig: ModelSignature): JsonSchema {
       type: "array",
       prefixItems: perOutput.map((c) => ({ type: "array", items: { enum: [...c] } })),
       items: false,
+      minItems: perOutput.length,
+      maxItems: perOutput.length,
       description: "Each output's class labels, in the order of its probabilities",
     };
   return { type: "array", items: predictionSchema(sig) };
