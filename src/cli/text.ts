@@ -45,7 +45,7 @@ export function describeSignature(v: ReadyVersion): string {
       sig.inputs.map((f, i) => [String(i), f.name, f.dtype, f.nullable ? "yes" : "no", allowed(f)]),
     ),
     "",
-    `task:         ${out.task}${out.classes ? ` — classes: ${out.classes.map((c) => JSON.stringify(c)).join(", ")}` : ""}${out.targets && out.targets > 1 ? ` — ${out.targets} targets` : ""}`,
+    `task:         ${out.task}${out.classes ? ` — classes: ${out.classes.map((c) => JSON.stringify(c)).join(", ")}` : ""}${out.targets && out.targets > 1 ? ` — ${out.targets} targets` : ""}${out.outputClasses ? ` — classes per output: ${out.outputClasses.map((cs) => `[${cs.map((c) => JSON.stringify(c)).join(", ")}]`).join(" ")}` : ""}`,
     `capabilities: ${caps}`,
     `sha256:       ${m.info.sha256}`,
     `size:         ${m.info.sizeBytes} bytes, loaded in ${m.info.loadTimeMs.toFixed(1)} ms by the ${m.info.runtime} runtime`,

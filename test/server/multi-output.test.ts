@@ -47,10 +47,10 @@ before(async () => {
 after(() => fastify.close());
 
 /** The JSON body of a POST, checked against the OpenAPI document's 200 schema of that path. */
-async function post(path: string, payload: unknown): Promise<Record<string, unknown>> {
+async function post(path: string, payload: object): Promise<Record<string, unknown>> {
   const res = await fastify.inject({ method: "POST", url: path, payload });
   assert.equal(res.statusCode, 200, res.body);
-  const body = res.json();
+  const body: Record<string, unknown> = res.json();
   const content = doc.paths[path]?.post?.responses["200"].content as {
     "application/json": { schema: object };
   };
