@@ -1,6 +1,6 @@
 /**
- * @module Multilabel one-vs-rest and multi-output probabilities against scikit-learn's own answers, from
- * both versions' fixtures: each output's probability columns (MultiOutputClassifier.predict_proba's list, or
+ * @module Multilabel one-vs-rest, multi-output meta-estimators and multi-output trees and forests against
+ * scikit-learn's own answers, from both versions' fixtures: each output's probability columns (MultiOutputClassifier.predict_proba's list, or
  * the members' rows of a multilabel OvR or a chain) and, where scikit-learn answers P(output = 1) as one
  * matrix, that column too.
  */
@@ -32,11 +32,20 @@ const near = (a: number, e: number, x: Expected, what: string) =>
 describe("sklearn multilabel and multi-output classifiers", () => {
   for (const v of VERSIONS) {
     const cases = readdirSync(join(fixtures, v)).filter(
-      (c) => c.startsWith("multi-") && "predict_proba_outputs" in read(join(fixtures, v, c, "expected.json")),
+      (c) =>
+        (c.startsWith("multi-") || c.startsWith("trees-multi-")) &&
+        "predict_proba_outputs" in read(join(fixtures, v, c, "expected.json")),
     );
 
     it(`has multilabel OvR, MultiOutputClassifier and chain probabilities (${v})`, () => {
-      for (const kind of ["multi-ovr-multilabel-", "multi-moc-proba-", "multi-cc-proba-logreg"])
+      for (const kind of [
+        "multi-ovr-multilabel-",
+        "multi-moc-proba-",
+        "multi-cc-proba-logreg",
+        "trees-multi-dt-",
+        "trees-multi-rf-",
+        "trees-multi-et-",
+      ])
         assert.ok(
           cases.some((c) => c.startsWith(kind)),
           kind,

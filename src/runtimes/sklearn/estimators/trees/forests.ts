@@ -1,10 +1,9 @@
 /**
  * @module Builders of the tree family: decision trees, extra trees, random forests and extra-trees
  * ensembles (classifiers and regressors), following scikit-learn's `predict_proba` normalisation and
- * the forests' accumulation order. Ref: sklearn `tree/_classes.py`, `ensemble/_forest.py`.
+ * the forests' accumulation order; multi-output ones in `multi-output.ts`. Ref: sklearn `tree/_classes.py`, `ensemble/_forest.py`.
  */
 
-import { Errors } from "../../../../errors.ts";
 import { lazy } from "../../../../explain/contributions.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
@@ -22,6 +21,7 @@ import {
   strings,
   versionAtLeast,
 } from "../../py-access.ts";
+import { multiOutputTreeClassifier, multiOutputTreeRegressor } from "./multi-output.ts";
 import { type CompiledTree, compileTree, float32Rows, hasNaN, packedLeaves, packForest } from "./tree.ts";
 
 /**
@@ -92,17 +92,20 @@ function checkClassColumns(o: PyObject, tree: CompiledTree, k: number): void {
   expect(tree.width === k, o.name, "classes_", `${tree.width} classes (the tree's value columns)`, k);
 }
 
-function checkOutputs(o: PyObject, nOutputs: number, file: string): void {
-  if (nOutputs !== 1)
-    throw Errors.unsupportedModel(file, `${o.name} with ${nOutputs} outputs (multi-output trees)`);
-}
-
 /** Builder of `DecisionTreeClassifier` and `ExtraTreeClassifier`. */
 export function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
-  checkOutputs(o, nOutputs, ctx.file);
-  const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
   const tree = treeOf(o, nFeatures);
+  if (nOutputs !== 1)
+    return multiOutputTreeClassifier(o, ctx, {
+      trees: [tree],
+      nOutputs,
+      nFeatures,
+      names,
+      allowsMissing: tree.hasMissing,
+      splitThresholds: () => thresholdsOf([tree], nFeatures),
+    });
+  const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
   const k = classes.length;
   checkClassColumns(o, tree, k);
   const leafP = leafProba(tree, k);
@@ -131,8 +134,16 @@ export function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
 /** Builder of `DecisionTreeRegressor` and `ExtraTreeRegressor`. */
 export function treeRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
-  checkOutputs(o, nOutputs, ctx.file);
   const tree = treeOf(o, nFeatures);
+  if (nOutputs !== 1)
+    return multiOutputTreeRegressor(o, {
+      trees: [tree],
+      nOutputs,
+      nFeatures,
+      names,
+      allowsMissing: tree.hasMissing,
+      splitThresholds: () => thresholdsOf([tree], nFeatures),
+    });
   return {
     className: o.name,
     role: "regressor",
@@ -174,9 +185,18 @@ function members(o: PyObject): PyObject[] {
 /** Builder of `RandomForestClassifier` and `ExtraTreesClassifier`. */
 export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
-  checkOutputs(o, nOutputs, ctx.file);
-  const classes: Label[] = labels(need(o, "classes_"), `${o.name}.classes_`);
   const trees = members(o).map((t) => treeOf(t, nFeatures));
+  const allowsMissing = trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4);
+  if (nOutputs !== 1)
+    return multiOutputTreeClassifier(o, ctx, {
+      trees,
+      nOutputs,
+      nFeatures,
+      names,
+      allowsMissing,
+      splitThresholds: () => thresholdsOf(trees, nFeatures),
+    });
+  const classes: Label[] = labels(need(o, "classes_"), `${o.name}.classes_`);
   const k = classes.length;
   for (const t of trees) checkClassColumns(o, t, k);
   const leafP = trees.map((t) => leafProba(t, k));
@@ -215,7 +235,7 @@ export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     splitThresholds: () => thresholdsOf(trees, nFeatures),
     featureNamesIn: names,
     classes,
-    allowsMissing: trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4),
+    allowsMissing,
     predictProba: proba,
     predictIsArgmaxProba: true,
     predict: (x) => argmaxLabels(proba(x), classes),
@@ -226,8 +246,16 @@ export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
 /** Builder of `RandomForestRegressor` and `ExtraTreesRegressor`. */
 export function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
-  checkOutputs(o, nOutputs, ctx.file);
   const trees = members(o).map((t) => treeOf(t, nFeatures));
+  if (nOutputs !== 1)
+    return multiOutputTreeRegressor(o, {
+      trees,
+      nOutputs,
+      nFeatures,
+      names,
+      allowsMissing: trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4),
+      splitThresholds: () => thresholdsOf(trees, nFeatures),
+    });
   return {
     className: o.name,
     role: "regressor",
