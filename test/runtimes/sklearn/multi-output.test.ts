@@ -1,5 +1,5 @@
 /**
- * @module Multilabel one-vs-rest, multi-output meta-estimators and multi-output trees and forests against
+ * @module Multilabel one-vs-rest, multi-output meta-estimators, trees, forests and k-nearest-neighbours against
  * scikit-learn's own answers, from both versions' fixtures: each output's probability columns (MultiOutputClassifier.predict_proba's list, or
  * the members' rows of a multilabel OvR or a chain) and, where scikit-learn answers P(output = 1) as one
  * matrix, that column too.
@@ -33,7 +33,7 @@ describe("sklearn multilabel and multi-output classifiers", () => {
   for (const v of VERSIONS) {
     const cases = readdirSync(join(fixtures, v)).filter(
       (c) =>
-        (c.startsWith("multi-") || c.startsWith("trees-multi-")) &&
+        (c.startsWith("multi-") || c.startsWith("trees-multi-") || c.startsWith("knn-multi-")) &&
         "predict_proba_outputs" in read(join(fixtures, v, c, "expected.json")),
     );
 
@@ -45,6 +45,7 @@ describe("sklearn multilabel and multi-output classifiers", () => {
         "trees-multi-dt-",
         "trees-multi-rf-",
         "trees-multi-et-",
+        "knn-multi-clf-",
       ])
         assert.ok(
           cases.some((c) => c.startsWith(kind)),

@@ -63,12 +63,6 @@ describe("sklearn SVM, neighbours, naive Bayes, MLP, KMeans: refusals at load ti
       assert.match(e.message, /metric "cosine"/);
     });
 
-    it(`refuses a KNN classifier fitted on several target columns (${v})`, async () => {
-      const e = await refusal(join(refusals, v, "knn-multioutput-clf.joblib"));
-      assert.equal(e.code, "MS_UNSUPPORTED_MODEL");
-      assert.match(e.message, /several target columns/);
-    });
-
     it(`refuses callable or unknown KNN weights and kernels (${v})`, async () => {
       const knn = join(fixtures, "sklearn", v, "knn-clf-uniform", "model.joblib");
       const fn: PyObject = { kind: "object", module: "builtins", name: "callable", args: [], state: null };

@@ -55,6 +55,9 @@ function metricOf(o: PyObject, ctx: BuildContext): { metric: Metric; p: number }
   );
 }
 
+/** The k nearest training points of every row: indices and distances, `rows × k`. */
+type Query = { readonly rows: number; readonly ind: Int32Array; readonly dist: Float64Array };
+
 interface Neighbors {
   readonly nFeatures: number;
   readonly names?: readonly string[];
@@ -63,7 +66,7 @@ interface Neighbors {
   readonly nSamples: number;
   readonly distanceWeights: boolean;
   /** Per row: `k` training indices in scikit-learn's order, and their distances. */
-  query(x: SkData): { rows: number; ind: Int32Array; dist: Float64Array };
+  query(x: SkData): Query;
 }
 
 function neighborsOf(o: PyObject, ctx: BuildContext): Neighbors {
@@ -170,27 +173,57 @@ function rowWeights(dist: Float64Array, o: number, k: number, out: Float64Array)
   for (let t = 0; t < k; t++) out[t] = zero ? (dist[o + t] === 0 ? 1 : 0) : 1 / dist[o + t];
 }
 
-/** Builder of `KNeighborsClassifier`. */
+/** A classifier's labels and training targets: one output, or several (`outputs_2d_`, fitted on a matrix). */
+function targetsOf(o: PyObject, nSamples: number, file: string) {
+  const y = floats(need(o, "_y"), `${o.name}._y`).data;
+  if (attr(o, "outputs_2d_") !== true) {
+    const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
+    expect(y.length === nSamples, o.name, "_y", `${nSamples} labels (one per training point)`, y.length);
+    checkIndices(y, classes.length, o.name, "_y");
+    return { outputs: [classes], y: [y], multi: false };
+  }
+  const raw = need(o, "classes_");
+  if (!Array.isArray(raw) || raw.length === 0)
+    throw Errors.invalidModel(file, `${o.name}.classes_ is not a list of arrays`);
+  const outputs = raw.map((c, k) => labels(c, `${o.name}.classes_[${k}]`));
+  if (outputs.some((cs) => cs.some((c) => typeof c === "string")))
+    throw Errors.unsupportedModel(
+      file,
+      `a multi-output ${o.name} with text labels (its answer is a matrix of numbers)`,
+    );
+  const n = outputs.length;
+  expect(
+    y.length === nSamples * n,
+    o.name,
+    "_y",
+    `${nSamples} × ${n} labels (one row per training point)`,
+    y.length,
+  );
+  // _y is (n_samples, n_outputs): one column of class indices per output.
+  const cols = outputs.map((cs, k) => {
+    const col = Float64Array.from({ length: nSamples }, (_, i) => y[i * n + k]);
+    checkIndices(col, cs.length, o.name, `_y[:, ${k}]`);
+    return col;
+  });
+  return { outputs, y: cols, multi: true };
+}
+
+/**
+ * Builder of `KNeighborsClassifier`, single- or multi-output (fitted on a target matrix: each output's label
+ * is the mode of its neighbours' labels, probabilities per output as `predict_proba`'s list).
+ */
 export function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const nb = neighborsOf(o, ctx);
-  if (attr(o, "outputs_2d_") === true)
-    throw Errors.unsupportedModel(ctx.file, `${o.name} fitted on several target columns`);
-  const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
-  const y = floats(need(o, "_y"), `${o.name}._y`).data;
-  const nc = classes.length;
+  const t = targetsOf(o, nb.nSamples, ctx.file);
   const k = nb.k;
-  // Each training point's label is an index into classes_: one per point, each in range.
-  expect(y.length === nb.nSamples, o.name, "_y", `${nb.nSamples} labels (one per training point)`, y.length);
-  checkIndices(y, nc, o.name, "_y");
 
-  /** Per-class scores accumulated in neighbour order (counts, or summed weights). */
   /**
-   * Per-class scores. `predict_proba` adds each neighbour's weight to its class in neighbour order;
-   * `predict` with distance weights goes through `weighted_mode`, which sums each class's weights
+   * Per-class scores of one output. `predict_proba` adds each neighbour's weight to its class in neighbour
+   * order; `predict` with distance weights goes through `weighted_mode`, which sums each class's weights
    * (zeros for the other neighbours) with `np.sum`, pairwise. Counts (uniform) are exact either way.
    */
-  function scores(x: SkData, forPredict: boolean): Matrix {
-    const { rows, ind, dist } = nb.query(x);
+  function scores(q: Query, y: Float64Array, nc: number, forPredict: boolean): Matrix {
+    const { rows, ind, dist } = q;
     const out = new Float64Array(rows * nc);
     const w = new Float64Array(k);
     for (let r = 0; r < rows; r++) {
@@ -198,38 +231,76 @@ export function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
       else w.fill(1);
       if (forPredict && nb.distanceWeights) {
         for (let c = 0; c < nc; c++)
-          out[r * nc + c] = pairwiseSum((t) => (y[ind[r * k + t]] === c ? w[t] : 0), 0, k);
+          out[r * nc + c] = pairwiseSum((i) => (y[ind[r * k + i]] === c ? w[i] : 0), 0, k);
       } else {
-        for (let t = 0; t < k; t++) out[r * nc + y[ind[r * k + t]]] += w[t];
+        for (let i = 0; i < k; i++) out[r * nc + y[ind[r * k + i]]] += w[i];
       }
     }
     return matrix(rows, nc, out);
   }
-
+  /** Each output's label index per row: the first class with the highest score. */
+  function predictIndices(q: Query, out: number): Int32Array {
+    const nc = t.outputs[out].length;
+    const s = scores(q, t.y[out], nc, true);
+    const best = new Int32Array(s.rows);
+    for (let r = 0; r < s.rows; r++) {
+      let b = 0;
+      for (let c = 1; c < nc; c++) if (s.data[r * nc + c] > s.data[r * nc + b]) b = c;
+      best[r] = b;
+    }
+    return best;
+  }
+  function probaOf(q: Query, out: number): Matrix {
+    const nc = t.outputs[out].length;
+    const s = scores(q, t.y[out], nc, false);
+    for (let r = 0; r < s.rows; r++) {
+      const norm = pairwiseSum((i) => s.data[i], r * nc, nc);
+      for (let c = 0; c < nc; c++) s.data[r * nc + c] /= norm;
+    }
+    return s;
+  }
+  const base = { className: o.name, nFeaturesIn: nb.nFeatures, featureNamesIn: nb.names };
+  if (t.multi) {
+    const n = t.outputs.length;
+    const width = t.outputs.reduce((a, cs) => a + cs.length, 0);
+    return {
+      ...base,
+      role: "regressor",
+      nOutputs: n,
+      outputClasses: t.outputs,
+      predict(x): DenseData {
+        const q = nb.query(x);
+        const out = new Float64Array(q.rows * n);
+        t.outputs.forEach((cs, j) => {
+          const best = predictIndices(q, j);
+          for (let r = 0; r < q.rows; r++) out[r * n + j] = Number(cs[best[r]]);
+        });
+        return { kind: "dense", rows: q.rows, cols: n, data: out };
+      },
+      predictProba(x): Matrix {
+        const q = nb.query(x);
+        const out = new Float64Array(q.rows * width);
+        let at = 0;
+        t.outputs.forEach((cs, j) => {
+          const p = probaOf(q, j);
+          for (let r = 0; r < q.rows; r++)
+            out.set(p.data.subarray(r * cs.length, (r + 1) * cs.length), r * width + at);
+          at += cs.length;
+        });
+        return matrix(q.rows, width, out);
+      },
+    };
+  }
+  const classes = t.outputs[0];
   return {
-    className: o.name,
+    ...base,
     role: "classifier",
-    nFeaturesIn: nb.nFeatures,
-    featureNamesIn: nb.names,
     classes,
     predict(x): Label[] {
-      const s = scores(x, true);
-      const out: Label[] = new Array(s.rows);
-      for (let r = 0; r < s.rows; r++) {
-        let best = 0;
-        for (let c = 1; c < nc; c++) if (s.data[r * nc + c] > s.data[r * nc + best]) best = c;
-        out[r] = classes[best];
-      }
-      return out;
+      const best = predictIndices(nb.query(x), 0);
+      return Array.from(best, (b) => classes[b]);
     },
-    predictProba(x): Matrix {
-      const s = scores(x, false);
-      for (let r = 0; r < s.rows; r++) {
-        const norm = pairwiseSum((i) => s.data[i], r * nc, nc);
-        for (let c = 0; c < nc; c++) s.data[r * nc + c] /= norm;
-      }
-      return s;
-    },
+    predictProba: (x) => probaOf(nb.query(x), 0),
   };
 }
 
