@@ -58,11 +58,10 @@ describe("modelserve predict --proba on multi-output classifiers", () => {
       const body = read(out);
       assert.deepEqual(body.predictions, x.predict);
       assert.deepEqual(body.classes, x.output_classes);
-      (body.probabilities as number[][][]).forEach((row, r) =>
-        row.forEach((p, o) =>
-          p.forEach((a, j) => near(a, x.predict_proba_outputs[o][r][j], x, `${model} ${r}/${o}/${j}`)),
-        ),
-      );
+      for (const [r, row] of (body.probabilities as number[][][]).entries())
+        for (const [o, p] of row.entries())
+          for (const [j, a] of p.entries())
+            near(a, x.predict_proba_outputs[o][r][j], x, `${model} ${r}/${o}/${j}`);
       assert.equal(body.probabilities.length, x.predict.length);
     });
 
@@ -78,9 +77,8 @@ describe("modelserve predict --proba on multi-output classifiers", () => {
         assert.deepEqual(l.prediction, x.predict[r]);
         (l.probabilities as Record<string, number>[]).forEach((m, o) => {
           assert.deepEqual(Object.keys(m), x.output_classes[o].map(String));
-          x.output_classes[o].forEach((c, j) =>
-            near(m[String(c)], x.predict_proba_outputs[o][r][j], x, `${model} ${r}/${o}`),
-          );
+          for (const [j, c] of x.output_classes[o].entries())
+            near(m[String(c)], x.predict_proba_outputs[o][r][j], x, `${model} ${r}/${o}`);
         });
       });
     });
@@ -100,7 +98,8 @@ describe("modelserve predict --proba on multi-output classifiers", () => {
       const cells = line.split(",").slice(-want.length).map(Number);
       let k = 0;
       x.output_classes.forEach((cs, o) => {
-        cs.forEach((_, j) => near(cells[k++], x.predict_proba_outputs[o][r][j], x, `csv ${r}/${o}/${j}`));
+        for (let j = 0; j < cs.length; j++)
+          near(cells[k++], x.predict_proba_outputs[o][r][j], x, `csv ${r}/${o}/${j}`);
       });
     });
   });

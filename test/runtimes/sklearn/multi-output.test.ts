@@ -74,14 +74,13 @@ describe("sklearn multilabel and multi-output classifiers", () => {
         let offset = 0;
         groups.forEach((classes, o) => {
           for (let r = 0; r < p.rows; r++) {
-            classes.forEach((_, j) =>
+            for (let j = 0; j < classes.length; j++)
               near(
                 p.data[r * p.cols + offset + j],
                 x.predict_proba_outputs![o][r][j],
                 x,
                 `${c} row ${r} output ${o} class ${j}`,
-              ),
-            );
+              );
             // scikit-learn's own multilabel answer: P(output = 1), the column of class 1.
             if (x.predict_proba_labels)
               near(

@@ -132,7 +132,7 @@ export function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
 }
 
 /** Builder of `DecisionTreeRegressor` and `ExtraTreeRegressor`. */
-export function treeRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
+export function treeRegressor(o: PyObject, _ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
   const tree = treeOf(o, nFeatures);
   if (nOutputs !== 1)
