@@ -123,6 +123,16 @@ export function friendlyModel(model: LoadedModel, name = model.info.path ?? "mod
   }
 
   async function predictProba(input: unknown): Promise<unknown> {
+    if (model.predictProba && signature.output.outputClasses && !classes) {
+      // A multi-output classifier: the matrix (each output's columns in turn) for a table; its per-output
+      // maps are answered over HTTP and by `modelserve predict --proba`, not by these plain-value overloads.
+      if (isTable(input)) return model.predictProba(input);
+      throw Errors.methodNotSupported(
+        name,
+        "predict_proba",
+        "it is a multi-output classifier: pass a FeatureTable for its probability matrix (outputClasses in its signature), or use the HTTP or CLI answers (one map per output)",
+      );
+    }
     if (!model.predictProba || !classes) {
       const why =
         signature.output.task === "classification"

@@ -163,3 +163,32 @@ describe("deploy logging", () => {
     assert.ok(lines.length > 0, "the custom logger received the request line");
   });
 });
+
+describe("library API on a multi-output classifier", () => {
+  const dir = join(root, "test/fixtures/sklearn/1.9.1/multi-moc-proba-rf-iris");
+  const x = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8"));
+  const rows: number[][] = JSON.parse(readFileSync(join(dir, "inputs.json"), "utf8"));
+
+  it("predicts one label per output, and gives the probability matrix for a table", async () => {
+    const model = await loadModel(join(dir, "model.joblib"));
+    assert.deepEqual(await model.predict(rows), x.predict);
+    assert.deepEqual(model.signature.output.outputClasses, x.output_classes);
+    const p = await model.predictProba(tableFromRows(model.signature, rows));
+    // Output after output: the 3-class then the 2-class columns of scikit-learn's list, exactly (trees).
+    assert.equal(p.cols, 5);
+    for (let r = 0; r < rows.length; r++)
+      assert.deepEqual(Array.from(p.data.subarray(r * 5, r * 5 + 5)), [
+        ...x.predict_proba_outputs[0][r],
+        ...x.predict_proba_outputs[1][r],
+      ]);
+  });
+
+  it("refuses plain-value predictProba with a reason that points to the table and HTTP answers", async () => {
+    const model = await loadModel(join(dir, "model.joblib"));
+    await assert.rejects(
+      model.predictProba(rows),
+      (e: Error & { code?: string }) =>
+        e.code === "MS_METHOD_NOT_SUPPORTED" && /multi-output classifier/.test(e.message),
+    );
+  });
+});
