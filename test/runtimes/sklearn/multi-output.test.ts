@@ -33,7 +33,10 @@ describe("sklearn multilabel and multi-output classifiers", () => {
   for (const v of VERSIONS) {
     const cases = readdirSync(join(fixtures, v)).filter(
       (c) =>
-        (c.startsWith("multi-") || c.startsWith("trees-multi-") || c.startsWith("knn-multi-")) &&
+        (c.startsWith("multi-") ||
+          c.startsWith("trees-multi-") ||
+          c.startsWith("knn-multi-") ||
+          c === "mlp-clf-multilabel") &&
         "predict_proba_outputs" in read(join(fixtures, v, c, "expected.json")),
     );
 
@@ -46,6 +49,7 @@ describe("sklearn multilabel and multi-output classifiers", () => {
         "trees-multi-rf-",
         "trees-multi-et-",
         "knn-multi-clf-",
+        "mlp-clf-multilabel",
       ])
         assert.ok(
           cases.some((c) => c.startsWith(kind)),

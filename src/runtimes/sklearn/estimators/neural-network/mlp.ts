@@ -122,8 +122,15 @@ export function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
     classes,
   };
   if (kind === "multilabel-indicator") {
+    // One 0/1 output per label, answered like every multi-output classifier: the indicator row, and per
+    // output [P(0), P(1)] (scikit-learn's predict_proba is the P(1) column of each).
+    const { classes: _labels, ...inputs } = base;
     return {
-      ...base,
+      ...inputs,
+      role: "regressor",
+      nOutputs: classes.length,
+      outputClasses: classes.map(() => [0, 1]),
+      outputNames: classes.map(String),
       predict(x): DenseData {
         const p = net.forward(x);
         return {
@@ -133,7 +140,15 @@ export function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
           data: Float64Array.from(p.data, (v) => (v > 0.5 ? 1 : 0)),
         };
       },
-      predictProba: (x) => net.forward(x),
+      predictProba(x): Matrix {
+        const p = net.forward(x);
+        const out = new Float64Array(p.rows * p.cols * 2);
+        for (let i = 0; i < p.data.length; i++) {
+          out[2 * i] = 1 - p.data[i];
+          out[2 * i + 1] = p.data[i];
+        }
+        return matrix(p.rows, p.cols * 2, out);
+      },
     };
   }
   if (kind === "binary") {
