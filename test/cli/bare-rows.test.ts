@@ -105,6 +105,34 @@ describe("bare values for a one-input model", () => {
   });
 });
 
+describe("bare values with both scikit-learn versions, over /predict/batch and KServe V1", () => {
+  for (const version of ["1.2.1", "1.9.1"]) {
+    it(`a text pipeline from ${version} answers bare strings as scikit-learn did`, async () => {
+      const dirOf = join(root, "test/fixtures/sklearn", version, "prep-text-tfidf-logreg");
+      const rows = (json(join(dirOf, "inputs.json")) as string[][]).map((r) => r[0]);
+      const want = (json(join(dirOf, "expected.json")) as { predict: unknown[] }).predict;
+      const registry = new ModelRegistry();
+      registry.register("text", "1", await loadModel(join(dirOf, "model.joblib")));
+      const { fastify } = buildApp(registry, { logger: silent });
+      const batch = await fastify.inject({
+        method: "POST",
+        url: "/predict/batch",
+        payload: { instances: rows },
+      });
+      assert.equal(batch.statusCode, 200, batch.body);
+      assert.deepEqual(batch.json().predictions, want);
+      const v1 = await fastify.inject({
+        method: "POST",
+        url: "/v1/models/text:predict",
+        payload: { instances: rows },
+      });
+      assert.equal(v1.statusCode, 200, v1.body);
+      assert.deepEqual(v1.json().predictions, want);
+      await fastify.close();
+    });
+  }
+});
+
 describe("modelserve predict with bare rows and positional CSV", () => {
   it("scores a JSON array of strings, JSON Lines of strings and a one-column CSV", async () => {
     const asJson = join(dir, "texts.json");
