@@ -9,7 +9,13 @@ import type { FeatureTable, Label, Matrix, PredictOutput } from "../runtimes/run
 import type { ReadyVersion } from "./version.ts";
 
 /** A JSON-ready prediction for one row. */
-export type PredictionValue = Label | number | null | readonly (number | null)[] | Record<string, unknown>;
+export type PredictionValue =
+  | Label
+  | number
+  | null
+  | readonly (number | null)[]
+  | readonly Label[]
+  | Record<string, unknown>;
 
 /** Results of one inference call. */
 export interface InferenceResult {
@@ -30,6 +36,7 @@ const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 /** Turns a runtime's output into one JSON value per row. */
 export function predictionValues(out: PredictOutput, rows: number): PredictionValue[] {
   if (out.kind === "labels") return out.labels as Label[];
+  if (out.kind === "label-rows") return out.labels as (readonly Label[])[];
   if (out.kind === "values") {
     const { cols, data } = out.values;
     const res: PredictionValue[] = new Array(rows);

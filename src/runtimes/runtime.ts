@@ -169,6 +169,8 @@ export type PredictOutput =
   | { readonly kind: "labels"; readonly labels: readonly Label[] }
   /** One or more numbers per row (regression, transforms). */
   | { readonly kind: "values"; readonly values: Matrix }
+  /** One label per output of every row: a multi-output classifier whose labels are not all numbers. */
+  | { readonly kind: "label-rows"; readonly labels: readonly (readonly Label[])[] }
   /** Several named outputs per row (ONNX graphs with many outputs). */
   | {
       readonly kind: "tensors";

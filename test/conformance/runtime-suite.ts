@@ -60,6 +60,7 @@ function close(a: number, b: number, rel: number, abs: number): boolean {
 /** Flattens a predict output into one JSON-like value per row. */
 export function predictionsOf(out: PredictOutput, rows: number): unknown[] {
   if (out.kind === "labels") return [...out.labels];
+  if (out.kind === "label-rows") return out.labels.map((r) => [...r]);
   if (out.kind === "values") {
     const { cols, data } = out.values;
     return Array.from({ length: rows }, (_, r) =>

@@ -24,14 +24,15 @@ const ajv = new Ajv2020({ strict: true, allowUnionTypes: true, validateFormats: 
 const MODELS = {
   moc: "multi-moc-proba-rf-iris",
   multilabel: "multi-ovr-multilabel-logreg-iris",
+  text: "multi-moc-text-logreg-wine",
 } as const;
 
 interface Expected {
   rel: number;
   abs: number;
-  predict: number[][];
+  predict: (number | string)[][];
   predict_proba_outputs: number[][][];
-  output_classes: number[][];
+  output_classes: (number | string)[][];
 }
 
 let fastify: FastifyInstance;
@@ -125,7 +126,33 @@ describe("multi-output classifiers over HTTP", () => {
         assert.ok(validate(example), `${name} ${path}: ${JSON.stringify(validate.errors)}`);
         checked++;
       }
-    assert.equal(checked, 8);
+    assert.equal(checked, 12);
+  });
+
+  it("V2 answers text label rows as a BYTES [rows, outputs] tensor", async () => {
+    const x: Expected = read(join(fx, MODELS.text, "expected.json"));
+    const rows: number[][] = read(join(fx, MODELS.text, "inputs.json"));
+    const meta = await fastify.inject({ method: "GET", url: "/v2/models/text" });
+    assert.equal(meta.statusCode, 200, meta.body);
+    const predict = meta.json().outputs.find((o: { name: string }) => o.name === "predict");
+    assert.deepEqual(predict, { name: "predict", datatype: "BYTES", shape: [-1, 2] });
+    const res = await fastify.inject({
+      method: "POST",
+      url: "/v2/models/text/infer",
+      payload: {
+        inputs: [
+          { name: "input-0", shape: [2, rows[0].length], datatype: "FP64", data: rows.slice(0, 2).flat() },
+        ],
+      },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const out = res.json().outputs.find((o: { name: string }) => o.name === "predict");
+    assert.deepEqual(out, {
+      name: "predict",
+      datatype: "BYTES",
+      shape: [2, 2],
+      data: x.predict.slice(0, 2).flat(),
+    });
   });
 
   it("documents one label enum per output and the multilabel output names", () => {

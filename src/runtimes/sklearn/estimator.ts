@@ -76,6 +76,11 @@ export interface SkEstimator {
   readonly allowsMissing?: boolean;
   /** Labels (classifier, clusterer, outlier detector) or values (regressor: rows × nOutputs). */
   predict?(x: SkData): readonly Label[] | DenseData;
+  /**
+   * A multi-output classifier whose labels are not all numbers (text classes): one label per output of every
+   * row. Such an estimator has no `predict` (its labels do not fit a matrix of numbers).
+   */
+  predictLabelRows?(x: SkData): Label[][];
   /** Class probabilities, columns in `classes` order. */
   predictProba?(x: SkData): Matrix;
   /**

@@ -66,7 +66,7 @@ export function estimatorModel(
   details: { format: string; version?: string },
 ): RuntimeModel {
   const signature = signatureOf(est);
-  if (!est.predict && !est.transform)
+  if (!est.predict && !est.transform && !est.predictLabelRows)
     throw Errors.unsupportedModel(est.className, "an estimator without predict or transform");
   // /predict asks for labels, then probabilities, of the same table: convert it once and, when the
   // labels are the probabilities' argmax, compute the probabilities once (a one-slot cache: the
@@ -111,6 +111,8 @@ export function estimatorModel(
     },
     async predict(t) {
       return guarded(() => {
+        if (est.predictLabelRows)
+          return { kind: "label-rows" as const, labels: est.predictLabelRows(data(t)) };
         if (!est.predict) {
           const out = answerOf(est, est.transform!(data(t)));
           return { kind: "values" as const, values: out };

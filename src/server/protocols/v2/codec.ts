@@ -243,7 +243,9 @@ function computeOutputMetadata(sig: ModelSignature): { name: string; datatype: D
           return { name, datatype: dt, shape: [-1] };
         }
         const t = sig.output.targets ?? 1;
-        return { name, datatype: "FP64", shape: t > 1 ? [-1, t] : [-1] };
+        // A multi-output classifier with text labels answers them as text.
+        const text = sig.output.outputClasses?.some((cs) => cs.some((c) => typeof c === "string"));
+        return { name, datatype: text ? "BYTES" : "FP64", shape: t > 1 ? [-1, t] : [-1] };
       }
       case "predict_proba":
         return { name, datatype: "FP64", shape: [-1, k] };
@@ -277,6 +279,9 @@ function predictTensor(sig: ModelSignature, predictions: readonly unknown[]): Ou
     const cols = first.length;
     const data: TensorValue[] = [];
     for (const p of predictions) for (const x of p as TensorValue[]) data.push(x);
+    // Label rows of a multi-output classifier with text labels: all as text, as numpy gives them.
+    if (data.some((x) => typeof x === "string"))
+      return { name: "predict", datatype: "BYTES", shape: [n, cols], data: data.map((x) => String(x)) };
     return { name: "predict", datatype: "FP64", shape: [n, cols], data };
   }
   const dt = outputMetadata(sig).find((o) => o.name === "predict")?.datatype ?? "FP64";

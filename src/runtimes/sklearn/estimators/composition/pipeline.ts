@@ -80,6 +80,7 @@ export function pipeline(o: PyObject, ctx: BuildContext): SkEstimator {
     // output holds none, so what follows it does not matter).
     allowsMissing: built.slice(0, imputer + 1 || built.length).every((b) => b.allowsMissing === true),
     ...(last.predict ? { predict: (x: SkData) => last.predict!(through(x)) } : {}),
+    ...(last.predictLabelRows ? { predictLabelRows: (x: SkData) => last.predictLabelRows!(through(x)) } : {}),
     ...(last.predictProba ? { predictProba: (x: SkData) => last.predictProba!(through(x)) } : {}),
     ...(last.decisionFunction ? { decisionFunction: (x: SkData) => last.decisionFunction!(through(x)) } : {}),
     ...(last.transform ? { transform: (x: SkData) => last.transform!(through(x)) } : {}),

@@ -317,27 +317,37 @@ function numericPredictions(e: SkEstimator, x: SkData, file: string, what: strin
 }
 
 /**
+ * A MultiOutputClassifier's labels when some are text: each member's own labels side by side. A target matrix
+ * mixing text and numbers is an object array, so `np.asarray(...).T` keeps each label's type.
+ */
+function textLabelRows(ests: readonly SkEstimator[], x: SkData): Label[][] {
+  const per = ests.map((e) => e.predict!(x) as readonly Label[]);
+  return Array.from({ length: x.rows }, (_, r) => per.map((p) => p[r]));
+}
+
+/**
  * MultiOutputClassifier / MultiOutputRegressor: one member per output, predictions side by side
- * (rows × outputs). A classifier's labels must be numbers to form that matrix.
+ * (rows × outputs); a classifier with text labels answers label rows instead of a matrix of numbers.
  */
 export function multiOutput(o: PyObject, ctx: BuildContext): SkEstimator {
   const ests = members(o, ctx);
-  if (o.name === "MultiOutputClassifier" && ests.some((e) => e.classes?.some((c) => typeof c === "string")))
-    throw Errors.unsupportedModel(
-      ctx.file,
-      "a MultiOutputClassifier with text labels (its answer is a matrix of numbers)",
-    );
+  const text =
+    o.name === "MultiOutputClassifier" && ests.some((e) => e.classes?.some((c) => typeof c === "string"));
   const probabilistic = o.name === "MultiOutputClassifier" && ests.every((e) => e.predictProba);
   return {
     className: o.name,
     role: "regressor",
     nOutputs: ests.length,
     ...inputsOf(o, ests[0]),
-    predict: (x) =>
-      columns(
-        ests.map((e, i) => numericPredictions(e, x, ctx.file, `${o.name} output ${i}`)),
-        x.rows,
-      ),
+    ...(text
+      ? { predictLabelRows: (x: SkData) => textLabelRows(ests, x) }
+      : {
+          predict: (x: SkData) =>
+            columns(
+              ests.map((e, i) => numericPredictions(e, x, ctx.file, `${o.name} output ${i}`)),
+              x.rows,
+            ),
+        }),
     // predict_proba: the list of each member's probabilities, here side by side.
     ...(probabilistic
       ? {

@@ -186,11 +186,6 @@ function targetsOf(o: PyObject, nSamples: number, file: string) {
   if (!Array.isArray(raw) || raw.length === 0)
     throw Errors.invalidModel(file, `${o.name}.classes_ is not a list of arrays`);
   const outputs = raw.map((c, k) => labels(c, `${o.name}.classes_[${k}]`));
-  if (outputs.some((cs) => cs.some((c) => typeof c === "string")))
-    throw Errors.unsupportedModel(
-      file,
-      `a multi-output ${o.name} with text labels (its answer is a matrix of numbers)`,
-    );
   const n = outputs.length;
   expect(
     y.length === nSamples * n,
@@ -260,6 +255,12 @@ export function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
     return s;
   }
   const base = { className: o.name, nFeaturesIn: nb.nFeatures, featureNamesIn: nb.names };
+  /** Each row's label per output. */
+  function labelRows(x: SkData): Label[][] {
+    const q = nb.query(x);
+    const best = t.outputs.map((_, j) => predictIndices(q, j));
+    return Array.from({ length: q.rows }, (_, r) => t.outputs.map((cs, j) => cs[best[j][r]]));
+  }
   if (t.multi) {
     const n = t.outputs.length;
     const width = t.outputs.reduce((a, cs) => a + cs.length, 0);
@@ -268,15 +269,20 @@ export function classifier(o: PyObject, ctx: BuildContext): SkEstimator {
       role: "regressor",
       nOutputs: n,
       outputClasses: t.outputs,
-      predict(x): DenseData {
-        const q = nb.query(x);
-        const out = new Float64Array(q.rows * n);
-        t.outputs.forEach((cs, j) => {
-          const best = predictIndices(q, j);
-          for (let r = 0; r < q.rows; r++) out[r * n + j] = Number(cs[best[r]]);
-        });
-        return { kind: "dense", rows: q.rows, cols: n, data: out };
-      },
+      // Text classes keep their labels (label rows); numbers form the usual matrix.
+      ...(t.outputs.some((cs) => cs.some((c) => typeof c === "string"))
+        ? { predictLabelRows: (x: SkData) => labelRows(x) }
+        : {
+            predict(x: SkData): DenseData {
+              const rows = labelRows(x);
+              return {
+                kind: "dense",
+                rows: rows.length,
+                cols: n,
+                data: Float64Array.from(rows.flat(), Number),
+              };
+            },
+          }),
       predictProba(x): Matrix {
         const q = nb.query(x);
         const out = new Float64Array(q.rows * width);

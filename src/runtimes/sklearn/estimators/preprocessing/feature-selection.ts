@@ -153,6 +153,7 @@ export function rfe(o: PyObject, ctx: BuildContext): SkEstimator {
     allowsMissing: est.allowsMissing,
     predictIsArgmaxProba: est.predictIsArgmaxProba,
     ...(est.predict ? { predict: (x: SkData) => est.predict!(pick(x)) } : {}),
+    ...(est.predictLabelRows ? { predictLabelRows: (x: SkData) => est.predictLabelRows!(pick(x)) } : {}),
     ...(est.predictProba ? { predictProba: (x: SkData) => est.predictProba!(pick(x)) } : {}),
     ...(est.decisionFunction ? { decisionFunction: (x: SkData) => est.decisionFunction!(pick(x)) } : {}),
   };

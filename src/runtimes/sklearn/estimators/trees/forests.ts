@@ -93,11 +93,11 @@ function checkClassColumns(o: PyObject, tree: CompiledTree, k: number): void {
 }
 
 /** Builder of `DecisionTreeClassifier` and `ExtraTreeClassifier`. */
-export function treeClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
+export function treeClassifier(o: PyObject, _ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
   const tree = treeOf(o, nFeatures);
   if (nOutputs !== 1)
-    return multiOutputTreeClassifier(o, ctx, {
+    return multiOutputTreeClassifier(o, {
       trees: [tree],
       nOutputs,
       nFeatures,
@@ -188,7 +188,7 @@ export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const trees = members(o).map((t) => treeOf(t, nFeatures));
   const allowsMissing = trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4);
   if (nOutputs !== 1)
-    return multiOutputTreeClassifier(o, ctx, {
+    return multiOutputTreeClassifier(o, {
       trees,
       nOutputs,
       nFeatures,

@@ -5,15 +5,15 @@
  * alone), averaged over a forest's trees in list order; its labels are, per output, `classes_[k]` at the
  * first maximum (a single tree takes it over the raw leaf values, as `DecisionTreeClassifier.predict` does).
  * A regressor's outputs are the leaf values, summed over trees then divided once. Answers follow the
- * multi-output contract: `rows × outputs` labels, probabilities output after output. Ref: sklearn
+ * multi-output contract: `rows × outputs` labels (label rows when some are text), probabilities output
+ * after output. Ref: sklearn
  * `tree/_classes.py` (`predict`, `predict_proba`), `ensemble/_forest.py`.
  */
 
-import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { dense, matrix } from "../../data.ts";
-import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
+import type { DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { AttributeError, labels, need } from "../../py-access.ts";
 import { type CompiledTree, float32Rows, hasNaN } from "./tree.ts";
 
@@ -28,17 +28,11 @@ export interface MultiOutputTrees {
 }
 
 /** `classes_` of a multi-output classifier: one array of labels per output. */
-function classesPerOutput(o: PyObject, nOutputs: number, file: string): Label[][] {
+function classesPerOutput(o: PyObject, nOutputs: number): Label[][] {
   const raw: PyValue = need(o, "classes_");
   if (!Array.isArray(raw) || raw.length !== nOutputs)
     throw new AttributeError(`${o.name}.classes_ is not a list of ${nOutputs} arrays`);
-  const out = raw.map((c, k) => labels(c, `${o.name}.classes_[${k}]`));
-  if (out.some((cs) => cs.some((c) => typeof c === "string")))
-    throw Errors.unsupportedModel(
-      file,
-      `a multi-output ${o.name} with text labels (its answer is a matrix of numbers)`,
-    );
-  return out;
+  return raw.map((c, k) => labels(c, `${o.name}.classes_[${k}]`));
 }
 
 /** Every tree's leaves for every row (`trees × rows`). */
@@ -53,8 +47,8 @@ function allLeaves(trees: readonly CompiledTree[], d: DenseData): Int32Array[] {
 }
 
 /** Builder of a multi-output `DecisionTreeClassifier`/`ExtraTreeClassifier` (one tree) or forest classifier. */
-export function multiOutputTreeClassifier(o: PyObject, ctx: BuildContext, m: MultiOutputTrees): SkEstimator {
-  const classes = classesPerOutput(o, m.nOutputs, ctx.file);
+export function multiOutputTreeClassifier(o: PyObject, m: MultiOutputTrees): SkEstimator {
+  const classes = classesPerOutput(o, m.nOutputs);
   const stride = m.trees[0].width / m.nOutputs;
   for (const t of m.trees)
     if (t.width !== m.nOutputs * stride || classes.some((cs) => cs.length > stride))
@@ -87,18 +81,16 @@ export function multiOutputTreeClassifier(o: PyObject, ctx: BuildContext, m: Mul
     if (!single) for (let i = 0; i < out.length; i++) out[i] /= m.trees.length;
     return matrix(d.rows, width, out);
   };
-  /** Per output, the label at the first maximum of `rowValues(r, k)` over that output's classes. */
-  const labelsOf = (rows: number, value: (r: number, k: number, c: number) => number): DenseData => {
-    const out = new Float64Array(rows * m.nOutputs);
-    for (let r = 0; r < rows; r++)
-      classes.forEach((cs, k) => {
+  /** Per output, the label at the first maximum of `value(r, k, c)` over that output's classes. */
+  const labelsOf = (rows: number, value: (r: number, k: number, c: number) => number): Label[][] =>
+    Array.from({ length: rows }, (_, r) =>
+      classes.map((cs, k) => {
         let best = 0;
         for (let c = 1; c < cs.length; c++) if (value(r, k, c) > value(r, k, best)) best = c;
-        out[r * m.nOutputs + k] = Number(cs[best]);
-      });
-    return { kind: "dense", rows, cols: m.nOutputs, data: out };
-  };
-  const predict = (x: SkData): DenseData => {
+        return cs[best];
+      }),
+    );
+  const labelRows = (x: SkData): Label[][] => {
     if (single) {
       const t = m.trees[0];
       const d = dense(x);
@@ -107,6 +99,17 @@ export function multiOutputTreeClassifier(o: PyObject, ctx: BuildContext, m: Mul
     }
     const p = proba(x);
     return labelsOf(p.rows, (r, k, c) => p.data[r * width + offsets[k] + c]);
+  };
+  // Text classes (an object or string target array) keep their labels; numbers form the usual matrix.
+  const text = classes.some((cs) => cs.some((c) => typeof c === "string"));
+  const predict = (x: SkData): DenseData => {
+    const rows = labelRows(x);
+    return {
+      kind: "dense",
+      rows: rows.length,
+      cols: m.nOutputs,
+      data: Float64Array.from(rows.flat(), Number),
+    };
   };
   return {
     className: o.name,
@@ -117,7 +120,7 @@ export function multiOutputTreeClassifier(o: PyObject, ctx: BuildContext, m: Mul
     featureNamesIn: m.names,
     allowsMissing: m.allowsMissing,
     splitThresholds: m.splitThresholds,
-    predict,
+    ...(text ? { predictLabelRows: labelRows } : { predict }),
     predictProba: proba,
   };
 }
