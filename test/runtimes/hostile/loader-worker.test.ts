@@ -1,5 +1,5 @@
 /**
- * The loader workers: pickle and XGBoost JSON/UBJSON loads run off the event loop under a time and heap
+ * The loader workers: pickle, XGBoost JSON/UBJSON and LightGBM text loads run off the event loop under a time and heap
  * budget; a load stopped by a budget is refused with MS_LOAD_BUDGET_EXCEEDED and the next load still
  * works.
  */
@@ -36,6 +36,13 @@ function bigXgboostJson(n: number): string {
   const file = join(dir, `xgb-${n}.json`);
   const head = '{"learner": {"learner_model_param": {"num_feature": "4"}, "padding": [';
   writeFileSync(file, `${head}${"0,".repeat(n - 1)}0]}, "version": [2, 1, 0]}`);
+  return file;
+}
+
+/** A LightGBM text model (by its head) padded with `n` header lines: megabytes of lines to read. */
+function bigLightgbmText(n: number): string {
+  const file = join(dir, `lgb-${n}.txt`);
+  writeFileSync(file, `tree\nversion=v4\nnum_class=1\n${"padding=0 0 0 0 0 0 0 0\n".repeat(n)}`);
   return file;
 }
 
@@ -104,6 +111,36 @@ describe("loader worker", { timeout: 300_000 }, () => {
     const previous = setLoadLimits({ timeoutMs: 50 });
     try {
       await assert.rejects(loadModel(bigXgboostJson(20_000_000)), (e: unknown) => {
+        const err = e as { code: string; message: string };
+        return (
+          err.code === "MS_LOAD_BUDGET_EXCEEDED" && /longer than 50 ms \(loadTimeoutMs\)/.test(err.message)
+        );
+      });
+    } finally {
+      setLoadLimits(previous);
+    }
+  });
+
+  it("refuses LightGBM text whose lines and numbers would not fit the heap budget", async () => {
+    const previous = setLoadLimits({ memoryMb: 64 });
+    try {
+      // 3 million lines of 8 numbers: 27 million tokens, more than 64 MB / 32 B = 2 097 152.
+      await assert.rejects(loadModel(bigLightgbmText(3_000_000)), (e: unknown) => {
+        const err = e as { code: string; message: string };
+        return (
+          err.code === "MS_LOAD_BUDGET_EXCEEDED" &&
+          err.message.includes("more than the 2097152 a 64 MB heap budget (loadMemoryMb) reads")
+        );
+      });
+    } finally {
+      setLoadLimits(previous);
+    }
+  });
+
+  it("stops a LightGBM read past the time budget (the text is read in the worker)", async () => {
+    const previous = setLoadLimits({ timeoutMs: 50 });
+    try {
+      await assert.rejects(loadModel(bigLightgbmText(3_000_000)), (e: unknown) => {
         const err = e as { code: string; message: string };
         return (
           err.code === "MS_LOAD_BUDGET_EXCEEDED" && /longer than 50 ms \(loadTimeoutMs\)/.test(err.message)
