@@ -5,11 +5,10 @@
  * {@link runLoaderWorker}, under a heap cap and a time budget.
  */
 
-import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { sha256Hex } from "../../util/hash.ts";
 import { type LoadLimits, setLoadLimits } from "../load-limits.ts";
-import { toWire, type WorkerReply } from "../loading/loader-worker-host.ts";
+import { lowerLoaderPriority, toWire, type WorkerReply } from "../loading/loader-worker-host.ts";
 import { transferables } from "../loading/transfer.ts";
 import { readPickle, streamSizeOf } from "./parse-pickle.ts";
 import { modelFromValue, type PickleWorkerResult } from "./runtime.ts";
@@ -45,14 +44,6 @@ async function load({ data, limits }: Job): Promise<void> {
   }
 }
 
-// Serving comes first: on Linux the nice value is per thread, so this lowers only the loader's priority
-// (a bomb or a huge model then takes the CPU the event loop leaves, not the other way round).
-if (process.platform === "linux") {
-  try {
-    setPriority(10);
-  } catch {
-    // Not permitted here: the load runs at normal priority.
-  }
-}
+lowerLoaderPriority();
 
 parentPort!.on("message", (job: Job) => void load(job));
