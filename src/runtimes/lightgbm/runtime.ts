@@ -9,6 +9,7 @@ import { InconsistencyError, NodeBudgetError } from "../common/model-bounds.ts";
 import { withSyncScoring } from "../common/sync-scoring.ts";
 import { typicalFromThresholds } from "../common/typical-values.ts";
 import { loadLimits } from "../load-limits.ts";
+import { checkDecodeBudget } from "../loading/decode-budget.ts";
 import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";
 import type {
   FeatureSpec,
@@ -134,33 +135,19 @@ function mapErrors<T>(fileName: string, step: () => T): T {
   }
 }
 
-/** Heap bytes allowed per line or number of the text when checking it against `loadMemoryMb`. */
-const BYTES_PER_TOKEN = 32;
-
-/**
- * Refuses text whose lines and numbers would not fit the load's heap budget, before reading it: past
- * the budget, splitting it would fail as allocations the loader worker cannot survive (the heap limit
- * ends the whole process, not just the worker). Tokens are counted from spaces and line breaks.
- */
-function checkTextBudget(text: string, fileName: string): void {
-  const { memoryMb } = loadLimits();
-  const max = Math.floor((memoryMb * 1024 * 1024) / BYTES_PER_TOKEN);
-  if (text.length < max) return; // fewer characters than the budget's tokens: nothing to count
+/** The text's lines and numbers, counted from its spaces and line breaks: an upper bound. */
+function textTokens(text: string): number {
   let tokens = 1;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x20 || c === 0x0a) tokens++;
   }
-  if (tokens > max)
-    throw Errors.loadBudgetExceeded(
-      fileName,
-      `the text holds about ${tokens} lines and numbers, more than the ${max} a ${memoryMb} MB heap budget (loadMemoryMb) reads`,
-    );
+  return tokens;
 }
 
 /** Reads and checks model text (what the loader worker does); plain data for `postMessage`. */
 export function readLightgbmText(text: string, fileName: string): LightgbmParsed {
-  checkTextBudget(text, fileName);
+  checkDecodeBudget(text.length, () => textTokens(text), fileName, "text");
   return mapErrors(fileName, () => readLightgbm(text));
 }
 

@@ -5,7 +5,6 @@
  * large model parses; a worker that dies (out of memory, a crash) costs only its own load.
  */
 
-import { setPriority } from "node:os";
 import { Worker } from "node:worker_threads";
 import { Errors, ModelServeError } from "../../errors.ts";
 import { type LoadLimits, loadLimits } from "../load-limits.ts";
@@ -165,20 +164,6 @@ export function sharedCopy(bytes: Uint8Array): Uint8Array {
   const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
   shared.set(bytes);
   return shared;
-}
-
-/**
- * Lowers the calling loader worker's scheduling priority: serving comes first. On Linux the nice value
- * is per thread, so this lowers only the loader (a bomb or a huge model then takes the CPU the event
- * loop leaves, not the other way round). Where it is not permitted the load runs at normal priority.
- */
-export function lowerLoaderPriority(): void {
-  if (process.platform !== "linux") return;
-  try {
-    setPriority(10);
-  } catch {
-    // Not permitted here.
-  }
 }
 
 /** The URL of a sibling module, `.ts` under type stripping and `.js` once built. */

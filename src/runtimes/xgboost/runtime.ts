@@ -13,6 +13,7 @@ import { InconsistencyError, NodeBudgetError } from "../common/model-bounds.ts";
 import { withSyncScoring } from "../common/sync-scoring.ts";
 import { typicalFromThresholds } from "../common/typical-values.ts";
 import { loadLimits } from "../load-limits.ts";
+import { checkDecodeBudget } from "../loading/decode-budget.ts";
 import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";
 import type {
   FeatureSpec,
@@ -41,29 +42,14 @@ function looksLikeXgboost(bytes: Uint8Array): boolean {
   return head.includes("learner") || head.includes("Config");
 }
 
-/** Heap bytes allowed per JSON value when checking a file against `loadMemoryMb` before decoding it. */
-const JSON_BYTES_PER_VALUE = 32;
-
-/**
- * Refuses JSON whose decoded values would not fit the load's heap budget, before decoding it: past
- * the budget, `JSON.parse` would fail as one allocation the loader worker cannot survive (the heap
- * limit ends the whole process, not just the worker). Values are counted from the separators and
- * openers (`,` `[` `{`), an upper bound on the file's values.
- */
-function checkJsonBudget(bytes: Uint8Array, fileName: string): void {
-  const { memoryMb } = loadLimits();
-  const max = Math.floor((memoryMb * 1024 * 1024) / JSON_BYTES_PER_VALUE);
-  if (bytes.byteLength < max) return; // fewer bytes than the budget's values: nothing to count
+/** JSON's values, counted from its separators and openers (`,` `[` `{`): an upper bound. */
+function jsonValues(bytes: Uint8Array): number {
   let values = 1;
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i];
     if (b === 0x2c || b === 0x5b || b === 0x7b) values++;
   }
-  if (values > max)
-    throw Errors.loadBudgetExceeded(
-      fileName,
-      `the JSON holds about ${values} values, more than the ${max} a ${memoryMb} MB heap budget (loadMemoryMb) decodes`,
-    );
+  return values;
 }
 
 /** Decodes JSON or UBJSON model bytes into the model object (unwrapping a pickle's `{Config, Model}`). */
@@ -74,7 +60,7 @@ function decode(bytes: Uint8Array, fileName: string): unknown {
   const next = bytes[i + 1];
   const isJson =
     next === 0x22 || next === 0x20 || next === 0x0a || next === 0x0d || next === 0x09 || next === 0x7d;
-  if (isJson) checkJsonBudget(bytes, fileName);
+  if (isJson) checkDecodeBudget(bytes.byteLength, () => jsonValues(bytes), fileName, "JSON");
   let data: unknown;
   try {
     data = isJson ? parseLenientJson(new TextDecoder().decode(bytes)) : decodeUbjson(bytes.subarray(i));

@@ -97,7 +97,9 @@ describe("loader worker", { timeout: 300_000 }, () => {
         const err = e as { code: string; message: string };
         return (
           err.code === "MS_LOAD_BUDGET_EXCEEDED" &&
-          err.message.includes("more than the 1048576 a 32 MB heap budget (loadMemoryMb) decodes")
+          err.message.includes(
+            "the JSON holds about 20000009 values, more than the 1048576 a 32 MB heap budget (loadMemoryMb) decodes",
+          )
         );
       });
       const m = await loadModel(xgboostJson);
@@ -124,12 +126,14 @@ describe("loader worker", { timeout: 300_000 }, () => {
   it("refuses LightGBM text whose lines and numbers would not fit the heap budget", async () => {
     const previous = setLoadLimits({ memoryMb: 64 });
     try {
-      // 3 million lines of 8 numbers: 27 million tokens, more than 64 MB / 32 B = 2 097 152.
+      // 3 million lines of 8 numbers: 24 million tokens, more than 64 MB / 32 B = 2 097 152.
       await assert.rejects(loadModel(bigLightgbmText(3_000_000)), (e: unknown) => {
         const err = e as { code: string; message: string };
         return (
           err.code === "MS_LOAD_BUDGET_EXCEEDED" &&
-          err.message.includes("more than the 2097152 a 64 MB heap budget (loadMemoryMb) reads")
+          err.message.includes(
+            "the text holds about 24000004 values, more than the 2097152 a 64 MB heap budget (loadMemoryMb) decodes",
+          )
         );
       });
     } finally {
