@@ -158,26 +158,29 @@ describe("modelserve predict with bare rows and positional CSV", () => {
     }
   });
 
-  it("a model fitted without feature names takes a CSV with other header names by position", async () => {
-    const model = join(fx, "trees-rf-wine", "model.joblib");
-    const rows = json(join(fx, "trees-rf-wine", "inputs.json")) as number[][];
-    const exp = json(join(fx, "trees-rf-wine", "expected.json")) as { predict: number[] };
-    const header = rows[0].map((_, i) => `col_${i}`);
-    const good = join(dir, "wine.csv");
-    writeFileSync(good, `${header.join(",")}\n${rows.map((r) => r.join(",")).join("\n")}\n`);
-    const out = join(dir, "wine-out.json");
-    const r = await cli("predict", model, "-i", good, "-o", out);
-    assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(json(out).predictions, exp.predict);
-    assert.match(r.stderr, /warning: the CSV header does not name the model's inputs/);
-    const short = join(dir, "wine-short.csv");
-    writeFileSync(
-      short,
-      `${header.slice(1).join(",")}\n${rows.map((r) => r.slice(1).join(",")).join("\n")}\n`,
-    );
-    const bad = await cli("predict", model, "-i", short, "-o", out);
-    assert.equal(bad.code, 1);
-    assert.match(bad.stderr, /the CSV header has 12 (feature )?columns .* but the model takes 13 inputs/);
-    assert.match(bad.stderr, /MS_/);
-  });
+  for (const version of ["1.2.1", "1.9.1"]) {
+    it(`a model fitted without feature names takes a CSV with other header names by position (scikit-learn ${version})`, async () => {
+      const wine = join(root, "test/fixtures/sklearn", version, "trees-rf-wine");
+      const model = join(wine, "model.joblib");
+      const rows = json(join(wine, "inputs.json")) as number[][];
+      const exp = json(join(wine, "expected.json")) as { predict: number[] };
+      const header = rows[0].map((_, i) => `col_${i}`);
+      const good = join(dir, `wine-${version}.csv`);
+      writeFileSync(good, `${header.join(",")}\n${rows.map((r) => r.join(",")).join("\n")}\n`);
+      const out = join(dir, `wine-out-${version}.json`);
+      const r = await cli("predict", model, "-i", good, "-o", out);
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(json(out).predictions, exp.predict);
+      assert.match(r.stderr, /warning: the CSV header does not name the model's inputs/);
+      const short = join(dir, `wine-short-${version}.csv`);
+      writeFileSync(
+        short,
+        `${header.slice(1).join(",")}\n${rows.map((r) => r.slice(1).join(",")).join("\n")}\n`,
+      );
+      const bad = await cli("predict", model, "-i", short, "-o", out);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /the CSV header has 12 (feature )?columns .* but the model takes 13 inputs/);
+      assert.match(bad.stderr, /MS_/);
+    });
+  }
 });
