@@ -61,7 +61,9 @@ describe("dashboard in headless Chromium", { timeout: 180_000 }, () => {
     const { page, problems } = await watchedPage(browser);
     const res = await page.goto(`${server.url}/ui`);
     assert.equal(res?.status(), 200);
-    assert.match(res?.headers()["content-security-policy"] ?? "", /script-src 'self'/);
+    // Only the page's own inline script, by hash: that it runs at all (the table below) shows the hash
+    // matches, and the check of `problems` at the end that no CSP violation was reported.
+    assert.match(res?.headers()["content-security-policy"] ?? "", /script-src 'sha256-[A-Za-z0-9+/]+=*';/);
     const model = page.locator('section.model[data-model="iris"]');
     await model.waitFor();
     const v1 = model.locator('tr[data-version="1"]');

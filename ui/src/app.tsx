@@ -6,20 +6,9 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiError, api, currentKey, KEYS_ON, modelPath, onAuthRequired, setKey, TITLE } from "./api.ts";
 import { ModelCard } from "./card.tsx";
+import { Live } from "./live.tsx";
 import { Models } from "./models.tsx";
 import type { ModelEntry, ModelList } from "./types.ts";
-
-/**
- * The live view, loaded when first opened: it brings the chart library, which the models table (the
- * first screen) does not need, so the first screen loads without it.
- */
-function LazyLive() {
-  const [Live, setLive] = useState<(() => preact.JSX.Element) | null>(null);
-  useEffect(() => {
-    void import("./live.tsx").then((m) => setLive(() => m.Live));
-  }, []);
-  return Live ? <Live /> : <p class="muted">Loading the live view…</p>;
-}
 
 type Route = { view: "models" } | { view: "model"; name: string; version?: string } | { view: "live" };
 
@@ -184,7 +173,7 @@ export function App() {
                 {error}
               </div>
             ) : null}
-            {route.view === "live" ? <LazyLive /> : null}
+            {route.view === "live" ? <Live /> : null}
             {route.view === "models" && list ? <Models list={list} admin={admin} reload={reload} /> : null}
             {route.view === "model" && detail && detail.name === route.name ? (
               <ModelCard model={detail} version={route.version} />
