@@ -6,9 +6,21 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import { ApiError, api, currentKey, KEYS_ON, modelPath, onAuthRequired, setKey, TITLE } from "./api.ts";
 import { ModelCard } from "./card.tsx";
-import { Live } from "./live.tsx";
 import { Models } from "./models.tsx";
 import type { ModelEntry, ModelList } from "./types.ts";
+
+/**
+ * The live view, evaluated when first opened: its chart library's set-up (uPlot) is kept off the first
+ * screen's critical path. The code is in the page already (the bundle is one script); only its
+ * modules' top-level code waits.
+ */
+function LazyLive() {
+  const [Live, setLive] = useState<(() => preact.JSX.Element) | null>(null);
+  useEffect(() => {
+    void import("./live.tsx").then((m) => setLive(() => m.Live));
+  }, []);
+  return Live ? <Live /> : <p class="muted">Loading the live view…</p>;
+}
 
 type Route = { view: "models" } | { view: "model"; name: string; version?: string } | { view: "live" };
 
@@ -173,7 +185,7 @@ export function App() {
                 {error}
               </div>
             ) : null}
-            {route.view === "live" ? <Live /> : null}
+            {route.view === "live" ? <LazyLive /> : null}
             {route.view === "models" && list ? <Models list={list} admin={admin} reload={reload} /> : null}
             {route.view === "model" && detail && detail.name === route.name ? (
               <ModelCard model={detail} version={route.version} />
