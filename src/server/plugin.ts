@@ -254,7 +254,7 @@ export async function modelservePlugin(
     healthRoutes(scope, context);
     if (context.metrics) metricsRoute(scope, context.metrics, context.startedAt, context.cluster);
     if (settings.docs) docsRoutes(scope, context, PACKAGE_VERSION, prefix);
-    if (settings.ui !== "off") uiRoutes(scope, context, settings.ui, prefix);
+    if (settings.ui !== "off") uiRoutes(scope, context, settings.ui, prefix, PACKAGE_VERSION);
     if (settings.admin) adminRoutes(scope, context);
     else {
       scope.all("/admin/*", async () => {

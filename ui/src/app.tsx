@@ -3,16 +3,15 @@
  * the API key prompt shown when the server answers 401, and the admin scope check.
  */
 
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useState } from "preact/hooks";
 import { ApiError, api, currentKey, KEYS_ON, modelPath, onAuthRequired, setKey, TITLE } from "./api.ts";
 import { ModelCard } from "./card.tsx";
 import { Models } from "./models.tsx";
 import type { ModelEntry, ModelList } from "./types.ts";
 
 /**
- * The live view, evaluated when first opened: its chart library's set-up (uPlot) is kept off the first
- * screen's critical path. The code is in the page already (the bundle is one script); only its
- * modules' top-level code waits.
+ * The live view, loaded when first opened: it brings the chart library, which the models table (the
+ * first screen) does not need, so the first screen loads without it.
  */
 function LazyLive() {
   const [Live, setLive] = useState<(() => preact.JSX.Element) | null>(null);
@@ -90,7 +89,10 @@ export function App() {
   const [error, setError] = useState<string | null>(null);
   const [epoch, setEpoch] = useState(0);
 
-  useEffect(
+  // Layout effects run right after the first render, not after the first paint like useEffect: the
+  // models request (sent ahead by early.ts) is taken, and its answer rendered, as soon as it arrives.
+  // The 401 listener is declared first, so it is in place before that request can fail.
+  useLayoutEffect(
     () =>
       onAuthRequired(() => {
         setRejected(currentKey() !== undefined);
@@ -118,7 +120,7 @@ export function App() {
     }
   }, []);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     void reload();
   }, [epoch]);
 

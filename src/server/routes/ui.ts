@@ -1,18 +1,16 @@
 /**
- * @module The dashboard route: one page at the configured path (`/ui` by default) holding the whole
- * first screen, the bundle that `npm run build:ui` leaves in `dist/ui/` (`app.js`, `app.css`) inlined
- * into it. One request instead of three: on loopback the page's own cost is then little more than a
- * bare page's. The inline script and stylesheet are allowed by their SHA-256 in the CSP, nothing else
- * is. The page holds no data, so it stays open when API keys are on; every call it makes is checked
- * as usual.
+ * @module The dashboard routes: the page at the configured path (`/ui` by default) and its two
+ * bundled assets, built at install time by `npm run build:ui` into `dist/ui/`. The page and scripts
+ * hold no data, so they stay open when API keys are on; every call they make is checked as usual.
  */
 
 import { createHash } from "node:crypto";
+import { readdirSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { Errors } from "../../errors.ts";
 import type { AppContext } from "../context.ts";
 
@@ -22,35 +20,35 @@ import type { AppContext } from "../context.ts";
  */
 export const UI_ASSET_DIR = fileURLToPath(new URL("../../../dist/ui/", import.meta.url));
 
-/** The CSP source that allows exactly one inline element: `'sha256-<base64 of its text>'`. */
-export const cspHash = (text: string): string =>
-  `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
-
 /**
- * The dashboard's Content-Security-Policy: its one inline script and one inline stylesheet (by hash),
- * calls to this server only, nothing from elsewhere, no framing. Styles set through the CSSOM (what
- * Preact and the charts do) are not inline styles, so they need no `'unsafe-inline'`.
+ * The bundle's files: `app.js`, `app.css`, and the chunks esbuild splits off (`live-<hash>.js`,
+ * `chunk-<hash>.js`). A file name outside this pattern is not served, so no path can be traversed.
  */
-export function uiContentSecurityPolicy(script: string, style: string): string {
-  return `default-src 'none'; script-src ${cspHash(script)}; style-src ${cspHash(style)}; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
-}
+const ASSET = /^(?:app\.(js|css)|[a-z]+-[A-Z0-9]{8}\.(js))$/;
+const typeOf = (file: string): string | undefined => {
+  const m = ASSET.exec(file);
+  if (!m) return undefined;
+  return (m[1] ?? m[2]) === "css" ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8";
+};
 
 /**
- * The dashboard's other security headers. The CSP depends on the bundle ({@link uiContentSecurityPolicy});
- * `Cross-Origin-Opener-Policy` on whether keys are on ({@link UI_KEYS_HEADERS}).
+ * Headers of the dashboard: scripts, styles and calls to this server only. No inline script or style
+ * is needed (styles are set through the CSSOM, which CSP allows), so neither is allowed.
  */
 export const UI_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "content-security-policy":
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
   "referrer-policy": "no-referrer",
 };
 
 /**
- * Added when API keys are on, where the page asks for a key: a window that opened the dashboard then
- * keeps no handle on it, so it cannot send the tab to a look-alike page asking for the key again.
- * With keys off there is no secret to fish for (the API the page calls is open) and the header is left
- * out, because it costs every first visit from a fresh tab a new renderer process: in headless
- * Chromium on two shared cores, 150–200 ms, most of the page's load time (`npm run bench:dashboard`).
+ * Added to the page when API keys are on, where it asks for a key: a window that opened the dashboard
+ * then keeps no handle on it, so it cannot send the tab on to a look-alike page asking for the key.
+ * With keys off there is no secret to fish for (the API the page calls is open to all) and the header
+ * is left out, because it costs a visit from a fresh tab a new renderer process: 150–200 ms in
+ * headless Chromium on two shared cores, most of the page's load time (`npm run bench:dashboard`).
  */
 export const UI_KEYS_HEADERS: Readonly<Record<string, string>> = {
   "cross-origin-opener-policy": "same-origin",
@@ -72,95 +70,111 @@ export function uiMountPath(path: string): string {
   return p;
 }
 
-/** The page, built once: its bytes, gzipped, its ETag and its CSP. */
-interface Page {
+interface Asset {
   readonly body: Buffer;
-  /** The same bytes gzipped once, for clients that accept it (almost all of it is script text). */
+  /** The same bytes gzipped once, for clients that accept it (most of the page weight is text). */
   readonly gzip: Buffer;
   readonly etag: string;
-  readonly csp: string;
+}
+
+/** Reads the bundle's files once each, on first request. */
+function assetReader(dir: string): (file: string) => Promise<Asset> {
+  const cache = new Map<string, Asset>();
+  return async (file) => {
+    let a = cache.get(file);
+    if (!a) {
+      let body: Buffer;
+      try {
+        body = await readFile(join(dir, file));
+      } catch {
+        throw Errors.uiNotBuilt(file);
+      }
+      a = {
+        body,
+        gzip: gzipSync(body, { level: 9 }),
+        etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`,
+      };
+      cache.set(file, a);
+    }
+    return a;
+  };
+}
+
+/**
+ * The shared chunks `app.js` imports: announced in the page so the browser fetches them beside
+ * `app.js` instead of after it (the live view's chunk is left for when it is opened).
+ */
+function sharedChunks(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((f) => /^chunk-[A-Z0-9]{8}\.js$/.test(f));
+  } catch {
+    return [];
+  }
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** What the page is made of besides the bundle. */
-interface PageParams {
-  readonly title: string;
-  /** Path prefix of the API (empty at the root). */
-  readonly apiBase: string;
-  readonly keys: boolean;
-}
-
-/**
- * The page: the API base and the key requirement travel in meta tags read by the script; the
- * stylesheet and the module script are inline (the build checked they cannot close their element).
- * `<link rel="icon" href="data:,">` spares the browser a `/favicon.ico` request.
- */
-export function uiPage(p: PageParams, script: string, style: string): string {
-  const t = escapeHtml(p.title);
+/** The page: the API base and the key requirement travel in meta tags, since no inline script is allowed. */
+function page(
+  title: string,
+  apiBase: string,
+  uiBase: string,
+  version: string,
+  keys: boolean,
+  preload: readonly string[],
+): string {
+  const t = escapeHtml(title);
+  const v = escapeHtml(version);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${t} · dashboard</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="modelserve-api" content="${escapeHtml(p.apiBase)}">
+<meta name="modelserve-api" content="${escapeHtml(apiBase)}">
 <meta name="modelserve-title" content="${t}">
-<meta name="modelserve-keys" content="${p.keys ? "on" : "off"}">
+<meta name="modelserve-keys" content="${keys ? "on" : "off"}">
 <link rel="icon" href="data:,">
-<style>${style}</style></head>
+<link rel="stylesheet" href="${escapeHtml(uiBase)}/app.css?v=${v}">
+${preload.map((f) => `<link rel="modulepreload" href="${escapeHtml(uiBase)}/${escapeHtml(f)}">`).join("")}</head>
 <body><div id="app"><noscript>The dashboard needs JavaScript.</noscript></div>
-<script type="module">${script}</script></body></html>`;
+<script type="module" src="${escapeHtml(uiBase)}/app.js?v=${v}"></script></body></html>`;
 }
 
-/** Reads the bundle and builds the page on first use; a missing bundle is `MS_UI_NOT_BUILT`. */
-function pageBuilder(dir: string, params: PageParams): () => Promise<Page> {
-  let built: Page | undefined;
-  return async () => {
-    if (built) return built;
-    const read = async (file: string) => {
-      try {
-        return await readFile(join(dir, file), "utf8");
-      } catch {
-        throw Errors.uiNotBuilt(file);
-      }
-    };
-    const [script, style] = [await read("app.js"), await read("app.css")];
-    const body = Buffer.from(uiPage(params, script, style), "utf8");
-    built = {
-      body,
-      gzip: gzipSync(body, { level: 9 }),
-      etag: `"${createHash("sha256").update(body).digest("base64url").slice(0, 22)}"`,
-      csp: uiContentSecurityPolicy(script, style),
-    };
-    return built;
-  };
-}
-
-/** Registers the dashboard under `path` (checked by {@link uiMountPath}), from the bundle in `assetDir`. */
+/** Registers the dashboard under `path` (checked by {@link uiMountPath}), serving the bundle in `assetDir`. */
 export function uiRoutes(
   app: FastifyInstance,
   ctx: AppContext,
   path: string,
   prefix: string,
+  version: string,
   assetDir = UI_ASSET_DIR,
 ): void {
   const mount = uiMountPath(path);
+  const asset = assetReader(assetDir);
   const keys = (ctx.settings.access?.keys?.size ?? 0) > 0;
-  const page = pageBuilder(assetDir, { title: ctx.settings.title, apiBase: prefix, keys });
-  app.get(mount, { config: { public: true } }, async (req, reply) => {
-    const p = await page();
+  const html = page(ctx.settings.title, prefix, `${prefix}${mount}`, version, keys, sharedChunks(assetDir));
+  const config = { public: true };
+  app.get(mount, { config }, async (_req, reply) => {
+    // The page is useless without its script: a missing bundle is reported here, not as a blank page.
+    await asset("app.js");
+    reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").headers(UI_SECURITY_HEADERS);
+    if (keys) reply.headers(UI_KEYS_HEADERS);
+    return html;
+  });
+  app.get(`${mount}/:file`, { config }, async (req, reply: FastifyReply) => {
+    const { file } = req.params as { file: string };
+    const type = typeOf(file);
+    if (!type) return reply.callNotFound();
+    const a = await asset(file);
     reply
-      .type("text/html; charset=utf-8")
-      .header("content-security-policy", p.csp)
-      .headers(UI_SECURITY_HEADERS)
-      .headers(keys ? UI_KEYS_HEADERS : {})
-      .header("etag", p.etag)
+      .type(type)
+      .header("etag", a.etag)
       .header("vary", "accept-encoding")
-      // Revalidated each time (a 304 when the server and its bundle did not change).
-      .header("cache-control", "no-cache");
-    if (req.headers["if-none-match"] === p.etag) return reply.code(304).send();
+      .header("cache-control", "no-cache")
+      .header("x-content-type-options", "nosniff");
+    if (req.headers["if-none-match"] === a.etag) return reply.code(304).send();
     if (/\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) {
       reply.header("content-encoding", "gzip");
-      return p.gzip;
+      return a.gzip;
     }
-    return p.body;
+    return a.body;
   });
 }
