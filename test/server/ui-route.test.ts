@@ -78,7 +78,11 @@ describe("dashboard routes", () => {
       const res = await fastify.inject({ method: "GET", url: `/ui/${f}` });
       assert.equal(res.statusCode, 200, f);
       assert.match(res.headers["content-type"] as string, /^text\/javascript/);
+      // Named by their content: cached for good, not asked again on reload.
+      assert.equal(res.headers["cache-control"], "public, max-age=31536000, immutable", f);
     }
+    const entry = await fastify.inject({ method: "GET", url: "/ui/app.js" });
+    assert.equal(entry.headers["cache-control"], "no-cache");
   });
 
   it("weighs under 150 kB gzipped (every script and stylesheet, live view included)", () => {

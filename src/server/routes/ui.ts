@@ -25,6 +25,8 @@ export const UI_ASSET_DIR = fileURLToPath(new URL("../../../dist/ui/", import.me
  * `chunk-<hash>.js`). A file name outside this pattern is not served, so no path can be traversed.
  */
 const ASSET = /^(?:app\.(js|css)|[a-z]+-[A-Z0-9]{8}\.(js))$/;
+/** Whether a file is a chunk named by its content hash. */
+const hashed = (file: string) => /^[a-z]+-[A-Z0-9]{8}\.js$/.test(file);
 const typeOf = (file: string): string | undefined => {
   const m = ASSET.exec(file);
   if (!m) return undefined;
@@ -168,7 +170,9 @@ export function uiRoutes(
       .type(type)
       .header("etag", a.etag)
       .header("vary", "accept-encoding")
-      .header("cache-control", "no-cache")
+      // A chunk's name carries its content hash, so it never changes under that name: a reload needs not
+      // ask again. app.js and app.css keep their names across builds: revalidated each time (a 304).
+      .header("cache-control", hashed(file) ? "public, max-age=31536000, immutable" : "no-cache")
       .header("x-content-type-options", "nosniff");
     if (req.headers["if-none-match"] === a.etag) return reply.code(304).send();
     if (/\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) {
