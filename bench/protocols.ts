@@ -4,16 +4,22 @@
  * (`[1000, 4]` FP32 tensor) and V2 gRPC (raw contents), in rows/s; then single rows via V2 REST and
  * native `/predict`, in requests/s. Server and load generator are pinned to different CPUs (taskset),
  * everything on 127.0.0.1, bounded by BENCH_DURATION (s per round, default 3) × BENCH_ROUNDS (default 5).
+ * Load generators: `wrk` for HTTP/1.1 and nghttp2's `h2load` for gRPC (C, installed with apt-get when
+ * missing), because a Node client saturates its CPU before this server does on 1000-row gRPC calls
+ * (grpc-js client-side framing); `BENCH_LOADGEN=node` drives every mode from Node clients instead
+ * (node:http with keep-alive, grpc-js). Each gRPC run is checked against the server's own count of
+ * successful calls, since h2load sees only HTTP statuses.
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createServer } from "node:net";
-import { cpus as cpuList } from "node:os";
+import { cpus as cpuList, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
+import { ensureTool, h2loadGrpc, wrk } from "./lib/loadgen.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 3);
@@ -162,47 +168,111 @@ async function measure(
   return { rate: done / ((performance.now() - t0) / 1000), calls: done, cpuMs: serverCpuMs() - cpu0 };
 }
 
-const modes: { name: string; unit: string; rows: number; concurrency: number; send: () => Promise<void> }[] =
-  [
-    {
-      name: "native JSON /predict/batch",
-      unit: "rows/s",
-      rows: 1000,
-      concurrency: 4,
-      send: () => post("/predict/batch", bodies.nativeBatch),
-    },
-    {
-      name: "V2 REST infer [1000,4] FP32",
-      unit: "rows/s",
-      rows: 1000,
-      concurrency: 4,
-      send: () => post("/v2/models/iris/infer", bodies.v2Batch),
-    },
-    { name: "V2 gRPC infer raw FP32", unit: "rows/s", rows: 1000, concurrency: 4, send: grpcInfer },
-    {
-      name: "native /predict (1 row)",
-      unit: "req/s",
-      rows: 1,
-      concurrency: 16,
-      send: () => post("/predict", bodies.nativeOne),
-    },
-    {
-      name: "V2 REST infer [1,4] (1 row)",
-      unit: "req/s",
-      rows: 1,
-      concurrency: 16,
-      send: () => post("/v2/models/iris/infer", bodies.v2One),
-    },
-  ];
+/** One measured run of a mode: calls per second, calls completed, server CPU ms meanwhile. */
+interface Measured {
+  rate: number;
+  calls: number;
+  cpuMs: number;
+}
 
-// Warm-up of every path (JIT on both sides), then alternating rounds.
+const loadgen = process.env.BENCH_LOADGEN === "node" ? "node" : "c";
+if (loadgen === "c") {
+  ensureTool("wrk");
+  ensureTool("h2load");
+}
+
+/** Successful gRPC ModelInfer calls so far, from the server's metrics. */
+async function grpcSuccesses(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const line = text
+    .split("\n")
+    .find(
+      (l) =>
+        l.startsWith("modelserve_http_requests_total{") &&
+        l.includes('route="/inference.GRPCInferenceService/ModelInfer"') &&
+        l.includes('status="200"'),
+    );
+  return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
+}
+
+/** A C load generator run, with the server CPU it cost. */
+async function measureC(run: () => { rps: number; requests: number; errors: number }, grpcCall: boolean) {
+  const cpu0 = serverCpuMs();
+  const ok0 = grpcCall ? await grpcSuccesses() : 0;
+  const r = run();
+  const cpuMs = serverCpuMs() - cpu0;
+  if (r.errors > 0) throw new Error(`${r.errors} failed requests`);
+  if (grpcCall) {
+    const ok = (await grpcSuccesses()) - ok0;
+    // h2load counts HTTP 200s; the server counts calls that answered grpc-status 0 (a few may still
+    // be in flight when h2load stops).
+    if (ok < r.requests) throw new Error(`h2load counted ${r.requests} calls, the server answered ${ok}`);
+  }
+  return { rate: r.rps, calls: r.requests, cpuMs };
+}
+
+const modes: {
+  name: string;
+  unit: string;
+  rows: number;
+  concurrency: number;
+  send: () => Promise<void>;
+  c: () => Promise<Measured>;
+}[] = [
+  {
+    name: "native JSON /predict/batch",
+    unit: "rows/s",
+    rows: 1000,
+    concurrency: 4,
+    send: () => post("/predict/batch", bodies.nativeBatch),
+    c: () => measureC(() => wrk(httpPort, "/predict/batch", bodies.nativeBatch, 4, duration), false),
+  },
+  {
+    name: "V2 REST infer [1000,4] FP32",
+    unit: "rows/s",
+    rows: 1000,
+    concurrency: 4,
+    send: () => post("/v2/models/iris/infer", bodies.v2Batch),
+    c: () => measureC(() => wrk(httpPort, "/v2/models/iris/infer", bodies.v2Batch, 4, duration), false),
+  },
+  {
+    name: "V2 gRPC infer raw FP32",
+    unit: "rows/s",
+    rows: 1000,
+    concurrency: 4,
+    send: grpcInfer,
+    c: () =>
+      measureC(
+        () => h2loadGrpc(grpcPort, "/inference.GRPCInferenceService/ModelInfer", grpcRequest, 4, 1, duration),
+        true,
+      ),
+  },
+  {
+    name: "native /predict (1 row)",
+    unit: "req/s",
+    rows: 1,
+    concurrency: 16,
+    send: () => post("/predict", bodies.nativeOne),
+    c: () => measureC(() => wrk(httpPort, "/predict", bodies.nativeOne, 16, duration), false),
+  },
+  {
+    name: "V2 REST infer [1,4] (1 row)",
+    unit: "req/s",
+    rows: 1,
+    concurrency: 16,
+    send: () => post("/v2/models/iris/infer", bodies.v2One),
+    c: () => measureC(() => wrk(httpPort, "/v2/models/iris/infer", bodies.v2One, 16, duration), false),
+  },
+];
+
+// Warm-up of every path (JIT on both sides; the gRPC answer decoded and checked), then alternating rounds.
 for (const m of modes) for (let i = 0; i < 50; i++) await m.send();
 const results = new Map(modes.map((m) => [m.name, [] as number[]]));
 // Server CPU per 1000 rows, summed over rounds: the cost of each front end, whatever else runs here.
 const cpu = new Map(modes.map((m) => [m.name, { ms: 0, rows: 0 }]));
 for (let r = 0; r < rounds; r++)
   for (const m of modes) {
-    const res = await measure(m.send, m.concurrency);
+    const res = loadgen === "c" ? await m.c() : await measure(m.send, m.concurrency);
     results.get(m.name)!.push(res.rate * m.rows);
     const c = cpu.get(m.name)!;
     c.ms += res.cpuMs;
@@ -222,7 +292,7 @@ const line = (m: (typeof modes)[number]) => {
 const ratio = (a: string, b: string) => (med(results.get(a)!) / med(results.get(b)!)).toFixed(2);
 process.stdout.write(
   [
-    `iris random forest (100 trees); server on CPU ${pin.length ? cpus - 1 : "any"}, load on CPU ${pin.length ? 0 : "any"}; ${rounds} alternating rounds of ${duration} s; median [min–max]`,
+    `iris random forest (100 trees); server on CPU ${pin.length ? cpus - 1 : "any"}, load on CPU ${pin.length ? 0 : "any"} (${loadgen === "c" ? "wrk and h2load" : "Node clients"}); ${rounds} alternating rounds of ${duration} s; median [min–max]; load average ${loadavg()[0].toFixed(2)}`,
     ...modes.map(line),
     `V2 gRPC raw / native JSON (1000-row batches): ${ratio(modes[2].name, modes[0].name)}×`,
     `V2 REST / native JSON (1000-row batches): ${ratio(modes[1].name, modes[0].name)}×`,

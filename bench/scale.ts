@@ -15,11 +15,12 @@
 
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import cluster from "node:cluster";
-import { readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureTool, type LoadRun, wrk } from "./lib/loadgen.ts";
 import { bareHandler, ensurePeers, median, ROOT, rssMb, spread, trainModels } from "./lib/peers.ts";
 
 // `node bench/scale.ts --bare-cluster PORT`: the 2-process node:cluster of bare node:http.
@@ -41,10 +42,7 @@ const canPin = cpus > 1 && spawnSync("taskset", ["--version"]).status === 0;
 const last = String(cpus - 1);
 const all = `0-${last}`;
 
-if (spawnSync("wrk", ["--version"]).error) {
-  process.stderr.write("installing wrk with apt-get…\n");
-  execFileSync("apt-get", ["install", "-y", "-qq", "wrk"], { stdio: "inherit" });
-}
+ensureTool("wrk");
 ensurePeers();
 const models = trainModels("modelserve-bench-scale-");
 
@@ -110,43 +108,14 @@ async function start(server: ServerName, file: string): Promise<{ child: ChildPr
   throw new Error(`${server} not ready: ${err}`);
 }
 
-interface Run {
-  rps: number;
-  p99: number;
-  errors: number;
-}
-
-/** One `wrk` run (one thread, pinned to CPU 0) posting `bodyFile`. */
-function wrk(port: number, path: string, bodyFile: string, connections: number, seconds: number): Run {
-  const script = join(models, `post-${path.replace(/\W/g, "")}.lua`);
-  writeFileSync(
-    script,
-    `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[${readFileSync(bodyFile, "utf8")}]==]\n`,
-  );
-  const args = [
-    "-t1",
-    `-c${connections}`,
-    `-d${seconds}s`,
-    "--latency",
-    "-s",
-    script,
-    `http://127.0.0.1:${port}${path}`,
-  ];
-  const out = execFileSync(canPin ? "taskset" : "wrk", canPin ? ["-c", "0", "wrk", ...args] : args, {
-    encoding: "utf8",
-  });
-  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
-  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
-  const scale = p99 ? { us: 0.001, ms: 1, s: 1000 }[p99[2] as "us" | "ms" | "s"] : 0;
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    rps: num(/Requests\/sec:\s+([\d.]+)/),
-    p99: p99 ? Number(p99[1]) * scale : Number.NaN,
-    errors:
-      num(/Non-2xx or 3xx responses: (\d+)/) +
-      (socket ? socket.slice(1).reduce((s, x) => s + Number(x), 0) : 0),
-  };
-}
+/** One `wrk` run (one thread, pinned to CPU 0) posting the JSON in `bodyFile`. */
+const wrkFile = (
+  port: number,
+  path: string,
+  bodyFile: string,
+  connections: number,
+  seconds: number,
+): LoadRun => wrk(port, path, readFileSync(bodyFile, "utf8"), connections, seconds);
 
 interface Sample {
   oneRps: number;
@@ -162,9 +131,9 @@ async function measure(server: ServerName, c: (typeof cases)[number]): Promise<S
   try {
     const one = join(models, `${c.data}_one.json`);
     const batch = join(models, `${c.data}_batch1000.json`);
-    wrk(port, "/predict", one, 32, 2); // warm-up (JIT) before measuring
-    const s = wrk(port, "/predict", one, 32, duration);
-    const b = wrk(port, "/predict/batch", batch, 8, duration);
+    wrkFile(port, "/predict", one, 32, 2); // warm-up (JIT) before measuring
+    const s = wrkFile(port, "/predict", one, 32, duration);
+    const b = wrkFile(port, "/predict/batch", batch, 8, duration);
     return {
       oneRps: s.rps,
       oneP99: s.p99,
@@ -233,7 +202,7 @@ if (process.env.BENCH_BIG !== "0") {
       try {
         const m = mem.get(s) ?? { ready: [], loaded: [] };
         m.ready.push(rssMb(child.pid!));
-        wrk(port, "/predict", join(models, "big_one.json"), 32, 2);
+        wrkFile(port, "/predict", join(models, "big_one.json"), 32, 2);
         m.loaded.push(rssMb(child.pid!));
         mem.set(s, m);
       } finally {

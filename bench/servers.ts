@@ -38,6 +38,8 @@ if (mode === "modelserve") {
     logger: createLogger({ level, format: "json", file: "/dev/null" }),
     // Metrics on, as by default; BENCH_METRICS=0 measures their cost.
     metrics: process.env.BENCH_METRICS !== "0",
+    // BENCH_BATCHING=off|on|auto (default auto, as served) measures what micro-batching costs or saves.
+    microBatching: (process.env.BENCH_BATCHING ?? "auto") as "auto" | "on" | "off",
   });
   await fastify.listen({ host: "127.0.0.1", port: 0 });
   const addr = fastify.server.address();

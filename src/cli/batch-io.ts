@@ -195,7 +195,7 @@ export async function parseRecords(
     throw Errors.invalidInputFile(name, `no column ${missing.join(", ")} in the CSV header`);
   // Feature columns: named when every remaining header name is a feature, else positional in model order.
   const featureCols = header
-    .map((h, c) => c)
+    .map((_h, c) => c)
     .filter((c) => byName.has(header[c]) || !passthrough.includes(header[c]));
   const named = featureCols.every((c) => byName.has(header[c]));
   if (!named) {

@@ -39,20 +39,16 @@ export class Walker64 extends PathState {
         pw[p + i] = (pw[p + i] * d1) / (zeroFraction * (depth - i));
       }
     }
-    for (let i = index; i < depth; i++) {
-      this.feat[p + i] = this.feat[p + i + 1];
-      this.zero[p + i] = this.zero[p + i + 1];
-      this.one[p + i] = this.one[p + i + 1];
-    }
+    this.shiftOut(p, depth, index);
   }
 
-  /** The total permutation weight if element `index` were unwound (without changing the path). */
+  /** The total permutation weight in float64 if element `index` were unwound (the path unchanged). */
   unwoundSum(p: number, depth: number, index: number): number {
+    let total = 0;
     const { pw } = this;
     const oneFraction = this.one[p + index];
     const zeroFraction = this.zero[p + index];
     let next = pw[p + depth];
-    let total = 0;
     const d1 = depth + 1;
     for (let i = depth - 1; i >= 0; i--) {
       if (oneFraction !== 0) {
@@ -66,56 +62,37 @@ export class Walker64 extends PathState {
     return total;
   }
 
+  /** At a leaf: adds each path feature's share of the leaf's values to its contributions. */
+  leaf(node: number, p: number, depth: number): void {
+    const t = this.tree;
+    const width = t.width;
+    const vBase = node * width;
+    for (let i = 1; i <= depth; i++) {
+      const scale = this.unwoundSum(p, depth, i) * (this.one[p + i] - this.zero[p + i]);
+      const o = this.phiBase + this.feat[p + i] * this.stride;
+      for (let k = 0; k < width; k++) this.phi[o + k] = this.phi[o + k] + scale * t.values[vBase + k];
+    }
+  }
+
   /** The recursion at `node`; `parent` is where the parent's path starts, `depth` the new path length − 1. */
   visit(node: number, depth: number, parent: number, feature: number): void {
-    // The incoming fractions travel in fields, not arguments: a double argument of a call that is not
-    // inlined (this recursion) would be boxed on every node.
-    const zeroFraction = this.zf;
-    const oneFraction = this.of;
-    const t = this.tree;
     const p = parent + depth + 1;
-    for (let i = 0; i <= depth; i++) {
-      this.feat[p + i] = this.feat[parent + i];
-      this.zero[p + i] = this.zero[parent + i];
-      this.one[p + i] = this.one[parent + i];
-      this.pw[p + i] = this.pw[parent + i];
-    }
-    this.extend(p, depth, zeroFraction, oneFraction, feature);
-    const left = t.left[node];
-    if (left === -1) {
-      const width = t.width;
-      const vBase = node * width;
-      for (let i = 1; i <= depth; i++) {
-        const w = this.unwoundSum(p, depth, i);
-        const scale = w * (this.one[p + i] - this.zero[p + i]);
-        const o = this.phiBase + this.feat[p + i] * this.stride;
-        for (let k = 0; k < width; k++) this.phi[o + k] = this.phi[o + k] + scale * t.values[vBase + k];
-      }
+    this.copyPath(parent, p, depth);
+    this.extend(p, depth, this.zf, this.of, feature);
+    const t = this.tree;
+    if (t.left[node] === -1) {
+      this.leaf(node, p, depth);
       return;
     }
-    const right = t.right[node];
-    const split = t.feature[node];
-    const hot = t.goesLeft(node, this.x, this.at) ? left : right;
-    const cold = hot === left ? right : left;
+    this.branch(node, p, depth);
+    const { hot, cold, inZero, inOne, next } = this;
     const w = t.cover[node];
-    const hotZero = t.cover[hot] / w;
-    const coldZero = t.cover[cold] / w;
-    let inZero = 1;
-    let inOne = 1;
-    let index = 0;
-    for (; index <= depth; index++) if (this.feat[p + index] === split) break;
-    let d = depth;
-    if (index !== depth + 1) {
-      inZero = this.zero[p + index];
-      inOne = this.one[p + index];
-      this.unwind(p, d, index);
-      d -= 1;
-    }
-    this.zf = hotZero * inZero;
+    const split = t.feature[node];
+    this.zf = (t.cover[hot] / w) * inZero;
     this.of = inOne;
-    this.visit(hot, d + 1, p, split);
-    this.zf = coldZero * inZero;
+    this.visit(hot, next, p, split);
+    this.zf = (t.cover[cold] / w) * inZero;
     this.of = 0;
-    this.visit(cold, d + 1, p, split);
+    this.visit(cold, next, p, split);
   }
 }

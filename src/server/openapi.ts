@@ -246,6 +246,22 @@ function exampleOf(registry: ModelRegistry, name: string | undefined) {
   }
 }
 
+/**
+ * Makes operation ids unique in document order (a later clash gets `_2`, `_3`, …): ids are built from
+ * model names, and a model may be named like a route's own id (`default` is the default model's).
+ */
+function uniqueOperationIds(paths: Record<string, unknown>): void {
+  const seen = new Set<string>();
+  for (const item of Object.values(paths))
+    for (const op of Object.values(item as Record<string, { operationId?: unknown }>)) {
+      if (!op || typeof op !== "object" || typeof op.operationId !== "string") continue;
+      let id = op.operationId;
+      for (let n = 2; seen.has(id); n++) id = `${op.operationId}_${n}`;
+      op.operationId = id;
+      seen.add(id);
+    }
+}
+
 /** Builds the document for the registry's current state. */
 export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Record<string, unknown> {
   const paths: Record<string, unknown> = {
@@ -311,6 +327,7 @@ export function buildOpenApi(registry: ModelRegistry, opts: OpenApiOptions): Rec
         if (op && typeof op === "object" && "responses" in op) op.security = [];
     }
   }
+  uniqueOperationIds(paths);
   const securitySchemes = {
     bearer: { type: "http", scheme: "bearer", description: "Authorization: Bearer <API key>" },
     apiKey: { type: "apiKey", in: "header", name: "X-API-Key", description: "The API key in X-API-Key" },

@@ -227,6 +227,9 @@ describe("micro-batcher", () => {
     assert.deepEqual(calls.slice(-3), [1, 1, 1], "unbatched until the single-row calls are timed");
     for (let i = 0; i < WARM_UP_CALLS + TRIAL_CALLS; i++) await burst();
     assert.deepEqual(calls.slice(-3), [3, 3, 3], "batched in the trial");
+    // A trial spoilt by preemption on a busy machine gets a second one (TRIALS): run it when needed.
+    for (let i = 0; b.calibration(v) === undefined && i < (TRIALS - 1) * (WARM_UP_CALLS + TRIAL_CALLS); i++)
+      await burst();
     const c = b.calibration(v);
     assert.equal(c?.reason, "pays", JSON.stringify(c));
     assert.equal(c?.batching, true);

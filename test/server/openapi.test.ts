@@ -115,6 +115,20 @@ describe("OpenAPI document structure", () => {
     assert.equal(new Set(ids).size, ids.length, ids.join(" "));
   });
 
+  it("keeps operationIds unique when a model is named like a route (default, default@1)", async () => {
+    const r = new ModelRegistry();
+    r.register("default", "1", await loadModel(sklearn("boost-gbr-squared")));
+    r.register("default", "2", await loadModel(sklearn("boost-gbr-squared")));
+    r.register("iris", "1", await loadModel(sklearn("boost-gb-iris-str")));
+    r.setDefaultModel("default");
+    const d = buildOpenApi(r, opts) as Doc;
+    const ids = operations(d).flatMap(({ op }) => (op.operationId ? [op.operationId] : []));
+    assert.equal(new Set(ids).size, ids.length, ids.join(" "));
+    assert.ok(ids.includes("predict_default"), ids.join(" "));
+    assert.equal(validDocument(d), true, JSON.stringify(validDocument.errors?.slice(0, 3)));
+    r.close();
+  });
+
   it("lists every error code in the Error schema", () => {
     const error = doc.components.schemas.Error as {
       properties: { error: { properties: { code: { enum: string[] } } } };

@@ -171,8 +171,40 @@ function keyValues(lines: readonly string[]): Map<string, string> {
   return m;
 }
 
-/** Parses and compiles a LightGBM text model. */
-export function parseLightgbm(text: string): LightgbmModel {
+/** One tree as read from the text, with its place in the flat arrays and its linear-leaf terms. */
+interface ParsedTree extends LightgbmTree {
+  readonly leafConst: number[];
+  readonly leafFeatures: number[][];
+  readonly leafCoeff: number[][];
+  readonly nodeBase: number;
+  readonly leafBase: number;
+}
+
+/**
+ * A LightGBM text model read and checked, before compiling: plain data (numbers, strings, arrays), so
+ * that a loader worker can read it off the event loop and hand it over with `postMessage`.
+ */
+export interface LightgbmParsed {
+  readonly objectiveName: string;
+  readonly objective: { readonly name: string; readonly transform: Transform; readonly sigmoid: number };
+  /** `average_output`: a random forest averages its trees. */
+  readonly average: boolean;
+  readonly numClass: number;
+  readonly perIteration: number;
+  /** `max_feature_idx + 1`. */
+  readonly nFeatures: number;
+  readonly featureNames: readonly string[];
+  readonly infos: LightgbmModel["featureInfos"];
+  readonly boosting: string;
+  readonly version: string;
+  readonly trees: readonly ParsedTree[];
+  /** Internal nodes and leaves over all trees. */
+  readonly nodes: number;
+  readonly leaves: number;
+}
+
+/** Reads a LightGBM text model and checks its structure (every tree a tree, indices in range). */
+export function readLightgbm(text: string): LightgbmParsed {
   const all = text.split(/\r?\n/);
   if (all[0]?.trim() !== "tree") throw new LightgbmError('the file does not start with "tree"');
   const firstTree = all.findIndex((l) => l.startsWith("Tree="));
@@ -224,7 +256,7 @@ export function parseLightgbm(text: string): LightgbmModel {
   // l is leafBase[t] + l. Children < 0 encode leaves as ~leaf.
   let nodes = 0;
   let leaves = 0;
-  const parsed = blocks.map((b, t) => {
+  const parsed = blocks.map((b, t): ParsedTree => {
     const numLeaves = Number(b.get("num_leaves"));
     if (!Number.isInteger(numLeaves) || numLeaves < 1)
       throw new LightgbmError(`tree ${t}: num_leaves is invalid`);
@@ -305,6 +337,27 @@ export function parseLightgbm(text: string): LightgbmModel {
     checkNodeTotal(nodes + leaves, "the model's trees");
     return tree;
   });
+  return {
+    objectiveName: header.get("objective") ?? "custom",
+    objective,
+    average,
+    numClass,
+    perIteration,
+    nFeatures,
+    featureNames,
+    infos,
+    boosting,
+    version: header.get("version") ?? "unknown",
+    trees: parsed,
+    nodes,
+    leaves,
+  };
+}
+
+/** Compiles a read model into flat typed arrays and its prediction functions. */
+export function compileLightgbm(p: LightgbmParsed): LightgbmModel {
+  const { objective, average, numClass, perIteration, nFeatures, featureNames, nodes, leaves } = p;
+  const parsed = p.trees;
   const feature = new Int32Array(nodes);
   const threshold = new Float64Array(nodes);
   const decision = new Uint8Array(nodes);
@@ -398,15 +451,15 @@ export function parseLightgbm(text: string): LightgbmModel {
 
   return {
     splitThresholds,
-    objective: header.get("objective") ?? "custom",
+    objective: p.objectiveName,
     transform: objective.transform,
     numClass,
     perIteration,
     featureNames,
-    featureInfos: infos,
+    featureInfos: p.infos,
     numTrees,
-    version: header.get("version") ?? "unknown",
-    boosting,
+    version: p.version,
+    boosting: p.boosting,
     trees: parsed,
     raw(x, rows, cols) {
       if (cols !== nFeatures) throw new LightgbmError(`rows have ${cols} features, the model ${nFeatures}`);

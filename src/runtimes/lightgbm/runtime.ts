@@ -8,6 +8,9 @@ import { lastTable } from "../common/last-table.ts";
 import { InconsistencyError, NodeBudgetError } from "../common/model-bounds.ts";
 import { withSyncScoring } from "../common/sync-scoring.ts";
 import { typicalFromThresholds } from "../common/typical-values.ts";
+import { loadLimits } from "../load-limits.ts";
+import { checkDecodeBudget } from "../loading/decode-budget.ts";
+import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";
 import type {
   FeatureSpec,
   FeatureTable,
@@ -18,7 +21,13 @@ import type {
   RuntimeModel,
 } from "../runtime.ts";
 import { lightgbmExplainer } from "./explain.ts";
-import { LightgbmError, type LightgbmModel, parseLightgbm } from "./model.ts";
+import {
+  compileLightgbm,
+  LightgbmError,
+  type LightgbmModel,
+  type LightgbmParsed,
+  readLightgbm,
+} from "./model.ts";
 
 const matrix = (data: Float64Array, rows: number, cols: number): Matrix => ({ rows, cols, data });
 
@@ -113,12 +122,10 @@ function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): RuntimeModel
   return withSyncScoring(model, { predict, ...(classifier ? { predictProba: proba } : {}) });
 }
 
-/** Parses model text into a runtime model (also used for boosters inside pickled LGBM estimators). */
-export function lightgbmModelFromText(text: string, fileName: string): RuntimeModel {
+/** Runs a step of reading or compiling a model, turning every failure into a documented error. */
+function mapErrors<T>(fileName: string, step: () => T): T {
   try {
-    const m = parseLightgbm(text);
-    const max = /^max_feature_idx=(\d+)$/m.exec(text);
-    return lightgbmRuntimeModel(m, Number(max?.[1] ?? m.featureNames.length - 1) + 1);
+    return step();
   } catch (err) {
     if (isModelServeError(err)) throw err;
     if (err instanceof LightgbmError && err.unsupported) throw Errors.unsupportedModel(fileName, err.message);
@@ -126,6 +133,32 @@ export function lightgbmModelFromText(text: string, fileName: string): RuntimeMo
     if (err instanceof NodeBudgetError) throw Errors.limitExceeded(fileName, err.message);
     throw Errors.invalidModel(fileName, (err as Error).message);
   }
+}
+
+/** The text's lines and numbers, counted from its spaces and line breaks: an upper bound. */
+function textTokens(text: string): number {
+  let tokens = 1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 || c === 0x0a) tokens++;
+  }
+  return tokens;
+}
+
+/** Reads and checks model text (what the loader worker does); plain data for `postMessage`. */
+export function readLightgbmText(text: string, fileName: string): LightgbmParsed {
+  checkDecodeBudget(text.length, () => textTokens(text), fileName, "text");
+  return mapErrors(fileName, () => readLightgbm(text));
+}
+
+/** Compiles a read model into a runtime model. */
+export function lightgbmModelFromParsed(p: LightgbmParsed, fileName: string): RuntimeModel {
+  return mapErrors(fileName, () => lightgbmRuntimeModel(compileLightgbm(p), p.nFeatures));
+}
+
+/** Parses model text into a runtime model (also used for boosters inside pickled LGBM estimators). */
+export function lightgbmModelFromText(text: string, fileName: string): RuntimeModel {
+  return lightgbmModelFromParsed(readLightgbmText(text, fileName), fileName);
 }
 
 const HEAD = new TextDecoder("latin1");
@@ -140,6 +173,15 @@ export const lightgbmRuntime: Runtime = {
   },
   async load(source) {
     if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
-    return lightgbmModelFromText(new TextDecoder().decode(source.bytes), source.fileName);
+    if (!loadLimits().worker)
+      return lightgbmModelFromText(new TextDecoder().decode(source.bytes), source.fileName);
+    // Reading the text (lines split, every number parsed, every tree checked) and a dry-run compile run
+    // in the loader worker, under the load budgets; the main thread compiles the checked trees.
+    const parsed = await runLoaderWorker<LightgbmParsed>(
+      siblingModule(import.meta.url, "parse-worker"),
+      { bytes: sharedCopy(source.bytes), fileName: source.fileName },
+      source.fileName,
+    );
+    return lightgbmModelFromParsed(parsed, source.fileName);
   },
 };

@@ -5,54 +5,13 @@
  * {@link runLoaderWorker}, under a heap cap and a time budget.
  */
 
-import { setPriority } from "node:os";
-import { parentPort } from "node:worker_threads";
 import { sha256Hex } from "../../util/hash.ts";
-import { type LoadLimits, setLoadLimits } from "../load-limits.ts";
-import { toWire, type WorkerReply } from "../loading/loader-worker-host.ts";
-import { transferables } from "../loading/transfer.ts";
+import { serveLoads } from "../loading/loader-worker.ts";
 import { readPickle, streamSizeOf } from "./parse-pickle.ts";
 import { modelFromValue, type PickleWorkerResult } from "./runtime.ts";
 
-/** One load: the file's bytes and name, and the budgets in force. */
-interface Job {
-  readonly data: { readonly bytes: Uint8Array; readonly fileName: string };
-  readonly limits: LoadLimits;
-}
-
-async function load({ data, limits }: Job): Promise<void> {
-  const { bytes, fileName } = data;
-  // This is the worker: nothing here starts another one.
-  setLoadLimits({ ...limits, worker: false });
-  try {
-    const value = await readPickle(bytes, fileName);
-    await modelFromValue(value, { path: "", fileName, bytes });
-    const result: PickleWorkerResult = {
-      value,
-      streamBytes: streamSizeOf(value) ?? bytes.byteLength,
-      sha256: sha256Hex(bytes),
-    };
-    const reply: WorkerReply<PickleWorkerResult> = { ok: true, result };
-    try {
-      parentPort!.postMessage(reply, transferables(value));
-    } catch {
-      // A buffer that cannot move (a pooled one) is copied instead.
-      parentPort!.postMessage(reply);
-    }
-  } catch (err) {
-    const reply: WorkerReply<PickleWorkerResult> = { ok: false, error: toWire(err) };
-    parentPort!.postMessage(reply);
-  }
-}
-
-// Serving comes first: on Linux the nice value is per thread, so this lowers only the loader's priority
-// (a bomb or a huge model then takes the CPU the event loop leaves, not the other way round).
-if (process.platform === "linux") {
-  try {
-    setPriority(10);
-  } catch {
-    // Not permitted here: the load runs at normal priority.
-  }
-}
-
-parentPort!.on("message", (job: Job) => void load(job));
+serveLoads(async (bytes, fileName): Promise<PickleWorkerResult> => {
+  const value = await readPickle(bytes, fileName);
+  await modelFromValue(value, { path: "", fileName, bytes });
+  return { value, streamBytes: streamSizeOf(value) ?? bytes.byteLength, sha256: sha256Hex(bytes) };
+});

@@ -9,7 +9,7 @@ import { detectCompression } from "../../formats/compression/decompress.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
 import { loadLimits } from "../load-limits.ts";
 import { rememberDigest } from "../loading/digest-cache.ts";
-import { runLoaderWorker, siblingModule } from "../loading/loader-worker-host.ts";
+import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";
 import type { FeatureTable, Runtime, RuntimeModel } from "../runtime.ts";
 import { boosterWrapperModel, isBoosterWrapper, relabel } from "./boosters.ts";
 import { ESTIMATOR_BUILDERS } from "./builders.ts";
@@ -197,13 +197,9 @@ type Source = Parameters<Runtime["load"]>[0];
  */
 async function readPickleForLoad(source: Source): Promise<PyValue> {
   if (!loadLimits().worker) return readPickle(source.bytes, source.fileName);
-  // Posting the bytes would copy them on the event loop (structured clone: ~1 s for a 120 MB file);
-  // one memcpy into shared memory costs a few milliseconds and the worker reads them in place.
-  const shared = new Uint8Array(new SharedArrayBuffer(source.bytes.byteLength));
-  shared.set(source.bytes);
   const r = await runLoaderWorker<PickleWorkerResult>(
     siblingModule(import.meta.url, "pickle-worker"),
-    { bytes: shared, fileName: source.fileName },
+    { bytes: sharedCopy(source.bytes), fileName: source.fileName },
     source.fileName,
   );
   rememberDigest(source.bytes, r.sha256);

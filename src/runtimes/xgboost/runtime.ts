@@ -12,6 +12,9 @@ import { lastTable } from "../common/last-table.ts";
 import { InconsistencyError, NodeBudgetError } from "../common/model-bounds.ts";
 import { withSyncScoring } from "../common/sync-scoring.ts";
 import { typicalFromThresholds } from "../common/typical-values.ts";
+import { loadLimits } from "../load-limits.ts";
+import { checkDecodeBudget } from "../loading/decode-budget.ts";
+import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";
 import type {
   FeatureSpec,
   FeatureTable,
@@ -39,16 +42,27 @@ function looksLikeXgboost(bytes: Uint8Array): boolean {
   return head.includes("learner") || head.includes("Config");
 }
 
+/** JSON's values, counted from its separators and openers (`,` `[` `{`): an upper bound. */
+function jsonValues(bytes: Uint8Array): number {
+  let values = 1;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if (b === 0x2c || b === 0x5b || b === 0x7b) values++;
+  }
+  return values;
+}
+
 /** Decodes JSON or UBJSON model bytes into the model object (unwrapping a pickle's `{Config, Model}`). */
 function decode(bytes: Uint8Array, fileName: string): unknown {
   let i = 0;
   while (i < bytes.length && bytes[i] <= 0x20) i++;
+  // JSON objects start with `{` then whitespace or a quote; UBJSON keys start with a length marker.
+  const next = bytes[i + 1];
+  const isJson =
+    next === 0x22 || next === 0x20 || next === 0x0a || next === 0x0d || next === 0x09 || next === 0x7d;
+  if (isJson) checkDecodeBudget(bytes.byteLength, () => jsonValues(bytes), fileName, "JSON");
   let data: unknown;
   try {
-    // JSON objects start with `{` then whitespace or a quote; UBJSON keys start with a length marker.
-    const next = bytes[i + 1];
-    const isJson =
-      next === 0x22 || next === 0x20 || next === 0x0a || next === 0x0d || next === 0x09 || next === 0x7d;
     data = isJson ? parseLenientJson(new TextDecoder().decode(bytes)) : decodeUbjson(bytes.subarray(i));
   } catch (err) {
     throw Errors.invalidModel(fileName, `not a readable XGBoost model: ${(err as Error).message}`);
@@ -192,15 +206,23 @@ function boosterModel(b: Booster, format: string): RuntimeModel {
   return withSyncScoring(model, { predict, ...(classifier ? { predictProba: proba } : {}) });
 }
 
-/** Compiles model bytes (JSON, UBJSON, or a pickled booster's raw buffer) into a runtime model. */
-export function xgboostModelFromBytes(bytes: Uint8Array, fileName: string): RuntimeModel {
-  const data = decode(bytes, fileName);
+/** The format name of model bytes: UBJSON when the object's first key starts with a length marker. */
+function formatOf(bytes: Uint8Array): string {
+  return bytes[0] === 0x7b && bytes[1] !== 0x22 && bytes[1] > 0x20 ? "xgboost-ubjson" : "xgboost-json";
+}
+
+/**
+ * Compiles a decoded model (the object `save_model` writes, numeric arrays plain or typed) into a
+ * runtime model; every failure becomes a documented error naming the file.
+ */
+export function xgboostModelFromData(
+  data: unknown,
+  fileBytes: number,
+  fileName: string,
+  format: string,
+): RuntimeModel {
   try {
-    const b = compileBooster(data, bytes.byteLength);
-    return boosterModel(
-      b,
-      bytes[0] === 0x7b && bytes[1] !== 0x22 && bytes[1] > 0x20 ? "xgboost-ubjson" : "xgboost-json",
-    );
+    return boosterModel(compileBooster(data, fileBytes), format);
   } catch (err) {
     if (isModelServeError(err)) throw err;
     if (err instanceof BoosterError && err.unsupported) throw Errors.unsupportedModel(fileName, err.message);
@@ -210,6 +232,46 @@ export function xgboostModelFromBytes(bytes: Uint8Array, fileName: string): Runt
   }
 }
 
+/** Compiles model bytes (JSON, UBJSON, or a pickled booster's raw buffer) into a runtime model. */
+export function xgboostModelFromBytes(bytes: Uint8Array, fileName: string): RuntimeModel {
+  return xgboostModelFromData(decode(bytes, fileName), bytes.byteLength, fileName, formatOf(bytes));
+}
+
+/**
+ * Decodes model bytes for the loader worker: the decoded object with its numeric arrays packed into
+ * `Float64Array`s (`null` as NaN, as the compiler reads them), so that they move back to the main
+ * thread instead of being copied element by element, and the format name.
+ */
+export function decodeForTransfer(bytes: Uint8Array, fileName: string): { data: unknown; format: string } {
+  return { data: packNumericArrays(decode(bytes, fileName)), format: formatOf(bytes) };
+}
+
+/** Arrays shorter than this stay plain: a buffer per tiny array costs more than it saves. */
+const PACK_MIN = 16;
+
+/** Replaces, in place, every array of numbers and nulls (of {@link PACK_MIN} or more) by a Float64Array. */
+function packNumericArrays(root: unknown): unknown {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== "object" || v === null || ArrayBuffer.isView(v)) continue;
+    const slots = v as Record<string, unknown> | unknown[];
+    for (const k of Object.keys(slots)) {
+      const x = (slots as Record<string, unknown>)[k];
+      if (!Array.isArray(x)) {
+        stack.push(x);
+        continue;
+      }
+      if (x.length >= PACK_MIN && x.every((e) => typeof e === "number" || e === null)) {
+        const packed = new Float64Array(x.length);
+        for (let i = 0; i < x.length; i++) packed[i] = x[i] === null ? Number.NaN : (x[i] as number);
+        (slots as Record<string, unknown>)[k] = packed;
+      } else stack.push(x);
+    }
+  }
+  return root;
+}
+
 /** The XGBoost runtime. */
 export const xgboostRuntime: Runtime = {
   name: "xgboost",
@@ -217,6 +279,20 @@ export const xgboostRuntime: Runtime = {
   sniff: (bytes) => looksLikeXgboost(bytes),
   async load(source) {
     if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
-    return xgboostModelFromBytes(source.bytes, source.fileName);
+    if (!loadLimits().worker) return xgboostModelFromBytes(source.bytes, source.fileName);
+    // Decoding (JSON.parse of a file that may be hundreds of MB) and a dry-run compile run in the
+    // loader worker, under the load budgets; the main thread only compiles the checked, packed arrays.
+    const r = await runLoaderWorker<XgboostWorkerResult>(
+      siblingModule(import.meta.url, "parse-worker"),
+      { bytes: sharedCopy(source.bytes), fileName: source.fileName },
+      source.fileName,
+    );
+    return xgboostModelFromData(r.data, source.bytes.byteLength, source.fileName, r.format);
   },
 };
+
+/** What the XGBoost loader worker sends back: the decoded model (typed arrays moved) and its format. */
+export interface XgboostWorkerResult {
+  readonly data: unknown;
+  readonly format: string;
+}

@@ -1,6 +1,7 @@
 /**
- * The loader worker: loads run off the event loop under a time and heap budget; a load stopped by a
- * budget is refused with MS_LOAD_BUDGET_EXCEEDED and the next load still works.
+ * The loader workers: pickle, XGBoost JSON/UBJSON and LightGBM text loads run off the event loop under a time and heap
+ * budget; a load stopped by a budget is refused with MS_LOAD_BUDGET_EXCEEDED and the next load still
+ * works.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -26,6 +27,28 @@ function manyDicts(n: number): string {
   writeFileSync(file, body.subarray(0, 4 + n + 2));
   return file;
 }
+
+/**
+ * An XGBoost JSON file (it names the learner) carrying one array of `n` numbers: about 2 bytes per
+ * number in the file, 8 or more once decoded.
+ */
+function bigXgboostJson(n: number): string {
+  const file = join(dir, `xgb-${n}.json`);
+  const head = '{"learner": {"learner_model_param": {"num_feature": "4"}, "padding": [';
+  writeFileSync(file, `${head}${"0,".repeat(n - 1)}0]}, "version": [2, 1, 0]}`);
+  return file;
+}
+
+/** A LightGBM text model (by its head) padded with `n` header lines: megabytes of lines to read. */
+function bigLightgbmText(n: number): string {
+  const file = join(dir, `lgb-${n}.txt`);
+  writeFileSync(file, `tree\nversion=v4\nnum_class=1\n${"padding=0 0 0 0 0 0 0 0\n".repeat(n)}`);
+  return file;
+}
+
+const xgboostJson = fileURLToPath(
+  new URL("../../fixtures/xgboost/multi_softprob_wine/model.json", import.meta.url),
+);
 
 describe("loader worker", { timeout: 300_000 }, () => {
   it("loads a sound model and answers as before", async () => {
@@ -56,6 +79,72 @@ describe("loader worker", { timeout: 300_000 }, () => {
     const previous = setLoadLimits({ timeoutMs: 50 });
     try {
       await assert.rejects(loadModel(bomb), (e: unknown) => {
+        const err = e as { code: string; message: string };
+        return (
+          err.code === "MS_LOAD_BUDGET_EXCEEDED" && /longer than 50 ms \(loadTimeoutMs\)/.test(err.message)
+        );
+      });
+    } finally {
+      setLoadLimits(previous);
+    }
+  });
+
+  it("refuses XGBoost JSON whose values would not fit the heap budget, then loads the next file", async () => {
+    const previous = setLoadLimits({ memoryMb: 32 });
+    try {
+      // 20 million numbers (40 MB of text) need far more than a 32 MB heap once decoded.
+      await assert.rejects(loadModel(bigXgboostJson(20_000_000)), (e: unknown) => {
+        const err = e as { code: string; message: string };
+        return (
+          err.code === "MS_LOAD_BUDGET_EXCEEDED" &&
+          err.message.includes(
+            "the JSON holds about 20000009 values, more than the 1048576 a 32 MB heap budget (loadMemoryMb) decodes",
+          )
+        );
+      });
+      const m = await loadModel(xgboostJson);
+      assert.equal(m.info.framework, "xgboost");
+    } finally {
+      setLoadLimits(previous);
+    }
+  });
+
+  it("stops an XGBoost decode past the time budget", async () => {
+    const previous = setLoadLimits({ timeoutMs: 50 });
+    try {
+      await assert.rejects(loadModel(bigXgboostJson(20_000_000)), (e: unknown) => {
+        const err = e as { code: string; message: string };
+        return (
+          err.code === "MS_LOAD_BUDGET_EXCEEDED" && /longer than 50 ms \(loadTimeoutMs\)/.test(err.message)
+        );
+      });
+    } finally {
+      setLoadLimits(previous);
+    }
+  });
+
+  it("refuses LightGBM text whose lines and numbers would not fit the heap budget", async () => {
+    const previous = setLoadLimits({ memoryMb: 64 });
+    try {
+      // 3 million lines of 8 numbers: 24 million tokens, more than 64 MB / 32 B = 2 097 152.
+      await assert.rejects(loadModel(bigLightgbmText(3_000_000)), (e: unknown) => {
+        const err = e as { code: string; message: string };
+        return (
+          err.code === "MS_LOAD_BUDGET_EXCEEDED" &&
+          err.message.includes(
+            "the text holds about 24000004 values, more than the 2097152 a 64 MB heap budget (loadMemoryMb) decodes",
+          )
+        );
+      });
+    } finally {
+      setLoadLimits(previous);
+    }
+  });
+
+  it("stops a LightGBM read past the time budget (the text is read in the worker)", async () => {
+    const previous = setLoadLimits({ timeoutMs: 50 });
+    try {
+      await assert.rejects(loadModel(bigLightgbmText(3_000_000)), (e: unknown) => {
         const err = e as { code: string; message: string };
         return (
           err.code === "MS_LOAD_BUDGET_EXCEEDED" && /longer than 50 ms \(loadTimeoutMs\)/.test(err.message)

@@ -1,0 +1,117 @@
+/**
+ * @module Load generators written in C, for benches whose server is faster than a Node client can
+ * drive it: `wrk` (HTTP/1.1, one thread) and nghttp2's `h2load` (HTTP/2, here for gRPC unary calls).
+ * Both run pinned to CPU 0 when `taskset` can pin, and are installed with apt-get when missing (as
+ * root; never during `npm test`).
+ */
+
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+
+const canPin = availableParallelism() > 1 && spawnSync("taskset", ["--version"]).status === 0;
+const scratch = mkdtempSync(join(tmpdir(), "modelserve-loadgen-"));
+
+/** Installs the Debian package that provides `tool` when `tool` is not on PATH. */
+export function ensureTool(tool: "wrk" | "h2load"): void {
+  if (!spawnSync(tool, ["--version"]).error) return;
+  const pkg = tool === "wrk" ? "wrk" : "nghttp2-client";
+  process.stderr.write(`installing ${pkg} with apt-get…\n`);
+  execFileSync("apt-get", ["install", "-y", "-qq", pkg], { stdio: "inherit" });
+}
+
+function run(tool: string, args: string[]): string {
+  return execFileSync(canPin ? "taskset" : tool, canPin ? ["-c", "0", tool, ...args] : args, {
+    encoding: "utf8",
+    maxBuffer: 16 * 2 ** 20,
+  });
+}
+
+/** One load run: requests per second, p99 in ms (NaN when not reported), failed requests. */
+export interface LoadRun {
+  readonly rps: number;
+  readonly p99: number;
+  readonly errors: number;
+  readonly requests: number;
+}
+
+let scripts = 0;
+
+/** A `wrk` run (one thread) posting `body` as JSON to `path` on `connections` keep-alive connections. */
+export function wrk(port: number, path: string, body: string, connections: number, seconds: number): LoadRun {
+  const script = join(scratch, `post-${scripts++}.lua`);
+  writeFileSync(
+    script,
+    `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[${body}]==]\n`,
+  );
+  const out = run("wrk", [
+    "-t1",
+    `-c${connections}`,
+    `-d${seconds}s`,
+    "--latency",
+    "-s",
+    script,
+    `http://127.0.0.1:${port}${path}`,
+  ]);
+  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const scale = p99 ? { us: 0.001, ms: 1, s: 1000 }[p99[2] as "us" | "ms" | "s"] : 0;
+  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+  return {
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    p99: p99 ? Number(p99[1]) * scale : Number.NaN,
+    errors:
+      num(/Non-2xx or 3xx responses: (\d+)/) +
+      (socket ? socket.slice(1).reduce((s, x) => s + Number(x), 0) : 0),
+    requests: num(/(\d+) requests in/),
+  };
+}
+
+/**
+ * An `h2load` run of gRPC unary calls: `message` (a serialized request message) framed once as gRPC
+ * does (1 flag byte, 4-byte big-endian length), posted to `/<service>/<method>` with `streams`
+ * concurrent calls on each of `connections` connections. h2load sees HTTP statuses only: a gRPC error
+ * travels in trailers under HTTP 200, so the caller checks the server's own success count as well.
+ */
+export function h2loadGrpc(
+  port: number,
+  method: string,
+  message: Uint8Array,
+  connections: number,
+  streams: number,
+  seconds: number,
+): LoadRun {
+  const file = join(scratch, `grpc-${scripts++}.bin`);
+  const frame = Buffer.alloc(5 + message.byteLength);
+  frame.writeUInt32BE(message.byteLength, 1);
+  frame.set(message, 5);
+  writeFileSync(file, frame);
+  const out = run("h2load", [
+    "-D",
+    String(seconds),
+    "-c",
+    String(connections),
+    "-m",
+    String(streams),
+    "-d",
+    file,
+    "-H",
+    "content-type: application/grpc",
+    "-H",
+    "te: trailers",
+    `http://127.0.0.1:${port}${method}`,
+  ]);
+  const m =
+    /requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored, (\d+) timeout/.exec(
+      out,
+    );
+  const took = Number(/finished in ([\d.]+)s/.exec(out)?.[1] ?? seconds);
+  const succeeded = m ? Number(m[3]) : 0;
+  return {
+    rps: succeeded / took,
+    p99: Number.NaN,
+    errors: m ? Number(m[4]) + Number(m[5]) + Number(m[6]) : 0,
+    requests: succeeded,
+  };
+}
