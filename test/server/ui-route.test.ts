@@ -25,6 +25,8 @@ describe("dashboard routes", () => {
     assert.match(res.body, /<meta name="modelserve-keys" content="off">/);
     assert.match(res.body, /<script type="module" src="\/ui\/app\.js\?v=/);
     assert.doesNotMatch(res.body, /<script>|<style>|style="/);
+    // Keys off: no secret to protect from an opener, so no COOP (it costs a fresh tab a new process).
+    assert.equal(res.headers["cross-origin-opener-policy"], undefined);
   });
 
   it("serves the bundle with an ETag (304 when unchanged) and nothing outside its fixed list", async () => {
@@ -76,7 +78,11 @@ describe("dashboard routes", () => {
       const res = await fastify.inject({ method: "GET", url: `/ui/${f}` });
       assert.equal(res.statusCode, 200, f);
       assert.match(res.headers["content-type"] as string, /^text\/javascript/);
+      // Named by their content: cached for good, not asked again on reload.
+      assert.equal(res.headers["cache-control"], "public, max-age=31536000, immutable", f);
     }
+    const entry = await fastify.inject({ method: "GET", url: "/ui/app.js" });
+    assert.equal(entry.headers["cache-control"], "no-cache");
   });
 
   it("weighs under 150 kB gzipped (every script and stylesheet, live view included)", () => {
@@ -101,7 +107,7 @@ describe("dashboard routes", () => {
     assert.equal(uiMountPath("/ops/dashboard/"), "/ops/dashboard");
   });
 
-  it("stays open when API keys are on (the data behind it does not)", async () => {
+  it("stays open when API keys are on, names no model, and sends COOP (the data behind it is closed)", async () => {
     const { fastify } = makeApp({
       access: {
         keys: (await import("../../src/config/config.ts")).accessKeys({
@@ -112,6 +118,15 @@ describe("dashboard routes", () => {
     const page = await fastify.inject({ method: "GET", url: "/ui" });
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /<meta name="modelserve-keys" content="on">/);
+    assert.equal(page.headers["cross-origin-opener-policy"], "same-origin");
+    const listed = await fastify.inject({
+      method: "GET",
+      url: "/models",
+      headers: { authorization: "Bearer secret-key-0123456789abcdef" },
+    });
+    const names = (listed.json() as { models: { name: string }[] }).models.map((m) => m.name);
+    assert.ok(names.length > 0);
+    for (const name of names) assert.ok(!page.body.includes(name), `${name} in the page`);
     assert.equal((await fastify.inject({ method: "GET", url: "/ui/app.js" })).statusCode, 200);
     assert.equal((await fastify.inject({ method: "GET", url: "/models" })).statusCode, 401);
     assert.equal((await fastify.inject({ method: "GET", url: "/stats" })).statusCode, 401);

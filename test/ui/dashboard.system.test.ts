@@ -82,6 +82,15 @@ describe("dashboard in headless Chromium", { timeout: 180_000 }, () => {
     // The newest version is the default until someone says otherwise.
     assert.equal(await model.getByTestId("default-version").innerText(), "default 2");
     await screenshot(page, "dashboard-models");
+    // The models list is asked for while the script is evaluated (module scripts run before
+    // DOMContentLoaded), not after the first paint, and only once.
+    const timing = await page.evaluate<{ models: number[]; dcl: number }>(`(() => ({
+      models: performance.getEntriesByType("resource")
+        .filter((r) => new URL(r.name).pathname === "/models").map((r) => r.startTime),
+      dcl: performance.getEntriesByType("navigation")[0].domContentLoadedEventStart,
+    }))()`);
+    assert.equal(timing.models.length, 1, JSON.stringify(timing));
+    assert.ok(timing.models[0]! < timing.dcl, JSON.stringify(timing));
     assert.deepEqual(problems, []);
     await page.close();
   });

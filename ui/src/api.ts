@@ -60,23 +60,48 @@ export async function apiText(path: string): Promise<string> {
   return call(path, {}, "text/plain");
 }
 
+/** GET requests sent ahead by {@link prefetch}, each with the key it carried. */
+const early = new Map<string, { key: string | undefined; res: Promise<Response> }>();
+
+function send(path: string, init: { method?: string; body?: unknown }, accept: string): Promise<Response> {
+  const headers: Record<string, string> = { accept };
+  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+  if (init.body !== undefined) headers["content-type"] = "application/json";
+  return fetch(`${API_BASE}${path}`, {
+    method: init.method ?? "GET",
+    headers,
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    credentials: "omit",
+    cache: "no-store",
+  });
+}
+
+/**
+ * Sends a JSON GET now, before the page has rendered, so its answer is on its way while the first
+ * screen is built; the next {@link api} call for the same path (with the same key) takes it instead
+ * of asking again, and reports its errors as usual. Skipped when keys are on and none is set: the
+ * server would only refuse it, and the page asks for a key first.
+ */
+export function prefetch(path: string): void {
+  if (KEYS_ON && !apiKey) return;
+  const res = send(path, {}, "application/json");
+  // Failures surface in the call that takes the answer; none is left unhandled if nobody does.
+  res.catch(() => undefined);
+  early.set(path, { key: apiKey, res });
+}
+
 async function call(
   path: string,
   init: { method?: string; body?: unknown },
   accept: string,
 ): Promise<string> {
-  const headers: Record<string, string> = { accept };
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-  if (init.body !== undefined) headers["content-type"] = "application/json";
+  const ahead = early.get(path);
+  early.delete(path);
+  const reuse =
+    ahead && ahead.key === apiKey && (init.method ?? "GET") === "GET" && accept === "application/json";
   let res: Response;
   try {
-    res = await fetch(`${API_BASE}${path}`, {
-      method: init.method ?? "GET",
-      headers,
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      credentials: "omit",
-      cache: "no-store",
-    });
+    res = await (reuse ? ahead.res : send(path, init, accept));
   } catch (err) {
     throw new ApiError(0, "NETWORK", `the server did not answer (${(err as Error).message})`);
   }

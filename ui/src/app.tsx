@@ -3,7 +3,7 @@
  * the API key prompt shown when the server answers 401, and the admin scope check.
  */
 
-import { useCallback, useEffect, useState } from "preact/hooks";
+import { useCallback, useEffect, useLayoutEffect, useState } from "preact/hooks";
 import { ApiError, api, currentKey, KEYS_ON, modelPath, onAuthRequired, setKey, TITLE } from "./api.ts";
 import { ModelCard } from "./card.tsx";
 import { Models } from "./models.tsx";
@@ -89,7 +89,10 @@ export function App() {
   const [error, setError] = useState<string | null>(null);
   const [epoch, setEpoch] = useState(0);
 
-  useEffect(
+  // Layout effects run right after the first render, not after the first paint like useEffect: the
+  // models request (sent ahead by early.ts) is taken, and its answer rendered, as soon as it arrives.
+  // The 401 listener is declared first, so it is in place before that request can fail.
+  useLayoutEffect(
     () =>
       onAuthRequired(() => {
         setRejected(currentKey() !== undefined);
@@ -117,7 +120,7 @@ export function App() {
     }
   }, []);
 
-  useEffect(() => {
+  useLayoutEffect(() => {
     void reload();
   }, [epoch]);
 

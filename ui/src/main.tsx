@@ -1,9 +1,11 @@
 /** @module The dashboard's entry point, bundled by `npm run build:ui` into `dist/ui/app.js`. */
 
+// First: it sends the models request before the other modules are evaluated.
+import "./early.ts";
 import { render } from "preact";
 import { App } from "./app.tsx";
 import "./style.css";
-// uPlot's stylesheet travels in app.css: the live view's script is loaded later, its styles are not.
+// uPlot's stylesheet, for the live view's charts.
 import "uplot/dist/uPlot.min.css";
 
 const root = document.getElementById("app");

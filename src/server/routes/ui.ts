@@ -25,6 +25,8 @@ export const UI_ASSET_DIR = fileURLToPath(new URL("../../../dist/ui/", import.me
  * `chunk-<hash>.js`). A file name outside this pattern is not served, so no path can be traversed.
  */
 const ASSET = /^(?:app\.(js|css)|[a-z]+-[A-Z0-9]{8}\.(js))$/;
+/** Whether a file is a chunk named by its content hash. */
+const hashed = (file: string) => /^[a-z]+-[A-Z0-9]{8}\.js$/.test(file);
 const typeOf = (file: string): string | undefined => {
   const m = ASSET.exec(file);
   if (!m) return undefined;
@@ -41,6 +43,16 @@ export const UI_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   "x-content-type-options": "nosniff",
   "x-frame-options": "DENY",
   "referrer-policy": "no-referrer",
+};
+
+/**
+ * Added to the page when API keys are on, where it asks for a key: a window that opened the dashboard
+ * then keeps no handle on it, so it cannot send the tab on to a look-alike page asking for the key.
+ * With keys off there is no secret to fish for (the API the page calls is open to all) and the header
+ * is left out, because it costs a visit from a fresh tab a new renderer process: 150–200 ms in
+ * headless Chromium on two shared cores, most of the page's load time (`npm run bench:dashboard`).
+ */
+export const UI_KEYS_HEADERS: Readonly<Record<string, string>> = {
   "cross-origin-opener-policy": "same-origin",
 };
 
@@ -146,6 +158,7 @@ export function uiRoutes(
     // The page is useless without its script: a missing bundle is reported here, not as a blank page.
     await asset("app.js");
     reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").headers(UI_SECURITY_HEADERS);
+    if (keys) reply.headers(UI_KEYS_HEADERS);
     return html;
   });
   app.get(`${mount}/:file`, { config }, async (req, reply: FastifyReply) => {
@@ -157,7 +170,9 @@ export function uiRoutes(
       .type(type)
       .header("etag", a.etag)
       .header("vary", "accept-encoding")
-      .header("cache-control", "no-cache")
+      // A chunk's name carries its content hash, so it never changes under that name: a reload needs not
+      // ask again. app.js and app.css keep their names across builds: revalidated each time (a 304).
+      .header("cache-control", hashed(file) ? "public, max-age=31536000, immutable" : "no-cache")
       .header("x-content-type-options", "nosniff");
     if (req.headers["if-none-match"] === a.etag) return reply.code(304).send();
     if (/\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) {
