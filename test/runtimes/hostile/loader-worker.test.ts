@@ -92,13 +92,13 @@ describe("loader worker", { timeout: 300_000 }, () => {
   it("refuses XGBoost JSON whose values would not fit the heap budget, then loads the next file", async () => {
     const previous = setLoadLimits({ memoryMb: 32 });
     try {
-      // 20 million numbers (40 MB of text) need far more than a 32 MB heap once decoded.
-      await assert.rejects(loadModel(bigXgboostJson(20_000_000)), (e: unknown) => {
+      // 1.5 million numbers (3 MB of text): more values than a 32 MB heap holds at 32 bytes each.
+      await assert.rejects(loadModel(bigXgboostJson(1_500_000)), (e: unknown) => {
         const err = e as { code: string; message: string };
         return (
           err.code === "MS_LOAD_BUDGET_EXCEEDED" &&
           err.message.includes(
-            "the JSON holds about 20000009 values, more than the 1048576 a 32 MB heap budget (loadMemoryMb) decodes",
+            "the JSON holds about 1500009 values, more than the 1048576 a 32 MB heap budget (loadMemoryMb) decodes",
           )
         );
       });
@@ -110,12 +110,12 @@ describe("loader worker", { timeout: 300_000 }, () => {
   });
 
   it("stops an XGBoost decode past the time budget", async () => {
-    const previous = setLoadLimits({ timeoutMs: 50 });
+    const previous = setLoadLimits({ timeoutMs: 20 });
     try {
-      await assert.rejects(loadModel(bigXgboostJson(20_000_000)), (e: unknown) => {
+      await assert.rejects(loadModel(bigXgboostJson(5_000_000)), (e: unknown) => {
         const err = e as { code: string; message: string };
         return (
-          err.code === "MS_LOAD_BUDGET_EXCEEDED" && /longer than 50 ms \(loadTimeoutMs\)/.test(err.message)
+          err.code === "MS_LOAD_BUDGET_EXCEEDED" && /longer than 20 ms \(loadTimeoutMs\)/.test(err.message)
         );
       });
     } finally {
@@ -124,15 +124,15 @@ describe("loader worker", { timeout: 300_000 }, () => {
   });
 
   it("refuses LightGBM text whose lines and numbers would not fit the heap budget", async () => {
-    const previous = setLoadLimits({ memoryMb: 64 });
+    const previous = setLoadLimits({ memoryMb: 32 });
     try {
-      // 3 million lines of 8 numbers: 24 million tokens, more than 64 MB / 32 B = 2 097 152.
-      await assert.rejects(loadModel(bigLightgbmText(3_000_000)), (e: unknown) => {
+      // 200 000 lines of 8 numbers: 1 600 000 tokens, more than 32 MB / 32 B = 1 048 576.
+      await assert.rejects(loadModel(bigLightgbmText(200_000)), (e: unknown) => {
         const err = e as { code: string; message: string };
         return (
           err.code === "MS_LOAD_BUDGET_EXCEEDED" &&
           err.message.includes(
-            "the text holds about 24000004 values, more than the 2097152 a 64 MB heap budget (loadMemoryMb) decodes",
+            "the text holds about 1600004 values, more than the 1048576 a 32 MB heap budget (loadMemoryMb) decodes",
           )
         );
       });
@@ -142,12 +142,12 @@ describe("loader worker", { timeout: 300_000 }, () => {
   });
 
   it("stops a LightGBM read past the time budget (the text is read in the worker)", async () => {
-    const previous = setLoadLimits({ timeoutMs: 50 });
+    const previous = setLoadLimits({ timeoutMs: 20 });
     try {
-      await assert.rejects(loadModel(bigLightgbmText(3_000_000)), (e: unknown) => {
+      await assert.rejects(loadModel(bigLightgbmText(600_000)), (e: unknown) => {
         const err = e as { code: string; message: string };
         return (
-          err.code === "MS_LOAD_BUDGET_EXCEEDED" && /longer than 50 ms \(loadTimeoutMs\)/.test(err.message)
+          err.code === "MS_LOAD_BUDGET_EXCEEDED" && /longer than 20 ms \(loadTimeoutMs\)/.test(err.message)
         );
       });
     } finally {
