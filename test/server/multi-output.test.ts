@@ -155,6 +155,34 @@ describe("multi-output classifiers over HTTP", () => {
     });
   });
 
+  it("V2 answers predict_proba as an FP64 [rows, Σ classes] tensor, each output's classes side by side", async () => {
+    const x: Expected = read(join(fx, MODELS.moc, "expected.json"));
+    const rows: number[][] = read(join(fx, MODELS.moc, "inputs.json"));
+    const width = x.output_classes.reduce((n, cs) => n + cs.length, 0);
+    const meta = await fastify.inject({ method: "GET", url: "/v2/models/moc" });
+    const proba = meta.json().outputs.find((o: { name: string }) => o.name === "predict_proba");
+    assert.deepEqual(proba, { name: "predict_proba", datatype: "FP64", shape: [-1, width] });
+    const res = await fastify.inject({
+      method: "POST",
+      url: "/v2/models/moc/infer",
+      payload: {
+        inputs: [
+          { name: "input-0", shape: [rows.length, rows[0].length], datatype: "FP64", data: rows.flat() },
+        ],
+        outputs: [{ name: "predict_proba" }],
+      },
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    const out = res.json().outputs[0] as { name: string; datatype: string; shape: number[]; data: number[] };
+    assert.equal(out.datatype, "FP64");
+    assert.deepEqual(out.shape, [rows.length, width]);
+    const maps = rows.map((_, r) => {
+      let at = r * width;
+      return x.output_classes.map((cs) => Object.fromEntries(cs.map((c) => [String(c), out.data[at++]])));
+    });
+    assertProbabilities(maps, x, "V2 moc");
+  });
+
   it("documents one label enum per output and the multilabel output names", () => {
     const schema = (
       doc.paths["/models/multilabel/predict"].post.responses["200"].content as {

@@ -177,7 +177,8 @@ export function outputNames(sig: ModelSignature): string[] {
 function computeOutputNames(sig: ModelSignature): string[] {
   if (sig.output.tensors && sig.output.task === "other") return sig.output.tensors.map((t) => t.name);
   const names = ["predict"];
-  if (sig.capabilities.predictProba && sig.output.classes) names.push("predict_proba");
+  if (sig.capabilities.predictProba && (sig.output.classes || sig.output.outputClasses))
+    names.push("predict_proba");
   if (sig.capabilities.rawScore) names.push("raw_score");
   if (sig.capabilities.decisionFunction) names.push("decision_function");
   return names;
@@ -228,7 +229,8 @@ function computeOutputMetadata(sig: ModelSignature): { name: string; datatype: D
       shape: t.shape.map((d) => (typeof d === "number" ? d : -1)),
     }));
   const classes = sig.output.classes;
-  const k = classes?.length ?? -1;
+  // A multi-output classifier's probabilities: every output's classes side by side, output after output.
+  const k = classes?.length ?? sig.output.outputClasses?.reduce((n, cs) => n + cs.length, 0) ?? -1;
   return outputNames(sig).map((name) => {
     switch (name) {
       case "predict": {
