@@ -7,7 +7,7 @@
  * packed layout's private invariants; they are kept side by side so that a change to one is seen in all.
  */
 
-import { float32Below, lockstepTree, walkLockstep } from "../common/lockstep-walk.ts";
+import { float32Below, type LockstepTree, lockstepTree, walkLockstep } from "../common/lockstep-walk.ts";
 import {
   boundedCount,
   checkNodeTotal,
@@ -17,7 +17,7 @@ import {
   relativeCap,
 } from "../common/model-bounds.ts";
 import { expf } from "./expf.ts";
-import { type LinearMargins, linearMargins } from "./gblinear.ts";
+import { linearMargins } from "./gblinear.ts";
 import { numpyExpf } from "./numpy-expf.ts";
 import type { XgbExplainInput } from "./shap-trees.ts";
 
@@ -127,6 +127,42 @@ export interface BoosterShape {
   readonly version: string;
 }
 
+/** The flat arrays of a tree booster, every node of every tree at a global offset. */
+interface TreeArrays {
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  readonly feature: Int32Array;
+  readonly cond: Float64Array;
+  readonly defaultLeft: Uint8Array;
+  /** Index into `catSets` for categorical split nodes, else -1. */
+  readonly catIndex: Int32Array;
+  /** The categories that go right at each categorical split. */
+  readonly catSets: readonly (readonly number[])[];
+  /** Index into `leafVectors` of a vector leaf, else -1. */
+  readonly leafVec: Int32Array;
+  readonly leafVectors: Float64Array;
+  readonly roots: Int32Array;
+  readonly group: Int32Array;
+  /** Each scalar leaf's contribution, tree weight applied, in float32 (and as a Float32Array). */
+  readonly contrib: Float64Array;
+  readonly contrib32: Float32Array;
+  readonly lockstep: LockstepTree;
+  readonly baseMargin: Float64Array;
+  /** Scalar leaves and numeric splits only: the lock-step batch walk applies. */
+  readonly simple: boolean;
+}
+
+/**
+ * A booster laid out and checked, before its prediction functions exist: plain values and typed arrays
+ * only, so that a loader worker can build it off the event loop and hand it over.
+ */
+export interface BoosterLayout extends BoosterShape {
+  readonly explainInput?: XgbExplainInput;
+  /** A gblinear booster's weights and base margins. */
+  readonly linear?: { readonly weights: ArrayLike<number>; readonly baseMargin: Float64Array };
+  readonly trees?: TreeArrays;
+}
+
 /** A compiled booster. */
 export interface Booster extends BoosterShape {
   /** Margins (base score included, before the objective's transform), rows × groups, float32 values. */
@@ -158,8 +194,11 @@ function decodeCategoryNames(cats: Json, numFeature: number): (string[] | undefi
   return out;
 }
 
-/** Compiles a parsed XGBoost model (the object `save_model` writes, or a pickle's `Model`). */
-export function compileBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY): Booster {
+/**
+ * Lays out and checks a parsed XGBoost model (the object `save_model` writes, or a pickle's `Model`):
+ * the costly part of compiling, with every structural check; {@link bindBooster} finishes it.
+ */
+export function layoutBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY): BoosterLayout {
   const root = obj(model, "the model");
   const learner = obj(root.learner, "learner");
   const version = Array.isArray(root.version)
@@ -210,9 +249,8 @@ export function compileBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY
     weightDrop = nums(gb.weight_drop, "weight_drop");
   } else if (boosterName === "gblinear") {
     const weights = nums(obj(gb.model, "gradient_booster.model").weights, "gblinear weights");
-    let margins: LinearMargins;
     try {
-      margins = linearMargins(weights, numFeature, groups, baseMargin);
+      linearMargins(weights, numFeature, groups, baseMargin);
     } catch (err) {
       throw new BoosterError((err as Error).message);
     }
@@ -233,14 +271,7 @@ export function compileBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY
       splitThresholds: Array.from({ length: numFeature }, () => []),
       booster: "gblinear",
       version,
-      margins(x, rows, cols) {
-        try {
-          return margins(x, rows, cols);
-        } catch (err) {
-          throw new BoosterError((err as Error).message);
-        }
-      },
-      transform: transformFor(spec.kind, groups),
+      linear: { weights, baseMargin },
     };
   } else {
     throw new BoosterError(`booster "${boosterName}"`, true);
@@ -332,7 +363,7 @@ export function compileBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY
   const defaultLeft = new Uint8Array(total);
   /** Index into `catSets` for categorical split nodes, else -1. */
   const catIndex = new Int32Array(total).fill(-1);
-  const catSets: Set<number>[] = [];
+  const catSets: number[][] = [];
   const leafVec = new Int32Array(total).fill(-1);
   const vectors: number[] = [];
   const roots = new Int32Array(trees.length);
@@ -378,8 +409,8 @@ export function compileBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY
         if (k === undefined)
           throw new BoosterError(`tree ${i} node ${j} is categorical but has no categories`);
         const start = t.catSegments[k];
-        const set = new Set<number>();
-        for (let c = 0; c < t.catSizes[k]; c++) set.add(t.cats[start + c]);
+        const set: number[] = [];
+        for (let c = 0; c < t.catSizes[k]; c++) set.push(t.cats[start + c]);
         catIndex[g] = catSets.length;
         catSets.push(set);
       }
@@ -407,18 +438,6 @@ export function compileBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY
       if (left[n] !== -1) stack.push(left[n], right[n]);
     }
   }
-  /** The leaf one row reaches in one tree (a small function V8 inlines well). */
-  const leafOf = (root: number, x: Float64Array, at: number): number => {
-    let n = root;
-    while (left[n] !== -1) {
-      const v = x[at + feature[n]];
-      if (Number.isNaN(v)) n = defaultLeft[n] ? left[n] : right[n];
-      else if (catIndex[n] >= 0) n = catSets[catIndex[n]].has(Math.trunc(v)) ? right[n] : left[n];
-      else n = v < cond[n] ? left[n] : right[n];
-    }
-    return n;
-  };
-
   // The lock-step batch walk (below) needs scalar leaves and numeric splits only.
   const simple = catSets.length === 0 && vectors.length === 0;
   // XGBoost sends `x < cond` left; over float32 inputs that is `x <= float32Below(cond)`.
@@ -443,7 +462,6 @@ export function compileBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY
     }
   }
 
-  const contrib32 = Float32Array.from(contrib);
   const splitThresholds: number[][] = Array.from({ length: numFeature }, () => []);
   for (let n = 0; n < total; n++)
     if (left[n] !== -1 && catIndex[n] < 0) splitThresholds[feature[n]]?.push(cond[n]);
@@ -468,6 +486,65 @@ export function compileBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY
       numFeature,
       groups,
     },
+    trees: {
+      left,
+      right,
+      feature,
+      cond,
+      defaultLeft,
+      catIndex,
+      catSets,
+      leafVec,
+      leafVectors,
+      roots,
+      group,
+      contrib,
+      contrib32: Float32Array.from(contrib),
+      lockstep,
+      baseMargin,
+      simple,
+    },
+  };
+}
+
+/** Binds a laid-out booster's prediction functions (cheap: closures over its arrays). */
+export function bindBooster(layout: BoosterLayout): Booster {
+  const { trees: arrays, linear, explainInput, ...shape } = layout;
+  const { numFeature, groups, numTrees } = shape;
+  const transform = transformFor(shape.kind, groups);
+  if (linear) {
+    const margins = linearMargins(linear.weights, numFeature, groups, linear.baseMargin);
+    return {
+      ...shape,
+      margins(x, rows, cols) {
+        try {
+          return margins(x, rows, cols);
+        } catch (err) {
+          throw new BoosterError((err as Error).message);
+        }
+      },
+      transform,
+    };
+  }
+  if (!arrays) throw new BoosterError("the booster has neither trees nor linear weights");
+  const { left, right, feature, cond, defaultLeft, catIndex, leafVec, leafVectors, roots, group } = arrays;
+  const { contrib, contrib32, lockstep, baseMargin, simple } = arrays;
+  const catSets = arrays.catSets.map((c) => new Set(c));
+  /** The leaf one row reaches in one tree (a small function V8 inlines well). */
+  const leafOf = (root: number, x: Float64Array, at: number): number => {
+    let n = root;
+    while (left[n] !== -1) {
+      const v = x[at + feature[n]];
+      if (Number.isNaN(v)) n = defaultLeft[n] ? left[n] : right[n];
+      else if (catIndex[n] >= 0) n = catSets[catIndex[n]].has(Math.trunc(v)) ? right[n] : left[n];
+      else n = v < cond[n] ? left[n] : right[n];
+    }
+    return n;
+  };
+
+  return {
+    ...shape,
+    ...(explainInput ? { explainInput } : {}),
     margins(x, rows, cols) {
       if (cols !== numFeature) throw new BoosterError(`rows have ${cols} features, the model ${numFeature}`);
       const out = new Float64Array(rows * groups);
@@ -516,7 +593,7 @@ export function compileBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY
       }
       return out;
     },
-    transform: transformFor(spec.kind, groups),
+    transform,
   };
 }
 

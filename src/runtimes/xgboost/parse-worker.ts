@@ -1,15 +1,16 @@
 /**
- * @module The loader worker of XGBoost JSON and UBJSON files: decodes the bytes, packs the numeric
- * arrays into typed arrays and compiles the booster once as a dry run (every consistency check and
- * the node budget), then moves the decoded model back to the main thread. Started per load by
+ * @module The loader worker of XGBoost JSON and UBJSON files: decodes the bytes and lays the booster
+ * out in flat typed arrays with every consistency check and the node budget, then moves the layout
+ * back to the main thread, which only binds the prediction functions to it. Started per load by
  * {@link runLoaderWorker}, under a heap cap and a time budget.
  */
 
 import { serveLoads } from "../loading/loader-worker.ts";
-import { decodeForTransfer, type XgboostWorkerResult, xgboostModelFromData } from "./runtime.ts";
+import { layoutForTransfer, type XgboostWorkerResult, xgboostModelFromLayout } from "./runtime.ts";
 
 serveLoads((bytes, fileName): XgboostWorkerResult => {
-  const result = decodeForTransfer(bytes, fileName);
-  xgboostModelFromData(result.data, bytes.byteLength, fileName, result.format);
+  const result = layoutForTransfer(bytes, fileName);
+  // A dry run of what the main thread does next (binding is cheap), so its errors are caught here.
+  xgboostModelFromLayout(result.layout, result.format, fileName);
   return result;
 });

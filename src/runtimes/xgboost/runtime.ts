@@ -25,7 +25,14 @@ import type {
   RuntimeModel,
 } from "../runtime.ts";
 import { xgboostExplainer } from "./explain.ts";
-import { type Booster, BoosterError, compileBooster, softmaxRowsF32 } from "./model.ts";
+import {
+  type Booster,
+  BoosterError,
+  type BoosterLayout,
+  bindBooster,
+  layoutBooster,
+  softmaxRowsF32,
+} from "./model.ts";
 
 const ASCII = new TextDecoder("latin1");
 
@@ -211,18 +218,10 @@ function formatOf(bytes: Uint8Array): string {
   return bytes[0] === 0x7b && bytes[1] !== 0x22 && bytes[1] > 0x20 ? "xgboost-ubjson" : "xgboost-json";
 }
 
-/**
- * Compiles a decoded model (the object `save_model` writes, numeric arrays plain or typed) into a
- * runtime model; every failure becomes a documented error naming the file.
- */
-export function xgboostModelFromData(
-  data: unknown,
-  fileBytes: number,
-  fileName: string,
-  format: string,
-): RuntimeModel {
+/** Runs a step of compiling a model, turning every failure into a documented error naming the file. */
+function mapBoosterErrors<T>(fileName: string, step: () => T): T {
   try {
-    return boosterModel(compileBooster(data, fileBytes), format);
+    return step();
   } catch (err) {
     if (isModelServeError(err)) throw err;
     if (err instanceof BoosterError && err.unsupported) throw Errors.unsupportedModel(fileName, err.message);
@@ -232,18 +231,37 @@ export function xgboostModelFromData(
   }
 }
 
+/**
+ * Lays out and checks a decoded model (the object `save_model` writes, numeric arrays plain or typed):
+ * the costly part of compiling, done by the loader worker.
+ */
+export function xgboostLayout(data: unknown, fileBytes: number, fileName: string): BoosterLayout {
+  return mapBoosterErrors(fileName, () => layoutBooster(data, fileBytes));
+}
+
+/** The runtime model of a laid-out booster (binding its functions is cheap). */
+export function xgboostModelFromLayout(
+  layout: BoosterLayout,
+  format: string,
+  fileName: string,
+): RuntimeModel {
+  return mapBoosterErrors(fileName, () => boosterModel(bindBooster(layout), format));
+}
+
 /** Compiles model bytes (JSON, UBJSON, or a pickled booster's raw buffer) into a runtime model. */
 export function xgboostModelFromBytes(bytes: Uint8Array, fileName: string): RuntimeModel {
-  return xgboostModelFromData(decode(bytes, fileName), bytes.byteLength, fileName, formatOf(bytes));
+  const layout = xgboostLayout(decode(bytes, fileName), bytes.byteLength, fileName);
+  return xgboostModelFromLayout(layout, formatOf(bytes), fileName);
 }
 
 /**
- * Decodes model bytes for the loader worker: the decoded object with its numeric arrays packed into
- * `Float64Array`s (`null` as NaN, as the compiler reads them), so that they move back to the main
- * thread instead of being copied element by element, and the format name.
+ * What the loader worker does with model bytes: decodes them (numeric arrays packed into `Float64Array`s,
+ * `null` as NaN, as the compiler reads them) and lays the booster out with every check. The result is
+ * plain data whose typed arrays move back to the main thread instead of being copied.
  */
-export function decodeForTransfer(bytes: Uint8Array, fileName: string): { data: unknown; format: string } {
-  return { data: packNumericArrays(decode(bytes, fileName)), format: formatOf(bytes) };
+export function layoutForTransfer(bytes: Uint8Array, fileName: string): XgboostWorkerResult {
+  const data = packNumericArrays(decode(bytes, fileName));
+  return { layout: xgboostLayout(data, bytes.byteLength, fileName), format: formatOf(bytes) };
 }
 
 /** Arrays shorter than this stay plain: a buffer per tiny array costs more than it saves. */
@@ -280,19 +298,19 @@ export const xgboostRuntime: Runtime = {
   async load(source) {
     if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
     if (!loadLimits().worker) return xgboostModelFromBytes(source.bytes, source.fileName);
-    // Decoding (JSON.parse of a file that may be hundreds of MB) and a dry-run compile run in the
-    // loader worker, under the load budgets; the main thread only compiles the checked, packed arrays.
+    // Decoding (JSON.parse of a file that may be hundreds of MB), the checks and the flat layout run in
+    // the loader worker, under the load budgets; the main thread only binds functions to the arrays.
     const r = await runLoaderWorker<XgboostWorkerResult>(
       siblingModule(import.meta.url, "parse-worker"),
       { bytes: sharedCopy(source.bytes), fileName: source.fileName },
       source.fileName,
     );
-    return xgboostModelFromData(r.data, source.bytes.byteLength, source.fileName, r.format);
+    return xgboostModelFromLayout(r.layout, r.format, source.fileName);
   },
 };
 
-/** What the XGBoost loader worker sends back: the decoded model (typed arrays moved) and its format. */
+/** What the XGBoost loader worker sends back: the laid-out booster (typed arrays moved) and its format. */
 export interface XgboostWorkerResult {
-  readonly data: unknown;
+  readonly layout: BoosterLayout;
   readonly format: string;
 }
