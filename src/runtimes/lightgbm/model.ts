@@ -354,9 +354,29 @@ export function readLightgbm(text: string): LightgbmParsed {
   };
 }
 
-/** Compiles a read model into flat typed arrays and its prediction functions. */
-export function compileLightgbm(p: LightgbmParsed): LightgbmModel {
-  const { objective, average, numClass, perIteration, nFeatures, featureNames, nodes, leaves } = p;
+/**
+ * A read model laid out in flat typed arrays, before its prediction functions exist: plain data, so that
+ * a loader worker can build it off the event loop and hand it over.
+ */
+export interface LightgbmLayout {
+  readonly parsed: LightgbmParsed;
+  readonly feature: Int32Array;
+  readonly threshold: Float64Array;
+  readonly decision: Uint8Array;
+  readonly left: Int32Array;
+  readonly right: Int32Array;
+  readonly catStart: Int32Array;
+  readonly catEnd: Int32Array;
+  readonly leafValue: Float64Array;
+  readonly words: Uint32Array;
+  readonly roots: Int32Array;
+  readonly leafBases: Int32Array;
+  readonly splitThresholds: readonly (readonly number[])[];
+}
+
+/** Lays a read model out in flat typed arrays (node numbering, categorical bitsets), with its checks. */
+export function layoutLightgbm(p: LightgbmParsed): LightgbmLayout {
+  const { nodes, leaves } = p;
   const parsed = p.trees;
   const feature = new Int32Array(nodes);
   const threshold = new Float64Array(nodes);
@@ -369,7 +389,6 @@ export function compileLightgbm(p: LightgbmParsed): LightgbmModel {
   const catWords: number[] = [];
   const roots = new Int32Array(parsed.length);
   const leafBases = new Int32Array(parsed.length);
-  const linear = parsed.map((t) => (t.linear ? t : undefined));
   parsed.forEach((t, ti) => {
     roots[ti] = t.numLeaves > 1 ? t.nodeBase : -1;
     leafBases[ti] = t.leafBase;
@@ -394,7 +413,35 @@ export function compileLightgbm(p: LightgbmParsed): LightgbmModel {
       }
     }
   });
+  const splitThresholds: number[][] = p.featureNames.map(() => []);
+  for (let g = 0; g < nodes; g++)
+    if (!(decision[g] & CATEGORICAL)) splitThresholds[feature[g]]?.push(threshold[g]);
   const words = Uint32Array.from(catWords);
+  return {
+    parsed: p,
+    feature,
+    threshold,
+    decision,
+    left,
+    right,
+    catStart,
+    catEnd,
+    leafValue,
+    words,
+    roots,
+    leafBases,
+    splitThresholds,
+  };
+}
+
+/** Binds a laid-out model's prediction functions (cheap: closures over its arrays). */
+export function bindLightgbm(layout: LightgbmLayout): LightgbmModel {
+  const p = layout.parsed;
+  const { objective, average, numClass, perIteration, nFeatures, featureNames, nodes } = p;
+  const { feature, threshold, decision, left, right, catStart, catEnd, leafValue, words, roots } = layout;
+  const { leafBases, splitThresholds } = layout;
+  const parsed = p.trees;
+  const linear = parsed.map((t) => (t.linear ? t : undefined));
   const numTrees = parsed.length;
   const iterations = numTrees / perIteration;
 
@@ -444,10 +491,6 @@ export function compileLightgbm(p: LightgbmParsed): LightgbmModel {
     }
     return out;
   };
-
-  const splitThresholds: number[][] = featureNames.map(() => []);
-  for (let g = 0; g < nodes; g++)
-    if (!(decision[g] & CATEGORICAL)) splitThresholds[feature[g]]?.push(threshold[g]);
 
   return {
     splitThresholds,

@@ -1,16 +1,17 @@
 /**
  * @module The loader worker of LightGBM text models: decodes and reads the text (every number
- * parsed, every tree checked) and compiles it once as a dry run (the node budget and every check),
- * then hands the read model back to the main thread. Started per load by {@link runLoaderWorker},
+ * parsed, every tree checked, the node budget) and lays the trees out in flat typed arrays, then
+ * moves the layout back to the main thread, which only binds the prediction functions to it. Started per load by {@link runLoaderWorker},
  * under a heap cap and a time budget.
  */
 
 import { serveLoads } from "../loading/loader-worker.ts";
-import type { LightgbmParsed } from "./model.ts";
-import { lightgbmModelFromParsed, readLightgbmText } from "./runtime.ts";
+import type { LightgbmLayout } from "./model.ts";
+import { lightgbmLayout, lightgbmModelFromLayout, readLightgbmText } from "./runtime.ts";
 
-serveLoads((bytes, fileName): LightgbmParsed => {
-  const parsed = readLightgbmText(new TextDecoder().decode(bytes), fileName);
-  lightgbmModelFromParsed(parsed, fileName);
-  return parsed;
+serveLoads((bytes, fileName): LightgbmLayout => {
+  const layout = lightgbmLayout(readLightgbmText(new TextDecoder().decode(bytes), fileName), fileName);
+  // A dry run of what the main thread does next (binding is cheap), so its errors are caught here.
+  lightgbmModelFromLayout(layout, fileName);
+  return layout;
 });

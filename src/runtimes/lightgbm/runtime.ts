@@ -22,10 +22,12 @@ import type {
 } from "../runtime.ts";
 import { lightgbmExplainer } from "./explain.ts";
 import {
-  compileLightgbm,
+  bindLightgbm,
   LightgbmError,
+  type LightgbmLayout,
   type LightgbmModel,
   type LightgbmParsed,
+  layoutLightgbm,
   readLightgbm,
 } from "./model.ts";
 
@@ -151,14 +153,19 @@ export function readLightgbmText(text: string, fileName: string): LightgbmParsed
   return mapErrors(fileName, () => readLightgbm(text));
 }
 
-/** Compiles a read model into a runtime model. */
-export function lightgbmModelFromParsed(p: LightgbmParsed, fileName: string): RuntimeModel {
-  return mapErrors(fileName, () => lightgbmRuntimeModel(compileLightgbm(p), p.nFeatures));
+/** Lays a read model out in flat arrays, with its checks (what the loader worker does next). */
+export function lightgbmLayout(p: LightgbmParsed, fileName: string): LightgbmLayout {
+  return mapErrors(fileName, () => layoutLightgbm(p));
+}
+
+/** The runtime model of a laid-out model (binding its functions is cheap). */
+export function lightgbmModelFromLayout(layout: LightgbmLayout, fileName: string): RuntimeModel {
+  return mapErrors(fileName, () => lightgbmRuntimeModel(bindLightgbm(layout), layout.parsed.nFeatures));
 }
 
 /** Parses model text into a runtime model (also used for boosters inside pickled LGBM estimators). */
 export function lightgbmModelFromText(text: string, fileName: string): RuntimeModel {
-  return lightgbmModelFromParsed(readLightgbmText(text, fileName), fileName);
+  return lightgbmModelFromLayout(lightgbmLayout(readLightgbmText(text, fileName), fileName), fileName);
 }
 
 const HEAD = new TextDecoder("latin1");
@@ -175,13 +182,13 @@ export const lightgbmRuntime: Runtime = {
     if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
     if (!loadLimits().worker)
       return lightgbmModelFromText(new TextDecoder().decode(source.bytes), source.fileName);
-    // Reading the text (lines split, every number parsed, every tree checked) and a dry-run compile run
-    // in the loader worker, under the load budgets; the main thread compiles the checked trees.
-    const parsed = await runLoaderWorker<LightgbmParsed>(
+    // Reading the text (lines split, every number parsed, every tree checked) and the flat layout run in
+    // the loader worker, under the load budgets; the main thread only binds functions to the arrays.
+    const layout = await runLoaderWorker<LightgbmLayout>(
       siblingModule(import.meta.url, "parse-worker"),
       { bytes: sharedCopy(source.bytes), fileName: source.fileName },
       source.fileName,
     );
-    return lightgbmModelFromParsed(parsed, source.fileName);
+    return lightgbmModelFromLayout(layout, source.fileName);
   },
 };
