@@ -3,12 +3,13 @@
  * model with file facts ({@link ModelInfo}).
  */
 
-import { readFile, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { basename, resolve as resolvePath } from "node:path";
 import { performance } from "node:perf_hooks";
 import { Errors, isModelServeError } from "../errors.ts";
 import { builtinRuntimes } from "./builtin.ts";
 import { digestOf } from "./loading/digest-cache.ts";
+import { readModelBytes } from "./loading/read-model-bytes.ts";
 import type { RuntimeSet } from "./resolve.ts";
 import type { LoadedModel, ModelInfo, Runtime, RuntimeModel } from "./runtime.ts";
 
@@ -64,7 +65,7 @@ export async function resolveModelFile(
   try {
     const s = await stat(abs);
     if (!s.isFile()) throw Errors.modelFileUnreadable(path, "not a regular file");
-    bytes = await readFile(abs);
+    bytes = await readModelBytes(abs, s.size);
   } catch (err) {
     if (isModelServeError(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code;

@@ -161,6 +161,8 @@ export function runLoaderWorker<T>(
  * reads them in place.
  */
 export function sharedCopy(bytes: Uint8Array): Uint8Array {
+  // Large files are read into shared memory already (read-model-bytes.ts).
+  if (bytes.buffer instanceof SharedArrayBuffer) return bytes;
   const shared = new Uint8Array(new SharedArrayBuffer(bytes.byteLength));
   shared.set(bytes);
   return shared;

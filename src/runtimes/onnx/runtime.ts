@@ -203,7 +203,9 @@ async function loadOnnx(
   } catch (err) {
     throw Errors.invalidModel(fileName, `not a readable ONNX model: ${(err as Error).message}`);
   }
-  const rewritten = removeZipMaps(bytes, info.zipmaps);
+  // onnxruntime takes only unshared buffers (a file handed over in shared memory is copied).
+  const own = bytes.buffer instanceof SharedArrayBuffer ? new Uint8Array(bytes) : bytes;
+  const rewritten = removeZipMaps(own, info.zipmaps);
   let session: Awaited<ReturnType<OrtModule["InferenceSession"]["create"]>>;
   try {
     session = await ort.InferenceSession.create(rewritten);
