@@ -6,6 +6,7 @@
  * for the node budget), naming the part, the attribute and what was expected.
  */
 
+import { Errors, isModelServeError } from "../../errors.ts";
 import { loadLimits } from "../load-limits.ts";
 
 /** A declared count or index that contradicts the rest of the file. */
@@ -13,6 +14,26 @@ export class InconsistencyError extends Error {}
 
 /** The tree-node budget (`loadMaxTreeNodes`) was exceeded. */
 export class NodeBudgetError extends Error {}
+
+/**
+ * Runs one step of reading or compiling a model file, turning every failure into a documented error
+ * naming the file: a runtime's own error flagged `unsupported` → `MS_UNSUPPORTED_MODEL`, an
+ * {@link InconsistencyError} → `MS_INCONSISTENT_MODEL`, a {@link NodeBudgetError} → `MS_LIMIT_EXCEEDED`,
+ * anything else → `MS_INVALID_MODEL`; errors already documented pass through.
+ */
+export function withModelErrors<T>(fileName: string, step: () => T): T {
+  try {
+    return step();
+  } catch (err) {
+    if (isModelServeError(err)) throw err;
+    const message = (err as Error).message;
+    if ((err as { unsupported?: unknown }).unsupported === true)
+      throw Errors.unsupportedModel(fileName, message);
+    if (err instanceof InconsistencyError) throw Errors.inconsistentModel(fileName, message);
+    if (err instanceof NodeBudgetError) throw Errors.limitExceeded(fileName, message);
+    throw Errors.invalidModel(fileName, message);
+  }
+}
 
 /** Most inputs a model's request schema may declare. */
 export const MAX_MODEL_FEATURES = 1 << 20;

@@ -3,9 +3,9 @@
  * dart, goss and rf boosting, with the schema taken from `feature_names` and `feature_infos`.
  */
 
-import { Errors, isModelServeError } from "../../errors.ts";
+import { Errors } from "../../errors.ts";
 import { lastTable } from "../common/last-table.ts";
-import { InconsistencyError, NodeBudgetError } from "../common/model-bounds.ts";
+import { withModelErrors } from "../common/model-bounds.ts";
 import { withSyncScoring } from "../common/sync-scoring.ts";
 import { typicalFromThresholds } from "../common/typical-values.ts";
 import { loadLimits } from "../load-limits.ts";
@@ -23,7 +23,6 @@ import type {
 import { lightgbmExplainer } from "./explain.ts";
 import {
   bindLightgbm,
-  LightgbmError,
   type LightgbmLayout,
   type LightgbmModel,
   type LightgbmParsed,
@@ -124,19 +123,6 @@ function lightgbmRuntimeModel(m: LightgbmModel, nFeatures: number): RuntimeModel
   return withSyncScoring(model, { predict, ...(classifier ? { predictProba: proba } : {}) });
 }
 
-/** Runs a step of reading or compiling a model, turning every failure into a documented error. */
-function mapErrors<T>(fileName: string, step: () => T): T {
-  try {
-    return step();
-  } catch (err) {
-    if (isModelServeError(err)) throw err;
-    if (err instanceof LightgbmError && err.unsupported) throw Errors.unsupportedModel(fileName, err.message);
-    if (err instanceof InconsistencyError) throw Errors.inconsistentModel(fileName, err.message);
-    if (err instanceof NodeBudgetError) throw Errors.limitExceeded(fileName, err.message);
-    throw Errors.invalidModel(fileName, (err as Error).message);
-  }
-}
-
 /** The text's lines and numbers, counted from its spaces and line breaks: an upper bound. */
 function textTokens(text: string): number {
   let tokens = 1;
@@ -150,17 +136,17 @@ function textTokens(text: string): number {
 /** Reads and checks model text (what the loader worker does); plain data for `postMessage`. */
 export function readLightgbmText(text: string, fileName: string): LightgbmParsed {
   checkDecodeBudget(text.length, () => textTokens(text), fileName, "text");
-  return mapErrors(fileName, () => readLightgbm(text));
+  return withModelErrors(fileName, () => readLightgbm(text));
 }
 
 /** Lays a read model out in flat arrays, with its checks (what the loader worker does next). */
 export function lightgbmLayout(p: LightgbmParsed, fileName: string): LightgbmLayout {
-  return mapErrors(fileName, () => layoutLightgbm(p));
+  return withModelErrors(fileName, () => layoutLightgbm(p));
 }
 
 /** The runtime model of a laid-out model (binding its functions is cheap). */
 export function lightgbmModelFromLayout(layout: LightgbmLayout, fileName: string): RuntimeModel {
-  return mapErrors(fileName, () => lightgbmRuntimeModel(bindLightgbm(layout), layout.parsed.nFeatures));
+  return withModelErrors(fileName, () => lightgbmRuntimeModel(bindLightgbm(layout), layout.parsed.nFeatures));
 }
 
 /** Parses model text into a runtime model (also used for boosters inside pickled LGBM estimators). */

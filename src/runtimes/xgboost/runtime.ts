@@ -5,11 +5,11 @@
  * wrapper answers, raw margins as `output_margin=True`.
  */
 
-import { Errors, isModelServeError } from "../../errors.ts";
+import { Errors } from "../../errors.ts";
 import { parseLenientJson } from "../../formats/json/lenient-json.ts";
 import { decodeUbjson } from "../../formats/json/ubjson.ts";
 import { lastTable } from "../common/last-table.ts";
-import { InconsistencyError, NodeBudgetError } from "../common/model-bounds.ts";
+import { withModelErrors } from "../common/model-bounds.ts";
 import { withSyncScoring } from "../common/sync-scoring.ts";
 import { typicalFromThresholds } from "../common/typical-values.ts";
 import { loadLimits } from "../load-limits.ts";
@@ -25,14 +25,7 @@ import type {
   RuntimeModel,
 } from "../runtime.ts";
 import { xgboostExplainer } from "./explain.ts";
-import {
-  type Booster,
-  BoosterError,
-  type BoosterLayout,
-  bindBooster,
-  layoutBooster,
-  softmaxRowsF32,
-} from "./model.ts";
+import { type Booster, type BoosterLayout, bindBooster, layoutBooster, softmaxRowsF32 } from "./model.ts";
 
 const ASCII = new TextDecoder("latin1");
 
@@ -218,25 +211,12 @@ function formatOf(bytes: Uint8Array): string {
   return bytes[0] === 0x7b && bytes[1] !== 0x22 && bytes[1] > 0x20 ? "xgboost-ubjson" : "xgboost-json";
 }
 
-/** Runs a step of compiling a model, turning every failure into a documented error naming the file. */
-function mapBoosterErrors<T>(fileName: string, step: () => T): T {
-  try {
-    return step();
-  } catch (err) {
-    if (isModelServeError(err)) throw err;
-    if (err instanceof BoosterError && err.unsupported) throw Errors.unsupportedModel(fileName, err.message);
-    if (err instanceof InconsistencyError) throw Errors.inconsistentModel(fileName, err.message);
-    if (err instanceof NodeBudgetError) throw Errors.limitExceeded(fileName, err.message);
-    throw Errors.invalidModel(fileName, (err as Error).message);
-  }
-}
-
 /**
  * Lays out and checks a decoded model (the object `save_model` writes, numeric arrays plain or typed):
  * the costly part of compiling, done by the loader worker.
  */
 export function xgboostLayout(data: unknown, fileBytes: number, fileName: string): BoosterLayout {
-  return mapBoosterErrors(fileName, () => layoutBooster(data, fileBytes));
+  return withModelErrors(fileName, () => layoutBooster(data, fileBytes));
 }
 
 /** The runtime model of a laid-out booster (binding its functions is cheap). */
@@ -245,7 +225,7 @@ export function xgboostModelFromLayout(
   format: string,
   fileName: string,
 ): RuntimeModel {
-  return mapBoosterErrors(fileName, () => boosterModel(bindBooster(layout), format));
+  return withModelErrors(fileName, () => boosterModel(bindBooster(layout), format));
 }
 
 /** Compiles model bytes (JSON, UBJSON, or a pickled booster's raw buffer) into a runtime model. */
