@@ -21,7 +21,11 @@ import {
   strings,
   versionAtLeast,
 } from "../../py-access.ts";
-import { multiOutputTreeClassifier, multiOutputTreeRegressor } from "./multi-output.ts";
+import {
+  type MultiOutputTrees,
+  multiOutputTreeClassifier,
+  multiOutputTreeRegressor,
+} from "./multi-output.ts";
 import { type CompiledTree, compileTree, float32Rows, hasNaN, packedLeaves, packForest } from "./tree.ts";
 
 /**
@@ -51,6 +55,23 @@ function treeOf(o: PyObject, nFeatures: number): CompiledTree {
   const t = need(o, "tree_");
   if (!isObject(t) || t.name !== "Tree") throw new AttributeError(`${o.name}.tree_ is not a Tree`);
   return compileTree(t, nFeatures);
+}
+
+/** What the multi-output builders take of a tree or a forest fitted on several targets. */
+function multiOutputOf(
+  o: PyObject,
+  trees: readonly CompiledTree[],
+  allowsMissing: boolean,
+): MultiOutputTrees {
+  const { nFeatures, names, nOutputs } = common(o);
+  return {
+    trees,
+    nOutputs,
+    nFeatures,
+    names,
+    allowsMissing,
+    splitThresholds: () => thresholdsOf(trees, nFeatures),
+  };
 }
 
 /**
@@ -96,15 +117,7 @@ function checkClassColumns(o: PyObject, tree: CompiledTree, k: number): void {
 export function treeClassifier(o: PyObject, _ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
   const tree = treeOf(o, nFeatures);
-  if (nOutputs !== 1)
-    return multiOutputTreeClassifier(o, {
-      trees: [tree],
-      nOutputs,
-      nFeatures,
-      names,
-      allowsMissing: tree.hasMissing,
-      splitThresholds: () => thresholdsOf([tree], nFeatures),
-    });
+  if (nOutputs !== 1) return multiOutputTreeClassifier(o, multiOutputOf(o, [tree], tree.hasMissing));
   const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
   const k = classes.length;
   checkClassColumns(o, tree, k);
@@ -135,15 +148,7 @@ export function treeClassifier(o: PyObject, _ctx: BuildContext): SkEstimator {
 export function treeRegressor(o: PyObject, _ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
   const tree = treeOf(o, nFeatures);
-  if (nOutputs !== 1)
-    return multiOutputTreeRegressor(o, {
-      trees: [tree],
-      nOutputs,
-      nFeatures,
-      names,
-      allowsMissing: tree.hasMissing,
-      splitThresholds: () => thresholdsOf([tree], nFeatures),
-    });
+  if (nOutputs !== 1) return multiOutputTreeRegressor(o, multiOutputOf(o, [tree], tree.hasMissing));
   return {
     className: o.name,
     role: "regressor",
@@ -187,15 +192,7 @@ export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
   const trees = members(o).map((t) => treeOf(t, nFeatures));
   const allowsMissing = trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4);
-  if (nOutputs !== 1)
-    return multiOutputTreeClassifier(o, {
-      trees,
-      nOutputs,
-      nFeatures,
-      names,
-      allowsMissing,
-      splitThresholds: () => thresholdsOf(trees, nFeatures),
-    });
+  if (nOutputs !== 1) return multiOutputTreeClassifier(o, multiOutputOf(o, trees, allowsMissing));
   const classes: Label[] = labels(need(o, "classes_"), `${o.name}.classes_`);
   const k = classes.length;
   for (const t of trees) checkClassColumns(o, t, k);
@@ -248,14 +245,10 @@ export function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
   const trees = members(o).map((t) => treeOf(t, nFeatures));
   if (nOutputs !== 1)
-    return multiOutputTreeRegressor(o, {
-      trees,
-      nOutputs,
-      nFeatures,
-      names,
-      allowsMissing: trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4),
-      splitThresholds: () => thresholdsOf(trees, nFeatures),
-    });
+    return multiOutputTreeRegressor(
+      o,
+      multiOutputOf(o, trees, trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4)),
+    );
   return {
     className: o.name,
     role: "regressor",
