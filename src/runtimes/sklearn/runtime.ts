@@ -244,9 +244,15 @@ export async function modelFromValue(value: PyValue, source: Source): Promise<Ru
   if (steps && isObject(value)) return boosterPipelineModel(value, steps, source.fileName);
   const est = buildEstimator(value, source.fileName);
   const version = sklearnVersionOf(value);
-  return estimatorModel(est, {
-    format:
-      detectCompression(source.bytes) === "none" ? "pickle" : `joblib-${detectCompression(source.bytes)}`,
-    version,
-  });
+  try {
+    return estimatorModel(est, {
+      format:
+        detectCompression(source.bytes) === "none" ? "pickle" : `joblib-${detectCompression(source.bytes)}`,
+      version,
+    });
+  } catch (err) {
+    // A layout the loader worker prepared for the typical values that does not fit (see layouts.ts).
+    if (err instanceof ConsistencyError) throw Errors.inconsistentModel(source.fileName, err.message);
+    throw err;
+  }
 }
