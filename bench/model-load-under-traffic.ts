@@ -4,8 +4,8 @@
  * while this process (pinned to CPU 1) sends single-row requests on 2 keep-alive connections. Rounds
  * alternate: an unloaded window, then a window from dropping one file (BENCH_MODEL_FILES,
  * comma-separated; default the three committed compression bombs) into the repository until the
- * server reports that version ready or failed. Prints p99 per window and median [min–max] over
- * BENCH_ROUNDS rounds (default 3). Loopback only, bounded.
+ * server reports that version ready or failed. Prints p99 and the slowest request (the longest stall a
+ * client saw) per window, median [min–max] over BENCH_ROUNDS rounds (default 3). Loopback only, bounded.
  */
 
 import { execFileSync } from "node:child_process";
@@ -54,6 +54,8 @@ try {
   for (const file of files) {
     const unloaded: number[] = [];
     const loading: number[] = [];
+    const unloadedMax: number[] = [];
+    const loadingMax: number[] = [];
     let failures = 0;
     let state = "";
     let loadMs = 0;
@@ -62,6 +64,7 @@ try {
       await sleep(unloadedMs);
       const u = await load.stop();
       unloaded.push(quantile(u.latencies, 0.99));
+      unloadedMax.push(Math.max(...u.latencies));
       failures += u.failures.length;
       version++;
       load = generateLoad(target, row, 2);
@@ -80,10 +83,11 @@ try {
       loadMs = performance.now() - started;
       const l = await load.stop();
       loading.push(quantile(l.latencies, 0.99));
+      loadingMax.push(Math.max(...l.latencies));
       failures += l.failures.length;
     }
     console.log(
-      `${basename(file)}: ${state} after ${(loadMs / 1000).toFixed(1)} s (last round); p99 unloaded ${fmt(unloaded)}, while loading ${fmt(loading)}; failed requests ${failures}`,
+      `${basename(file)}: ${state} after ${(loadMs / 1000).toFixed(1)} s (last round); p99 unloaded ${fmt(unloaded)}, while loading ${fmt(loading)}; slowest request unloaded ${fmt(unloadedMax)}, while loading ${fmt(loadingMax)}; failed requests ${failures}`,
     );
   }
 } finally {
