@@ -9,7 +9,7 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,7 @@ try {
   console.warn("taskset failed: the generator is not pinned");
 }
 const repo = mkdtempSync(join(tmpdir(), "modelserve-load-bench-"));
+const staging = mkdtempSync(join(tmpdir(), "modelserve-load-bench-staging-"));
 mkdirSync(join(repo, "iris", "1"), { recursive: true });
 copyFileSync(here("../examples/iris/models/random_forest.joblib"), join(repo, "iris", "1", "model.joblib"));
 const server = await startServer(
@@ -67,11 +68,16 @@ try {
       unloadedMax.push(Math.max(...u.latencies));
       failures += u.failures.length;
       version++;
+      // The version folder is written beside the repository (before the window), then renamed in: the
+      // server sees the whole file at once (one copied in place can be read half-written), as
+      // deployments should do.
+      const staged = join(staging, String(version));
+      mkdirSync(staged, { recursive: true });
+      copyFileSync(file, join(staged, basename(file)));
+      mkdirSync(join(repo, "big"), { recursive: true });
       load = generateLoad(target, row, 2);
-      const dir = join(repo, "big", String(version));
-      mkdirSync(dir, { recursive: true });
       const started = performance.now();
-      copyFileSync(file, join(dir, basename(file)));
+      renameSync(staged, join(repo, "big", String(version)));
       for (;;) {
         const res = await fetch(`${server.url}/models/big/versions/${version}`);
         if (res.status === 200) {
@@ -93,4 +99,5 @@ try {
 } finally {
   server.child.kill("SIGTERM");
   rmSync(repo, { recursive: true, force: true });
+  rmSync(staging, { recursive: true, force: true });
 }

@@ -22,20 +22,30 @@ export type Layouts = Map<PyObject, Map<string, unknown>>;
 /** The worker's records while it builds; undefined elsewhere. */
 let recording: Layouts | undefined;
 
+/** Objects whose own state a recorded layout stands for entirely (see {@link prepared}'s `replacesState`). */
+let replaced: Set<PyObject> | undefined;
+
 /** Layouts received from the worker, by object (weak: they go when the value goes). */
 const received = new WeakMap<PyObject, Map<string, unknown>>();
 
 /**
  * Runs a build while recording every layout it prepares (the loader worker's dry run); returns its
- * result with the records. One build at a time per thread, as the loader worker runs them.
+ * result with the records. Then drops the state of the objects whose layouts stand for it (a tree's
+ * int64 node records, its impurities…): the main thread never reads it, so it is not moved there to
+ * be collected. One build at a time per thread, as the loader worker runs them.
  */
 export async function recordLayouts<T>(build: () => Promise<T>): Promise<{ result: T; layouts: Layouts }> {
   const layouts: Layouts = new Map();
+  const dropped = new Set<PyObject>();
   recording = layouts;
+  replaced = dropped;
   try {
-    return { result: await build(), layouts };
+    const result = await build();
+    for (const o of dropped) o.state = null;
+    return { result, layouts };
   } finally {
     recording = undefined;
+    replaced = undefined;
   }
 }
 
@@ -50,8 +60,16 @@ export function adoptLayouts(layouts: Layouts | undefined): void {
  * The layout `name` of pickled object `o`: the one the loader worker prepared (after `fits`, a cheap
  * check of types and lengths against what it will be used with), else computed now by `compute` (and
  * recorded when the worker is building). `name` must say everything besides `o` that the layout depends on.
+ * `replacesState`: every read of `o`'s own state happens in such computes (a Tree, a TreePredictor),
+ * so the worker need not send that state.
  */
-export function prepared<T>(o: PyObject, name: string, compute: () => T, fits: (v: unknown) => v is T): T {
+export function prepared<T>(
+  o: PyObject,
+  name: string,
+  compute: () => T,
+  fits: (v: unknown) => v is T,
+  replacesState = false,
+): T {
   const given = received.get(o);
   if (given?.has(name)) {
     // Kept after use: a later build of the same object (a lazy explainer's) shares the same arrays.
@@ -67,6 +85,7 @@ export function prepared<T>(o: PyObject, name: string, compute: () => T, fits: (
       recording.set(o, byName);
     }
     byName.set(name, v);
+    if (replacesState) replaced?.add(o);
   }
   return v;
 }

@@ -8,6 +8,7 @@
 
 import { sha256Hex } from "../../util/hash.ts";
 import { serveLoads } from "../loading/loader-worker.ts";
+import { packArrays } from "../loading/pack-arrays.ts";
 import { recordLayouts } from "./layouts.ts";
 import { readPickle, streamSizeOf } from "./parse-pickle.ts";
 import { modelFromValue, type PickleWorkerResult } from "./runtime.ts";
@@ -15,5 +16,8 @@ import { modelFromValue, type PickleWorkerResult } from "./runtime.ts";
 serveLoads(async (bytes, fileName): Promise<PickleWorkerResult> => {
   const value = await readPickle(bytes, fileName);
   const { layouts } = await recordLayouts(() => modelFromValue(value, { path: "", fileName, bytes }));
-  return { value, layouts, streamBytes: streamSizeOf(value) ?? bytes.byteLength, sha256: sha256Hex(bytes) };
+  const streamBytes = streamSizeOf(value) ?? bytes.byteLength;
+  // Thousands of small tree arrays: moved as views of a few buffers, received in a fraction of the time.
+  const packed = packArrays({ value, layouts });
+  return { ...packed, streamBytes, sha256: sha256Hex(bytes) };
 });

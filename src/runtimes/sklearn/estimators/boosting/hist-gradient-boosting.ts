@@ -62,7 +62,7 @@ function field(nodes: NdArray, name: string): Float64Array {
 function hgbTree(p: PyValue, nFeatures: number): HgbTree {
   if (!isObject(p) || p.name !== "TreePredictor")
     throw new AttributeError("a _predictors entry is not a TreePredictor");
-  const t = prepared(p, `hgb-tree/${nFeatures}`, () => layoutHgbTree(p, nFeatures), isHgbTree);
+  const t = prepared(p, `hgb-tree/${nFeatures}`, () => layoutHgbTree(p, nFeatures), isHgbTree, true);
   spendNodes(t.value.length, "a TreePredictor");
   return t;
 }

@@ -101,7 +101,8 @@ export function compileTree(tree: PyObject, nFeatures: number): CompiledTree {
     spendNodes(hit.tree.nodeCount, "a shared Tree");
     return hit.tree;
   }
-  const out = bindTree(prepared(tree, `tree/${nFeatures}`, () => layoutTree(tree, nFeatures), isTreeLayout));
+  const layout = prepared(tree, `tree/${nFeatures}`, () => layoutTree(tree, nFeatures), isTreeLayout, true);
+  const out = bindTree(layout);
   spendNodes(out.nodeCount, "a Tree");
   compiled.set(tree, { nFeatures, tree: out });
   return out;
