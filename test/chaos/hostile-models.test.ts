@@ -1,18 +1,19 @@
 /**
- * Chaos: hostile and huge model files dropped into a watched repository while a good model serves
- * under load. Each file must end as a failed version with its documented refusal, no request to the
+ * Chaos: hostile and huge model files, then a large legitimate model, dropped into a watched
+ * repository while a good model serves under load. Each file must end as a failed version with its documented refusal, no request to the
  * good model may fail, and the good model's p99 latency must stay within 2× its unloaded p99 or 5 ms
  * above it (scheduling noise at the millisecond scale on two shared cores; a held event loop costs far more). The
  * unloaded p99 is measured in the same run just before and just after the hostile phase (the larger
  * of the two), so a noisy host shifts both sides alike.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { generateLoad, quantile, type ServerChild, startServer } from "./hostile-load.ts";
+import { writeLargeBooster } from "./large-booster.ts";
 
 const fixtures = fileURLToPath(new URL("../fixtures/hostile/", import.meta.url));
 const good = fileURLToPath(new URL("../../examples/iris/models/random_forest.joblib", import.meta.url));
@@ -100,7 +101,29 @@ describe("chaos: hostile models dropped into a watched repository under load", {
       }
       outcomes.push({ file: rel, state: v?.state ?? "never seen", error: v?.error });
     }
+    // Then a large legitimate model (a 10 MB XGBoost JSON, 600 trees): it loads and answers, and its
+    // loading costs the good model no more than the hostile files did.
+    mkdirSync(join(repo, "large", "1"), { recursive: true });
+    const staged = join(repo, "large-model.json");
+    writeLargeBooster(staged);
+    renameSync(staged, join(repo, "large", "1", "model.json"));
+    let largeState = "never seen";
+    for (const deadline = Date.now() + 120_000; Date.now() < deadline; ) {
+      const r = await fetch(`${server.url}/models/large/versions/1`);
+      if (r.status === 200) {
+        largeState = ((await r.json()) as { state: string }).state;
+        if (largeState === "failed" || largeState === "ready") break;
+      }
+      await new Promise((res) => setTimeout(res, 100));
+    }
     const loaded = await load.stop();
+    assert.equal(largeState, "ready", "the large legitimate model loads");
+    const answer = await fetch(`${server.url}/models/large/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ features: Array.from({ length: 30 }, (_, i) => i / 3) }),
+    });
+    assert.equal(answer.status, 200, await answer.clone().text());
     const afterwards = await unloadedWindow();
     assert.deepEqual([...before.failures, ...afterwards.failures], []);
     const p99Unloaded = Math.max(quantile(before.latencies, 0.99), quantile(afterwards.latencies, 0.99));
