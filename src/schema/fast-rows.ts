@@ -11,16 +11,66 @@ import type { ModelSignature } from "../runtimes/runtime.ts";
 /** Writes every row into `out` (rows × width) and returns true, or returns false at the first doubt. */
 export type FastRows = (rows: readonly unknown[], out: Float64Array) => boolean;
 
-/** The fast path of a signature, or undefined when it has inputs other than numbers. */
-export function compileFastRows(signature: ModelSignature): FastRows | undefined {
+/**
+ * Writes a row-major block of `values.length / width` rows into `out` and returns true, or returns false
+ * at the first doubt. A NaN (binary tensors have no `null`) or a `null` stands for a missing value.
+ */
+export type FastMatrix = (values: ArrayLike<unknown>, out: Float64Array) => boolean;
+
+/** What both fast paths check of each column. */
+function columnRules(signature: ModelSignature) {
   const inputs = signature.inputs;
   if (inputs.length === 0 || inputs.some((f) => f.dtype !== "float" && f.dtype !== "int")) return undefined;
-  const width = inputs.length;
-  const names = inputs.map((f) => f.name);
-  const isInt = inputs.map((f) => f.dtype === "int");
-  const nullable = inputs.map((f) => f.nullable);
-  const min = inputs.map((f) => f.range?.min ?? Number.NEGATIVE_INFINITY);
-  const max = inputs.map((f) => f.range?.max ?? Number.POSITIVE_INFINITY);
+  return {
+    width: inputs.length,
+    names: inputs.map((f) => f.name),
+    isInt: inputs.map((f) => f.dtype === "int"),
+    nullable: inputs.map((f) => f.nullable === true),
+    min: inputs.map((f) => f.range?.min ?? Number.NEGATIVE_INFINITY),
+    max: inputs.map((f) => f.range?.max ?? Number.POSITIVE_INFINITY),
+  };
+}
+
+/** The fast path of a signature for tensors, or undefined when it has inputs other than numbers. */
+export function compileFastMatrix(signature: ModelSignature): FastMatrix | undefined {
+  const rules = columnRules(signature);
+  if (!rules) return undefined;
+  const { width, isInt, nullable, min, max } = rules;
+  // Columns without a rule beyond "a finite number" (the common case) take the shortest test.
+  const plain = isInt.every((b, i) => !b && !nullable[i] && min[i] === -Infinity && max[i] === Infinity);
+  return (values, out) => {
+    const n = values.length;
+    if (n % width !== 0) return false;
+    if (plain) {
+      for (let i = 0; i < n; i++) {
+        const v = values[i];
+        if (typeof v !== "number" || !Number.isFinite(v)) return false;
+        out[i] = v;
+      }
+      return true;
+    }
+    for (let i = 0, c = 0; i < n; i++, c = c + 1 === width ? 0 : c + 1) {
+      const v = values[i];
+      if (v === null && nullable[c]) {
+        out[i] = Number.NaN;
+        continue;
+      }
+      if (typeof v !== "number") return false;
+      if (Number.isNaN(v)) {
+        if (!nullable[c]) return false;
+      } else if (!(v >= min[c] && v <= max[c]) || !Number.isFinite(v) || (isInt[c] && !Number.isInteger(v)))
+        return false;
+      out[i] = v;
+    }
+    return true;
+  };
+}
+
+/** The fast path of a signature, or undefined when it has inputs other than numbers. */
+export function compileFastRows(signature: ModelSignature): FastRows | undefined {
+  const rules = columnRules(signature);
+  if (!rules) return undefined;
+  const { width, names, isInt, nullable, min, max } = rules;
   // A model with a feature named "features" reads `{"features": …}` as a named row.
   const featuresWrapper = !names.includes("features");
 

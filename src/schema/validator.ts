@@ -6,7 +6,7 @@
 import { Errors, type FieldIssue, type IssueCode } from "../errors.ts";
 import type { FeatureSpec, FeatureTable, Label, ModelSignature } from "../runtimes/runtime.ts";
 import { cutString } from "../util/cut-echoes.ts";
-import { compileFastRows } from "./fast-rows.ts";
+import { compileFastMatrix, compileFastRows } from "./fast-rows.ts";
 
 /** How many issues one error reports at most, so a bad 10 000-row batch gives a readable answer. */
 const MAX_ISSUES = 50;
@@ -18,6 +18,12 @@ export interface RowValidator {
    * value or `{"features": value}`) into a table, or throws `MS_INVALID_INPUT`.
    */
   toTable(rows: readonly unknown[], path: string): FeatureTable;
+  /**
+   * Validates a row-major block of numbers (NaN: missing) — a binary tensor's values — straight into a
+   * table, or answers undefined when any value needs the general path (the caller then builds rows and
+   * calls {@link toTable}, whose errors apply). Undefined too for models with non-numeric inputs.
+   */
+  fromMatrix(values: ArrayLike<unknown>): FeatureTable | undefined;
   /** Whether `value` is a positional row or a `{"features": [...]}` wrapper rather than a named row. */
   positional(value: unknown): readonly unknown[] | undefined;
 }
@@ -312,11 +318,19 @@ export function compileValidator(signature: ModelSignature, options: ValidatorOp
   };
 
   const fast = options.fast === false ? undefined : compileFastRows(signature);
+  const fastMatrix = options.fast === false ? undefined : compileFastMatrix(signature);
   // The fast path's tables have the general path's shape: no string or tensor column.
   const noColumns: readonly undefined[] = Object.freeze(names.map(() => undefined));
 
   return {
     positional,
+    fromMatrix(values) {
+      if (!fastMatrix) return undefined;
+      const out = new Float64Array(values.length);
+      if (!fastMatrix(values, out)) return undefined;
+      const rows = values.length / width;
+      return { rows, columns: names, numeric: out, strings: noColumns, tensors: noColumns };
+    },
     toTable(rows, path) {
       const n = rows.length;
       if (fast) {

@@ -71,4 +71,9 @@ it("V2 REST, V1 and V2 gRPC predictions reach the audit log with route, key and 
     assert.deepEqual(l.predictions, ["setosa"]);
     assert.deepEqual(l.inputs.length, 1);
   }
+  // The V2 tensors took the numeric fast path (no rows built to validate); the audit entry still holds
+  // the row, named after the model's inputs, as for V1's positional instance.
+  assert.deepEqual(lines[0].inputs, lines[1].inputs);
+  assert.deepEqual(lines[2].inputs, lines[1].inputs);
+  assert.deepEqual(Object.values(lines[1].inputs[0]), ROW);
 });

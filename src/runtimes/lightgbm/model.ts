@@ -15,6 +15,7 @@ import {
   MAX_MODEL_FEATURES,
   relativeCap,
 } from "../common/model-bounds.ts";
+import { libmExp } from "../common/libm-exp.ts";
 
 /** Why a model cannot be compiled; the runtime turns it into a ModelServeError. */
 export class LightgbmError extends Error {
@@ -524,16 +525,16 @@ export function bindLightgbm(layout: LightgbmLayout): LightgbmModel {
       switch (objective.transform) {
         case "sigmoid":
         case "ova":
-          for (let i = 0; i < out.length; i++) out[i] = 1 / (1 + Math.exp(-s * out[i]));
+          for (let i = 0; i < out.length; i++) out[i] = 1 / (1 + libmExp(-s * out[i]));
           return out;
         case "xentropy":
-          for (let i = 0; i < out.length; i++) out[i] = 1 / (1 + Math.exp(-out[i]));
+          for (let i = 0; i < out.length; i++) out[i] = 1 / (1 + libmExp(-out[i]));
           return out;
         case "xentlambda":
-          for (let i = 0; i < out.length; i++) out[i] = Math.log1p(Math.exp(out[i]));
+          for (let i = 0; i < out.length; i++) out[i] = Math.log1p(libmExp(out[i]));
           return out;
         case "exp":
-          for (let i = 0; i < out.length; i++) out[i] = Math.exp(out[i]);
+          for (let i = 0; i < out.length; i++) out[i] = libmExp(out[i]);
           return out;
         case "sqrt":
           for (let i = 0; i < out.length; i++) out[i] = Math.sign(out[i]) * out[i] * out[i];
@@ -546,7 +547,7 @@ export function bindLightgbm(layout: LightgbmLayout): LightgbmModel {
             for (let j = 1; j < k; j++) if (out[o + j] > mx) mx = out[o + j];
             let sum = 0;
             for (let j = 0; j < k; j++) {
-              out[o + j] = Math.exp(out[o + j] - mx);
+              out[o + j] = libmExp(out[o + j] - mx);
               sum += out[o + j];
             }
             for (let j = 0; j < k; j++) out[o + j] /= sum;

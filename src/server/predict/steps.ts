@@ -80,18 +80,25 @@ export function probabilityRows(result: InferenceResult, rows: number): Probabil
     : undefined;
 }
 
+/** A value the caller has, or can make when asked (the audit entry is sampled: most answers never need it). */
+export type Lazy<T> = T | (() => T);
+
+const force = <T>(v: Lazy<T>): T => (typeof v === "function" ? (v as () => T)() : v);
+
 /**
  * The hooks that watch an answer: fields for metrics, drift windows, shadow traffic (default route
- * only: a request pinned to a version is not mirrored) and the sampled audit entry.
+ * only: a request pinned to a version is not mirrored) and the sampled audit entry. `rows` and
+ * `probaRows` are only read for a sampled audit entry, so front ends that do not answer with them
+ * pass functions that build them.
  */
 export function observeAnswer(
   ctx: AppContext,
   entry: RequestModel,
   v: ReadyVersion,
-  rows: readonly unknown[],
+  rows: Lazy<readonly unknown[]>,
   table: FeatureTable,
   result: InferenceResult,
-  probaRows: readonly ProbabilityRow[] | undefined,
+  probaRows: Lazy<readonly ProbabilityRow[] | undefined>,
   mirror: boolean,
 ): void {
   if (ctx.metrics) {
@@ -110,10 +117,10 @@ export function observeAnswer(
   if (mirror && result.predictions) ctx.shadows.mirror(v, table, result.predictions);
   if (ctx.audit?.sampled()) {
     entry.audit = {
-      rows,
+      rows: force(rows),
       inputNames: v.model.signature.inputs.map((f) => f.name),
       predictions: result.predictions,
-      probabilities: probaRows,
+      probabilities: force(probaRows),
     };
   }
 }

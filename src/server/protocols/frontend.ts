@@ -9,7 +9,7 @@
 
 import type { InferenceResult } from "../../inference/run.ts";
 import type { ReadyVersion } from "../../inference/version.ts";
-import type { Matrix } from "../../runtimes/runtime.ts";
+import type { FeatureTable, Matrix } from "../../runtimes/runtime.ts";
 import type { AppContext, RequestModel } from "../context.ts";
 import { checkCapacity, observeAnswer, probabilityRows, runModel } from "../predict/steps.ts";
 
@@ -26,7 +26,10 @@ export interface FrontendRequest {
   readonly routingKey?: string;
   /** Turns the request into rows for the routed version; also says which extra scores to compute. */
   readonly decode: (v: ReadyVersion) => {
-    readonly rows: readonly unknown[];
+    /** Rows for the validator; a function building them when `table` is given (only the audit asks). */
+    readonly rows: readonly unknown[] | (() => readonly unknown[]);
+    /** The table, when the front end validated its values already (numeric tensors). */
+    readonly table?: FeatureTable;
     readonly path: string;
     readonly extras?: readonly ExtraScore[];
   };
@@ -69,8 +72,8 @@ export async function predictThroughPipeline(
     }
   };
   try {
-    const { rows, path, extras: wanted = [] } = req.decode(v);
-    const table = v.validator.toTable(rows, path);
+    const { rows, table: validated, path, extras: wanted = [] } = req.decode(v);
+    const table = validated ?? v.validator.toTable(typeof rows === "function" ? rows() : rows, path);
     checkCapacity(ctx);
     const model = v.model;
     modelDone = false;
@@ -98,7 +101,7 @@ export async function predictThroughPipeline(
       rows,
       table,
       result,
-      probabilityRows(result, table.rows),
+      () => probabilityRows(result, table.rows),
       req.version === undefined,
     );
     return { version: v, rows: table.rows, result, extras };

@@ -95,6 +95,8 @@ export async function startGrpcServer(ctx: AppContext, opts: GrpcServerOptions):
   const withKeys = keys !== undefined && keys.size > 0;
   const server = new grpc.Server({
     "grpc.max_receive_message_length": settings.bodyLimit,
+    // Channelz (a debugging service) keeps per-call statistics this server never exposes.
+    "grpc.enable_channelz": 0,
     "grpc.max_send_message_length": -1,
   });
 

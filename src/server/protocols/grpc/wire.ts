@@ -6,7 +6,13 @@
 
 import { Errors } from "../../../errors.ts";
 import type { OutputTensor } from "../v2/codec.ts";
-import { CONTENTS_FIELD, type InputTensor, tensorFromContents, tensorFromRaw } from "../v2/tensor.ts";
+import {
+  CONTENTS_FIELD,
+  type InputTensor,
+  type TensorValue,
+  tensorFromContents,
+  tensorFromRaw,
+} from "../v2/tensor.ts";
 
 /** A decoded `ModelInferRequest` as proto-loader hands it over (snake_case, defaults filled). */
 export interface GrpcInferRequest {
@@ -53,30 +59,50 @@ function rawOf(t: OutputTensor): Buffer {
   const n = t.data.length;
   switch (t.datatype) {
     case "BYTES": {
-      // Labels repeat: each distinct string is encoded once.
-      const seen = new Map<string, Uint8Array>();
-      const parts = Array.from(t.data, (v) => {
-        const s = String(v);
-        let b = seen.get(s);
+      // Labels repeat: each distinct value is encoded once; the few bytes of each are copied by hand
+      // (a typed-array copy costs more than a short label).
+      const seen = new Map<TensorValue, Uint8Array>();
+      const parts = new Array<Uint8Array>(n);
+      let size = 0;
+      for (let i = 0; i < n; i++) {
+        const v = t.data[i];
+        let b = seen.get(v);
         if (b === undefined) {
-          b = encoder.encode(s);
-          seen.set(s, b);
+          b = encoder.encode(String(v));
+          seen.set(v, b);
         }
-        return b;
-      });
-      const out = Buffer.allocUnsafe(parts.reduce((s, p) => s + 4 + p.length, 0));
+        parts[i] = b;
+        size += 4 + b.length;
+      }
+      const out = Buffer.allocUnsafe(size);
       let pos = 0;
-      for (const p of parts) {
-        out.writeUInt32LE(p.length, pos);
-        out.set(p, pos + 4);
-        pos += 4 + p.length;
+      for (let i = 0; i < n; i++) {
+        const p = parts[i];
+        const len = p.length;
+        out[pos] = len & 0xff;
+        out[pos + 1] = (len >>> 8) & 0xff;
+        out[pos + 2] = (len >>> 16) & 0xff;
+        out[pos + 3] = len >>> 24;
+        pos += 4;
+        if (len <= 32) for (let k = 0; k < len; k++) out[pos + k] = p[k];
+        else out.set(p, pos);
+        pos += len;
       }
       return out;
     }
     case "BOOL":
       return Buffer.from(Uint8Array.from(t.data, (v) => (v ? 1 : 0)));
-    case "INT64":
-      return Buffer.from(BigInt64Array.from(t.data, (v) => BigInt(Number(v ?? 0))).buffer);
+    case "INT64": {
+      // Two 32-bit words per element (no BigInt per value): labels and counts are safe integers.
+      const words = new Int32Array(2 * n);
+      for (let i = 0; i < n; i++) {
+        const v = Number(t.data[i] ?? 0);
+        const high = Math.floor(v / 2 ** 32);
+        words[2 * i] = v - high * 2 ** 32;
+        words[2 * i + 1] = high;
+      }
+      return Buffer.from(words.buffer);
+    }
     case "INT32":
       return Buffer.from(Int32Array.from(t.data, (v) => Number(v)).buffer);
     case "FP32":

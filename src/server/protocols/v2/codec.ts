@@ -7,16 +7,42 @@
 
 import { Errors } from "../../../errors.ts";
 import type { InferenceResult } from "../../../inference/run.ts";
-import type { FeatureSpec, Matrix, ModelSignature, OutputTensorSpec } from "../../../runtimes/runtime.ts";
+import type {
+  FeatureSpec,
+  FeatureTable,
+  Matrix,
+  ModelSignature,
+  OutputTensorSpec,
+} from "../../../runtimes/runtime.ts";
+import type { RowValidator } from "../../../schema/validator.ts";
 import type { Datatype } from "./datatypes.ts";
 import type { InputTensor, TensorValue } from "./tensor.ts";
 
-/** Rows for the validator, plus how many there are. */
+/** Request tensors as the prediction path takes them. */
 export interface DecodedRows {
-  readonly rows: readonly unknown[];
+  /**
+   * Rows for the validator. When {@link table} is there, a function that builds them only if asked
+   * (the sampled audit entry): a numeric tensor goes straight into the table.
+   */
+  readonly rows: readonly unknown[] | (() => readonly unknown[]);
+  /** The validated table, when every value passed the validator's fast path for numbers. */
+  readonly table?: FeatureTable;
   /** Where the rows came from, for the validator's field paths. */
   readonly path: string;
 }
+
+/** Positional rows of an all-numeric table (NaN read back as `null`, a missing value). */
+function rowsOfTable(t: FeatureTable): () => unknown[][] {
+  return () => {
+    const w = t.columns.length;
+    return Array.from({ length: t.rows }, (_, r) =>
+      Array.from(t.numeric.subarray(r * w, (r + 1) * w), (v) => (Number.isNaN(v) ? null : v)),
+    );
+  };
+}
+
+/** Validates numeric tensor values in place of rows (see {@link RowValidator.fromMatrix}). */
+export type MatrixValidator = Pick<RowValidator, "fromMatrix">;
 
 /** The V2 datatype a feature is declared with in model metadata. */
 export function featureDatatype(spec: FeatureSpec): Datatype {
@@ -64,10 +90,49 @@ function rowsOf(t: InputTensor, maxRows: number): number {
   return n;
 }
 
+/**
+ * One numeric `[N]` or `[N, 1]` tensor for each feature of an all-numeric model, interleaved into a row-major
+ * block for the validator's fast path; undefined when anything is unusual (the general path then
+ * finds and words the problem).
+ */
+function perFeatureFast(
+  sig: ModelSignature,
+  inputs: readonly InputTensor[],
+  n: number,
+  fast: MatrixValidator,
+): DecodedRows | undefined {
+  const width = sig.inputs.length;
+  if (inputs.length !== width) return undefined;
+  const column = new Map(sig.inputs.map((f, i) => [f.name, i]));
+  const block = new Float64Array(n * width);
+  const seen = new Uint8Array(width);
+  for (const t of inputs) {
+    const c = column.get(t.name)!;
+    if (seen[c] || t.shape[0] !== n || t.shape.length > 2 || (t.shape.length === 2 && t.shape[1] !== 1))
+      return undefined;
+    seen[c] = 1;
+    const v = t.values;
+    for (let r = 0; r < n; r++) {
+      const x = v[r];
+      if (typeof x !== "number") return undefined;
+      block[r * width + c] = x;
+    }
+  }
+  const table = fast.fromMatrix(block);
+  return table ? { rows: rowsOfTable(table), table, path: "inputs" } : undefined;
+}
+
 /** One tensor per named feature: `[N]`, `[N, 1]`, or `[N, ...shape]` for a tensor feature. */
-function perFeature(sig: ModelSignature, inputs: readonly InputTensor[], maxRows: number): DecodedRows {
+function perFeature(
+  sig: ModelSignature,
+  inputs: readonly InputTensor[],
+  maxRows: number,
+  fast?: MatrixValidator,
+): DecodedRows {
   const specs = new Map(sig.inputs.map((f) => [f.name, f]));
   const n = rowsOf(inputs[0], maxRows);
+  const quick = fast && perFeatureFast(sig, inputs, n, fast);
+  if (quick) return quick;
   const rows: Record<string, unknown>[] = Array.from({ length: n }, () => ({}));
   const seen = new Set<string>();
   for (const t of inputs) {
@@ -102,7 +167,7 @@ function perFeature(sig: ModelSignature, inputs: readonly InputTensor[], maxRows
 }
 
 /** One `[N, F]` tensor, columns in the signature's order. */
-function matrix(sig: ModelSignature, t: InputTensor, maxRows: number): DecodedRows {
+function matrix(sig: ModelSignature, t: InputTensor, maxRows: number, fast?: MatrixValidator): DecodedRows {
   const width = sig.inputs.length;
   if (t.shape.length !== 2 || t.shape[1] !== width)
     throw Errors.invalidTensor(
@@ -112,6 +177,8 @@ function matrix(sig: ModelSignature, t: InputTensor, maxRows: number): DecodedRo
         .join(", ")}) or one [N] tensor per feature, named after it (got shape [${t.shape.join(", ")}])`,
     );
   const n = rowsOf(t, maxRows);
+  const table = fast?.fromMatrix(t.values);
+  if (table) return { rows: rowsOfTable(table), table, path: t.name };
   const rows = new Array<unknown[]>(n);
   const v = t.values;
   for (let r = 0; r < n; r++) {
@@ -132,18 +199,19 @@ export function tensorsToRows(
   sig: ModelSignature,
   inputs: readonly InputTensor[],
   maxRows: number,
+  fast?: MatrixValidator,
 ): DecodedRows {
   if (inputs.length === 0) throw Errors.invalidInferRequest(`"inputs" must hold at least one tensor`);
   const names = new Set(sig.inputs.map((f) => f.name));
   for (const t of inputs) {
     if (t.shape.length === 0) throw Errors.invalidTensor(t.name, "a tensor needs a batch dimension");
   }
-  if (inputs.every((t) => names.has(t.name))) return perFeature(sig, inputs, maxRows);
+  if (inputs.every((t) => names.has(t.name))) return perFeature(sig, inputs, maxRows, fast);
   if (inputs.length === 1) {
     const only = sig.inputs.length === 1 ? sig.inputs[0] : undefined;
     // A model with one tensor input takes it under any name (image models are called with "input-0").
     if (only?.dtype === "tensor") return perFeature(sig, [{ ...inputs[0], name: only.name }], maxRows);
-    return matrix(sig, inputs[0], maxRows);
+    return matrix(sig, inputs[0], maxRows, fast);
   }
   const unknown = inputs.find((t) => !names.has(t.name))!;
   throw Errors.invalidTensor(

@@ -153,7 +153,7 @@ export async function inferV2(
           }
           requested = [...req.outputs];
         } else requested = defaultOutputs(sig);
-        const decoded = tensorsToRows(sig, req.inputs, ctx.settings.maxBatchSize);
+        const decoded = tensorsToRows(sig, req.inputs, ctx.settings.maxBatchSize, v.validator);
         const extras = requested.filter(
           (o): o is ExtraScore => o === "raw_score" || o === "decision_function",
         );

@@ -8,10 +8,10 @@
 
 import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
+import { libmExp } from "../../../common/libm-exp.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { dense, matrix } from "../../data.ts";
 import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
-import { libmExp } from "../../libm-exp.ts";
 import { gemmDot, gemvDot, sumSlice } from "../../numeric.ts";
 import { attr, floats, isObject, labels, need, str, strings } from "../../py-access.ts";
 

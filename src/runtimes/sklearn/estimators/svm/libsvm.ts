@@ -8,11 +8,11 @@
 
 import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
+import { libmExp } from "../../../common/libm-exp.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { checkCount } from "../../checks.ts";
 import { dense, matrix } from "../../data.ts";
 import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
-import { libmExp } from "../../libm-exp.ts";
 import { blasDot } from "../../numeric.ts";
 import { attr, floats, labels, need, num, str, strings } from "../../py-access.ts";
 import { sparseLayout, sparseOf } from "../../sparse.ts";

@@ -9,8 +9,8 @@
 
 import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
+import { libmExp } from "../../../common/libm-exp.ts";
 import type { BuildContext, DenseData, SparseData } from "../../estimator.ts";
-import { libmExp } from "../../libm-exp.ts";
 
 /** Writes the kernel values of row `r` of `x` against every support vector into `out`. */
 export type Kernel = (x: DenseData, r: number, out: Float64Array) => void;

@@ -8,7 +8,7 @@
  * error of that rounding, rounded to nearest.
  */
 
-import { fma } from "./numeric.ts";
+import { fma } from "./fma.ts";
 
 /** 2^(k/128), k = 0…127, rounded to the nearest double. */
 const EXP_SCALE = [
