@@ -22,9 +22,12 @@ const sk = fileURLToPath(new URL("../../fixtures/sklearn/", import.meta.url));
 const explain = fileURLToPath(new URL("../../fixtures/explain/sklearn/", import.meta.url));
 const worker = new URL("../../../src/runtimes/sklearn/pickle-worker.ts", import.meta.url);
 
-/** Every committed fixture of a tree family, alone or inside pipelines, containers and meta-estimators. */
+/**
+ * Every committed fixture of a tree family, alone or inside pipelines, containers and meta-estimators,
+ * and of pickled XGBoost/LightGBM wrappers (their boosters are laid out in the worker too).
+ */
 const TREE_FIXTURES =
-  /^(trees-|boost-|hgb-|iforest-|comp-adaboost|comp-bagging-features|comp-calibrated-isotonic-rf|comp-randomsearch-forest|comp-ttr-minmax-tree|comp-stacking-binary|comp-voting-soft|container-|multi-moc-.*rf|multi-ov[or]-tree|prep-pipeline-minmax-rf|imb-pipeline-under-tree)/;
+  /^(trees-|boost-|hgb-|iforest-|comp-adaboost|comp-bagging-features|comp-calibrated-isotonic-rf|comp-randomsearch-forest|comp-ttr-minmax-tree|comp-stacking-binary|comp-voting-soft|container-|multi-moc-.*rf|multi-ov[or]-tree|prep-pipeline-minmax-rf|imb-pipeline-under-tree|xgb-|lgbm-|nested-)/;
 
 interface Case {
   readonly name: string;
@@ -112,12 +115,21 @@ async function fromWorker(file: string): Promise<PickleWorkerResult> {
 
 describe("sklearn trees laid out in the loader worker", () => {
   it("covers every tree family", () => {
-    for (const p of ["trees-rf-nan", "boost-gb-bc", "hgb-bc-nan", "iforest-default", "trees-multi-rfr"])
+    for (const p of [
+      "trees-rf-nan",
+      "boost-gb-bc",
+      "hgb-bc-nan",
+      "iforest-default",
+      "trees-multi-rfr",
+      "xgb-classifier-iris",
+      "lgbm-regressor",
+      "nested-xgb-stacking",
+    ])
       assert.ok(
         cases.some((c) => c.name.endsWith(p)),
         p,
       );
-    assert.ok(cases.length >= 60, `${cases.length} fixtures`);
+    assert.ok(cases.length >= 80, `${cases.length} fixtures`);
   });
 
   for (const c of cases) {
