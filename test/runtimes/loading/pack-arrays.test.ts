@@ -35,7 +35,7 @@ describe("packArrays", () => {
     const before = sample();
     const after = packArrays(sample());
     const buffers = transferables(after);
-    // The small arrays share one buffer; the array above 1 MB keeps its own.
+    // The small arrays share one buffer; the array above 16 kB keeps its own.
     assert.equal(buffers.length, 2);
     assert.deepStrictEqual(after, before);
     const t = after.value.trees;
