@@ -7,6 +7,7 @@
  * numbering, decision bits, bitset offsets); kept together so a change to one is seen by the others.
  */
 
+import { libmExp } from "../common/libm-exp.ts";
 import {
   boundedCount,
   checkNodeTotal,
@@ -15,7 +16,6 @@ import {
   MAX_MODEL_FEATURES,
   relativeCap,
 } from "../common/model-bounds.ts";
-import { libmExp } from "../common/libm-exp.ts";
 
 /** Why a model cannot be compiled; the runtime turns it into a ModelServeError. */
 export class LightgbmError extends Error {

@@ -556,7 +556,7 @@ export function bindBooster(layout: BoosterLayout): Booster {
         for (let i = 0; i < x.length; i++) {
           const v = x[i];
           x32[i] = v;
-          if (v !== v) nan = true;
+          if (Number.isNaN(v)) nan = true;
         }
       } else for (let i = 0; i < x.length && !nan; i++) nan = Number.isNaN(x[i]);
       if (x32 && !nan) {
