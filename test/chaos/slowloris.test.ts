@@ -1,8 +1,8 @@
 /**
  * @module Chaos: 5 000 idle sockets plus 500 slow-body sockets held open while a well-behaved client
  * measures its p99. The slow sockets are cut by the headers and request timeouts, the well-behaved
- * client fails nothing and its p99 (the best of three loaded windows) stays within 2× its unloaded value
- * (or 5 ms above it), and memory comes back.
+ * client fails nothing and its p99 (the best of three loaded windows) stays within 2× its unloaded value,
+ * and memory comes back.
  */
 
 import assert from "node:assert/strict";
@@ -139,9 +139,8 @@ describe("chaos: slowloris", () => {
       process.stderr.write(`# slowloris: ${report}\n`);
       const failed = before.failed + during.reduce((n, d) => n + d.failed, 0) + after.failed;
       assert.equal(failed, 0, "the well-behaved client failed nothing");
-      // Within 2× the unloaded p99, or at most 5 ms above it: a millisecond-scale p99 doubles from
-      // scheduling alone on two shared cores, while sockets holding the event loop cost far more.
-      assert.ok(loaded <= Math.max(2 * unloaded, unloaded + 5), report);
+      // Within 2× the unloaded p99 (the reliability bar), in the best of the three loaded windows.
+      assert.ok(loaded <= 2 * unloaded, report);
       assert.ok(rssLoaded - rssBefore < 400, report);
       assert.ok(rssAfter - rssBefore < 150, report);
     } finally {

@@ -14,6 +14,34 @@ export interface LockstepTree {
   /** A row goes left when `x <= threshold`. NaN fails the test and goes right. */
   readonly threshold: Float64Array;
   readonly isLeaf: Uint8Array;
+  /**
+   * Steps from each node to its deepest leaf (0 at leaves), or {@link UNKNOWN_HEIGHT} when not known
+   * (beyond 254, or a layout whose children do not all follow their parent).
+   */
+  readonly height: Uint8Array;
+}
+
+/** The height of a node whose height is not recorded. */
+export const UNKNOWN_HEIGHT = 255;
+
+/**
+ * Trees at most this deep walk a fixed number of steps (a leaf steps onto itself), without checking
+ * whether the rows have all arrived: for shallow trees the check costs more than the spare steps.
+ */
+export const FIXED_STEPS_MAX = 12;
+
+/** Each node's height, from children that follow their parent; else every height unknown. */
+function heights(kids: Int32Array, isLeaf: Uint8Array): Uint8Array {
+  const n = isLeaf.length;
+  const h = new Uint8Array(n);
+  for (let i = n - 1; i >= 0; i--) {
+    if (isLeaf[i]) continue;
+    const l = kids[2 * i];
+    const r = kids[2 * i + 1];
+    if (l <= i || r <= i || l >= n || r >= n) return h.fill(UNKNOWN_HEIGHT);
+    h[i] = Math.min(UNKNOWN_HEIGHT, 1 + Math.max(h[l], h[r]));
+  }
+  return h;
 }
 
 /**
@@ -37,7 +65,7 @@ export function lockstepTree(
     kids[2 * i + 1] = leaf ? i : right[i];
     feat[i] = leaf ? 0 : feature[i];
   }
-  return { kids, feature: feat, threshold, isLeaf };
+  return { kids, feature: feat, threshold, isLeaf, height: heights(kids, isLeaf) };
 }
 
 const F32 = new Float32Array(1);
@@ -69,6 +97,11 @@ export function walkLockstep(
   leaves: Int32Array,
 ): void {
   const { kids, feature: feat, threshold: th, isLeaf } = t;
+  const steps = t.height[root];
+  if (steps <= FIXED_STEPS_MAX) {
+    walkFixed(t, root, steps, x, from, to, cols, leaves);
+    return;
+  }
   let r = from;
   for (; r + 8 <= to; r += 8) {
     const a0 = r * cols;
@@ -119,6 +152,62 @@ export function walkLockstep(
   for (let at = r * cols; r < to; r++, at += cols) {
     let i = root;
     while (isLeaf[i] === 0) i = kids[(i << 1) + +!(x[at + feat[i]] <= th[i])];
+    leaves[r] = i;
+  }
+}
+
+/** {@link walkLockstep} for a tree of at most {@link FIXED_STEPS_MAX} levels: `steps` steps for every row. */
+function walkFixed(
+  t: LockstepTree,
+  root: number,
+  steps: number,
+  x: Float32Array,
+  from: number,
+  to: number,
+  cols: number,
+  leaves: Int32Array,
+): void {
+  const { kids, feature: feat, threshold: th } = t;
+  let r = from;
+  for (; r + 8 <= to; r += 8) {
+    const a0 = r * cols;
+    const a1 = a0 + cols;
+    const a2 = a1 + cols;
+    const a3 = a2 + cols;
+    const a4 = a3 + cols;
+    const a5 = a4 + cols;
+    const a6 = a5 + cols;
+    const a7 = a6 + cols;
+    let i0 = root;
+    let i1 = root;
+    let i2 = root;
+    let i3 = root;
+    let i4 = root;
+    let i5 = root;
+    let i6 = root;
+    let i7 = root;
+    for (let s = 0; s < steps; s++) {
+      i0 = kids[(i0 << 1) + +!(x[a0 + feat[i0]] <= th[i0])];
+      i1 = kids[(i1 << 1) + +!(x[a1 + feat[i1]] <= th[i1])];
+      i2 = kids[(i2 << 1) + +!(x[a2 + feat[i2]] <= th[i2])];
+      i3 = kids[(i3 << 1) + +!(x[a3 + feat[i3]] <= th[i3])];
+      i4 = kids[(i4 << 1) + +!(x[a4 + feat[i4]] <= th[i4])];
+      i5 = kids[(i5 << 1) + +!(x[a5 + feat[i5]] <= th[i5])];
+      i6 = kids[(i6 << 1) + +!(x[a6 + feat[i6]] <= th[i6])];
+      i7 = kids[(i7 << 1) + +!(x[a7 + feat[i7]] <= th[i7])];
+    }
+    leaves[r] = i0;
+    leaves[r + 1] = i1;
+    leaves[r + 2] = i2;
+    leaves[r + 3] = i3;
+    leaves[r + 4] = i4;
+    leaves[r + 5] = i5;
+    leaves[r + 6] = i6;
+    leaves[r + 7] = i7;
+  }
+  for (let at = r * cols; r < to; r++, at += cols) {
+    let i = root;
+    for (let s = 0; s < steps; s++) i = kids[(i << 1) + +!(x[at + feat[i]] <= th[i])];
     leaves[r] = i;
   }
 }

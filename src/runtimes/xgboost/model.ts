@@ -548,17 +548,24 @@ export function bindBooster(layout: BoosterLayout): Booster {
     margins(x, rows, cols) {
       if (cols !== numFeature) throw new BoosterError(`rows have ${cols} features, the model ${numFeature}`);
       const out = new Float64Array(rows * groups);
+      // float32 values read back exactly from a Float32Array, at half the memory traffic; cast in the
+      // same pass that looks for a missing value (the typed-array constructor's cast is slower).
+      const x32 = simple && rows >= 8 ? new Float32Array(x.length) : undefined;
       let nan = false;
-      for (let i = 0; i < x.length && !nan; i++) nan = Number.isNaN(x[i]);
-      if (simple && !nan && rows >= 8) {
+      if (x32) {
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i];
+          x32[i] = v;
+          if (Number.isNaN(v)) nan = true;
+        }
+      } else for (let i = 0; i < x.length && !nan; i++) nan = Number.isNaN(x[i]);
+      if (x32 && !nan) {
         // Tree by tree over the batch: each row still adds its trees' leaves in the model's order.
         // Sums kept in a Float32Array: each store rounds to float32, exactly as f32(a + b) does for
         // float32 a and b (a double holds their sum before the single rounding).
         const acc = new Float32Array(rows * groups);
         for (let r = 0; r < rows; r++) for (let g = 0; g < groups; g++) acc[r * groups + g] = baseMargin[g];
         const leaves = new Int32Array(rows);
-        // float32 values read back exactly from a Float32Array, at half the memory traffic.
-        const x32 = new Float32Array(x);
         // Blocks of rows small enough to stay in cache while every tree walks them.
         const block = Math.max(8, Math.floor(4096 / cols) & ~7);
         for (let b = 0; b < rows; b += block) {
@@ -566,7 +573,8 @@ export function bindBooster(layout: BoosterLayout): Booster {
           for (let t = 0; t < numTrees; t++) {
             walkLockstep(lockstep, roots[t], x32, b, end, cols, leaves);
             const g = group[t];
-            for (let r = b; r < end; r++) acc[r * groups + g] += contrib32[leaves[r]];
+            if (groups === 1) for (let r = b; r < end; r++) acc[r] += contrib32[leaves[r]];
+            else for (let r = b; r < end; r++) acc[r * groups + g] += contrib32[leaves[r]];
           }
         }
         out.set(acc);

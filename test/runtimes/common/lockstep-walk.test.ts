@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
-import { float32Below, lockstepTree, walkLockstep } from "../../../src/runtimes/common/lockstep-walk.ts";
+import {
+  FIXED_STEPS_MAX,
+  float32Below,
+  lockstepTree,
+  walkLockstep,
+} from "../../../src/runtimes/common/lockstep-walk.ts";
 
 it("float32Below turns x < t into x <= below(t) for float32 values, at every sign and near zero", () => {
   const f = Math.fround;
@@ -41,4 +46,71 @@ it("walks eight rows (and the rest) to the same leaves as a plain walk", () => {
     assert.equal(leaves[r], i, `row ${r}`);
   }
   assert.equal(leaves[3], 2 * 0 + (x[7] <= 0.75 ? 5 : 6));
+});
+
+/** A random tree of `nodes` nodes (children after their parent), as child arrays with -1 at leaves. */
+function randomTree(rand: () => number, nodes: number, cols: number, chain: boolean) {
+  const left = [-1];
+  const right = [-1];
+  const open = [0];
+  while (left.length + 2 <= nodes && open.length > 0) {
+    // A chain grows from its newest node (deep trees); otherwise any open leaf splits (bushy trees).
+    const at = chain ? open.length - 1 : Math.floor(rand() * open.length);
+    const n = open.splice(at, 1)[0];
+    left[n] = left.length;
+    right[n] = left.length + 1;
+    left.push(-1, -1);
+    right.push(-1, -1);
+    open.push(left[n], right[n]);
+  }
+  const count = left.length;
+  return {
+    left: Int32Array.from(left),
+    right: Int32Array.from(right),
+    feature: Int32Array.from({ length: count }, () => Math.floor(rand() * cols)),
+    threshold: Float64Array.from({ length: count }, () => rand()),
+  };
+}
+
+it("records each node's height, and takes every row to its leaf in shallow, deep and odd trees", () => {
+  let seed = 3;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const cols = 3;
+  for (let k = 0; k < 200; k++) {
+    const tree = randomTree(rand, 3 + Math.floor(rand() * 120), cols, k % 4 === 0);
+    const t = lockstepTree(tree.left, tree.right, tree.feature, tree.threshold);
+    const depth = (i: number): number =>
+      tree.left[i] === -1 ? 0 : 1 + Math.max(depth(tree.left[i]), depth(tree.right[i]));
+    for (let i = 0; i < tree.left.length; i++) assert.equal(t.height[i], Math.min(255, depth(i)));
+    const rows = 1 + Math.floor(rand() * 40);
+    const x = Float32Array.from({ length: rows * cols }, () => (rand() < 0.05 ? Number.NaN : rand()));
+    const leaves = new Int32Array(rows);
+    walkLockstep(t, 0, x, 0, rows, cols, leaves);
+    for (let r = 0; r < rows; r++) {
+      let i = 0;
+      while (tree.left[i] !== -1)
+        i = x[r * cols + tree.feature[i]] <= tree.threshold[i] ? tree.left[i] : tree.right[i];
+      assert.equal(leaves[r], i, `tree ${k}, row ${r}`);
+    }
+  }
+  assert.ok(FIXED_STEPS_MAX >= 4);
+});
+
+it("does not trust heights when a child comes before its parent", () => {
+  // Node 1 splits into nodes 0 and 2: its left child comes first, so no height is trusted and the
+  // walk checks for leaves as it goes.
+  const swapped = lockstepTree(
+    Int32Array.from([-1, 0, -1]),
+    Int32Array.from([-1, 2, -1]),
+    new Int32Array(3),
+    Float64Array.from([0, 0.5, 0]),
+  );
+  assert.deepEqual([...swapped.height], [255, 255, 255]);
+  const x = Float32Array.from([0.2, 0.9]);
+  const leaves = new Int32Array(2);
+  walkLockstep(swapped, 1, x, 0, 2, 1, leaves);
+  assert.deepEqual([...leaves], [0, 2]);
 });
