@@ -204,6 +204,7 @@ describe("sklearn trees laid out in the loader worker", () => {
     for (const [what, spoil] of [
       ["a tree's thresholds", (l: Map<string, unknown>) => shorten(l, /^tree\//, "nodes", "threshold")],
       ["a tree's walk layout", (l: Map<string, unknown>) => shorten(l, /^tree\//, "lockstep", "kids")],
+      ["a tree's heights", (l: Map<string, unknown>) => shorten(l, /^tree\//, "lockstep", "height")],
       ["the typical values", (l: Map<string, unknown>) => shortenTop(l, /^split-medians\//)],
     ] as const) {
       const r = await fromWorker(file);

@@ -129,7 +129,7 @@ function isTreeLayout(v: unknown): v is TreeLayout {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 0) return false;
   if (typeof w !== "number" || !Number.isInteger(w) || w < 1) return false;
   const { left, right, feature, threshold, missingLeft, cover } = v.nodes;
-  const { kids, feature: lf, threshold: lt, isLeaf } = v.lockstep;
+  const { kids, feature: lf, threshold: lt, isLeaf, height } = v.lockstep;
   return (
     typeof v.nOutputs === "number" &&
     typeof v.hasMissing === "boolean" &&
@@ -145,7 +145,8 @@ function isTreeLayout(v: unknown): v is TreeLayout {
     isArrayOf(kids, Int32Array, 2 * n) &&
     isArrayOf(lf, Int32Array, n) &&
     isArrayOf(lt, Float64Array, n) &&
-    isArrayOf(isLeaf, Uint8Array, n)
+    isArrayOf(isLeaf, Uint8Array, n) &&
+    isArrayOf(height, Uint8Array, n)
   );
 }
 
