@@ -172,6 +172,31 @@ describe("sklearn trees laid out in the loader worker", () => {
     });
   }
 
+  it("sends no tree records its layouts replace, and the small arrays as views of a few buffers", async () => {
+    const r = await fromWorker(join(explain, "random_forest_regressor_nan", "model.joblib"));
+    const trees = [...objectsOf(r.value)].filter((o) => o.name === "Tree");
+    assert.equal(trees.length, 25);
+    assert.ok(
+      trees.every((t) => t.state === null),
+      "each Tree's pickled state (int64 node records) stayed in the worker",
+    );
+    const buffers = new Set<ArrayBufferLike>();
+    let views = 0;
+    for (const byName of r.layouts.values())
+      for (const v of byName.values()) {
+        const stack: unknown[] = [v];
+        while (stack.length > 0) {
+          const x = stack.pop();
+          if (ArrayBuffer.isView(x)) {
+            buffers.add(x.buffer);
+            views++;
+          } else if (typeof x === "object" && x !== null) stack.push(...Object.values(x));
+        }
+      }
+    // Ten arrays a tree at least; all but the forest's packed arrays share one buffer.
+    assert.ok(views >= 250 && buffers.size < views / 20, `${views} arrays in ${buffers.size} buffers`);
+  });
+
   it("binds the worker's arrays: a changed layout changes the answers", async () => {
     const file = join(explain, "random_forest_classifier_iris", "model.joblib");
     const rows = JSON.parse(
