@@ -4,12 +4,12 @@
  * while this process (pinned to CPU 1) sends single-row requests on 2 keep-alive connections. Rounds
  * alternate: an unloaded window, then a window from dropping one file (BENCH_MODEL_FILES,
  * comma-separated; default the three committed compression bombs) into the repository until the
- * server reports that version ready or failed. Prints p99 per window and median [min–max] over
- * BENCH_ROUNDS rounds (default 3). Loopback only, bounded.
+ * server reports that version ready or failed. Prints p99 and the slowest request (the longest stall a
+ * client saw) per window, median [min–max] over BENCH_ROUNDS rounds (default 3). Loopback only, bounded.
  */
 
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,7 @@ try {
   console.warn("taskset failed: the generator is not pinned");
 }
 const repo = mkdtempSync(join(tmpdir(), "modelserve-load-bench-"));
+const staging = mkdtempSync(join(tmpdir(), "modelserve-load-bench-staging-"));
 mkdirSync(join(repo, "iris", "1"), { recursive: true });
 copyFileSync(here("../examples/iris/models/random_forest.joblib"), join(repo, "iris", "1", "model.joblib"));
 const server = await startServer(
@@ -54,6 +55,8 @@ try {
   for (const file of files) {
     const unloaded: number[] = [];
     const loading: number[] = [];
+    const unloadedMax: number[] = [];
+    const loadingMax: number[] = [];
     let failures = 0;
     let state = "";
     let loadMs = 0;
@@ -62,13 +65,19 @@ try {
       await sleep(unloadedMs);
       const u = await load.stop();
       unloaded.push(quantile(u.latencies, 0.99));
+      unloadedMax.push(quantile(u.latencies, 1));
       failures += u.failures.length;
       version++;
+      // The version folder is written beside the repository (before the window), then renamed in: the
+      // server sees the whole file at once (one copied in place can be read half-written), as
+      // deployments should do.
+      const staged = join(staging, String(version));
+      mkdirSync(staged, { recursive: true });
+      copyFileSync(file, join(staged, basename(file)));
+      mkdirSync(join(repo, "big"), { recursive: true });
       load = generateLoad(target, row, 2);
-      const dir = join(repo, "big", String(version));
-      mkdirSync(dir, { recursive: true });
       const started = performance.now();
-      copyFileSync(file, join(dir, basename(file)));
+      renameSync(staged, join(repo, "big", String(version)));
       for (;;) {
         const res = await fetch(`${server.url}/models/big/versions/${version}`);
         if (res.status === 200) {
@@ -80,13 +89,15 @@ try {
       loadMs = performance.now() - started;
       const l = await load.stop();
       loading.push(quantile(l.latencies, 0.99));
+      loadingMax.push(quantile(l.latencies, 1));
       failures += l.failures.length;
     }
     console.log(
-      `${basename(file)}: ${state} after ${(loadMs / 1000).toFixed(1)} s (last round); p99 unloaded ${fmt(unloaded)}, while loading ${fmt(loading)}; failed requests ${failures}`,
+      `${basename(file)}: ${state} after ${(loadMs / 1000).toFixed(1)} s (last round); p99 unloaded ${fmt(unloaded)}, while loading ${fmt(loading)}; slowest request unloaded ${fmt(unloadedMax)}, while loading ${fmt(loadingMax)}; failed requests ${failures}`,
     );
   }
 } finally {
   server.child.kill("SIGTERM");
   rmSync(repo, { recursive: true, force: true });
+  rmSync(staging, { recursive: true, force: true });
 }

@@ -7,21 +7,41 @@ import type { FeatureSpec } from "../runtime.ts";
 
 /** The median of each numeric input's thresholds, by input name; undefined when there are none. */
 export function typicalFromThresholds(
-  thresholds: readonly (readonly number[])[] | undefined,
+  thresholds: readonly ArrayLike<number>[] | undefined,
   inputs: readonly FeatureSpec[],
 ): Record<string, number> | undefined {
   if (!thresholds || thresholds.length !== inputs.length) return undefined;
+  return typicalFromMedians(thresholdMedians(thresholds), inputs);
+}
+
+/**
+ * The median finite threshold of each column (NaN where there is none): the data-sized part of the
+ * typical values, which a loader worker can compute (see {@link typicalFromMedians} for the rest).
+ */
+export function thresholdMedians(thresholds: readonly ArrayLike<number>[]): Float64Array {
+  const out = new Float64Array(thresholds.length).fill(Number.NaN);
+  // A forest has hundreds of thousands of thresholds per feature: the median is selected in linear
+  // time rather than found by sorting them all (a large forest's load spent ~80 ms sorting).
+  let room = new Float64Array(0);
+  thresholds.forEach((src, i) => {
+    if (room.length < src.length) room = new Float64Array(src.length);
+    let n = 0;
+    for (let j = 0; j < src.length; j++) if (Number.isFinite(src[j])) room[n++] = src[j];
+    if (n > 0) out[i] = select(room.subarray(0, n), Math.floor(n / 2));
+  });
+  return out;
+}
+
+/** Each numeric input's median threshold (from {@link thresholdMedians}), rounded to 3 digits (ints rounded). */
+export function typicalFromMedians(
+  medians: ArrayLike<number> | undefined,
+  inputs: readonly FeatureSpec[],
+): Record<string, number> | undefined {
+  if (!medians || medians.length !== inputs.length) return undefined;
   const out: Record<string, number> = {};
   inputs.forEach((f, i) => {
-    if (f.dtype !== "float" && f.dtype !== "int") return;
-    // A forest has hundreds of thousands of thresholds per feature: the median is selected in linear
-    // time rather than found by sorting them all (a large forest's load spent ~80 ms sorting).
-    const src = thresholds[i];
-    const t = new Float64Array(src.length);
-    let n = 0;
-    for (let j = 0; j < src.length; j++) if (Number.isFinite(src[j])) t[n++] = src[j];
-    if (n === 0) return;
-    const median = select(t.subarray(0, n), Math.floor(n / 2));
+    const median = medians[i];
+    if ((f.dtype !== "float" && f.dtype !== "int") || !Number.isFinite(median)) return;
     out[f.name] = f.dtype === "int" ? Math.round(median) : Number(median.toPrecision(3));
   });
   return Object.keys(out).length > 0 ? out : undefined;

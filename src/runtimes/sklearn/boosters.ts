@@ -5,9 +5,11 @@
 
 import { Errors } from "../../errors.ts";
 import type { PyObject } from "../../formats/pickle/py-objects.ts";
-import { lightgbmModelFromText } from "../lightgbm/runtime.ts";
+import type { LightgbmLayout } from "../lightgbm/model.ts";
+import { lightgbmLayout, lightgbmModelFromLayout, readLightgbmText } from "../lightgbm/runtime.ts";
 import type { Label, PredictOutput, RuntimeModel } from "../runtime.ts";
-import { xgboostModelFromBytes } from "../xgboost/runtime.ts";
+import { layoutForTransfer, type XgboostWorkerResult, xgboostModelFromLayout } from "../xgboost/runtime.ts";
+import { isRecord, prepared } from "./layouts.ts";
 import { attr, isObject, labels, str } from "./py-access.ts";
 
 /** Whether an unpickled object is a wrapper this module serves. */
@@ -46,16 +48,47 @@ export function relabel(model: RuntimeModel, classes: readonly Label[] | undefin
   };
 }
 
-/** Builds the runtime model of a pickled booster wrapper. */
-export function boosterWrapperModel(o: PyObject, fileName: string): RuntimeModel {
+/**
+ * The booster inside a pickled wrapper, compiled by its own runtime: decoded and laid out once, in the
+ * loader worker when it runs (see layouts.ts), so that here only its functions are bound.
+ */
+export function innerBooster(o: PyObject, fileName: string): RuntimeModel {
   const booster = attr(o, "_Booster");
   if (!isObject(booster)) throw Errors.invalidModel(fileName, `${o.name} is not fitted (no _Booster)`);
-  const version = str(attr(o, "_sklearn_version"));
   if (o.name.startsWith("XGB")) {
-    const handle = attr(booster, "handle");
-    if (!(handle instanceof Uint8Array))
-      throw Errors.unsupportedModel(fileName, `${o.name} whose booster is not a raw model buffer`);
-    const m = xgboostModelFromBytes(handle, fileName);
+    const laid = prepared(
+      booster,
+      "xgboost-layout",
+      () => {
+        const handle = attr(booster, "handle");
+        if (!(handle instanceof Uint8Array))
+          throw Errors.unsupportedModel(fileName, `${o.name} whose booster is not a raw model buffer`);
+        return layoutForTransfer(handle, fileName);
+      },
+      (v): v is XgboostWorkerResult => isRecord(v) && isRecord(v.layout) && typeof v.format === "string",
+      true,
+    );
+    return xgboostModelFromLayout(laid.layout, laid.format, fileName);
+  }
+  const laid = prepared(
+    booster,
+    "lightgbm-layout",
+    () => {
+      const text = str(attr(booster, "_handle") ?? attr(booster, "handle"));
+      if (!text) throw Errors.unsupportedModel(fileName, `${o.name} whose booster holds no model text`);
+      return lightgbmLayout(readLightgbmText(text, fileName), fileName);
+    },
+    (v): v is LightgbmLayout => isRecord(v) && isRecord(v.parsed),
+    true,
+  );
+  return lightgbmModelFromLayout(laid, fileName);
+}
+
+/** Builds the runtime model of a pickled booster wrapper. */
+export function boosterWrapperModel(o: PyObject, fileName: string): RuntimeModel {
+  const version = str(attr(o, "_sklearn_version"));
+  const m = innerBooster(o, fileName);
+  if (o.name.startsWith("XGB")) {
     const cls = attr(o, "classes_");
     return {
       ...relabel(m, cls === undefined ? undefined : labels(cls, `${o.name}.classes_`)),
@@ -66,9 +99,6 @@ export function boosterWrapperModel(o: PyObject, fileName: string): RuntimeModel
       },
     };
   }
-  const text = str(attr(booster, "_handle") ?? attr(booster, "handle"));
-  if (!text) throw Errors.unsupportedModel(fileName, `${o.name} whose booster holds no model text`);
-  const m = lightgbmModelFromText(text, fileName);
   const cls = attr(o, "_classes") ?? attr(o, "classes_");
   return {
     ...relabel(m, cls === undefined || cls === null ? undefined : labels(cls, `${o.name}._classes`)),

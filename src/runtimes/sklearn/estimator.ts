@@ -88,8 +88,11 @@ export interface SkEstimator {
    * trees and forests: the runtime then answers `/predict` (labels and probabilities) with one pass.
    */
   readonly predictIsArgmaxProba?: boolean;
-  /** Split thresholds per input column (trees and forests): where the model draws its lines. */
-  splitThresholds?(): readonly (readonly number[])[];
+  /**
+   * The median split threshold per input column (trees and forests; NaN where a column has none):
+   * where the model draws its lines, for the documentation's typical values.
+   */
+  splitMedians?(): ArrayLike<number>;
   /** Training means and standard deviations of the inputs, when the estimator learned them (StandardScaler). */
   trainingMoments?(): { readonly mean: Float64Array; readonly std: Float64Array } | undefined;
   /**

@@ -5,7 +5,7 @@
  */
 
 import { Errors } from "../../errors.ts";
-import { typicalFromThresholds } from "../common/typical-values.ts";
+import { typicalFromMedians } from "../common/typical-values.ts";
 import type { FeatureTable, Label, Matrix, RuntimeModel } from "../runtime.ts";
 import { argmaxLabels, DataError, dense } from "./data.ts";
 import type { SkData, SkEstimator } from "./estimator.ts";
@@ -98,7 +98,7 @@ export function estimatorModel(
           signature.inputs.map((f, i) => [f.name, { mean: moments.mean[i], std: moments.std[i] }]),
         )
       : undefined;
-  const typicalValues = typicalFromThresholds(est.splitThresholds?.(), signature.inputs);
+  const typicalValues = typicalFromMedians(est.splitMedians?.(), signature.inputs);
   return {
     signature,
     ...(trainingStats ? { trainingStats } : {}),

@@ -1,17 +1,23 @@
 /**
  * @module The loader worker of pickle and joblib files: decompresses (streamed, capped), unpickles,
  * checks the object graph and builds the model once as a dry run (every consistency check and the
- * node budget), then moves the unpickled value back to the main thread. Started per load by
- * {@link runLoaderWorker}, under a heap cap and a time budget.
+ * node budget), recording the layouts the build prepares (tree arrays, packed forests: see
+ * layouts.ts), then moves the unpickled value and those layouts back to the main thread, whose build
+ * only binds. Started per load by {@link runLoaderWorker}, under a heap cap and a time budget.
  */
 
 import { sha256Hex } from "../../util/hash.ts";
 import { serveLoads } from "../loading/loader-worker.ts";
+import { packArrays } from "../loading/pack-arrays.ts";
+import { recordLayouts } from "./layouts.ts";
 import { readPickle, streamSizeOf } from "./parse-pickle.ts";
 import { modelFromValue, type PickleWorkerResult } from "./runtime.ts";
 
 serveLoads(async (bytes, fileName): Promise<PickleWorkerResult> => {
   const value = await readPickle(bytes, fileName);
-  await modelFromValue(value, { path: "", fileName, bytes });
-  return { value, streamBytes: streamSizeOf(value) ?? bytes.byteLength, sha256: sha256Hex(bytes) };
+  const { layouts } = await recordLayouts(() => modelFromValue(value, { path: "", fileName, bytes }));
+  const streamBytes = streamSizeOf(value) ?? bytes.byteLength;
+  // Thousands of small tree arrays: moved as views of a few buffers, received in a fraction of the time.
+  const packed = packArrays({ value, layouts });
+  return { ...packed, streamBytes, sha256: sha256Hex(bytes) };
 });

@@ -20,6 +20,7 @@ import type { BuildContext, SkEstimator } from "./estimator.ts";
 import { isResampler, resamplerReason } from "./estimators/composition/resamplers.ts";
 import { labelEncoderClasses } from "./estimators/preprocessing/label-encoder.ts";
 import { boosterPipelineExplainer } from "./explain-model.ts";
+import { adoptLayouts, type Layouts } from "./layouts.ts";
 import { dataOf, estimatorModel, guarded } from "./model.ts";
 import { readPickle, rememberStreamSize, streamSizeOf } from "./parse-pickle.ts";
 import { AttributeError, attr, isObject, stateOf, str } from "./py-access.ts";
@@ -193,7 +194,8 @@ type Source = Parameters<Runtime["load"]>[0];
 
 /**
  * Reads the pickle of a source: in the loader worker (decompression, unpickling and a full dry-run
- * build under the load budgets, off the event loop), or here when the worker is turned off.
+ * build under the load budgets, off the event loop, whose prepared layouts the build here then binds),
+ * or here when the worker is turned off.
  */
 async function readPickleForLoad(source: Source): Promise<PyValue> {
   if (!loadLimits().worker) return readPickle(source.bytes, source.fileName);
@@ -204,6 +206,7 @@ async function readPickleForLoad(source: Source): Promise<PyValue> {
   );
   rememberDigest(source.bytes, r.sha256);
   rememberStreamSize(r.value, r.streamBytes);
+  adoptLayouts(r.layouts);
   return r.value;
 }
 
@@ -211,6 +214,8 @@ async function readPickleForLoad(source: Source): Promise<PyValue> {
 export interface PickleWorkerResult {
   /** The unpickled value (its typed arrays moved, not copied). */
   readonly value: PyValue;
+  /** What the dry-run build laid out, keyed by objects of `value` (arrays moved too): see layouts.ts. */
+  readonly layouts: Layouts;
   /** Size of the decompressed pickle stream. */
   readonly streamBytes: number;
   /** SHA-256 (hex) of the file's bytes. */
@@ -239,9 +244,15 @@ export async function modelFromValue(value: PyValue, source: Source): Promise<Ru
   if (steps && isObject(value)) return boosterPipelineModel(value, steps, source.fileName);
   const est = buildEstimator(value, source.fileName);
   const version = sklearnVersionOf(value);
-  return estimatorModel(est, {
-    format:
-      detectCompression(source.bytes) === "none" ? "pickle" : `joblib-${detectCompression(source.bytes)}`,
-    version,
-  });
+  try {
+    return estimatorModel(est, {
+      format:
+        detectCompression(source.bytes) === "none" ? "pickle" : `joblib-${detectCompression(source.bytes)}`,
+      version,
+    });
+  } catch (err) {
+    // A layout the loader worker prepared for the typical values that does not fit (see layouts.ts).
+    if (err instanceof ConsistencyError) throw Errors.inconsistentModel(source.fileName, err.message);
+    throw err;
+  }
 }

@@ -36,10 +36,15 @@ describe("readModelBytes", () => {
     assert.deepEqual(Buffer.from(o), big);
   });
 
-  it("reads what the file holds when it changed size since stat", async () => {
+  it("reads what the file holds when it changed size since stat, still into shared memory", async () => {
     const file = join(dir, "grown.joblib");
     writeFileSync(file, big);
     const stale = await readModelBytes(file, SHARED_READ_MIN + 5);
     assert.deepEqual(Buffer.from(stale), big);
+    // A file that grew (still being copied) would otherwise be copied into shared memory on the event loop.
+    assert.ok(stale.buffer instanceof SharedArrayBuffer);
+    const shrunk = await readModelBytes(file, big.byteLength + 4096);
+    assert.deepEqual(Buffer.from(shrunk), big);
+    assert.ok(shrunk.buffer instanceof SharedArrayBuffer);
   });
 });

@@ -13,6 +13,7 @@ import type { Label, Matrix } from "../../../runtime.ts";
 import { checkIndices, checkWidth, spendNodes } from "../../checks.ts";
 import { dense, expit, matrix, softmaxInPlace } from "../../data.ts";
 import type { BuildContext, SkData, SkEstimator } from "../../estimator.ts";
+import { isArrayOf, isRecord, prepared } from "../../layouts.ts";
 import {
   AttributeError,
   attr,
@@ -26,7 +27,6 @@ import {
   strings,
   versionAtLeast,
 } from "../../py-access.ts";
-
 import { hgbExplainer } from "./explain.ts";
 
 /** One compiled TreePredictor. */
@@ -55,9 +55,38 @@ function field(nodes: NdArray, name: string): Float64Array {
   return toNumbers(f);
 }
 
+/**
+ * A TreePredictor's arrays, converted and checked once (in the loader worker when it runs: see
+ * layouts.ts); every reference is charged to the load's node budget.
+ */
 function hgbTree(p: PyValue, nFeatures: number): HgbTree {
   if (!isObject(p) || p.name !== "TreePredictor")
     throw new AttributeError("a _predictors entry is not a TreePredictor");
+  const t = prepared(p, `hgb-tree/${nFeatures}`, () => layoutHgbTree(p, nFeatures), isHgbTree, true);
+  spendNodes(t.value.length, "a TreePredictor");
+  return t;
+}
+
+/** Cheap check of a prepared TreePredictor: array types, one entry per node, whole bitset rows. */
+function isHgbTree(v: unknown): v is HgbTree {
+  if (!isRecord(v) || !isArrayOf(v.value, Float64Array)) return false;
+  const n = v.value.length;
+  return (
+    isArrayOf(v.feature, Int32Array, n) &&
+    isArrayOf(v.threshold, Float64Array, n) &&
+    isArrayOf(v.missingLeft, Uint8Array, n) &&
+    isArrayOf(v.left, Int32Array, n) &&
+    isArrayOf(v.right, Int32Array, n) &&
+    isArrayOf(v.isLeaf, Uint8Array, n) &&
+    isArrayOf(v.isCategorical, Uint8Array, n) &&
+    isArrayOf(v.bitsetIdx, Int32Array, n) &&
+    isArrayOf(v.leftCats, Uint32Array) &&
+    v.leftCats.length % 8 === 0 &&
+    isArrayOf(v.count, Float64Array, n)
+  );
+}
+
+function layoutHgbTree(p: PyObject, nFeatures: number): HgbTree {
   const nodes = need(p, "nodes");
   if (!isArray(nodes) || !nodes.fields)
     throw new AttributeError("TreePredictor.nodes is not a structured array");
@@ -80,9 +109,11 @@ function hgbTree(p: PyValue, nFeatures: number): HgbTree {
     if (isCategorical[i])
       checkIndices([bitsetIdx[i]], leftCats.length / 8, "TreePredictor", `nodes[${i}].bitset_idx`);
   }
-  spendNodes(n, "a TreePredictor");
+  const value = field(nodes, "value");
+  if (value.length !== n)
+    throw new AttributeError(`TreePredictor.nodes holds ${value.length} values for ${n} nodes`);
   return {
-    value: field(nodes, "value"),
+    value,
     feature,
     threshold: field(nodes, "num_threshold"),
     missingLeft: Uint8Array.from(field(nodes, "missing_go_to_left")),

@@ -9,30 +9,15 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import { syncScoringOf } from "../../../common/sync-scoring.ts";
-import { lightgbmModelFromText } from "../../../lightgbm/runtime.ts";
-import type { FeatureTable, Label, RuntimeModel } from "../../../runtime.ts";
-import { xgboostModelFromBytes } from "../../../xgboost/runtime.ts";
+import type { FeatureTable, Label } from "../../../runtime.ts";
+import { innerBooster } from "../../boosters.ts";
 import { dense } from "../../data.ts";
 import type { BuildContext, SkData, SkEstimator } from "../../estimator.ts";
-import { attr, isObject, labels, num, str, strings } from "../../py-access.ts";
-
-function inner(o: PyObject, ctx: BuildContext): RuntimeModel {
-  const booster = attr(o, "_Booster");
-  if (!isObject(booster)) throw Errors.invalidModel(ctx.file, `${o.name} is not fitted (no _Booster)`);
-  if (o.name.startsWith("XGB")) {
-    const handle = attr(booster, "handle");
-    if (!(handle instanceof Uint8Array))
-      throw Errors.unsupportedModel(ctx.file, `${o.name} whose booster is not a raw model buffer`);
-    return xgboostModelFromBytes(handle, ctx.file);
-  }
-  const text = str(attr(booster, "_handle") ?? attr(booster, "handle"));
-  if (!text) throw Errors.unsupportedModel(ctx.file, `${o.name} whose booster holds no model text`);
-  return lightgbmModelFromText(text, ctx.file);
-}
+import { attr, labels, num, strings } from "../../py-access.ts";
 
 /** A booster wrapper as a synchronous estimator. */
 export function wrappedBooster(o: PyObject, ctx: BuildContext): SkEstimator {
-  const model = inner(o, ctx);
+  const model = innerBooster(o, ctx.file);
   const sync = syncScoringOf(model);
   if (!sync) throw Errors.unsupportedModel(ctx.file, `${o.name} inside another estimator`);
   const width = model.signature.inputs.length;

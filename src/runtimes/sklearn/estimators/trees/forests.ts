@@ -6,11 +6,13 @@
 
 import { lazy } from "../../../../explain/contributions.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
+import { thresholdMedians } from "../../../common/typical-values.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { expect } from "../../checks.ts";
 import { argmaxLabels, dense, matrix } from "../../data.ts";
 import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
 import { explainDense, float64Ensemble, sklearnShapTree } from "../../explain.ts";
+import { isArrayOf, isRecord, prepared } from "../../layouts.ts";
 import {
   AttributeError,
   attr,
@@ -26,7 +28,15 @@ import {
   multiOutputTreeClassifier,
   multiOutputTreeRegressor,
 } from "./multi-output.ts";
-import { type CompiledTree, compileTree, float32Rows, hasNaN, packedLeaves, packForest } from "./tree.ts";
+import {
+  type CompiledTree,
+  compileTree,
+  fitsPacked,
+  float32Rows,
+  hasNaN,
+  packedLeaves,
+  packForest,
+} from "./tree.ts";
 
 /**
  * `explain` of a tree or forest as shap.TreeExplainer gives it: classifiers per class in probability
@@ -70,24 +80,62 @@ function multiOutputOf(
     nFeatures,
     names,
     allowsMissing,
-    splitThresholds: () => thresholdsOf(trees, nFeatures),
+    splitMedians: () => splitMedians(o, trees, nFeatures),
   };
 }
 
 /**
  * Each leaf's class probabilities, normalised once at load exactly as sklearn does per row (the same
- * sum in the same order, zero sums left as they are), so the batch loop only looks them up.
+ * sum in the same order, zero sums left as they are), so the batch loop only looks them up. Written
+ * into `p` from `at` (one tree's block of a forest's packed table).
  */
-function leafProba(tree: CompiledTree, k: number): Float64Array {
-  const p = new Float64Array(tree.nodeCount * k);
+function leafProbaInto(tree: CompiledTree, k: number, p: Float64Array, at: number): void {
   for (let n = 0; n < tree.nodeCount; n++) {
     const base = n * tree.width;
     let sum = 0;
     for (let c = 0; c < k; c++) sum += tree.values[base + c];
     if (sum === 0) sum = 1;
-    for (let c = 0; c < k; c++) p[n * k + c] = tree.values[base + c] / sum;
+    for (let c = 0; c < k; c++) p[at + n * k + c] = tree.values[base + c] / sum;
   }
-  return p;
+}
+
+/** A tree's leaf probabilities (see {@link leafProbaInto}), prepared by the loader worker when it can. */
+function leafProba(o: PyObject, tree: CompiledTree, k: number): Float64Array {
+  return prepared(
+    o,
+    `leaf-proba/${k}`,
+    () => {
+      const p = new Float64Array(tree.nodeCount * k);
+      leafProbaInto(tree, k, p, 0);
+      return p;
+    },
+    (v): v is Float64Array => isArrayOf(v, Float64Array, tree.nodeCount * k),
+  );
+}
+
+/** A forest's trees packed for few-row requests, with every leaf's probabilities in the same order. */
+interface ForestProba {
+  readonly packed: ReturnType<typeof packForest>;
+  /** `k` probabilities per packed node; tree `t`'s block starts at `packed.offsets[t] * k`. */
+  readonly proba: Float64Array;
+}
+
+/** The packed forest and its leaf probabilities, prepared by the loader worker when it can. */
+function forestProba(o: PyObject, trees: readonly CompiledTree[], k: number): ForestProba {
+  return prepared(
+    o,
+    `forest-proba/${k}`,
+    () => {
+      const packed = packForest(trees);
+      const proba = new Float64Array(packed.left.length * k);
+      for (let i = 0; i < trees.length; i++) leafProbaInto(trees[i], k, proba, packed.offsets[i] * k);
+      return { packed, proba };
+    },
+    (v): v is ForestProba =>
+      isRecord(v) &&
+      fitsPacked(v.packed, trees) &&
+      isArrayOf(v.proba, Float64Array, v.packed.left.length * k),
+  );
 }
 
 /** Adds (or writes) one tree's probabilities for every row into `out`. */
@@ -121,7 +169,7 @@ export function treeClassifier(o: PyObject, _ctx: BuildContext): SkEstimator {
   const classes = labels(need(o, "classes_"), `${o.name}.classes_`);
   const k = classes.length;
   checkClassColumns(o, tree, k);
-  const leafP = leafProba(tree, k);
+  const leafP = leafProba(o, tree, k);
   const proba = (x: SkData): Matrix => {
     const d = dense(x);
     const out = new Float64Array(d.rows * k);
@@ -133,7 +181,7 @@ export function treeClassifier(o: PyObject, _ctx: BuildContext): SkEstimator {
     className: o.name,
     role: "classifier",
     nFeaturesIn: nFeatures,
-    splitThresholds: () => thresholdsOf([tree], nFeatures),
+    splitMedians: () => splitMedians(o, [tree], nFeatures),
     featureNamesIn: names,
     classes,
     allowsMissing: tree.hasMissing,
@@ -153,7 +201,7 @@ export function treeRegressor(o: PyObject, _ctx: BuildContext): SkEstimator {
     className: o.name,
     role: "regressor",
     nFeaturesIn: nFeatures,
-    splitThresholds: () => thresholdsOf([tree], nFeatures),
+    splitMedians: () => splitMedians(o, [tree], nFeatures),
     featureNamesIn: names,
     nOutputs: 1,
     allowsMissing: tree.hasMissing,
@@ -169,14 +217,32 @@ export function treeRegressor(o: PyObject, _ctx: BuildContext): SkEstimator {
   };
 }
 
-/** Split thresholds per input column over some trees: where the model draws its lines (for examples). */
-function thresholdsOf(trees: readonly CompiledTree[], nFeatures: number): number[][] {
-  const out: number[][] = Array.from({ length: nFeatures }, () => []);
+/** Split thresholds per input column over some trees: where the model draws its lines. */
+function thresholdsOf(trees: readonly CompiledTree[], nFeatures: number): Float64Array[] {
+  // Counted first, then filled: typed arrays, not millions of pushes.
+  const counts = new Int32Array(nFeatures);
+  for (const t of trees) {
+    const { left, feature } = t.nodes;
+    for (let i = 0; i < left.length; i++) if (left[i] !== -1) counts[feature[i]]++;
+  }
+  const out = Array.from(counts, (c) => new Float64Array(c));
+  const at = new Int32Array(nFeatures);
   for (const t of trees) {
     const { left, feature, threshold } = t.nodes;
-    for (let i = 0; i < left.length; i++) if (left[i] !== -1) out[feature[i]]?.push(threshold[i]);
+    for (let i = 0; i < left.length; i++)
+      if (left[i] !== -1) out[feature[i]][at[feature[i]]++] = threshold[i];
   }
   return out;
+}
+
+/** The median split threshold per input column, prepared by the loader worker when it can. */
+function splitMedians(o: PyObject, trees: readonly CompiledTree[], nFeatures: number): Float64Array {
+  return prepared(
+    o,
+    `split-medians/${nFeatures}`,
+    () => thresholdMedians(thresholdsOf(trees, nFeatures)),
+    (v): v is Float64Array => isArrayOf(v, Float64Array, nFeatures),
+  );
 }
 
 function members(o: PyObject): PyObject[] {
@@ -196,10 +262,11 @@ export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const classes: Label[] = labels(need(o, "classes_"), `${o.name}.classes_`);
   const k = classes.length;
   for (const t of trees) checkClassColumns(o, t, k);
-  const leafP = trees.map((t) => leafProba(t, k));
-  const packed = packForest(trees);
-  const packedP = new Float64Array(packed.left.length * k);
-  for (let t = 0; t < trees.length; t++) packedP.set(leafP[t], packed.offsets[t] * k);
+  const { packed, proba: packedP } = forestProba(o, trees, k);
+  // Each tree's block of the packed table is its own leaf table for the batch path.
+  const leafP = trees.map((t, i) =>
+    packedP.subarray(packed.offsets[i] * k, (packed.offsets[i] + t.nodeCount) * k),
+  );
   const rowLeaves = new Int32Array(trees.length);
   const proba = (x: SkData): Matrix => {
     const d = dense(x);
@@ -229,7 +296,7 @@ export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     className: o.name,
     role: "classifier",
     nFeaturesIn: nFeatures,
-    splitThresholds: () => thresholdsOf(trees, nFeatures),
+    splitMedians: () => splitMedians(o, trees, nFeatures),
     featureNamesIn: names,
     classes,
     allowsMissing,
@@ -253,7 +320,7 @@ export function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     className: o.name,
     role: "regressor",
     nFeaturesIn: nFeatures,
-    splitThresholds: () => thresholdsOf(trees, nFeatures),
+    splitMedians: () => splitMedians(o, trees, nFeatures),
     featureNamesIn: names,
     nOutputs: 1,
     allowsMissing: trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4),

@@ -11,8 +11,9 @@ import type { NdArray, PyObject, PyValue } from "../../../../formats/pickle/py-o
 import type { Label, Matrix } from "../../../runtime.ts";
 import { dense, matrix } from "../../data.ts";
 import type { BuildContext, SkData, SkEstimator } from "../../estimator.ts";
+import { isArrayOf, isRecord, prepared } from "../../layouts.ts";
 import { AttributeError, attr, floats, isArray, isObject, need, num, strings } from "../../py-access.ts";
-import { compileTree } from "./tree.ts";
+import { type CompiledTree, compileTree } from "./tree.ts";
 
 const EULER_GAMMA = 0.5772156649015329;
 
@@ -33,11 +34,14 @@ interface IsoTree {
   readonly leafDepth: Float64Array;
 }
 
-function isoTree(est: PyObject, features: Int32Array, nFeatures: number): IsoTree {
-  const t = need(est, "tree_");
-  if (!isObject(t) || t.name !== "Tree") throw new AttributeError(`${est.name}.tree_ is not a Tree`);
-  const compiled = compileTree(t, features.length);
-  const { left, right, feature, threshold } = compiled.nodes;
+/** What the walk needs beyond the compiled tree: input columns and leaf depths (see {@link IsoTree}). */
+interface IsoLayout {
+  readonly feature: Int32Array;
+  readonly leafDepth: Float64Array;
+}
+
+function isoLayout(t: PyObject, compiled: CompiledTree, features: Int32Array, nFeatures: number): IsoLayout {
+  const { left, right, feature } = compiled.nodes;
   const nodes = need(t, "nodes") as NdArray;
   const samplesField = nodes.fields?.get("n_node_samples");
   if (!samplesField) throw new AttributeError("Tree.nodes has no field n_node_samples");
@@ -59,7 +63,24 @@ function isoTree(est: PyObject, features: Int32Array, nFeatures: number): IsoTre
     leafDepth[i] =
       depth[i] + 1 + averagePathLength(Number((samplesField as ArrayLike<number | bigint>)[i])) - 1;
   }
-  return { left, right, feature: mapped, threshold, leafDepth };
+  return { feature: mapped, leafDepth };
+}
+
+function isoTree(est: PyObject, features: Int32Array, nFeatures: number): IsoTree {
+  const t = need(est, "tree_");
+  if (!isObject(t) || t.name !== "Tree") throw new AttributeError(`${est.name}.tree_ is not a Tree`);
+  const compiled = compileTree(t, features.length);
+  const { left, right, threshold } = compiled.nodes;
+  const n = compiled.nodeCount;
+  // Keyed by the estimator and its feature subset (the worker prepares it; see layouts.ts).
+  const layout = prepared(
+    est,
+    `isolation-tree/${nFeatures}/${features.join(",")}`,
+    () => isoLayout(t, compiled, features, nFeatures),
+    (v): v is IsoLayout =>
+      isRecord(v) && isArrayOf(v.feature, Int32Array, n) && isArrayOf(v.leafDepth, Float64Array, n),
+  );
+  return { left, right, feature: layout.feature, threshold, leafDepth: layout.leafDepth };
 }
 
 /** Builder of `IsolationForest`. */

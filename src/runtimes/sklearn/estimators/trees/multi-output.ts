@@ -24,7 +24,7 @@ export interface MultiOutputTrees {
   readonly nFeatures: number;
   readonly names?: readonly string[];
   readonly allowsMissing: boolean;
-  readonly splitThresholds: () => readonly (readonly number[])[];
+  readonly splitMedians: () => ArrayLike<number>;
 }
 
 /** `classes_` of a multi-output classifier: one array of labels per output. */
@@ -119,7 +119,7 @@ export function multiOutputTreeClassifier(o: PyObject, m: MultiOutputTrees): SkE
     nFeaturesIn: m.nFeatures,
     featureNamesIn: m.names,
     allowsMissing: m.allowsMissing,
-    splitThresholds: m.splitThresholds,
+    splitMedians: m.splitMedians,
     ...(text ? { predictLabelRows: labelRows } : { predict }),
     predictProba: proba,
   };
@@ -137,7 +137,7 @@ export function multiOutputTreeRegressor(o: PyObject, m: MultiOutputTrees): SkEs
     nFeaturesIn: m.nFeatures,
     featureNamesIn: m.names,
     allowsMissing: m.allowsMissing,
-    splitThresholds: m.splitThresholds,
+    splitMedians: m.splitMedians,
     predict(x) {
       const d = dense(x);
       const out = new Float64Array(d.rows * n);

@@ -5,8 +5,9 @@
  */
 
 import type { NdArray, PyObject } from "../../../../formats/pickle/py-objects.ts";
-import { lockstepTree, walkLockstep } from "../../../common/lockstep-walk.ts";
+import { type LockstepTree, lockstepTree, walkLockstep } from "../../../common/lockstep-walk.ts";
 import { expect, spendNodes } from "../../checks.ts";
+import { isArrayOf, isRecord, prepared } from "../../layouts.ts";
 import { AttributeError, floats, isArray, need } from "../../py-access.ts";
 
 /** A compiled tree. */
@@ -91,7 +92,8 @@ const compiled = new WeakMap<PyObject, { nFeatures: number; tree: CompiledTree }
 
 /**
  * Compiles a pickled Tree object, once per object; every reference is charged to the load's node
- * budget (see checks.ts), so a tree shared a million times cannot build a million-tree ensemble.
+ * budget (see checks.ts), so a tree shared a million times cannot build a million-tree ensemble. The
+ * arrays come from the loader worker when it prepared them (see layouts.ts); only binding happens here.
  */
 export function compileTree(tree: PyObject, nFeatures: number): CompiledTree {
   const hit = compiled.get(tree);
@@ -99,13 +101,57 @@ export function compileTree(tree: PyObject, nFeatures: number): CompiledTree {
     spendNodes(hit.tree.nodeCount, "a shared Tree");
     return hit.tree;
   }
-  const out = compileTreeOnce(tree, nFeatures);
+  const layout = prepared(tree, `tree/${nFeatures}`, () => layoutTree(tree, nFeatures), isTreeLayout, true);
+  const out = bindTree(layout);
   spendNodes(out.nodeCount, "a Tree");
   compiled.set(tree, { nFeatures, tree: out });
   return out;
 }
 
-function compileTreeOnce(tree: PyObject, nFeatures: number): CompiledTree {
+/** A tree's arrays: everything of a {@link CompiledTree} but its functions (what the worker prepares). */
+export interface TreeLayout {
+  readonly nodeCount: number;
+  readonly width: number;
+  readonly nOutputs: number;
+  readonly hasMissing: boolean;
+  /** Whether any node sends missing values left (else every batch takes the lockstep walk). */
+  readonly anyMissingLeft: boolean;
+  readonly values: Float64Array;
+  readonly nodes: CompiledTree["nodes"];
+  readonly lockstep: LockstepTree;
+}
+
+/** Cheap check of a prepared layout: every array of the right type and length for its node count. */
+function isTreeLayout(v: unknown): v is TreeLayout {
+  if (!isRecord(v) || !isRecord(v.nodes) || !isRecord(v.lockstep)) return false;
+  const n = v.nodeCount;
+  const w = v.width;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) return false;
+  if (typeof w !== "number" || !Number.isInteger(w) || w < 1) return false;
+  const { left, right, feature, threshold, missingLeft, cover } = v.nodes;
+  const { kids, feature: lf, threshold: lt, isLeaf, height } = v.lockstep;
+  return (
+    typeof v.nOutputs === "number" &&
+    typeof v.hasMissing === "boolean" &&
+    typeof v.anyMissingLeft === "boolean" &&
+    isArrayOf(v.values, Float64Array, n * w) &&
+    isArrayOf(left, Int32Array, n) &&
+    isArrayOf(right, Int32Array, n) &&
+    isArrayOf(feature, Int32Array, n) &&
+    isArrayOf(threshold, Float64Array, n) &&
+    isArrayOf(missingLeft, Uint8Array, n) &&
+    isArrayOf(cover, Float64Array) &&
+    (cover.length === n || cover.length === 0) &&
+    isArrayOf(kids, Int32Array, 2 * n) &&
+    isArrayOf(lf, Int32Array, n) &&
+    isArrayOf(lt, Float64Array, n) &&
+    isArrayOf(isLeaf, Uint8Array, n) &&
+    isArrayOf(height, Uint8Array, n)
+  );
+}
+
+/** Reads, converts and checks a pickled Tree's arrays (the data-sized work, done once per tree). */
+function layoutTree(tree: PyObject, nFeatures: number): TreeLayout {
   const nodes = need(tree, "nodes");
   if (!isArray(nodes) || !nodes.fields) throw new AttributeError("Tree.nodes is not a structured array");
   const n = nodes.shape[0];
@@ -133,9 +179,30 @@ function compileTreeOnce(tree: PyObject, nFeatures: number): CompiledTree {
     if (feature[i] < 0 || feature[i] >= nFeatures)
       throw new AttributeError(`Tree node ${i} splits on feature ${feature[i]} of ${nFeatures}`);
   }
+  return {
+    nodeCount: n,
+    width,
+    nOutputs: vals.shape[1] ?? 1,
+    hasMissing: missing !== undefined,
+    anyMissingLeft: missingLeft.includes(1),
+    values: vals.data,
+    nodes: {
+      left,
+      right,
+      feature,
+      threshold,
+      missingLeft,
+      cover: column(nodes, "weighted_n_node_samples", false) ?? new Float64Array(0),
+    },
+    lockstep: lockstepTree(left, right, feature, threshold),
+  };
+}
+
+/** The prediction functions of a laid-out tree (no data-sized work). */
+function bindTree(layout: TreeLayout): CompiledTree {
+  const { left, right, feature, threshold, missingLeft } = layout.nodes;
+  const { anyMissingLeft, lockstep } = layout;
   const f32 = Math.fround;
-  const anyMissingLeft = missingLeft.includes(1);
-  const lockstep = lockstepTree(left, right, feature, threshold);
   /** One row at a time, with missing-value routing. */
   const walkEach = (x: Float32Array, rows: number, cols: number, out: Int32Array): void => {
     for (let r = 0, at = 0; r < rows; r++, at += cols) {
@@ -152,22 +219,15 @@ function compileTreeOnce(tree: PyObject, nFeatures: number): CompiledTree {
     }
   };
   return {
-    nodeCount: n,
-    width,
-    nOutputs: vals.shape[1] ?? 1,
-    hasMissing: missing !== undefined,
-    values: vals.data,
-    nodes: {
-      left,
-      right,
-      feature,
-      threshold,
-      missingLeft,
-      cover: column(nodes, "weighted_n_node_samples", false) ?? new Float64Array(0),
-    },
+    nodeCount: layout.nodeCount,
+    width: layout.width,
+    nOutputs: layout.nOutputs,
+    hasMissing: layout.hasMissing,
+    values: layout.values,
+    nodes: layout.nodes,
     leaf(x, at) {
       let i = 0;
-      // Children always have larger indices (checked above), so this loop ends.
+      // Children always have larger indices (checked when laid out), so this loop ends.
       while (left[i] !== -1) {
         const v = f32(x[at + feature[i]]);
         if (Number.isNaN(v)) i = missingLeft[i] ? left[i] : right[i];
@@ -231,6 +291,26 @@ export function packForest(trees: readonly CompiledTree[]): PackedForest & { rea
     base += t.nodeCount;
   });
   return { trees: trees.length, roots, left, right, feature, threshold, missingLeft, offsets: roots.slice() };
+}
+
+/** Cheap check of a prepared packing of `trees`: array types, lengths and each tree's offset. */
+export function fitsPacked(v: unknown, trees: readonly CompiledTree[]): v is ReturnType<typeof packForest> {
+  if (!isRecord(v) || v.trees !== trees.length) return false;
+  const { roots, offsets } = v;
+  if (!isArrayOf(roots, Int32Array, trees.length) || !isArrayOf(offsets, Int32Array, trees.length))
+    return false;
+  let total = 0;
+  for (let t = 0; t < trees.length; t++) {
+    if (roots[t] !== total || offsets[t] !== total) return false;
+    total += trees[t].nodeCount;
+  }
+  return (
+    isArrayOf(v.left, Int32Array, total) &&
+    isArrayOf(v.right, Int32Array, total) &&
+    isArrayOf(v.feature, Int32Array, total) &&
+    isArrayOf(v.threshold, Float64Array, total) &&
+    isArrayOf(v.missingLeft, Uint8Array, total)
+  );
 }
 
 /** The global leaf each tree sends row `at` of a float64 row-major matrix to (float32 cast, NaN routing). */
