@@ -31,6 +31,11 @@ export class LightgbmError extends Error {
 const ZERO_THRESHOLD = Math.fround(1e-35);
 const CATEGORICAL = 1;
 const DEFAULT_LEFT = 2;
+/** A numeric split's missing-value rule (`decision_type` bits 2–3), and categorical splits. */
+const MISSING_NONE = 0;
+const MISSING_ZERO = 1;
+const MISSING_NAN = 2;
+const CAT = 3;
 
 /** How raw scores become outputs. */
 type Transform = "sigmoid" | "softmax" | "ova" | "exp" | "identity" | "xentropy" | "xentlambda" | "sqrt";
@@ -438,41 +443,47 @@ export function layoutLightgbm(p: LightgbmParsed): LightgbmLayout {
 /** Binds a laid-out model's prediction functions (cheap: closures over its arrays). */
 export function bindLightgbm(layout: LightgbmLayout): LightgbmModel {
   const p = layout.parsed;
-  const { objective, average, numClass, perIteration, nFeatures, featureNames, nodes } = p;
+  const { objective, average, numClass, perIteration, nFeatures, featureNames } = p;
   const { feature, threshold, decision, left, right, catStart, catEnd, leafValue, words, roots } = layout;
   const { leafBases, splitThresholds } = layout;
   const parsed = p.trees;
   const linear = parsed.map((t) => (t.linear ? t : undefined));
+  const anyLinear = linear.some((t) => t !== undefined);
   const numTrees = parsed.length;
   const iterations = numTrees / perIteration;
 
+  // Each node's rule decoded once (the walk below runs per row and tree): how a missing value is
+  // treated, and the default direction.
+  const kind = new Uint8Array(decision.length);
+  for (let n = 0; n < decision.length; n++) {
+    const dt = decision[n];
+    const missing = (dt >> 2) & 3;
+    // Type 3 is not one LightGBM writes; read as "none", as the rule below always did.
+    kind[n] = dt & CATEGORICAL ? CAT : missing === 3 ? MISSING_NONE : missing;
+  }
   const leafOf = (t: number, x: Float64Array, at: number): number => {
     let n = roots[t];
     if (n < 0) return 0;
-    for (let steps = 0; ; steps++) {
-      if (steps > nodes) throw new LightgbmError("a tree has a cycle");
-      const dt = decision[n];
+    // Every walk ends: each internal node is reached once from its root (checked when read).
+    for (;;) {
+      const k = kind[n];
       let v = x[at + feature[n]];
       let goLeft: boolean;
-      if (dt & CATEGORICAL) {
+      if (k === MISSING_NAN)
+        goLeft = Number.isNaN(v) ? (decision[n] & DEFAULT_LEFT) !== 0 : v <= threshold[n];
+      else if (k === MISSING_NONE) goLeft = (Number.isNaN(v) ? 0 : v) <= threshold[n];
+      else if (k === MISSING_ZERO) {
+        if (Number.isNaN(v)) v = 0;
+        goLeft =
+          v >= -ZERO_THRESHOLD && v <= ZERO_THRESHOLD
+            ? (decision[n] & DEFAULT_LEFT) !== 0
+            : v <= threshold[n];
+      } else if (Number.isNaN(v) || v < 0) goLeft = false;
+      else {
         // NaN and negative categories go right; otherwise test the category's bit.
-        if (Number.isNaN(v) || v < 0) goLeft = false;
-        else {
-          const c = Math.trunc(v);
-          const w = catStart[n] + (c >>> 5);
-          goLeft = c < 2 ** 31 && w < catEnd[n] && ((words[w] >>> (c & 31)) & 1) === 1;
-        }
-      } else {
-        const missing = (dt >> 2) & 3;
-        if (Number.isNaN(v) && missing !== 2) v = 0;
-        if (
-          (missing === 1 && v >= -ZERO_THRESHOLD && v <= ZERO_THRESHOLD) ||
-          (missing === 2 && Number.isNaN(v))
-        ) {
-          goLeft = (dt & DEFAULT_LEFT) !== 0;
-        } else {
-          goLeft = v <= threshold[n];
-        }
+        const c = Math.trunc(v);
+        const w = catStart[n] + (c >>> 5);
+        goLeft = c < 2 ** 31 && w < catEnd[n] && ((words[w] >>> (c & 31)) & 1) === 1;
       }
       const next = goLeft ? left[n] : right[n];
       if (next < 0) return ~next;
@@ -508,6 +519,16 @@ export function bindLightgbm(layout: LightgbmLayout): LightgbmModel {
     raw(x, rows, cols) {
       if (cols !== nFeatures) throw new LightgbmError(`rows have ${cols} features, the model ${nFeatures}`);
       const out = new Float64Array(rows * perIteration);
+      if (!anyLinear && perIteration === 1) {
+        // The common case without the per-tree checks: one output, constant leaves.
+        for (let r = 0; r < rows; r++) {
+          const at = r * cols;
+          let sum = 0;
+          for (let t = 0; t < numTrees; t++) sum += leafValue[leafBases[t] + leafOf(t, x, at)];
+          out[r] = sum;
+        }
+        return out;
+      }
       for (let r = 0; r < rows; r++) {
         const at = r * cols;
         for (let t = 0; t < numTrees; t++) {
