@@ -156,7 +156,11 @@ export function walkLockstep(
   }
 }
 
-/** {@link walkLockstep} for a tree of at most {@link FIXED_STEPS_MAX} levels: `steps` steps for every row. */
+/**
+ * {@link walkLockstep} for a tree of at most {@link FIXED_STEPS_MAX} levels: `steps` steps for every row.
+ * A loop of its own on purpose: one loop choosing its exit test by a flag was 12–15 % slower (measured
+ * on XGBoost and forest batches), V8 keeping the choice inside the loop.
+ */
 function walkFixed(
   t: LockstepTree,
   root: number,
