@@ -94,7 +94,7 @@ export function lockstepLayout(trees: readonly LockstepSource[]): LightgbmLockst
 const step = (s: LightgbmLockstep, n: number, v: number): number => {
   const right = +!(v <= s.threshold[n]);
   // Without a branch: the NaN's precomputed direction when `v` is NaN, else the comparison's.
-  return s.kids[2 * n + (right ^ (+(v !== v) & (right ^ s.nanRight[n])))];
+  return s.kids[2 * n + (right ^ (+Number.isNaN(v) & (right ^ s.nanRight[n])))];
 };
 
 /**
