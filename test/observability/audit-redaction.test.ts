@@ -71,6 +71,25 @@ const SHAPES: readonly { name: string; url: string; body: unknown; persons: numb
     body: { instances: [values(9), person(10), { features: values(11) }] },
     persons: [9, 10, 11],
   },
+  {
+    name: "V2 request, one tensor per feature",
+    url: "/v2/models/customer/infer",
+    body: {
+      inputs: [
+        { name: "email", shape: [2], datatype: "BYTES", data: [person(12).email, person(13).email] },
+        { name: "ssn", shape: [2], datatype: "BYTES", data: [person(12).ssn, person(13).ssn] },
+        { name: "name", shape: [2], datatype: "BYTES", data: [person(12).name, person(13).name] },
+        { name: "age", shape: [2], datatype: "FP64", data: [person(12).age, person(13).age] },
+      ],
+    },
+    persons: [12, 13],
+  },
+  {
+    name: "KServe V1 request",
+    url: "/v1/models/customer:predict",
+    body: { instances: [values(14), person(15)] },
+    persons: [14, 15],
+  },
 ];
 
 describe("audit redaction by schema name", () => {
@@ -105,6 +124,43 @@ describe("audit redaction by schema name", () => {
       );
     });
   }
+
+  it("applies to a V2 tensor of numbers validated straight into the table (no rows built)", async () => {
+    // An all-numeric model: its [N, F] tensor takes the validator's fast path, and the audit entry's
+    // rows are made from the table only because this request is audited.
+    const scores = defineModel({
+      name: "scores",
+      inputs: { income: "float", debt: "float", age: "float" },
+      predict: (rows) => rows.map((r) => (r.debt as number) / (r.income as number)),
+    });
+    const target = join(dir, "v2-numeric.jsonl");
+    const registry = new ModelRegistry();
+    registry.register("scores", "1", loadDefinition(scores));
+    const app = appFor(
+      registry,
+      loadConfig({
+        env: {},
+        code: { auditLog: target, auditLogRedact: "income:hash,debt:drop,age:mask", auditLogSalt: "salt!" },
+      }),
+      silent,
+    );
+    const data = [98765.4321, 1234.5678, 42, 55555.125, 777.25, 61];
+    const r = await app.fastify.inject({
+      method: "POST",
+      url: "/v2/models/scores/infer",
+      payload: { inputs: [{ name: "input-0", shape: [2, 3], datatype: "FP64", data }] },
+    });
+    assert.equal(r.statusCode, 200, r.body);
+    await app.fastify.close();
+    const raw = readFileSync(target, "utf8");
+    for (const secret of ["98765.4321", "1234.5678", "55555.125", "777.25"])
+      assert.ok(!raw.includes(secret), `${secret} reached the audit log`);
+    const entry = JSON.parse(raw.trim()) as { inputs: unknown[] };
+    assert.deepEqual(entry.inputs, [
+      { income: hash("98765.4321"), age: maskValue(42) },
+      { income: hash("55555.125"), age: maskValue(61) },
+    ]);
+  });
 
   it("names positional rows, keeps named ones, and leaves a model input called features alone", () => {
     assert.deepEqual(namedRow([1, 2], ["a", "b"]), { a: 1, b: 2 });
