@@ -99,7 +99,9 @@ const step = (s: LightgbmLockstep, n: number, v: number): number => {
 
 /**
  * The tree-local leaf each of rows `[from, to)` (row-major doubles) reaches in eligible tree `t`, into
- * `leaves[r]`.
+ * `leaves[r]`. The same eight-row shape as `common/lockstep-walk.ts`, kept apart on purpose: LightGBM
+ * compares doubles and routes NaN per node, and that step inside the shared walk made NaN-free
+ * scikit-learn and XGBoost batches 1.4–2× slower (measured).
  */
 export function walkRows(
   s: LightgbmLockstep,
