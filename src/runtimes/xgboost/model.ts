@@ -7,7 +7,13 @@
  * packed layout's private invariants; they are kept side by side so that a change to one is seen in all.
  */
 
-import { float32Below, type LockstepTree, lockstepTree, walkLockstep } from "../common/lockstep-walk.ts";
+import {
+  float32Below,
+  type LockstepTree,
+  lockstepTree,
+  walkLockstep,
+  walkLockstepNaN,
+} from "../common/lockstep-walk.ts";
 import {
   boundedCount,
   checkNodeTotal,
@@ -446,6 +452,7 @@ export function layoutBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY)
     right,
     feature,
     Float64Array.from(cond, (c, n) => (left[n] === -1 ? 0 : float32Below(c))),
+    defaultLeft,
   );
 
   // Each scalar leaf's contribution with its tree weight already applied (dart), in float32.
@@ -558,8 +565,10 @@ export function bindBooster(layout: BoosterLayout): Booster {
           x32[i] = v;
           if (Number.isNaN(v)) nan = true;
         }
-      } else for (let i = 0; i < x.length && !nan; i++) nan = Number.isNaN(x[i]);
-      if (x32 && !nan) {
+      }
+      if (x32) {
+        // A batch with a missing value walks with each node's default direction (a slower step).
+        const walk = nan ? walkLockstepNaN : walkLockstep;
         // Tree by tree over the batch: each row still adds its trees' leaves in the model's order.
         // Sums kept in a Float32Array: each store rounds to float32, exactly as f32(a + b) does for
         // float32 a and b (a double holds their sum before the single rounding).
@@ -571,7 +580,7 @@ export function bindBooster(layout: BoosterLayout): Booster {
         for (let b = 0; b < rows; b += block) {
           const end = Math.min(rows, b + block);
           for (let t = 0; t < numTrees; t++) {
-            walkLockstep(lockstep, roots[t], x32, b, end, cols, leaves);
+            walk(lockstep, roots[t], x32, b, end, cols, leaves);
             const g = group[t];
             if (groups === 1) for (let r = b; r < end; r++) acc[r] += contrib32[leaves[r]];
             else for (let r = b; r < end; r++) acc[r * groups + g] += contrib32[leaves[r]];

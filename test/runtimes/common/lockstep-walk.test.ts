@@ -5,6 +5,7 @@ import {
   float32Below,
   lockstepTree,
   walkLockstep,
+  walkLockstepNaN,
 } from "../../../src/runtimes/common/lockstep-walk.ts";
 
 it("float32Below turns x < t into x <= below(t) for float32 values, at every sign and near zero", () => {
@@ -113,4 +114,37 @@ it("does not trust heights when a child comes before its parent", () => {
   const leaves = new Int32Array(2);
   walkLockstep(swapped, 1, x, 0, 2, 1, leaves);
   assert.deepEqual([...leaves], [0, 2]);
+});
+
+it("walkLockstepNaN sends each NaN where its node says, and agrees with walkLockstep on rows without one", () => {
+  let seed = 5;
+  const rand = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
+  const cols = 3;
+  for (let k = 0; k < 200; k++) {
+    const tree = randomTree(rand, 3 + Math.floor(rand() * 120), cols, k % 4 === 0);
+    const missingLeft = Uint8Array.from(tree.left, () => (rand() < 0.5 ? 1 : 0));
+    const t = lockstepTree(tree.left, tree.right, tree.feature, tree.threshold, missingLeft);
+    const rows = 1 + Math.floor(rand() * 40);
+    const x = Float32Array.from({ length: rows * cols }, () => (rand() < 0.1 ? Number.NaN : rand()));
+    const leaves = new Int32Array(rows);
+    walkLockstepNaN(t, 0, x, 0, rows, cols, leaves);
+    for (let r = 0; r < rows; r++) {
+      let i = 0;
+      while (tree.left[i] !== -1) {
+        const v = x[r * cols + tree.feature[i]];
+        if (Number.isNaN(v)) i = missingLeft[i] ? tree.left[i] : tree.right[i];
+        else i = v <= tree.threshold[i] ? tree.left[i] : tree.right[i];
+      }
+      assert.equal(leaves[r], i, `tree ${k}, row ${r}`);
+    }
+    const clean = x.map((v) => (Number.isNaN(v) ? 0.5 : v));
+    const a = new Int32Array(rows);
+    const b = new Int32Array(rows);
+    walkLockstep(t, 0, clean, 0, rows, cols, a);
+    walkLockstepNaN(t, 0, clean, 0, rows, cols, b);
+    assert.deepEqual(b, a);
+  }
 });

@@ -5,7 +5,12 @@
  */
 
 import type { NdArray, PyObject } from "../../../../formats/pickle/py-objects.ts";
-import { type LockstepTree, lockstepTree, walkLockstep } from "../../../common/lockstep-walk.ts";
+import {
+  type LockstepTree,
+  lockstepTree,
+  walkLockstep,
+  walkLockstepNaN,
+} from "../../../common/lockstep-walk.ts";
 import { expect, spendNodes } from "../../checks.ts";
 import { isArrayOf, isRecord, prepared } from "../../layouts.ts";
 import { AttributeError, floats, isArray, need } from "../../py-access.ts";
@@ -129,7 +134,7 @@ function isTreeLayout(v: unknown): v is TreeLayout {
   if (typeof n !== "number" || !Number.isInteger(n) || n < 0) return false;
   if (typeof w !== "number" || !Number.isInteger(w) || w < 1) return false;
   const { left, right, feature, threshold, missingLeft, cover } = v.nodes;
-  const { kids, feature: lf, threshold: lt, isLeaf, height } = v.lockstep;
+  const { kids, feature: lf, threshold: lt, nanRight, isLeaf, height } = v.lockstep;
   return (
     typeof v.nOutputs === "number" &&
     typeof v.hasMissing === "boolean" &&
@@ -145,6 +150,7 @@ function isTreeLayout(v: unknown): v is TreeLayout {
     isArrayOf(kids, Int32Array, 2 * n) &&
     isArrayOf(lf, Int32Array, n) &&
     isArrayOf(lt, Float64Array, n) &&
+    isArrayOf(nanRight, Uint8Array, n) &&
     isArrayOf(isLeaf, Uint8Array, n) &&
     isArrayOf(height, Uint8Array, n)
   );
@@ -194,7 +200,7 @@ function layoutTree(tree: PyObject, nFeatures: number): TreeLayout {
       missingLeft,
       cover: column(nodes, "weighted_n_node_samples", false) ?? new Float64Array(0),
     },
-    lockstep: lockstepTree(left, right, feature, threshold),
+    lockstep: lockstepTree(left, right, feature, threshold, missingLeft),
   };
 }
 
@@ -203,21 +209,6 @@ function bindTree(layout: TreeLayout): CompiledTree {
   const { left, right, feature, threshold, missingLeft } = layout.nodes;
   const { anyMissingLeft, lockstep } = layout;
   const f32 = Math.fround;
-  /** One row at a time, with missing-value routing. */
-  const walkEach = (x: Float32Array, rows: number, cols: number, out: Int32Array): void => {
-    for (let r = 0, at = 0; r < rows; r++, at += cols) {
-      let i = 0;
-      let l = left[0];
-      while (l !== -1) {
-        const v = x[at + feature[i]];
-        // NaN fails `<=`: it goes right unless the node sends missing values left.
-        if (v <= threshold[i]) i = l;
-        else i = missingLeft[i] === 1 && Number.isNaN(v) ? l : right[i];
-        l = left[i];
-      }
-      out[r] = i;
-    }
-  };
   return {
     nodeCount: layout.nodeCount,
     width: layout.width,
@@ -236,8 +227,8 @@ function bindTree(layout: TreeLayout): CompiledTree {
       return i;
     },
     leaves(x, rows, cols, out, nan) {
-      // Only a NaN can reach a node that sends missing values left; batches without one take the fast walk.
-      if (anyMissingLeft && (nan ?? hasNaN(x))) walkEach(x, rows, cols, out);
+      // A batch with a NaN, in a tree that sends some left, walks with each node's own direction for it.
+      if (anyMissingLeft && (nan ?? hasNaN(x))) walkLockstepNaN(lockstep, 0, x, 0, rows, cols, out);
       else walkLockstep(lockstep, 0, x, 0, rows, cols, out);
     },
   };
