@@ -73,12 +73,33 @@ function randomTree(rand: () => number, nodes: number, cols: number, chain: bool
   };
 }
 
-it("records each node's height, and takes every row to its leaf in shallow, deep and odd trees", () => {
-  let seed = 3;
-  const rand = () => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed / 2 ** 31;
+/** A deterministic pseudo-random source (a failure is reproducible). */
+function rng(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return s / 2 ** 31;
   };
+}
+
+/** The leaf a row reaches node by node: `x <= threshold` left; a NaN left where `missingLeft` says. */
+function referenceLeaf(
+  tree: ReturnType<typeof randomTree>,
+  x: Float32Array,
+  at: number,
+  missingLeft?: Uint8Array,
+): number {
+  let i = 0;
+  while (tree.left[i] !== -1) {
+    const v = x[at + tree.feature[i]];
+    if (Number.isNaN(v)) i = missingLeft?.[i] ? tree.left[i] : tree.right[i];
+    else i = v <= tree.threshold[i] ? tree.left[i] : tree.right[i];
+  }
+  return i;
+}
+
+it("records each node's height, and takes every row to its leaf in shallow, deep and odd trees", () => {
+  const rand = rng(3);
   const cols = 3;
   for (let k = 0; k < 200; k++) {
     const tree = randomTree(rand, 3 + Math.floor(rand() * 120), cols, k % 4 === 0);
@@ -90,12 +111,8 @@ it("records each node's height, and takes every row to its leaf in shallow, deep
     const x = Float32Array.from({ length: rows * cols }, () => (rand() < 0.05 ? Number.NaN : rand()));
     const leaves = new Int32Array(rows);
     walkLockstep(t, 0, x, 0, rows, cols, leaves);
-    for (let r = 0; r < rows; r++) {
-      let i = 0;
-      while (tree.left[i] !== -1)
-        i = x[r * cols + tree.feature[i]] <= tree.threshold[i] ? tree.left[i] : tree.right[i];
-      assert.equal(leaves[r], i, `tree ${k}, row ${r}`);
-    }
+    for (let r = 0; r < rows; r++)
+      assert.equal(leaves[r], referenceLeaf(tree, x, r * cols), `tree ${k}, row ${r}`);
   }
   assert.ok(FIXED_STEPS_MAX >= 4);
 });
@@ -117,11 +134,7 @@ it("does not trust heights when a child comes before its parent", () => {
 });
 
 it("walkLockstepNaN sends each NaN where its node says, and agrees with walkLockstep on rows without one", () => {
-  let seed = 5;
-  const rand = () => {
-    seed = (seed * 1103515245 + 12345) % 2 ** 31;
-    return seed / 2 ** 31;
-  };
+  const rand = rng(5);
   const cols = 3;
   for (let k = 0; k < 200; k++) {
     const tree = randomTree(rand, 3 + Math.floor(rand() * 120), cols, k % 4 === 0);
@@ -131,15 +144,8 @@ it("walkLockstepNaN sends each NaN where its node says, and agrees with walkLock
     const x = Float32Array.from({ length: rows * cols }, () => (rand() < 0.1 ? Number.NaN : rand()));
     const leaves = new Int32Array(rows);
     walkLockstepNaN(t, 0, x, 0, rows, cols, leaves);
-    for (let r = 0; r < rows; r++) {
-      let i = 0;
-      while (tree.left[i] !== -1) {
-        const v = x[r * cols + tree.feature[i]];
-        if (Number.isNaN(v)) i = missingLeft[i] ? tree.left[i] : tree.right[i];
-        else i = v <= tree.threshold[i] ? tree.left[i] : tree.right[i];
-      }
-      assert.equal(leaves[r], i, `tree ${k}, row ${r}`);
-    }
+    for (let r = 0; r < rows; r++)
+      assert.equal(leaves[r], referenceLeaf(tree, x, r * cols, missingLeft), `tree ${k}, row ${r}`);
     const clean = x.map((v) => (Number.isNaN(v) ? 0.5 : v));
     const a = new Int32Array(rows);
     const b = new Int32Array(rows);
