@@ -46,10 +46,27 @@ export async function startS3(bucket = "models"): Promise<S3Fixture> {
     down: boolean;
     truncateNext: number;
   };
-  const proxy: Server = createHttp((req, res) => {
+  // s3rver writes an object's files one after the other, so a listing made during a PUT can see the
+  // object half-written (or miss its neighbours); S3 makes a PUT visible at once. Listings and the
+  // fixture's PUTs exclude each other here, which is how S3's atomic writes look from outside.
+  let puts = 0;
+  let putsDone: Promise<void> = Promise.resolve();
+  let settlePuts = () => {};
+  let lists = 0;
+  let listsDone: Promise<void> = Promise.resolve();
+  let settleLists = () => {};
+  const proxy: Server = createHttp(async (req, res) => {
     if (fixture.down) {
       req.socket.destroy();
       return;
+    }
+    const isList = (req.url ?? "").includes("list-type");
+    if (isList) {
+      while (puts > 0) await putsDone;
+      if (lists++ === 0) listsDone = new Promise<void>((r) => (settleLists = r));
+      res.on("close", () => {
+        if (--lists === 0) settleLists();
+      });
     }
     const up = request(
       { host: "127.0.0.1", port: s3port, path: req.url, method: req.method, headers: req.headers },
@@ -90,7 +107,13 @@ export async function startS3(bucket = "models"): Promise<S3Fixture> {
     endpoint,
     client,
     put: async (key: string, body: Uint8Array | string) => {
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      if (puts++ === 0) putsDone = new Promise<void>((r) => (settlePuts = r));
+      try {
+        while (lists > 0) await listsDone;
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      } finally {
+        if (--puts === 0) settlePuts();
+      }
     },
     remove: async (key: string) => {
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
