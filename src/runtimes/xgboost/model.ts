@@ -555,18 +555,16 @@ export function bindBooster(layout: BoosterLayout): Booster {
     margins(x, rows, cols) {
       if (cols !== numFeature) throw new BoosterError(`rows have ${cols} features, the model ${numFeature}`);
       const out = new Float64Array(rows * groups);
-      // float32 values read back exactly from a Float32Array, at half the memory traffic; cast in the
-      // same pass that looks for a missing value (the typed-array constructor's cast is slower).
-      const x32 = simple && rows >= 8 ? new Float32Array(x.length) : undefined;
-      let nan = false;
-      if (x32) {
+      if (simple && rows >= 8) {
+        // float32 values read back exactly from a Float32Array, at half the memory traffic; cast in the
+        // same pass that looks for a missing value (the typed-array constructor's cast is slower).
+        const x32 = new Float32Array(x.length);
+        let nan = false;
         for (let i = 0; i < x.length; i++) {
           const v = x[i];
           x32[i] = v;
           if (Number.isNaN(v)) nan = true;
         }
-      }
-      if (x32) {
         // A batch with a missing value walks with each node's default direction (a slower step).
         const walk = nan ? walkLockstepNaN : walkLockstep;
         // Tree by tree over the batch: each row still adds its trees' leaves in the model's order.
