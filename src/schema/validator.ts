@@ -22,8 +22,9 @@ export interface RowValidator {
    * Validates a row-major block of numbers (NaN: missing) — a binary tensor's values — straight into a
    * table, or answers undefined when any value needs the general path (the caller then builds rows and
    * calls {@link toTable}, whose errors apply). Undefined too for models with non-numeric inputs.
+   * `owned`: `values` is a Float64Array the caller made for this call, which the table may keep (no copy).
    */
-  fromMatrix(values: ArrayLike<unknown>): FeatureTable | undefined;
+  fromMatrix(values: ArrayLike<unknown>, owned?: boolean): FeatureTable | undefined;
   /** Whether `value` is a positional row or a `{"features": [...]}` wrapper rather than a named row. */
   positional(value: unknown): readonly unknown[] | undefined;
 }
@@ -324,9 +325,9 @@ export function compileValidator(signature: ModelSignature, options: ValidatorOp
 
   return {
     positional,
-    fromMatrix(values) {
+    fromMatrix(values, owned = false) {
       if (!fastMatrix) return undefined;
-      const out = new Float64Array(values.length);
+      const out = owned && values instanceof Float64Array ? values : new Float64Array(values.length);
       if (!fastMatrix(values, out)) return undefined;
       const rows = values.length / width;
       return { rows, columns: names, numeric: out, strings: noColumns, tensors: noColumns };

@@ -178,6 +178,18 @@ describe("the numeric fast path for tensors (fromMatrix)", () => {
     });
   }
 
+  it("keeps a block the caller owns instead of copying it, with the same table", () => {
+    const v = compileValidator(signature);
+    const block = Float64Array.from([1.5, Number.NaN, 3, -2, 4, 7]);
+    const copied = v.fromMatrix(block);
+    const kept = v.fromMatrix(block, true);
+    assert.ok(copied && kept);
+    assert.notEqual(copied.numeric, block);
+    assert.equal(kept.numeric, block);
+    assert.deepEqual([...kept.numeric], [...copied.numeric]);
+    assert.equal(v.fromMatrix([1.5, 2, 3], true)?.numeric instanceof Float64Array, true);
+  });
+
   it("is absent for a model with a non-numeric input", () => {
     const sig = {
       ...signature,

@@ -90,6 +90,18 @@ function rowsOf(t: InputTensor, maxRows: number): number {
   return n;
 }
 
+const columnsCache = new WeakMap<ModelSignature, Map<string, number>>();
+
+/** Each input's column by name (computed once per signature). */
+function columnsOf(sig: ModelSignature): Map<string, number> {
+  let columns = columnsCache.get(sig);
+  if (columns === undefined) {
+    columns = new Map(sig.inputs.map((f, i) => [f.name, i]));
+    columnsCache.set(sig, columns);
+  }
+  return columns;
+}
+
 /**
  * One numeric `[N]` or `[N, 1]` tensor for each feature of an all-numeric model, interleaved into a row-major
  * block for the validator's fast path; undefined when anything is unusual (the general path then
@@ -103,7 +115,7 @@ function perFeatureFast(
 ): DecodedRows | undefined {
   const width = sig.inputs.length;
   if (inputs.length !== width) return undefined;
-  const column = new Map(sig.inputs.map((f, i) => [f.name, i]));
+  const column = columnsOf(sig);
   const block = new Float64Array(n * width);
   const seen = new Uint8Array(width);
   for (const t of inputs) {
@@ -118,7 +130,8 @@ function perFeatureFast(
       block[r * width + c] = x;
     }
   }
-  const table = fast.fromMatrix(block);
+  // The block is this request's own: the table keeps it.
+  const table = fast.fromMatrix(block, true);
   return table ? { rows: rowsOfTable(table), table, path: "inputs" } : undefined;
 }
 
