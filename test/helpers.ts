@@ -41,3 +41,15 @@ export const LINEAR_ROW = { a: 1.5, b: null, color: "red", n: 3, flag: true, not
 
 /** A fresh loaded copy of `linear`, to register under any name and version. */
 export const linearModel = () => loadDefinition(linear);
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so a failing property test replays. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -10,7 +10,7 @@ import { loadModel } from "../../src/runtimes/load-model.ts";
 import { defineModel } from "../../src/runtimes/typescript/define-model.ts";
 import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
 import { type App, buildApp } from "../../src/server/app.ts";
-import { silent } from "../helpers.ts";
+import { seeded, silent } from "../helpers.ts";
 
 const IRIS_RF = new URL("../../examples/iris/models/random_forest.joblib", import.meta.url).pathname;
 const RF_REG = new URL("../fixtures/sklearn/1.9.1/trees-rf-reg/model.joblib", import.meta.url).pathname;
@@ -21,21 +21,9 @@ const RF_REG_INPUTS = JSON.parse(
 const N = 3000;
 const IRIS_NAMES = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failure reproduces. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** N distinct rows: iris-like measurements, and the regressor's inputs jittered. */
 function rows_(): { iris: number[][]; reg: number[][] } {
-  const r = random(15);
+  const r = seeded(15);
   const iris = Array.from({ length: N }, () => [4 + 4 * r(), 2 + 2.5 * r(), 1 + 6 * r(), 0.1 + 2.5 * r()]);
   const reg = Array.from({ length: N }, (_, i) =>
     RF_REG_INPUTS[i % RF_REG_INPUTS.length]!.map((x) => x + (r() - 0.5) * 0.05),

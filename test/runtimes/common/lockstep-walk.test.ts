@@ -7,6 +7,7 @@ import {
   walkLockstep,
   walkLockstepNaN,
 } from "../../../src/runtimes/common/lockstep-walk.ts";
+import { seeded } from "../../helpers.ts";
 
 it("float32Below turns x < t into x <= below(t) for float32 values, at every sign and near zero", () => {
   const f = Math.fround;
@@ -73,15 +74,6 @@ function randomTree(rand: () => number, nodes: number, cols: number, chain: bool
   };
 }
 
-/** A deterministic pseudo-random source (a failure is reproducible). */
-function rng(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return s / 2 ** 31;
-  };
-}
-
 /** The leaf a row reaches node by node: `x <= threshold` left; a NaN left where `missingLeft` says. */
 function referenceLeaf(
   tree: ReturnType<typeof randomTree>,
@@ -99,7 +91,7 @@ function referenceLeaf(
 }
 
 it("records each node's height, and takes every row to its leaf in shallow, deep and odd trees", () => {
-  const rand = rng(3);
+  const rand = seeded(3);
   const cols = 3;
   for (let k = 0; k < 200; k++) {
     const tree = randomTree(rand, 3 + Math.floor(rand() * 120), cols, k % 4 === 0);
@@ -134,7 +126,7 @@ it("does not trust heights when a child comes before its parent", () => {
 });
 
 it("walkLockstepNaN sends each NaN where its node says, and agrees with walkLockstep on rows without one", () => {
-  const rand = rng(5);
+  const rand = seeded(5);
   const cols = 3;
   for (let k = 0; k < 200; k++) {
     const tree = randomTree(rand, 3 + Math.floor(rand() * 120), cols, k % 4 === 0);

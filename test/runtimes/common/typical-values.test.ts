@@ -6,22 +6,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { select, typicalFromThresholds } from "../../../src/runtimes/common/typical-values.ts";
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from "../../helpers.ts";
 
 describe("select", () => {
   it("picks what a numeric sort puts at every index, for random, sorted, reversed and repeated values", () => {
-    const r = rng(7);
+    const r = seeded(7);
     let checked = 0;
     for (let round = 0; round < 300; round++) {
       const n = 1 + Math.floor(r() * 60);

@@ -6,12 +6,9 @@
 import assert from "node:assert/strict";
 import { it } from "node:test";
 import { type LockstepSource, lockstepLayout, walkRows } from "../../../src/runtimes/lightgbm/lockstep.ts";
+import { seeded } from "../../helpers.ts";
 
-let seed = 11;
-const rand = () => {
-  seed = (seed * 1103515245 + 12345) % 2 ** 31;
-  return seed / 2 ** 31;
-};
+const rand = seeded(11);
 
 /** A random tree in LightGBM's arrays (children `< 0` are `~leaf`); missing types none or NaN. */
 function randomTree(leaves: number, cols: number): LockstepSource {
