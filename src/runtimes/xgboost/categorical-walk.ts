@@ -5,7 +5,7 @@
  * step) so that the walks of the numeric trees keep their branch-free step.
  */
 
-import type { LockstepTree } from "../common/lockstep-walk.ts";
+import { FIXED_STEPS_MAX, type LockstepTree } from "../common/lockstep-walk.ts";
 
 /** The categories that go right at each categorical node, as bits. */
 export interface CategoryBits {
@@ -75,6 +75,10 @@ export function walkCategorical(
     const c = Math.trunc(v);
     return c >= 0 && c < span[i] ? bits[s + c] : 0;
   };
+  // A tree of known, small height walks that many steps without testing whether all eight rows have
+  // arrived (a leaf steps onto itself), as the numeric trees' fixed-step walk does.
+  const h = t.height[root];
+  const steps = h <= FIXED_STEPS_MAX ? h : -1;
   let r = from;
   for (; r + 8 <= to; r += 8) {
     const a0 = r * cols;
@@ -93,16 +97,20 @@ export function walkCategorical(
     let i5 = root;
     let i6 = root;
     let i7 = root;
-    while (
-      (isLeaf[i0] &
-        isLeaf[i1] &
-        isLeaf[i2] &
-        isLeaf[i3] &
-        isLeaf[i4] &
-        isLeaf[i5] &
-        isLeaf[i6] &
-        isLeaf[i7]) ===
-      0
+    for (
+      let s = 0;
+      steps >= 0
+        ? s < steps
+        : (isLeaf[i0] &
+            isLeaf[i1] &
+            isLeaf[i2] &
+            isLeaf[i3] &
+            isLeaf[i4] &
+            isLeaf[i5] &
+            isLeaf[i6] &
+            isLeaf[i7]) ===
+          0;
+      s++
     ) {
       i0 = kids[(i0 << 1) + dir(i0, x[a0 + feat[i0]])];
       i1 = kids[(i1 << 1) + dir(i1, x[a1 + feat[i1]])];
