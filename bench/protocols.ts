@@ -63,38 +63,52 @@ const bodies = {
 };
 const rawBatch = Buffer.from(Float32Array.from(flat).buffer);
 
-const httpPort = await freePort();
-const grpcPort = await freePort();
-const [cmd, ...args] = [
-  ...pin,
-  process.execPath,
-  bin,
-  "serve",
-  `iris=${model}`,
-  "--port",
-  String(httpPort),
-  "--grpc-port",
-  String(grpcPort),
-  "--log-level",
-  "warn",
-];
-const child: ChildProcess = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
-let err = "";
-await new Promise<void>((resolve, reject) => {
-  child.stderr!.on("data", (d: Buffer) => {
-    err += d;
-    if (/listening on http/.test(err)) resolve();
+/** A modelserve process under test, with its ports and its gRPC client. */
+interface Server {
+  readonly label: string;
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly child: ChildProcess;
+  readonly client: grpc.Client;
+}
+
+/** Starts `serve` of the iris forest from a checkout's `bin/modelserve.js`, pinned like the others. */
+async function startServer(label: string, binPath: string): Promise<Server> {
+  const httpPort = await freePort();
+  const grpcPort = await freePort();
+  const [cmd, ...args] = [
+    ...pin,
+    process.execPath,
+    binPath,
+    "serve",
+    `iris=${model}`,
+    "--port",
+    String(httpPort),
+    "--grpc-port",
+    String(grpcPort),
+    "--log-level",
+    "warn",
+  ];
+  const child: ChildProcess = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
+  let err = "";
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.on("data", (d: Buffer) => {
+      err += d;
+      if (/listening on http/.test(err)) resolve();
+    });
+    child.once("exit", (c) => reject(new Error(`server exited ${c}: ${err}`)));
   });
-  child.once("exit", (c) => reject(new Error(`server exited ${c}: ${err}`)));
-});
+  const client = new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+  return { label, httpPort, grpcPort, child, client };
+}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-function post(path: string, body: string): Promise<void> {
+function post(srv: Server, path: string, body: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: "127.0.0.1",
-        port: httpPort,
+        port: srv.httpPort,
         path,
         method: "POST",
         agent,
@@ -121,10 +135,9 @@ const grpcRequest: Buffer = inferDef.requestSerialize({
   inputs: [{ name: "input-0", datatype: "FP32", shape: [1000, 4] }],
   raw_input_contents: [rawBatch],
 });
-const client = new grpc.Client(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
-function grpcInfer(): Promise<void> {
+function grpcInfer(srv: Server): Promise<void> {
   return new Promise((resolve, reject) =>
-    client.makeUnaryRequest(
+    srv.client.makeUnaryRequest(
       "/inference.GRPCInferenceService/ModelInfer",
       (b: Buffer) => b,
       (b: Buffer) => inferDef.responseDeserialize(b) as { raw_output_contents: Buffer[] },
@@ -139,10 +152,10 @@ function grpcInfer(): Promise<void> {
   );
 }
 
-/** CPU time (user + system) of the server process so far, in ms (10 ms ticks from /proc). */
-function serverCpuMs(): number {
+/** CPU time (user + system) of a server process so far, in ms (10 ms ticks from /proc). */
+function serverCpuMs(srv: Server): number {
   try {
-    const f = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1].split(" ");
+    const f = readFileSync(`/proc/${srv.child.pid}/stat`, "utf8").split(") ")[1].split(" ");
     return (Number(f[11]) + Number(f[12])) * 10;
   } catch {
     return Number.NaN;
@@ -151,11 +164,12 @@ function serverCpuMs(): number {
 
 /** Closed loop: `concurrency` callers for `duration` s; returns calls per second and server CPU ms. */
 async function measure(
+  srv: Server,
   send: () => Promise<void>,
   concurrency: number,
 ): Promise<{ rate: number; calls: number; cpuMs: number }> {
   let done = 0;
-  const cpu0 = serverCpuMs();
+  const cpu0 = serverCpuMs(srv);
   const end = performance.now() + duration * 1000;
   const worker = async () => {
     while (performance.now() < end) {
@@ -165,7 +179,7 @@ async function measure(
   };
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { rate: done / ((performance.now() - t0) / 1000), calls: done, cpuMs: serverCpuMs() - cpu0 };
+  return { rate: done / ((performance.now() - t0) / 1000), calls: done, cpuMs: serverCpuMs(srv) - cpu0 };
 }
 
 /** One measured run of a mode: calls per second, calls completed, server CPU ms meanwhile. */
@@ -182,8 +196,8 @@ if (loadgen === "c") {
 }
 
 /** Successful gRPC ModelInfer calls so far, from the server's metrics. */
-async function grpcSuccesses(): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+async function grpcSuccesses(srv: Server): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${srv.httpPort}/metrics`)).text();
   const line = text
     .split("\n")
     .find(
@@ -196,14 +210,18 @@ async function grpcSuccesses(): Promise<number> {
 }
 
 /** A C load generator run, with the server CPU it cost. */
-async function measureC(run: () => { rps: number; requests: number; errors: number }, grpcCall: boolean) {
-  const cpu0 = serverCpuMs();
-  const ok0 = grpcCall ? await grpcSuccesses() : 0;
+async function measureC(
+  srv: Server,
+  run: () => { rps: number; requests: number; errors: number },
+  grpcCall: boolean,
+) {
+  const cpu0 = serverCpuMs(srv);
+  const ok0 = grpcCall ? await grpcSuccesses(srv) : 0;
   const r = run();
-  const cpuMs = serverCpuMs() - cpu0;
+  const cpuMs = serverCpuMs(srv) - cpu0;
   if (r.errors > 0) throw new Error(`${r.errors} failed requests`);
   if (grpcCall) {
-    const ok = (await grpcSuccesses()) - ok0;
+    const ok = (await grpcSuccesses(srv)) - ok0;
     // h2load counts HTTP 200s; the server counts calls that answered grpc-status 0 (a few may still
     // be in flight when h2load stops).
     if (ok < r.requests) throw new Error(`h2load counted ${r.requests} calls, the server answered ${ok}`);
@@ -211,29 +229,34 @@ async function measureC(run: () => { rps: number; requests: number; errors: numb
   return { rate: r.rps, calls: r.requests, cpuMs };
 }
 
-const modes: {
+/** One measured workload. */
+interface Mode {
   name: string;
   unit: string;
   rows: number;
   concurrency: number;
-  send: () => Promise<void>;
-  c: () => Promise<Measured>;
-}[] = [
+  send: (srv: Server) => Promise<void>;
+  c: (srv: Server) => Promise<Measured>;
+}
+
+const modes: Mode[] = [
   {
     name: "native JSON /predict/batch",
     unit: "rows/s",
     rows: 1000,
     concurrency: 4,
-    send: () => post("/predict/batch", bodies.nativeBatch),
-    c: () => measureC(() => wrk(httpPort, "/predict/batch", bodies.nativeBatch, 4, duration), false),
+    send: (srv) => post(srv, "/predict/batch", bodies.nativeBatch),
+    c: (srv) =>
+      measureC(srv, () => wrk(srv.httpPort, "/predict/batch", bodies.nativeBatch, 4, duration), false),
   },
   {
     name: "V2 REST infer [1000,4] FP32",
     unit: "rows/s",
     rows: 1000,
     concurrency: 4,
-    send: () => post("/v2/models/iris/infer", bodies.v2Batch),
-    c: () => measureC(() => wrk(httpPort, "/v2/models/iris/infer", bodies.v2Batch, 4, duration), false),
+    send: (srv) => post(srv, "/v2/models/iris/infer", bodies.v2Batch),
+    c: (srv) =>
+      measureC(srv, () => wrk(srv.httpPort, "/v2/models/iris/infer", bodies.v2Batch, 4, duration), false),
   },
   {
     name: "V2 gRPC infer raw FP32",
@@ -241,9 +264,11 @@ const modes: {
     rows: 1000,
     concurrency: 4,
     send: grpcInfer,
-    c: () =>
+    c: (srv) =>
       measureC(
-        () => h2loadGrpc(grpcPort, "/inference.GRPCInferenceService/ModelInfer", grpcRequest, 4, 1, duration),
+        srv,
+        () =>
+          h2loadGrpc(srv.grpcPort, "/inference.GRPCInferenceService/ModelInfer", grpcRequest, 4, 1, duration),
         true,
       ),
   },
@@ -252,51 +277,82 @@ const modes: {
     unit: "req/s",
     rows: 1,
     concurrency: 16,
-    send: () => post("/predict", bodies.nativeOne),
-    c: () => measureC(() => wrk(httpPort, "/predict", bodies.nativeOne, 16, duration), false),
+    send: (srv) => post(srv, "/predict", bodies.nativeOne),
+    c: (srv) => measureC(srv, () => wrk(srv.httpPort, "/predict", bodies.nativeOne, 16, duration), false),
   },
   {
     name: "V2 REST infer [1,4] (1 row)",
     unit: "req/s",
     rows: 1,
     concurrency: 16,
-    send: () => post("/v2/models/iris/infer", bodies.v2One),
-    c: () => measureC(() => wrk(httpPort, "/v2/models/iris/infer", bodies.v2One, 16, duration), false),
+    send: (srv) => post(srv, "/v2/models/iris/infer", bodies.v2One),
+    c: (srv) =>
+      measureC(srv, () => wrk(srv.httpPort, "/v2/models/iris/infer", bodies.v2One, 16, duration), false),
   },
 ];
 
-// Warm-up of every path (JIT on both sides; the gRPC answer decoded and checked), then alternating rounds.
-for (const m of modes) for (let i = 0; i < 50; i++) await m.send();
-const results = new Map(modes.map((m) => [m.name, [] as number[]]));
-// Server CPU per 1000 rows, summed over rounds: the cost of each front end, whatever else runs here.
-const cpu = new Map(modes.map((m) => [m.name, { ms: 0, rows: 0 }]));
-for (let r = 0; r < rounds; r++)
-  for (const m of modes) {
-    const res = loadgen === "c" ? await m.c() : await measure(m.send, m.concurrency);
-    results.get(m.name)!.push(res.rate * m.rows);
-    const c = cpu.get(m.name)!;
-    c.ms += res.cpuMs;
-    c.rows += res.calls * m.rows;
-  }
+// This tree's server, and with BENCH_AGAINST=DIR a second one from another built checkout (a
+// `git worktree` of an older commit) in the same alternating rounds: a same-run before/after.
+const against = process.env.BENCH_AGAINST;
+const servers = [await startServer("this tree", bin)];
+if (against)
+  servers.push(await startServer("BENCH_AGAINST", `${against.replace(/\/$/, "")}/bin/modelserve.js`));
 
-client.close();
+// Warm-up of every path (JIT on both sides; the gRPC answer decoded and checked), then alternating rounds.
+for (const srv of servers) for (const m of modes) for (let i = 0; i < 50; i++) await m.send(srv);
+const key = (srv: Server, m: Mode) => `${srv.label}\u0000${m.name}`;
+const results = new Map<string, number[]>();
+// Server CPU per 1000 rows, summed over rounds: the cost of each front end, whatever else runs here.
+const cpu = new Map<string, { ms: number; rows: number }>();
+for (let r = 0; r < rounds; r++)
+  for (const m of modes)
+    for (const srv of servers) {
+      const res = loadgen === "c" ? await m.c(srv) : await measure(srv, () => m.send(srv), m.concurrency);
+      const k = key(srv, m);
+      if (!results.has(k)) {
+        results.set(k, []);
+        cpu.set(k, { ms: 0, rows: 0 });
+      }
+      results.get(k)!.push(res.rate * m.rows);
+      const c = cpu.get(k)!;
+      c.ms += res.cpuMs;
+      c.rows += res.calls * m.rows;
+    }
+
 agent.destroy();
-child.kill("SIGTERM");
+for (const srv of servers) {
+  srv.client.close();
+  srv.child.kill("SIGTERM");
+}
 
 const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const line = (m: (typeof modes)[number]) => {
-  const xs = results.get(m.name)!;
-  const c = cpu.get(m.name)!;
+const line = (srv: Server, m: Mode) => {
+  const xs = results.get(key(srv, m))!;
+  const c = cpu.get(key(srv, m))!;
   return `${m.name.padEnd(30)} ${med(xs).toFixed(0).padStart(8)} ${m.unit} [${Math.min(...xs).toFixed(0)}–${Math.max(...xs).toFixed(0)}]  server CPU ${((c.ms / c.rows) * 1000).toFixed(1)} ms per 1000 rows`;
 };
-const ratio = (a: string, b: string) => (med(results.get(a)!) / med(results.get(b)!)).toFixed(2);
-process.stdout.write(
-  [
-    `iris random forest (100 trees); server on CPU ${pin.length ? cpus - 1 : "any"}, load on CPU ${pin.length ? 0 : "any"} (${loadgen === "c" ? "wrk and h2load" : "Node clients"}); ${rounds} alternating rounds of ${duration} s; median [min–max]; load average ${loadavg()[0].toFixed(2)}`,
-    ...modes.map(line),
-    `V2 gRPC raw / native JSON (1000-row batches): ${ratio(modes[2].name, modes[0].name)}×`,
-    `V2 REST / native JSON (1000-row batches): ${ratio(modes[1].name, modes[0].name)}×`,
-    `V2 REST / native /predict (single row): ${ratio(modes[4].name, modes[3].name)}×`,
-    "",
-  ].join("\n"),
-);
+const ratio = (srv: Server, a: Mode, b: Mode) =>
+  (med(results.get(key(srv, a))!) / med(results.get(key(srv, b))!)).toFixed(2);
+const out = [
+  `iris random forest (100 trees); server on CPU ${pin.length ? cpus - 1 : "any"}, load on CPU ${pin.length ? 0 : "any"} (${loadgen === "c" ? "wrk and h2load" : "Node clients"}); ${rounds} alternating rounds of ${duration} s; median [min–max]; load average ${loadavg()[0].toFixed(2)}`,
+];
+for (const srv of servers) {
+  if (servers.length > 1) out.push(`## ${srv.label}`);
+  out.push(
+    ...modes.map((m) => line(srv, m)),
+    `V2 gRPC raw / native JSON (1000-row batches): ${ratio(srv, modes[2], modes[0])}×`,
+    `V2 REST / native JSON (1000-row batches): ${ratio(srv, modes[1], modes[0])}×`,
+    `V2 REST / native /predict (single row): ${ratio(srv, modes[4], modes[3])}×`,
+  );
+}
+if (servers.length > 1) {
+  out.push("## this tree / BENCH_AGAINST, same rounds (medians; per round in brackets)");
+  for (const m of modes) {
+    const a = results.get(key(servers[0], m))!;
+    const b = results.get(key(servers[1], m))!;
+    out.push(
+      `${m.name.padEnd(30)} ${(med(a) / med(b)).toFixed(2)}× [${a.map((x, i) => (x / b[i]).toFixed(2)).join(", ")}]`,
+    );
+  }
+}
+process.stdout.write(`${out.join("\n")}\n`);
