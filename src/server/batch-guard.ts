@@ -3,7 +3,9 @@
  * (V8 parses 10⁵ nested arrays in about half a second, blocking every other request) and batches
  * with more rows than allowed in their top-level `instances` array (so 10⁶ tiny rows are refused
  * without building a million objects). One pass over the text, skipped entirely when cheap counts
- * (brackets, commas) already prove the body within bounds — the case of almost every request.
+ * (brackets, commas) already prove the body within bounds — the case of most single rows; a batch's
+ * rows are jumped over between their brackets (the scan of a 1000-row batch cost as much as its
+ * `JSON.parse` before).
  */
 
 const QUOTE = 0x22;
@@ -47,6 +49,7 @@ function keyOf(text: string, start: number, end: number): string {
 
 /** Whether `text` holds at least `n` occurrences of `ch` (stops counting at `n`). */
 function atLeast(text: string, ch: string, n: number): boolean {
+  if (n <= 0) return true;
   let count = 0;
   for (let j = text.indexOf(ch); j >= 0; j = text.indexOf(ch, j + 1)) if (++count >= n) return true;
   return false;
@@ -72,8 +75,29 @@ export function checkBody(text: string, maxDepth: number, maxRows?: number): Bod
   // Inside the `instances` array: its rows so far (the array sits at depth 2).
   let inRows = false;
   let rows = 0;
+  // Where commas do not count (inside a row, or below the top level elsewhere), the scan jumps to the
+  // next bracket, brace or quote, found by indexOf (a native scan) and remembered until passed: a
+  // 1000-row batch is then a few thousand jumps instead of a JavaScript step per character.
+  let nextOpenBracket = -1;
+  let nextCloseBracket = -1;
+  let nextOpenBrace = -1;
+  let nextCloseBrace = -1;
+  let nextQuote = -1;
+  const after = (ch: string, from: number): number => {
+    const j = text.indexOf(ch, from);
+    return j < 0 ? n : j;
+  };
   let i = 0;
   while (i < n) {
+    if (depth >= 3 || (depth === 2 && !inRows)) {
+      if (nextOpenBracket < i) nextOpenBracket = after("[", i);
+      if (nextCloseBracket < i) nextCloseBracket = after("]", i);
+      if (nextOpenBrace < i) nextOpenBrace = after("{", i);
+      if (nextCloseBrace < i) nextCloseBrace = after("}", i);
+      if (nextQuote < i) nextQuote = after('"', i);
+      i = Math.min(nextOpenBracket, nextCloseBracket, nextOpenBrace, nextCloseBrace, nextQuote);
+      if (i >= n) break;
+    }
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const end = skipString(text, i);
