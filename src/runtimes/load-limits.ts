@@ -21,6 +21,11 @@ export interface LoadLimits {
   readonly maxDepth: number;
   /** Whether files are loaded in a worker thread (default true; false loads on the calling thread). */
   readonly worker: boolean;
+  /**
+   * Whether the loader worker puts a model's arrays in `SharedArrayBuffer`s, so that threads of the
+   * inference pool bind the same memory (default true; the server turns it off when every model runs inline).
+   */
+  readonly sharedMemory: boolean;
 }
 
 /** The defaults: generous for real models (a 1 GB forest loads), fatal for bombs. */
@@ -32,6 +37,7 @@ const DEFAULT_LOAD_LIMITS: LoadLimits = {
   maxTreeNodes: 20_000_000,
   maxDepth: 200,
   worker: true,
+  sharedMemory: true,
 };
 
 let current: LoadLimits = DEFAULT_LOAD_LIMITS;

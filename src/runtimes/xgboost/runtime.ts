@@ -12,6 +12,7 @@ import { lastTable } from "../common/last-table.ts";
 import { withModelErrors } from "../common/model-bounds.ts";
 import { withSyncScoring } from "../common/sync-scoring.ts";
 import { typicalFromThresholds } from "../common/typical-values.ts";
+import { withShared } from "../common/shared-model.ts";
 import { loadLimits } from "../load-limits.ts";
 import { checkDecodeBudget } from "../loading/decode-budget.ts";
 import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";
@@ -285,9 +286,18 @@ export const xgboostRuntime: Runtime = {
       { bytes: sharedCopy(source.bytes), fileName: source.fileName },
       source.fileName,
     );
-    return xgboostModelFromLayout(r.layout, r.format, source.fileName);
+    const model = xgboostModelFromLayout(r.layout, r.format, source.fileName);
+    if (!loadLimits().sharedMemory) return model;
+    // The layout's arrays are in shared memory: the pool's threads bind the same bytes.
+    const data: XgboostPoolData = { ...r, fileName: source.fileName };
+    return withShared(model, siblingModule(import.meta.url, "pool-bind"), data);
   },
 };
+
+/** What a thread of the inference pool receives to bind an XGBoost model (see pool-bind.ts). */
+export interface XgboostPoolData extends XgboostWorkerResult {
+  readonly fileName: string;
+}
 
 /** What the XGBoost loader worker sends back: the laid-out booster (typed arrays moved) and its format. */
 export interface XgboostWorkerResult {
