@@ -7,6 +7,7 @@
  */
 
 import { Errors, isModelServeError, type ModelServeError } from "../errors.ts";
+import type { InferenceMode, PlacementFacts } from "../inference/pool/placement.ts";
 import type { LazyLoader, ModelVersion, ReadyVersion } from "../inference/version.ts";
 import type { LoadedModel } from "../runtimes/runtime.ts";
 import { compileValidator } from "../schema/validator.ts";
@@ -29,7 +30,18 @@ export interface LoadOptions {
   readonly check?: (m: LoadedModel) => Promise<void>;
   /** More facts known only after loading, merged into `meta`. */
   readonly annotate?: () => Readonly<Record<string, unknown>>;
+  /** Where this version's calls run (a model entry's `inference`); the placer's default otherwise. */
+  readonly inference?: InferenceMode;
 }
+
+/**
+ * Places a loaded, checked model inline or on the inference pool (see `inference/pool/placement.ts`):
+ * returns the model to serve and the facts shown as the version's `meta.inference`.
+ */
+export type ModelPlacer = (
+  model: LoadedModel,
+  at: { readonly name: string; readonly version: string; readonly mode?: InferenceMode },
+) => Promise<{ model: LoadedModel; facts: PlacementFacts }>;
 
 const now = () => new Date().toISOString();
 
@@ -40,6 +52,8 @@ export class ModelRegistry extends VersionStore {
   /** Byte budget of loaded models (by file size); 0 means unlimited. */
   memoryBudgetBytes = 0;
   #defaultModel: string | undefined;
+  /** Places each model `load` brings (inline or on the inference pool); none: every model inline. */
+  placer: ModelPlacer | undefined;
   readonly clock = new SwitchClock(); // changes agreed across workers, applied at their time
 
   /** Throws `MS_DUPLICATE_MODEL` when `name@version` exists in a state other than `allowed`. */
@@ -91,7 +105,17 @@ export class ModelRegistry extends VersionStore {
     try {
       model = await loader();
       await options.check?.(model);
-      return this.register(name, version, model, source, { ...options.meta, ...options.annotate?.() });
+      let placed: Record<string, unknown> = {};
+      if (this.placer) {
+        const p = await this.placer(model, { name, version, mode: options.inference });
+        model = p.model;
+        placed = { inference: p.facts };
+      }
+      return this.register(name, version, model, source, {
+        ...options.meta,
+        ...options.annotate?.(),
+        ...placed,
+      });
     } catch (err) {
       await model?.close?.();
       const e: ModelServeError = isModelServeError(err)

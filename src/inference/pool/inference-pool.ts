@@ -80,7 +80,8 @@ export class InferencePool {
   /** @param size threads to run (started when the first model is bound). */
   constructor(size: number) {
     this.size = size;
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`pool size ${size} must be a positive integer`);
+    if (!Number.isInteger(size) || size < 1)
+      throw new RangeError(`pool size ${size} must be a positive integer`);
   }
 
   /** Counts of threads, busy threads, queued calls and bound models. */
@@ -116,15 +117,28 @@ export class InferencePool {
   /** Drops a model from every thread; calls already queued for it still run. */
   release(id: number): void {
     if (!this.#bound.delete(id)) return;
-    for (const s of this.#slots) if (!s.dead) s.worker.postMessage({ type: "release", id } satisfies ToThread);
+    for (const s of this.#slots)
+      if (!s.dead) s.worker.postMessage({ type: "release", id } satisfies ToThread);
   }
 
   /** Runs `methods` on a table with model `id` on the first free thread; resolves with their answers. */
-  call(id: number, methods: readonly PoolMethod[], table: FeatureTable, label: PoolLabel): Promise<unknown[]> {
-    if (this.#closed) return Promise.reject(Errors.inferenceThreadFailed(label.name, label.version, "the pool is closed"));
+  call(
+    id: number,
+    methods: readonly PoolMethod[],
+    table: FeatureTable,
+    label: PoolLabel,
+  ): Promise<unknown[]> {
+    if (this.#closed)
+      return Promise.reject(Errors.inferenceThreadFailed(label.name, label.version, "the pool is closed"));
     return new Promise((resolve, reject) => {
       const call = this.#nextCall++;
-      this.#queue.push({ id: call, label, message: { type: "call", call, id, methods, table }, resolve, reject });
+      this.#queue.push({
+        id: call,
+        label,
+        message: { type: "call", call, id, methods, table },
+        resolve,
+        reject,
+      });
       this.#dispatch();
     });
   }
@@ -159,7 +173,9 @@ export class InferencePool {
     for (const s of slots) s.dead = true;
     await Promise.all(slots.map((s) => s.worker.terminate()));
     for (const s of slots)
-      s.busy?.reject(Errors.inferenceThreadFailed(s.busy.label.name, s.busy.label.version, "the pool is closed"));
+      s.busy?.reject(
+        Errors.inferenceThreadFailed(s.busy.label.name, s.busy.label.version, "the pool is closed"),
+      );
   }
 
   #bindOn(s: Slot, id: number, recipe: SharedModelRecipe): Promise<void> {

@@ -31,5 +31,10 @@ export type ToThread =
 /** What a thread posts back. */
 export type FromThread =
   | { readonly type: "bound"; readonly id: number; readonly error?: WireError }
-  | { readonly type: "result"; readonly call: number; readonly results?: unknown[]; readonly error?: WireError }
+  | {
+      readonly type: "result";
+      readonly call: number;
+      readonly results?: unknown[];
+      readonly error?: WireError;
+    }
   | { readonly type: "held"; readonly call: number; readonly ids: number[] };

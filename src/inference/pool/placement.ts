@@ -56,7 +56,10 @@ async function measure(model: LoadedModel): Promise<{ firstRowUs: number; perRow
     const validator = compileValidator(model.signature);
     const row = { ...exampleRow(model.signature), ...model.typicalValues };
     one = validator.toTable([row], "warm-up");
-    batch = validator.toTable(Array.from({ length: TIMED_ROWS }, () => row), "warm-up");
+    batch = validator.toTable(
+      Array.from({ length: TIMED_ROWS }, () => row),
+      "warm-up",
+    );
   } catch {
     return undefined;
   }
@@ -114,7 +117,8 @@ export async function placeModel(
   if (!model.shared) return inline(unsharedReason(model));
   const cost = await measure(model);
   if (options.mode === "auto") {
-    if (!cost) return inline("its cost could not be measured at warm-up (the example row is not valid input)");
+    if (!cost)
+      return inline("its cost could not be measured at warm-up (the example row is not valid input)");
     const most = cost.firstRowUs + cost.perRowUs * (options.maxBatchRows - 1);
     if (most < POOL_MIN_CALL_US)
       return inline(

@@ -19,7 +19,7 @@ interface Binder {
 const post = (m: FromThread): void => parentPort!.postMessage(m);
 
 async function run(model: RuntimeModel, method: PoolMethod, table: FeatureTable): Promise<unknown> {
-  const f = model[method];
+  const f = model[method] as ((t: FeatureTable) => Promise<unknown>) | undefined;
   if (!f) throw new Error(`the model has no ${method}`);
   return f.call(model, table);
 }

@@ -6,9 +6,9 @@
 import { Errors } from "../../errors.ts";
 import { lastTable } from "../common/last-table.ts";
 import { withModelErrors } from "../common/model-bounds.ts";
+import { withShared } from "../common/shared-model.ts";
 import { withSyncScoring } from "../common/sync-scoring.ts";
 import { typicalFromThresholds } from "../common/typical-values.ts";
-import { withShared } from "../common/shared-model.ts";
 import { loadLimits } from "../load-limits.ts";
 import { checkDecodeBudget } from "../loading/decode-budget.ts";
 import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";

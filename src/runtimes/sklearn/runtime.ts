@@ -7,8 +7,8 @@
 import { Errors, isModelServeError } from "../../errors.ts";
 import { detectCompression } from "../../formats/compression/decompress.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
-import { type LoadLimits, loadLimits } from "../load-limits.ts";
 import { withShared } from "../common/shared-model.ts";
+import { type LoadLimits, loadLimits } from "../load-limits.ts";
 import { rememberDigest } from "../loading/digest-cache.ts";
 import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";
 import type { FeatureTable, Runtime, RuntimeModel } from "../runtime.ts";
