@@ -7,7 +7,6 @@
  */
 
 import { Errors, isModelServeError, type ModelServeError } from "../errors.ts";
-import type { InferenceMode, PlacementFacts } from "../inference/pool/placement.ts";
 import type { LazyLoader, ModelVersion, ReadyVersion } from "../inference/version.ts";
 import type { LoadedModel } from "../runtimes/runtime.ts";
 import { compileValidator } from "../schema/validator.ts";
@@ -16,32 +15,13 @@ import { type Lease, LeaseBook } from "./leases.ts";
 import { budgetVictims, loadedBytes } from "./memory-budget.ts";
 import type { SplitArm } from "./routing.ts";
 import { SwitchClock } from "./switch-clock.ts";
-import { VersionStore } from "./version-store.ts";
+import { type LoadOptions, VersionStore } from "./version-store.ts";
 
 export type { LazyLoader, ModelVersion, ReadyVersion, VersionState } from "../inference/version.ts";
 export { checkName } from "../util/names.ts";
 export type { Lease } from "./leases.ts";
 export type { SplitArm } from "./routing.ts";
-
-/** Options of {@link ModelRegistry.load}. */
-export interface LoadOptions {
-  readonly meta?: Readonly<Record<string, unknown>>;
-  /** Runs on the loaded model before it becomes ready (golden samples, warm-up); a throw fails it. */
-  readonly check?: (m: LoadedModel) => Promise<void>;
-  /** More facts known only after loading, merged into `meta`. */
-  readonly annotate?: () => Readonly<Record<string, unknown>>;
-  /** Where this version's calls run (a model entry's `inference`); the placer's default otherwise. */
-  readonly inference?: InferenceMode;
-}
-
-/**
- * Places a loaded, checked model inline or on the inference pool (see `inference/pool/placement.ts`):
- * returns the model to serve and the facts shown as the version's `meta.inference`.
- */
-export type ModelPlacer = (
-  model: LoadedModel,
-  at: { readonly name: string; readonly version: string; readonly mode?: InferenceMode },
-) => Promise<{ model: LoadedModel; facts: PlacementFacts }>;
+export type { LoadOptions } from "./version-store.ts";
 
 const now = () => new Date().toISOString();
 
@@ -52,8 +32,6 @@ export class ModelRegistry extends VersionStore {
   /** Byte budget of loaded models (by file size); 0 means unlimited. */
   memoryBudgetBytes = 0;
   #defaultModel: string | undefined;
-  /** Places each model `load` brings (inline or on the inference pool); none: every model inline. */
-  placer: ModelPlacer | undefined;
   readonly clock = new SwitchClock(); // changes agreed across workers, applied at their time
 
   /** Throws `MS_DUPLICATE_MODEL` when `name@version` exists in a state other than `allowed`. */
@@ -105,17 +83,9 @@ export class ModelRegistry extends VersionStore {
     try {
       model = await loader();
       await options.check?.(model);
-      let placed: Record<string, unknown> = {};
-      if (this.placer) {
-        const p = await this.placer(model, { name, version, mode: options.inference });
-        model = p.model;
-        placed = { inference: p.facts };
-      }
-      return this.register(name, version, model, source, {
-        ...options.meta,
-        ...options.annotate?.(),
-        ...placed,
-      });
+      const placed = await this.place(model, name, version, options);
+      model = placed.model;
+      return this.register(name, version, model, source, placed.meta);
     } catch (err) {
       await model?.close?.();
       const e: ModelServeError = isModelServeError(err)

@@ -41,6 +41,15 @@ export interface PlacementFacts {
   readonly cost?: { readonly firstRowUs: number; readonly perRowUs: number };
 }
 
+/**
+ * Places a loaded, checked model inline or on the inference pool: returns the model to serve and the
+ * facts shown as the version's `meta.inference` (the registry calls it for each model it loads).
+ */
+export type ModelPlacer = (
+  model: LoadedModel,
+  at: { readonly name: string; readonly version: string; readonly mode?: InferenceMode },
+) => Promise<{ model: LoadedModel; facts: PlacementFacts }>;
+
 /** Options of {@link placeModel}. */
 export interface PlaceOptions extends PoolLabel {
   readonly mode: InferenceMode;

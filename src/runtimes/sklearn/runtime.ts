@@ -195,12 +195,19 @@ export const sklearnRuntime: Runtime = {
       layouts: read.fromWorker.layouts,
       streamBytes: read.fromWorker.streamBytes,
       fileName: source.fileName,
-      head: source.bytes.slice(0, 4096),
+      head: headOf(source.bytes),
       limits: loadLimits(),
     };
     return withShared(model, siblingModule(import.meta.url, "pool-bind"), data);
   },
 };
+
+/** A shared copy of a file's first bytes (never a view: that would keep the whole file alive). */
+function headOf(bytes: Uint8Array): Uint8Array {
+  const head = new Uint8Array(new SharedArrayBuffer(Math.min(4096, bytes.byteLength)));
+  head.set(bytes.subarray(0, head.length));
+  return head;
+}
 
 /** What a thread of the inference pool receives to rebuild a scikit-learn model (see pool-bind.ts). */
 export interface SklearnPoolData {
