@@ -103,7 +103,7 @@ function unsharedReason(model: LoadedModel): string {
     case "sklearn":
     case "xgboost":
     case "lightgbm":
-      return "its arrays are not in shared memory (loaded with the loader worker off)";
+      return "its arrays are not in shared memory (loaded with the loader worker off, or with every model inline)";
     default:
       return `the ${model.info.runtime} runtime gives no shared-memory recipe`;
   }
