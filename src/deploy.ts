@@ -180,7 +180,7 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger,
   setLoadLimits({ ...loadLimitsFromConfig(config), sharedMemory: mayPool });
   const log = logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const app = buildApp(registry, { ...config, logger: log });
-  const pool = new InferencePool(inferenceThreads(config));
+  const pool = new InferencePool(inferenceThreads(config), config.inferenceThreadNice);
   registry.placer = (model, at) =>
     placeModel(model, pool, {
       name: at.name,

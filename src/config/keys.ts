@@ -442,6 +442,18 @@ export const CONFIG = {
       "Threads of the inference pool in each worker process (`auto`: the CPUs the process may use divided by `workers`, at least 1); started only when a model is placed on the pool",
     help: "threads of the inference pool per process (a number, or auto)",
   }),
+  inferenceThreadNice: int({
+    section: "limits",
+    env: "MODELSERVE_INFERENCE_THREAD_NICE",
+    flag: "--inference-thread-nice",
+    arg: "n",
+    default: 10,
+    min: 0,
+    max: 19,
+    description:
+      "Nice value of the inference pool's threads on Linux (0: the event loop's priority). Where they share CPUs with event loops, a higher value answers single rows first and batches with the CPU left; 0 shares it evenly. See [workers.md](workers.md#the-inference-pool)",
+    help: "nice value of the inference pool's threads (0-19)",
+  }),
   microBatchMaxRows: int({
     section: "limits",
     env: "MODELSERVE_MICRO_BATCH_MAX_ROWS",

@@ -76,10 +76,16 @@ export class InferencePool {
 
   /** Threads to run (started when the first model is bound). */
   readonly size: number;
+  /** Nice value of the threads (Linux; 0: the event loop's priority). */
+  readonly nice: number;
 
-  /** @param size threads to run (started when the first model is bound). */
-  constructor(size: number) {
+  /**
+   * @param size threads to run (started when the first model is bound).
+   * @param nice the threads' nice value on Linux (default 0).
+   */
+  constructor(size: number, nice = 0) {
     this.size = size;
+    this.nice = nice;
     if (!Number.isInteger(size) || size < 1)
       throw new RangeError(`pool size ${size} must be a positive integer`);
   }
@@ -186,7 +192,9 @@ export class InferencePool {
   }
 
   #spawn(): Slot {
-    const worker = new Worker(siblingModule(import.meta.url, "pool-thread"));
+    const worker = new Worker(siblingModule(import.meta.url, "pool-thread"), {
+      workerData: { nice: this.nice },
+    });
     // An idle pool never keeps the process alive; a thread with a call in flight does.
     worker.unref();
     const slot: Slot = { worker, dead: false, binds: new Map(), questions: new Map() };

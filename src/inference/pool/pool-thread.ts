@@ -4,7 +4,8 @@
  * back. Messages are handled strictly in order, so a call sent after a bind finds its model.
  */
 
-import { parentPort } from "node:worker_threads";
+import { setPriority } from "node:os";
+import { parentPort, workerData } from "node:worker_threads";
 import { toWire } from "../../runtimes/loading/loader-worker-host.ts";
 import type { FeatureTable, RuntimeModel } from "../../runtimes/runtime.ts";
 import type { FromThread, PoolMethod, ToThread } from "./messages.ts";
@@ -56,6 +57,17 @@ async function handle(m: ToThread): Promise<void> {
       }
       return;
     }
+  }
+}
+
+// The event loop first: on Linux the nice value is per thread, so this lowers only the pool thread.
+// Where the threads share CPUs with event loops, parsing and answering then come before batches.
+const nice = (workerData as { nice?: number } | undefined)?.nice ?? 0;
+if (process.platform === "linux" && nice > 0) {
+  try {
+    setPriority(nice);
+  } catch {
+    // Not permitted here.
   }
 }
 

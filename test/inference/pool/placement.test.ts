@@ -5,7 +5,7 @@
  * and probabilities of one table are one pool call; calls beyond the threads wait in the queue.
  */
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { InferencePool } from "../../../src/inference/pool/inference-pool.ts";
 import { POOL_MIN_CALL_US, placeModel } from "../../../src/inference/pool/placement.ts";
@@ -100,6 +100,24 @@ describe("placement", () => {
     await model.predictProba!(tableFromRows(m.signature, IRIS));
     assert.equal(pool.stats().calls, calls + 2);
     await model.close!();
+  });
+
+  it("runs its threads at the configured nice value (Linux), the event loop unchanged", {
+    skip: process.platform !== "linux",
+  }, async () => {
+    const niceOf = (tid: string) =>
+      Number(readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
+    const before = new Set(readdirSync("/proc/self/task"));
+    const nicePool = new InferencePool(1, 7);
+    try {
+      const m = await loadModel(TREE);
+      await placeModel(m, nicePool, { ...label, mode: "pool", maxBatchRows: 1000 });
+      const added = readdirSync("/proc/self/task").filter((t) => !before.has(t));
+      assert.ok(added.map(niceOf).includes(7), `nice values of new threads: ${added.map(niceOf)}`);
+      assert.equal(niceOf(String(process.pid)), 0);
+    } finally {
+      await nicePool.close();
+    }
   });
 
   it("queues calls beyond its threads and answers each in turn", async () => {
