@@ -16,7 +16,7 @@
  */
 
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { readFileSync, statSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -243,4 +243,5 @@ if (process.env.BENCH_BIG !== "0") {
   );
   for (const [arm, m] of mem) lines.push(`| ${arm} | ${spread(m.ready)} | ${spread(m.loaded)} |`);
 }
+rmSync(models, { recursive: true, force: true });
 process.stdout.write(`${lines.join("\n")}\n`);
