@@ -13,6 +13,7 @@ import type { InferencePool } from "../../src/inference/pool/inference-pool.ts";
 import type { PlacementFacts } from "../../src/inference/pool/placement.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { loadModel } from "../../src/runtimes/load-model.ts";
+import { tableFromRows } from "../../src/schema/validator.ts";
 import type { App } from "../../src/server/app.ts";
 import { linear, silent } from "../helpers.ts";
 
@@ -224,5 +225,41 @@ describe("the inference timeout with the pool", () => {
     while (registry.totalInflight > 0) await new Promise((r) => setTimeout(r, 5));
     assert.equal(timed.context.pool!.stats().busy, 0);
     await timed.fastify.close();
+  });
+});
+
+describe("micro-batching with the pool", () => {
+  it("runs a micro-batch of concurrent single rows as one pool call, each answer its own row's", async () => {
+    const config = loadConfig({
+      env: {},
+      code: {
+        inferenceThreads: 1,
+        microBatching: "on",
+        models: [{ name: "forest", path: RF, inference: "pool" }],
+      },
+    });
+    const registry = new ModelRegistry();
+    const batched = appFor(registry, config, silent);
+    await startModels(batched, config, await prepareModels(config.models));
+    const inline = await loadModel(RF);
+    const pool = batched.context.pool!;
+    const before = pool.stats().calls;
+    const rows = RF_ROWS.slice(0, 32);
+    const answers = await Promise.all(
+      rows.map((features) =>
+        batched.fastify.inject({ method: "POST", url: "/models/forest/predict", payload: { features } }),
+      ),
+    );
+    const calls = pool.stats().calls - before;
+    assert.ok(calls >= 1 && calls < rows.length, `${calls} pool calls for ${rows.length} requests`);
+    for (const [i, res] of answers.entries()) {
+      assert.equal(res.statusCode, 200);
+      const alone = await inline.predict(tableFromRows(inline.signature, [rows[i]]));
+      assert.deepStrictEqual(
+        res.json().prediction,
+        (alone as { values: { data: Float64Array } }).values.data[0],
+      );
+    }
+    await batched.fastify.close();
   });
 });
