@@ -4,6 +4,7 @@
 
 import { createRequire } from "node:module";
 import pino, { type Logger } from "pino";
+import { batchedDestination } from "./line-batcher.ts";
 
 // pino-pretty (and its dependencies) load only for human-readable logs: a JSON-logging server never needs them.
 const require = createRequire(import.meta.url);
@@ -72,7 +73,7 @@ export function createLogger(options: LoggerOptions): Logger {
   }
   // Buffered, asynchronous writes to stdout: a write syscall per request line would cost throughput.
   if (options.destination === undefined) {
-    return pino(base, pino.destination({ dest: options.file ?? 1, sync: false, minLength: 8192 }));
+    return pino(base, batchedDestination({ dest: options.file ?? 1 }));
   }
   return pino(base, dest!);
 }

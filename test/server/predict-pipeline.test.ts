@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import { isModelServeError } from "../../src/errors.ts";
 import { rowsOfBody } from "../../src/server/predict/body.ts";
 import { predictRows } from "../../src/server/predict/pipeline.ts";
+import { probabilityRows } from "../../src/server/predict/steps.ts";
 import { IRIS_ROW, makeApp } from "../helpers.ts";
 
 const code = (fn: () => unknown) => {
@@ -60,7 +61,7 @@ describe("prediction pipeline", () => {
     );
     assert.equal(p.version.name, "heuristic");
     assert.deepEqual(p.result.predictions, ["setosa"]);
-    assert.deepEqual(p.probabilities, [{ setosa: 1, versicolor: 0, virginica: 0 }]);
+    assert.deepEqual(probabilityRows(p.result, p.rows), [{ setosa: 1, versicolor: 0, virginica: 0 }]);
     assert.equal(entry.model, "heuristic");
     assert.equal(entry.version, "1");
     assert.equal(context.registry.totalInflight, 0);

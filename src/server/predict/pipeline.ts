@@ -5,7 +5,7 @@
  * {@link predictRows} with rows in the native shape; the answer shape is the front end's.
  */
 
-import type { InferenceResult, Method, ProbabilityRow } from "../../inference/run.ts";
+import type { InferenceResult, Method } from "../../inference/run.ts";
 import type { ReadyVersion } from "../../inference/version.ts";
 import type { AppContext, RequestModel } from "../context.ts";
 import { checkCapacity, type FailureLog, observeAnswer, probabilityRows, runModel } from "./steps.ts";
@@ -32,8 +32,6 @@ export interface Prediction {
   readonly version: ReadyVersion;
   readonly result: InferenceResult;
   readonly rows: number;
-  /** Class probabilities keyed by label (one map per output for a multi-output classifier), per row. */
-  readonly probabilities?: readonly ProbabilityRow[];
 }
 
 /** Runs the pipeline; `entry` collects what the request resolved to, for logs and metrics. */
@@ -55,9 +53,19 @@ export async function predictRows(
     checkCapacity(ctx);
     running = true;
     const result = await runModel(ctx, v, table, call.method, () => lease.release(), call.reqId, call.log);
-    const probabilities = probabilityRows(result, table.rows);
-    observeAnswer(ctx, entry, v, rows, table, result, probabilities, call.version === undefined);
-    return { version: v, result, rows: table.rows, probabilities };
+    // Probability maps per row are built only for a sampled audit entry; the answer is written from
+    // the matrix (answer-json.ts).
+    observeAnswer(
+      ctx,
+      entry,
+      v,
+      rows,
+      table,
+      result,
+      () => probabilityRows(result, table.rows),
+      call.version === undefined,
+    );
+    return { version: v, result, rows: table.rows };
   } finally {
     if (!running) lease.release();
   }

@@ -1,37 +1,26 @@
 /**
  * @module Prediction routes: `/predict`, `/predict/batch`, `/predict_proba`, `/predict_proba/batch`
  * under the default model, `/models/{name}` and `/models/{name}/versions/{version}`. Each handler reads
- * the request, runs the shared pipeline and shapes the native answer.
+ * the request, runs the shared pipeline and writes the native answer (`answer-json.ts`).
  */
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Method } from "../../inference/run.ts";
 import type { AppContext, RequestModel, RequestModels } from "../context.ts";
+import { answerJson } from "../predict/answer-json.ts";
 import { rowsOfBody } from "../predict/body.ts";
 import { type PredictCall, type Prediction, predictRows } from "../predict/pipeline.ts";
 
 type Params = { name?: string; version?: string };
 
-/** The native JSON answer of a prediction. */
-export function nativeAnswer(p: Prediction, method: Method, batch: boolean): Record<string, unknown> {
-  const { version: v, result, probabilities } = p;
-  const head = { model: v.name, version: v.version };
-  if (method === "predict_proba")
-    return {
-      ...head,
-      // A multi-output classifier's `classes` is one list per output, like its probabilities.
-      classes: result.classes ?? result.outputClasses,
-      probabilities: batch ? probabilities : probabilities![0],
-    };
-  if (batch) return { ...head, predictions: result.predictions, ...(probabilities ? { probabilities } : {}) };
-  const prediction = result.predictions![0];
-  return probabilities ? { ...head, prediction, probabilities: probabilities[0] } : { ...head, prediction };
-}
-
 /** Registers the prediction routes. `models` receives what each request resolved to, for logs. */
 export function predictRoutes(app: FastifyInstance, ctx: AppContext, models: RequestModels): void {
-  const handler =
-    (route: string, method: Method, batch: boolean) => async (req: FastifyRequest, reply: FastifyReply) => {
+  const handler = (route: string, method: Method, batch: boolean) => {
+    // Fastify calls this after the preSerialization hooks (the durable audit's) with the prediction, or
+    // with an error's body when one of those hooks refused the answer.
+    const serialize = (p: Prediction | object) =>
+      "result" in p && "rows" in p ? answerJson(p, method, batch) : JSON.stringify(p);
+    return async (req: FastifyRequest, reply: FastifyReply) => {
       reply.header("x-request-id", req.id);
       // Draining: a request that reached us is still answered in full; its keep-alive connection then
       // closes so the listener can shut.
@@ -53,8 +42,11 @@ export function predictRoutes(app: FastifyInstance, ctx: AppContext, models: Req
       const p = await predictRows(ctx, call, entry);
       reply.header("x-model", `${p.version.name}@${p.version.version}`);
       reply.header("server-timing", `inference;dur=${p.result.inferenceMs.toFixed(3)}`);
-      return nativeAnswer(p, method, batch);
+      reply.header("content-type", "application/json; charset=utf-8");
+      reply.serializer(serialize);
+      return p;
     };
+  };
 
   for (const prefix of ["", "/models/:name", "/models/:name/versions/:version"]) {
     for (const [suffix, method, batch] of [
