@@ -19,7 +19,7 @@ export type InferenceMode = "auto" | "inline" | "pool";
 
 /**
  * The cost of a call from which `auto` sends it to the pool, in microseconds. A round trip to a pool
- * thread (the table cloned there, the answer cloned back, two wake-ups) measured 40–120 µs here for
+ * thread (the table cloned there, the answer cloned back, two wake-ups) measured 35–100 µs here for
  * 1–1000-row tables (`bench/pool.ts`); at 1 ms of model work the trip is a tenth of it, and the event
  * loop gets the millisecond back for parsing and answering other requests.
  */
