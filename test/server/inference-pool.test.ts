@@ -7,14 +7,16 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
+import { usableCpus } from "../../src/cluster/cpus.ts";
 import { loadConfig } from "../../src/config/config.ts";
-import { appFor, prepareModels, startModels } from "../../src/deploy.ts";
+import { appFor, inferenceThreads, prepareModels, startModels } from "../../src/deploy.ts";
 import type { InferencePool } from "../../src/inference/pool/inference-pool.ts";
 import type { PlacementFacts } from "../../src/inference/pool/placement.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { loadModel } from "../../src/runtimes/load-model.ts";
 import { tableFromRows } from "../../src/schema/validator.ts";
 import type { App } from "../../src/server/app.ts";
+import { closeGracefully } from "../../src/server/lifecycle.ts";
 import { linear, silent } from "../helpers.ts";
 
 const fixture = (p: string) => new URL(`../fixtures/sklearn/1.9.1/${p}`, import.meta.url).pathname;
@@ -261,5 +263,50 @@ describe("micro-batching with the pool", () => {
       );
     }
     await batched.fastify.close();
+  });
+});
+
+describe("threads of the pool", () => {
+  it("are the key's count, or for auto the usable CPUs shared by the workers, at least 1", () => {
+    assert.equal(inferenceThreads({ inferenceThreads: 3, workers: 2 }), 3);
+    const cpus = usableCpus();
+    assert.equal(inferenceThreads({ inferenceThreads: "auto", workers: 1 }), cpus);
+    assert.equal(
+      inferenceThreads({ inferenceThreads: "auto", workers: 2 }),
+      Math.max(1, Math.floor(cpus / 2)),
+    );
+    assert.equal(inferenceThreads({ inferenceThreads: "auto", workers: 256 }), 1);
+  });
+});
+
+describe("shutdown with the pool", () => {
+  it("drains: a batch running on the pool when shutdown begins is answered, then the threads stop", async () => {
+    const config = loadConfig({
+      env: {},
+      code: {
+        inferenceThreads: 1,
+        maxBatchSize: 50_000,
+        bodyLimit: 50 * 2 ** 20,
+        models: [{ name: "heavy", path: IFOREST, inference: "pool" }],
+      },
+    });
+    const registry = new ModelRegistry();
+    const draining = appFor(registry, config, silent);
+    await startModels(draining, config, await prepareModels(config.models));
+    await draining.fastify.listen({ host: "127.0.0.1", port: 0 });
+    const { port } = draining.fastify.server.address() as { port: number };
+    const pool = draining.context.pool!;
+    const answer = fetch(`http://127.0.0.1:${port}/models/heavy/predict/batch`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ instances: batchOf(IFOREST_ROWS, 40_000) }),
+    });
+    while (pool.stats().busy === 0) await new Promise((r) => setTimeout(r, 1));
+    const closed = closeGracefully(draining, 30_000);
+    const res = await answer;
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { predictions: unknown[] }).predictions.length, 40_000);
+    assert.equal(await closed, true);
+    assert.equal(pool.stats().threads, 0);
   });
 });

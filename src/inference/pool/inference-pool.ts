@@ -35,6 +35,9 @@ export interface PoolStats {
   readonly replaced: number;
 }
 
+/** Heap of one pool thread, in MB: tables and answers are typed arrays and the model's arrays shared, both outside it. */
+export const THREAD_HEAP_MB = 2048;
+
 interface Call {
   readonly id: number;
   readonly label: PoolLabel;
@@ -194,6 +197,9 @@ export class InferencePool {
   #spawn(): Slot {
     const worker = new Worker(siblingModule(import.meta.url, "pool-thread"), {
       workerData: { nice: this.nice },
+      // Its own heap budget: a thread out of heap stops alone (ERR_WORKER_OUT_OF_MEMORY) and is
+      // replaced. The model's arrays, the tables and the answers are outside this heap.
+      resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
     });
     // An idle pool never keeps the process alive; a thread with a call in flight does.
     worker.unref();
