@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { usableCpus } from "../../src/cluster/cpus.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { appFor, inferenceThreads, prepareModels, startModels } from "../../src/deploy.ts";
@@ -45,6 +47,10 @@ async function placement(name: string): Promise<PlacementFacts> {
   const body = (await res.json()) as { versions: { meta?: { inference?: PlacementFacts } }[] };
   return body.versions[0].meta!.inference!;
 }
+
+/** A full garbage collection (the flag set at run time, the function taken from a fresh context). */
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
 
 const batchOf = (rows: readonly number[][], n: number) =>
   Array.from({ length: n }, (_, i) => rows[i % rows.length]);
@@ -169,10 +175,13 @@ describe("the inference pool in a server", () => {
     };
     const clients = Array.from({ length: 4 }, client);
     let current = "1";
+    // The shared arrays of each replaced version, watched without being held.
+    const replaced: WeakRef<object>[] = [];
     for (let i = 2; i <= 21; i++) {
       const next = String(i);
       const v = await registry.load("heavy", next, () => loadModel(IFOREST), IFOREST, { inference: "pool" });
       assert.equal(v.state, "ready");
+      replaced.push(new WeakRef(registry.get("heavy", current)!.model!.shared!.data as object));
       await registry.unload("heavy", current);
       current = next;
     }
@@ -183,6 +192,18 @@ describe("the inference pool in a server", () => {
     // One binding of "heavy" (the last version) and the forest's, on each thread; nothing of the 20 others.
     assert.equal(pool.stats().models, 2);
     for (const ids of await pool.held()) assert.equal(ids.length, 2, `thread holds ${ids}`);
+    // Nothing in this process holds a replaced version's arrays any more, once the drift monitors'
+    // periodic sweep (every 30 s in a server) has dropped the versions that are gone.
+    app.context.drift?.retain((n, v) => registry.get(n, v) !== undefined);
+    // A WeakRef read keeps its target alive until the end of the job: collect first, in a new job, then read.
+    const alive = async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      gc();
+      return replaced.filter((r) => r.deref() !== undefined).length;
+    };
+    let left = await alive();
+    for (let i = 0; i < 20 && left > 0; i++) left = await alive();
+    assert.equal(left, 0, `${left} of the 20 replaced versions still hold their arrays`);
   });
 
   it("shows the pool in /metrics", async () => {

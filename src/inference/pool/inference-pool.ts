@@ -162,6 +162,7 @@ export class InferencePool {
             new Promise<number[]>((resolve) => {
               const call = this.#nextCall++;
               s.questions.set(call, resolve);
+              this.#hold(s);
               s.worker.postMessage({ type: "held", call } satisfies ToThread);
             }),
         ),
@@ -190,6 +191,7 @@ export class InferencePool {
   #bindOn(s: Slot, id: number, recipe: SharedModelRecipe): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       s.binds.set(id, { resolve, reject });
+      this.#hold(s);
       s.worker.postMessage({ type: "bind", id, module: recipe.module, data: recipe.data } satisfies ToThread);
     });
   }
@@ -214,16 +216,18 @@ export class InferencePool {
     if (m.type === "bound") {
       const d = s.binds.get(m.id);
       s.binds.delete(m.id);
+      this.#hold(s);
       if (m.error) d?.reject(fromWire(m.error));
       else d?.resolve();
     } else if (m.type === "held") {
       s.questions.get(m.call)?.(m.ids);
       s.questions.delete(m.call);
+      this.#hold(s);
     } else {
       const c = s.busy;
       if (!c || c.id !== m.call) return;
       s.busy = undefined;
-      s.worker.unref();
+      this.#hold(s);
       this.#calls++;
       if (m.error) c.reject(fromWire(m.error));
       else c.resolve(m.results ?? []);
@@ -255,6 +259,12 @@ export class InferencePool {
     this.#dispatch();
   }
 
+  /** Keeps the process alive while a thread has work or questions pending, never while it is idle. */
+  #hold(s: Slot): void {
+    if (s.busy || s.binds.size > 0 || s.questions.size > 0) s.worker.ref();
+    else s.worker.unref();
+  }
+
   #dispatch(): void {
     for (const s of this.#slots) {
       if (this.#queue.length === 0) return;
@@ -268,7 +278,7 @@ export class InferencePool {
         continue;
       }
       s.busy = c;
-      s.worker.ref();
+      this.#hold(s);
     }
   }
 }
