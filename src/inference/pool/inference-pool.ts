@@ -76,6 +76,8 @@ export class InferencePool {
   #calls = 0;
   #replaced = 0;
   #closed = false;
+  /** Models released while calls for them were still queued (see {@link release}). */
+  readonly #releasing = new Set<number>();
 
   /** Threads to run (started when the first model is bound). */
   readonly size: number;
@@ -123,9 +125,17 @@ export class InferencePool {
     return id;
   }
 
-  /** Drops a model from every thread; calls already queued for it still run. */
+  /**
+   * Drops a model from every thread. Calls already made for it still run: the threads drop it after
+   * the last of them has been sent (a version closes only once its requests are done, so this is rare).
+   */
   release(id: number): void {
     if (!this.#bound.delete(id)) return;
+    if (this.#queue.some((c) => c.message.id === id)) this.#releasing.add(id);
+    else this.#postRelease(id);
+  }
+
+  #postRelease(id: number): void {
     for (const s of this.#slots)
       if (!s.dead) s.worker.postMessage({ type: "release", id } satisfies ToThread);
   }
@@ -267,18 +277,26 @@ export class InferencePool {
 
   #dispatch(): void {
     for (const s of this.#slots) {
-      if (this.#queue.length === 0) return;
-      if (s.dead || s.busy) continue;
-      const c = this.#queue.shift()!;
-      try {
-        s.worker.postMessage(c.message);
-      } catch (err) {
-        // A table that cannot be cloned fails its own call only.
-        c.reject(err as Error);
-        continue;
+      while (!s.dead && !s.busy && this.#queue.length > 0) {
+        const c = this.#queue.shift()!;
+        let posted = true;
+        try {
+          s.worker.postMessage(c.message);
+        } catch (err) {
+          // A table that cannot be cloned fails its own call only.
+          c.reject(err as Error);
+          posted = false;
+        }
+        // A model released while this call waited: every thread drops it once its last call is sent.
+        const id = c.message.id;
+        if (this.#releasing.has(id) && !this.#queue.some((q) => q.message.id === id)) {
+          this.#releasing.delete(id);
+          this.#postRelease(id);
+        }
+        if (!posted) continue;
+        s.busy = c;
+        this.#hold(s);
       }
-      s.busy = c;
-      this.#hold(s);
     }
   }
 }

@@ -120,6 +120,18 @@ describe("placement", () => {
     }
   });
 
+  it("answers the calls queued for a model released meanwhile, then drops it from its threads", async () => {
+    const m = await loadModel(RF);
+    const { model } = await placeModel(m, pool, { ...label, mode: "pool", maxBatchRows: 1000 });
+    const t = () => tableFromRows(m.signature, RF_ROWS);
+    const running = Array.from({ length: 4 }, () => model.predictProba!(t()));
+    assert.equal(pool.stats().queued, 3);
+    await model.close!();
+    const expected = await m.predictProba!(t());
+    for (const r of await Promise.all(running)) assert.deepStrictEqual(r, expected);
+    assert.deepStrictEqual(await pool.held(), [[]]);
+  });
+
   it("queues calls beyond its threads and answers each in turn", async () => {
     const m = await loadModel(RF);
     const { model } = await placeModel(m, pool, { ...label, mode: "pool", maxBatchRows: 1000 });
