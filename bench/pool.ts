@@ -33,6 +33,8 @@ if (process.argv[2] === "--round-trip") {
   const { InferencePool } = await import("../src/inference/pool/inference-pool.ts");
   const { placeModel } = await import("../src/inference/pool/placement.ts");
   const { loadModel } = await import("../src/runtimes/load-model.ts");
+  const { setLoadLimits } = await import("../src/runtimes/load-limits.ts");
+  setLoadLimits({ sharedMemory: true });
   const { tableFromRows } = await import("../src/schema/validator.ts");
   const m = await loadModel(join(ROOT, "examples/iris/models/decision_tree.joblib"));
   const pool = new InferencePool(1);

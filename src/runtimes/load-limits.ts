@@ -23,7 +23,8 @@ export interface LoadLimits {
   readonly worker: boolean;
   /**
    * Whether the loader worker puts a model's arrays in `SharedArrayBuffer`s, so that threads of the
-   * inference pool bind the same memory (default true; the server turns it off when every model runs inline).
+   * inference pool bind the same memory (default false; the server turns it on unless every model runs
+   * inline). It costs a copy of the arrays at load time.
    */
   readonly sharedMemory: boolean;
 }
@@ -37,7 +38,7 @@ const DEFAULT_LOAD_LIMITS: LoadLimits = {
   maxTreeNodes: 20_000_000,
   maxDepth: 200,
   worker: true,
-  sharedMemory: true,
+  sharedMemory: false,
 };
 
 let current: LoadLimits = DEFAULT_LOAD_LIMITS;

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { InferencePool } from "../../../src/inference/pool/inference-pool.ts";
 import { POOL_MIN_CALL_US, placeModel } from "../../../src/inference/pool/placement.ts";
-import { loadLimits, setLoadLimits } from "../../../src/runtimes/load-limits.ts";
+import { setLoadLimits } from "../../../src/runtimes/load-limits.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
 
@@ -21,7 +21,8 @@ const RF_ROWS = JSON.parse(
 const IRIS = [[5.1, 3.5, 1.4, 0.2]];
 
 const pool = new InferencePool(1);
-const previous = loadLimits();
+// As a server that may place models on the pool loads them: arrays in shared memory.
+const previous = setLoadLimits({ sharedMemory: true });
 after(async () => {
   setLoadLimits(previous);
   await pool.close();
@@ -60,7 +61,7 @@ describe("placement", () => {
             "its arrays are not in shared memory (loaded with the loader worker off, or with every model inline)",
         });
       } finally {
-        setLoadLimits(previous);
+        setLoadLimits({ ...previous, sharedMemory: true });
       }
     });
 

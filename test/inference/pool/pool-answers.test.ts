@@ -12,6 +12,7 @@ import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { InferencePool } from "../../../src/inference/pool/inference-pool.ts";
 import { placeModel } from "../../../src/inference/pool/placement.ts";
+import { setLoadLimits } from "../../../src/runtimes/load-limits.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
 import { viewsIn } from "../../../src/runtimes/loading/transfer.ts";
 import type { FeatureTable, LoadedModel } from "../../../src/runtimes/runtime.ts";
@@ -55,8 +56,13 @@ const cases: Case[] = [
   ),
 ];
 
+// As a server that may place models on the pool loads them: arrays in shared memory.
+const previous = setLoadLimits({ sharedMemory: true });
 const pool = new InferencePool(2);
-after(() => pool.close());
+after(async () => {
+  setLoadLimits(previous);
+  await pool.close();
+});
 
 /** A call's answer, or its error code: both paths must agree on either. */
 async function outcome(f: () => Promise<unknown>): Promise<unknown> {
