@@ -38,6 +38,14 @@ export interface PoolStats {
 /** Heap of one pool thread, in MB: tables and answers are typed arrays and the model's arrays shared, both outside it. */
 export const THREAD_HEAP_MB = 2048;
 
+/** What one thread holds (for leak checks and tests). */
+export interface ThreadHeld {
+  /** Ids of the models bound on it. */
+  readonly ids: number[];
+  /** For each: whether every array of its recipe reached the thread as shared memory, not a copy. */
+  readonly sharedOnly: boolean[];
+}
+
 interface Call {
   readonly id: number;
   readonly label: PoolLabel;
@@ -58,7 +66,7 @@ interface Slot {
   /** Binds not yet acknowledged, by model id. */
   readonly binds: Map<number, Deferred>;
   /** `held` questions not yet answered, by number. */
-  readonly questions: Map<number, (ids: number[]) => void>;
+  readonly questions: Map<number, (held: ThreadHeld) => void>;
 }
 
 function fromWire(e: WireError): Error {
@@ -164,12 +172,17 @@ export class InferencePool {
 
   /** The model ids each live thread holds (for leak checks). */
   async held(): Promise<number[][]> {
+    return (await this.heldDetails()).map((h) => h.ids);
+  }
+
+  /** What each live thread holds: model ids, and whether their arrays reached it as shared memory. */
+  heldDetails(): Promise<ThreadHeld[]> {
     return Promise.all(
       this.#slots
         .filter((s) => !s.dead)
         .map(
           (s) =>
-            new Promise<number[]>((resolve) => {
+            new Promise<ThreadHeld>((resolve) => {
               const call = this.#nextCall++;
               s.questions.set(call, resolve);
               this.#hold(s);
@@ -230,7 +243,7 @@ export class InferencePool {
       if (m.error) d?.reject(fromWire(m.error));
       else d?.resolve();
     } else if (m.type === "held") {
-      s.questions.get(m.call)?.(m.ids);
+      s.questions.get(m.call)?.({ ids: m.ids, sharedOnly: m.sharedOnly });
       s.questions.delete(m.call);
       this.#hold(s);
     } else {
@@ -257,7 +270,7 @@ export class InferencePool {
       d.reject(Errors.inferenceThreadFailed(label.name, label.version, why));
     }
     s.binds.clear();
-    for (const q of s.questions.values()) q([]);
+    for (const q of s.questions.values()) q({ ids: [], sharedOnly: [] });
     s.questions.clear();
     const at = this.#slots.indexOf(s);
     if (at < 0 || this.#closed) return;

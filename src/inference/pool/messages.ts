@@ -37,4 +37,10 @@ export type FromThread =
       readonly results?: unknown[];
       readonly error?: WireError;
     }
-  | { readonly type: "held"; readonly call: number; readonly ids: number[] };
+  | {
+      readonly type: "held";
+      readonly call: number;
+      readonly ids: number[];
+      /** For each id: whether every array of its recipe arrived as shared memory. */
+      readonly sharedOnly: boolean[];
+    };

@@ -1,6 +1,6 @@
 /**
  * @module Where a model version runs: inline on the event loop, or on the inference pool. `auto` times
- * the model at warm-up — one row, then a batch of {@link TIMED_ROWS} rows — and estimates a call's cost
+ * the model at warm-up — one row, then a batch of {@link TIMED_ROWS} rows or more — and estimates a call's cost
  * as the first row's plus a per-row cost for the others. A model is bound to the pool when a batch the
  * server accepts (`maxBatchSize` rows) would cost at least {@link POOL_MIN_CALL_US}; then each call whose
  * estimated cost reaches it goes to a pool thread, and cheaper calls (single rows, small batches) stay
@@ -25,8 +25,11 @@ export type InferenceMode = "auto" | "inline" | "pool";
  */
 export const POOL_MIN_CALL_US = 1000;
 
-/** Rows of the timed warm-up batch. */
+/** Rows of the first timed warm-up batch. */
 export const TIMED_ROWS = 32;
+
+/** Most rows of a timed warm-up batch. */
+const MAX_TIMED_ROWS = 16_384;
 
 /** Event-loop time the timing of one table may take before its second timed run, in microseconds. */
 const TIMING_BUDGET_US = 20_000;
@@ -61,17 +64,21 @@ export interface PlaceOptions extends PoolLabel {
 }
 
 /** The warm-up cost of a model, or undefined when its example rows are not valid input. */
-async function measure(model: LoadedModel): Promise<{ firstRowUs: number; perRowUs: number } | undefined> {
+async function measure(
+  model: LoadedModel,
+  maxRows: number,
+): Promise<{ firstRowUs: number; perRowUs: number } | undefined> {
   let one: FeatureTable;
-  let batch: FeatureTable;
+  let batchOf: (rows: number) => FeatureTable;
   try {
     const validator = compileValidator(model.signature);
     const row = { ...exampleRow(model.signature), ...model.typicalValues };
     one = validator.toTable([row], "warm-up");
-    batch = validator.toTable(
-      Array.from({ length: TIMED_ROWS }, () => row),
-      "warm-up",
-    );
+    batchOf = (rows) =>
+      validator.toTable(
+        Array.from({ length: rows }, () => row),
+        "warm-up",
+      );
   } catch {
     return undefined;
   }
@@ -100,8 +107,15 @@ async function measure(model: LoadedModel): Promise<{ firstRowUs: number; perRow
     const firstRowUs = await time(one);
     // A row that costs the threshold already says all `auto` needs: every call goes to the pool.
     if (firstRowUs >= POOL_MIN_CALL_US) return { firstRowUs, perRowUs: firstRowUs };
-    const batchUs = await time(batch);
-    return { firstRowUs, perRowUs: Math.max(0, batchUs - firstRowUs) / (TIMED_ROWS - 1) };
+    // A batch long enough that its rows, not the call's own noise, make its time: from 32 rows, eight
+    // times more while it takes under 500 µs (a cheap model's 32 rows cost about as much as one row).
+    let rows = Math.min(TIMED_ROWS, Math.max(2, maxRows));
+    let batchUs = await time(batchOf(rows));
+    while (batchUs < 500 && rows * 8 <= Math.min(maxRows, MAX_TIMED_ROWS)) {
+      rows *= 8;
+      batchUs = await time(batchOf(rows));
+    }
+    return { firstRowUs, perRowUs: Math.max(0, batchUs - firstRowUs) / (rows - 1) };
   } catch {
     return undefined;
   }
@@ -138,7 +152,7 @@ export async function placeModel(
   });
   if (options.mode === "inline") return inline("inference is set to inline");
   if (!model.shared) return inline(unsharedReason(model));
-  const cost = await measure(model);
+  const cost = await measure(model, options.maxBatchRows);
   if (options.mode === "auto") {
     if (!cost)
       return inline("its cost could not be measured at warm-up (the example row is not valid input)");

@@ -7,10 +7,13 @@
 import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { toWire } from "../../runtimes/loading/loader-worker-host.ts";
+import { viewsIn } from "../../runtimes/loading/transfer.ts";
 import type { FeatureTable, RuntimeModel } from "../../runtimes/runtime.ts";
 import type { FromThread, PoolMethod, ToThread } from "./messages.ts";
 
 const models = new Map<number, RuntimeModel>();
+/** Whether every array of a model's recipe arrived here as shared memory (not a copy), by model id. */
+const sharedOnly = new Map<number, boolean>();
 
 /** The module a recipe names. */
 interface Binder {
@@ -31,6 +34,10 @@ async function handle(m: ToThread): Promise<void> {
       try {
         const binder = (await import(m.module)) as Binder;
         models.set(m.id, await binder.bindShared(m.data));
+        sharedOnly.set(
+          m.id,
+          viewsIn(m.data).every((v) => v.buffer instanceof SharedArrayBuffer),
+        );
         post({ type: "bound", id: m.id });
       } catch (err) {
         post({ type: "bound", id: m.id, error: toWire(err) });
@@ -39,11 +46,12 @@ async function handle(m: ToThread): Promise<void> {
     case "release": {
       const model = models.get(m.id);
       models.delete(m.id);
+      sharedOnly.delete(m.id);
       await model?.close?.().catch(() => undefined);
       return;
     }
     case "held":
-      post({ type: "held", call: m.call, ids: [...models.keys()] });
+      post({ type: "held", call: m.call, ids: [...models.keys()], sharedOnly: [...sharedOnly.values()] });
       return;
     case "call": {
       const model = models.get(m.id);

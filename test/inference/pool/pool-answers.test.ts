@@ -124,6 +124,8 @@ describe("the inference pool answers as inline", () => {
         maxBatchRows: 1000,
       });
       assert.equal(placed.facts.mode, "pool", placed.facts.reason);
+      // The threads received the arrays as shared memory too (a copy would arrive as ArrayBuffers).
+      for (const h of await pool.heldDetails()) assert.deepStrictEqual(h.sharedOnly, [true]);
       const before = pool.stats().calls;
       try {
         assert.deepStrictEqual(await answers(placed.model, c.rows), await answers(inline, c.rows));
