@@ -13,12 +13,11 @@
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { bareHandler, ensurePeers, median, rssMb, spread, trainModels } from "./lib/peers.ts";
+import { ensurePeers, median, rssMb, spread, trainModels } from "./lib/peers.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
@@ -26,49 +25,8 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const only = process.env.BENCH_SERVERS?.split(",");
 const root = fileURLToPath(new URL("../", import.meta.url));
 const { canPin, last } = pinLoadGenerator(import.meta.url);
-
-// A constant-reply server inside this file, run as a child: `node bench/http.ts --constant fastify|bare PORT`.
-if (process.argv[2] === "--constant") {
-  const kind = process.argv[3];
-  const port = Number(process.argv[4]);
-  const one = JSON.stringify({
-    model: "m",
-    version: "1",
-    prediction: 0,
-    probabilities: { "0": 1, "1": 0, "2": 0 },
-  });
-  if (kind === "bare") {
-    createServer(bareHandler).listen(port, "127.0.0.1");
-  } else {
-    const { default: Fastify } = await import("fastify");
-    const app = Fastify({ logger: false });
-    const numbers = { type: "array", items: { type: "number" } };
-    app.get("/health", async () => ({ status: "ok" }));
-    app.post(
-      "/predict",
-      { schema: { body: { type: "object", required: ["features"], properties: { features: numbers } } } },
-      async (_q, reply) => reply.type("application/json").send(one),
-    );
-    app.post(
-      "/predict/batch",
-      {
-        schema: {
-          body: {
-            type: "object",
-            required: ["instances"],
-            properties: { instances: { type: "array", items: numbers } },
-          },
-        },
-      },
-      async (req) => {
-        const n = (req.body as { instances: unknown[] }).instances.length;
-        return { predictions: new Array(n).fill(0), probabilities: new Array(n).fill({ "0": 1 }) };
-      },
-    );
-    await app.listen({ host: "127.0.0.1", port });
-  }
-  await new Promise(() => undefined);
-}
+// The reference servers are a small plain-JavaScript file of their own (see its banner).
+const constantServer = fileURLToPath(new URL("./lib/constant-server.mjs", import.meta.url));
 
 ensurePeers();
 const models = trainModels("modelserve-bench-http-");
@@ -118,13 +76,13 @@ function command(
     case "fastify":
       return {
         cmd: process.execPath,
-        args: [fileURLToPath(import.meta.url), "--constant", "fastify", String(port)],
+        args: [constantServer, "fastify", String(port)],
         cpus: last,
       };
     case "node:http":
       return {
         cmd: process.execPath,
-        args: [fileURLToPath(import.meta.url), "--constant", "bare", String(port)],
+        args: [constantServer, "bare", String(port)],
         cpus: last,
       };
     case "uvicorn":

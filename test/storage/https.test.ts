@@ -57,7 +57,8 @@ async function serveOnce(
     const deadline = Date.now() + 30_000;
     let port: string | undefined;
     while (!port && Date.now() < deadline) {
-      port = /http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1];
+      // The banner, printed once the models are ready (the "Server listening" log line comes before).
+      port = /modelserve listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1];
       if (child.exitCode !== null) throw new Error(`modelserve exited: ${out}`);
       await new Promise((r) => setTimeout(r, 50));
     }

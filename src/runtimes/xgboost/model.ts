@@ -22,6 +22,7 @@ import {
   MAX_MODEL_FEATURES,
   relativeCap,
 } from "../common/model-bounds.ts";
+import { categoryBits, walkCategorical } from "./categorical-walk.ts";
 import { expf } from "./expf.ts";
 import { linearMargins } from "./gblinear.ts";
 import { numpyExpf } from "./numpy-expf.ts";
@@ -154,8 +155,6 @@ interface TreeArrays {
   readonly contrib32: Float32Array;
   readonly lockstep: LockstepTree;
   readonly baseMargin: Float64Array;
-  /** Scalar leaves and numeric splits only: the lock-step batch walk applies. */
-  readonly simple: boolean;
 }
 
 /**
@@ -444,9 +443,8 @@ export function layoutBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY)
       if (left[n] !== -1) stack.push(left[n], right[n]);
     }
   }
-  // The lock-step batch walk (below) needs scalar leaves and numeric splits only.
-  const simple = catSets.length === 0 && vectors.length === 0;
-  // XGBoost sends `x < cond` left; over float32 inputs that is `x <= float32Below(cond)`.
+  // The lock-step batch walk (below) takes the trees of numeric splits with scalar leaves; a categorical
+  // node's threshold here is never read. XGBoost sends `x < cond` left; over float32 inputs that is `x <= float32Below(cond)`.
   const lockstep = lockstepTree(
     left,
     right,
@@ -509,7 +507,6 @@ export function layoutBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY)
       contrib32: Float32Array.from(contrib),
       lockstep,
       baseMargin,
-      simple,
     },
   };
 }
@@ -535,8 +532,35 @@ export function bindBooster(layout: BoosterLayout): Booster {
   }
   if (!arrays) throw new BoosterError("the booster has neither trees nor linear weights");
   const { left, right, feature, cond, defaultLeft, catIndex, leafVec, leafVectors, roots, group } = arrays;
-  const { contrib, contrib32, lockstep, baseMargin, simple } = arrays;
+  const { contrib, contrib32, lockstep, baseMargin } = arrays;
   const catSets = arrays.catSets.map((c) => new Set(c));
+  // Trees with a categorical split take a walk of their own (categorical-walk.ts); the others the
+  // lock-step walk. One categorical split used to send the whole model to the row walk (0.66× XGBoost's
+  // inplace_predict with 17 of 100 trees categorical).
+  const catTree = new Uint8Array(numTrees);
+  for (let t = 0; t < numTrees; t++) {
+    const end = t + 1 < numTrees ? roots[t + 1] : left.length;
+    for (let n = roots[t]; n < end; n++)
+      if (catIndex[n] >= 0) {
+        catTree[t] = 1;
+        break;
+      }
+  }
+  const scalarLeaves = leafVectors.length === 0;
+  // Those trees walk eight rows at a time too, with their categories as bits (unless a set holds
+  // something other than category codes: then the row walk below).
+  const bits = arrays.catSets.length > 0 ? categoryBits(catIndex, arrays.catSets) : undefined;
+  /** {@link leafOf} over a batch's float32 values: its own function, so each stays monomorphic. */
+  const leafOf32 = (root: number, x: Float32Array, at: number): number => {
+    let n = root;
+    while (left[n] !== -1) {
+      const v = x[at + feature[n]];
+      if (Number.isNaN(v)) n = defaultLeft[n] ? left[n] : right[n];
+      else if (catIndex[n] >= 0) n = catSets[catIndex[n]].has(Math.trunc(v)) ? right[n] : left[n];
+      else n = v < cond[n] ? left[n] : right[n];
+    }
+    return n;
+  };
   /** The leaf one row reaches in one tree (a small function V8 inlines well). */
   const leafOf = (root: number, x: Float64Array, at: number): number => {
     let n = root;
@@ -555,7 +579,7 @@ export function bindBooster(layout: BoosterLayout): Booster {
     margins(x, rows, cols) {
       if (cols !== numFeature) throw new BoosterError(`rows have ${cols} features, the model ${numFeature}`);
       const out = new Float64Array(rows * groups);
-      if (simple && rows >= 8) {
+      if (scalarLeaves && rows >= 8) {
         // float32 values read back exactly from a Float32Array, at half the memory traffic; cast in the
         // same pass that looks for a missing value (the typed-array constructor's cast is slower).
         const x32 = new Float32Array(x.length);
@@ -578,7 +602,9 @@ export function bindBooster(layout: BoosterLayout): Booster {
         for (let b = 0; b < rows; b += block) {
           const end = Math.min(rows, b + block);
           for (let t = 0; t < numTrees; t++) {
-            walk(lockstep, roots[t], x32, b, end, cols, leaves);
+            if (catTree[t] === 0) walk(lockstep, roots[t], x32, b, end, cols, leaves);
+            else if (bits) walkCategorical(lockstep, bits, roots[t], x32, b, end, cols, leaves);
+            else for (let r = b; r < end; r++) leaves[r] = leafOf32(roots[t], x32, r * cols);
             const g = group[t];
             if (groups === 1) for (let r = b; r < end; r++) acc[r] += contrib32[leaves[r]];
             else for (let r = b; r < end; r++) acc[r * groups + g] += contrib32[leaves[r]];
