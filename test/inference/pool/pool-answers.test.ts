@@ -1,12 +1,13 @@
 /**
- * The inference pool answers as the event loop does: every scikit-learn tree fixture (alone, in
- * pipelines, containers and meta-estimators, pickled XGBoost/LightGBM wrappers), every XGBoost and
- * LightGBM fixture, bound on pool threads from its shared-memory recipe, gives bit for bit the inline
- * model's predictions, probabilities, decision functions, transforms and raw scores (or the same error).
- * The recipe's arrays are all `SharedArrayBuffer`s: the threads bind the loader's memory, not a copy.
+ * The inference pool answers as the event loop does: every scikit-learn fixture (the tree families —
+ * alone, in pipelines, containers and meta-estimators, pickled XGBoost/LightGBM wrappers — and every
+ * other estimator), every XGBoost and LightGBM fixture, bound on pool threads from its shared-memory
+ * recipe, gives bit for bit the inline model's predictions, probabilities, decision functions,
+ * transforms and raw scores (or the same error). The recipe's arrays are all `SharedArrayBuffer`s, and
+ * reach the threads as such: they bind the loader's memory, not a copy.
  */
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -20,7 +21,7 @@ import { tableFromRows } from "../../../src/schema/validator.ts";
 
 const fixtures = fileURLToPath(new URL("../../fixtures/", import.meta.url));
 
-/** The tree families of the scikit-learn fixtures (as the loader-worker layout tests choose them). */
+/** The tree families of the scikit-learn fixtures (as the loader-worker layout tests choose them): all must be here. */
 const TREE_FIXTURES =
   /^(trees-|boost-|hgb-|iforest-|comp-adaboost|comp-bagging-features|comp-calibrated-isotonic-rf|comp-randomsearch-forest|comp-ttr-minmax-tree|comp-stacking-binary|comp-voting-soft|container-|multi-moc-.*rf|multi-ov[or]-tree|prep-pipeline-minmax-rf|imb-pipeline-under-tree|xgb-|lgbm-|nested-)/;
 
@@ -36,7 +37,7 @@ const sk = join(fixtures, "sklearn");
 const cases: Case[] = [
   ...readdirSync(sk).flatMap((v) =>
     readdirSync(join(sk, v))
-      .filter((c) => TREE_FIXTURES.test(c))
+      .filter((c) => existsSync(join(sk, v, c, "info.json")))
       .map((c) => {
         const dir = join(sk, v, c);
         const info = JSON.parse(readFileSync(join(dir, "info.json"), "utf8")) as { file: string };
@@ -89,7 +90,7 @@ async function answers(m: LoadedModel, rows: unknown[]): Promise<Record<string, 
 }
 
 describe("the inference pool answers as inline", () => {
-  it("covers scikit-learn tree families, XGBoost and LightGBM", () => {
+  it("covers every scikit-learn fixture (the tree families among them), XGBoost and LightGBM", () => {
     for (const p of [
       "trees-rf-nan",
       "boost-gb-bc",
@@ -102,6 +103,8 @@ describe("the inference pool answers as inline", () => {
         cases.some((c) => c.name.endsWith(p)),
         p,
       );
+    assert.ok(cases.filter((c) => TREE_FIXTURES.test(c.name.split("/").at(-1)!)).length >= 150);
+    assert.ok(cases.filter((c) => c.name.startsWith("sklearn/")).length >= 500);
     assert.ok(cases.filter((c) => c.name.startsWith("xgboost/")).length >= 30);
     assert.ok(cases.filter((c) => c.name.startsWith("lightgbm/")).length >= 20);
   });
