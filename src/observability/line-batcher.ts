@@ -14,9 +14,12 @@ import pino from "pino";
 export interface LineDestination {
   /** Queues one or more complete lines; never blocks. */
   write(chunk: string): boolean;
-  /** Hands the queued lines to the file destination now (asynchronous write). */
+  /** Hands the queued lines over now; `cb` runs once they and every earlier line are written. */
   flush(cb?: (err?: Error | null) => void): void;
-  /** Writes everything queued before returning (exit paths). Never throws. */
+  /**
+   * Writes everything queued before returning (exit paths). Never throws. A write already under way
+   * is not waited for: an orderly exit waits with {@link LineDestination.flush} first.
+   */
   flushSync(): void;
   /** Lines dropped because the destination stopped taking them (a reader that never reads). */
   readonly dropped: number;
@@ -44,6 +47,7 @@ const HAND_OVER_CHARS = 64 * 1024;
 const HAND_OVER_MS = 25;
 
 type SonicBoomLike = ReturnType<typeof pino.destination> & {
+  minLength: number;
   flushSync(): void;
   flush(cb?: (err?: Error | null) => void): void;
 };
@@ -69,8 +73,9 @@ export function batchedDestination(options: BatchedDestinationOptions): LineDest
   const sonic = pino.destination({
     dest: fd,
     sync: false,
-    // No threshold of sonic-boom's own: lines arrive already gathered, written at once.
-    minLength: 0,
+    // Lines arrive already gathered and are written at once. Not 0: with 0, sonic-boom's flush(cb)
+    // calls back at once instead of when the writes under way are done.
+    minLength: 1,
     maxLength: options.maxBufferedBytes ?? 64 * 2 ** 20,
   }) as SonicBoomLike;
   let queue: string[] = [];
@@ -100,11 +105,17 @@ export function batchedDestination(options: BatchedDestinationOptions): LineDest
   };
 
   const flushSync = (): void => {
-    handOver();
+    // The queued lines must be written here, not start an asynchronous write that an exit would cut:
+    // with a threshold no hand-over reaches, sonic-boom only buffers them, and flushSync writes them.
+    const min = sonic.minLength;
+    sonic.minLength = Number.MAX_SAFE_INTEGER;
     try {
+      handOver();
       sonic.flushSync();
     } catch {
       // EPIPE, a closed or destroyed destination: at exit there is nothing left to report to.
+    } finally {
+      sonic.minLength = min;
     }
   };
   atExit(flushSync);

@@ -68,6 +68,31 @@ export async function closeGracefully(app: App, timeoutMs: number, drainDelayMs 
   return finished;
 }
 
+/** How long an orderly exit waits for its log lines to be written (a reader may have stopped reading). */
+const LOG_FLUSH_MS = 1000;
+
+/**
+ * Waits until the log lines written so far are out of the process (pino's `flush`), for at most `ms`:
+ * an exit would cut a write still under way. Never fails.
+ */
+type Flushable = { flush?: (cb?: (err?: Error | null) => void) => void };
+
+function flushLogs(log: Flushable, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    try {
+      if (typeof log.flush === "function") log.flush(done);
+      else done();
+    } catch {
+      done();
+    }
+  });
+}
+
 /** Handles SIGTERM/SIGINT for a listening app; returns a function that removes the handlers. */
 export function installShutdown(app: App, options: ShutdownOptions): () => void {
   const exit = options.exit ?? ((code: number) => process.exit(code));
@@ -90,7 +115,7 @@ export function installShutdown(app: App, options: ShutdownOptions): () => void 
             { timeoutMs: options.timeoutMs },
             "shutdown deadline passed; closing remaining connections",
           );
-        exit(ok ? 0 : 1);
+        flushLogs(log as Flushable, LOG_FLUSH_MS).then(() => exit(ok ? 0 : 1));
       },
       (err: unknown) => {
         log.error({ err }, "shutdown failed");

@@ -8,7 +8,7 @@
 import type { InferenceResult, Method } from "../../inference/run.ts";
 import type { ReadyVersion } from "../../inference/version.ts";
 import type { AppContext, RequestModel } from "../context.ts";
-import { checkCapacity, type FailureLog, observeAnswer, probabilityRows, runModel } from "./steps.ts";
+import { checkCapacity, type FailureLog, observeAnswer, runModel } from "./steps.ts";
 
 /** What a front end asks for. */
 export interface PredictCall {
@@ -55,16 +55,7 @@ export async function predictRows(
     const result = await runModel(ctx, v, table, call.method, () => lease.release(), call.reqId, call.log);
     // Probability maps per row are built only for a sampled audit entry; the answer is written from
     // the matrix (answer-json.ts).
-    observeAnswer(
-      ctx,
-      entry,
-      v,
-      rows,
-      table,
-      result,
-      () => probabilityRows(result, table.rows),
-      call.version === undefined,
-    );
+    observeAnswer(ctx, entry, v, rows, table, result, call.version === undefined);
     return { version: v, result, rows: table.rows };
   } finally {
     if (!running) lease.release();

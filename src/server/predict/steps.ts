@@ -87,9 +87,9 @@ const force = <T>(v: Lazy<T>): T => (typeof v === "function" ? (v as () => T)() 
 
 /**
  * The hooks that watch an answer: fields for metrics, drift windows, shadow traffic (default route
- * only: a request pinned to a version is not mirrored) and the sampled audit entry. `rows` and
- * `probaRows` are only read for a sampled audit entry, so front ends that do not answer with them
- * pass functions that build them.
+ * only: a request pinned to a version is not mirrored) and the sampled audit entry. `rows` (and the
+ * probability maps, made here from the result) are only needed for a sampled audit entry, so front
+ * ends that do not hold rows pass a function that builds them.
  */
 export function observeAnswer(
   ctx: AppContext,
@@ -98,7 +98,6 @@ export function observeAnswer(
   rows: Lazy<readonly unknown[]>,
   table: FeatureTable,
   result: InferenceResult,
-  probaRows: Lazy<readonly ProbabilityRow[] | undefined>,
   mirror: boolean,
 ): void {
   if (ctx.metrics) {
@@ -120,7 +119,7 @@ export function observeAnswer(
       rows: force(rows),
       inputNames: v.model.signature.inputs.map((f) => f.name),
       predictions: result.predictions,
-      probabilities: force(probaRows),
+      probabilities: probabilityRows(result, table.rows),
     };
   }
 }

@@ -11,7 +11,7 @@ import type { InferenceResult } from "../../inference/run.ts";
 import type { ReadyVersion } from "../../inference/version.ts";
 import type { FeatureTable, Matrix } from "../../runtimes/runtime.ts";
 import type { AppContext, RequestModel } from "../context.ts";
-import { checkCapacity, observeAnswer, probabilityRows, runModel } from "../predict/steps.ts";
+import { checkCapacity, observeAnswer, runModel } from "../predict/steps.ts";
 
 /** Extra scores a protocol can ask for besides `predict` (and `predict_proba`). */
 export type ExtraScore = "raw_score" | "decision_function";
@@ -94,16 +94,7 @@ export async function predictThroughPipeline(
     if (wanted.includes("raw_score") && model.rawScore) extras.raw_score = await model.rawScore(table);
     if (wanted.includes("decision_function") && model.decisionFunction)
       extras.decision_function = await model.decisionFunction(table);
-    observeAnswer(
-      ctx,
-      entry,
-      v,
-      rows,
-      table,
-      result,
-      () => probabilityRows(result, table.rows),
-      req.version === undefined,
-    );
+    observeAnswer(ctx, entry, v, rows, table, result, req.version === undefined);
     return { version: v, rows: table.rows, result, extras };
   } finally {
     settled = true;
