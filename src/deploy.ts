@@ -7,6 +7,7 @@ import { basename, extname } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { resolveWorkers, usableCpus } from "./cluster/cpus.ts";
 import {
   type Config,
   type ConfigLayer,
@@ -16,6 +17,8 @@ import {
   parseSplit,
 } from "./config/config.ts";
 import { Errors } from "./errors.ts";
+import { InferencePool } from "./inference/pool/inference-pool.ts";
+import { type InferenceMode, placeModel } from "./inference/pool/placement.ts";
 import { createLogger, libraryLogger, type PinoCompatibleLogger } from "./observability/logger.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
 import { RepositoryWatcher } from "./registry/repository-watcher.ts";
@@ -78,6 +81,8 @@ export interface Pending {
   readonly version: string;
   readonly source: string;
   readonly load: () => Promise<LoadedModel>;
+  /** The model entry's own `inference` mode, if it has one. */
+  readonly inference?: InferenceMode;
 }
 
 /** Remote sources (S3, HTTPS) for a config, logging through `logger`. */
@@ -131,7 +136,13 @@ export async function prepareModels(items: readonly Deployable[], storage?: Stor
       pending.push({ name, version, source: file.path, load: async () => model });
       continue;
     }
-    pending.push({ name, version, source: file.path, load: () => loadResolved(file) });
+    pending.push({
+      name,
+      version,
+      source: file.path,
+      load: () => loadResolved(file),
+      ...(entry.inference ? { inference: entry.inference } : {}),
+    });
   }
   const seen = new Set<string>();
   for (const p of pending) {
@@ -144,18 +155,42 @@ export async function prepareModels(items: readonly Deployable[], storage?: Stor
 
 /** Loads prepared models into the registry; throws the first failure (startup must not half-start). */
 export async function loadAll(registry: ModelRegistry, pending: readonly Pending[]): Promise<void> {
-  const results = await Promise.all(pending.map((p) => registry.load(p.name, p.version, p.load, p.source)));
+  const results = await Promise.all(
+    pending.map((p) =>
+      registry.load(p.name, p.version, p.load, p.source, p.inference ? { inference: p.inference } : {}),
+    ),
+  );
   const failed = results.find((r) => r.state === "failed");
   if (failed) {
     throw Errors.modelLoadFailed(failed.name, failed.version, failed.error?.message ?? "unknown error");
   }
 }
 
+/** Threads of the inference pool: the key's count, or for `auto` the usable CPUs shared by the workers. */
+export function inferenceThreads(config: Pick<Config, "inferenceThreads" | "workers">): number {
+  if (config.inferenceThreads !== "auto") return config.inferenceThreads;
+  return Math.max(1, Math.floor(usableCpus() / resolveWorkers(config.workers)));
+}
+
 /** Builds the app for a config and registry, with the configured logger, repository and remote sources. */
 export function appFor(registry: ModelRegistry, config: Config, logger?: Logger, storage?: Storage): App {
-  setLoadLimits(loadLimitsFromConfig(config));
+  // Arrays in shared memory only when some model may run on the inference pool.
+  const mayPool =
+    config.inference !== "inline" || config.models.some((m) => (m.inference ?? "inline") !== "inline");
+  setLoadLimits({ ...loadLimitsFromConfig(config), sharedMemory: mayPool });
   const log = logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const app = buildApp(registry, { ...config, logger: log });
+  const pool = new InferencePool(inferenceThreads(config), config.inferenceThreadNice);
+  registry.placer = (model, at) =>
+    placeModel(model, pool, {
+      name: at.name,
+      version: at.version,
+      mode: at.mode ?? config.inference,
+      maxBatchRows: config.maxBatchSize,
+    });
+  app.context.pool = pool;
+  // After the routes drained and the registry closed its models (threads are started only when used).
+  app.fastify.addHook("onClose", async () => pool.close());
   registry.memoryBudgetBytes = config.memoryBudgetMb * 1024 * 1024;
   if (storage) app.context.storage = storage.status;
   if (config.repository) {

@@ -309,6 +309,13 @@ export const Errors = {
       `model "${name}" version "${version}" did not answer within ${ms} ms`,
     (name: string, version: string, ms: number) => ({ name, version, timeoutMs: ms }),
   ),
+  inferenceThreadFailed: define(
+    "MS_INFERENCE_THREAD_FAILED",
+    503,
+    (name: string, version: string, why: string) =>
+      `the inference thread running model "${name}" version "${version}" stopped (${why}); it has been replaced, retry the request`,
+    (name: string, version: string, why: string) => ({ name, version, reason: why }),
+  ),
   uiNotBuilt: define(
     "MS_UI_NOT_BUILT",
     503,

@@ -5,7 +5,7 @@
  * root; never during `npm test`).
  */
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,14 +38,14 @@ export interface LoadRun {
 
 let scripts = 0;
 
-/** A `wrk` run (one thread) posting `body` as JSON to `path` on `connections` keep-alive connections. */
-export function wrk(port: number, path: string, body: string, connections: number, seconds: number): LoadRun {
+/** The arguments of a `wrk` run (one thread) posting `body` as JSON to `path` on `connections` connections. */
+function wrkArgs(port: number, path: string, body: string, connections: number, seconds: number): string[] {
   const script = join(scratch, `post-${scripts++}.lua`);
   writeFileSync(
     script,
     `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[${body}]==]\n`,
   );
-  const out = run("wrk", [
+  return [
     "-t1",
     `-c${connections}`,
     `-d${seconds}s`,
@@ -53,7 +53,11 @@ export function wrk(port: number, path: string, body: string, connections: numbe
     "-s",
     script,
     `http://127.0.0.1:${port}${path}`,
-  ]);
+  ];
+}
+
+/** What `wrk --latency` printed, as a {@link LoadRun}. */
+function parseWrk(out: string): LoadRun {
   const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
   const scale = p99 ? { us: 0.001, ms: 1, s: 1000 }[p99[2] as "us" | "ms" | "s"] : 0;
@@ -66,6 +70,30 @@ export function wrk(port: number, path: string, body: string, connections: numbe
       (socket ? socket.slice(1).reduce((s, x) => s + Number(x), 0) : 0),
     requests: num(/(\d+) requests in/),
   };
+}
+
+/** A `wrk` run (one thread) posting `body` as JSON to `path` on `connections` keep-alive connections. */
+export function wrk(port: number, path: string, body: string, connections: number, seconds: number): LoadRun {
+  return parseWrk(run("wrk", wrkArgs(port, path, body, connections, seconds)));
+}
+
+/** {@link wrk} without blocking, so that two loads can run at once (both pinned to CPU 0 when possible). */
+export function wrkAsync(
+  port: number,
+  path: string,
+  body: string,
+  connections: number,
+  seconds: number,
+): Promise<LoadRun> {
+  const args = wrkArgs(port, path, body, connections, seconds);
+  return new Promise((resolve, reject) =>
+    execFile(
+      canPin ? "taskset" : "wrk",
+      canPin ? ["-c", "0", "wrk", ...args] : args,
+      { encoding: "utf8", maxBuffer: 16 * 2 ** 20 },
+      (err, out) => (err ? reject(err) : resolve(parseWrk(out))),
+    ),
+  );
 }
 
 /**

@@ -150,8 +150,11 @@ function coerce(k: ConfigKey, value: unknown, source: string): unknown {
       return value.map((m) => {
         const entry = typeof m === "string" ? parseModelArg(m) : m;
         if (typeof entry !== "object" || entry === null || typeof (entry as ModelEntry).path !== "string") {
-          throw bad('must hold paths or {"path", "name"?, "version"?, "runtime"?} objects');
+          throw bad('must hold paths or {"path", "name"?, "version"?, "runtime"?, "inference"?} objects');
         }
+        const mode = (entry as ModelEntry).inference;
+        if (mode !== undefined && mode !== "auto" && mode !== "inline" && mode !== "pool")
+          throw bad(`inference of ${(entry as ModelEntry).path} must be auto, inline or pool`);
         return entry as ModelEntry;
       });
     }

@@ -420,6 +420,40 @@ export const CONFIG = {
       "Coalesce concurrent requests for the same model version into one model call: `auto` batches a version only when its calibration on its first rows shows a batch call is cheaper than one call per row. See [scaling.md](scaling.md)",
     help: "coalesce concurrent requests: auto, on or off",
   }),
+  inference: oneOf(["auto", "inline", "pool"] as const, {
+    section: "limits",
+    env: "MODELSERVE_INFERENCE",
+    flag: "--inference",
+    arg: "mode",
+    default: "auto",
+    description:
+      "Where model calls run: `auto` sends the calls of a costly model (1 ms or more, timed at warm-up) to the inference pool's threads and keeps cheap calls on the event loop; `pool` sends every call of a model that can run there; `inline` none. A model entry's `inference` field overrides it. See [workers.md](workers.md#the-inference-pool)",
+    help: "where model calls run: auto, inline or pool",
+  }),
+  inferenceThreads: countOrAuto({
+    section: "limits",
+    env: "MODELSERVE_INFERENCE_THREADS",
+    flag: "--inference-threads",
+    arg: "n|auto",
+    default: "auto",
+    min: 1,
+    max: 256,
+    description:
+      "Threads of the inference pool in each worker process (`auto`: the CPUs the process may use divided by `workers`, at least 1); started only when a model is placed on the pool",
+    help: "threads of the inference pool per process (a number, or auto)",
+  }),
+  inferenceThreadNice: int({
+    section: "limits",
+    env: "MODELSERVE_INFERENCE_THREAD_NICE",
+    flag: "--inference-thread-nice",
+    arg: "n",
+    default: 10,
+    min: 0,
+    max: 19,
+    description:
+      "Nice value of the inference pool's threads on Linux (0: the event loop's priority). Where they share CPUs with event loops, a higher value answers single rows first and batches with the CPU left; 0 shares it evenly. See [workers.md](workers.md#the-inference-pool)",
+    help: "nice value of the inference pool's threads (0-19)",
+  }),
   microBatchMaxRows: int({
     section: "limits",
     env: "MODELSERVE_MICRO_BATCH_MAX_ROWS",

@@ -10,6 +10,8 @@ export interface ModelEntry {
   readonly path: string;
   /** Runtime hint (`sklearn`, `xgboost`, `lightgbm`, `onnx`, `typescript`). */
   readonly runtime?: string;
+  /** Where this model's calls run (`auto`, `inline`, `pool`), overriding the `inference` key. */
+  readonly inference?: "auto" | "inline" | "pool";
 }
 
 /** Parses `name=path`, `name@version=path` or `path` into a model entry. */

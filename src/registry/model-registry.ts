@@ -15,21 +15,13 @@ import { type Lease, LeaseBook } from "./leases.ts";
 import { budgetVictims, loadedBytes } from "./memory-budget.ts";
 import type { SplitArm } from "./routing.ts";
 import { SwitchClock } from "./switch-clock.ts";
-import { VersionStore } from "./version-store.ts";
+import { type LoadOptions, VersionStore } from "./version-store.ts";
 
 export type { LazyLoader, ModelVersion, ReadyVersion, VersionState } from "../inference/version.ts";
 export { checkName } from "../util/names.ts";
 export type { Lease } from "./leases.ts";
 export type { SplitArm } from "./routing.ts";
-
-/** Options of {@link ModelRegistry.load}. */
-export interface LoadOptions {
-  readonly meta?: Readonly<Record<string, unknown>>;
-  /** Runs on the loaded model before it becomes ready (golden samples, warm-up); a throw fails it. */
-  readonly check?: (m: LoadedModel) => Promise<void>;
-  /** More facts known only after loading, merged into `meta`. */
-  readonly annotate?: () => Readonly<Record<string, unknown>>;
-}
+export type { LoadOptions } from "./version-store.ts";
 
 const now = () => new Date().toISOString();
 
@@ -91,7 +83,9 @@ export class ModelRegistry extends VersionStore {
     try {
       model = await loader();
       await options.check?.(model);
-      return this.register(name, version, model, source, { ...options.meta, ...options.annotate?.() });
+      const placed = await this.place(model, name, version, options);
+      model = placed.model;
+      return this.register(name, version, model, source, placed.meta);
     } catch (err) {
       await model?.close?.();
       const e: ModelServeError = isModelServeError(err)

@@ -5,7 +5,9 @@
  */
 
 import { Errors } from "../errors.ts";
+import type { InferenceMode, ModelPlacer } from "../inference/pool/placement.ts";
 import type { ModelVersion } from "../inference/version.ts";
+import type { LoadedModel } from "../runtimes/runtime.ts";
 import type { PromotionGate } from "./promotion-gate.ts";
 import { NameRoutes, type SplitArm } from "./routing.ts";
 import { compareVersions } from "./version-order.ts";
@@ -16,6 +18,17 @@ export interface NameEntry {
   readonly routes: NameRoutes;
 }
 
+/** Options of `ModelRegistry.load`. */
+export interface LoadOptions {
+  readonly meta?: Readonly<Record<string, unknown>>;
+  /** Runs on the loaded model before it becomes ready (golden samples, warm-up); a throw fails it. */
+  readonly check?: (m: LoadedModel) => Promise<void>;
+  /** More facts known only after loading, merged into `meta`. */
+  readonly annotate?: () => Readonly<Record<string, unknown>>;
+  /** Where this version's calls run (a model entry's `inference`); the placer's default otherwise. */
+  readonly inference?: InferenceMode;
+}
+
 /** Versions by name, with change notification. */
 export class VersionStore {
   /** Entries by name, in registration order. */
@@ -24,6 +37,8 @@ export class VersionStore {
   #generation = 0;
   /** When set, a newly ready version becomes the automatic default only once the gate allows it. */
   gate: PromotionGate | undefined;
+  /** Places each loaded model inline or on the inference pool; unset: every model inline. */
+  placer: ModelPlacer | undefined;
 
   /** Increments on every change; caches (OpenAPI) compare it. */
   get generation(): number {
@@ -121,5 +136,20 @@ export class VersionStore {
   /** The shadow version of a name, if any. */
   shadow(name: string): string | undefined {
     return this.byName.get(name)?.routes.shadow;
+  }
+
+  /**
+   * The model a loaded version serves (placed by {@link placer}) and its meta: the load's, the facts
+   * known after loading, and where its calls run (`inference`).
+   */
+  protected async place(
+    model: LoadedModel,
+    name: string,
+    version: string,
+    options: LoadOptions,
+  ): Promise<{ model: LoadedModel; meta: Readonly<Record<string, unknown>> }> {
+    const meta = { ...options.meta, ...options.annotate?.() };
+    const placed = await this.placer?.(model, { name, version, mode: options.inference });
+    return placed ? { model: placed.model, meta: { ...meta, inference: placed.facts } } : { model, meta };
   }
 }

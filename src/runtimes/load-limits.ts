@@ -21,6 +21,12 @@ export interface LoadLimits {
   readonly maxDepth: number;
   /** Whether files are loaded in a worker thread (default true; false loads on the calling thread). */
   readonly worker: boolean;
+  /**
+   * Whether the loader worker puts a model's arrays in `SharedArrayBuffer`s, so that threads of the
+   * inference pool bind the same memory (default false; the server turns it on unless every model runs
+   * inline). It costs a copy of the arrays at load time.
+   */
+  readonly sharedMemory: boolean;
 }
 
 /** The defaults: generous for real models (a 1 GB forest loads), fatal for bombs. */
@@ -32,6 +38,7 @@ const DEFAULT_LOAD_LIMITS: LoadLimits = {
   maxTreeNodes: 20_000_000,
   maxDepth: 200,
   worker: true,
+  sharedMemory: false,
 };
 
 let current: LoadLimits = DEFAULT_LOAD_LIMITS;

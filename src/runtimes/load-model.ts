@@ -31,6 +31,7 @@ function withInfo(model: RuntimeModel, info: ModelInfo): LoadedModel {
     info,
     ...(model.trainingStats ? { trainingStats: model.trainingStats } : {}),
     ...(model.typicalValues ? { typicalValues: model.typicalValues } : {}),
+    ...(model.shared ? { shared: model.shared } : {}),
     predict: (t) => model.predict(t),
     predictProba: model.predictProba ? (t) => model.predictProba!(t) : undefined,
     decisionFunction: model.decisionFunction ? (t) => model.decisionFunction!(t) : undefined,

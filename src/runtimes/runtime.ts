@@ -216,6 +216,18 @@ export interface Contributions {
   readonly outputSpace: OutputSpace;
 }
 
+/**
+ * How a thread of the inference pool rebuilds a model over the same memory: it imports `module` and
+ * calls its `bindShared(data)` export, which returns the model. `data` reaches the thread by structured
+ * clone; its large typed arrays are views of `SharedArrayBuffer`s, which the clone shares, not copies.
+ */
+export interface SharedModelRecipe {
+  /** URL of the module exporting `bindShared(data): RuntimeModel | Promise<RuntimeModel>`. */
+  readonly module: string;
+  /** What `bindShared` takes: structured-cloneable, its arrays in shared memory. */
+  readonly data: unknown;
+}
+
 /** A model ready to answer. Methods are batch-first and may run on another thread. */
 export interface RuntimeModel {
   readonly signature: ModelSignature;
@@ -250,6 +262,11 @@ export interface RuntimeModel {
   explain?(table: FeatureTable): Promise<Contributions>;
   /** Frees native resources or workers. */
   close?(): Promise<void>;
+  /**
+   * How the inference pool's threads rebuild this model over the same (shared) memory; absent when
+   * the model can only run where it was loaded.
+   */
+  readonly shared?: SharedModelRecipe;
 }
 
 /** A runtime model with its full info, as the registry holds it. */

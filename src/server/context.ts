@@ -2,6 +2,7 @@
 
 import type { Config } from "../config/keys.ts";
 import type { MicroBatcher } from "../inference/micro-batcher.ts";
+import type { InferencePool } from "../inference/pool/inference-pool.ts";
 import type { AuditLog } from "../observability/audit-log.ts";
 import type { BatchingMetrics } from "../observability/batching-metrics.ts";
 import type { DriftTracker } from "../observability/drift.ts";
@@ -46,6 +47,8 @@ export interface AppContext {
   remote?: RemotePoller;
   /** Conditions of remote sources (S3, HTTPS), when the app serves any. */
   storage?: StorageStatus;
+  /** The inference pool (its queue and busy threads in `/metrics`), when the app has one. */
+  pool?: InferencePool;
   /** The other worker processes, when this app is one of several (`--workers`). */
   cluster?: ClusterHooks;
   /** True once shutdown began (SIGTERM): readiness answers 503 while requests are still served. */

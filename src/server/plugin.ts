@@ -26,6 +26,7 @@ import { installAccess } from "./plugins/access.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
 import { auditCollector, driftCollector, lifecycleCollector } from "./plugins/lifecycle-metrics.ts";
 import { metricsRoute } from "./plugins/metrics.ts";
+import { poolCollector } from "./plugins/pool-metrics.ts";
 import { storageCollector } from "./plugins/storage-metrics.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { docsRoutes } from "./routes/docs.ts";
@@ -226,6 +227,7 @@ export async function modelservePlugin(
       }));
     }
     if (context.storage) metrics.addCollector(storageCollector(context.storage));
+    if (context.pool) metrics.addCollector(poolCollector(context.pool));
     if (context.audit) {
       const audit = context.audit;
       metrics.addCollector(auditCollector(audit));

@@ -5,7 +5,9 @@
  * under a heap cap and a time budget.
  */
 
+import { loadLimits } from "../load-limits.ts";
 import { serveLoads } from "../loading/loader-worker.ts";
+import { packArrays } from "../loading/pack-arrays.ts";
 import type { LightgbmLayout } from "./model.ts";
 import { lightgbmLayout, lightgbmModelFromLayout, readLightgbmText } from "./runtime.ts";
 
@@ -13,5 +15,6 @@ serveLoads((bytes, fileName): LightgbmLayout => {
   const layout = lightgbmLayout(readLightgbmText(new TextDecoder().decode(bytes), fileName), fileName);
   // A dry run of what the main thread does next (binding is cheap), so its errors are caught here.
   lightgbmModelFromLayout(layout, fileName);
-  return layout;
+  // In shared memory (unless turned off), so that the inference pool's threads bind the same bytes.
+  return loadLimits().sharedMemory ? packArrays(layout, { shared: true }) : layout;
 });

@@ -6,6 +6,7 @@
 import { Errors } from "../../errors.ts";
 import { lastTable } from "../common/last-table.ts";
 import { withModelErrors } from "../common/model-bounds.ts";
+import { withShared } from "../common/shared-model.ts";
 import { withSyncScoring } from "../common/sync-scoring.ts";
 import { typicalFromThresholds } from "../common/typical-values.ts";
 import { loadLimits } from "../load-limits.ts";
@@ -175,6 +176,16 @@ export const lightgbmRuntime: Runtime = {
       { bytes: sharedCopy(source.bytes), fileName: source.fileName },
       source.fileName,
     );
-    return lightgbmModelFromLayout(layout, source.fileName);
+    const model = lightgbmModelFromLayout(layout, source.fileName);
+    if (!loadLimits().sharedMemory) return model;
+    // The layout's arrays are in shared memory: the pool's threads bind the same bytes.
+    const data: LightgbmPoolData = { layout, fileName: source.fileName };
+    return withShared(model, siblingModule(import.meta.url, "pool-bind"), data);
   },
 };
+
+/** What a thread of the inference pool receives to bind a LightGBM model (see pool-bind.ts). */
+export interface LightgbmPoolData {
+  readonly layout: LightgbmLayout;
+  readonly fileName: string;
+}

@@ -4,13 +4,13 @@
  * than per view (9 000 separate buffers: ~40 ms; the same arrays as views of one buffer: ~11 ms).
  */
 
-import { viewsIn } from "./transfer.ts";
+import { replaceViews, viewsIn } from "./transfer.ts";
 
 /** A typed array. */
 type View = ArrayBufferView & { readonly length: number; readonly BYTES_PER_ELEMENT: number };
 
 /** A typed array's constructor (to make the view of the packed copy). */
-type ViewClass = new (buffer: ArrayBuffer, byteOffset: number, length: number) => View;
+type ViewClass = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => View;
 
 /** Fewer arrays than this are not worth packing. */
 const MIN_ARRAYS = 64;
@@ -24,17 +24,32 @@ const MAX_PACKED = 16 << 10;
 /** Most bytes of one packed buffer. */
 const ARENA_BYTES = 64 << 20;
 
+/** Options of {@link packArrays}. */
+export interface PackOptions {
+  /**
+   * Copy every typed array not already in shared memory, whatever its size or number, into
+   * `SharedArrayBuffer`s: the model's memory then stays one copy however many threads bind it (a
+   * structured clone shares a `SharedArrayBuffer` instead of copying it). Default false.
+   */
+  readonly shared?: boolean;
+}
+
 /**
  * Copies the small typed arrays (up to 16 kB) reachable from `root` (in plain objects, arrays and maps)
  * into a few `ArrayBuffer`s of up to 64 MB and puts views of them in their places, in place: an array reached
  * twice stays one array (the same view), and each view is aligned for its element type. Does nothing
- * when there are fewer than 64 such arrays. Returns `root`.
+ * when there are fewer than 64 such arrays. With `shared`, every array goes to `SharedArrayBuffer`s
+ * instead (see {@link PackOptions}). Returns `root`.
  */
-export function packArrays<T>(root: T): T {
+export function packArrays<T>(root: T, options: PackOptions = {}): T {
+  const shared = options.shared === true;
   const found = new Map<View, View>();
-  for (const v of viewsIn(root))
-    if (!(v instanceof DataView) && v.byteLength <= MAX_PACKED) found.set(v as View, v as View);
-  if (found.size < MIN_ARRAYS) return root;
+  for (const v of viewsIn(root)) {
+    if (v instanceof DataView) continue;
+    if (shared ? !(v.buffer instanceof SharedArrayBuffer) : v.byteLength <= MAX_PACKED)
+      found.set(v as View, v as View);
+  }
+  if (found.size === 0 || (!shared && found.size < MIN_ARRAYS)) return root;
   // Arenas filled in order: each array goes to the current one, or starts the next when it is full.
   const arrays = [...found.keys()];
   let first = 0;
@@ -45,7 +60,7 @@ export function packArrays<T>(root: T): T {
       bytes = align(bytes) + arrays[end].byteLength;
       end++;
     }
-    const buffer = new ArrayBuffer(align(bytes));
+    const buffer = shared ? new SharedArrayBuffer(align(bytes)) : new ArrayBuffer(align(bytes));
     const raw = new Uint8Array(buffer);
     let at = 0;
     for (let i = first; i < end; i++) {
@@ -58,33 +73,7 @@ export function packArrays<T>(root: T): T {
     first = end;
   }
   // Second walk: each reference to an old array now points at its view.
-  const rewritten = new Set<unknown>();
-  const todo: unknown[] = [root];
-  while (todo.length > 0) {
-    const v = todo.pop();
-    if (typeof v !== "object" || v === null || rewritten.has(v) || ArrayBuffer.isView(v)) continue;
-    rewritten.add(v);
-    if (v instanceof Map) {
-      for (const [k, x] of v) {
-        const moved = found.get(x as View);
-        if (moved) v.set(k, moved);
-        else todo.push(k, x);
-      }
-    } else if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        const moved = found.get(v[i] as View);
-        if (moved) v[i] = moved;
-        else todo.push(v[i]);
-      }
-    } else {
-      const o = v as Record<string, unknown>;
-      for (const k of Object.keys(o)) {
-        const moved = found.get(o[k] as View);
-        if (moved) o[k] = moved;
-        else todo.push(o[k]);
-      }
-    }
-  }
+  replaceViews(root, found);
   return root;
 }
 

@@ -26,3 +26,37 @@ export function transferables(root: unknown): ArrayBuffer[] {
   for (const v of viewsIn(root)) if (v.buffer instanceof ArrayBuffer) out.add(v.buffer);
   return [...out];
 }
+
+/**
+ * Replaces, in place, every reference reachable from `root` (through plain objects, arrays and maps) to a
+ * typed array that is a key of `moved` by its value.
+ */
+export function replaceViews(root: unknown, moved: ReadonlyMap<ArrayBufferView, ArrayBufferView>): void {
+  const rewritten = new Set<unknown>();
+  const todo: unknown[] = [root];
+  while (todo.length > 0) {
+    const v = todo.pop();
+    if (typeof v !== "object" || v === null || rewritten.has(v) || ArrayBuffer.isView(v)) continue;
+    rewritten.add(v);
+    if (v instanceof Map) {
+      for (const [k, x] of v) {
+        const to = moved.get(x as ArrayBufferView);
+        if (to) v.set(k, to);
+        else todo.push(k, x);
+      }
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        const to = moved.get(v[i] as ArrayBufferView);
+        if (to) v[i] = to;
+        else todo.push(v[i]);
+      }
+    } else {
+      const o = v as Record<string, unknown>;
+      for (const k of Object.keys(o)) {
+        const to = moved.get(o[k] as ArrayBufferView);
+        if (to) o[k] = to;
+        else todo.push(o[k]);
+      }
+    }
+  }
+}

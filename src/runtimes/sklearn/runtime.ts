@@ -7,7 +7,8 @@
 import { Errors, isModelServeError } from "../../errors.ts";
 import { detectCompression } from "../../formats/compression/decompress.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
-import { loadLimits } from "../load-limits.ts";
+import { withShared } from "../common/shared-model.ts";
+import { type LoadLimits, loadLimits } from "../load-limits.ts";
 import { rememberDigest } from "../loading/digest-cache.ts";
 import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";
 import type { FeatureTable, Runtime, RuntimeModel } from "../runtime.ts";
@@ -185,9 +186,43 @@ export const sklearnRuntime: Runtime = {
     return kind !== undefined && kind !== "joblib-zf" && (kind !== "none" || bytes.byteLength > 2);
   },
   async load(source) {
-    return modelFromValue(await readPickleForLoad(source), source);
+    const read = await readPickleForLoad(source);
+    const model = await modelFromValue(read.value, source);
+    if (!read.fromWorker || !loadLimits().sharedMemory) return model;
+    // The pool's threads rebuild the model from the same value and layouts, whose arrays are shared.
+    const data: SklearnPoolData = {
+      value: read.value,
+      layouts: read.fromWorker.layouts,
+      streamBytes: read.fromWorker.streamBytes,
+      fileName: source.fileName,
+      head: headOf(source.bytes),
+      limits: loadLimits(),
+    };
+    return withShared(model, siblingModule(import.meta.url, "pool-bind"), data);
   },
 };
+
+/** A shared copy of a file's first bytes (never a view: that would keep the whole file alive). */
+function headOf(bytes: Uint8Array): Uint8Array {
+  const head = new Uint8Array(new SharedArrayBuffer(Math.min(4096, bytes.byteLength)));
+  head.set(bytes.subarray(0, head.length));
+  return head;
+}
+
+/** What a thread of the inference pool receives to rebuild a scikit-learn model (see pool-bind.ts). */
+export interface SklearnPoolData {
+  /** The unpickled value, as the loader worker sent it (its arrays in shared memory). */
+  readonly value: PyValue;
+  /** The loader worker's layouts, keyed by objects of `value`. */
+  readonly layouts: Layouts;
+  /** Size of the decompressed pickle stream (the build budget). */
+  readonly streamBytes: number;
+  readonly fileName: string;
+  /** The file's first bytes (its compression names the format). */
+  readonly head: Uint8Array;
+  /** The load budgets in force (the build's node budget). */
+  readonly limits: LoadLimits;
+}
 
 /** What a runtime load receives. */
 type Source = Parameters<Runtime["load"]>[0];
@@ -197,8 +232,10 @@ type Source = Parameters<Runtime["load"]>[0];
  * build under the load budgets, off the event loop, whose prepared layouts the build here then binds),
  * or here when the worker is turned off.
  */
-async function readPickleForLoad(source: Source): Promise<PyValue> {
-  if (!loadLimits().worker) return readPickle(source.bytes, source.fileName);
+async function readPickleForLoad(
+  source: Source,
+): Promise<{ value: PyValue; fromWorker?: PickleWorkerResult }> {
+  if (!loadLimits().worker) return { value: await readPickle(source.bytes, source.fileName) };
   const r = await runLoaderWorker<PickleWorkerResult>(
     siblingModule(import.meta.url, "pickle-worker"),
     { bytes: sharedCopy(source.bytes), fileName: source.fileName },
@@ -207,7 +244,7 @@ async function readPickleForLoad(source: Source): Promise<PyValue> {
   rememberDigest(source.bytes, r.sha256);
   rememberStreamSize(r.value, r.streamBytes);
   adoptLayouts(r.layouts);
-  return r.value;
+  return { value: r.value, fromWorker: r };
 }
 
 /** What the pickle worker sends back. */

@@ -10,6 +10,7 @@ import { parseLenientJson } from "../../formats/json/lenient-json.ts";
 import { decodeUbjson } from "../../formats/json/ubjson.ts";
 import { lastTable } from "../common/last-table.ts";
 import { withModelErrors } from "../common/model-bounds.ts";
+import { withShared } from "../common/shared-model.ts";
 import { withSyncScoring } from "../common/sync-scoring.ts";
 import { typicalFromThresholds } from "../common/typical-values.ts";
 import { loadLimits } from "../load-limits.ts";
@@ -285,9 +286,18 @@ export const xgboostRuntime: Runtime = {
       { bytes: sharedCopy(source.bytes), fileName: source.fileName },
       source.fileName,
     );
-    return xgboostModelFromLayout(r.layout, r.format, source.fileName);
+    const model = xgboostModelFromLayout(r.layout, r.format, source.fileName);
+    if (!loadLimits().sharedMemory) return model;
+    // The layout's arrays are in shared memory: the pool's threads bind the same bytes.
+    const data: XgboostPoolData = { ...r, fileName: source.fileName };
+    return withShared(model, siblingModule(import.meta.url, "pool-bind"), data);
   },
 };
+
+/** What a thread of the inference pool receives to bind an XGBoost model (see pool-bind.ts). */
+export interface XgboostPoolData extends XgboostWorkerResult {
+  readonly fileName: string;
+}
 
 /** What the XGBoost loader worker sends back: the laid-out booster (typed arrays moved) and its format. */
 export interface XgboostWorkerResult {

@@ -1,0 +1,34 @@
+/**
+ * @module Prometheus series of the inference pool: its threads, how many are running a call, the calls
+ * waiting for one, the model versions bound on them, calls run and threads replaced after a crash.
+ */
+
+import type { InferencePool } from "../../inference/pool/inference-pool.ts";
+import type { MetricsCollector } from "../../observability/metrics.ts";
+
+/** The collector of an inference pool. */
+export function poolCollector(pool: InferencePool): MetricsCollector {
+  return (out, p) => {
+    const s = pool.stats();
+    const series: [string, "gauge" | "counter", string, number][] = [
+      [
+        "inference_pool_threads",
+        "gauge",
+        "Threads of the inference pool (0 until a model is placed on it)",
+        s.threads,
+      ],
+      ["inference_pool_busy_threads", "gauge", "Pool threads running a model call", s.busy],
+      ["inference_pool_queue_depth", "gauge", "Model calls waiting for a free pool thread", s.queued],
+      ["inference_pool_models", "gauge", "Model versions bound on the pool's threads", s.models],
+      ["inference_pool_calls_total", "counter", "Model calls answered by the pool's threads", s.calls],
+      [
+        "inference_pool_threads_replaced_total",
+        "counter",
+        "Pool threads replaced after they stopped (crash, out of memory)",
+        s.replaced,
+      ],
+    ];
+    for (const [name, type, help, value] of series)
+      out.push(`# HELP ${p}${name} ${help}`, `# TYPE ${p}${name} ${type}`, `${p}${name} ${value}`);
+  };
+}
