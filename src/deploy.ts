@@ -174,9 +174,13 @@ export function inferenceThreads(config: Pick<Config, "inferenceThreads" | "work
 
 /** Builds the app for a config and registry, with the configured logger, repository and remote sources. */
 export function appFor(registry: ModelRegistry, config: Config, logger?: Logger, storage?: Storage): App {
-  // Arrays in shared memory only when some model may run on the inference pool.
+  // Arrays in shared memory only when some model may run on the inference pool: forced there, or
+  // `auto` with a CPU to spare beside the event loops (placement.ts).
+  const cpus = { usable: usableCpus(), workers: resolveWorkers(config.workers) };
+  const mayPlace = (mode: string) => mode === "pool" || (mode === "auto" && cpus.usable > cpus.workers);
   const mayPool =
-    config.inference !== "inline" || config.models.some((m) => (m.inference ?? "inline") !== "inline");
+    mayPlace(config.inference) ||
+    config.models.some((m) => m.inference !== undefined && mayPlace(m.inference));
   setLoadLimits({ ...loadLimitsFromConfig(config), sharedMemory: mayPool });
   const log = logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const app = buildApp(registry, { ...config, logger: log });
@@ -187,6 +191,7 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger,
       version: at.version,
       mode: at.mode ?? config.inference,
       maxBatchRows: config.maxBatchSize,
+      cpus,
     });
   app.context.pool = pool;
   // After the routes drained and the registry closed its models (threads are started only when used).

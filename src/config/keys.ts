@@ -427,7 +427,7 @@ export const CONFIG = {
     arg: "mode",
     default: "auto",
     description:
-      "Where model calls run: `auto` sends the calls of a costly model (1 ms or more, timed at warm-up) to the inference pool's threads and keeps cheap calls on the event loop; `pool` sends every call of a model that can run there; `inline` none. A model entry's `inference` field overrides it. See [workers.md](workers.md#the-inference-pool)",
+      "Where model calls run: `auto` sends the calls of a costly model (1 ms or more, timed at warm-up) to the inference pool's threads and keeps cheap calls on the event loop, where the process may use more CPUs than `workers` (else everything stays inline); `pool` sends every call of a model that can run there; `inline` none. A model entry's `inference` field overrides it. See [workers.md](workers.md#the-inference-pool)",
     help: "where model calls run: auto, inline or pool",
   }),
   inferenceThreads: countOrAuto({

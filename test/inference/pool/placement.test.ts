@@ -1,7 +1,8 @@
 /**
  * Placement of a model inline or on the pool: `auto` keeps a model inline when even its largest batch
  * costs less than the threshold, and names the reason; a model without a shared-memory recipe (loaded
- * with the loader worker or shared memory off) stays inline whatever the mode; a classifier's prediction
+ * with the loader worker or shared memory off) stays inline whatever the mode; `auto` keeps models inline
+ * when the process has no CPU beyond its event loops; a classifier's prediction
  * and probabilities of one table are one pool call; calls beyond the threads wait in the queue.
  */
 import assert from "node:assert/strict";
@@ -42,6 +43,41 @@ describe("placement", () => {
     );
     assert.ok(facts.cost && facts.cost.firstRowUs > 0 && facts.cost.firstRowUs < POOL_MIN_CALL_US);
     assert.equal(pool.stats().threads, 0, "no thread started for an inline model");
+  });
+
+  it("auto keeps every model inline without a CPU to spare beside the event loops, and says so", async () => {
+    const m = await loadModel(RF);
+    for (const [usable, workers] of [
+      [1, 1],
+      [2, 2],
+    ]) {
+      const { model, facts } = await placeModel(m, pool, {
+        ...label,
+        mode: "auto",
+        maxBatchRows: 100_000,
+        cpus: { usable, workers },
+      });
+      assert.equal(model, m);
+      assert.deepEqual(facts.mode, "inline");
+      assert.match(facts.reason, new RegExp(`may use ${usable} CPUs? for ${workers} event loops?`));
+    }
+    // With one to spare, the same costly model goes to the pool; forced, it does whatever the CPUs.
+    const spare = await placeModel(m, pool, {
+      ...label,
+      mode: "auto",
+      maxBatchRows: 100_000,
+      cpus: { usable: 2, workers: 1 },
+    });
+    assert.equal(spare.facts.mode, "pool", spare.facts.reason);
+    const forced = await placeModel(m, pool, {
+      ...label,
+      mode: "pool",
+      maxBatchRows: 1000,
+      cpus: { usable: 1, workers: 1 },
+    });
+    assert.equal(forced.facts.mode, "pool");
+    await spare.model.close?.();
+    await forced.model.close?.();
   });
 
   for (const [what, limits] of [
