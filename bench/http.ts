@@ -17,7 +17,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { ensurePeers, median, rssMb, spread, trainModels } from "./lib/peers.ts";
+import { ensurePeers, median, rssMb, spread, trainModels, untilReady } from "./lib/peers.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
@@ -134,16 +134,14 @@ async function start(
   child.stderr!.on("data", (d) => {
     err += d;
   });
-  const health = server === "modelserve" ? "/health/ready" : "/health";
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${server} exited: ${err}`);
-    const res = await fetch(`http://127.0.0.1:${port}${health}`).catch(() => undefined);
-    if (res?.status === 200 || (server === "node:http" && res))
-      return { child, port, readyMs: performance.now() - started };
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`${server} not ready: ${err}`);
+  await untilReady(child, {
+    name: server,
+    url: `http://127.0.0.1:${port}${server === "modelserve" ? "/health/ready" : "/health"}`,
+    timeoutMs: 60_000,
+    stderr: () => err,
+    anyAnswer: server === "node:http",
+  });
+  return { child, port, readyMs: performance.now() - started };
 }
 
 interface Sample {

@@ -17,6 +17,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
+import { untilReady } from "./lib/peers.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
@@ -104,14 +105,13 @@ async function start(file: string, mode: string): Promise<{ child: ChildProcess;
   child.stderr!.on("data", (d) => {
     err += d;
   });
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`modelserve exited: ${err}`);
-    const res = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
-    if (res?.status === 200) return { child, port };
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`modelserve not ready: ${err}`);
+  await untilReady(child, {
+    name: "modelserve",
+    url: `http://127.0.0.1:${port}/health/ready`,
+    timeoutMs: 60_000,
+    stderr: () => err,
+  });
+  return { child, port };
 }
 
 /** Single-row requests over distinct rows: one row sent again and again would flatter the trees. */

@@ -21,7 +21,16 @@ import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureTool, type LoadRun, wrk } from "./lib/loadgen.ts";
-import { bareHandler, ensurePeers, median, ROOT, rssMb, spread, trainModels } from "./lib/peers.ts";
+import {
+  bareHandler,
+  ensurePeers,
+  median,
+  ROOT,
+  rssMb,
+  spread,
+  trainModels,
+  untilReady,
+} from "./lib/peers.ts";
 
 // `node bench/scale.ts --bare-cluster PORT`: the 2-process node:cluster of bare node:http.
 if (process.argv[2] === "--bare-cluster") {
@@ -90,22 +99,19 @@ async function start(server: ServerName, file: string): Promise<{ child: ChildPr
   child.stderr!.on("data", (d) => {
     err += d;
   });
-  const health = server.startsWith("modelserve") ? "/health/ready" : "/health";
-  const deadline = Date.now() + 180_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${server} exited: ${err}`);
-    const res = await fetch(`http://127.0.0.1:${port}${health}`).catch(() => undefined);
+  await untilReady(child, {
+    name: server,
+    url: `http://127.0.0.1:${port}${server.startsWith("modelserve") ? "/health/ready" : "/health"}`,
+    timeoutMs: 180_000,
+    stderr: () => err,
     // The bare cluster has no health route: any answer means it listens.
+    anyAnswer: server === "node:cluster ×2 bare",
     // modelserve prints its banner once every worker is ready.
-    const banner = !server.startsWith("modelserve") || err.includes("listening on");
-    if (banner && (res?.status === 200 || (server === "node:cluster ×2 bare" && res))) {
-      // Two-process servers: wait until both processes listen (a second answer source).
-      await new Promise((r) => setTimeout(r, 500));
-      return { child, port };
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`${server} not ready: ${err}`);
+    also: () => !server.startsWith("modelserve") || err.includes("listening on"),
+  });
+  // Two-process servers: wait until both processes listen (a second answer source).
+  await new Promise((r) => setTimeout(r, 500));
+  return { child, port };
 }
 
 /** One `wrk` run (one thread, pinned to CPU 0) posting the JSON in `bodyFile`. */

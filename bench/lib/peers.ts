@@ -4,7 +4,7 @@
  * with Debian's scikit-learn and XGBoost), a process tree's resident memory, and median [min–max].
  */
 
-import { execFileSync, spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
@@ -118,4 +118,34 @@ export function bareHandler(req: IncomingMessage, res: ServerResponse): void {
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(out) });
     res.end(out);
   });
+}
+
+/** How {@link untilReady} knows a server is ready. */
+export interface ReadyCheck {
+  /** Named in errors. */
+  readonly name: string;
+  /** The URL polled (a health route). */
+  readonly url: string;
+  readonly timeoutMs: number;
+  /** The child's stderr so far, for errors. */
+  readonly stderr: () => string;
+  /** Any answer means ready (a server without a health route). */
+  readonly anyAnswer?: boolean;
+  /** A further condition (e.g. a banner on stderr). */
+  readonly also?: () => boolean;
+}
+
+/**
+ * Polls `check.url` every 10 ms until it answers 200 (any answer with `anyAnswer`) and `also()` holds;
+ * throws with the child's stderr when the child exits first or the time runs out.
+ */
+export async function untilReady(child: ChildProcess, check: ReadyCheck): Promise<void> {
+  const deadline = Date.now() + check.timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${check.name} exited: ${check.stderr()}`);
+    const res = await fetch(check.url).catch(() => undefined);
+    if ((res?.status === 200 || (check.anyAnswer === true && res)) && (check.also?.() ?? true)) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`${check.name} not ready: ${check.stderr()}`);
 }

@@ -18,12 +18,9 @@ import { loadModel } from "../../../src/runtimes/load-model.ts";
 import { viewsIn } from "../../../src/runtimes/loading/transfer.ts";
 import type { FeatureTable, LoadedModel } from "../../../src/runtimes/runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
+import { TREE_FIXTURES } from "../../runtimes/sklearn/tree-fixtures.ts";
 
 const fixtures = fileURLToPath(new URL("../../fixtures/", import.meta.url));
-
-/** The tree families of the scikit-learn fixtures (as the loader-worker layout tests choose them): all must be here. */
-const TREE_FIXTURES =
-  /^(trees-|boost-|hgb-|iforest-|comp-adaboost|comp-bagging-features|comp-calibrated-isotonic-rf|comp-randomsearch-forest|comp-ttr-minmax-tree|comp-stacking-binary|comp-voting-soft|container-|multi-moc-.*rf|multi-ov[or]-tree|prep-pipeline-minmax-rf|imb-pipeline-under-tree|xgb-|lgbm-|nested-)/;
 
 interface Case {
   readonly name: string;

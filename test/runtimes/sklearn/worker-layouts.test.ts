@@ -17,17 +17,11 @@ import type { FeatureTable, LoadedModel } from "../../../src/runtimes/runtime.ts
 import { adoptLayouts } from "../../../src/runtimes/sklearn/layouts.ts";
 import { modelFromValue, type PickleWorkerResult } from "../../../src/runtimes/sklearn/runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
+import { TREE_FIXTURES } from "./tree-fixtures.ts";
 
 const sk = fileURLToPath(new URL("../../fixtures/sklearn/", import.meta.url));
 const explain = fileURLToPath(new URL("../../fixtures/explain/sklearn/", import.meta.url));
 const worker = new URL("../../../src/runtimes/sklearn/pickle-worker.ts", import.meta.url);
-
-/**
- * Every committed fixture of a tree family, alone or inside pipelines, containers and meta-estimators,
- * and of pickled XGBoost/LightGBM wrappers (their boosters are laid out in the worker too).
- */
-const TREE_FIXTURES =
-  /^(trees-|boost-|hgb-|iforest-|comp-adaboost|comp-bagging-features|comp-calibrated-isotonic-rf|comp-randomsearch-forest|comp-ttr-minmax-tree|comp-stacking-binary|comp-voting-soft|container-|multi-moc-.*rf|multi-ov[or]-tree|prep-pipeline-minmax-rf|imb-pipeline-under-tree|xgb-|lgbm-|nested-)/;
 
 interface Case {
   readonly name: string;
