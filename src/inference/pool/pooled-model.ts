@@ -39,13 +39,14 @@ export function pooledModel(
     probaOf.set(t, proba);
     return both.then((r) => r[0] as PredictOutput);
   };
+  const probaCall = one("predictProba", inline.predictProba);
   const predictProba = (t: FeatureTable): Promise<Matrix> => {
     const ready = probaOf.get(t);
     if (ready) {
       probaOf.delete(t);
       return ready;
     }
-    return one("predictProba", inline.predictProba)(t);
+    return probaCall(t);
   };
   return {
     ...inline,
