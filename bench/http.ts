@@ -5,8 +5,10 @@
  * hand-written Python peers (FastAPI on uvicorn, one worker; Flask on gunicorn -w2, two sync workers).
  * Models: the iris RandomForest-100, a breast-cancer RandomForest-300 and an iris XGBoost classifier,
  * trained by `scripts/bench/train_http_models.py` with Debian's scikit-learn and XGBoost.
- * Workloads: single rows (32 connections) and 1000-row batches (8 connections). Also spawn → ready and
- * RSS after load. Single-process servers are pinned to the last CPU, gunicorn -w2 gets both, the load
+ * Workloads: single rows (32 connections) and 1000-row batches (8 connections), driven by `wrk` (a C
+ * client: a Node client in this process capped every server near 23 k requests/s, Fastify's constant
+ * reply included, and so flattered modelserve's single-row ratio); the server's CPU time per single-row
+ * request is read from /proc, whatever the client can drive. Also spawn → ready and RSS after load. Single-process servers are pinned to the last CPU, gunicorn -w2 gets both, the load
  * generator the first; BENCH_ROUNDS alternating rounds (default 3) of BENCH_DURATION s (default 5),
  * median [min–max]. Installs the Python peers with apt when missing (root), never during `npm test`.
  */
@@ -16,7 +18,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
+import { ensureTool, wrk } from "./lib/loadgen.ts";
 import { ensurePeers, median, rssMb, spread, trainModels, untilReady } from "./lib/peers.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
 
@@ -29,6 +31,7 @@ const { canPin, last } = pinLoadGenerator(import.meta.url);
 const constantServer = fileURLToPath(new URL("./lib/constant-server.mjs", import.meta.url));
 
 ensurePeers();
+ensureTool("wrk");
 const models = trainModels("modelserve-bench-http-");
 
 interface ModelCase {
@@ -147,6 +150,8 @@ async function start(
 interface Sample {
   readyMs: number;
   oneRps: number;
+  /** Server CPU time per single-row request, µs (gunicorn -w2: its master only, so not reported). */
+  oneCpuUs: number;
   oneP99: number;
   batchRowsPerS: number;
   batchP99: number;
@@ -154,16 +159,24 @@ interface Sample {
   errors: number;
 }
 
-async function load(port: number, path: string, body: string, connections: number) {
-  const r = await autocannon({
-    url: `http://127.0.0.1:${port}${path}`,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body,
-    connections,
-    duration,
-  });
-  return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.non2xx };
+/** CPU time (user + system) a process has used so far, in µs (from clock ticks of 10 ms). */
+function cpuUs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** One load run by `wrk`, with the server process's CPU time per request (µs). */
+function load(
+  pid: number,
+  port: number,
+  path: string,
+  body: string,
+  connections: number,
+  seconds = duration,
+) {
+  const before = cpuUs(pid);
+  const r = wrk(port, path, body, connections, seconds);
+  return { ...r, cpuPerRequest: r.requests > 0 ? (cpuUs(pid) - before) / r.requests : Number.NaN };
 }
 
 async function measure(server: ServerName, c: ModelCase): Promise<Sample> {
@@ -171,12 +184,13 @@ async function measure(server: ServerName, c: ModelCase): Promise<Sample> {
   try {
     const one = readFileSync(join(models, `${c.data}_one.json`), "utf8");
     const batch = readFileSync(join(models, `${c.data}_batch1000.json`), "utf8");
-    await load(port, "/predict", one, 8); // warm-up (and JIT) before measuring
-    const s = await load(port, "/predict", one, 32);
-    const b = await load(port, "/predict/batch", batch, 8);
+    load(child.pid!, port, "/predict", one, 8, 2); // warm-up (and JIT) before measuring
+    const s = load(child.pid!, port, "/predict", one, 32);
+    const b = load(child.pid!, port, "/predict/batch", batch, 8);
     return {
       readyMs,
       oneRps: s.rps,
+      oneCpuUs: s.cpuPerRequest,
       oneP99: s.p99,
       batchRowsPerS: b.rps * 1000,
       batchP99: b.p99,
@@ -208,21 +222,26 @@ for (const c of cases) {
     "",
     `## ${c.name}`,
     "",
-    "| server | single rows req/s | p99 ms | 1000-row batches rows/s | p99 ms | RSS MB | spawn → ready ms |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| server | single rows req/s | p99 ms | CPU µs / row request | 1000-row batches rows/s | p99 ms | RSS MB | spawn → ready ms |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
   );
   for (const [s, xs] of samples)
     lines.push(
-      `| ${s} | ${spread(xs.map((x) => x.oneRps))} | ${spread(xs.map((x) => x.oneP99))} | ${spread(xs.map((x) => x.batchRowsPerS))} | ${spread(xs.map((x) => x.batchP99))} | ${spread(xs.map((x) => x.rssMb))} | ${spread(xs.map((x) => x.readyMs))} |`,
+      `| ${s} | ${spread(xs.map((x) => x.oneRps))} | ${spread(xs.map((x) => x.oneP99))} | ${s === "gunicorn -w2" ? "n/a" : spread(xs.map((x) => x.oneCpuUs))} | ${spread(xs.map((x) => x.batchRowsPerS))} | ${spread(xs.map((x) => x.batchP99))} | ${spread(xs.map((x) => x.rssMb))} | ${spread(xs.map((x) => x.readyMs))} |`,
     );
   const ms = samples.get("modelserve");
   const ratio = (other: ServerName, key: keyof Sample) => {
     const o = samples.get(other);
     return ms && o ? (median(ms.map((x) => x[key])) / median(o.map((x) => x[key]))).toFixed(2) : "n/a";
   };
+  const inverse = (other: ServerName, key: keyof Sample) => {
+    const o = samples.get(other);
+    return ms && o ? (median(o.map((x) => x[key])) / median(ms.map((x) => x[key]))).toFixed(2) : "n/a";
+  };
   lines.push(
     "",
     `ratios (medians): single rows / Fastify ${ratio("fastify", "oneRps")}, / node:http ${ratio("node:http", "oneRps")}; ` +
+      `Fastify's CPU per single-row request / modelserve's ${inverse("fastify", "oneCpuUs")}; ` +
       `batch rows/s / gunicorn -w2 ${ratio("gunicorn -w2", "batchRowsPerS")}, / uvicorn ${ratio("uvicorn", "batchRowsPerS")}; ` +
       `RSS / Fastify ${ratio("fastify", "rssMb")}; spawn → ready / Fastify ${ratio("fastify", "readyMs")}`,
   );
