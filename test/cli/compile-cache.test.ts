@@ -1,18 +1,24 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { it } from "node:test";
+import { after, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL("../../bin/modelserve.js", import.meta.url));
 
+const made: string[] = [];
+after(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 /** Runs `modelserve --version` with TMPDIR set to a fresh directory; returns that directory. */
 async function versionIn(extraEnv: Record<string, string>): Promise<string> {
   const tmp = mkdtempSync(join(tmpdir(), "modelserve-cc-"));
+  made.push(tmp);
   const env: Record<string, string | undefined> = { ...process.env, TMPDIR: tmp, ...extraEnv };
   delete env.NODE_COMPILE_CACHE; // the test runner's own cache would be used instead
   const { stdout } = await run(process.execPath, [bin, "--version"], { env });
