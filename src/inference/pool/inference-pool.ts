@@ -91,14 +91,19 @@ export class InferencePool {
   readonly size: number;
   /** Nice value of the threads (Linux; 0: the event loop's priority). */
   readonly nice: number;
+  /** Each thread's heap budget, MB. */
+  readonly heapMb: number;
 
   /**
    * @param size threads to run (started when the first model is bound).
    * @param nice the threads' nice value on Linux (default 0).
+   * @param heapMb each thread's heap budget in MB (default {@link THREAD_HEAP_MB}); a thread that
+   *   exceeds it stops alone, failing its call, and is replaced.
    */
-  constructor(size: number, nice = 0) {
+  constructor(size: number, nice = 0, heapMb = THREAD_HEAP_MB) {
     this.size = size;
     this.nice = nice;
+    this.heapMb = heapMb;
     if (!Number.isInteger(size) || size < 1)
       throw new RangeError(`pool size ${size} must be a positive integer`);
   }
@@ -224,7 +229,7 @@ export class InferencePool {
       workerData: { nice: this.nice },
       // Its own heap budget: a thread out of heap stops alone (ERR_WORKER_OUT_OF_MEMORY) and is
       // replaced. The model's arrays, the tables and the answers are outside this heap.
-      resourceLimits: { maxOldGenerationSizeMb: THREAD_HEAP_MB },
+      resourceLimits: { maxOldGenerationSizeMb: this.heapMb },
     });
     // An idle pool never keeps the process alive; a thread with a call in flight does.
     worker.unref();
