@@ -127,14 +127,14 @@ function forestProba(o: PyObject, trees: readonly CompiledTree[], k: number): Fo
     `forest-proba/${k}`,
     () => {
       const packed = packForest(trees);
-      const proba = new Float64Array(packed.left.length * k);
+      const proba = new Float64Array(packed.feature.length * k);
       for (let i = 0; i < trees.length; i++) leafProbaInto(trees[i], k, proba, packed.offsets[i] * k);
       return { packed, proba };
     },
     (v): v is ForestProba =>
       isRecord(v) &&
       fitsPacked(v.packed, trees) &&
-      isArrayOf(v.proba, Float64Array, v.packed.left.length * k),
+      isArrayOf(v.proba, Float64Array, v.packed.feature.length * k),
   );
 }
 
@@ -286,13 +286,15 @@ export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     packedP.subarray(packed.offsets[i] * k, (packed.offsets[i] + t.nodeCount) * k),
   );
   const rowLeaves = new Int32Array(trees.length);
+  const rowScratch = new Float64Array(nFeatures);
   const proba = (x: SkData): Matrix => {
     const d = dense(x);
     const out = new Float64Array(d.rows * k);
     if (d.rows < 8) {
       // A few rows (single-row requests): every tree in one loop over the packed arrays.
+      const xr = d.cols <= rowScratch.length ? rowScratch : new Float64Array(d.cols);
       for (let r = 0; r < d.rows; r++) {
-        packedLeaves(packed, d.data, r * d.cols, rowLeaves);
+        packedLeaves(packed, d.data, r * d.cols, d.cols, rowLeaves, xr);
         // sklearn adds each tree's probabilities in list order, then divides once.
         for (let t = 0; t < rowLeaves.length; t++) {
           const base = rowLeaves[t] * k;
