@@ -5,10 +5,12 @@
  * hand-written Python peers (FastAPI on uvicorn, one worker; Flask on gunicorn -w2, two sync workers).
  * Models: the iris RandomForest-100, a breast-cancer RandomForest-300 and an iris XGBoost classifier,
  * trained by `scripts/bench/train_http_models.py` with Debian's scikit-learn and XGBoost.
- * Workloads: single rows (32 connections) and 1000-row batches (8 connections), driven by `wrk` (a C
- * client: a Node client in this process capped every server near 23 k requests/s, Fastify's constant
- * reply included, and so flattered modelserve's single-row ratio); the server's CPU time per single-row
- * request is read from /proc, whatever the client can drive. Also spawn → ready and RSS after load. Single-process servers are pinned to the last CPU, gunicorn -w2 gets both, the load
+ * Workloads: single rows (32 connections; the 1000 rows of the batch, one per request in turn, since one
+ * row repeated lets a tree walk's branch predictor learn its path) and 1000-row batches (8 connections),
+ * driven by `wrk` (a C client: a Node client in this process capped every server near 23 k requests/s,
+ * Fastify's constant reply included, and so flattered modelserve's single-row ratio); the server's CPU
+ * time per single-row request is read from /proc, whatever the client can drive. Also spawn → ready
+ * and RSS after load. Single-process servers are pinned to the last CPU, gunicorn -w2 gets both, the load
  * generator the first; BENCH_ROUNDS alternating rounds (default 3) of BENCH_DURATION s (default 5),
  * median [min–max]. Installs the Python peers with apt when missing (root), never during `npm test`.
  */
@@ -18,7 +20,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureTool, wrk } from "./lib/loadgen.ts";
+import { ensureTool, wrk, wrkMany } from "./lib/loadgen.ts";
 import { ensurePeers, median, rssMb, spread, trainModels, untilReady } from "./lib/peers.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
 
@@ -165,24 +167,30 @@ function cpuUs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
 
-/** One load run by `wrk`, with the server process's CPU time per request (µs). */
+/** One load run by `wrk` (one body, or each of several in turn), with the server process's CPU time per request (µs). */
 function load(
   pid: number,
   port: number,
   path: string,
-  body: string,
+  body: string | readonly string[],
   connections: number,
   seconds = duration,
 ) {
   const before = cpuUs(pid);
-  const r = wrk(port, path, body, connections, seconds);
+  const r =
+    typeof body === "string"
+      ? wrk(port, path, body, connections, seconds)
+      : wrkMany(port, path, body, connections, seconds);
   return { ...r, cpuPerRequest: r.requests > 0 ? (cpuUs(pid) - before) / r.requests : Number.NaN };
 }
 
 async function measure(server: ServerName, c: ModelCase): Promise<Sample> {
   const { child, port, readyMs } = await start(server, c);
   try {
-    const one = readFileSync(join(models, `${c.data}_one.json`), "utf8");
+    // Single rows: the batch's 1000 rows, one per request in turn (distinct rows, as real traffic).
+    const one = (
+      JSON.parse(readFileSync(join(models, `${c.data}_batch1000.json`), "utf8")) as { instances: number[][] }
+    ).instances.map((row) => JSON.stringify({ features: row }));
     const batch = readFileSync(join(models, `${c.data}_batch1000.json`), "utf8");
     load(child.pid!, port, "/predict", one, 8, 2); // warm-up (and JIT) before measuring
     const s = load(child.pid!, port, "/predict", one, 32);

@@ -56,6 +56,45 @@ function wrkArgs(port: number, path: string, body: string, connections: number, 
   ];
 }
 
+/**
+ * The arguments of a `wrk` run (one thread) posting each of `bodies` in turn as JSON to `path`: distinct
+ * rows, as real traffic sends, rather than one row a tree walk's branch predictor learns by heart.
+ */
+function wrkManyArgs(
+  port: number,
+  path: string,
+  bodies: readonly string[],
+  connections: number,
+  seconds: number,
+): string[] {
+  const script = join(scratch, `post-many-${scripts++}.lua`);
+  writeFileSync(
+    script,
+    [
+      'wrk.method = "POST"',
+      'wrk.headers["Content-Type"] = "application/json"',
+      "local bodies = {",
+      ...bodies.map((b) => `[==[${b}]==],`),
+      "}",
+      "local i = 0",
+      "request = function()",
+      "  i = i % #bodies + 1",
+      "  return wrk.format(nil, nil, nil, bodies[i])",
+      "end",
+      "",
+    ].join("\n"),
+  );
+  return [
+    "-t1",
+    `-c${connections}`,
+    `-d${seconds}s`,
+    "--latency",
+    "-s",
+    script,
+    `http://127.0.0.1:${port}${path}`,
+  ];
+}
+
 /** What `wrk --latency` printed, as a {@link LoadRun}. */
 function parseWrk(out: string): LoadRun {
   const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
@@ -75,6 +114,17 @@ function parseWrk(out: string): LoadRun {
 /** A `wrk` run (one thread) posting `body` as JSON to `path` on `connections` keep-alive connections. */
 export function wrk(port: number, path: string, body: string, connections: number, seconds: number): LoadRun {
   return parseWrk(run("wrk", wrkArgs(port, path, body, connections, seconds)));
+}
+
+/** A {@link wrk} run posting `bodies` in turn (see {@link wrkManyArgs}). */
+export function wrkMany(
+  port: number,
+  path: string,
+  bodies: readonly string[],
+  connections: number,
+  seconds: number,
+): LoadRun {
+  return parseWrk(run("wrk", wrkManyArgs(port, path, bodies, connections, seconds)));
 }
 
 /** {@link wrk} without blocking, so that two loads can run at once (both pinned to CPU 0 when possible). */
