@@ -296,3 +296,68 @@ export function walkLockstepNaN(
     leaves[r] = i;
   }
 }
+
+/**
+ * One row through many trees (the single-row path of forests and boosters): the trees at positions
+ * `[0, count)` of `order`, eight at a time in lock step, each group walking the most steps any of its
+ * trees needs (`steps[t]`: tree `t`'s depth, a leaf stepping onto itself). `order` must be sorted by
+ * steps, shallowest first: each eight then need about the same, and the last of them the most. Writes tree `t`'s leaf to `leaves[t]`. One row's walk mispredicts
+ * about half its branches; eight independent chains without that branch keep the CPU busy (100-tree
+ * forests on hard data: 2.6–3.6× faster per row). The row must hold no NaN (a NaN goes right).
+ */
+export function walkTreesOfRow(
+  t: Pick<LockstepTree, "kids" | "feature" | "threshold">,
+  roots: Int32Array,
+  steps: Uint8Array,
+  order: Int32Array,
+  count: number,
+  x: Float64Array,
+  at: number,
+  leaves: Int32Array,
+): void {
+  const { kids, feature: feat, threshold: th } = t;
+  let g = 0;
+  for (; g + 8 <= count; g += 8) {
+    const t0 = order[g];
+    const t1 = order[g + 1];
+    const t2 = order[g + 2];
+    const t3 = order[g + 3];
+    const t4 = order[g + 4];
+    const t5 = order[g + 5];
+    const t6 = order[g + 6];
+    const t7 = order[g + 7];
+    const n = steps[t7]; // the deepest of the eight: `order` is sorted by steps
+    let i0 = roots[t0];
+    let i1 = roots[t1];
+    let i2 = roots[t2];
+    let i3 = roots[t3];
+    let i4 = roots[t4];
+    let i5 = roots[t5];
+    let i6 = roots[t6];
+    let i7 = roots[t7];
+    for (let s = 0; s < n; s++) {
+      i0 = kids[(i0 << 1) + +!(x[at + feat[i0]] <= th[i0])];
+      i1 = kids[(i1 << 1) + +!(x[at + feat[i1]] <= th[i1])];
+      i2 = kids[(i2 << 1) + +!(x[at + feat[i2]] <= th[i2])];
+      i3 = kids[(i3 << 1) + +!(x[at + feat[i3]] <= th[i3])];
+      i4 = kids[(i4 << 1) + +!(x[at + feat[i4]] <= th[i4])];
+      i5 = kids[(i5 << 1) + +!(x[at + feat[i5]] <= th[i5])];
+      i6 = kids[(i6 << 1) + +!(x[at + feat[i6]] <= th[i6])];
+      i7 = kids[(i7 << 1) + +!(x[at + feat[i7]] <= th[i7])];
+    }
+    leaves[t0] = i0;
+    leaves[t1] = i1;
+    leaves[t2] = i2;
+    leaves[t3] = i3;
+    leaves[t4] = i4;
+    leaves[t5] = i5;
+    leaves[t6] = i6;
+    leaves[t7] = i7;
+  }
+  for (; g < count; g++) {
+    const tree = order[g];
+    let i = roots[tree];
+    for (let s = steps[tree]; s > 0; s--) i = kids[(i << 1) + +!(x[at + feat[i]] <= th[i])];
+    leaves[tree] = i;
+  }
+}

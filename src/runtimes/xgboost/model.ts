@@ -11,8 +11,10 @@ import {
   float32Below,
   type LockstepTree,
   lockstepTree,
+  UNKNOWN_HEIGHT,
   walkLockstep,
   walkLockstepNaN,
+  walkTreesOfRow,
 } from "../common/lockstep-walk.ts";
 import {
   boundedCount,
@@ -547,6 +549,15 @@ export function bindBooster(layout: BoosterLayout): Booster {
       }
   }
   const scalarLeaves = leafVectors.length === 0;
+  // Single rows: the numeric trees of recorded depth walk eight at a time in lock step
+  // (walkTreesOfRow), shallowest first; trees with a categorical split one at a time (leafOf).
+  const rowSteps = new Uint8Array(numTrees);
+  for (let t = 0; t < numTrees; t++)
+    rowSteps[t] = catTree[t] === 0 ? lockstep.height[roots[t]] : UNKNOWN_HEIGHT;
+  const rowOrder = Int32Array.from(rowSteps.keys()).sort((a, b) => rowSteps[a] - rowSteps[b] || a - b);
+  let rowWalked = numTrees;
+  while (rowWalked > 0 && rowSteps[rowOrder[rowWalked - 1]] === UNKNOWN_HEIGHT) rowWalked--;
+  const rowLeaves = new Int32Array(numTrees);
   // Those trees walk eight rows at a time too, with their categories as bits (unless a set holds
   // something other than category codes: then the row walk below).
   const bits = arrays.catSets.length > 0 ? categoryBits(catIndex, arrays.catSets) : undefined;
@@ -621,6 +632,19 @@ export function bindBooster(layout: BoosterLayout): Booster {
         const at = r * cols;
         const o = r * groups;
         for (let g = 0; g < groups; g++) out[o + g] = baseMargin[g];
+        let nan = false;
+        for (let c = at; c < at + cols; c++) if (Number.isNaN(xf[c])) nan = true;
+        if (scalarLeaves && !nan) {
+          // Leaves first, in lock step; then added in the model's tree order, as below.
+          walkTreesOfRow(lockstep, roots, rowSteps, rowOrder, rowWalked, xf, at, rowLeaves);
+          for (let i = rowWalked; i < numTrees; i++)
+            rowLeaves[rowOrder[i]] = leafOf(roots[rowOrder[i]], xf, at);
+          for (let t = 0; t < numTrees; t++) {
+            const og = o + group[t];
+            out[og] = f32(out[og] + contrib[rowLeaves[t]]);
+          }
+          continue;
+        }
         for (let t = 0; t < numTrees; t++) {
           const n = leafOf(roots[t], xf, at);
           const lv = leafVec[n];

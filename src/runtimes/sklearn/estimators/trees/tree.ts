@@ -8,8 +8,10 @@ import type { NdArray, PyObject } from "../../../../formats/pickle/py-objects.ts
 import {
   type LockstepTree,
   lockstepTree,
+  UNKNOWN_HEIGHT,
   walkLockstep,
   walkLockstepNaN,
+  walkTreesOfRow,
 } from "../../../common/lockstep-walk.ts";
 import { expect, spendNodes } from "../../checks.ts";
 import { isArrayOf, isRecord, prepared } from "../../layouts.ts";
@@ -272,7 +274,7 @@ export interface PackedForest {
 }
 
 /** A packed tree's depth when it is too deep to record: its rows take the branching walk. */
-const UNKNOWN_DEPTH = 255;
+const UNKNOWN_DEPTH = UNKNOWN_HEIGHT;
 
 /** Packs compiled trees; `offsets[t]` is tree `t`'s first global node index. */
 export function packForest(trees: readonly CompiledTree[]): PackedForest & { readonly offsets: Int32Array } {
@@ -367,51 +369,11 @@ export function packedLeaves(
     branchingLeaves(f, xr, 0, f.trees, out);
     return;
   }
-  const { roots, kids, feature: feat, threshold: th, depth, order } = f;
-  let g = 0;
-  for (; g + 8 <= f.trees; g += 8) {
-    const t0 = order[g];
-    const t1 = order[g + 1];
-    const t2 = order[g + 2];
-    const t3 = order[g + 3];
-    const t4 = order[g + 4];
-    const t5 = order[g + 5];
-    const t6 = order[g + 6];
-    const t7 = order[g + 7];
-    // The deepest of the eight (sorted: the last), or the branching walk beyond what depths record.
-    const steps = depth[t7];
-    if (steps === UNKNOWN_DEPTH) {
-      branchingLeaves(f, xr, g, f.trees, out);
-      return;
-    }
-    let i0 = roots[t0];
-    let i1 = roots[t1];
-    let i2 = roots[t2];
-    let i3 = roots[t3];
-    let i4 = roots[t4];
-    let i5 = roots[t5];
-    let i6 = roots[t6];
-    let i7 = roots[t7];
-    for (let s = 0; s < steps; s++) {
-      i0 = kids[(i0 << 1) + +!(xr[feat[i0]] <= th[i0])];
-      i1 = kids[(i1 << 1) + +!(xr[feat[i1]] <= th[i1])];
-      i2 = kids[(i2 << 1) + +!(xr[feat[i2]] <= th[i2])];
-      i3 = kids[(i3 << 1) + +!(xr[feat[i3]] <= th[i3])];
-      i4 = kids[(i4 << 1) + +!(xr[feat[i4]] <= th[i4])];
-      i5 = kids[(i5 << 1) + +!(xr[feat[i5]] <= th[i5])];
-      i6 = kids[(i6 << 1) + +!(xr[feat[i6]] <= th[i6])];
-      i7 = kids[(i7 << 1) + +!(xr[feat[i7]] <= th[i7])];
-    }
-    out[t0] = i0;
-    out[t1] = i1;
-    out[t2] = i2;
-    out[t3] = i3;
-    out[t4] = i4;
-    out[t5] = i5;
-    out[t6] = i6;
-    out[t7] = i7;
-  }
-  branchingLeaves(f, xr, g, f.trees, out);
+  // Trees too deep for their depth to be recorded sort last and take the branching walk.
+  let known = f.trees;
+  while (known > 0 && f.depth[f.order[known - 1]] === UNKNOWN_DEPTH) known--;
+  walkTreesOfRow(f, f.roots, f.depth, f.order, known, xr, 0, out);
+  branchingLeaves(f, xr, known, f.trees, out);
 }
 
 /**
