@@ -6,6 +6,8 @@
  * sums (in tree order per row) are bit for bit the same.
  */
 
+import { UNKNOWN_HEIGHT } from "../common/lockstep-walk.ts";
+
 /** The lockstep layout of a model's eligible trees. */
 export interface LightgbmLockstep {
   /** Per tree: its root in the arrays below, or -1 when it keeps the row-by-row walk. */
@@ -88,6 +90,29 @@ export function lockstepLayout(trees: readonly LockstepSource[]): LightgbmLockst
     base += 2 * t.numLeaves - 1;
   });
   return { root, kids, feature, threshold, nanRight, isLeaf, leaf };
+}
+
+/**
+ * Each tree's depth in the layout (steps from its root to its deepest leaf), for the single-row walk;
+ * `UNKNOWN_HEIGHT` (255) for trees outside the layout or deeper than 254.
+ */
+export function lockstepDepths(s: LightgbmLockstep): Uint8Array {
+  const depth = new Uint8Array(s.root.length).fill(UNKNOWN_HEIGHT);
+  const stack: number[] = [];
+  for (let t = 0; t < s.root.length; t++) {
+    if (s.root[t] < 0) continue;
+    // Depth first from the root (each node is reached once: the layout is a tree).
+    let deepest = 0;
+    stack.push(s.root[t], 0);
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      const n = stack.pop()!;
+      if (s.isLeaf[n]) deepest = Math.max(deepest, d);
+      else stack.push(s.kids[2 * n], d + 1, s.kids[2 * n + 1], d + 1);
+    }
+    if (deepest < UNKNOWN_HEIGHT) depth[t] = deepest;
+  }
+  return depth;
 }
 
 /** The step from node `n` for value `v`: left when `v <= threshold`, a NaN where `nanRight` says. */

@@ -8,6 +8,7 @@
  */
 
 import { libmExp } from "../common/libm-exp.ts";
+import { UNKNOWN_HEIGHT, walkTreesOfRow } from "../common/lockstep-walk.ts";
 import {
   boundedCount,
   checkNodeTotal,
@@ -16,7 +17,7 @@ import {
   MAX_MODEL_FEATURES,
   relativeCap,
 } from "../common/model-bounds.ts";
-import { type LightgbmLockstep, lockstepLayout, walkRows } from "./lockstep.ts";
+import { type LightgbmLockstep, lockstepDepths, lockstepLayout, walkRows } from "./lockstep.ts";
 
 /** Why a model cannot be compiled; the runtime turns it into a ModelServeError. */
 export class LightgbmError extends Error {
@@ -495,6 +496,22 @@ export function bindLightgbm(layout: LightgbmLayout): LightgbmModel {
     }
   };
 
+  // Single rows without NaN: the lock-step trees walk eight at a time (walkTreesOfRow), shallowest
+  // first; trees outside the lock-step layout, or too deep to record, one at a time (leafOf).
+  const rowSteps = lockstepDepths(lockstep);
+  const rowOrder = Int32Array.from(rowSteps.keys()).sort((a, b) => rowSteps[a] - rowSteps[b] || a - b);
+  let rowWalked = numTrees;
+  while (rowWalked > 0 && rowSteps[rowOrder[rowWalked - 1]] === UNKNOWN_HEIGHT) rowWalked--;
+  const rowLeaves = new Int32Array(numTrees);
+  /** Each tree's leaf for row `at` (tree-local), every tree; false when the row holds a NaN. */
+  const rowLeavesOf = (x: Float64Array, at: number, cols: number): boolean => {
+    for (let c = at; c < at + cols; c++) if (Number.isNaN(x[c])) return false;
+    walkTreesOfRow(lockstep, lockstep.root, rowSteps, rowOrder, rowWalked, x, at, rowLeaves);
+    for (let i = 0; i < rowWalked; i++) rowLeaves[rowOrder[i]] = lockstep.leaf[rowLeaves[rowOrder[i]]];
+    for (let i = rowWalked; i < numTrees; i++) rowLeaves[rowOrder[i]] = leafOf(rowOrder[i], x, at);
+    return true;
+  };
+
   const leafOutput = (t: number, leaf: number, x: Float64Array, at: number): number => {
     const lin = linear[t];
     if (!lin) return leafValue[leafBases[t] + leaf];
@@ -548,13 +565,20 @@ export function bindLightgbm(layout: LightgbmLayout): LightgbmModel {
         for (let r = 0; r < rows; r++) {
           const at = r * cols;
           let sum = 0;
-          for (let t = 0; t < numTrees; t++) sum += leafValue[leafBases[t] + leafOf(t, x, at)];
+          if (rowLeavesOf(x, at, cols))
+            for (let t = 0; t < numTrees; t++) sum += leafValue[leafBases[t] + rowLeaves[t]];
+          else for (let t = 0; t < numTrees; t++) sum += leafValue[leafBases[t] + leafOf(t, x, at)];
           out[r] = sum;
         }
         return out;
       }
       for (let r = 0; r < rows; r++) {
         const at = r * cols;
+        if (!anyLinear && rowLeavesOf(x, at, cols)) {
+          for (let t = 0; t < numTrees; t++)
+            out[r * perIteration + (t % perIteration)] += leafValue[leafBases[t] + rowLeaves[t]];
+          continue;
+        }
         for (let t = 0; t < numTrees; t++) {
           const k = t % perIteration;
           out[r * perIteration + k] += leafOutput(t, leafOf(t, x, at), x, at);

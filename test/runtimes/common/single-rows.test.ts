@@ -2,8 +2,8 @@
  * A few rows take the tree runtimes' single-row path (a forest's packed trees or a booster's trees,
  * eight trees at a time in lock step; the branching walk for rows with NaN and categorical trees), a
  * batch of eight rows or more the per-tree lock-step walk, which the fixture tests check against
- * scikit-learn and XGBoost. Over every scikit-learn tree-family fixture (forests and boosters alone and
- * inside pipelines, containers and meta-estimators) and every XGBoost fixture: each row alone, and in
+ * scikit-learn, XGBoost and LightGBM. Over every scikit-learn tree-family fixture (forests and boosters
+ * alone and inside pipelines, containers and meta-estimators) and every XGBoost and LightGBM fixture: each row alone, and in
  * runs of three and seven, gets bit for bit the batch's predictions, probabilities and raw scores.
  */
 import assert from "node:assert/strict";
@@ -18,7 +18,6 @@ import { TREE_FIXTURES } from "../sklearn/tree-fixtures.ts";
 
 const fixtures = fileURLToPath(new URL("../../fixtures/", import.meta.url));
 const sk = join(fixtures, "sklearn");
-const xgb = join(fixtures, "xgboost");
 const cases = [
   ...readdirSync(sk)
     .filter((v) => /^\d/.test(v))
@@ -31,14 +30,13 @@ const cases = [
           return { name: `sklearn/${v}/${c}`, dir, file: join(dir, info.file) };
         }),
     ),
-  ...readdirSync(xgb).map((c) => {
-    const dir = join(xgb, c);
-    return {
-      name: `xgboost/${c}`,
-      dir,
-      file: join(dir, readdirSync(dir).find((f) => f.startsWith("model."))!),
-    };
-  }),
+  ...["xgboost", "lightgbm"].flatMap((lib) =>
+    readdirSync(join(fixtures, lib)).map((c) => {
+      const dir = join(fixtures, lib, c);
+      const model = readdirSync(dir).find((f) => f.startsWith("model."))!;
+      return { name: `${lib}/${c}`, dir, file: join(dir, model) };
+    }),
+  ),
 ];
 
 /** Row `r` of a matrix as numbers (NaN and -0 kept: compared with Object.is). */
@@ -79,12 +77,13 @@ describe("tree models answer a few rows as they answer a batch", () => {
       "xgboost/missing_nan_regressor",
       "xgboost/multi_target_per_tree",
       "xgboost/dart_binary",
+      "lightgbm/",
     ])
       assert.ok(
         cases.some((c) => c.name.includes(p)),
         p,
       );
-    assert.ok(cases.length >= 180, `${cases.length} fixtures`);
+    assert.ok(cases.length >= 200, `${cases.length} fixtures`);
   });
 
   for (const c of cases) {
