@@ -38,51 +38,33 @@ export interface LoadRun {
 
 let scripts = 0;
 
-/** The arguments of a `wrk` run (one thread) posting `body` as JSON to `path` on `connections` connections. */
-function wrkArgs(port: number, path: string, body: string, connections: number, seconds: number): string[] {
-  const script = join(scratch, `post-${scripts++}.lua`);
-  writeFileSync(
-    script,
-    `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = [==[${body}]==]\n`,
-  );
-  return [
-    "-t1",
-    `-c${connections}`,
-    `-d${seconds}s`,
-    "--latency",
-    "-s",
-    script,
-    `http://127.0.0.1:${port}${path}`,
-  ];
-}
-
 /**
- * The arguments of a `wrk` run (one thread) posting each of `bodies` in turn as JSON to `path`: distinct
- * rows, as real traffic sends, rather than one row a tree walk's branch predictor learns by heart.
+ * The arguments of a `wrk` run (one thread) posting JSON to `path` on `connections` connections: `body`,
+ * or each of several bodies in turn (distinct rows, as real traffic sends, rather than one row a tree
+ * walk's branch predictor learns by heart).
  */
-function wrkManyArgs(
+function wrkArgs(
   port: number,
   path: string,
-  bodies: readonly string[],
+  body: string | readonly string[],
   connections: number,
   seconds: number,
 ): string[] {
-  const script = join(scratch, `post-many-${scripts++}.lua`);
+  const script = join(scratch, `post-${scripts++}.lua`);
+  const head = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"'];
+  const turns = [
+    "local bodies = {",
+    ...(typeof body === "string" ? [] : body.map((b) => `[==[${b}]==],`)),
+    "}",
+    "local i = 0",
+    "request = function()",
+    "  i = i % #bodies + 1",
+    "  return wrk.format(nil, nil, nil, bodies[i])",
+    "end",
+  ];
   writeFileSync(
     script,
-    [
-      'wrk.method = "POST"',
-      'wrk.headers["Content-Type"] = "application/json"',
-      "local bodies = {",
-      ...bodies.map((b) => `[==[${b}]==],`),
-      "}",
-      "local i = 0",
-      "request = function()",
-      "  i = i % #bodies + 1",
-      "  return wrk.format(nil, nil, nil, bodies[i])",
-      "end",
-      "",
-    ].join("\n"),
+    [...head, ...(typeof body === "string" ? [`wrk.body = [==[${body}]==]`] : turns), ""].join("\n"),
   );
   return [
     "-t1",
@@ -116,7 +98,7 @@ export function wrk(port: number, path: string, body: string, connections: numbe
   return parseWrk(run("wrk", wrkArgs(port, path, body, connections, seconds)));
 }
 
-/** A {@link wrk} run posting `bodies` in turn (see {@link wrkManyArgs}). */
+/** A {@link wrk} run posting `bodies` in turn. */
 export function wrkMany(
   port: number,
   path: string,
@@ -124,7 +106,7 @@ export function wrkMany(
   connections: number,
   seconds: number,
 ): LoadRun {
-  return parseWrk(run("wrk", wrkManyArgs(port, path, bodies, connections, seconds)));
+  return parseWrk(run("wrk", wrkArgs(port, path, bodies, connections, seconds)));
 }
 
 /** {@link wrk} without blocking, so that two loads can run at once (both pinned to CPU 0 when possible). */
