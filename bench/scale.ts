@@ -3,8 +3,8 @@
  * user would otherwise run on two cores — a 2-process `node:cluster` of bare `node:http` (parsing the
  * body, constant reply of the same shape) and Flask on gunicorn -w2 with Debian's scikit-learn — in
  * the same run, alternating rounds. Models: the iris RandomForest-100 and a breast-cancer
- * RandomForest-300 (`scripts/bench/train_http_models.py`). Workloads: single rows on 32 connections,
- * 1000-row batches on 8 connections, driven by `wrk` (C, one thread) pinned to CPU 0; one-worker
+ * RandomForest-300 (`scripts/bench/train_http_models.py`). Workloads: single rows on 32 connections
+ * (the batch's 1000 rows, one per request in turn), 1000-row batches on 8 connections, driven by `wrk` (C, one thread) pinned to CPU 0; one-worker
  * modelserve is pinned to the last CPU, the two-process servers get every CPU (so on a 2-core machine
  * they share CPU 0 with the load generator). Reports requests/s, rows/s, p99 and the resident memory
  * of the whole process tree, median [min–max] over BENCH_ROUNDS rounds (default 3) of BENCH_DURATION
@@ -20,7 +20,7 @@ import { createServer } from "node:http";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureTool, type LoadRun, wrk } from "./lib/loadgen.ts";
+import { ensureTool, type LoadRun, wrk, wrkMany } from "./lib/loadgen.ts";
 import {
   bareHandler,
   ensurePeers,
@@ -135,10 +135,13 @@ interface Sample {
 async function measure(server: ServerName, c: (typeof cases)[number]): Promise<Sample> {
   const { child, port } = await start(server, c.file);
   try {
-    const one = join(models, `${c.data}_one.json`);
     const batch = join(models, `${c.data}_batch1000.json`);
-    wrkFile(port, "/predict", one, 32, 2); // warm-up (JIT) before measuring
-    const s = wrkFile(port, "/predict", one, 32, duration);
+    // Single rows: the batch's 1000 rows, one per request in turn (distinct rows, as real traffic).
+    const one = (JSON.parse(readFileSync(batch, "utf8")) as { instances: number[][] }).instances.map((row) =>
+      JSON.stringify({ features: row }),
+    );
+    wrkMany(port, "/predict", one, 32, 2); // warm-up (JIT) before measuring
+    const s = wrkMany(port, "/predict", one, 32, duration);
     const b = wrkFile(port, "/predict/batch", batch, 8, duration);
     return {
       oneRps: s.rps,
