@@ -4,8 +4,10 @@ import {
   FIXED_STEPS_MAX,
   float32Below,
   lockstepTree,
+  UNKNOWN_HEIGHT,
   walkLockstep,
   walkLockstepNaN,
+  walkTreesOfRow,
 } from "../../../src/runtimes/common/lockstep-walk.ts";
 import { seeded } from "../../helpers.ts";
 
@@ -107,6 +109,60 @@ it("records each node's height, and takes every row to its leaf in shallow, deep
       assert.equal(leaves[r], referenceLeaf(tree, x, r * cols), `tree ${k}, row ${r}`);
   }
   assert.ok(FIXED_STEPS_MAX >= 4);
+});
+
+it("walkTreesOfRow takes one row through many trees (eight at a time and the rest) to each tree's own leaf", () => {
+  const rand = seeded(11);
+  const cols = 4;
+  for (let k = 0; k < 150; k++) {
+    // A packed forest of 1–40 random trees (single leaves, bushy and deep chains), children re-based.
+    const n = 1 + Math.floor(rand() * 40);
+    const trees = Array.from({ length: n }, (_, t) =>
+      randomTree(rand, 1 + Math.floor(rand() * 60), cols, t % 5 === 0),
+    );
+    const roots = new Int32Array(n);
+    const left: number[] = [];
+    const right: number[] = [];
+    const feature: number[] = [];
+    const threshold: number[] = [];
+    trees.forEach((tree, t) => {
+      const base = left.length;
+      roots[t] = base;
+      for (let i = 0; i < tree.left.length; i++) {
+        left.push(tree.left[i] === -1 ? -1 : tree.left[i] + base);
+        right.push(tree.right[i] === -1 ? -1 : tree.right[i] + base);
+        feature.push(tree.feature[i]);
+        threshold.push(tree.threshold[i]);
+      }
+    });
+    const packed = lockstepTree(
+      Int32Array.from(left),
+      Int32Array.from(right),
+      Int32Array.from(feature),
+      Float64Array.from(threshold),
+    );
+    const steps = Uint8Array.from(roots, (r) => packed.height[r]);
+    assert.ok(steps.every((h) => h !== UNKNOWN_HEIGHT));
+    const order = Int32Array.from(steps.keys()).sort((a, b) => steps[a] - steps[b] || a - b);
+    // Some trees left to the caller (as the runtimes do with trees the walk must not take).
+    const count = k % 3 === 0 ? Math.floor(rand() * n) : n;
+    const rows = 6;
+    const x64 = Float64Array.from({ length: rows * cols }, () => Math.fround(rand()));
+    const x32 = Float32Array.from(x64);
+    for (let r = 0; r < rows; r++) {
+      const leaves = new Int32Array(n).fill(-7);
+      walkTreesOfRow(packed, roots, steps, order, count, x64, r * cols, leaves);
+      for (let g = 0; g < n; g++) {
+        const t = order[g];
+        if (g >= count) {
+          assert.equal(leaves[t], -7, "a tree past `count` is left alone");
+          continue;
+        }
+        const own = referenceLeaf(trees[t], x32, r * cols);
+        assert.equal(leaves[t], own + roots[t], `case ${k}, row ${r}, tree ${t}`);
+      }
+    }
+  }
 });
 
 it("does not trust heights when a child comes before its parent", () => {
