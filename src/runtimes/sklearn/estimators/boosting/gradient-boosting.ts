@@ -11,6 +11,7 @@ import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts
 import type { Label, Matrix } from "../../../runtime.ts";
 import { dense, expit, matrix, softmaxInPlace } from "../../data.ts";
 import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
+import { prepared } from "../../layouts.ts";
 import {
   AttributeError,
   attr,
@@ -24,7 +25,15 @@ import {
   strings,
   versionAtLeast,
 } from "../../py-access.ts";
-import { type CompiledTree, compileTree, float32Rows, hasNaN } from "../trees/tree.ts";
+import {
+  type CompiledTree,
+  compileTree,
+  fitsPacked,
+  float32Rows,
+  hasNaN,
+  packedLeaves,
+  packForest,
+} from "../trees/tree.ts";
 import { gbExplainer } from "./explain.ts";
 
 const EPS32 = 2 ** -23;
@@ -174,10 +183,33 @@ export function gradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
     return raw;
   };
 
+  // A few rows (single-row requests): every tree of the packed ensemble, eight at a time in lock step
+  // (tree.ts), prepared by the loader worker when it can.
+  const packed = prepared(
+    o,
+    "gb-packed",
+    () => packForest(trees),
+    (v) => fitsPacked(v, trees),
+  );
+  const rowLeaves = new Int32Array(trees.length);
+  const rowScratch = new Float64Array(nFeatures);
+
   /** `rows × k` raw predictions: init, then every stage's trees in order. */
   const rawPredict = (x: SkData): { raw: Float64Array; rows: number } => {
     const d = dense(x);
     const raw = initRaw(d, d.rows);
+    if (d.rows < 8) {
+      const xr = d.cols <= rowScratch.length ? rowScratch : new Float64Array(d.cols);
+      for (let r = 0; r < d.rows; r++) {
+        packedLeaves(packed, d.data, r * d.cols, d.cols, rowLeaves, xr);
+        // In stage order, as the batch path below adds them.
+        for (let i = 0; i < trees.length; i++) {
+          const t = trees[i];
+          raw[r * k + (i % k)] += lr * t.values[(rowLeaves[i] - packed.offsets[i]) * t.width];
+        }
+      }
+      return { raw, rows: d.rows };
+    }
     const x32 = float32Rows(d.data);
     const nan = hasNaN(x32);
     const leaves = new Int32Array(d.rows);
