@@ -336,6 +336,15 @@ export function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
       o,
       multiOutputOf(o, trees, trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4)),
     );
+  // A few rows (single-row requests): every tree of the packed forest, eight at a time in lock step.
+  const packed = prepared(
+    o,
+    "forest-packed",
+    () => packForest(trees),
+    (v) => fitsPacked(v, trees),
+  );
+  const rowLeaves = new Int32Array(trees.length);
+  const rowScratch = new Float64Array(nFeatures);
   return {
     className: o.name,
     role: "regressor",
@@ -348,6 +357,17 @@ export function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     predict(x) {
       const d = dense(x);
       const out = new Float64Array(d.rows);
+      if (d.rows < 8) {
+        const xr = d.cols <= rowScratch.length ? rowScratch : new Float64Array(d.cols);
+        for (let r = 0; r < d.rows; r++) {
+          packedLeaves(packed, d.data, r * d.cols, d.cols, rowLeaves, xr);
+          // Tree by tree in the forest's order, as the batch path adds them, then divided once.
+          for (let i = 0; i < trees.length; i++)
+            out[r] += trees[i].values[(rowLeaves[i] - packed.offsets[i]) * trees[i].width];
+          out[r] /= trees.length;
+        }
+        return { kind: "dense", rows: d.rows, cols: 1, data: out };
+      }
       const x32 = float32Rows(d.data);
       const leaves = new Int32Array(d.rows);
       const nan = hasNaN(x32);
