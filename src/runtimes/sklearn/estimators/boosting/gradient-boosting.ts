@@ -11,7 +11,6 @@ import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts
 import type { Label, Matrix } from "../../../runtime.ts";
 import { dense, expit, matrix, softmaxInPlace } from "../../data.ts";
 import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
-import { prepared } from "../../layouts.ts";
 import {
   AttributeError,
   attr,
@@ -25,15 +24,8 @@ import {
   strings,
   versionAtLeast,
 } from "../../py-access.ts";
-import {
-  type CompiledTree,
-  compileTree,
-  fitsPacked,
-  float32Rows,
-  hasNaN,
-  packedLeaves,
-  packForest,
-} from "../trees/tree.ts";
+import { rowLeavesOf } from "../trees/row-leaves.ts";
+import { type CompiledTree, compileTree, float32Rows, hasNaN } from "../trees/tree.ts";
 import { gbExplainer } from "./explain.ts";
 
 const EPS32 = 2 ** -23;
@@ -183,30 +175,19 @@ export function gradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
     return raw;
   };
 
-  // A few rows (single-row requests): every tree of the packed ensemble, eight at a time in lock step
-  // (tree.ts), prepared by the loader worker when it can.
-  const packed = prepared(
-    o,
-    "gb-packed",
-    () => packForest(trees),
-    (v) => fitsPacked(v, trees),
-  );
-  const rowLeaves = new Int32Array(trees.length);
-  const rowScratch = new Float64Array(nFeatures);
+  // A few rows (single-row requests): every tree eight at a time in lock step (row-leaves.ts).
+  const rowLeaves = rowLeavesOf(o, "gb-packed", trees, nFeatures);
 
   /** `rows × k` raw predictions: init, then every stage's trees in order. */
   const rawPredict = (x: SkData): { raw: Float64Array; rows: number } => {
     const d = dense(x);
     const raw = initRaw(d, d.rows);
     if (d.rows < 8) {
-      const xr = d.cols <= rowScratch.length ? rowScratch : new Float64Array(d.cols);
       for (let r = 0; r < d.rows; r++) {
-        packedLeaves(packed, d.data, r * d.cols, d.cols, rowLeaves, xr);
+        const leaves = rowLeaves(d.data, r * d.cols, d.cols);
         // In stage order, as the batch path below adds them.
-        for (let i = 0; i < trees.length; i++) {
-          const t = trees[i];
-          raw[r * k + (i % k)] += lr * t.values[(rowLeaves[i] - packed.offsets[i]) * t.width];
-        }
+        for (let i = 0; i < trees.length; i++)
+          raw[r * k + (i % k)] += lr * trees[i].values[leaves[i] * trees[i].width];
       }
       return { raw, rows: d.rows };
     }

@@ -28,6 +28,7 @@ import {
   multiOutputTreeClassifier,
   multiOutputTreeRegressor,
 } from "./multi-output.ts";
+import { rowLeavesOf } from "./row-leaves.ts";
 import {
   type CompiledTree,
   compileTree,
@@ -336,15 +337,8 @@ export function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
       o,
       multiOutputOf(o, trees, trees.every((t) => t.hasMissing) && versionAtLeast(ctx.sklearnVersion, 1, 4)),
     );
-  // A few rows (single-row requests): every tree of the packed forest, eight at a time in lock step.
-  const packed = prepared(
-    o,
-    "forest-packed",
-    () => packForest(trees),
-    (v) => fitsPacked(v, trees),
-  );
-  const rowLeaves = new Int32Array(trees.length);
-  const rowScratch = new Float64Array(nFeatures);
+  // A few rows (single-row requests): every tree eight at a time in lock step (row-leaves.ts).
+  const rowLeaves = rowLeavesOf(o, "forest-packed", trees, nFeatures);
   return {
     className: o.name,
     role: "regressor",
@@ -358,12 +352,10 @@ export function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
       const d = dense(x);
       const out = new Float64Array(d.rows);
       if (d.rows < 8) {
-        const xr = d.cols <= rowScratch.length ? rowScratch : new Float64Array(d.cols);
         for (let r = 0; r < d.rows; r++) {
-          packedLeaves(packed, d.data, r * d.cols, d.cols, rowLeaves, xr);
+          const leaves = rowLeaves(d.data, r * d.cols, d.cols);
           // Tree by tree in the forest's order, as the batch path adds them, then divided once.
-          for (let i = 0; i < trees.length; i++)
-            out[r] += trees[i].values[(rowLeaves[i] - packed.offsets[i]) * trees[i].width];
+          for (let i = 0; i < trees.length; i++) out[r] += trees[i].values[leaves[i] * trees[i].width];
           out[r] /= trees.length;
         }
         return { kind: "dense", rows: d.rows, cols: 1, data: out };
