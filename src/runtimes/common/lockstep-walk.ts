@@ -297,13 +297,30 @@ export function walkLockstepNaN(
   }
 }
 
+/** What {@link walkTreesOfRow} takes its trees in: by depth, and how many of them it walks. */
+export interface TreesByDepth {
+  /** Tree indices, shallowest first (ties in tree order); depths not recorded come last. */
+  readonly order: Int32Array;
+  /** The first `walked` of `order` have a recorded depth: the lock-step walk takes them. */
+  readonly walked: number;
+}
+
+/** Orders trees by `steps` (their depths; {@link UNKNOWN_HEIGHT} for trees the walk must not take). */
+export function treesByDepth(steps: Uint8Array): TreesByDepth {
+  const order = Int32Array.from(steps.keys()).sort((a, b) => steps[a] - steps[b] || a - b);
+  let walked = order.length;
+  while (walked > 0 && steps[order[walked - 1]] === UNKNOWN_HEIGHT) walked--;
+  return { order, walked };
+}
+
 /**
  * One row through many trees (the single-row path of forests and boosters): the trees at positions
  * `[0, count)` of `order`, eight at a time in lock step, each group walking the most steps any of its
  * trees needs (`steps[t]`: tree `t`'s depth, a leaf stepping onto itself). `order` must be sorted by
- * steps, shallowest first: each eight then need about the same, and the last of them the most. Writes tree `t`'s leaf to `leaves[t]`. One row's walk mispredicts
- * about half its branches; eight independent chains without that branch keep the CPU busy (100-tree
- * forests on hard data: 2.6–3.6× faster per row). The row must hold no NaN (a NaN goes right).
+ * steps, shallowest first ({@link treesByDepth}): each eight then need about the same, and the last
+ * of them the most. Writes tree `t`'s leaf to `leaves[t]`. One row's walk mispredicts about half its
+ * branches; eight independent chains without that branch keep the CPU busy (100-tree forests on hard
+ * data: 2.6–3.6× faster per row). The row must hold no NaN (a NaN goes right).
  */
 export function walkTreesOfRow(
   t: Pick<LockstepTree, "kids" | "feature" | "threshold">,

@@ -8,7 +8,7 @@
  */
 
 import { libmExp } from "../common/libm-exp.ts";
-import { UNKNOWN_HEIGHT, walkTreesOfRow } from "../common/lockstep-walk.ts";
+import { treesByDepth, walkTreesOfRow } from "../common/lockstep-walk.ts";
 import {
   boundedCount,
   checkNodeTotal,
@@ -499,9 +499,7 @@ export function bindLightgbm(layout: LightgbmLayout): LightgbmModel {
   // Single rows without NaN: the lock-step trees walk eight at a time (walkTreesOfRow), shallowest
   // first; trees outside the lock-step layout, or too deep to record, one at a time (leafOf).
   const rowSteps = lockstepDepths(lockstep);
-  const rowOrder = Int32Array.from(rowSteps.keys()).sort((a, b) => rowSteps[a] - rowSteps[b] || a - b);
-  let rowWalked = numTrees;
-  while (rowWalked > 0 && rowSteps[rowOrder[rowWalked - 1]] === UNKNOWN_HEIGHT) rowWalked--;
+  const { order: rowOrder, walked: rowWalked } = treesByDepth(rowSteps);
   const rowLeaves = new Int32Array(numTrees);
   /** Each tree's leaf for row `at` (tree-local), every tree; false when the row holds a NaN. */
   const rowLeavesOf = (x: Float64Array, at: number, cols: number): boolean => {

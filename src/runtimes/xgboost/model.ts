@@ -11,6 +11,7 @@ import {
   float32Below,
   type LockstepTree,
   lockstepTree,
+  treesByDepth,
   UNKNOWN_HEIGHT,
   walkLockstep,
   walkLockstepNaN,
@@ -554,9 +555,7 @@ export function bindBooster(layout: BoosterLayout): Booster {
   const rowSteps = new Uint8Array(numTrees);
   for (let t = 0; t < numTrees; t++)
     rowSteps[t] = catTree[t] === 0 ? lockstep.height[roots[t]] : UNKNOWN_HEIGHT;
-  const rowOrder = Int32Array.from(rowSteps.keys()).sort((a, b) => rowSteps[a] - rowSteps[b] || a - b);
-  let rowWalked = numTrees;
-  while (rowWalked > 0 && rowSteps[rowOrder[rowWalked - 1]] === UNKNOWN_HEIGHT) rowWalked--;
+  const { order: rowOrder, walked: rowWalked } = treesByDepth(rowSteps);
   const rowLeaves = new Int32Array(numTrees);
   // Those trees walk eight rows at a time too, with their categories as bits (unless a set holds
   // something other than category codes: then the row walk below).

@@ -9,9 +9,11 @@
 import {
   type LockstepTree,
   lockstepTree,
+  treesByDepth,
   UNKNOWN_HEIGHT,
   walkTreesOfRow,
 } from "../../../common/lockstep-walk.ts";
+import { isArrayOf, isRecord } from "../../layouts.ts";
 import type { HgbTree } from "./hist-gradient-boosting.ts";
 
 /** The packed numeric trees of a model, in the model's tree order (iteration by iteration). */
@@ -25,9 +27,15 @@ export interface HgbRows {
   readonly walked: number;
 }
 
-/** Packs the trees (`trees[t]`, in the model's order) whose splits are all numeric. */
+/** Whether a tree's splits are all numeric (the trees the lock-step walk takes). */
+const isNumeric = (t: HgbTree): boolean => !t.isCategorical.includes(1);
+
+/**
+ * Packs the trees (`trees[t]`, in the model's order) whose splits are all numeric. Done by the loader
+ * worker when it can (see layouts.ts), so that the main thread and every inference thread bind one copy.
+ */
 export function packHgbRows(trees: readonly HgbTree[]): HgbRows {
-  const numeric = trees.map((t) => !t.isCategorical.includes(1));
+  const numeric = trees.map(isNumeric);
   const total = trees.reduce((n, t, i) => n + (numeric[i] ? t.value.length : 0), 0);
   const left = new Int32Array(total);
   const right = new Int32Array(total);
@@ -49,10 +57,31 @@ export function packHgbRows(trees: readonly HgbTree[]): HgbRows {
   });
   const lockstep = lockstepTree(left, right, feature, threshold);
   const steps = Uint8Array.from(roots, (r) => (r < 0 ? UNKNOWN_HEIGHT : lockstep.height[r]));
-  const order = Int32Array.from(steps.keys()).sort((a, b) => steps[a] - steps[b] || a - b);
-  let walked = trees.length;
-  while (walked > 0 && steps[order[walked - 1]] === UNKNOWN_HEIGHT) walked--;
-  return { lockstep, roots, steps, order, walked };
+  return { lockstep, roots, steps, ...treesByDepth(steps) };
+}
+
+/** Cheap check of a prepared packing of `trees`: array types, lengths and each tree's root. */
+export function fitsHgbRows(v: unknown, trees: readonly HgbTree[]): v is HgbRows {
+  if (!isRecord(v) || !isRecord(v.lockstep)) return false;
+  const n = trees.length;
+  const { roots, steps, order, walked } = v;
+  if (!isArrayOf(roots, Int32Array, n) || !isArrayOf(steps, Uint8Array, n)) return false;
+  if (!isArrayOf(order, Int32Array, n) || !order.every((t) => t >= 0 && t < n)) return false;
+  if (typeof walked !== "number" || !Number.isInteger(walked) || walked < 0 || walked > n) return false;
+  let total = 0;
+  for (let t = 0; t < n; t++) {
+    if (roots[t] !== (isNumeric(trees[t]) ? total : -1)) return false;
+    if (roots[t] >= 0) total += trees[t].value.length;
+  }
+  const { kids, feature, threshold, nanRight, isLeaf, height } = v.lockstep;
+  return (
+    isArrayOf(kids, Int32Array, 2 * total) &&
+    isArrayOf(feature, Int32Array, total) &&
+    isArrayOf(threshold, Float64Array, total) &&
+    isArrayOf(nanRight, Uint8Array, total) &&
+    isArrayOf(isLeaf, Uint8Array, total) &&
+    isArrayOf(height, Uint8Array, total)
+  );
 }
 
 /**

@@ -28,7 +28,7 @@ import {
   versionAtLeast,
 } from "../../py-access.ts";
 import { hgbExplainer } from "./explain.ts";
-import { hgbRowLeaves, packHgbRows } from "./hgb-rows.ts";
+import { fitsHgbRows, hgbRowLeaves, packHgbRows } from "./hgb-rows.ts";
 
 /** One compiled TreePredictor. */
 export interface HgbTree {
@@ -228,7 +228,12 @@ export function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimato
 
   // Rows without NaN: the numeric trees eight at a time in lock step (hgb-rows.ts), row by row.
   const trees = iterations.flat();
-  const packedRows = packHgbRows(trees);
+  const packedRows = prepared(
+    o,
+    "hgb-rows",
+    () => packHgbRows(trees),
+    (v) => fitsHgbRows(v, trees),
+  );
   const rowLeaves = new Int32Array(trees.length);
   const rawPredict = (x: SkData): { raw: Float64Array; rows: number } => {
     const d = dense(preprocessor ? preprocessor.transform!(x) : x);

@@ -8,6 +8,7 @@ import type { NdArray, PyObject } from "../../../../formats/pickle/py-objects.ts
 import {
   type LockstepTree,
   lockstepTree,
+  treesByDepth,
   UNKNOWN_HEIGHT,
   walkLockstep,
   walkLockstepNaN,
@@ -306,7 +307,7 @@ export function packForest(trees: readonly CompiledTree[]): PackedForest & { rea
     depth[i] = t.nodeCount > 0 ? height[0] : 0;
     base += t.nodeCount;
   });
-  const order = Int32Array.from(trees.keys()).sort((a, b) => depth[a] - depth[b] || a - b);
+  const { order } = treesByDepth(depth);
   return {
     trees: trees.length,
     roots,
