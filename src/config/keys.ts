@@ -181,6 +181,15 @@ export const CONFIG = {
     description: "Trust `X-Forwarded-*` headers (behind a reverse proxy)",
     help: "trust X-Forwarded-* headers",
   }),
+  fastLane: bool({
+    section: "server",
+    env: "MODELSERVE_FAST_LANE",
+    flag: "--no-fast-lane",
+    default: true,
+    description:
+      "Answer the native prediction routes from Node's HTTP server directly, beside Fastify (same answers, a fraction of the cost per request); off, every request goes through Fastify. See [scaling.md](scaling.md#the-fast-lane)",
+    help: "serve every request through Fastify (no fast lane)",
+  }),
   repository: optionalString({
     section: "lifecycle",
     env: "MODELSERVE_REPOSITORY",

@@ -3,7 +3,7 @@
  * routes, strict JSON parsing, request ids, one log line per request. Never calls `listen`.
  */
 
-import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "pino";
 import { AuditLog } from "../observability/audit-log.ts";
@@ -15,6 +15,7 @@ import { trackConnections } from "./connections.ts";
 import type { AppContext, AppSettings } from "./context.ts";
 import { type AppOptions, auditOf, driftOf, httpsOf, settingsOf } from "./options.ts";
 import { createContext, modelservePlugin } from "./plugin.ts";
+import { requestIdOf } from "./request-id.ts";
 import { serverTimeouts } from "./slow-clients.ts";
 
 export type { AppOptions } from "./options.ts";
@@ -27,13 +28,6 @@ export interface App {
   readonly fastify: FastifyInstance;
   readonly context: AppContext;
 }
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-// Generated ids: a random per-process prefix plus a counter — unique, sortable, and cheaper than a UUID per request.
-const ID_PREFIX = randomUUID().slice(0, 8);
-let idCounter = 0;
-const nextRequestId = () => `${ID_PREFIX}-${(++idCounter).toString(36).padStart(6, "0")}`;
 
 type LogFn = (obj: unknown, msg?: string) => void;
 type Level = "info" | "error" | "debug" | "fatal" | "warn" | "trace";
@@ -117,10 +111,7 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: settings.bodyLimit,
     requestIdHeader: false,
-    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
-      const h = req.headers["x-request-id"];
-      return typeof h === "string" && REQUEST_ID.test(h) ? h : nextRequestId();
-    },
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => requestIdOf(req.headers),
     // While draining, requests on connections already open are still answered (then the connection
     // closes); only new connections are refused.
     return503OnClosing: false,
@@ -134,6 +125,11 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
     (parent, bindings, opts) =>
       new LazyChild(parent as Logger, bindings, opts) as unknown as FastifyBaseLogger,
   );
+  // Fastify's own request handler, the server's first listener: the fast lane goes in front of it.
+  const [fastifyHandler] = fastify.server.listeners("request") as ((
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) => void)[];
   trackConnections(fastify.server, {
     maxConnections: settings.maxConnections,
     maxConnectionsPerIp: settings.maxConnectionsPerIp,
@@ -151,6 +147,10 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
   }
   const audit = auditOf(options, settings, logger);
   if (audit) context.audit = audit instanceof AuditLog ? audit : new AuditLog(audit);
-  fastify.register(modelservePlugin, { context, logger });
+  fastify.register(modelservePlugin, {
+    context,
+    logger,
+    ...(fastifyHandler ? { fastLane: { root: fastify, handler: fastifyHandler } } : {}),
+  });
   return { fastify, context };
 }

@@ -4,6 +4,7 @@
  * an existing Fastify app registers it directly.
  */
 
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import { Errors } from "../errors.ts";
@@ -21,6 +22,7 @@ import {
   type RequestModel,
   requestModels,
 } from "./context.ts";
+import { installFastLane, laneRefusal } from "./fast-lane.ts";
 import { settingsOf } from "./options.ts";
 import { installAccess } from "./plugins/access.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
@@ -45,6 +47,14 @@ export interface ModelservePluginOptions {
   readonly context: AppContext;
   /** Logger for the one line per request (default: the host app's logger). */
   readonly logger?: Logger;
+  /**
+   * Serve the native prediction routes through the fast lane (`fast-lane.ts`), in front of `handler`,
+   * the root instance `root`'s request handler. Only for an app that owns its server (`buildApp`).
+   */
+  readonly fastLane?: {
+    readonly root: FastifyInstance;
+    readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  };
 }
 
 /** The shared state of one modelserve app; keys not given take their declared defaults. */
@@ -129,47 +139,72 @@ export async function modelservePlugin(
       context.cluster && ((key, windowMs) => context.cluster!.hit(key, windowMs)),
     );
 
-  fastify.addHook("onResponse", (req, reply, done) => {
-    const m = models.get(req);
+  // The end of every request: the log line, metrics and the sampled audit entry (Fastify's requests
+  // through `onResponse`, the fast lane's directly).
+  const finish = (
+    reqId: string,
+    method: string,
+    route: string | null,
+    url: string,
+    m: RequestModel | undefined,
+    keyId: string | undefined,
+    status: number,
+    elapsedMs: number,
+  ): void => {
     logRequest({
-      reqId: String(req.id),
-      method: req.method,
-      route: m?.route ?? req.routeOptions.url ?? null,
-      url: m?.route ? undefined : req.url,
+      reqId,
+      method,
+      route: m?.route ?? route,
+      url: m?.route ? undefined : url,
       model: m?.model,
       version: m?.version,
-      keyId: withKeys ? keyIds.get(req) : undefined,
-      status: reply.statusCode,
-      latencyMs: Math.round(reply.elapsedTime * 1000) / 1000,
+      keyId,
+      status,
+      latencyMs: Math.round(elapsedMs * 1000) / 1000,
     });
     context.metrics?.observe({
-      route: m?.route ?? req.routeOptions.url ?? null,
+      route: m?.route ?? route,
       model: m?.model,
       version: m?.version,
-      status: reply.statusCode,
-      seconds: reply.elapsedTime / 1000,
+      status,
+      seconds: elapsedMs / 1000,
       inferenceMs: m?.inferenceMs,
       rows: m?.rows,
       predictions: m?.labels,
       values: m?.values,
     });
     if (m?.audit !== undefined && context.audit && m.model !== undefined && m.version !== undefined) {
-      context.audit.record(auditEntry(req, reply.statusCode, reply.elapsedTime, m));
+      context.audit.record(auditEntry(reqId, keyId, url, status, elapsedMs, m));
     }
+  };
+  fastify.addHook("onResponse", (req, reply, done) => {
+    const m = models.get(req);
+    finish(
+      String(req.id),
+      req.method,
+      m?.route ? null : (req.routeOptions.url ?? null),
+      req.url,
+      m,
+      withKeys ? keyIds.get(req) : undefined,
+      reply.statusCode,
+      reply.elapsedTime,
+    );
     done();
   });
   const auditEntry = (
-    req: FastifyRequest,
+    reqId: string,
+    keyId: string | undefined,
+    url: string,
     status: number,
     elapsedMs: number,
     m: RequestModel,
   ): AuditEntry => ({
-    reqId: String(req.id),
+    reqId,
     time: Date.now(),
-    keyId: withKeys ? keyIds.get(req) : undefined,
+    keyId,
     model: m.model!,
     version: m.version!,
-    route: m.route ?? req.url,
+    route: m.route ?? url,
     status,
     latencyMs: Math.round(elapsedMs * 1000) / 1000,
     inputs: m.audit!.rows,
@@ -184,7 +219,14 @@ export async function modelservePlugin(
     fastify.addHook("preSerialization", async (req, reply, payload) => {
       const m = models.get(req);
       if (m?.audit === undefined || m.model === undefined || m.version === undefined) return payload;
-      const entry = auditEntry(req, reply.statusCode, reply.elapsedTime, m);
+      const entry = auditEntry(
+        String(req.id),
+        withKeys ? keyIds.get(req) : undefined,
+        req.url,
+        reply.statusCode,
+        reply.elapsedTime,
+        m,
+      );
       m.audit = undefined;
       try {
         await audit.recordDurable(entry);
@@ -236,6 +278,25 @@ export async function modelservePlugin(
     fastify.addHook("onError", (_req, _reply, err, done) => {
       metrics.observeError((err as { code?: unknown }).code);
       done();
+    });
+  }
+
+  if (options.fastLane) {
+    const { root, handler } = options.fastLane;
+    fastify.addHook("onReady", async () => {
+      // Decided once everything is registered: hooks a host added to the root would be skipped.
+      const refusal = laneRefusal(root, settings, context.audit?.sync, prefix);
+      const on =
+        refusal === undefined &&
+        installFastLane(fastify.server, handler, {
+          context,
+          logger,
+          keys: withKeys ? settings.access?.keys : undefined,
+          finish: (f) => finish(f.reqId, f.method, f.route, f.url, f.entry, f.keyId, f.status, f.elapsedMs),
+          failed:
+            context.metrics && ((err) => context.metrics?.observeError((err as { code?: unknown }).code)),
+        });
+      logger.debug({ fastLane: on, ...(refusal ? { reason: refusal } : {}) }, "prediction routes");
     });
   }
 

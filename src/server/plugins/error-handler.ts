@@ -35,29 +35,75 @@ export function fromFastify(
   }
 }
 
-/** Installs the error and not-found handlers. */
-export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    let e = isModelServeError(err) ? err : fromFastify(err, bodyLimit, req.headers["content-type"]);
-    if (!e) {
-      req.log.error({ err, reqId: req.id }, "unhandled error");
-      e = Errors.internal(String(req.id));
-    } else if (e.statusCode >= 500) {
-      req.log.error({ err, reqId: req.id, code: e.code }, "server error");
-    }
-    // 503s say when to come back (unless a limiter already said), except a load failure that will not heal.
-    if (e.statusCode === 503 && e.code !== "MS_MODEL_LOAD_FAILED" && !reply.hasHeader("retry-after"))
-      reply.header("retry-after", e.code === "MS_OVERLOADED" ? "1" : "5");
-    reply.header("x-request-id", req.id);
-    // Messages and details echo parts of the request: cut, so an answer never amplifies its request.
-    reply.code(e.statusCode).send({
+/** Logs a failure with the request's id bound (`req.log.error`). */
+export type ErrorLog = (fields: Record<string, unknown>, msg: string) => void;
+
+/** What an error answers: its documented error, the extra header a 503 carries, and the body. */
+export interface ErrorAnswer {
+  readonly error: ModelServeError;
+  /** `Retry-After` value, for a 503 that did not get one from a limiter. */
+  readonly retryAfter?: string;
+  readonly body: {
+    readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
+    readonly requestId: string;
+  };
+}
+
+/**
+ * The answer to a failure (Fastify's error handler and the fast lane share it). Unexpected faults and
+ * 5xx are logged with their stack; the client only ever gets the documented error.
+ */
+export function errorAnswer(
+  err: unknown,
+  reqId: string,
+  log: ErrorLog,
+  bodyLimit: number,
+  contentType: string | undefined,
+  hasRetryAfter = false,
+): ErrorAnswer {
+  let e = isModelServeError(err) ? err : fromFastify(err as FastifyError, bodyLimit, contentType);
+  if (!e) {
+    log({ err, reqId }, "unhandled error");
+    e = Errors.internal(reqId);
+  } else if (e.statusCode >= 500) {
+    log({ err, reqId, code: e.code }, "server error");
+  }
+  // 503s say when to come back (unless a limiter already said), except a load failure that will not heal.
+  const retryAfter =
+    e.statusCode === 503 && e.code !== "MS_MODEL_LOAD_FAILED" && !hasRetryAfter
+      ? e.code === "MS_OVERLOADED"
+        ? "1"
+        : "5"
+      : undefined;
+  // Messages and details echo parts of the request: cut, so an answer never amplifies its request.
+  return {
+    error: e,
+    ...(retryAfter === undefined ? {} : { retryAfter }),
+    body: {
       error: {
         code: e.code,
         message: cutString(e.message, MAX_MESSAGE_CHARS),
         ...(e.details === undefined ? {} : { details: cutEchoes(e.details) }),
       },
-      requestId: req.id,
-    });
+      requestId: reqId,
+    },
+  };
+}
+
+/** Installs the error and not-found handlers. */
+export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const a = errorAnswer(
+      err,
+      String(req.id),
+      (fields, msg) => req.log.error(fields, msg),
+      bodyLimit,
+      req.headers["content-type"],
+      reply.hasHeader("retry-after"),
+    );
+    if (a.retryAfter !== undefined) reply.header("retry-after", a.retryAfter);
+    reply.header("x-request-id", req.id);
+    reply.code(a.error.statusCode).send(a.body);
   });
   app.setNotFoundHandler((req, reply) => {
     const e = Errors.routeNotFound(req.method, req.url.split("?")[0]);

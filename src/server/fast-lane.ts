@@ -1,0 +1,291 @@
+/**
+ * @module The fast lane: the native prediction routes (`/predict`, `/predict_proba`, their `/batch`
+ * forms, under the default model, `/models/{name}` and `/models/{name}/versions/{version}`) answered
+ * straight from Node's HTTP server, beside Fastify rather than through it. A single row of a small
+ * model costs a few microseconds; Fastify's request and reply objects, hook runners and promise
+ * wrappers cost more than the model. The lane takes a request only when its headers alone show it
+ * needs nothing else (a JSON body of known length within the limit, no encoding, a valid key where
+ * keys are on); everything else — other routes, other methods, a body Fastify must refuse, a missing
+ * or wrong key — goes to Fastify untouched. What the lane answers is what Fastify answers, byte for
+ * byte (the same pipeline, answer writer, error answers, request id, log line, metrics and audit:
+ * `test/server/fast-lane.test.ts` compares the two on every case).
+ */
+
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import { Errors } from "../errors.ts";
+import type { Method } from "../inference/run.ts";
+import { type KeyChecker, presentedKey } from "../security/api-keys.ts";
+import { checkBody, MAX_JSON_DEPTH } from "./batch-guard.ts";
+import type { AppContext, RequestModel } from "./context.ts";
+import { errorAnswer } from "./plugins/error-handler.ts";
+import { answerJson } from "./predict/answer-json.ts";
+import { rowsOfBody } from "./predict/body.ts";
+import { type PredictCall, predictRows } from "./predict/pipeline.ts";
+import { requestIdOf } from "./request-id.ts";
+
+/** A prediction route as the lane knows it. */
+export interface LaneRoute {
+  /** The route pattern, as Fastify names it (logs and metrics). */
+  readonly pattern: string;
+  readonly name?: string;
+  readonly version?: string;
+  readonly method: Method;
+  readonly batch: boolean;
+}
+
+// Path segments Fastify's router passes through unchanged (no percent-encoding, no separators).
+const SEGMENT = "([A-Za-z0-9._-]+)";
+// One optional trailing slash, as Fastify's `ignoreTrailingSlash`; no query string (Fastify's router
+// strips one; such requests take Fastify's path).
+const ROUTE = new RegExp(
+  `^(?:/models/${SEGMENT}(?:/versions/${SEGMENT})?)?/(predict|predict_proba)(/batch)?/?$`,
+);
+
+/** The prediction route of a URL, or undefined when the lane does not serve it. */
+export function matchLaneRoute(url: string): LaneRoute | undefined {
+  const m = ROUTE.exec(url);
+  if (m === null) return undefined;
+  const [, name, version, verb, batch] = m;
+  const prefix =
+    name === undefined ? "" : version === undefined ? "/models/:name" : "/models/:name/versions/:version";
+  return {
+    pattern: `${prefix}/${verb}${batch ?? ""}`,
+    ...(name === undefined ? {} : { name }),
+    ...(version === undefined ? {} : { version }),
+    method: verb as Method,
+    batch: batch !== undefined,
+  };
+}
+
+/** How the lane's request ended, for the request log, metrics and audit (the plugin's `onResponse`). */
+export interface LaneFinished {
+  readonly reqId: string;
+  readonly method: string;
+  /** The route pattern and raw URL (logged as Fastify logs a request its handler never saw). */
+  readonly route: string;
+  readonly url: string;
+  /** What the request resolved to; empty when it failed before the handler's step (the body's parsing). */
+  readonly entry: RequestModel;
+  readonly keyId?: string;
+  readonly status: number;
+  readonly elapsedMs: number;
+}
+
+/** What the lane needs from the app. */
+export interface FastLaneSettings {
+  readonly context: AppContext;
+  readonly logger: Logger;
+  /** Accepted API keys: a request with a valid key of the `predict` scope takes the lane, others Fastify. */
+  readonly keys?: KeyChecker;
+  /** The plugin's end of a request: log line, metrics, audit. */
+  readonly finish: (f: LaneFinished) => void;
+  /** The plugin's count of an error by code (Fastify's `onError` hook). */
+  readonly failed?: (err: unknown) => void;
+}
+
+const JSON_TYPE = /^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i;
+
+/**
+ * Puts the lane in front of Fastify's request handler `fastifyHandler` on `server`, at the same place
+ * among the `request` listeners. Returns false (and changes nothing) when that handler is not there.
+ */
+export function installFastLane(
+  server: Server,
+  fastifyHandler: (req: IncomingMessage, res: ServerResponse) => void,
+  settings: FastLaneSettings,
+): boolean {
+  const listeners = server.listeners("request") as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  const at = listeners.indexOf(fastifyHandler);
+  if (at === -1) return false;
+  const take = laneOf(settings);
+  const lane = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!take(req, res)) fastifyHandler(req, res);
+  };
+  server.removeAllListeners("request");
+  for (let i = 0; i < listeners.length; i++) server.on("request", i === at ? lane : listeners[i]);
+  return true;
+}
+
+/** The lane's request handler: true when it took the request (and will answer it). */
+function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const { context: ctx, logger, keys, finish, failed } = settings;
+  const { bodyLimit, maxBatchSize } = ctx.settings;
+  // Route matches by URL: a server sees few distinct prediction URLs. Bounded.
+  const routes = new Map<string, LaneRoute | null>();
+  const routeOf = (url: string): LaneRoute | undefined => {
+    let r = routes.get(url);
+    if (r === undefined) {
+      r = matchLaneRoute(url) ?? null;
+      if (routes.size < 1024) routes.set(url, r);
+    }
+    return r ?? undefined;
+  };
+
+  const answer = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: LaneRoute,
+    text: string,
+    reqId: string,
+    keyId: string | undefined,
+    start: number,
+  ): Promise<void> => {
+    // The route is recorded where Fastify's handler records it: once the body parsed.
+    const entry: RequestModel = {};
+    let status = 200;
+    // The request's child logger, made only when something is logged (as Fastify's lazy one).
+    const log = (fields: Record<string, unknown>, msg: string) => logger.child({ reqId }).error(fields, msg);
+    try {
+      // The same refusals, in the same order, as the plugin's JSON parser.
+      const problem = checkBody(text, MAX_JSON_DEPTH, route.batch ? maxBatchSize : undefined);
+      if (problem?.kind === "depth") throw Errors.nestingTooDeep(MAX_JSON_DEPTH);
+      if (problem?.kind === "rows") throw Errors.batchTooLarge(problem.rows, maxBatchSize);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (err) {
+        throw Errors.malformedJson((err as Error).message);
+      }
+      entry.route = route.pattern;
+      const key = req.headers["x-routing-key"];
+      const call: PredictCall = {
+        name: route.name,
+        version: route.version,
+        method: route.method,
+        path: route.batch ? "instances" : "",
+        reqId,
+        routingKey: typeof key === "string" ? key : undefined,
+        rows: () => rowsOfBody(body, route.batch, maxBatchSize),
+        log,
+      };
+      const p = await predictRows(ctx, call, entry);
+      const out = answerJson(p, route.method, route.batch);
+      const headers = ["x-request-id", reqId];
+      if (ctx.shuttingDown) headers.push("connection", "close");
+      headers.push(
+        "x-model",
+        `${p.version.name}@${p.version.version}`,
+        "server-timing",
+        `inference;dur=${p.result.inferenceMs.toFixed(3)}`,
+        "content-type",
+        "application/json; charset=utf-8",
+        "content-length",
+        String(Buffer.byteLength(out)),
+      );
+      res.writeHead(200, headers);
+      res.end(out);
+    } catch (err) {
+      failed?.(err);
+      const a = errorAnswer(err, reqId, log, bodyLimit, req.headers["content-type"]);
+      status = a.error.statusCode;
+      const out = JSON.stringify(a.body);
+      const headers = ["x-request-id", reqId];
+      if (ctx.shuttingDown) headers.push("connection", "close");
+      if (a.retryAfter !== undefined) headers.push("retry-after", a.retryAfter);
+      headers.push(
+        "content-type",
+        "application/json; charset=utf-8",
+        "content-length",
+        String(Buffer.byteLength(out)),
+      );
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(status, headers);
+        res.end(out);
+      }
+    }
+    finish({
+      reqId,
+      method: "POST",
+      route: route.pattern,
+      url: req.url ?? "",
+      entry,
+      keyId,
+      status,
+      elapsedMs: performance.now() - start,
+    });
+  };
+
+  return (req, res) => {
+    if (req.method !== "POST") return false;
+    const route = routeOf(req.url ?? "");
+    if (route === undefined) return false;
+    const h = req.headers;
+    // Only what Fastify would read as this body and nothing else: a JSON type, a declared length within
+    // the limit, no transfer or content encoding, no `Expect`. Anything else is Fastify's to answer.
+    const type = h["content-type"];
+    if (type === undefined || (type !== "application/json" && !JSON_TYPE.test(type))) return false;
+    const length = Number(h["content-length"]);
+    if (!(length > 0 && length <= bodyLimit)) return false;
+    if (h["transfer-encoding"] !== undefined || h["content-encoding"] !== undefined || h.expect !== undefined)
+      return false;
+    let keyId: string | undefined;
+    if (keys !== undefined && keys.size > 0) {
+      const presented = presentedKey(h);
+      const key = presented === undefined ? undefined : keys.match(presented);
+      // Refusals (401, 403, 429 past the failure budget) are Fastify's access hook's.
+      if (key === undefined || !key.scopes.has("predict")) return false;
+      keyId = key.id;
+    }
+    const start = performance.now();
+    const reqId = requestIdOf(h);
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const text = chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks).toString("utf8");
+      void answer(req, res, route, text, reqId, keyId, start);
+    });
+    // A client that goes away mid-body gets no answer; its socket is already closed.
+    req.on("error", () => undefined);
+    return true;
+  };
+}
+
+// Fastify keeps an instance's hooks under this symbol (lib/symbols.js); not public, so a Fastify
+// without it is taken to have hooks (no lane) rather than guessed at.
+const HOOKS = "fastify.hooks";
+const LIFECYCLE = [
+  "onRequest",
+  "preParsing",
+  "preValidation",
+  "preHandler",
+  "preSerialization",
+  "onSend",
+  "onResponse",
+  "onError",
+  "onTimeout",
+  "onRequestAbort",
+  // A host's `onRoute` hook may add hooks to our routes themselves.
+  "onRoute",
+];
+
+/** Whether a Fastify instance has request hooks of its own (a host's, which the lane would skip). */
+export function hasRequestHooks(instance: object): boolean {
+  const sym = Object.getOwnPropertySymbols(instance).find((s) => s.description === HOOKS);
+  const hooks = sym === undefined ? undefined : (instance as Record<symbol, unknown>)[sym];
+  if (hooks === null || typeof hooks !== "object") return true;
+  return LIFECYCLE.some((h) => {
+    const list = (hooks as Record<string, unknown>)[h];
+    return !Array.isArray(list) || list.length > 0;
+  });
+}
+
+/**
+ * Why the lane cannot serve an app, or undefined when it can: CORS and rate limits (their plugins'
+ * hooks and headers), durable audit (written before the answer leaves, by a Fastify hook), a prefix,
+ * and request hooks a host added to the root instance.
+ */
+export function laneRefusal(
+  root: object,
+  settings: AppContext["settings"],
+  auditSync: string | undefined,
+  prefix: string,
+): string | undefined {
+  if (settings.fastLane === false) return "turned off (fastLane: false)";
+  if (prefix !== "") return "registered under a prefix";
+  if (settings.access?.cors !== undefined) return "CORS is on";
+  if ((settings.access?.rateLimit ?? 0) > 0) return "rate limits are on";
+  if (auditSync === "each") return "the audit log is durable (auditSync each)";
+  if (hasRequestHooks(root)) return "the Fastify instance has request hooks of its own";
+  return undefined;
+}

@@ -1,0 +1,404 @@
+// The fast lane answers the native prediction routes from Node's HTTP server: every case here is sent
+// over a socket (the lane) and through `inject` (Fastify, which the lane never sees) and must come back
+// the same — status, body bytes, headers — and leave the same request log line, metrics and audit.
+
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { request } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { after, before, describe, it } from "node:test";
+import pino from "pino";
+import heuristic from "../../examples/iris/heuristic.ts";
+import { ModelRegistry } from "../../src/registry/model-registry.ts";
+import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
+import { type App, buildApp } from "../../src/server/app.ts";
+import { hasRequestHooks, matchLaneRoute } from "../../src/server/fast-lane.ts";
+import { IRIS_ROW, LINEAR_ROW, linear } from "../helpers.ts";
+
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Log lines written by an app, parsed. */
+function capture(): { logger: pino.Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      for (const l of String(chunk).split("\n")) if (l) lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  return { logger: pino({ level: "debug" }, stream), lines };
+}
+
+function makeRegistry(): ModelRegistry {
+  const registry = new ModelRegistry();
+  registry.register(heuristic.name, heuristic.version, loadDefinition(heuristic), "code");
+  registry.register(linear.name, linear.version, loadDefinition(linear), "code");
+  return registry;
+}
+
+async function listen(app: App): Promise<number> {
+  await app.fastify.listen({ host: "127.0.0.1", port: 0 });
+  return (app.fastify.server.address() as AddressInfo).port;
+}
+
+function send(
+  port: number,
+  method: string,
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: "127.0.0.1", port, method, path: url, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers as Record<string, string>,
+          body: Buffer.concat(chunks).toString("utf8"),
+        }),
+      );
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function inject(app: App, method: string, url: string, body: string, headers: Record<string, string>) {
+  const res = await app.fastify.inject({ method: method as "POST", url, payload: body, headers });
+  return { status: res.statusCode, headers: res.headers as Record<string, string>, body: res.body };
+}
+
+// Headers that differ between any two answers (date, connection handling, timings) are compared by form.
+const VOLATILE = new Set(["date", "connection", "keep-alive", "transfer-encoding"]);
+function comparable(h: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (VOLATILE.has(k)) continue;
+    out[k] = k === "server-timing" ? String(v).replace(/dur=\d+\.\d{3}$/, "dur=N") : String(v);
+  }
+  return out;
+}
+
+const JSON_HEADERS = { "content-type": "application/json" };
+const big = (n: number) => JSON.stringify({ instances: Array.from({ length: n }, () => IRIS_ROW) });
+
+/** Every case the lane takes: successes and each refusal it answers itself. */
+const CASES: [string, string, string, Record<string, string>?][] = [
+  ["named row", "/predict", JSON.stringify(IRIS_ROW)],
+  ["positional row", "/predict", JSON.stringify({ features: [6.3, 2.8, 5.1, 1.5] })],
+  ["probabilities", "/predict_proba", JSON.stringify(IRIS_ROW)],
+  ["batch", "/predict/batch", JSON.stringify({ instances: [IRIS_ROW, { features: [6.3, 2.8, 5.1, 1.5] }] })],
+  ["probability batch", "/predict_proba/batch", JSON.stringify({ instances: [IRIS_ROW, IRIS_ROW] })],
+  ["by name", "/models/linear/predict", JSON.stringify(LINEAR_ROW)],
+  ["by version", "/models/linear/versions/2/predict", JSON.stringify(LINEAR_ROW)],
+  [
+    "by version, batch",
+    "/models/heuristic/versions/1/predict/batch",
+    JSON.stringify({ instances: [IRIS_ROW] }),
+  ],
+  ["trailing slash", "/predict/", JSON.stringify(IRIS_ROW)],
+  ["charset", "/predict", JSON.stringify(IRIS_ROW), { "content-type": "application/json; charset=utf-8" }],
+  ["routing key", "/predict", JSON.stringify(IRIS_ROW), { "x-routing-key": "user-7" }],
+  ["unknown model", "/models/nope/predict", JSON.stringify(IRIS_ROW)],
+  ["unknown version", "/models/linear/versions/9/predict", JSON.stringify(LINEAR_ROW)],
+  ["proba of a regressor", "/models/linear/predict_proba", JSON.stringify(LINEAR_ROW)],
+  ["malformed JSON", "/predict", '{"features": [1, 2'],
+  ["too deep", "/predict", `${"[".repeat(200)}${"]".repeat(200)}`],
+  ["too many rows", "/predict/batch", big(6)],
+  ["not an object", "/predict", "[1, 2, 3]"],
+  ["a string", "/predict", '"x"'],
+  ["null", "/predict", "null"],
+  ["wrong type", "/predict", JSON.stringify({ ...IRIS_ROW, sepal_length: "long" })],
+  ["missing feature", "/predict", JSON.stringify({ sepal_length: 1 })],
+  ["unknown feature", "/predict", JSON.stringify({ ...IRIS_ROW, colour: 1 })],
+  ["no instances", "/predict/batch", JSON.stringify({ rows: [] })],
+  ["extra field", "/predict/batch", JSON.stringify({ instances: [IRIS_ROW], x: 1 })],
+  ["empty batch", "/predict/batch", JSON.stringify({ instances: [] })],
+  ["instances not an array", "/predict/batch", JSON.stringify({ instances: 3 })],
+  ["bad row in a batch", "/predict/batch", JSON.stringify({ instances: [IRIS_ROW, { features: [1] }] })],
+  ["non-ASCII text", "/models/linear/predict", JSON.stringify({ ...LINEAR_ROW, note: "é ✓ 日本" })],
+  ["invalid UTF-8", "/predict", '{"features": [1, 2, 3, "\xff"]}'],
+];
+
+/** Cases the lane leaves to Fastify (its headers alone say so): they must still be answered right. */
+const DECLINED: [string, string, string, string, Record<string, string>][] = [
+  ["text body", "POST", "/predict", "x", { "content-type": "text/plain" }],
+  ["no content type", "POST", "/predict", JSON.stringify(IRIS_ROW), {}],
+  [
+    "vendor JSON type",
+    "POST",
+    "/predict",
+    JSON.stringify(IRIS_ROW),
+    { "content-type": "application/vnd.x+json" },
+  ],
+  ["query string", "POST", "/predict?debug=1", JSON.stringify(IRIS_ROW), JSON_HEADERS],
+  ["encoded name", "POST", "/models/line%61r/predict", JSON.stringify(LINEAR_ROW), JSON_HEADERS],
+  ["GET", "GET", "/predict", "", {}],
+  ["over the body limit", "POST", "/predict/batch", big(200), JSON_HEADERS],
+  ["empty body", "POST", "/predict", "", JSON_HEADERS],
+  [
+    "gzip-encoded",
+    "POST",
+    "/predict",
+    JSON.stringify(IRIS_ROW),
+    { ...JSON_HEADERS, "content-encoding": "gzip" },
+  ],
+  ["upper case path", "POST", "/PREDICT", JSON.stringify(IRIS_ROW), JSON_HEADERS],
+];
+
+describe("the fast lane's routes", () => {
+  it("matches the native prediction routes and nothing else", () => {
+    assert.deepEqual(matchLaneRoute("/predict"), { pattern: "/predict", method: "predict", batch: false });
+    assert.deepEqual(matchLaneRoute("/predict_proba/batch/"), {
+      pattern: "/predict_proba/batch",
+      method: "predict_proba",
+      batch: true,
+    });
+    assert.deepEqual(matchLaneRoute("/models/a.b-c_1/versions/2.0/predict"), {
+      pattern: "/models/:name/versions/:version/predict",
+      name: "a.b-c_1",
+      version: "2.0",
+      method: "predict",
+      batch: false,
+    });
+    for (const url of [
+      "/predict?x=1",
+      "/predict//",
+      "/models/a%20b/predict",
+      "/models//predict",
+      "/models/a/versions/predict/batch/x",
+      "/v2/models/a/infer",
+      "/explain",
+      "/predict/batch/batch",
+      "/models/a/b/predict",
+    ])
+      assert.equal(matchLaneRoute(url), undefined, url);
+  });
+
+  it("sees a host's request hooks on the root instance", async () => {
+    const plain = buildApp(makeRegistry(), { logger: pino({ level: "silent" }) });
+    await plain.fastify.ready();
+    assert.equal(hasRequestHooks(plain.fastify), false);
+    await plain.fastify.close();
+    const hooked = buildApp(makeRegistry(), { logger: pino({ level: "silent" }) });
+    // Fastify adds a hook once the plugins before it have loaded.
+    hooked.fastify.addHook("onResponse", (_req, _reply, done) => done());
+    await hooked.fastify.ready();
+    assert.equal(hasRequestHooks(hooked.fastify), true);
+    await hooked.fastify.close();
+    assert.equal(hasRequestHooks({}), true, "an instance without Fastify's hooks is not trusted");
+  });
+});
+
+describe("the fast lane answers as Fastify does", () => {
+  const { logger, lines } = capture();
+  let app: App;
+  let port: number;
+  before(async () => {
+    app = buildApp(makeRegistry(), {
+      logger,
+      maxBatchSize: 5,
+      bodyLimit: 4096,
+    });
+    port = await listen(app);
+  });
+  after(() => app.fastify.close());
+
+  it("is in front of Fastify", () => {
+    const ready = lines.find((l) => l.msg === "prediction routes");
+    assert.equal(ready?.fastLane, true);
+  });
+
+  for (const [name, url, body, headers] of CASES) {
+    it(`${name}: same status, headers, body and log line`, async () => {
+      const h = { ...JSON_HEADERS, ...headers, "x-request-id": `same-${name.replace(/\W/g, "-")}` };
+      const before = lines.length;
+      const lane = await send(port, "POST", url, body, h);
+      const viaFastify = await inject(app, "POST", url, body, h);
+      assert.equal(lane.status, viaFastify.status);
+      assert.equal(lane.body, viaFastify.body);
+      assert.deepEqual(comparable(lane.headers), comparable(viaFastify.headers));
+      // The request lines are written after the answers: wait for both.
+      for (let i = 0; i < 50 && lines.slice(before).filter((l) => l.msg === "request").length < 2; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      const logged = lines.slice(before).filter((l) => l.msg === "request" || l.level === 50);
+      const requestLines = logged.filter((l) => l.msg === "request");
+      assert.equal(requestLines.length, 2, JSON.stringify(logged));
+      const [a, b] = requestLines.map(({ time: _t, latencyMs, ...rest }) => {
+        assert.equal(typeof latencyMs, "number");
+        return rest;
+      });
+      assert.deepEqual(a, b);
+      assert.equal(a.reqId, h["x-request-id"]);
+    });
+  }
+
+  it("counts its requests and errors in the metrics like Fastify's", async () => {
+    const scrape = async () => (await app.fastify.inject({ method: "GET", url: "/metrics" })).body;
+    const count = (text: string, pattern: RegExp) =>
+      text
+        .split("\n")
+        .filter((l) => pattern.test(l))
+        .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
+    const m0 = await scrape();
+    await send(port, "POST", "/predict", JSON.stringify(IRIS_ROW), JSON_HEADERS);
+    await send(port, "POST", "/predict", "{", JSON_HEADERS);
+    const m1 = await scrape();
+    const ok = /^modelserve_http_requests_total\{.*route="\/predict".*status="200"/;
+    assert.equal(count(m1, ok) - count(m0, ok), 1);
+    const bad = /^modelserve_errors_total\{.*code="MS_MALFORMED_JSON"/;
+    assert.equal(count(m1, bad) - count(m0, bad), 1);
+  });
+
+  for (const [name, method, url, body, headers] of DECLINED) {
+    it(`leaves ${name} to Fastify, which answers it`, async () => {
+      const h = { ...headers, "x-request-id": "declined" };
+      const lane = await send(port, method, url, body, h);
+      const viaFastify = await inject(app, method, url, body, h);
+      assert.equal(lane.status, viaFastify.status);
+      assert.equal(lane.body, viaFastify.body);
+    });
+  }
+});
+
+describe("the fast lane stands aside", () => {
+  it("for a host's hooks on the root instance, which then run for every prediction", async () => {
+    const { logger, lines } = capture();
+    const app = buildApp(makeRegistry(), { logger });
+    let seen = 0;
+    app.fastify.addHook("onRequest", (_req, _reply, done) => {
+      seen++;
+      done();
+    });
+    const port = await listen(app);
+    try {
+      const res = await send(port, "POST", "/predict", JSON.stringify(IRIS_ROW), JSON_HEADERS);
+      assert.equal(res.status, 200);
+      assert.equal(seen, 1);
+      const ready = lines.find((l) => l.msg === "prediction routes");
+      assert.equal(ready?.fastLane, false);
+      assert.match(String(ready?.reason), /hooks/);
+    } finally {
+      await app.fastify.close();
+    }
+  });
+
+  for (const [what, options, reason] of [
+    ["fastLane: false", { fastLane: false }, /turned off/],
+    ["CORS", { cors: "*" }, /CORS/],
+    ["rate limits", { rateLimit: 100 }, /rate limits/],
+  ] as const) {
+    it(`with ${what}`, async () => {
+      const { logger, lines } = capture();
+      const app = buildApp(makeRegistry(), { logger, ...options });
+      const port = await listen(app);
+      try {
+        const res = await send(port, "POST", "/predict", JSON.stringify(IRIS_ROW), JSON_HEADERS);
+        assert.equal(res.status, 200);
+        const ready = lines.find((l) => l.msg === "prediction routes");
+        assert.equal(ready?.fastLane, false);
+        assert.match(String(ready?.reason), reason);
+      } finally {
+        await app.fastify.close();
+      }
+    });
+  }
+});
+
+describe("the fast lane with API keys", () => {
+  const { logger, lines } = capture();
+  let app: App;
+  let port: number;
+  before(async () => {
+    app = buildApp(makeRegistry(), {
+      logger,
+      apiKeys: "svc:k-predict-1234567890:predict,ro:k-read-1234567890:read",
+    });
+    port = await listen(app);
+  });
+  after(() => app.fastify.close());
+
+  it("serves a key with the predict scope and logs its id; leaves refusals to the access hook", async () => {
+    assert.equal(lines.find((l) => l.msg === "prediction routes")?.fastLane, true);
+    const body = JSON.stringify(IRIS_ROW);
+    const cases: [Record<string, string>, number][] = [
+      [{ authorization: "Bearer k-predict-1234567890" }, 200],
+      [{ "x-api-key": "k-predict-1234567890" }, 200],
+      [{}, 401],
+      [{ authorization: "Bearer wrong-key-000000000" }, 401],
+      [{ authorization: "Bearer k-read-1234567890" }, 403],
+    ];
+    for (const [auth, status] of cases) {
+      const h = { ...JSON_HEADERS, ...auth, "x-request-id": `key-${status}` };
+      const lane = await send(port, "POST", "/predict", body, h);
+      const viaFastify = await inject(app, "POST", "/predict", body, h);
+      assert.equal(lane.status, status, JSON.stringify(auth));
+      assert.equal(lane.body, viaFastify.body);
+      assert.deepEqual(comparable(lane.headers), comparable(viaFastify.headers));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    const served = lines.filter((l) => l.msg === "request" && l.status === 200);
+    assert.equal(served.length, 4);
+    for (const l of served) assert.equal(l.keyId, "svc");
+  });
+});
+
+describe("the fast lane's audit entries", () => {
+  it("are Fastify's, field for field", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ms-lane-audit-"));
+    const target = join(dir, "audit.jsonl");
+    const app = buildApp(makeRegistry(), { logger: pino({ level: "silent" }), audit: { target, sample: 1 } });
+    const port = await listen(app);
+    const sent: [string, string][] = [
+      ["/predict", JSON.stringify(IRIS_ROW)],
+      ["/predict_proba/batch", JSON.stringify({ instances: [IRIS_ROW, IRIS_ROW] })],
+      ["/models/linear/versions/2/predict", JSON.stringify(LINEAR_ROW)],
+    ];
+    for (const [i, [url, body]] of sent.entries()) {
+      const h = { ...JSON_HEADERS, "x-request-id": `audit-${i}` };
+      assert.equal((await send(port, "POST", url, body, h)).status, 200);
+      assert.equal((await inject(app, "POST", url, body, h)).status, 200);
+    }
+    await app.fastify.close();
+    const entries = readFileSync(target, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.equal(entries.length, 2 * sent.length);
+    for (let i = 0; i < sent.length; i++) {
+      const pair = entries
+        .filter((e) => e.reqId === `audit-${i}`)
+        .map(({ time: _t, latencyMs: _l, ...rest }) => rest);
+      assert.equal(pair.length, 2);
+      assert.deepEqual(pair[0], pair[1]);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("the fast lane while draining", () => {
+  it("answers with Connection: close once the listener closed", async () => {
+    const app = buildApp(makeRegistry(), { logger: pino({ level: "silent" }) });
+    const port = await listen(app);
+    try {
+      app.context.shuttingDown = true;
+      const res = await send(port, "POST", "/predict", JSON.stringify(IRIS_ROW), {
+        ...JSON_HEADERS,
+        connection: "keep-alive",
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.connection, "close");
+    } finally {
+      await app.fastify.close();
+    }
+  });
+});
