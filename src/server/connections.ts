@@ -20,6 +20,24 @@ export interface ConnectionLimits {
 interface SocketState {
   busy: number;
   lastActive: number;
+  /** The latest response on the connection (the one a graceful close must still mark). */
+  res: ServerResponse | undefined;
+}
+
+// Each tracked socket carries its state under this key, so a request finds it without a map lookup.
+const STATE = Symbol("modelserve.connection");
+type Tracked = { [STATE]?: SocketState };
+
+/**
+ * Ends a response's share of its connection's work. One function for every response (registered with
+ * `on`, not `once`, and bound to nothing): a request costs no closure and no listener wrapper.
+ */
+function onResponseClose(this: ServerResponse): void {
+  const state = (this.req?.socket as Tracked | undefined)?.[STATE];
+  if (state === undefined) return;
+  state.busy--;
+  state.lastActive = performance.now();
+  if (state.res === this) state.res = undefined;
 }
 
 /** How long a connection must have been idle before a graceful close ends it (ms). */
@@ -29,7 +47,6 @@ export const IDLE_GRACE_MS = 1000;
 export class ConnectionTracker {
   readonly #states = new Map<Socket, SocketState>();
   readonly #perIp = new Map<string, number>();
-  readonly #active = new Set<ServerResponse>();
   readonly #maxPerIp: number;
   readonly #tls: boolean;
   #closing = false;
@@ -78,22 +95,22 @@ export class ConnectionTracker {
   }
 
   #track(socket: Socket): void {
-    this.#states.set(socket, { busy: 0, lastActive: performance.now() });
+    const state: SocketState = { busy: 0, lastActive: performance.now(), res: undefined };
+    (socket as Tracked)[STATE] = state;
+    this.#states.set(socket, state);
     socket.once("close", () => this.#states.delete(socket));
   }
 
+  // Runs for every request: kept to a property read, two writes and one shared listener (a closure and
+  // a `once` wrapper per request measured ~4 µs of a ~35 µs single-row request, garbage collection included).
   #request(req: IncomingMessage, res: ServerResponse): void {
-    const state = this.#states.get(req.socket);
-    if (state) state.busy++;
+    const state = (req.socket as Tracked)[STATE];
+    if (state !== undefined) {
+      state.busy++;
+      state.res = res;
+    }
     if (this.#closing) res.shouldKeepAlive = false;
-    this.#active.add(res);
-    res.once("close", () => {
-      this.#active.delete(res);
-      if (state) {
-        state.busy--;
-        state.lastActive = performance.now();
-      }
-    });
+    res.on("close", onResponseClose);
   }
 
   /**
@@ -102,7 +119,8 @@ export class ConnectionTracker {
    */
   beginClose(): void {
     this.#closing = true;
-    for (const res of this.#active) if (!res.headersSent) res.shouldKeepAlive = false;
+    for (const s of this.#states.values())
+      if (s.busy > 0 && s.res !== undefined && !s.res.headersSent) s.res.shouldKeepAlive = false;
   }
 
   /** Closes connections with no request in progress that have been idle at least `graceMs`. */
