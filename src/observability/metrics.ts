@@ -123,6 +123,16 @@ export class ServiceMetrics {
   readonly registry: Registry;
   private readonly prefix: string;
   private readonly series = new Map<string, RequestSeries>();
+  /** The series of the latest request, with what it was found by (series are never removed). */
+  #last:
+    | {
+        readonly model: string;
+        readonly version: string;
+        readonly route: string;
+        readonly status: number;
+        readonly series: RequestSeries;
+      }
+    | undefined;
   private readonly models = new Map<string, ModelSeries>();
   private readonly errors = new Map<string, number>();
   private readonly collectors: MetricsCollector[] = [];
@@ -140,8 +150,20 @@ export class ServiceMetrics {
     const model = o.model ?? "";
     const version = o.version ?? "";
     const route = o.route ?? "unmatched";
-    const key = `${model}\u0000${version}\u0000${route}\u0000${o.status}`;
-    let s = this.series.get(key);
+    // Under steady traffic most requests fall in the series of the one before: compared, not re-keyed.
+    const last = this.#last;
+    let s =
+      last !== undefined &&
+      last.status === o.status &&
+      last.route === route &&
+      last.model === model &&
+      last.version === version
+        ? last.series
+        : undefined;
+    if (s === undefined) {
+      const key = `${model}\u0000${version}\u0000${route}\u0000${o.status}`;
+      s = this.series.get(key);
+    }
     if (s === undefined) {
       const base: [string, string][] = [
         ["model", model],
@@ -154,8 +176,10 @@ export class ServiceMetrics {
         count: 0,
         latency: new Hist(LATENCY_BUCKETS),
       };
-      this.series.set(key, s);
+      this.series.set(`${model}\u0000${version}\u0000${route}\u0000${o.status}`, s);
     }
+    if (last === undefined || last.series !== s)
+      this.#last = { model, version, route, status: o.status, series: s };
     s.count++;
     s.latency.observe(o.seconds);
     if (o.model === undefined) return;

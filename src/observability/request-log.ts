@@ -26,6 +26,23 @@ export interface RequestLogFields {
 const PLAIN = /^[\w.:/@ -]*$/;
 const str = (s: string) => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
 
+/**
+ * Methods, routes, model names, versions and key ids repeat from line to line: their JSON text is kept
+ * (bounded: a server sees few of each; past the bound the cache starts over).
+ */
+function quoter(): (s: string) => string {
+  const known = new Map<string, string>();
+  return (s) => {
+    let q = known.get(s);
+    if (q === undefined) {
+      if (known.size >= 512) known.clear();
+      q = str(s);
+      known.set(s, q);
+    }
+    return q;
+  };
+}
+
 /** Returns a function that logs a request line at `info` through `logger`'s destination. */
 export function requestLogger(logger: Logger): (f: RequestLogFields) => void {
   const stream = (logger as unknown as Record<symbol, { write(line: string): void } | undefined>)[
@@ -36,15 +53,16 @@ export function requestLogger(logger: Logger): (f: RequestLogFields) => void {
   if (!stream || typeof stream.write !== "function" || typeof chindings !== "string") {
     return (f) => logger.info({ ...f, ...(f.url === undefined ? {} : { url: redactUrl(f.url) }) }, "request");
   }
+  const q = quoter();
   return (f) => {
     if (!logger.isLevelEnabled("info")) return;
-    let line = `{"level":30,"time":${Date.now()}${chindings},"reqId":${str(f.reqId)},"method":${str(f.method)},"route":${
-      f.route === null ? "null" : str(f.route)
+    let line = `{"level":30,"time":${Date.now()}${chindings},"reqId":${str(f.reqId)},"method":${q(f.method)},"route":${
+      f.route === null ? "null" : q(f.route)
     }`;
     if (f.url !== undefined) line += `,"url":${str(redactUrl(f.url))}`;
-    if (f.model !== undefined) line += `,"model":${str(f.model)}`;
-    if (f.version !== undefined) line += `,"version":${str(f.version)}`;
-    if (f.keyId !== undefined) line += `,"keyId":${str(f.keyId)}`;
+    if (f.model !== undefined) line += `,"model":${q(f.model)}`;
+    if (f.version !== undefined) line += `,"version":${q(f.version)}`;
+    if (f.keyId !== undefined) line += `,"keyId":${q(f.keyId)}`;
     line += `,"status":${f.status},"latencyMs":${f.latencyMs},"msg":"request"}\n`;
     stream.write(line);
   };

@@ -129,3 +129,38 @@ test("/metrics has regression outputs, model states, load facts, defaults and sh
   // A classifier gets no output histogram.
   assert.equal(sample(text, "modelserve_prediction_value_count", { model: "heuristic" }), undefined);
 });
+
+test("requests in interleaved series are each counted in their own series", async () => {
+  const { ServiceMetrics } = await import("../../src/observability/metrics.ts");
+  // Each request differs from the one before in one label: a series reused from the request before
+  // must match all four.
+  const kinds = [
+    { model: "a", version: "1", route: "/predict", status: 200 },
+    { model: "a", version: "1", route: "/predict", status: 422 },
+    { model: "a", version: "2", route: "/predict", status: 422 },
+    { model: "b", version: "2", route: "/predict", status: 422 },
+    { model: "b", version: "2", route: "/predict/batch", status: 422 },
+  ];
+  const lineOf = (text: string, k: (typeof kinds)[number]) =>
+    text
+      .split("\n")
+      .find((l) =>
+        l.startsWith(
+          `modelserve_http_requests_total{model="${k.model}",version="${k.version}",route="${k.route}",status="${k.status}"}`,
+        ),
+      );
+  for (let i = 0; i + 1 < kinds.length; i++) {
+    const metrics = new ServiceMetrics({ processMetrics: false });
+    for (const k of [kinds[i]!, kinds[i + 1]!, kinds[i + 1]!, kinds[i]!])
+      metrics.observe({ ...k, seconds: 0.001 });
+    const text = await metrics.render();
+    assert.equal(lineOf(text, kinds[i]!)?.split(" ").at(-1), "2", JSON.stringify(kinds[i]));
+    assert.equal(
+      lineOf(text, kinds[i + 1]!)
+        ?.split(" ")
+        .at(-1),
+      "2",
+      JSON.stringify(kinds[i + 1]),
+    );
+  }
+});
