@@ -14,7 +14,7 @@ import pino from "pino";
 import heuristic from "../../examples/iris/heuristic.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
-import { type App, buildApp } from "../../src/server/app.ts";
+import { type App, type AppOptions, buildApp } from "../../src/server/app.ts";
 import { hasRequestHooks, matchLaneRoute } from "../../src/server/fast-lane.ts";
 import { IRIS_ROW, LINEAR_ROW, linear } from "../helpers.ts";
 
@@ -199,19 +199,25 @@ describe("the fast lane's routes", () => {
   });
 });
 
-describe("the fast lane answers as Fastify does", () => {
+/** An app listening for the tests of the enclosing `describe`, with its captured log lines. */
+function served(options: Omit<AppOptions, "logger">): {
+  app: App;
+  port: number;
+  lines: Record<string, unknown>[];
+} {
   const { logger, lines } = capture();
-  let app: App;
-  let port: number;
+  const s = { app: undefined as unknown as App, port: 0, lines };
   before(async () => {
-    app = buildApp(makeRegistry(), {
-      logger,
-      maxBatchSize: 5,
-      bodyLimit: 4096,
-    });
-    port = await listen(app);
+    s.app = buildApp(makeRegistry(), { logger, ...options });
+    s.port = await listen(s.app);
   });
-  after(() => app.fastify.close());
+  after(() => s.app.fastify.close());
+  return s;
+}
+
+describe("the fast lane answers as Fastify does", () => {
+  const s = served({ maxBatchSize: 5, bodyLimit: 4096 });
+  const { lines } = s;
 
   it("is in front of Fastify", () => {
     const ready = lines.find((l) => l.msg === "prediction routes");
@@ -222,8 +228,8 @@ describe("the fast lane answers as Fastify does", () => {
     it(`${name}: same status, headers, body and log line`, async () => {
       const h = { ...JSON_HEADERS, ...headers, "x-request-id": `same-${name.replace(/\W/g, "-")}` };
       const before = lines.length;
-      const lane = await send(port, "POST", url, body, h);
-      const viaFastify = await inject(app, "POST", url, body, h);
+      const lane = await send(s.port, "POST", url, body, h);
+      const viaFastify = await inject(s.app, "POST", url, body, h);
       assert.equal(lane.status, viaFastify.status);
       assert.equal(lane.body, viaFastify.body);
       assert.deepEqual(comparable(lane.headers), comparable(viaFastify.headers));
@@ -243,15 +249,15 @@ describe("the fast lane answers as Fastify does", () => {
   }
 
   it("counts its requests and errors in the metrics like Fastify's", async () => {
-    const scrape = async () => (await app.fastify.inject({ method: "GET", url: "/metrics" })).body;
+    const scrape = async () => (await s.app.fastify.inject({ method: "GET", url: "/metrics" })).body;
     const count = (text: string, pattern: RegExp) =>
       text
         .split("\n")
         .filter((l) => pattern.test(l))
         .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
     const m0 = await scrape();
-    await send(port, "POST", "/predict", JSON.stringify(IRIS_ROW), JSON_HEADERS);
-    await send(port, "POST", "/predict", "{", JSON_HEADERS);
+    await send(s.port, "POST", "/predict", JSON.stringify(IRIS_ROW), JSON_HEADERS);
+    await send(s.port, "POST", "/predict", "{", JSON_HEADERS);
     const m1 = await scrape();
     const ok = /^modelserve_http_requests_total\{.*route="\/predict".*status="200"/;
     assert.equal(count(m1, ok) - count(m0, ok), 1);
@@ -262,8 +268,8 @@ describe("the fast lane answers as Fastify does", () => {
   for (const [name, method, url, body, headers] of DECLINED) {
     it(`leaves ${name} to Fastify, which answers it`, async () => {
       const h = { ...headers, "x-request-id": "declined" };
-      const lane = await send(port, method, url, body, h);
-      const viaFastify = await inject(app, method, url, body, h);
+      const lane = await send(s.port, method, url, body, h);
+      const viaFastify = await inject(s.app, method, url, body, h);
       assert.equal(lane.status, viaFastify.status);
       assert.equal(lane.body, viaFastify.body);
     });
@@ -315,17 +321,8 @@ describe("the fast lane stands aside", () => {
 });
 
 describe("the fast lane with API keys", () => {
-  const { logger, lines } = capture();
-  let app: App;
-  let port: number;
-  before(async () => {
-    app = buildApp(makeRegistry(), {
-      logger,
-      apiKeys: "svc:k-predict-1234567890:predict,ro:k-read-1234567890:read",
-    });
-    port = await listen(app);
-  });
-  after(() => app.fastify.close());
+  const s = served({ apiKeys: "svc:k-predict-1234567890:predict,ro:k-read-1234567890:read" });
+  const { lines } = s;
 
   it("serves a key with the predict scope and logs its id; leaves refusals to the access hook", async () => {
     assert.equal(lines.find((l) => l.msg === "prediction routes")?.fastLane, true);
@@ -339,8 +336,8 @@ describe("the fast lane with API keys", () => {
     ];
     for (const [auth, status] of cases) {
       const h = { ...JSON_HEADERS, ...auth, "x-request-id": `key-${status}` };
-      const lane = await send(port, "POST", "/predict", body, h);
-      const viaFastify = await inject(app, "POST", "/predict", body, h);
+      const lane = await send(s.port, "POST", "/predict", body, h);
+      const viaFastify = await inject(s.app, "POST", "/predict", body, h);
       assert.equal(lane.status, status, JSON.stringify(auth));
       assert.equal(lane.body, viaFastify.body);
       assert.deepEqual(comparable(lane.headers), comparable(viaFastify.headers));
