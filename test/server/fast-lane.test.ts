@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import type { AddressInfo } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -346,6 +347,60 @@ describe("the fast lane with API keys", () => {
     const served = lines.filter((l) => l.msg === "request" && l.status === 200);
     assert.equal(served.length, 4);
     for (const l of served) assert.equal(l.keyId, "svc");
+  });
+});
+
+describe("the fast lane with pipelined requests", () => {
+  const s = served({});
+
+  it("answers requests sent back to back on one connection in order, each its own answer", async () => {
+    const sent: [string, string][] = [
+      ["/predict", JSON.stringify({ features: [5.1, 3.5, 1.4, 0.2] })],
+      ["/predict_proba", JSON.stringify({ features: [6.3, 2.8, 5.1, 1.5] })],
+      ["/predict", "{bad"],
+      ["/predict/batch", JSON.stringify({ instances: [IRIS_ROW, { features: [7.7, 3.0, 6.1, 2.3] }] })],
+      ["/models/linear/predict", JSON.stringify(LINEAR_ROW)],
+    ];
+    const wire = sent
+      .map(
+        ([url, body], i) =>
+          `POST ${url} HTTP/1.1\r\nHost: x\r\nX-Request-Id: p${i}\r\nContent-Type: application/json\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      )
+      .join("");
+    const raw = await new Promise<string>((resolve, reject) => {
+      let out = "";
+      const socket = connect(s.port, "127.0.0.1", () => socket.end(wire));
+      socket.setEncoding("utf8");
+      socket.on("data", (d: string) => {
+        out += d;
+      });
+      socket.on("end", () => resolve(out));
+      socket.on("error", reject);
+    });
+    // Each answer: a status line, headers, then a body of its Content-Length.
+    const answers: { status: number; id: string; body: string }[] = [];
+    let rest = raw;
+    while (rest.length > 0) {
+      const head = rest.slice(0, rest.indexOf("\r\n\r\n"));
+      const length = Number(/content-length: (\d+)/i.exec(head)?.[1]);
+      const start = head.length + 4;
+      answers.push({
+        status: Number(head.split(" ")[1]),
+        id: String(/x-request-id: (\S+)/i.exec(head)?.[1]),
+        body: rest.slice(start, start + length),
+      });
+      rest = rest.slice(start + length);
+    }
+    assert.deepEqual(
+      answers.map((a) => a.id),
+      sent.map((_, i) => `p${i}`),
+    );
+    for (const [i, [url, body]] of sent.entries()) {
+      const expected = await inject(s.app, "POST", url, body, { ...JSON_HEADERS, "x-request-id": `p${i}` });
+      assert.equal(answers[i]!.status, expected.status, url);
+      assert.equal(answers[i]!.body, expected.body, url);
+    }
   });
 });
 
