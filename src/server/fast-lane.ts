@@ -13,14 +13,12 @@
 
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { Errors } from "../errors.ts";
 import type { Method } from "../inference/run.ts";
 import { type KeyChecker, presentedKey } from "../security/api-keys.ts";
-import { checkBody, MAX_JSON_DEPTH } from "./batch-guard.ts";
 import type { AppContext, RequestModel } from "./context.ts";
 import { errorAnswer } from "./plugins/error-handler.ts";
 import { answerJson } from "./predict/answer-json.ts";
-import { rowsOfBody } from "./predict/body.ts";
+import { parseBody, rowsOfBody } from "./predict/body.ts";
 import { type PredictCall, predictRows } from "./predict/pipeline.ts";
 import { requestIdOf } from "./request-id.ts";
 
@@ -137,16 +135,8 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     // The request's child logger, made only when something is logged (as Fastify's lazy one).
     const log = (fields: Record<string, unknown>, msg: string) => logger.child({ reqId }).error(fields, msg);
     try {
-      // The same refusals, in the same order, as the plugin's JSON parser.
-      const problem = checkBody(text, MAX_JSON_DEPTH, route.batch ? maxBatchSize : undefined);
-      if (problem?.kind === "depth") throw Errors.nestingTooDeep(MAX_JSON_DEPTH);
-      if (problem?.kind === "rows") throw Errors.batchTooLarge(problem.rows, maxBatchSize);
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch (err) {
-        throw Errors.malformedJson((err as Error).message);
-      }
+      // The same parser, with the same refusals, as Fastify's content-type parser.
+      const body = parseBody(text, route.batch ? maxBatchSize : undefined);
       entry.route = route.pattern;
       const key = req.headers["x-routing-key"];
       const call: PredictCall = {

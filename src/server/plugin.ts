@@ -14,7 +14,6 @@ import { BatchingMetrics } from "../observability/batching-metrics.ts";
 import { requestLogger } from "../observability/request-log.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { PACKAGE_VERSION } from "../version.ts";
-import { checkBody, MAX_JSON_DEPTH } from "./batch-guard.ts";
 import {
   type AppContext,
   type AppSettings,
@@ -30,6 +29,7 @@ import { auditCollector, driftCollector, lifecycleCollector } from "./plugins/li
 import { metricsRoute } from "./plugins/metrics.ts";
 import { poolCollector } from "./plugins/pool-metrics.ts";
 import { storageCollector } from "./plugins/storage-metrics.ts";
+import { parseBody } from "./predict/body.ts";
 import { adminRoutes } from "./routes/admin.ts";
 import { docsRoutes } from "./routes/docs.ts";
 import { explainRoutes } from "./routes/explain.ts";
@@ -110,17 +110,11 @@ export async function modelservePlugin(
   ) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
     if (text.length === 0) return done(null, undefined);
-    // Too deep a body, or an oversized batch, is refused on its raw text: parsing it would block the
-    // loop (deep nesting) or build every row first (10⁶ tiny rows).
     const batch = _req.routeOptions.url?.endsWith("/batch") === true;
-    const problem = checkBody(text, MAX_JSON_DEPTH, batch ? settings.maxBatchSize : undefined);
-    if (problem?.kind === "depth") return done(Errors.nestingTooDeep(MAX_JSON_DEPTH), undefined);
-    if (problem?.kind === "rows")
-      return done(Errors.batchTooLarge(problem.rows, settings.maxBatchSize), undefined);
     try {
-      done(null, JSON.parse(text));
+      done(null, parseBody(text, batch ? settings.maxBatchSize : undefined));
     } catch (err) {
-      done(Errors.malformedJson((err as Error).message), undefined);
+      done(err as Error, undefined);
     }
   };
   fastify.addContentTypeParser("application/json", { parseAs: "string" }, parseJson);

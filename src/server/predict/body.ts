@@ -1,10 +1,27 @@
 /**
- * @module The first step of a prediction: the body's shape. A single-row route takes one row object
- * (named features or `{"features": [...]}`); a batch route takes `{"instances": [row, ...]}` and
- * nothing else beside it, within the batch limit.
+ * @module The first steps of a prediction: the body's JSON text, then its shape. A single-row route
+ * takes one row object (named features or `{"features": [...]}`); a batch route takes
+ * `{"instances": [row, ...]}` and nothing else beside it, within the batch limit.
  */
 
 import { Errors } from "../../errors.ts";
+import { checkBody, MAX_JSON_DEPTH } from "../batch-guard.ts";
+
+/**
+ * The value of a non-empty JSON body (Fastify's JSON parser and the fast lane share it). Too deep a
+ * body, or a batch of more than `maxRows` rows, is refused on its raw text: parsing it would block the
+ * loop (deep nesting) or build every row first (10⁶ tiny rows). Throws the documented 400/413 errors.
+ */
+export function parseBody(text: string, maxRows?: number): unknown {
+  const problem = checkBody(text, MAX_JSON_DEPTH, maxRows);
+  if (problem?.kind === "depth") throw Errors.nestingTooDeep(MAX_JSON_DEPTH);
+  if (problem?.kind === "rows") throw Errors.batchTooLarge(problem.rows, maxRows ?? problem.rows);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw Errors.malformedJson((err as Error).message);
+  }
+}
 
 function typeName(v: unknown): string {
   if (v === null) return "null";
