@@ -24,7 +24,13 @@ interface Answer {
 function call(
   url: string,
   path: string,
-  options: { method?: string; body?: unknown; headers?: Record<string, string>; agent?: Agent | false } = {},
+  options: {
+    method?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    agent?: Agent | false;
+    timeoutMs?: number;
+  } = {},
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const data = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -45,7 +51,8 @@ function call(
       },
     );
     req.on("error", reject);
-    req.setTimeout(10_000, () => req.destroy(new Error(`no answer to ${path} in 10 s`)));
+    const ms = options.timeoutMs ?? 10_000;
+    req.setTimeout(ms, () => req.destroy(new Error(`no answer to ${path} in ${ms} ms`)));
     req.end(data);
   });
 }
@@ -59,10 +66,15 @@ function childrenOf(pid: number): number[] {
     .filter((n) => n > 0);
 }
 
-const until = async (what: string, ok: () => Promise<boolean> | boolean, ms = 20_000) => {
+const until = async (
+  what: string,
+  ok: () => Promise<boolean> | boolean,
+  ms = 20_000,
+  lastSeen: () => string = () => "",
+) => {
   const end = Date.now() + ms;
   while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what} ${lastSeen()}`.trim());
     await new Promise((r) => setTimeout(r, 50));
   }
 };
@@ -115,10 +127,23 @@ describe("serve --workers 2", { timeout: 120_000 }, () => {
     process.kill(victim!, "SIGKILL");
     // Connections the kernel had queued for the dying worker are reset (never left hanging): the
     // probe retries through them.
-    await until("the primary to see the death", async () => {
-      const r = await call(s.url, "/stats").catch(() => undefined);
-      return r !== undefined && JSON.parse(r.body).workers.restarts === 1;
-    });
+    // A probe that lands on a connection the dying worker held gives up after 2 s and tries again;
+    // what the last probe saw goes into the failure message.
+    let seen = "";
+    await until(
+      "the primary to see the death",
+      async () => {
+        const r = await call(s.url, "/stats", { timeoutMs: 2_000 }).catch((err: Error) => {
+          seen = `(last probe: ${err.message})`;
+          return undefined;
+        });
+        if (r === undefined) return false;
+        seen = `(last probe: ${r.status} ${r.body.slice(0, 300)})`;
+        return r.status === 200 && JSON.parse(r.body).workers?.restarts === 1;
+      },
+      30_000,
+      () => seen,
+    );
     for (let i = 0; i < 10; i++)
       assert.equal((await call(s.url, "/models/lin/predict", { body: { x: 1 } })).status, 200);
     await until("the replacement", async () => {
