@@ -13,6 +13,7 @@ import { ServiceMetrics } from "../observability/metrics.ts";
 import type { ModelRegistry } from "../registry/model-registry.ts";
 import { trackConnections } from "./connections.ts";
 import type { AppContext, AppSettings } from "./context.ts";
+import { lazySchemaController, markDefaultCompilers } from "./lazy-compilers.ts";
 import { type AppOptions, auditOf, driftOf, httpsOf, settingsOf } from "./options.ts";
 import { createContext, modelservePlugin } from "./plugin.ts";
 import { requestIdOf } from "./request-id.ts";
@@ -118,7 +119,10 @@ export function buildApp(registry: ModelRegistry, options: AppOptions = {}): App
     forceCloseConnections: "idle",
     trustProxy: settings.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
+    // Ajv and fast-json-stringify only if a route with a schema ever needs them (lazy-compilers.ts).
+    schemaController: lazySchemaController(),
   });
+  markDefaultCompilers(fastify);
   // Per-request child loggers are made only when a request actually logs through `req.log` (errors);
   // the one line per request goes through the root logger with the request id as a field.
   fastify.setChildLoggerFactory(

@@ -8,6 +8,7 @@
 import { Worker } from "node:worker_threads";
 import { Errors, ModelServeError } from "../../errors.ts";
 import { type LoadLimits, loadLimits } from "../load-limits.ts";
+import { WORKER_BOOT, workerBootData } from "./worker-file.ts";
 
 /** An error as the worker sends it. */
 export interface WireError {
@@ -63,7 +64,10 @@ export const WARM_MAX_BYTES = 8 * 2 ** 20;
 export const idleLoaderWorkers = (): number => idle.size;
 
 function spawn(entry: URL, memoryMb: number): Slot {
-  const worker = new Worker(entry, {
+  // Through a small boot script: the entry's prebuilt bundle and the compile cache (worker-file.ts).
+  const worker = new Worker(WORKER_BOOT, {
+    eval: true,
+    workerData: workerBootData(entry),
     resourceLimits: { maxOldGenerationSizeMb: memoryMb },
   });
   return { worker, memoryMb };

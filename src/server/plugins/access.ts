@@ -4,8 +4,7 @@
  * limits (429 with `Retry-After` and `RateLimit-*`), and CORS. Health probes always stay open.
  */
 
-import cors from "@fastify/cors";
-import rateLimit, { type FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
+import type { FastifyRateLimitStoreCtor } from "@fastify/rate-limit";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Errors } from "../../errors.ts";
 import { type KeyChecker, presentedKey, type Scope } from "../../security/api-keys.ts";
@@ -139,6 +138,8 @@ export async function installAccess(
   };
   if (settings.cors) {
     const origins = settings.cors.trim() === "*" ? "*" : settings.cors.split(",").map((o) => o.trim());
+    // Imported only when configured: most servers use neither plugin, and each costs start-up time.
+    const { default: cors } = await import("@fastify/cors");
     await app.register(cors, {
       origin: origins === "*" ? "*" : origins,
       methods: ["GET", "POST", "PUT", "DELETE"],
@@ -205,6 +206,7 @@ export async function installAccess(
   }
   if (settings.rateLimit && settings.rateLimit > 0) {
     const max = settings.rateLimit;
+    const { default: rateLimit } = await import("@fastify/rate-limit");
     await app.register(rateLimit, {
       global: true,
       max,
