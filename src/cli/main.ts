@@ -19,7 +19,6 @@ import { exampleOf } from "../server/openapi-examples.ts";
 import { attachGrpc } from "../server/protocols/grpc/attach.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { registerAdminCommand } from "./admin-command.ts";
-import { auditFile } from "./audit.ts";
 import { BATCH_FORMATS, type BatchFormat } from "./batch-io.ts";
 import { type OnError, scoreFile, summaryLine } from "./batch-predict.ts";
 import { registerBenchCommand } from "./bench-command.ts";
@@ -111,6 +110,8 @@ async function inspect(
   opts: { json?: boolean; runtime?: string; audit?: boolean },
 ): Promise<void> {
   if (opts.audit) {
+    // The pickle reader only for this command: `serve` of a non-pickle model never loads it.
+    const { auditFile } = await import("./audit.ts");
     process.stdout.write(await auditFile(path, opts.json === true));
     return;
   }

@@ -1,20 +1,25 @@
-/** @module The runtimes modelserve ships, in resolution order. */
+/**
+ * @module The runtimes modelserve ships, in resolution order. Each is resolved by its descriptor and
+ * its code imported on its first load (descriptor.ts), so a process loads only the runtimes of the
+ * files it serves.
+ */
 
-import { lightgbmRuntime } from "./lightgbm/runtime.ts";
-import { onnxRuntime } from "./onnx/runtime.ts";
+import { lazyRuntime } from "./descriptor.ts";
+import { lightgbmDescriptor } from "./lightgbm/descriptor.ts";
+import { onnxDescriptor } from "./onnx/descriptor.ts";
 import { RuntimeSet } from "./resolve.ts";
 import type { Runtime } from "./runtime.ts";
-import { sklearnRuntime } from "./sklearn/runtime.ts";
-import { typescriptRuntime } from "./typescript/runtime.ts";
-import { xgboostRuntime } from "./xgboost/runtime.ts";
+import { sklearnDescriptor } from "./sklearn/descriptor.ts";
+import { typescriptDescriptor } from "./typescript/descriptor.ts";
+import { xgboostDescriptor } from "./xgboost/descriptor.ts";
 
-/** Built-in runtimes. Each runtime folder adds its entry here. */
+/** Built-in runtimes. Each runtime folder adds its entry here: its descriptor and its code. */
 const BUILTIN_RUNTIMES: readonly Runtime[] = [
-  typescriptRuntime,
-  sklearnRuntime,
-  xgboostRuntime,
-  lightgbmRuntime,
-  onnxRuntime,
+  lazyRuntime(typescriptDescriptor, async () => (await import("./typescript/runtime.ts")).typescriptRuntime),
+  lazyRuntime(sklearnDescriptor, async () => (await import("./sklearn/runtime.ts")).sklearnRuntime),
+  lazyRuntime(xgboostDescriptor, async () => (await import("./xgboost/runtime.ts")).xgboostRuntime),
+  lazyRuntime(lightgbmDescriptor, async () => (await import("./lightgbm/runtime.ts")).lightgbmRuntime),
+  lazyRuntime(onnxDescriptor, async () => (await import("./onnx/runtime.ts")).onnxRuntime),
 ];
 
 /** A fresh set of the built-in runtimes. */

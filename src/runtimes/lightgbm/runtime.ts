@@ -21,6 +21,7 @@ import type {
   Runtime,
   RuntimeModel,
 } from "../runtime.ts";
+import { lightgbmDescriptor } from "./descriptor.ts";
 import { lightgbmExplainer } from "./explain.ts";
 import {
   bindLightgbm,
@@ -155,16 +156,9 @@ export function lightgbmModelFromText(text: string, fileName: string): RuntimeMo
   return lightgbmModelFromLayout(lightgbmLayout(readLightgbmText(text, fileName), fileName), fileName);
 }
 
-const HEAD = new TextDecoder("latin1");
-
 /** The LightGBM runtime. */
 export const lightgbmRuntime: Runtime = {
-  name: "lightgbm",
-  extensions: [".txt", ".lgb", ".lgbm", ".model"],
-  sniff: (bytes) => {
-    const head = HEAD.decode(bytes.subarray(0, 512));
-    return /^tree\r?\n/.test(head) && /\nversion=v\d/.test(head);
-  },
+  ...lightgbmDescriptor,
   async load(source) {
     if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
     if (!loadLimits().worker)

@@ -17,6 +17,7 @@ import type {
 } from "../runtime.ts";
 import { checkClassLists, checkInputWidths } from "./checks.ts";
 import { classifierOutputs } from "./classifier-outputs.ts";
+import { onnxDescriptor } from "./descriptor.ts";
 import { type OnnxFileInfo, ProtobufError, readOnnxFile, removeZipMaps } from "./parse-model.ts";
 import {
   inlineHost,
@@ -317,10 +318,7 @@ async function loadOnnx(
 
 /** The ONNX runtime. */
 export const onnxRuntime: Runtime = {
-  name: "onnx",
-  extensions: [".onnx"],
-  // ModelProto starts with ir_version (field 1, varint: 0x08) in every exporter's output.
-  sniff: (bytes, fileName) => bytes[0] === 0x08 && /\.onnx$/i.test(fileName),
+  ...onnxDescriptor,
   async load(source, options) {
     if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
     try {

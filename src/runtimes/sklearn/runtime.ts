@@ -17,6 +17,7 @@ import { ESTIMATOR_BUILDERS } from "./builders.ts";
 import { BudgetError, ConsistencyError, checkBuilt, checkDeclaredCounts, withBuildBudget } from "./checks.ts";
 import { containerBooster, containerEstimator, isContainer } from "./containers.ts";
 import { DataError, dense } from "./data.ts";
+import { sklearnDescriptor } from "./descriptor.ts";
 import type { BuildContext, SkEstimator } from "./estimator.ts";
 import { isResampler, resamplerReason } from "./estimators/composition/resamplers.ts";
 import { labelEncoderClasses } from "./estimators/preprocessing/label-encoder.ts";
@@ -179,12 +180,7 @@ function boosterPipelineModel(o: PyObject, steps: PyValue[], fileName: string): 
 
 /** The scikit-learn runtime. */
 export const sklearnRuntime: Runtime = {
-  name: "sklearn",
-  extensions: [".joblib", ".pkl", ".pickle", ".sav", ".z", ".gz", ".bz2", ".xz", ".lzma", ".lz4"],
-  sniff: (bytes) => {
-    const kind = detectCompression(bytes);
-    return kind !== undefined && kind !== "joblib-zf" && (kind !== "none" || bytes.byteLength > 2);
-  },
+  ...sklearnDescriptor,
   async load(source) {
     const read = await readPickleForLoad(source);
     const model = await modelFromValue(read.value, source);

@@ -16,6 +16,7 @@ import type {
   RuntimeModel,
 } from "../runtime.ts";
 import { type FeatureValue, isModelDefinition, type ModelDefinition, type Row } from "./define-model.ts";
+import { typescriptDescriptor } from "./descriptor.ts";
 
 /** Turns a table back into named rows for a TypeScript predictor. */
 function rowsOf(def: ModelDefinition, table: FeatureTable): Row[] {
@@ -139,9 +140,7 @@ export function loadDefinition(def: ModelDefinition, loadTimeMs = 0): LoadedMode
 
 /** The runtime for TypeScript/JavaScript modules whose default (or `model`) export is a definition. */
 export const typescriptRuntime: Runtime = {
-  name: "typescript",
-  extensions: [".ts", ".mts", ".js", ".mjs"],
-  sniff: (_bytes, fileName) => /\.(m?ts|m?js)$/i.test(fileName),
+  ...typescriptDescriptor,
   async load(source) {
     if (!source.path)
       throw Errors.invalidModel(source.fileName, "a TypeScript model must be loaded from a file path");

@@ -25,23 +25,9 @@ import type {
   Runtime,
   RuntimeModel,
 } from "../runtime.ts";
+import { xgboostDescriptor } from "./descriptor.ts";
 import { xgboostExplainer } from "./explain.ts";
 import { type Booster, type BoosterLayout, bindBooster, layoutBooster, softmaxRowsF32 } from "./model.ts";
-
-const ASCII = new TextDecoder("latin1");
-
-/** Whether bytes look like an XGBoost model: JSON or UBJSON whose head names the learner. */
-function looksLikeXgboost(bytes: Uint8Array): boolean {
-  let i = 0;
-  while (
-    i < bytes.length &&
-    (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09)
-  )
-    i++;
-  if (bytes[i] !== 0x7b) return false;
-  const head = ASCII.decode(bytes.subarray(i, Math.min(bytes.length, i + 65536)));
-  return head.includes("learner") || head.includes("Config");
-}
 
 /** JSON's values, counted from its separators and openers (`,` `[` `{`): an upper bound. */
 function jsonValues(bytes: Uint8Array): number {
@@ -273,9 +259,7 @@ function packNumericArrays(root: unknown): unknown {
 
 /** The XGBoost runtime. */
 export const xgboostRuntime: Runtime = {
-  name: "xgboost",
-  extensions: [".json", ".ubj", ".xgb"],
-  sniff: (bytes) => looksLikeXgboost(bytes),
+  ...xgboostDescriptor,
   async load(source) {
     if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
     if (!loadLimits().worker) return xgboostModelFromBytes(source.bytes, source.fileName);

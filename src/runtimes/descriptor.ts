@@ -1,0 +1,28 @@
+/**
+ * @module What resolution needs of a runtime before loading anything: its name, extensions and sniff
+ * (`RuntimeDescriptor`), kept in a small module per runtime (`<runtime>/descriptor.ts`), apart from
+ * its loading and predicting code. The built-in set (builtin.ts) imports a runtime's code only when a
+ * file resolves to it: a server of XGBoost models never loads the scikit-learn runtime's ~230 modules.
+ */
+
+import type { Runtime } from "./runtime.ts";
+
+/** A runtime's name, extensions and sniff: everything {@link RuntimeSet} resolves with. */
+export type RuntimeDescriptor = Pick<Runtime, "name" | "extensions" | "sniff">;
+
+/**
+ * A runtime whose code is imported on its first load (once; later loads reuse it). Resolution uses
+ * the descriptor alone.
+ */
+export function lazyRuntime(descriptor: RuntimeDescriptor, code: () => Promise<Runtime>): Runtime {
+  let loaded: Promise<Runtime> | undefined;
+  return {
+    name: descriptor.name,
+    extensions: descriptor.extensions,
+    sniff: descriptor.sniff,
+    async load(source, options) {
+      loaded ??= code();
+      return (await loaded).load(source, options);
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * The built-in runtimes resolve by their descriptors and import their code on first load: a
+ * descriptor must say what its runtime says (name, extensions, the very same sniff), a lazy runtime
+ * imports its code once and only when loading, and serving an XGBoost file loads none of the
+ * scikit-learn, LightGBM or ONNX runtimes' code.
+ */
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { describe, it } from "node:test";
+import { promisify } from "node:util";
+import { builtinRuntimes } from "../../src/runtimes/builtin.ts";
+import { lazyRuntime } from "../../src/runtimes/descriptor.ts";
+import { lightgbmRuntime } from "../../src/runtimes/lightgbm/runtime.ts";
+import { onnxRuntime } from "../../src/runtimes/onnx/runtime.ts";
+import type { Runtime, RuntimeModel } from "../../src/runtimes/runtime.ts";
+import { sklearnRuntime } from "../../src/runtimes/sklearn/runtime.ts";
+import { typescriptRuntime } from "../../src/runtimes/typescript/runtime.ts";
+import { xgboostRuntime } from "../../src/runtimes/xgboost/runtime.ts";
+
+describe("runtime descriptors", () => {
+  it("say what their runtimes say, in resolution order", () => {
+    const real = [typescriptRuntime, sklearnRuntime, xgboostRuntime, lightgbmRuntime, onnxRuntime];
+    const set = builtinRuntimes();
+    assert.deepEqual(
+      set.names(),
+      real.map((r) => r.name),
+    );
+    for (const r of real) {
+      assert.deepEqual(set.get(r.name)!.extensions, r.extensions, r.name);
+      assert.equal(set.get(r.name)!.sniff, r.sniff, r.name);
+    }
+  });
+
+  it("a lazy runtime imports its code on the first load only, and loads through it", async () => {
+    let imports = 0;
+    const calls: string[] = [];
+    const code: Runtime = {
+      name: "x",
+      extensions: [".x"],
+      sniff: () => true,
+      load: async (source) => {
+        calls.push(source.fileName);
+        return { fileName: source.fileName } as unknown as RuntimeModel;
+      },
+    };
+    const lazy = lazyRuntime({ name: "x", extensions: [".x"], sniff: () => true }, async () => {
+      imports++;
+      return code;
+    });
+    assert.equal(imports, 0);
+    const source = (fileName: string) => ({ bytes: new Uint8Array(), fileName, path: "" });
+    const [a, b] = await Promise.all([lazy.load(source("a.x")), lazy.load(source("b.x"))]);
+    assert.equal(imports, 1);
+    assert.deepEqual(calls, ["a.x", "b.x"]);
+    assert.deepEqual([a, b], [{ fileName: "a.x" }, { fileName: "b.x" }]);
+  });
+
+  it("serving an XGBoost file imports no other runtime's code", async () => {
+    const model = new URL("../fixtures/xgboost/binary_logistic_json/model.json", import.meta.url);
+    const code = `
+      import { registerHooks } from "node:module";
+      const seen = [];
+      registerHooks({ load(url, context, next) { seen.push(url); return next(url, context); } });
+      const { loadModel } = await import(${JSON.stringify(new URL("../../src/runtimes/load-model.ts", import.meta.url).href)});
+      const m = await loadModel(${JSON.stringify(model.pathname)});
+      const runtimes = seen.map((u) => /src\\/runtimes\\/(sklearn|xgboost|lightgbm|onnx|typescript)\\/([\\w-]+)\\.ts$/.exec(u)).filter(Boolean);
+      process.stdout.write(JSON.stringify({ task: m.signature.output.task,
+        others: runtimes.filter((r) => r[1] !== "xgboost" && r[2] !== "descriptor").map((r) => r[0]) }));
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ["--disable-warning=ExperimentalWarning", "--input-type=module", "-e", code],
+      { timeout: 60_000 },
+    );
+    assert.deepEqual(JSON.parse(stdout), { task: "classification", others: [] });
+  });
+});
