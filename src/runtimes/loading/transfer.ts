@@ -7,15 +7,23 @@
 export function viewsIn(root: unknown): ArrayBufferView[] {
   const seen = new Set<unknown>();
   const out: ArrayBufferView[] = [];
-  const stack: unknown[] = [root];
+  const stack: object[] = typeof root === "object" && root !== null ? [root] : [];
+  // Only objects are pushed: the values walked are mostly numbers (lists, scalars, tree fields).
+  const push = (x: unknown) => {
+    if (typeof x === "object" && x !== null) stack.push(x);
+  };
   while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v !== "object" || v === null || seen.has(v)) continue;
+    const v = stack.pop() as object;
+    if (seen.has(v)) continue;
     seen.add(v);
     if (ArrayBuffer.isView(v)) out.push(v);
-    else if (v instanceof Map) for (const [k, x] of v) stack.push(k, x);
-    else if (Array.isArray(v)) for (const x of v) stack.push(x);
-    else for (const x of Object.values(v)) stack.push(x);
+    else if (v instanceof Map)
+      for (const [k, x] of v) {
+        push(k);
+        push(x);
+      }
+    else if (Array.isArray(v)) for (const x of v) push(x);
+    else for (const x of Object.values(v)) push(x);
   }
   return out;
 }
@@ -38,24 +46,31 @@ export function replaceViews(root: unknown, moved: ReadonlyMap<ArrayBufferView, 
     const v = todo.pop();
     if (typeof v !== "object" || v === null || rewritten.has(v) || ArrayBuffer.isView(v)) continue;
     rewritten.add(v);
+    // Numbers and strings (most of what is walked) are neither moved nor walked into.
     if (v instanceof Map) {
       for (const [k, x] of v) {
+        if (typeof k === "object" && k !== null) todo.push(k);
+        if (typeof x !== "object" || x === null) continue;
         const to = moved.get(x as ArrayBufferView);
         if (to) v.set(k, to);
-        else todo.push(k, x);
+        else todo.push(x);
       }
     } else if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
-        const to = moved.get(v[i] as ArrayBufferView);
+        const x: unknown = v[i];
+        if (typeof x !== "object" || x === null) continue;
+        const to = moved.get(x as ArrayBufferView);
         if (to) v[i] = to;
-        else todo.push(v[i]);
+        else todo.push(x);
       }
     } else {
       const o = v as Record<string, unknown>;
       for (const k of Object.keys(o)) {
-        const to = moved.get(o[k] as ArrayBufferView);
+        const x = o[k];
+        if (typeof x !== "object" || x === null) continue;
+        const to = moved.get(x as ArrayBufferView);
         if (to) o[k] = to;
-        else todo.push(o[k]);
+        else todo.push(x);
       }
     }
   }

@@ -13,7 +13,7 @@ import { rememberDigest } from "../loading/digest-cache.ts";
 import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";
 import type { FeatureTable, Runtime, RuntimeModel } from "../runtime.ts";
 import { boosterWrapperModel, isBoosterWrapper, relabel } from "./boosters.ts";
-import { ESTIMATOR_BUILDERS } from "./builders.ts";
+import { ESTIMATOR_BUILDERS, loadBuildersFor } from "./builders.ts";
 import { BudgetError, ConsistencyError, checkBuilt, checkDeclaredCounts, withBuildBudget } from "./checks.ts";
 import { containerBooster, containerEstimator, isContainer } from "./containers.ts";
 import { DataError, dense } from "./data.ts";
@@ -257,6 +257,8 @@ export interface PickleWorkerResult {
 
 /** Builds the runtime model of an unpickled value (estimators, pickled boosters, containers). */
 export async function modelFromValue(value: PyValue, source: Source): Promise<RuntimeModel> {
+  // The builders of every class the value holds, imported before the synchronous build.
+  await loadBuildersFor(value);
   if (isBoosterWrapper(value)) return boosterWrapperModel(value, source.fileName);
   const inContainer = isContainer(value) ? containerBooster(value) : undefined;
   if (inContainer) {

@@ -8,9 +8,13 @@ import { fileURLToPath } from "node:url";
 import { isModelServeError } from "../../../src/errors.ts";
 import type { PyDict, PyValue } from "../../../src/formats/pickle/py-objects.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
+import { loadAllFamilies } from "../../../src/runtimes/sklearn/builders.ts";
 import { readPickle } from "../../../src/runtimes/sklearn/parse-pickle.ts";
 import { buildEstimator } from "../../../src/runtimes/sklearn/runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
+
+// buildEstimator is called directly here: every family's builders first (a load imports them itself).
+await loadAllFamilies();
 
 const root = fileURLToPath(new URL("../../fixtures/sklearn/", import.meta.url));
 const read = (v: string, c: string) =>

@@ -14,12 +14,16 @@ import type { PyObject, PyValue } from "../../../src/formats/pickle/py-objects.t
 import { fma } from "../../../src/runtimes/common/fma.ts";
 import { libmExp } from "../../../src/runtimes/common/libm-exp.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
+import { loadAllFamilies } from "../../../src/runtimes/sklearn/builders.ts";
 import { multiclassProbability } from "../../../src/runtimes/sklearn/estimators/svm/libsvm.ts";
 import { blasDot, gemvDot, sumSlice } from "../../../src/runtimes/sklearn/numeric.ts";
 import { readPickle } from "../../../src/runtimes/sklearn/parse-pickle.ts";
 import { stateOf } from "../../../src/runtimes/sklearn/py-access.ts";
 import { buildEstimator, sklearnRuntime } from "../../../src/runtimes/sklearn/runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
+
+// buildEstimator is called directly here: every family's builders first (a load imports them itself).
+await loadAllFamilies();
 
 const fixtures = fileURLToPath(new URL("../../fixtures/", import.meta.url));
 const refusals = join(fixtures, "sklearn-others");

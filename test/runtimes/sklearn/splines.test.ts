@@ -12,10 +12,14 @@ import { fileURLToPath } from "node:url";
 import { isModelServeError } from "../../../src/errors.ts";
 import type { PyObject } from "../../../src/formats/pickle/py-objects.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
+import { loadAllFamilies } from "../../../src/runtimes/sklearn/builders.ts";
 import { readPickle } from "../../../src/runtimes/sklearn/parse-pickle.ts";
 import { stateOf } from "../../../src/runtimes/sklearn/py-access.ts";
 import { buildEstimator } from "../../../src/runtimes/sklearn/runtime.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
+
+// buildEstimator is called directly here: every family's builders first (a load imports them itself).
+await loadAllFamilies();
 
 const fx = fileURLToPath(new URL("../../fixtures/sklearn/", import.meta.url));
 
