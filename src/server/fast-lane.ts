@@ -1,7 +1,8 @@
 /**
  * @module The fast lane: the native prediction routes (`/predict`, `/predict_proba`, their `/batch`
- * forms, under the default model, `/models/{name}` and `/models/{name}/versions/{version}`) answered
- * straight from Node's HTTP server, beside Fastify rather than through it. A single row of a small
+ * forms, under the default model, `/models/{name}` and `/models/{name}/versions/{version}`) and the
+ * Open Inference Protocol's `/v2/models/{name}[/versions/{version}]/infer` answered straight from
+ * Node's HTTP server, beside Fastify rather than through it. A single row of a small
  * model costs a few microseconds; Fastify's request and reply objects, hook runners and promise
  * wrappers cost more than the model. The lane takes a request only when its headers alone show it
  * needs nothing else (a JSON body of known length within the limit, no encoding, a valid key where
@@ -17,10 +18,14 @@ import type { Method } from "../inference/run.ts";
 import { type KeyChecker, presentedKey } from "../security/api-keys.ts";
 import type { AppContext, RequestModel } from "./context.ts";
 import { errorAnswer } from "./plugins/error-handler.ts";
+import { protocolErrorAnswer } from "./plugins/protocol-errors.ts";
 import { answerJson } from "./predict/answer-json.ts";
 import { parseBody, rowsOfBody } from "./predict/body.ts";
 import { type PredictCall, predictRows } from "./predict/pipeline.ts";
+import { jsonData } from "./protocols/v2/codec.ts";
+import { inferV2 } from "./protocols/v2/service.ts";
 import { requestIdOf } from "./request-id.ts";
+import { decodeInferBody } from "./routes/v2.ts";
 
 /** A prediction route as the lane knows it. */
 export interface LaneRoute {
@@ -30,6 +35,8 @@ export interface LaneRoute {
   readonly version?: string;
   readonly method: Method;
   readonly batch: boolean;
+  /** The Open Inference Protocol's `infer` (its body, answer and error shapes), not a native route. */
+  readonly v2?: true;
 }
 
 // Path segments Fastify's router passes through unchanged (no percent-encoding, no separators).
@@ -40,8 +47,22 @@ const ROUTE = new RegExp(
   `^(?:/models/${SEGMENT}(?:/versions/${SEGMENT})?)?/(predict|predict_proba)(/batch)?/?$`,
 );
 
+const V2_ROUTE = new RegExp(`^/v2/models/${SEGMENT}(?:/versions/${SEGMENT})?/infer/?$`);
+
 /** The prediction route of a URL, or undefined when the lane does not serve it. */
 export function matchLaneRoute(url: string): LaneRoute | undefined {
+  const v2 = V2_ROUTE.exec(url);
+  if (v2 !== null) {
+    const [, name, version] = v2;
+    return {
+      pattern: version === undefined ? "/v2/models/:name/infer" : "/v2/models/:name/versions/:version/infer",
+      name,
+      ...(version === undefined ? {} : { version }),
+      method: "predict",
+      batch: false,
+      v2: true,
+    };
+  }
   const m = ROUTE.exec(url);
   if (m === null) return undefined;
   const [, name, version, verb, batch] = m;
@@ -84,6 +105,14 @@ export interface FastLaneSettings {
 
 const JSON_TYPE = /^application\/json\s*(?:;\s*charset=utf-8\s*)?$/i;
 
+/** Requests each server's lane took (a count, for tests and diagnostics: the answers are Fastify's bytes). */
+const taken = new WeakMap<Server, { taken: number }>();
+
+/** How many requests the lane of `server` has taken. */
+export function laneTaken(server: Server): number {
+  return taken.get(server)?.taken ?? 0;
+}
+
 /**
  * Puts the lane in front of Fastify's request handler `fastifyHandler` on `server`, at the same place
  * among the `request` listeners. Returns false (and changes nothing) when that handler is not there.
@@ -97,8 +126,11 @@ export function installFastLane(
   const at = listeners.indexOf(fastifyHandler);
   if (at === -1) return false;
   const take = laneOf(settings);
+  const count = { taken: 0 };
+  taken.set(server, count);
   const lane = (req: IncomingMessage, res: ServerResponse): void => {
-    if (!take(req, res)) fastifyHandler(req, res);
+    if (take(req, res)) count.taken++;
+    else fastifyHandler(req, res);
   };
   server.removeAllListeners("request");
   for (let i = 0; i < listeners.length; i++) server.on("request", i === at ? lane : listeners[i]);
@@ -134,6 +166,7 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     let status = 200;
     // The request's child logger, made only when something is logged (as Fastify's lazy one).
     const log = (fields: Record<string, unknown>, msg: string) => logger.child({ reqId }).error(fields, msg);
+    if (route.v2) return answerV2(req, res, route, text, reqId, keyId, start, entry, log);
     try {
       // The same parser, with the same refusals, as Fastify's content-type parser.
       const body = parseBody(text, route.batch ? maxBatchSize : undefined);
@@ -174,6 +207,97 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
       if (ctx.shuttingDown) headers.push("connection", "close");
       if (a.retryAfter !== undefined) headers.push("retry-after", a.retryAfter);
       headers.push(
+        "content-type",
+        "application/json; charset=utf-8",
+        "content-length",
+        String(Buffer.byteLength(out)),
+      );
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(status, headers);
+        res.end(out);
+      }
+    }
+    finish({
+      reqId,
+      method: "POST",
+      route: route.pattern,
+      url: req.url ?? "",
+      entry,
+      keyId,
+      status,
+      elapsedMs: performance.now() - start,
+    });
+  };
+
+  // `/v2/.../infer`: the route's own steps (routes/v2.ts), headers and protocol errors.
+  const answerV2 = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: LaneRoute,
+    text: string,
+    reqId: string,
+    keyId: string | undefined,
+    start: number,
+    entry: RequestModel,
+    log: (fields: Record<string, unknown>, msg: string) => void,
+  ): Promise<void> => {
+    let status = 200;
+    try {
+      // Parsed as by Fastify's content-type parser; the route recorded where the handler records it.
+      const parsed = parseBody(text);
+      entry.route = route.pattern;
+      const body = decodeInferBody(parsed);
+      const key = req.headers["x-routing-key"];
+      const a = await inferV2(
+        ctx,
+        {
+          name: route.name!,
+          version: route.version,
+          id: body.id,
+          inputs: body.inputs,
+          outputs: body.outputs,
+          routingKey: typeof key === "string" ? key : undefined,
+        },
+        entry,
+        reqId,
+        log,
+      );
+      const out = JSON.stringify({
+        model_name: a.model_name,
+        model_version: a.model_version,
+        id: a.id,
+        outputs: a.outputs.map((o) => ({
+          name: o.name,
+          datatype: o.datatype,
+          shape: o.shape,
+          data: jsonData(o.data),
+        })),
+      });
+      const headers = ["x-request-id", reqId];
+      if (ctx.shuttingDown) headers.push("connection", "close");
+      headers.push(
+        "x-model",
+        `${a.model_name}@${a.model_version}`,
+        "server-timing",
+        `inference;dur=${a.inferenceMs.toFixed(3)}`,
+        "content-type",
+        "application/json; charset=utf-8",
+        "content-length",
+        String(Buffer.byteLength(out)),
+      );
+      res.writeHead(200, headers);
+      res.end(out);
+    } catch (err) {
+      failed?.(err);
+      const a = protocolErrorAnswer(err, reqId, log, bodyLimit, req.headers["content-type"]);
+      status = a.error.statusCode;
+      const out = JSON.stringify(a.body);
+      const headers = ["x-request-id", reqId];
+      if (ctx.shuttingDown) headers.push("connection", "close");
+      if (a.retryAfter !== undefined) headers.push("retry-after", a.retryAfter);
+      headers.push(
+        "x-error-code",
+        a.error.code,
         "content-type",
         "application/json; charset=utf-8",
         "content-length",

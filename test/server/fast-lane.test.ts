@@ -1,4 +1,4 @@
-// The fast lane answers the native prediction routes from Node's HTTP server: every case here is sent
+// The fast lane answers the native prediction routes and V2's infer from Node's HTTP server: every case here is sent
 // over a socket (the lane) and through `inject` (Fastify, which the lane never sees) and must come back
 // the same — status, body bytes, headers — and leave the same request log line, metrics and audit.
 
@@ -16,7 +16,7 @@ import heuristic from "../../examples/iris/heuristic.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
 import { type App, type AppOptions, buildApp } from "../../src/server/app.ts";
-import { hasRequestHooks, matchLaneRoute } from "../../src/server/fast-lane.ts";
+import { hasRequestHooks, laneTaken, matchLaneRoute } from "../../src/server/fast-lane.ts";
 import { IRIS_ROW, LINEAR_ROW, linear } from "../helpers.ts";
 
 interface Answer {
@@ -90,6 +90,10 @@ function comparable(h: Record<string, string>): Record<string, string> {
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
+/** A V2 tensor in its JSON form. */
+const tensor = (name: string, shape: number[], data: number[]) => ({ name, shape, datatype: "FP64", data });
+/** A V2 infer body of these tensors. */
+const v2 = (inputs: object[]) => JSON.stringify({ inputs });
 const big = (n: number) => JSON.stringify({ instances: Array.from({ length: n }, () => IRIS_ROW) });
 
 /** Every case the lane takes: successes and each refusal it answers itself. */
@@ -128,6 +132,53 @@ const CASES: [string, string, string, Record<string, string>?][] = [
   ["bad row in a batch", "/predict/batch", JSON.stringify({ instances: [IRIS_ROW, { features: [1] }] })],
   ["non-ASCII text", "/models/linear/predict", JSON.stringify({ ...LINEAR_ROW, note: "é ✓ 日本" })],
   ["invalid UTF-8", "/predict", '{"features": [1, 2, 3, "\xff"]}'],
+  // The Open Inference Protocol's infer: its tensors, answer and error shapes.
+  [
+    "V2: one [1, 4] tensor",
+    "/v2/models/heuristic/infer",
+    v2([tensor("input-0", [1, 4], [5.1, 3.5, 1.4, 0.2])]),
+  ],
+  [
+    "V2: a tensor per input, an id and outputs asked for",
+    "/v2/models/heuristic/infer",
+    JSON.stringify({
+      id: "req-1",
+      inputs: Object.entries(IRIS_ROW).map(([k, x]) => tensor(k, [2], [x, x + 1])),
+      outputs: [{ name: "predict_proba" }],
+    }),
+  ],
+  ["V2: by version", "/v2/models/heuristic/versions/1/infer", v2([tensor("input-0", [1, 4], [6, 3, 5, 2])])],
+  ["V2: trailing slash", "/v2/models/heuristic/infer/", v2([tensor("input-0", [1, 4], [6, 3, 5, 2])])],
+  [
+    "V2: routing key",
+    "/v2/models/heuristic/infer",
+    v2([tensor("input-0", [1, 4], [6, 3, 5, 2])]),
+    { "x-routing-key": "user-7" },
+  ],
+  ["V2: unknown model", "/v2/models/nope/infer", v2([tensor("input-0", [1, 4], [6, 3, 5, 2])])],
+  [
+    "V2: unknown version",
+    "/v2/models/heuristic/versions/9/infer",
+    v2([tensor("input-0", [1, 4], [6, 3, 5, 2])]),
+  ],
+  ["V2: malformed JSON", "/v2/models/heuristic/infer", '{"inputs": ['],
+  ["V2: too deep", "/v2/models/heuristic/infer", `${"[".repeat(200)}${"]".repeat(200)}`],
+  ["V2: not an object", "/v2/models/heuristic/infer", "[1]"],
+  ["V2: inputs not a list", "/v2/models/heuristic/infer", JSON.stringify({ inputs: 3 })],
+  [
+    "V2: wrong datatype",
+    "/v2/models/heuristic/infer",
+    v2([{ ...tensor("input-0", [1, 4], [1, 2, 3, 4]), datatype: "X" }]),
+  ],
+  ["V2: shape and data disagree", "/v2/models/heuristic/infer", v2([tensor("input-0", [1, 4], [1, 2, 3])])],
+  ["V2: out of range", "/v2/models/heuristic/infer", v2([tensor("input-0", [1, 4], [1, 2, 3, 400])])],
+  [
+    "V2: unknown output",
+    "/v2/models/heuristic/infer",
+    JSON.stringify({ inputs: [tensor("input-0", [1, 4], [1, 2, 3, 4])], outputs: [{ name: "nope" }] }),
+  ],
+  ["V2: bad id", "/v2/models/heuristic/infer", JSON.stringify({ id: 7, inputs: [] })],
+  ["V2: invalid UTF-8", "/v2/models/heuristic/infer", '{"inputs": [], "id": "\xff"}'],
 ];
 
 /** Cases the lane leaves to Fastify (its headers alone say so): they must still be answered right. */
@@ -157,7 +208,22 @@ const DECLINED: [string, string, string, string, Record<string, string>][] = [
 ];
 
 describe("the fast lane's routes", () => {
-  it("matches the native prediction routes and nothing else", () => {
+  it("matches the native prediction routes, V2's infer, and nothing else", () => {
+    assert.deepEqual(matchLaneRoute("/v2/models/iris/infer"), {
+      pattern: "/v2/models/:name/infer",
+      name: "iris",
+      method: "predict",
+      batch: false,
+      v2: true,
+    });
+    assert.deepEqual(matchLaneRoute("/v2/models/iris/versions/3/infer/"), {
+      pattern: "/v2/models/:name/versions/:version/infer",
+      name: "iris",
+      version: "3",
+      method: "predict",
+      batch: false,
+      v2: true,
+    });
     assert.deepEqual(matchLaneRoute("/predict"), { pattern: "/predict", method: "predict", batch: false });
     assert.deepEqual(matchLaneRoute("/predict_proba/batch/"), {
       pattern: "/predict_proba/batch",
@@ -177,7 +243,12 @@ describe("the fast lane's routes", () => {
       "/models/a%20b/predict",
       "/models//predict",
       "/models/a/versions/predict/batch/x",
-      "/v2/models/a/infer",
+      "/v2/models/a/infer?x=1",
+      "/v2/models/a/ready",
+      "/v2/models//infer",
+      "/v2/models/a/versions/1/infer/x",
+      "/v2/models/a%20b/infer",
+      "/v1/models/a:predict",
       "/explain",
       "/predict/batch/batch",
       "/models/a/b/predict",
@@ -229,8 +300,12 @@ describe("the fast lane answers as Fastify does", () => {
     it(`${name}: same status, headers, body and log line`, async () => {
       const h = { ...JSON_HEADERS, ...headers, "x-request-id": `same-${name.replace(/\W/g, "-")}` };
       const before = lines.length;
+      const taken = laneTaken(s.app.fastify.server);
       const lane = await send(s.port, "POST", url, body, h);
+      // The socket's request was the lane's; inject's goes to Fastify alone.
+      assert.equal(laneTaken(s.app.fastify.server), taken + 1);
       const viaFastify = await inject(s.app, "POST", url, body, h);
+      assert.equal(laneTaken(s.app.fastify.server), taken + 1);
       assert.equal(lane.status, viaFastify.status);
       assert.equal(lane.body, viaFastify.body);
       assert.deepEqual(comparable(lane.headers), comparable(viaFastify.headers));
@@ -264,12 +339,28 @@ describe("the fast lane answers as Fastify does", () => {
     assert.equal(count(m1, ok) - count(m0, ok), 1);
     const bad = /^modelserve_errors_total\{.*code="MS_MALFORMED_JSON"/;
     assert.equal(count(m1, bad) - count(m0, bad), 1);
+    // V2's infer likewise, under its own route.
+    await send(
+      s.port,
+      "POST",
+      "/v2/models/heuristic/infer",
+      v2([tensor("input-0", [1, 4], [6, 3, 5, 2])]),
+      JSON_HEADERS,
+    );
+    await send(s.port, "POST", "/v2/models/heuristic/infer", JSON.stringify({ inputs: 3 }), JSON_HEADERS);
+    const m2 = await scrape();
+    const v2ok = /^modelserve_http_requests_total\{.*route="\/v2\/models\/:name\/infer".*status="200"/;
+    assert.equal(count(m2, v2ok) - count(m1, v2ok), 1);
+    const v2bad = /^modelserve_errors_total\{.*code="MS_INVALID_INFER_REQUEST"/;
+    assert.equal(count(m2, v2bad) - count(m1, v2bad), 1);
   });
 
   for (const [name, method, url, body, headers] of DECLINED) {
     it(`leaves ${name} to Fastify, which answers it`, async () => {
       const h = { ...headers, "x-request-id": "declined" };
+      const taken = laneTaken(s.app.fastify.server);
       const lane = await send(s.port, method, url, body, h);
+      assert.equal(laneTaken(s.app.fastify.server), taken, "the lane took it");
       const viaFastify = await inject(s.app, method, url, body, h);
       assert.equal(lane.status, viaFastify.status);
       assert.equal(lane.body, viaFastify.body);

@@ -5,8 +5,35 @@
  */
 
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { Errors, isModelServeError, type ModelServeError } from "../../errors.ts";
-import { fromFastify } from "./error-handler.ts";
+import type { ModelServeError } from "../../errors.ts";
+import { type ErrorLog, errorAnswer } from "./error-handler.ts";
+
+/** A failure as the protocol routes answer it. */
+export interface ProtocolErrorAnswer {
+  readonly error: ModelServeError;
+  readonly retryAfter?: string;
+  readonly body: { readonly error: string; readonly code: string };
+}
+
+/**
+ * The protocol answer to a failure (Fastify's V2/V1 error handler and the fast lane share it): the
+ * same error, logging and `Retry-After` as the native routes, in the protocol's shape.
+ */
+export function protocolErrorAnswer(
+  err: unknown,
+  reqId: string,
+  log: ErrorLog,
+  bodyLimit: number,
+  contentType: string | undefined,
+  hasRetryAfter = false,
+): ProtocolErrorAnswer {
+  const a = errorAnswer(err, reqId, log, bodyLimit, contentType, hasRetryAfter);
+  return {
+    error: a.error,
+    ...(a.retryAfter === undefined ? {} : { retryAfter: a.retryAfter }),
+    body: { error: a.error.message, code: a.error.code },
+  };
+}
 
 /** Answers `err` in the protocol error shape. */
 export function sendProtocolError(
@@ -15,20 +42,18 @@ export function sendProtocolError(
   reply: FastifyReply,
   bodyLimit: number,
 ): void {
-  let e = isModelServeError(err)
-    ? err
-    : fromFastify(err as FastifyError, bodyLimit, req.headers["content-type"]);
-  if (!e) {
-    req.log.error({ err, reqId: req.id }, "unhandled error");
-    e = Errors.internal(String(req.id));
-  } else if (e.statusCode >= 500) {
-    req.log.error({ err, reqId: req.id, code: e.code }, "server error");
-  }
-  if (e.statusCode === 503 && e.code !== "MS_MODEL_LOAD_FAILED" && !reply.hasHeader("retry-after"))
-    reply.header("retry-after", e.code === "MS_OVERLOADED" ? "1" : "5");
+  const a = protocolErrorAnswer(
+    err,
+    String(req.id),
+    (fields, msg) => req.log.error(fields, msg),
+    bodyLimit,
+    req.headers["content-type"],
+    reply.hasHeader("retry-after"),
+  );
+  if (a.retryAfter !== undefined) reply.header("retry-after", a.retryAfter);
   reply
     .header("x-request-id", req.id)
-    .header("x-error-code", e.code)
-    .code(e.statusCode)
-    .send({ error: e.message, code: e.code });
+    .header("x-error-code", a.error.code)
+    .code(a.error.statusCode)
+    .send(a.body);
 }
