@@ -187,7 +187,7 @@ export const CONFIG = {
     flag: "--no-fast-lane",
     default: true,
     description:
-      "Answer the native prediction routes and V2's infer from Node's HTTP server directly, beside Fastify (same answers, a fraction of the cost per request); off, every request goes through Fastify. See [scaling.md](scaling.md#the-fast-lane)",
+      "Answer the native prediction routes, V2's infer and V1's predict from Node's HTTP server directly, beside Fastify (same answers, a fraction of the cost per request); off, every request goes through Fastify. See [scaling.md](scaling.md#the-fast-lane)",
     help: "serve every request through Fastify (no fast lane)",
   }),
   repository: optionalString({

@@ -1,8 +1,9 @@
 /**
  * @module The fast lane: the native prediction routes (`/predict`, `/predict_proba`, their `/batch`
- * forms, under the default model, `/models/{name}` and `/models/{name}/versions/{version}`) and the
- * Open Inference Protocol's `/v2/models/{name}[/versions/{version}]/infer` answered straight from
- * Node's HTTP server, beside Fastify rather than through it. A single row of a small
+ * forms, under the default model, `/models/{name}` and `/models/{name}/versions/{version}`), the
+ * Open Inference Protocol's `/v2/models/{name}[/versions/{version}]/infer` and KServe V1's
+ * `/v1/models/{name}:predict` answered straight from Node's HTTP server, beside Fastify rather than
+ * through it. A single row of a small
  * model costs a few microseconds; Fastify's request and reply objects, hook runners and promise
  * wrappers cost more than the model. The lane takes a request only when its headers alone show it
  * needs nothing else (a JSON body of known length within the limit, no encoding, a valid key where
@@ -22,10 +23,10 @@ import { protocolErrorAnswer } from "./plugins/protocol-errors.ts";
 import { answerJson } from "./predict/answer-json.ts";
 import { parseBody, rowsOfBody } from "./predict/body.ts";
 import { type PredictCall, predictRows } from "./predict/pipeline.ts";
-import { jsonData } from "./protocols/v2/codec.ts";
 import { inferV2 } from "./protocols/v2/service.ts";
 import { requestIdOf } from "./request-id.ts";
-import { decodeInferBody } from "./routes/v2.ts";
+import { v1Predict } from "./routes/v1.ts";
+import { decodeInferBody, inferResponseJson } from "./routes/v2.ts";
 
 /** A prediction route as the lane knows it. */
 export interface LaneRoute {
@@ -35,8 +36,13 @@ export interface LaneRoute {
   readonly version?: string;
   readonly method: Method;
   readonly batch: boolean;
-  /** The Open Inference Protocol's `infer` (its body, answer and error shapes), not a native route. */
-  readonly v2?: true;
+  /**
+   * A protocol route (its body, answer and error shapes), not a native one: the Open Inference
+   * Protocol's `infer` (`v2`) or KServe V1's `:predict` (`v1`).
+   */
+  readonly protocol?: "v2" | "v1";
+  /** Fastify's own pattern, where it differs from `pattern` (logged for a request the handler never saw). */
+  readonly fastifyPattern?: string;
 }
 
 // Path segments Fastify's router passes through unchanged (no percent-encoding, no separators).
@@ -48,6 +54,8 @@ const ROUTE = new RegExp(
 );
 
 const V2_ROUTE = new RegExp(`^/v2/models/${SEGMENT}(?:/versions/${SEGMENT})?/infer/?$`);
+// KServe V1's `:predict`, exactly (Fastify's route takes the name up to the colon).
+const V1_ROUTE = new RegExp(`^/v1/models/${SEGMENT}:predict$`);
 
 /** The prediction route of a URL, or undefined when the lane does not serve it. */
 export function matchLaneRoute(url: string): LaneRoute | undefined {
@@ -60,9 +68,19 @@ export function matchLaneRoute(url: string): LaneRoute | undefined {
       ...(version === undefined ? {} : { version }),
       method: "predict",
       batch: false,
-      v2: true,
+      protocol: "v2",
     };
   }
+  const v1 = V1_ROUTE.exec(url);
+  if (v1 !== null)
+    return {
+      pattern: "/v1/models/:name:predict",
+      fastifyPattern: "/v1/models/:name(^[^:/]+)::predict",
+      name: v1[1],
+      method: "predict",
+      batch: false,
+      protocol: "v1",
+    };
   const m = ROUTE.exec(url);
   if (m === null) return undefined;
   const [, name, version, verb, batch] = m;
@@ -152,6 +170,33 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     return r ?? undefined;
   };
 
+  /**
+   * Writes an answer with Fastify's headers in Fastify's order: the request id (and `Connection: close`
+   * while draining) first, then `extra`, then the type and length. A failure's answer is written only
+   * while the response is still open.
+   */
+  const write = (res: ServerResponse, status: number, reqId: string, out: string, extra: string[]) => {
+    if (res.headersSent || res.destroyed) return;
+    const headers = ["x-request-id", reqId];
+    if (ctx.shuttingDown) headers.push("connection", "close");
+    headers.push(
+      ...extra,
+      "content-type",
+      "application/json; charset=utf-8",
+      "content-length",
+      String(Buffer.byteLength(out)),
+    );
+    res.writeHead(status, headers);
+    res.end(out);
+  };
+  /** The headers of a prediction's answer: the version that answered and the model's time. */
+  const answered = (model: string, inferenceMs: number) => [
+    "x-model",
+    model,
+    "server-timing",
+    `inference;dur=${inferenceMs.toFixed(3)}`,
+  ];
+
   const answer = async (
     req: IncomingMessage,
     res: ServerResponse,
@@ -166,7 +211,7 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     let status = 200;
     // The request's child logger, made only when something is logged (as Fastify's lazy one).
     const log = (fields: Record<string, unknown>, msg: string) => logger.child({ reqId }).error(fields, msg);
-    if (route.v2) return answerV2(req, res, route, text, reqId, keyId, start, entry, log);
+    if (route.protocol) return answerProtocol(req, res, route, text, reqId, keyId, start, entry, log);
     try {
       // The same parser, with the same refusals, as Fastify's content-type parser.
       const body = parseBody(text, route.batch ? maxBatchSize : undefined);
@@ -184,38 +229,13 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
       };
       const p = await predictRows(ctx, call, entry);
       const out = answerJson(p, route.method, route.batch);
-      const headers = ["x-request-id", reqId];
-      if (ctx.shuttingDown) headers.push("connection", "close");
-      headers.push(
-        "x-model",
-        `${p.version.name}@${p.version.version}`,
-        "server-timing",
-        `inference;dur=${p.result.inferenceMs.toFixed(3)}`,
-        "content-type",
-        "application/json; charset=utf-8",
-        "content-length",
-        String(Buffer.byteLength(out)),
-      );
-      res.writeHead(200, headers);
-      res.end(out);
+      write(res, 200, reqId, out, answered(`${p.version.name}@${p.version.version}`, p.result.inferenceMs));
     } catch (err) {
       failed?.(err);
       const a = errorAnswer(err, reqId, log, bodyLimit, req.headers["content-type"]);
       status = a.error.statusCode;
       const out = JSON.stringify(a.body);
-      const headers = ["x-request-id", reqId];
-      if (ctx.shuttingDown) headers.push("connection", "close");
-      if (a.retryAfter !== undefined) headers.push("retry-after", a.retryAfter);
-      headers.push(
-        "content-type",
-        "application/json; charset=utf-8",
-        "content-length",
-        String(Buffer.byteLength(out)),
-      );
-      if (!res.headersSent && !res.destroyed) {
-        res.writeHead(status, headers);
-        res.end(out);
-      }
+      write(res, status, reqId, out, a.retryAfter === undefined ? [] : ["retry-after", a.retryAfter]);
     }
     finish({
       reqId,
@@ -229,8 +249,9 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     });
   };
 
-  // `/v2/.../infer`: the route's own steps (routes/v2.ts), headers and protocol errors.
-  const answerV2 = async (
+  // `/v2/.../infer` and `/v1/...:predict`: each route's own steps (routes/v2.ts, routes/v1.ts), its
+  // headers and the protocols' error shape.
+  const answerProtocol = async (
     req: IncomingMessage,
     res: ServerResponse,
     route: LaneRoute,
@@ -246,72 +267,41 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
       // Parsed as by Fastify's content-type parser; the route recorded where the handler records it.
       const parsed = parseBody(text);
       entry.route = route.pattern;
-      const body = decodeInferBody(parsed);
       const key = req.headers["x-routing-key"];
-      const a = await inferV2(
-        ctx,
-        {
-          name: route.name!,
-          version: route.version,
-          id: body.id,
-          inputs: body.inputs,
-          outputs: body.outputs,
-          routingKey: typeof key === "string" ? key : undefined,
-        },
-        entry,
-        reqId,
-        log,
-      );
-      const out = JSON.stringify({
-        model_name: a.model_name,
-        model_version: a.model_version,
-        id: a.id,
-        outputs: a.outputs.map((o) => ({
-          name: o.name,
-          datatype: o.datatype,
-          shape: o.shape,
-          data: jsonData(o.data),
-        })),
-      });
-      const headers = ["x-request-id", reqId];
-      if (ctx.shuttingDown) headers.push("connection", "close");
-      headers.push(
-        "x-model",
-        `${a.model_name}@${a.model_version}`,
-        "server-timing",
-        `inference;dur=${a.inferenceMs.toFixed(3)}`,
-        "content-type",
-        "application/json; charset=utf-8",
-        "content-length",
-        String(Buffer.byteLength(out)),
-      );
-      res.writeHead(200, headers);
-      res.end(out);
+      const routingKey = typeof key === "string" ? key : undefined;
+      if (route.protocol === "v1") {
+        const a = await v1Predict(ctx, route.name!, parsed, routingKey, reqId, log, entry);
+        write(res, 200, reqId, JSON.stringify(a.body), answered(a.model, a.inferenceMs));
+      } else {
+        const body = decodeInferBody(parsed);
+        const a = await inferV2(
+          ctx,
+          {
+            name: route.name!,
+            version: route.version,
+            id: body.id,
+            inputs: body.inputs,
+            outputs: body.outputs,
+            routingKey,
+          },
+          entry,
+          reqId,
+          log,
+        );
+        const out = JSON.stringify(inferResponseJson(a));
+        write(res, 200, reqId, out, answered(`${a.model_name}@${a.model_version}`, a.inferenceMs));
+      }
     } catch (err) {
       failed?.(err);
       const a = protocolErrorAnswer(err, reqId, log, bodyLimit, req.headers["content-type"]);
       status = a.error.statusCode;
-      const out = JSON.stringify(a.body);
-      const headers = ["x-request-id", reqId];
-      if (ctx.shuttingDown) headers.push("connection", "close");
-      if (a.retryAfter !== undefined) headers.push("retry-after", a.retryAfter);
-      headers.push(
-        "x-error-code",
-        a.error.code,
-        "content-type",
-        "application/json; charset=utf-8",
-        "content-length",
-        String(Buffer.byteLength(out)),
-      );
-      if (!res.headersSent && !res.destroyed) {
-        res.writeHead(status, headers);
-        res.end(out);
-      }
+      const extra = a.retryAfter === undefined ? [] : ["retry-after", a.retryAfter];
+      write(res, status, reqId, JSON.stringify(a.body), [...extra, "x-error-code", a.error.code]);
     }
     finish({
       reqId,
       method: "POST",
-      route: route.pattern,
+      route: route.fastifyPattern ?? route.pattern,
       url: req.url ?? "",
       entry,
       keyId,

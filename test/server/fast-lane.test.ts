@@ -179,6 +179,21 @@ const CASES: [string, string, string, Record<string, string>?][] = [
   ],
   ["V2: bad id", "/v2/models/heuristic/infer", JSON.stringify({ id: 7, inputs: [] })],
   ["V2: invalid UTF-8", "/v2/models/heuristic/infer", '{"inputs": [], "id": "\xff"}'],
+  // KServe V1's predict.
+  ["V1: named rows", "/v1/models/heuristic:predict", JSON.stringify({ instances: [IRIS_ROW, IRIS_ROW] })],
+  ["V1: positional rows", "/v1/models/heuristic:predict", JSON.stringify({ instances: [[6, 3, 5, 2]] })],
+  ["V1: another model", "/v1/models/linear:predict", JSON.stringify({ instances: [LINEAR_ROW] })],
+  ["V1: unknown model", "/v1/models/nope:predict", JSON.stringify({ instances: [IRIS_ROW] })],
+  ["V1: malformed JSON", "/v1/models/heuristic:predict", '{"instances": ['],
+  ["V1: not an object", "/v1/models/heuristic:predict", "[1]"],
+  ["V1: no instances", "/v1/models/heuristic:predict", JSON.stringify({ rows: [] })],
+  ["V1: empty", "/v1/models/heuristic:predict", JSON.stringify({ instances: [] })],
+  [
+    "V1: too many rows",
+    "/v1/models/heuristic:predict",
+    JSON.stringify({ instances: Array(6).fill(IRIS_ROW) }),
+  ],
+  ["V1: a bad row", "/v1/models/heuristic:predict", JSON.stringify({ instances: [{ sepal_length: "x" }] })],
 ];
 
 /** Cases the lane leaves to Fastify (its headers alone say so): they must still be answered right. */
@@ -208,13 +223,21 @@ const DECLINED: [string, string, string, string, Record<string, string>][] = [
 ];
 
 describe("the fast lane's routes", () => {
-  it("matches the native prediction routes, V2's infer, and nothing else", () => {
+  it("matches the native prediction routes, V2's infer, V1's predict, and nothing else", () => {
+    assert.deepEqual(matchLaneRoute("/v1/models/iris:predict"), {
+      pattern: "/v1/models/:name:predict",
+      fastifyPattern: "/v1/models/:name(^[^:/]+)::predict",
+      name: "iris",
+      method: "predict",
+      batch: false,
+      protocol: "v1",
+    });
     assert.deepEqual(matchLaneRoute("/v2/models/iris/infer"), {
       pattern: "/v2/models/:name/infer",
       name: "iris",
       method: "predict",
       batch: false,
-      v2: true,
+      protocol: "v2",
     });
     assert.deepEqual(matchLaneRoute("/v2/models/iris/versions/3/infer/"), {
       pattern: "/v2/models/:name/versions/:version/infer",
@@ -222,7 +245,7 @@ describe("the fast lane's routes", () => {
       version: "3",
       method: "predict",
       batch: false,
-      v2: true,
+      protocol: "v2",
     });
     assert.deepEqual(matchLaneRoute("/predict"), { pattern: "/predict", method: "predict", batch: false });
     assert.deepEqual(matchLaneRoute("/predict_proba/batch/"), {
@@ -248,7 +271,9 @@ describe("the fast lane's routes", () => {
       "/v2/models//infer",
       "/v2/models/a/versions/1/infer/x",
       "/v2/models/a%20b/infer",
-      "/v1/models/a:predict",
+      "/v1/models/a:predict/",
+      "/v1/models/a:predict?x",
+      "/v1/models/a",
       "/explain",
       "/predict/batch/batch",
       "/models/a/b/predict",

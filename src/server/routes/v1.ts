@@ -6,7 +6,7 @@
 
 import type { FastifyError, FastifyInstance } from "fastify";
 import { Errors } from "../../errors.ts";
-import type { AppContext, RequestModels } from "../context.ts";
+import type { AppContext, RequestModel, RequestModels } from "../context.ts";
 import { sendProtocolError } from "../plugins/protocol-errors.ts";
 import { predictThroughPipeline } from "../protocols/frontend.ts";
 import { modelReady } from "../protocols/v2/service.ts";
@@ -18,6 +18,51 @@ function instancesOf(body: unknown): unknown[] {
   const inst = (body as Record<string, unknown>).instances;
   if (!Array.isArray(inst)) throw Errors.invalidInferRequest(`"instances" must be a list of rows`);
   return inst;
+}
+
+/** What a V1 predict answers: its JSON body and the headers' facts. */
+export interface V1Answer {
+  readonly body: { readonly predictions: readonly unknown[] };
+  /** `name@version` of the version that answered. */
+  readonly model: string;
+  readonly inferenceMs: number;
+}
+
+/**
+ * One V1 predict (the route and the fast lane run the same): the body's instances through the
+ * prediction path; `entry` collects what the request resolved to. Throws `ModelServeError`s only.
+ */
+export async function v1Predict(
+  ctx: AppContext,
+  name: string,
+  body: unknown,
+  routingKey: string | undefined,
+  requestId: string,
+  logError: (fields: Record<string, unknown>, msg: string) => void,
+  entry: RequestModel,
+): Promise<V1Answer> {
+  const res = await predictThroughPipeline(
+    ctx,
+    {
+      name,
+      routingKey,
+      requestId,
+      logError,
+      decode: () => {
+        const rows = instancesOf(body);
+        if (rows.length === 0) throw Errors.emptyBatch();
+        if (rows.length > ctx.settings.maxBatchSize)
+          throw Errors.batchTooLarge(rows.length, ctx.settings.maxBatchSize);
+        return { rows, path: "instances" };
+      },
+    },
+    entry,
+  );
+  return {
+    body: { predictions: res.result.predictions ?? [] },
+    model: `${res.version.name}@${res.version.version}`,
+    inferenceMs: res.result.inferenceMs,
+  };
 }
 
 /** Registers the V1 routes in their own scope. */
@@ -56,27 +101,17 @@ export function v1Routes(app: FastifyInstance, ctx: AppContext, models: RequestM
         const entry = { route };
         models.set(req, entry);
         const key = req.headers["x-routing-key"];
-        const res = await predictThroughPipeline(
+        const a = await v1Predict(
           ctx,
-          {
-            name,
-            routingKey: typeof key === "string" ? key : undefined,
-            requestId: String(req.id),
-            logError: (fields, msg) => req.log.error(fields, msg),
-            decode: () => {
-              const rows = instancesOf(req.body);
-              if (rows.length === 0) throw Errors.emptyBatch();
-              if (rows.length > ctx.settings.maxBatchSize)
-                throw Errors.batchTooLarge(rows.length, ctx.settings.maxBatchSize);
-              return { rows, path: "instances" };
-            },
-          },
+          name,
+          req.body,
+          typeof key === "string" ? key : undefined,
+          String(req.id),
+          (fields, msg) => req.log.error(fields, msg),
           entry,
         );
-        reply
-          .header("x-model", `${res.version.name}@${res.version.version}`)
-          .header("server-timing", `inference;dur=${res.result.inferenceMs.toFixed(3)}`);
-        return { predictions: res.result.predictions ?? [] };
+        reply.header("x-model", a.model).header("server-timing", `inference;dur=${a.inferenceMs.toFixed(3)}`);
+        return a.body;
       });
     },
     { prefix: "/v1" },

@@ -10,7 +10,14 @@ import { Errors } from "../../errors.ts";
 import type { AppContext, RequestModels } from "../context.ts";
 import { sendProtocolError } from "../plugins/protocol-errors.ts";
 import { jsonData } from "../protocols/v2/codec.ts";
-import { inferV2, modelMetadata, modelReady, serverMetadata, serverReady } from "../protocols/v2/service.ts";
+import {
+  type InferAnswer,
+  inferV2,
+  modelMetadata,
+  modelReady,
+  serverMetadata,
+  serverReady,
+} from "../protocols/v2/service.ts";
 import { checkParameters, type InputTensor, tensorFromJson } from "../protocols/v2/tensor.ts";
 
 type Params = { name: string; version?: string };
@@ -41,6 +48,21 @@ export function decodeInferBody(body: unknown): {
     });
   }
   return { id: b.id as string | undefined, inputs, outputs };
+}
+
+/** The JSON answer of an infer request (the route and the fast lane send the same). */
+export function inferResponseJson(answer: InferAnswer): object {
+  return {
+    model_name: answer.model_name,
+    model_version: answer.model_version,
+    id: answer.id,
+    outputs: answer.outputs.map((o) => ({
+      name: o.name,
+      datatype: o.datatype,
+      shape: o.shape,
+      data: jsonData(o.data),
+    })),
+  };
 }
 
 /** Registers the V2 routes in their own scope (their own error shape). */
@@ -110,17 +132,7 @@ export function v2Routes(app: FastifyInstance, ctx: AppContext, models: RequestM
           reply
             .header("x-model", `${answer.model_name}@${answer.model_version}`)
             .header("server-timing", `inference;dur=${answer.inferenceMs.toFixed(3)}`);
-          return {
-            model_name: answer.model_name,
-            model_version: answer.model_version,
-            id: answer.id,
-            outputs: answer.outputs.map((o) => ({
-              name: o.name,
-              datatype: o.datatype,
-              shape: o.shape,
-              data: jsonData(o.data),
-            })),
-          };
+          return inferResponseJson(answer);
         });
       }
     },
