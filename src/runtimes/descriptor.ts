@@ -21,7 +21,11 @@ export function lazyRuntime(descriptor: RuntimeDescriptor, code: () => Promise<R
     extensions: descriptor.extensions,
     sniff: descriptor.sniff,
     async load(source, options) {
-      loaded ??= code();
+      // A failed import is not kept: the next load tries again.
+      loaded ??= code().catch((err: unknown) => {
+        loaded = undefined;
+        throw err;
+      });
       return (await loaded).load(source, options);
     },
   };

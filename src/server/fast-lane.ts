@@ -197,21 +197,20 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     `inference;dur=${inferenceMs.toFixed(3)}`,
   ];
 
-  const answer = async (
+  type Log = (fields: Record<string, unknown>, msg: string) => void;
+  /** One kind of route's answer: writes it (or the error's) and returns the status. */
+  type Step = (
     req: IncomingMessage,
     res: ServerResponse,
     route: LaneRoute,
     text: string,
     reqId: string,
-    keyId: string | undefined,
-    start: number,
-  ): Promise<void> => {
-    // The route is recorded where Fastify's handler records it: once the body parsed.
-    const entry: RequestModel = {};
-    let status = 200;
-    // The request's child logger, made only when something is logged (as Fastify's lazy one).
-    const log = (fields: Record<string, unknown>, msg: string) => logger.child({ reqId }).error(fields, msg);
-    if (route.protocol) return answerProtocol(req, res, route, text, reqId, keyId, start, entry, log);
+    entry: RequestModel,
+    log: Log,
+  ) => Promise<number>;
+
+  // A native route: the prediction pipeline, the native answer and error shapes.
+  const nativeAnswer: Step = async (req, res, route, text, reqId, entry, log) => {
     try {
       // The same parser, with the same refusals, as Fastify's content-type parser.
       const body = parseBody(text, route.batch ? maxBatchSize : undefined);
@@ -230,39 +229,25 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
       const p = await predictRows(ctx, call, entry);
       const out = answerJson(p, route.method, route.batch);
       write(res, 200, reqId, out, answered(`${p.version.name}@${p.version.version}`, p.result.inferenceMs));
+      return 200;
     } catch (err) {
       failed?.(err);
       const a = errorAnswer(err, reqId, log, bodyLimit, req.headers["content-type"]);
-      status = a.error.statusCode;
       const out = JSON.stringify(a.body);
-      write(res, status, reqId, out, a.retryAfter === undefined ? [] : ["retry-after", a.retryAfter]);
+      write(
+        res,
+        a.error.statusCode,
+        reqId,
+        out,
+        a.retryAfter === undefined ? [] : ["retry-after", a.retryAfter],
+      );
+      return a.error.statusCode;
     }
-    finish({
-      reqId,
-      method: "POST",
-      route: route.pattern,
-      url: req.url ?? "",
-      entry,
-      keyId,
-      status,
-      elapsedMs: performance.now() - start,
-    });
   };
 
   // `/v2/.../infer` and `/v1/...:predict`: each route's own steps (routes/v2.ts, routes/v1.ts), its
   // headers and the protocols' error shape.
-  const answerProtocol = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    route: LaneRoute,
-    text: string,
-    reqId: string,
-    keyId: string | undefined,
-    start: number,
-    entry: RequestModel,
-    log: (fields: Record<string, unknown>, msg: string) => void,
-  ): Promise<void> => {
-    let status = 200;
+  const protocolAnswer: Step = async (req, res, route, text, reqId, entry, log) => {
     try {
       // Parsed as by Fastify's content-type parser; the route recorded where the handler records it.
       const parsed = parseBody(text);
@@ -272,35 +257,55 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
       if (route.protocol === "v1") {
         const a = await v1Predict(ctx, route.name!, parsed, routingKey, reqId, log, entry);
         write(res, 200, reqId, JSON.stringify(a.body), answered(a.model, a.inferenceMs));
-      } else {
-        const body = decodeInferBody(parsed);
-        const a = await inferV2(
-          ctx,
-          {
-            name: route.name!,
-            version: route.version,
-            id: body.id,
-            inputs: body.inputs,
-            outputs: body.outputs,
-            routingKey,
-          },
-          entry,
-          reqId,
-          log,
-        );
-        const out = JSON.stringify(inferResponseJson(a));
-        write(res, 200, reqId, out, answered(`${a.model_name}@${a.model_version}`, a.inferenceMs));
+        return 200;
       }
+      const body = decodeInferBody(parsed);
+      const a = await inferV2(
+        ctx,
+        {
+          name: route.name!,
+          version: route.version,
+          id: body.id,
+          inputs: body.inputs,
+          outputs: body.outputs,
+          routingKey,
+        },
+        entry,
+        reqId,
+        log,
+      );
+      const out = JSON.stringify(inferResponseJson(a));
+      write(res, 200, reqId, out, answered(`${a.model_name}@${a.model_version}`, a.inferenceMs));
+      return 200;
     } catch (err) {
       failed?.(err);
       const a = protocolErrorAnswer(err, reqId, log, bodyLimit, req.headers["content-type"]);
-      status = a.error.statusCode;
       const extra = a.retryAfter === undefined ? [] : ["retry-after", a.retryAfter];
-      write(res, status, reqId, JSON.stringify(a.body), [...extra, "x-error-code", a.error.code]);
+      write(res, a.error.statusCode, reqId, JSON.stringify(a.body), [...extra, "x-error-code", a.error.code]);
+      return a.error.statusCode;
     }
+  };
+
+  const answer = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: LaneRoute,
+    text: string,
+    reqId: string,
+    keyId: string | undefined,
+    start: number,
+  ): Promise<void> => {
+    // The route is recorded where Fastify's handler records it: once the body parsed.
+    const entry: RequestModel = {};
+    // The request's child logger, made only when something is logged (as Fastify's lazy one).
+    const log: Log = (fields, msg) => logger.child({ reqId }).error(fields, msg);
+    const status = route.protocol
+      ? await protocolAnswer(req, res, route, text, reqId, entry, log)
+      : await nativeAnswer(req, res, route, text, reqId, entry, log);
     finish({
       reqId,
       method: "POST",
+      // Fastify's own pattern for a request whose handler never ran (the body failed to parse).
       route: route.fastifyPattern ?? route.pattern,
       url: req.url ?? "",
       entry,

@@ -159,9 +159,16 @@ const loading = new Map<Family, Promise<void>>();
 export function loadFamily(family: Family): Promise<void> {
   let p = loading.get(family);
   if (!p) {
-    p = FAMILIES[family]().then((m) => {
-      Object.assign(ESTIMATOR_BUILDERS, m.builders);
-    });
+    p = FAMILIES[family]().then(
+      (m) => {
+        Object.assign(ESTIMATOR_BUILDERS, m.builders);
+      },
+      (err: unknown) => {
+        // Not kept: the next load that needs the family tries again.
+        loading.delete(family);
+        throw err;
+      },
+    );
     loading.set(family, p);
   }
   return p;

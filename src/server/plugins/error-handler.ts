@@ -3,7 +3,7 @@
  * "requestId"}` with the right status; 5xx are logged with their stack, never sent to clients.
  */
 
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { Errors, isModelServeError, type ModelServeError } from "../../errors.ts";
 import { cutEchoes, cutString } from "../../util/cut-echoes.ts";
 
@@ -90,19 +90,33 @@ export function errorAnswer(
   };
 }
 
+/**
+ * {@link errorAnswer} for a failure in a Fastify request, its `Retry-After` set on the reply: the
+ * native error handler and the protocols' (protocol-errors.ts) answer from it.
+ */
+export function replyErrorAnswer(
+  err: unknown,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  bodyLimit: number,
+): ErrorAnswer {
+  const a = errorAnswer(
+    err,
+    String(req.id),
+    (fields, msg) => req.log.error(fields, msg),
+    bodyLimit,
+    req.headers["content-type"],
+    reply.hasHeader("retry-after"),
+  );
+  if (a.retryAfter !== undefined) reply.header("retry-after", a.retryAfter);
+  reply.header("x-request-id", req.id);
+  return a;
+}
+
 /** Installs the error and not-found handlers. */
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const a = errorAnswer(
-      err,
-      String(req.id),
-      (fields, msg) => req.log.error(fields, msg),
-      bodyLimit,
-      req.headers["content-type"],
-      reply.hasHeader("retry-after"),
-    );
-    if (a.retryAfter !== undefined) reply.header("retry-after", a.retryAfter);
-    reply.header("x-request-id", req.id);
+    const a = replyErrorAnswer(err, req, reply, bodyLimit);
     reply.code(a.error.statusCode).send(a.body);
   });
   app.setNotFoundHandler((req, reply) => {

@@ -6,7 +6,7 @@
 
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import type { ModelServeError } from "../../errors.ts";
-import { type ErrorLog, errorAnswer } from "./error-handler.ts";
+import { type ErrorAnswer, type ErrorLog, errorAnswer, replyErrorAnswer } from "./error-handler.ts";
 
 /** A failure as the protocol routes answer it. */
 export interface ProtocolErrorAnswer {
@@ -15,9 +15,18 @@ export interface ProtocolErrorAnswer {
   readonly body: { readonly error: string; readonly code: string };
 }
 
+/** The protocols' shape of a failure's answer: the message as `error`, and the stable code. */
+function protocolShape(a: ErrorAnswer): ProtocolErrorAnswer {
+  return {
+    error: a.error,
+    ...(a.retryAfter === undefined ? {} : { retryAfter: a.retryAfter }),
+    body: { error: a.error.message, code: a.error.code },
+  };
+}
+
 /**
- * The protocol answer to a failure (Fastify's V2/V1 error handler and the fast lane share it): the
- * same error, logging and `Retry-After` as the native routes, in the protocol's shape.
+ * The protocol answer to a failure (the fast lane's; Fastify's V2/V1 error handler below): the same
+ * error, logging and `Retry-After` as the native routes, in the protocol's shape.
  */
 export function protocolErrorAnswer(
   err: unknown,
@@ -25,14 +34,8 @@ export function protocolErrorAnswer(
   log: ErrorLog,
   bodyLimit: number,
   contentType: string | undefined,
-  hasRetryAfter = false,
 ): ProtocolErrorAnswer {
-  const a = errorAnswer(err, reqId, log, bodyLimit, contentType, hasRetryAfter);
-  return {
-    error: a.error,
-    ...(a.retryAfter === undefined ? {} : { retryAfter: a.retryAfter }),
-    body: { error: a.error.message, code: a.error.code },
-  };
+  return protocolShape(errorAnswer(err, reqId, log, bodyLimit, contentType));
 }
 
 /** Answers `err` in the protocol error shape. */
@@ -42,18 +45,6 @@ export function sendProtocolError(
   reply: FastifyReply,
   bodyLimit: number,
 ): void {
-  const a = protocolErrorAnswer(
-    err,
-    String(req.id),
-    (fields, msg) => req.log.error(fields, msg),
-    bodyLimit,
-    req.headers["content-type"],
-    reply.hasHeader("retry-after"),
-  );
-  if (a.retryAfter !== undefined) reply.header("retry-after", a.retryAfter);
-  reply
-    .header("x-request-id", req.id)
-    .header("x-error-code", a.error.code)
-    .code(a.error.statusCode)
-    .send(a.body);
+  const a = protocolShape(replyErrorAnswer(err, req, reply, bodyLimit));
+  reply.header("x-error-code", a.error.code).code(a.error.statusCode).send(a.body);
 }
