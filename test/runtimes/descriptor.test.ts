@@ -55,6 +55,24 @@ describe("runtime descriptors", () => {
     assert.deepEqual([a, b], [{ fileName: "a.x" }, { fileName: "b.x" }]);
   });
 
+  it("a lazy runtime whose import failed tries again on the next load", async () => {
+    let attempts = 0;
+    const lazy = lazyRuntime({ name: "y", extensions: [".y"], sniff: () => true }, async () => {
+      attempts++;
+      if (attempts === 1) throw new Error("EMFILE: too many open files");
+      return {
+        name: "y",
+        extensions: [".y"],
+        sniff: () => true,
+        load: async () => ({ ok: true }) as unknown as RuntimeModel,
+      };
+    });
+    const source = { bytes: new Uint8Array(), fileName: "m.y", path: "" };
+    await assert.rejects(lazy.load(source), /EMFILE/);
+    assert.deepEqual(await lazy.load(source), { ok: true });
+    assert.equal(attempts, 2);
+  });
+
   it("serving an XGBoost file imports no other runtime's code", async () => {
     const model = new URL("../fixtures/xgboost/binary_logistic_json/model.json", import.meta.url);
     const code = `
