@@ -11,6 +11,15 @@ import type { Runtime } from "./runtime.ts";
 export type RuntimeDescriptor = Pick<Runtime, "name" | "extensions" | "sniff">;
 
 /**
+ * A runtime from its descriptor and its `load`. Calls are marked pure (a `@__PURE__` comment) where the
+ * runtimes are defined: a loader worker's bundle imports helpers from its runtime's module and must
+ * leave the unused runtime object out, and with it the loading host code (worker-file.ts) it reaches.
+ */
+export function runtimeOf(descriptor: RuntimeDescriptor, load: Runtime["load"]): Runtime {
+  return { name: descriptor.name, extensions: descriptor.extensions, sniff: descriptor.sniff, load };
+}
+
+/**
  * A runtime whose code is imported on its first load (once; later loads reuse it). Resolution uses
  * the descriptor alone.
  */

@@ -6,6 +6,7 @@
 
 import { Errors, isModelServeError } from "../../errors.ts";
 import { lastTable } from "../common/last-table.ts";
+import { runtimeOf } from "../descriptor.ts";
 import type {
   FeatureSpec,
   FeatureTable,
@@ -317,16 +318,13 @@ async function loadOnnx(
 }
 
 /** The ONNX runtime. */
-export const onnxRuntime: Runtime = {
-  ...onnxDescriptor,
-  async load(source, options) {
-    if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
-    try {
-      return await loadOnnx(source.bytes, source.fileName, options?.settings);
-    } catch (err) {
-      if (isModelServeError(err)) throw err;
-      if (err instanceof ProtobufError) throw Errors.invalidModel(source.fileName, err.message);
-      throw Errors.invalidModel(source.fileName, (err as Error).message);
-    }
-  },
-};
+export const onnxRuntime: Runtime = /* @__PURE__ */ runtimeOf(onnxDescriptor, async (source, options) => {
+  if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
+  try {
+    return await loadOnnx(source.bytes, source.fileName, options?.settings);
+  } catch (err) {
+    if (isModelServeError(err)) throw err;
+    if (err instanceof ProtobufError) throw Errors.invalidModel(source.fileName, err.message);
+    throw Errors.invalidModel(source.fileName, (err as Error).message);
+  }
+});

@@ -8,6 +8,7 @@ import { Errors, isModelServeError } from "../../errors.ts";
 import { detectCompression } from "../../formats/compression/decompress.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
 import { withShared } from "../common/shared-model.ts";
+import { runtimeOf } from "../descriptor.ts";
 import { type LoadLimits, loadLimits } from "../load-limits.ts";
 import { rememberDigest } from "../loading/digest-cache.ts";
 import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";
@@ -179,24 +180,21 @@ function boosterPipelineModel(o: PyObject, steps: PyValue[], fileName: string): 
 }
 
 /** The scikit-learn runtime. */
-export const sklearnRuntime: Runtime = {
-  ...sklearnDescriptor,
-  async load(source) {
-    const read = await readPickleForLoad(source);
-    const model = await modelFromValue(read.value, source);
-    if (!read.fromWorker || !loadLimits().sharedMemory) return model;
-    // The pool's threads rebuild the model from the same value and layouts, whose arrays are shared.
-    const data: SklearnPoolData = {
-      value: read.value,
-      layouts: read.fromWorker.layouts,
-      streamBytes: read.fromWorker.streamBytes,
-      fileName: source.fileName,
-      head: headOf(source.bytes),
-      limits: loadLimits(),
-    };
-    return withShared(model, siblingModule(import.meta.url, "pool-bind"), data);
-  },
-};
+export const sklearnRuntime: Runtime = /* @__PURE__ */ runtimeOf(sklearnDescriptor, async (source) => {
+  const read = await readPickleForLoad(source);
+  const model = await modelFromValue(read.value, source);
+  if (!read.fromWorker || !loadLimits().sharedMemory) return model;
+  // The pool's threads rebuild the model from the same value and layouts, whose arrays are shared.
+  const data: SklearnPoolData = {
+    value: read.value,
+    layouts: read.fromWorker.layouts,
+    streamBytes: read.fromWorker.streamBytes,
+    fileName: source.fileName,
+    head: headOf(source.bytes),
+    limits: loadLimits(),
+  };
+  return withShared(model, siblingModule(import.meta.url, "pool-bind"), data);
+});
 
 /** A shared copy of a file's first bytes (never a view: that would keep the whole file alive). */
 function headOf(bytes: Uint8Array): Uint8Array {

@@ -6,6 +6,7 @@
 import { pathToFileURL } from "node:url";
 import { Errors } from "../../errors.ts";
 import { sha256Hex } from "../../util/hash.ts";
+import { runtimeOf } from "../descriptor.ts";
 import type {
   FeatureTable,
   Label,
@@ -139,27 +140,24 @@ export function loadDefinition(def: ModelDefinition, loadTimeMs = 0): LoadedMode
 }
 
 /** The runtime for TypeScript/JavaScript modules whose default (or `model`) export is a definition. */
-export const typescriptRuntime: Runtime = {
-  ...typescriptDescriptor,
-  async load(source) {
-    if (!source.path)
-      throw Errors.invalidModel(source.fileName, "a TypeScript model must be loaded from a file path");
-    let mod: Record<string, unknown>;
-    try {
-      mod = (await import(pathToFileURL(source.path).href)) as Record<string, unknown>;
-    } catch (err) {
-      throw Errors.invalidModel(
-        source.fileName,
-        `the module failed to import: ${err instanceof Error ? err.message : err}`,
-      );
-    }
-    const def = [mod.default, mod.model].find(isModelDefinition);
-    if (!def) {
-      throw Errors.invalidModel(
-        source.fileName,
-        "the module must export a defineModel(...) result as default or as `model`",
-      );
-    }
-    return modelFromDefinition(def);
-  },
-};
+export const typescriptRuntime: Runtime = /* @__PURE__ */ runtimeOf(typescriptDescriptor, async (source) => {
+  if (!source.path)
+    throw Errors.invalidModel(source.fileName, "a TypeScript model must be loaded from a file path");
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(source.path).href)) as Record<string, unknown>;
+  } catch (err) {
+    throw Errors.invalidModel(
+      source.fileName,
+      `the module failed to import: ${err instanceof Error ? err.message : err}`,
+    );
+  }
+  const def = [mod.default, mod.model].find(isModelDefinition);
+  if (!def) {
+    throw Errors.invalidModel(
+      source.fileName,
+      "the module must export a defineModel(...) result as default or as `model`",
+    );
+  }
+  return modelFromDefinition(def);
+});

@@ -48,6 +48,16 @@ describe("loader worker bundles", () => {
     assert.deepEqual(entries, [...LOADER_WORKERS].sort());
   });
 
+  it("leave the host side out (a worker never starts workers: no worker-file.ts, no node:module)", () => {
+    for (const name of LOADER_WORKERS) {
+      const bundle = join(root, "dist", `${name}.bundle.js`);
+      assert.ok(existsSync(bundle), `${bundle} is missing: run npm run build`);
+      const text = readFileSync(bundle, "utf8");
+      assert.equal(text.includes("getCompileCacheDir"), false, `${name} bundles the loader host`);
+      assert.equal(/from "node:module"/.test(text), false, `${name} imports node:module`);
+    }
+  });
+
   for (const name of LOADER_WORKERS) {
     it(`${name}: the bundle answers exactly as the entry's modules`, async () => {
       const bundle = join(root, "dist", `${name}.bundle.js`);
