@@ -3,14 +3,13 @@
  * forms, under the default model, `/models/{name}` and `/models/{name}/versions/{version}`), the
  * Open Inference Protocol's `/v2/models/{name}[/versions/{version}]/infer` and KServe V1's
  * `/v1/models/{name}:predict` answered straight from Node's HTTP server, beside Fastify rather than
- * through it. A single row of a small
- * model costs a few microseconds; Fastify's request and reply objects, hook runners and promise
- * wrappers cost more than the model. The lane takes a request only when its headers alone show it
- * needs nothing else (a JSON body of known length within the limit, no encoding, a valid key where
- * keys are on); everything else — other routes, other methods, a body Fastify must refuse, a missing
- * or wrong key — goes to Fastify untouched. What the lane answers is what Fastify answers, byte for
- * byte (the same pipeline, answer writer, error answers, request id, log line, metrics and audit:
- * `test/server/fast-lane.test.ts` compares the two on every case).
+ * through it. A single row of a small model costs a few microseconds; Fastify's request and reply
+ * objects, hook runners and promise wrappers cost more than the model. The lane takes a request only
+ * when its headers alone show it needs nothing else (a JSON body of known length within the limit, no
+ * encoding, a valid key where keys are on); everything else — other routes, other methods, a body
+ * Fastify must refuse, a missing or wrong key — goes to Fastify untouched. What the lane answers is
+ * what Fastify answers, byte for byte (the same pipeline, answer writer, error answers, request id,
+ * log line, metrics and audit: `test/server/fast-lane.test.ts` compares the two on every case).
  */
 
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
@@ -172,8 +171,8 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
 
   /**
    * Writes an answer with Fastify's headers in Fastify's order: the request id (and `Connection: close`
-   * while draining) first, then `extra`, then the type and length. A failure's answer is written only
-   * while the response is still open.
+   * while draining) first, then `extra`, then the type and length. Nothing is written to a response
+   * already sent or destroyed (a client that went away).
    */
   const write = (res: ServerResponse, status: number, reqId: string, out: string, extra: string[]) => {
     if (res.headersSent || res.destroyed) return;
