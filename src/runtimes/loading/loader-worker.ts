@@ -9,7 +9,7 @@ import { setPriority } from "node:os";
 import { parentPort } from "node:worker_threads";
 import { type LoadLimits, setLoadLimits } from "../load-limits.ts";
 import { toWire, type WorkerReply } from "./loader-worker-host.ts";
-import { transferables } from "./transfer.ts";
+import { transferables, transferListOf } from "./transfer.ts";
 
 /** One load as the host posts it: the file's bytes (shared memory) and name, and the budgets in force. */
 interface Job {
@@ -37,7 +37,7 @@ export function serveLoads<T>(load: (bytes: Uint8Array, fileName: string) => T |
       const result = await load(data.bytes, data.fileName);
       const reply: WorkerReply<T> = { ok: true, result };
       try {
-        parentPort!.postMessage(reply, transferables(result));
+        parentPort!.postMessage(reply, transferListOf(result) ?? transferables(result));
       } catch {
         // A buffer that cannot move (a pooled one) is copied instead.
         parentPort!.postMessage(reply);

@@ -32,6 +32,11 @@ export interface PackOptions {
    * structured clone shares a `SharedArrayBuffer` instead of copying it). Default false.
    */
   readonly shared?: boolean;
+  /**
+   * Filled with every `ArrayBuffer` the result holds once packed (the arenas and the buffers of the
+   * arrays left as they were): the transfer list `postMessage` needs, without walking the result again.
+   */
+  readonly transfer?: ArrayBuffer[];
 }
 
 /**
@@ -44,12 +49,23 @@ export interface PackOptions {
 export function packArrays<T>(root: T, options: PackOptions = {}): T {
   const shared = options.shared === true;
   const found = new Map<View, View>();
+  // The buffers of the arrays that stay as they are (DataViews, large arrays, all when not packing).
+  const kept = new Set<ArrayBuffer>();
   for (const v of viewsIn(root)) {
-    if (v instanceof DataView) continue;
-    if (shared ? !(v.buffer instanceof SharedArrayBuffer) : v.byteLength <= MAX_PACKED)
+    if (
+      !(v instanceof DataView) &&
+      (shared ? !(v.buffer instanceof SharedArrayBuffer) : v.byteLength <= MAX_PACKED)
+    )
       found.set(v as View, v as View);
+    else if (v.buffer instanceof ArrayBuffer) kept.add(v.buffer);
   }
-  if (found.size === 0 || (!shared && found.size < MIN_ARRAYS)) return root;
+  if (found.size === 0 || (!shared && found.size < MIN_ARRAYS)) {
+    if (options.transfer) {
+      for (const v of found.keys()) if (v.buffer instanceof ArrayBuffer) kept.add(v.buffer);
+      options.transfer.push(...kept);
+    }
+    return root;
+  }
   // Arenas filled in order: each array goes to the current one, or starts the next when it is full.
   const arrays = [...found.keys()];
   let first = 0;
@@ -61,6 +77,7 @@ export function packArrays<T>(root: T, options: PackOptions = {}): T {
       end++;
     }
     const buffer = shared ? new SharedArrayBuffer(align(bytes)) : new ArrayBuffer(align(bytes));
+    if (buffer instanceof ArrayBuffer) kept.add(buffer);
     const raw = new Uint8Array(buffer);
     let at = 0;
     for (let i = first; i < end; i++) {
@@ -74,6 +91,7 @@ export function packArrays<T>(root: T, options: PackOptions = {}): T {
   }
   // Second walk: each reference to an old array now points at its view.
   replaceViews(root, found);
+  options.transfer?.push(...kept);
   return root;
 }
 

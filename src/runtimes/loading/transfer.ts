@@ -75,3 +75,21 @@ export function replaceViews(root: unknown, moved: ReadonlyMap<ArrayBufferView, 
     }
   }
 }
+
+/** Where a result carries its own transfer list (a symbol: structured cloning leaves it behind). */
+const TRANSFER = Symbol("transfer list");
+
+/**
+ * `result` with its transfer list attached (the buffers it holds, as {@link transferables} would find
+ * them), so that posting it needs no walk of its own. Returns `result`.
+ */
+export function withTransferList<T extends object>(result: T, list: ArrayBuffer[]): T {
+  (result as Record<symbol, unknown>)[TRANSFER] = list;
+  return result;
+}
+
+/** The transfer list attached by {@link withTransferList}, if any. */
+export function transferListOf(result: unknown): ArrayBuffer[] | undefined {
+  if (typeof result !== "object" || result === null) return undefined;
+  return (result as Record<symbol, ArrayBuffer[] | undefined>)[TRANSFER];
+}

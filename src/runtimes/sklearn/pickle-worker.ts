@@ -10,6 +10,7 @@ import { sha256Hex } from "../../util/hash.ts";
 import { loadLimits } from "../load-limits.ts";
 import { serveLoads } from "../loading/loader-worker.ts";
 import { packArrays } from "../loading/pack-arrays.ts";
+import { withTransferList } from "../loading/transfer.ts";
 import { recordLayouts } from "./layouts.ts";
 import { readPickle, streamSizeOf } from "./parse-pickle.ts";
 import { modelFromValue, type PickleWorkerResult } from "./runtime.ts";
@@ -20,6 +21,8 @@ serveLoads(async (bytes, fileName): Promise<PickleWorkerResult> => {
   const streamBytes = streamSizeOf(value) ?? bytes.byteLength;
   // Thousands of small tree arrays: moved as views of a few buffers, received in a fraction of the time;
   // in shared memory, every array, so that the inference pool's threads bind the very same bytes.
-  const packed = packArrays({ value, layouts }, { shared: loadLimits().sharedMemory });
-  return { ...packed, streamBytes, sha256: sha256Hex(bytes) };
+  const transfer: ArrayBuffer[] = [];
+  const packed = packArrays({ value, layouts }, { shared: loadLimits().sharedMemory, transfer });
+  // The packing walked the result already: its transfer list saves the post another walk.
+  return withTransferList({ ...packed, streamBytes, sha256: sha256Hex(bytes) }, transfer);
 });

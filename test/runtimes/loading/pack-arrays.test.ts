@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MessageChannel, receiveMessageOnPort } from "node:worker_threads";
 import { packArrays } from "../../../src/runtimes/loading/pack-arrays.ts";
-import { transferables } from "../../../src/runtimes/loading/transfer.ts";
+import { transferables, transferListOf, withTransferList } from "../../../src/runtimes/loading/transfer.ts";
 
 /** A result shaped like the pickle worker's: records, lists and maps holding many small arrays. */
 function sample() {
@@ -60,6 +60,40 @@ describe("packArrays", () => {
     const got = receiveMessageOnPort(port2)?.message;
     port1.close();
     assert.deepStrictEqual(got, before);
+  });
+
+  it("gives the transfer list a walk of the packed result would find, packing or not", () => {
+    const sameSet = (a: readonly ArrayBuffer[], b: readonly ArrayBuffer[]) => {
+      assert.equal(new Set(a).size, a.length, "no buffer twice");
+      assert.deepEqual(new Set(a), new Set(b));
+    };
+    // Packed: the arenas and the large array's own buffer (a view into a larger buffer too).
+    const many = sample() as ReturnType<typeof sample> & { slice?: Uint8Array };
+    many.slice = new Uint8Array(new ArrayBuffer(1 << 16), 8, 4);
+    const transfer: ArrayBuffer[] = [];
+    sameSet(transfer, (packArrays(many, { transfer }), transferables(many)));
+    assert.ok(transfer.length >= 2);
+    // Too few to pack: every array's buffer, a DataView's included.
+    const few = { a: Int32Array.from([1, 2]), d: new DataView(new ArrayBuffer(8)), again: [] as unknown[] };
+    few.again.push(few.a);
+    const t2: ArrayBuffer[] = [];
+    packArrays(few, { transfer: t2 });
+    sameSet(t2, transferables(few));
+    assert.equal(t2.length, 2);
+    // Shared memory: nothing left to transfer.
+    const t3: ArrayBuffer[] = [];
+    const sharedResult = packArrays(sample(), { shared: true, transfer: t3 });
+    sameSet(t3, transferables(sharedResult));
+    assert.equal(t3.length, 0);
+    // A result carrying its list is posted with it (and the list itself is not cloned).
+    const posted = withTransferList({ ...many }, transfer);
+    assert.equal(transferListOf(posted), transfer);
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(posted, transferListOf(posted));
+    const got = receiveMessageOnPort(port2)?.message as Record<string | symbol, unknown>;
+    port1.close();
+    assert.equal(transferListOf(got), undefined);
+    assert.equal(transferListOf(42), undefined);
   });
 
   it("leaves a result with few arrays as it is", () => {
