@@ -73,23 +73,39 @@ describe("runtime descriptors", () => {
     assert.equal(attempts, 2);
   });
 
-  it("serving an XGBoost file imports no other runtime's code", async () => {
-    const model = new URL("../fixtures/xgboost/binary_logistic_json/model.json", import.meta.url);
+  /** The runtimes' modules (descriptors aside) a fresh process imports to load `file`. */
+  async function runtimesImported(file: string): Promise<{ task: string; runtimes: string[] }> {
     const code = `
       import { registerHooks } from "node:module";
       const seen = [];
       registerHooks({ load(url, context, next) { seen.push(url); return next(url, context); } });
       const { loadModel } = await import(${JSON.stringify(new URL("../../src/runtimes/load-model.ts", import.meta.url).href)});
-      const m = await loadModel(${JSON.stringify(model.pathname)});
+      const m = await loadModel(${JSON.stringify(file)});
       const runtimes = seen.map((u) => /src\\/runtimes\\/(sklearn|xgboost|lightgbm|onnx|typescript)\\/([\\w-]+)\\.ts$/.exec(u)).filter(Boolean);
       process.stdout.write(JSON.stringify({ task: m.signature.output.task,
-        others: runtimes.filter((r) => r[1] !== "xgboost" && r[2] !== "descriptor").map((r) => r[0]) }));
+        runtimes: [...new Set(runtimes.filter((r) => r[2] !== "descriptor").map((r) => r[1]))] }));
     `;
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ["--disable-warning=ExperimentalWarning", "--input-type=module", "-e", code],
       { timeout: 60_000 },
     );
-    assert.deepEqual(JSON.parse(stdout), { task: "classification", others: [] });
+    return JSON.parse(stdout);
+  }
+
+  it("serving an XGBoost file imports no other runtime's code", async () => {
+    const model = new URL("../fixtures/xgboost/binary_logistic_json/model.json", import.meta.url);
+    assert.deepEqual(await runtimesImported(model.pathname), {
+      task: "classification",
+      runtimes: ["xgboost"],
+    });
+  });
+
+  it("serving a scikit-learn forest imports neither booster's runtime (only pickled wrappers need them)", async () => {
+    const forest = new URL("../../examples/iris/models/random_forest.joblib", import.meta.url);
+    assert.deepEqual(await runtimesImported(forest.pathname), {
+      task: "classification",
+      runtimes: ["sklearn"],
+    });
   });
 });

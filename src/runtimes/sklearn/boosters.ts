@@ -12,14 +12,6 @@ import { layoutForTransfer, type XgboostWorkerResult, xgboostModelFromLayout } f
 import { isRecord, prepared } from "./layouts.ts";
 import { attr, isObject, labels, str } from "./py-access.ts";
 
-/** Whether an unpickled object is a wrapper this module serves. */
-export function isBoosterWrapper(v: unknown): v is PyObject {
-  return (
-    isObject(v as PyObject) &&
-    /^(XGBClassifier|XGBRegressor|LGBMClassifier|LGBMRegressor)$/.test((v as PyObject).name)
-  );
-}
-
 /** Replaces class indices with the wrapper's own labels (or a LabelEncoder's classes). */
 export function relabel(model: RuntimeModel, classes: readonly Label[] | undefined): RuntimeModel {
   if (!classes || model.signature.output.task !== "classification") return model;

@@ -134,3 +134,14 @@ export function versionAtLeast(v: string | undefined, major: number, minor: numb
   const [a, b] = v.split(".").map((p) => Number.parseInt(p, 10));
   return a > major || (a === major && b >= minor);
 }
+
+/**
+ * Whether an unpickled object is a pickled XGBoost or LightGBM scikit-learn wrapper (served by
+ * boosters.ts, imported only for such files: it brings both boosters' runtimes).
+ */
+export function isBoosterWrapper(v: unknown): v is PyObject {
+  return (
+    isObject(v as PyObject) &&
+    /^(XGBClassifier|XGBRegressor|LGBMClassifier|LGBMRegressor)$/.test((v as PyObject).name)
+  );
+}

@@ -13,7 +13,6 @@ import { type LoadLimits, loadLimits } from "../load-limits.ts";
 import { rememberDigest } from "../loading/digest-cache.ts";
 import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";
 import type { FeatureTable, Runtime, RuntimeModel } from "../runtime.ts";
-import { boosterWrapperModel, isBoosterWrapper, relabel } from "./boosters.ts";
 import { ESTIMATOR_BUILDERS, loadBuildersFor } from "./builders.ts";
 import { BudgetError, ConsistencyError, checkBuilt, checkDeclaredCounts, withBuildBudget } from "./checks.ts";
 import { containerBooster, containerEstimator, isContainer } from "./containers.ts";
@@ -26,7 +25,7 @@ import { boosterPipelineExplainer } from "./explain-model.ts";
 import { adoptLayouts, type Layouts } from "./layouts.ts";
 import { dataOf, estimatorModel, guarded } from "./model.ts";
 import { readPickle, rememberStreamSize, streamSizeOf } from "./parse-pickle.ts";
-import { AttributeError, attr, isObject, stateOf, str } from "./py-access.ts";
+import { AttributeError, attr, isBoosterWrapper, isObject, stateOf, str } from "./py-access.ts";
 import { signatureOf } from "./signature.ts";
 
 /** `_sklearn_version` of the top object, or of the first estimator in a container file. */
@@ -137,9 +136,14 @@ function boosterPipelineSteps(value: PyValue): PyValue[] | undefined {
  * A Pipeline ending in a pickled booster wrapper: the steps before it are rebuilt here (synchronous, as
  * any pipeline), their dense output handed to the booster's own runtime model, whose answers are kept.
  */
-function boosterPipelineModel(o: PyObject, steps: PyValue[], fileName: string): RuntimeModel {
+function boosterPipelineModel(
+  o: PyObject,
+  steps: PyValue[],
+  fileName: string,
+  boosters: typeof import("./boosters.ts"),
+): RuntimeModel {
   const lastStep = steps[steps.length - 1] as { items: readonly PyValue[] };
-  const booster = boosterWrapperModel(lastStep.items[1] as PyObject, fileName);
+  const booster = boosters.boosterWrapperModel(lastStep.items[1] as PyObject, fileName);
   const state = new Map(stateOf(o));
   state.set("steps", steps.slice(0, -1));
   const head = buildEstimator({ ...o, state: { kind: "dict", map: state, otherEntries: [] } }, fileName);
@@ -257,9 +261,12 @@ export interface PickleWorkerResult {
 export async function modelFromValue(value: PyValue, source: Source): Promise<RuntimeModel> {
   // The builders of every class the value holds, imported before the synchronous build.
   await loadBuildersFor(value);
-  if (isBoosterWrapper(value)) return boosterWrapperModel(value, source.fileName);
+  // Pickled XGBoost/LightGBM wrappers: their module (and both boosters' runtimes) only for such files.
+  const boosters = () => import("./boosters.ts");
+  if (isBoosterWrapper(value)) return (await boosters()).boosterWrapperModel(value, source.fileName);
   const inContainer = isContainer(value) ? containerBooster(value) : undefined;
   if (inContainer) {
+    const { boosterWrapperModel, relabel } = await boosters();
     const m = boosterWrapperModel(inContainer.booster, source.fileName);
     if (!inContainer.encoder) return m;
     const names = labelEncoderClasses(inContainer.encoder);
@@ -274,7 +281,7 @@ export async function modelFromValue(value: PyValue, source: Source): Promise<Ru
       : m;
   }
   const steps = boosterPipelineSteps(value);
-  if (steps && isObject(value)) return boosterPipelineModel(value, steps, source.fileName);
+  if (steps && isObject(value)) return boosterPipelineModel(value, steps, source.fileName, await boosters());
   const est = buildEstimator(value, source.fileName);
   const version = sklearnVersionOf(value);
   try {
