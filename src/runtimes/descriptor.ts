@@ -25,17 +25,12 @@ export function runtimeOf(descriptor: RuntimeDescriptor, load: Runtime["load"]):
  */
 export function lazyRuntime(descriptor: RuntimeDescriptor, code: () => Promise<Runtime>): Runtime {
   let loaded: Promise<Runtime> | undefined;
-  return {
-    name: descriptor.name,
-    extensions: descriptor.extensions,
-    sniff: descriptor.sniff,
-    async load(source, options) {
-      // A failed import is not kept: the next load tries again.
-      loaded ??= code().catch((err: unknown) => {
-        loaded = undefined;
-        throw err;
-      });
-      return (await loaded).load(source, options);
-    },
-  };
+  return runtimeOf(descriptor, async (source, options) => {
+    // A failed import is not kept: the next load tries again.
+    loaded ??= code().catch((err: unknown) => {
+      loaded = undefined;
+      throw err;
+    });
+    return (await loaded).load(source, options);
+  });
 }

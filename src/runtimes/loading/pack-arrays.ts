@@ -49,20 +49,21 @@ export interface PackOptions {
 export function packArrays<T>(root: T, options: PackOptions = {}): T {
   const shared = options.shared === true;
   const found = new Map<View, View>();
-  // The buffers of the arrays that stay as they are (DataViews, large arrays, all when not packing).
-  const kept = new Set<ArrayBuffer>();
+  // With a transfer list asked for: the buffers the result holds once packed (the arrays that stay as
+  // they are, and the arenas).
+  const kept = options.transfer ? new Set<ArrayBuffer>() : undefined;
   for (const v of viewsIn(root)) {
     if (
       !(v instanceof DataView) &&
       (shared ? !(v.buffer instanceof SharedArrayBuffer) : v.byteLength <= MAX_PACKED)
     )
       found.set(v as View, v as View);
-    else if (v.buffer instanceof ArrayBuffer) kept.add(v.buffer);
+    else if (kept && v.buffer instanceof ArrayBuffer) kept.add(v.buffer);
   }
   if (found.size === 0 || (!shared && found.size < MIN_ARRAYS)) {
-    if (options.transfer) {
+    if (kept) {
       for (const v of found.keys()) if (v.buffer instanceof ArrayBuffer) kept.add(v.buffer);
-      options.transfer.push(...kept);
+      options.transfer!.push(...kept);
     }
     return root;
   }
@@ -77,7 +78,7 @@ export function packArrays<T>(root: T, options: PackOptions = {}): T {
       end++;
     }
     const buffer = shared ? new SharedArrayBuffer(align(bytes)) : new ArrayBuffer(align(bytes));
-    if (buffer instanceof ArrayBuffer) kept.add(buffer);
+    if (kept && buffer instanceof ArrayBuffer) kept.add(buffer);
     const raw = new Uint8Array(buffer);
     let at = 0;
     for (let i = first; i < end; i++) {
@@ -91,7 +92,7 @@ export function packArrays<T>(root: T, options: PackOptions = {}): T {
   }
   // Second walk: each reference to an old array now points at its view.
   replaceViews(root, found);
-  options.transfer?.push(...kept);
+  if (kept) options.transfer!.push(...kept);
   return root;
 }
 
