@@ -7,7 +7,8 @@
  * objects, hook runners and promise wrappers cost more than the model. The lane takes a request only
  * when its headers alone show it needs nothing else (a JSON body of known length within the limit, no
  * encoding, a valid key where keys are on); everything else — other routes, other methods, a body
- * Fastify must refuse, a missing or wrong key — goes to Fastify untouched. What the lane answers is
+ * Fastify must refuse, a missing or wrong key — goes to Fastify untouched. A rate limit counts the
+ * lane's requests in the same store as Fastify's (`plugins/access.ts`). What the lane answers is
  * what Fastify answers, byte for byte (the same pipeline, answer writer, error answers, request id,
  * log line, metrics and audit: `test/server/fast-lane.test.ts` compares the two on every case).
  */
@@ -16,7 +17,10 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import type { Method } from "../inference/run.ts";
 import { type KeyChecker, presentedKey } from "../security/api-keys.ts";
+import type { HitResult } from "./cluster-hooks.ts";
 import type { AppContext, RequestModel } from "./context.ts";
+import { count, UNLIMITED, type Verdict, verdictOf } from "./lane-rate-limit.ts";
+import type { RateLimit } from "./plugins/access.ts";
 import { errorAnswer } from "./plugins/error-handler.ts";
 import { protocolErrorAnswer } from "./plugins/protocol-errors.ts";
 import { answerJson } from "./predict/answer-json.ts";
@@ -114,6 +118,8 @@ export interface FastLaneSettings {
   readonly logger: Logger;
   /** Accepted API keys: a request with a valid key of the `predict` scope takes the lane, others Fastify. */
   readonly keys?: KeyChecker;
+  /** The rate limit, counted in the same store as Fastify's requests (`plugins/access.ts`). */
+  readonly rateLimit?: RateLimit;
   /** The plugin's end of a request: log line, metrics, audit. */
   readonly finish: (f: LaneFinished) => void;
   /** The plugin's count of an error by code (Fastify's `onError` hook). */
@@ -156,7 +162,7 @@ export function installFastLane(
 
 /** The lane's request handler: true when it took the request (and will answer it). */
 function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const { context: ctx, logger, keys, finish, failed } = settings;
+  const { context: ctx, logger, keys, rateLimit, finish, failed } = settings;
   const { bodyLimit, maxBatchSize } = ctx.settings;
   // Route matches by URL: a server sees few distinct prediction URLs. Bounded.
   const routes = new Map<string, LaneRoute | null>();
@@ -170,13 +176,20 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
   };
 
   /**
-   * Writes an answer with Fastify's headers in Fastify's order: the request id (and `Connection: close`
-   * while draining) first, then `extra`, then the type and length. Nothing is written to a response
-   * already sent or destroyed (a client that went away).
+   * Writes an answer with Fastify's headers in Fastify's order: the rate limit's (set by its request
+   * hook), the request id (and `Connection: close` while draining), then `extra`, then the type and
+   * length. Nothing is written to a response already sent or destroyed (a client that went away).
    */
-  const write = (res: ServerResponse, status: number, reqId: string, out: string, extra: string[]) => {
+  const write = (
+    res: ServerResponse,
+    status: number,
+    lead: readonly string[],
+    reqId: string,
+    out: string,
+    extra: string[],
+  ) => {
     if (res.headersSent || res.destroyed) return;
-    const headers = ["x-request-id", reqId];
+    const headers = lead.length === 0 ? ["x-request-id", reqId] : [...lead, "x-request-id", reqId];
     if (ctx.shuttingDown) headers.push("connection", "close");
     headers.push(
       ...extra,
@@ -197,7 +210,10 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
   ];
 
   type Log = (fields: Record<string, unknown>, msg: string) => void;
-  /** One kind of route's answer: writes it (or the error's) and returns the status. */
+  /**
+   * One kind of route's answer: writes it (or the error's) and returns the status. `limit` is the
+   * rate limit's verdict: headers for every answer, and the refusal when the client is over it.
+   */
   type Step = (
     req: IncomingMessage,
     res: ServerResponse,
@@ -206,11 +222,14 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     reqId: string,
     entry: RequestModel,
     log: Log,
+    limit: Verdict,
   ) => Promise<number>;
 
   // A native route: the prediction pipeline, the native answer and error shapes.
-  const nativeAnswer: Step = async (req, res, route, text, reqId, entry, log) => {
+  const nativeAnswer: Step = async (req, res, route, text, reqId, entry, log, limit) => {
     try {
+      // Refused by the rate limit's request hook in Fastify: before the body is read.
+      if (limit.refusal) throw limit.refusal;
       // The same parser, with the same refusals, as Fastify's content-type parser.
       const body = parseBody(text, route.batch ? maxBatchSize : undefined);
       entry.route = route.pattern;
@@ -227,7 +246,14 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
       };
       const p = await predictRows(ctx, call, entry);
       const out = answerJson(p, route.method, route.batch);
-      write(res, 200, reqId, out, answered(`${p.version.name}@${p.version.version}`, p.result.inferenceMs));
+      write(
+        res,
+        200,
+        limit.headers,
+        reqId,
+        out,
+        answered(`${p.version.name}@${p.version.version}`, p.result.inferenceMs),
+      );
       return 200;
     } catch (err) {
       failed?.(err);
@@ -236,6 +262,7 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
       write(
         res,
         a.error.statusCode,
+        limit.headers,
         reqId,
         out,
         a.retryAfter === undefined ? [] : ["retry-after", a.retryAfter],
@@ -246,8 +273,9 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
 
   // `/v2/.../infer` and `/v1/...:predict`: each route's own steps (routes/v2.ts, routes/v1.ts), its
   // headers and the protocols' error shape.
-  const protocolAnswer: Step = async (req, res, route, text, reqId, entry, log) => {
+  const protocolAnswer: Step = async (req, res, route, text, reqId, entry, log, limit) => {
     try {
+      if (limit.refusal) throw limit.refusal;
       // Parsed as by Fastify's content-type parser; the route recorded where the handler records it.
       const parsed = parseBody(text);
       entry.route = route.pattern;
@@ -255,7 +283,7 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
       const routingKey = typeof key === "string" ? key : undefined;
       if (route.protocol === "v1") {
         const a = await v1Predict(ctx, route.name!, parsed, routingKey, reqId, log, entry);
-        write(res, 200, reqId, JSON.stringify(a.body), answered(a.model, a.inferenceMs));
+        write(res, 200, limit.headers, reqId, JSON.stringify(a.body), answered(a.model, a.inferenceMs));
         return 200;
       }
       const body = decodeInferBody(parsed);
@@ -274,13 +302,24 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
         log,
       );
       const out = JSON.stringify(inferResponseJson(a));
-      write(res, 200, reqId, out, answered(`${a.model_name}@${a.model_version}`, a.inferenceMs));
+      write(
+        res,
+        200,
+        limit.headers,
+        reqId,
+        out,
+        answered(`${a.model_name}@${a.model_version}`, a.inferenceMs),
+      );
       return 200;
     } catch (err) {
       failed?.(err);
       const a = protocolErrorAnswer(err, reqId, log, bodyLimit, req.headers["content-type"]);
       const extra = a.retryAfter === undefined ? [] : ["retry-after", a.retryAfter];
-      write(res, a.error.statusCode, reqId, JSON.stringify(a.body), [...extra, "x-error-code", a.error.code]);
+      write(res, a.error.statusCode, limit.headers, reqId, JSON.stringify(a.body), [
+        ...extra,
+        "x-error-code",
+        a.error.code,
+      ]);
       return a.error.statusCode;
     }
   };
@@ -293,14 +332,16 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     reqId: string,
     keyId: string | undefined,
     start: number,
+    counted: Promise<HitResult> | undefined,
   ): Promise<void> => {
     // The route is recorded where Fastify's handler records it: once the body parsed.
     const entry: RequestModel = {};
     // The request's child logger, made only when something is logged (as Fastify's lazy one).
     const log: Log = (fields, msg) => logger.child({ reqId }).error(fields, msg);
+    const limit = counted === undefined ? UNLIMITED : await verdictOf(counted, rateLimit!.max);
     const status = route.protocol
-      ? await protocolAnswer(req, res, route, text, reqId, entry, log)
-      : await nativeAnswer(req, res, route, text, reqId, entry, log);
+      ? await protocolAnswer(req, res, route, text, reqId, entry, log, limit)
+      : await nativeAnswer(req, res, route, text, reqId, entry, log, limit);
     finish({
       reqId,
       method: "POST",
@@ -337,11 +378,15 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     }
     const start = performance.now();
     const reqId = requestIdOf(h);
+    // Counted on arrival, as the plugin's request hook counts before the body is read; keyed as its
+    // key generator keys (`req.ip` is the socket's address: no lane behind a trusted proxy without keys).
+    const counted =
+      rateLimit && count(rateLimit, keyId === undefined ? `ip:${req.socket.remoteAddress}` : `key:${keyId}`);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       const text = chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks).toString("utf8");
-      void answer(req, res, route, text, reqId, keyId, start);
+      void answer(req, res, route, text, reqId, keyId, start, counted);
     });
     // A client that goes away mid-body gets no answer; its socket is already closed.
     req.on("error", () => undefined);
@@ -379,9 +424,9 @@ export function hasRequestHooks(instance: object): boolean {
 }
 
 /**
- * Why the lane cannot serve an app, or undefined when it can: CORS and rate limits (their plugins'
- * hooks and headers), durable audit (written before the answer leaves, by a Fastify hook), a prefix,
- * and request hooks a host added to the root instance.
+ * Why the lane cannot serve an app, or undefined when it can: CORS (its plugin's hooks and headers),
+ * rate limits by address behind a trusted proxy, durable audit (written before the answer leaves, by a
+ * Fastify hook), a prefix, and request hooks a host added to the root instance.
  */
 export function laneRefusal(
   root: object,
@@ -392,7 +437,10 @@ export function laneRefusal(
   if (settings.fastLane === false) return "turned off (fastLane: false)";
   if (prefix !== "") return "registered under a prefix";
   if (settings.access?.cors !== undefined) return "CORS is on";
-  if ((settings.access?.rateLimit ?? 0) > 0) return "rate limits are on";
+  // Without keys, a client is its address: behind a trusted proxy that is Fastify's to work out.
+  const keyed = settings.access?.keys !== undefined && settings.access.keys.size > 0;
+  if ((settings.access?.rateLimit ?? 0) > 0 && !keyed && settings.trustProxy)
+    return "rate limits by client address behind a trusted proxy";
   if (auditSync === "each") return "the audit log is durable (auditSync each)";
   if (hasRequestHooks(root)) return "the Fastify instance has request hooks of its own";
   return undefined;

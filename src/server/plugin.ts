@@ -124,14 +124,15 @@ export async function modelservePlugin(
   // API keys, rate limits and CORS: hooks exist only when configured.
   const keyIds = new WeakMap<FastifyRequest, string>();
   const withKeys = settings.access?.keys !== undefined && settings.access.keys.size > 0;
-  if (settings.access)
-    await installAccess(
-      fastify,
-      settings.access,
-      prefix,
-      keyIds,
-      context.cluster && ((key, windowMs) => context.cluster!.hit(key, windowMs)),
-    );
+  const rateLimit = settings.access
+    ? await installAccess(
+        fastify,
+        settings.access,
+        prefix,
+        keyIds,
+        context.cluster && ((key, windowMs) => context.cluster!.hit(key, windowMs)),
+      )
+    : undefined;
 
   // The end of every request: the log line, metrics and the sampled audit entry (Fastify's requests
   // through `onResponse`, the fast lane's directly).
@@ -286,6 +287,7 @@ export async function modelservePlugin(
           context,
           logger,
           keys: withKeys ? settings.access?.keys : undefined,
+          rateLimit,
           finish: (f) => finish(f.reqId, f.method, f.route, f.url, f.entry, f.keyId, f.status, f.elapsedMs),
           failed:
             context.metrics && ((err) => context.metrics?.observeError((err as { code?: unknown }).code)),

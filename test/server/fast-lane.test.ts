@@ -418,7 +418,11 @@ describe("the fast lane stands aside", () => {
   for (const [what, options, reason] of [
     ["fastLane: false", { fastLane: false }, /turned off/],
     ["CORS", { cors: "*" }, /CORS/],
-    ["rate limits", { rateLimit: 100 }, /rate limits/],
+    [
+      "rate limits by address behind a trusted proxy",
+      { rateLimit: 100, trustProxy: true },
+      /rate limits by client address behind a trusted proxy/,
+    ],
   ] as const) {
     it(`with ${what}`, async () => {
       const { logger, lines } = capture();
@@ -463,6 +467,128 @@ describe("the fast lane with API keys", () => {
     const served = lines.filter((l) => l.msg === "request" && l.status === 200);
     assert.equal(served.length, 4);
     for (const l of served) assert.equal(l.keyId, "svc");
+  });
+});
+
+// The rate limit's headers, with the remaining count apart: the lane and Fastify count in one store,
+// so of two requests in a row the second has one less left.
+function limitOf(h: Record<string, string>): { remaining: number; rest: Record<string, string> } {
+  const { "ratelimit-remaining": remaining, ...rest } = comparable(h);
+  return { remaining: Number(remaining), rest };
+}
+
+describe("the fast lane with rate limits", () => {
+  const max = 40;
+  const s = served({ maxBatchSize: 5, rateLimit: max, rateLimitWindowMs: 60_000 });
+  const { lines } = s;
+  // Every request below counts: the remaining count runs down from the first one.
+  let used = 0;
+
+  it("is in front of Fastify, and the lane's requests and Fastify's count in the same store", () => {
+    assert.equal(lines.find((l) => l.msg === "prediction routes")?.fastLane, true);
+  });
+
+  const cases = CASES.filter(([name]) =>
+    [
+      "named row",
+      "batch",
+      "unknown model",
+      "malformed JSON",
+      "wrong type",
+      "V2: one [1, 4] tensor",
+      "V2: malformed JSON",
+      "V1: named rows",
+    ].includes(name),
+  );
+  for (const [name, url, body, headers] of cases) {
+    it(`${name}: same answer, rate-limit headers included`, async () => {
+      const h = { ...JSON_HEADERS, ...headers, "x-request-id": `limited-${name.replace(/\W/g, "-")}` };
+      const taken = laneTaken(s.app.fastify.server);
+      const lane = await send(s.port, "POST", url, body, h);
+      assert.equal(laneTaken(s.app.fastify.server), taken + 1);
+      const viaFastify = await inject(s.app, "POST", url, body, h);
+      used += 2;
+      assert.equal(lane.status, viaFastify.status);
+      assert.equal(lane.body, viaFastify.body);
+      const a = limitOf(lane.headers);
+      const b = limitOf(viaFastify.headers);
+      assert.deepEqual(a.rest, b.rest);
+      assert.equal(a.rest["ratelimit-limit"], String(max));
+      assert.match(a.rest["ratelimit-reset"] ?? "", /^\d+$/);
+      assert.equal(a.remaining, max - (used - 1));
+      assert.equal(b.remaining, max - used);
+    });
+  }
+
+  it("refuses past the limit with Fastify's 429, and counts it in the metrics and the log", async () => {
+    const body = JSON.stringify(IRIS_ROW);
+    while (used < max) {
+      const r = await send(s.port, "POST", "/predict", body, JSON_HEADERS);
+      used++;
+      assert.equal(r.status, 200);
+      assert.equal(r.headers["ratelimit-remaining"], String(max - used));
+    }
+    // `/metrics` is limited too: scraped from another address.
+    const scrape = async () =>
+      (await s.app.fastify.inject({ method: "GET", url: "/metrics", remoteAddress: "10.0.0.9" })).body;
+    const limited = (text: string) =>
+      text
+        .split("\n")
+        .filter((l) => /^modelserve_errors_total\{.*code="MS_RATE_LIMITED"/.test(l))
+        .reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
+    const m0 = limited(await scrape());
+    const before = lines.length;
+    // Past the limit the body is not even read: a malformed one gets the 429 all the same.
+    for (const [url, text] of [
+      ["/predict", body],
+      ["/predict", "{"],
+      ["/v2/models/heuristic/infer", v2([tensor("input-0", [1, 4], [6, 3, 5, 2])])],
+      ["/v1/models/heuristic:predict", JSON.stringify({ instances: [IRIS_ROW] })],
+    ]) {
+      const h = { ...JSON_HEADERS, "x-request-id": "over" };
+      const taken = laneTaken(s.app.fastify.server);
+      const lane = await send(s.port, "POST", url, text, h);
+      assert.equal(laneTaken(s.app.fastify.server), taken + 1);
+      const viaFastify = await inject(s.app, "POST", url, text, h);
+      assert.equal(lane.status, 429, url);
+      assert.equal(lane.body, viaFastify.body);
+      assert.deepEqual(comparable(lane.headers), comparable(viaFastify.headers));
+      assert.equal(lane.headers["ratelimit-remaining"], "0");
+      assert.match(lane.headers["retry-after"] ?? "", /^\d+$/);
+      assert.equal(JSON.parse(lane.body).error?.code ?? JSON.parse(lane.body).code, "MS_RATE_LIMITED");
+    }
+    assert.equal(limited(await scrape()) - m0, 8);
+    for (let i = 0; i < 50 && lines.slice(before).filter((l) => l.msg === "request").length < 9; i++)
+      await new Promise((r) => setTimeout(r, 10));
+    const logged = lines.slice(before).filter((l) => l.msg === "request" && l.method === "POST");
+    assert.equal(logged.length, 8);
+    for (const l of logged) assert.equal(l.status, 429);
+  });
+
+  it("keeps health probes open past the limit", async () => {
+    const r = await send(s.port, "GET", "/health", "", {});
+    assert.equal(r.status, 200);
+  });
+});
+
+describe("the fast lane with rate limits per API key", () => {
+  const s = served({ rateLimit: 3, apiKeys: "a:k-aaaa-1234567890:predict,b:k-bbbb-1234567890:predict" });
+
+  it("counts each key apart, whichever path its requests take", async () => {
+    const body = JSON.stringify(IRIS_ROW);
+    const as = (key: string) => ({ ...JSON_HEADERS, authorization: `Bearer ${key}` });
+    const statuses: number[] = [];
+    for (let i = 0; i < 2; i++)
+      statuses.push((await send(s.port, "POST", "/predict", body, as("k-aaaa-1234567890"))).status);
+    statuses.push((await inject(s.app, "POST", "/predict", body, as("k-aaaa-1234567890"))).status);
+    const over = await send(s.port, "POST", "/predict", body, as("k-aaaa-1234567890"));
+    statuses.push(over.status);
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    assert.equal(over.headers["ratelimit-limit"], "3");
+    // Another key has its own window.
+    const other = await send(s.port, "POST", "/predict", body, as("k-bbbb-1234567890"));
+    assert.equal(other.status, 200);
+    assert.equal(other.headers["ratelimit-remaining"], "2");
   });
 });
 

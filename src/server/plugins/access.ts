@@ -106,24 +106,49 @@ function refuseKey(reply: FastifyReply, presented: string | undefined, wait: num
 /** A fixed-window counter shared by every worker process (`--workers`); see `ClusterHooks.hit`. */
 export type SharedCounter = (key: string, windowMs: number) => Promise<HitResult>;
 
+/** The rate-limit store's interface, as `@fastify/rate-limit` calls it. */
+interface CountingStore {
+  incr(
+    key: string,
+    callback: (error: Error | null, result?: HitResult) => void,
+    timeWindow: number,
+    max: number,
+  ): void;
+  child(): CountingStore;
+}
+
 /** A rate-limit store over a {@link SharedCounter}, so a client's limit holds across worker processes. */
-function sharedStore(hit: SharedCounter): FastifyRateLimitStoreCtor {
-  return class SharedStore {
-    incr(key: string, callback: (error: Error | null, result?: HitResult) => void, timeWindow: number): void {
+function sharedStore(hit: SharedCounter): CountingStore {
+  const store: CountingStore = {
+    incr(key, callback, timeWindow) {
       hit(`rate:${key}`, timeWindow).then(
         (r) => callback(null, r),
         (err: Error) => callback(err),
       );
-    }
-    child(): SharedStore {
-      return this;
-    }
-  } as unknown as FastifyRateLimitStoreCtor;
+    },
+    child: () => store,
+  };
+  return store;
+}
+
+/**
+ * The process's rate limit, as the fast lane counts against it: the same store as the Fastify
+ * plugin's (one count per client whichever path a request takes), the same window and maximum.
+ */
+export interface RateLimit {
+  readonly max: number;
+  readonly windowMs: number;
+  /**
+   * Counts one request of `key` (`key:<id>` for a request with an API key, else `ip:<address>`, as
+   * the plugin's key generator names them); calls back with the hits so far, this one included.
+   */
+  hit(key: string, callback: (error: Error | null, result?: HitResult) => void): void;
 }
 
 /**
  * Installs the configured checks on a modelserve scope before its routes are added. `keyIds`
- * receives each authenticated request's key id (for the request log).
+ * receives each authenticated request's key id (for the request log). Returns the rate limit, when
+ * there is one, for the fast lane to count its requests in the same store.
  */
 export async function installAccess(
   app: FastifyInstance,
@@ -131,7 +156,7 @@ export async function installAccess(
   prefix: string,
   keyIds: WeakMap<FastifyRequest, string>,
   shared?: SharedCounter,
-): Promise<void> {
+): Promise<RateLimit | undefined> {
   const pathOf = (req: FastifyRequest): string => {
     const p = req.routeOptions.url ?? req.url.split("?")[0];
     return prefix && p.startsWith(prefix) ? p.slice(prefix.length) || "/" : p;
@@ -204,24 +229,43 @@ export async function installAccess(
       done();
     });
   }
-  if (settings.rateLimit && settings.rateLimit > 0) {
-    const max = settings.rateLimit;
-    const { default: rateLimit } = await import("@fastify/rate-limit");
-    await app.register(rateLimit, {
-      global: true,
-      max,
-      timeWindow: settings.rateLimitWindowMs ?? 60_000,
-      // The IETF draft names (RateLimit-Limit/-Remaining/-Reset) plus Retry-After on a 429.
-      enableDraftSpec: true,
-      // Runs after the key check (route hooks follow scope hooks), so a key's id is known.
-      keyGenerator: (req) => {
-        const id = keyIds.get(req);
-        return id === undefined ? `ip:${req.ip}` : `key:${id}`;
-      },
-      allowList: (req) => HEALTH.test(pathOf(req)),
-      ...(shared ? { store: sharedStore(shared) } : {}),
-      errorResponseBuilder: (_req, ctx) =>
-        Errors.rateLimited(ctx.max, Math.max(1, Math.ceil(ctx.ttl / 1000))),
-    });
-  }
+  if (!settings.rateLimit || settings.rateLimit <= 0) return undefined;
+  const max = settings.rateLimit;
+  const windowMs = settings.rateLimitWindowMs ?? 60_000;
+  const { default: rateLimit } = await import("@fastify/rate-limit");
+  // The plugin's own in-memory store (an LRU of 5 000 clients, a window per client from its first
+  // request), made here so that the fast lane counts in it too; across workers, the primary's counter.
+  const store = shared ? sharedStore(shared) : await localStore();
+  await app.register(rateLimit, {
+    global: true,
+    max,
+    timeWindow: windowMs,
+    // The IETF draft names (RateLimit-Limit/-Remaining/-Reset) plus Retry-After on a 429.
+    enableDraftSpec: true,
+    // Runs after the key check (route hooks follow scope hooks), so a key's id is known.
+    keyGenerator: (req) => {
+      const id = keyIds.get(req);
+      return id === undefined ? `ip:${req.ip}` : `key:${id}`;
+    },
+    allowList: (req) => HEALTH.test(pathOf(req)),
+    // The plugin constructs its store from this class: it gets the one made above.
+    store: class {
+      constructor() {
+        // biome-ignore lint/correctness/noConstructorReturn: the plugin must use this very store
+        return store;
+      }
+    } as unknown as FastifyRateLimitStoreCtor,
+    errorResponseBuilder: (_req, ctx) => Errors.rateLimited(ctx.max, Math.max(1, Math.ceil(ctx.ttl / 1000))),
+  });
+  return { max, windowMs, hit: (key, callback) => store.incr(key, callback, windowMs, max) };
+}
+
+/** `@fastify/rate-limit`'s in-memory store, as the plugin makes it by default (no exceeding extension, no backoff). */
+async function localStore(): Promise<CountingStore> {
+  // Not among the package's typed entry points: the specifier is kept out of type checking.
+  const specifier = "@fastify/rate-limit/store/LocalStore.js";
+  const { default: LocalStore } = (await import(specifier)) as {
+    default: new (continueExceeding: boolean, exponentialBackoff: boolean) => CountingStore;
+  };
+  return new LocalStore(false, false);
 }
