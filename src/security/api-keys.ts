@@ -3,7 +3,7 @@
  * constant time, each with an id (what logs show, never the key) and scopes.
  */
 
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, hash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { Errors } from "../errors.ts";
 
@@ -125,7 +125,8 @@ export class KeyChecker {
    * leaks nothing) and compared with every accepted hash without stopping at a match.
    */
   match(presented: string): ApiKey | undefined {
-    const h = createHash("sha256").update(presented, "utf8").digest();
+    // One-shot: ~1.0 against ~1.6 µs a request for a Hash object (createHash, update, digest).
+    const h = hash("sha256", presented, "buffer");
     let found: ApiKey | undefined;
     for (const k of this.#keys) if (timingSafeEqual(h, k.hash) && found === undefined) found = k;
     return found;

@@ -25,14 +25,25 @@ export function checkCapacity(ctx: AppContext): void {
 
 /**
  * Races a prediction against a timer. The prediction is not cancelled (a synchronous runtime cannot
- * be), but the client gets its answer; `work` keeps the version leased until it really ends.
+ * be), but the client gets its answer; `done` runs when `work` really ends, so the version stays leased
+ * until then. One promise and one timer a request (the production preset times every prediction).
  */
-function withTimeout<T>(work: Promise<T>, v: ReadyVersion, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(Errors.inferenceTimeout(v.name, v.version, ms)), ms);
+function withTimeout<T>(work: Promise<T>, v: ReadyVersion, ms: number, done: () => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(Errors.inferenceTimeout(v.name, v.version, ms)), ms);
+    work.then(
+      (r) => {
+        clearTimeout(timer);
+        done();
+        resolve(r);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        done();
+        reject(err);
+      },
+    );
   });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Logs an unexpected failure of a model with the request id. */
@@ -55,7 +66,7 @@ export async function runModel(
   try {
     // Through the micro-batcher: same answer as `infer`, possibly computed in one call with others.
     const work = ctx.batcher.infer(v, table, method);
-    if (timeoutMs > 0) return await withTimeout(work.finally(done), v, timeoutMs);
+    if (timeoutMs > 0) return await withTimeout(work, v, timeoutMs, done);
     try {
       return await work;
     } finally {
