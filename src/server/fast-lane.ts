@@ -8,7 +8,8 @@
  * when its headers alone show it needs nothing else (a JSON body of known length within the limit, no
  * encoding, a valid key where keys are on); everything else — other routes, other methods, a body
  * Fastify must refuse, a missing or wrong key — goes to Fastify untouched. A rate limit counts the
- * lane's requests in the same store as Fastify's (`plugins/access.ts`). What the lane answers is
+ * lane's requests in the same store as Fastify's, and CORS adds its plugin's headers
+ * (`plugins/access.ts`). What the lane answers is
  * what Fastify answers, byte for byte (the same pipeline, answer writer, error answers, request id,
  * log line, metrics and audit: `test/server/fast-lane.test.ts` compares the two on every case).
  */
@@ -120,6 +121,8 @@ export interface FastLaneSettings {
   readonly keys?: KeyChecker;
   /** The rate limit, counted in the same store as Fastify's requests (`plugins/access.ts`). */
   readonly rateLimit?: RateLimit;
+  /** The CORS headers of a request by its `Origin`, when CORS is on (`corsHeaders`, `plugins/access.ts`). */
+  readonly cors?: (origin: string | undefined) => readonly string[];
   /** The plugin's end of a request: log line, metrics, audit. */
   readonly finish: (f: LaneFinished) => void;
   /** The plugin's count of an error by code (Fastify's `onError` hook). */
@@ -162,7 +165,7 @@ export function installFastLane(
 
 /** The lane's request handler: true when it took the request (and will answer it). */
 function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const { context: ctx, logger, keys, rateLimit, finish, failed } = settings;
+  const { context: ctx, logger, keys, rateLimit, cors, finish, failed } = settings;
   const { bodyLimit, maxBatchSize } = ctx.settings;
   // Route matches by URL: a server sees few distinct prediction URLs. Bounded.
   const routes = new Map<string, LaneRoute | null>();
@@ -338,7 +341,10 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     const entry: RequestModel = {};
     // The request's child logger, made only when something is logged (as Fastify's lazy one).
     const log: Log = (fields, msg) => logger.child({ reqId }).error(fields, msg);
-    const limit = counted === undefined ? UNLIMITED : await verdictOf(counted, rateLimit!.max);
+    const counts = counted === undefined ? UNLIMITED : await verdictOf(counted, rateLimit!.max);
+    // The CORS plugin's headers come first: its request hook runs before the rate limit's.
+    const origin = req.headers.origin;
+    const limit = cors === undefined ? counts : { ...counts, headers: [...cors(origin), ...counts.headers] };
     const status = route.protocol
       ? await protocolAnswer(req, res, route, text, reqId, entry, log, limit)
       : await nativeAnswer(req, res, route, text, reqId, entry, log, limit);
@@ -392,56 +398,4 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     req.on("error", () => undefined);
     return true;
   };
-}
-
-// Fastify keeps an instance's hooks under this symbol (lib/symbols.js); not public, so a Fastify
-// without it is taken to have hooks (no lane) rather than guessed at.
-const HOOKS = "fastify.hooks";
-const LIFECYCLE = [
-  "onRequest",
-  "preParsing",
-  "preValidation",
-  "preHandler",
-  "preSerialization",
-  "onSend",
-  "onResponse",
-  "onError",
-  "onTimeout",
-  "onRequestAbort",
-  // A host's `onRoute` hook may add hooks to our routes themselves.
-  "onRoute",
-];
-
-/** Whether a Fastify instance has request hooks of its own (a host's, which the lane would skip). */
-export function hasRequestHooks(instance: object): boolean {
-  const sym = Object.getOwnPropertySymbols(instance).find((s) => s.description === HOOKS);
-  const hooks = sym === undefined ? undefined : (instance as Record<symbol, unknown>)[sym];
-  if (hooks === null || typeof hooks !== "object") return true;
-  return LIFECYCLE.some((h) => {
-    const list = (hooks as Record<string, unknown>)[h];
-    return !Array.isArray(list) || list.length > 0;
-  });
-}
-
-/**
- * Why the lane cannot serve an app, or undefined when it can: CORS (its plugin's hooks and headers),
- * rate limits by address behind a trusted proxy, durable audit (written before the answer leaves, by a
- * Fastify hook), a prefix, and request hooks a host added to the root instance.
- */
-export function laneRefusal(
-  root: object,
-  settings: AppContext["settings"],
-  auditSync: string | undefined,
-  prefix: string,
-): string | undefined {
-  if (settings.fastLane === false) return "turned off (fastLane: false)";
-  if (prefix !== "") return "registered under a prefix";
-  if (settings.access?.cors !== undefined) return "CORS is on";
-  // Without keys, a client is its address: behind a trusted proxy that is Fastify's to work out.
-  const keyed = settings.access?.keys !== undefined && settings.access.keys.size > 0;
-  if ((settings.access?.rateLimit ?? 0) > 0 && !keyed && settings.trustProxy)
-    return "rate limits by client address behind a trusted proxy";
-  if (auditSync === "each") return "the audit log is durable (auditSync each)";
-  if (hasRequestHooks(root)) return "the Fastify instance has request hooks of its own";
-  return undefined;
 }

@@ -21,9 +21,10 @@ import {
   type RequestModel,
   requestModels,
 } from "./context.ts";
-import { installFastLane, laneRefusal } from "./fast-lane.ts";
+import { installFastLane } from "./fast-lane.ts";
+import { laneRefusal } from "./lane-refusal.ts";
 import { settingsOf } from "./options.ts";
-import { installAccess } from "./plugins/access.ts";
+import { corsHeaders, installAccess } from "./plugins/access.ts";
 import { installErrorHandling } from "./plugins/error-handler.ts";
 import { auditCollector, driftCollector, lifecycleCollector } from "./plugins/lifecycle-metrics.ts";
 import { metricsRoute } from "./plugins/metrics.ts";
@@ -288,6 +289,7 @@ export async function modelservePlugin(
           logger,
           keys: withKeys ? settings.access?.keys : undefined,
           rateLimit,
+          cors: settings.access?.cors ? corsHeaders(settings.access.cors) : undefined,
           finish: (f) => finish(f.reqId, f.method, f.route, f.url, f.entry, f.keyId, f.status, f.elapsedMs),
           failed:
             context.metrics && ((err) => context.metrics?.observeError((err as { code?: unknown }).code)),

@@ -16,7 +16,8 @@ import heuristic from "../../examples/iris/heuristic.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
 import { type App, type AppOptions, buildApp } from "../../src/server/app.ts";
-import { hasRequestHooks, laneTaken, matchLaneRoute } from "../../src/server/fast-lane.ts";
+import { laneTaken, matchLaneRoute } from "../../src/server/fast-lane.ts";
+import { hasRequestHooks } from "../../src/server/lane-refusal.ts";
 import { IRIS_ROW, LINEAR_ROW, linear } from "../helpers.ts";
 
 interface Answer {
@@ -417,7 +418,6 @@ describe("the fast lane stands aside", () => {
 
   for (const [what, options, reason] of [
     ["fastLane: false", { fastLane: false }, /turned off/],
-    ["CORS", { cors: "*" }, /CORS/],
     [
       "rate limits by address behind a trusted proxy",
       { rateLimit: 100, trustProxy: true },
@@ -589,6 +589,76 @@ describe("the fast lane with rate limits per API key", () => {
     const other = await send(s.port, "POST", "/predict", body, as("k-bbbb-1234567890"));
     assert.equal(other.status, 200);
     assert.equal(other.headers["ratelimit-remaining"], "2");
+  });
+});
+
+for (const [what, cors] of [
+  ["any origin", "*"],
+  ["listed origins", "https://a.example, https://b.example"],
+] as const) {
+  describe(`the fast lane with CORS for ${what}`, () => {
+    const s = served({ maxBatchSize: 5, cors });
+    const { lines } = s;
+
+    it("is in front of Fastify", () => {
+      assert.equal(lines.find((l) => l.msg === "prediction routes")?.fastLane, true);
+    });
+
+    const cases = CASES.filter(([name]) =>
+      [
+        "named row",
+        "batch",
+        "unknown model",
+        "malformed JSON",
+        "V2: one [1, 4] tensor",
+        "V1: unknown model",
+      ].includes(name),
+    );
+    for (const origin of [undefined, "https://a.example", "https://elsewhere.example"])
+      for (const [name, url, body] of cases) {
+        it(`${name}, ${origin ?? "no origin"}: the CORS plugin's headers, as Fastify answers`, async () => {
+          const h: Record<string, string> = { ...JSON_HEADERS, "x-request-id": "cors" };
+          if (origin) h.origin = origin;
+          const taken = laneTaken(s.app.fastify.server);
+          const lane = await send(s.port, "POST", url, body, h);
+          assert.equal(laneTaken(s.app.fastify.server), taken + 1);
+          const viaFastify = await inject(s.app, "POST", url, body, h);
+          assert.equal(lane.status, viaFastify.status);
+          assert.equal(lane.body, viaFastify.body);
+          assert.deepEqual(comparable(lane.headers), comparable(viaFastify.headers));
+          assert.match(lane.headers["access-control-expose-headers"] ?? "", /x-request-id, x-error-code/);
+          const allowed = cors === "*" ? "*" : origin === "https://a.example" ? origin : undefined;
+          assert.equal(lane.headers["access-control-allow-origin"], allowed);
+          assert.equal(lane.headers.vary, cors === "*" ? undefined : "Origin");
+        });
+      }
+
+    it("leaves preflights to the plugin", async () => {
+      const h = { origin: "https://a.example", "access-control-request-method": "POST" };
+      const taken = laneTaken(s.app.fastify.server);
+      const r = await send(s.port, "OPTIONS", "/predict", "", h);
+      assert.equal(laneTaken(s.app.fastify.server), taken);
+      assert.equal(r.status, 204);
+      assert.match(r.headers["access-control-allow-methods"] ?? "", /POST/);
+    });
+  });
+}
+
+describe("the fast lane with CORS and a rate limit", () => {
+  const s = served({ cors: "https://a.example", rateLimit: 50 });
+
+  it("gives an answer both plugins' headers, as Fastify does", async () => {
+    const h = { ...JSON_HEADERS, origin: "https://a.example", "x-request-id": "both" };
+    const body = JSON.stringify(IRIS_ROW);
+    const lane = await send(s.port, "POST", "/predict", body, h);
+    const viaFastify = await inject(s.app, "POST", "/predict", body, h);
+    assert.equal(lane.body, viaFastify.body);
+    const a = limitOf(lane.headers);
+    const b = limitOf(viaFastify.headers);
+    assert.deepEqual(a.rest, b.rest);
+    assert.equal(a.remaining, b.remaining + 1);
+    assert.equal(a.rest["access-control-allow-origin"], "https://a.example");
+    assert.equal(a.rest["ratelimit-limit"], "50");
   });
 });
 

@@ -131,6 +131,43 @@ function sharedStore(hit: SharedCounter): CountingStore {
   return store;
 }
 
+/** The response headers a browser may read across origins. */
+const CORS_EXPOSED = [
+  "x-request-id",
+  "x-error-code",
+  "x-model",
+  "server-timing",
+  "retry-after",
+  "ratelimit-limit",
+  "ratelimit-remaining",
+  "ratelimit-reset",
+] as const;
+
+/** The `cors` setting as `@fastify/cors`'s `origin` option: `*`, or the listed origins. */
+function corsOrigins(cors: string): "*" | string[] {
+  return cors.trim() === "*" ? "*" : cors.split(",").map((o) => o.trim());
+}
+
+/**
+ * The headers `@fastify/cors` (as {@link installAccess} registers it) adds to a request that is not a
+ * preflight, by its `Origin`: for the fast lane, whose answers must carry them too. With `*`, the
+ * origin and the exposed headers; with a list, `Vary: Origin`, the request's origin when listed, and
+ * the exposed headers. Header names lower-case, as Fastify's replies write them.
+ */
+export function corsHeaders(cors: string): (origin: string | undefined) => readonly string[] {
+  const origins = corsOrigins(cors);
+  const exposed = ["access-control-expose-headers", CORS_EXPOSED.join(", ")];
+  if (origins === "*" || origins.includes("*")) {
+    const fixed = ["access-control-allow-origin", "*", ...exposed];
+    return origins === "*" ? () => fixed : () => ["vary", "Origin", ...fixed];
+  }
+  const vary = ["vary", "Origin", ...exposed];
+  return (origin) =>
+    origin !== undefined && origins.includes(origin)
+      ? ["vary", "Origin", "access-control-allow-origin", origin, ...exposed]
+      : vary;
+}
+
 /**
  * The process's rate limit, as the fast lane counts against it: the same store as the Fastify
  * plugin's (one count per client whichever path a request takes), the same window and maximum.
@@ -162,23 +199,14 @@ export async function installAccess(
     return prefix && p.startsWith(prefix) ? p.slice(prefix.length) || "/" : p;
   };
   if (settings.cors) {
-    const origins = settings.cors.trim() === "*" ? "*" : settings.cors.split(",").map((o) => o.trim());
+    const origins = corsOrigins(settings.cors);
     // Imported only when configured: most servers use neither plugin, and each costs start-up time.
     const { default: cors } = await import("@fastify/cors");
     await app.register(cors, {
-      origin: origins === "*" ? "*" : origins,
+      origin: origins,
       methods: ["GET", "POST", "PUT", "DELETE"],
       allowedHeaders: ["content-type", "authorization", "x-api-key", "x-request-id", "x-routing-key"],
-      exposedHeaders: [
-        "x-request-id",
-        "x-error-code",
-        "x-model",
-        "server-timing",
-        "retry-after",
-        "ratelimit-limit",
-        "ratelimit-remaining",
-        "ratelimit-reset",
-      ],
+      exposedHeaders: [...CORS_EXPOSED],
       maxAge: 600,
     });
   }

@@ -1,0 +1,57 @@
+/**
+ * @module When the fast lane (`fast-lane.ts`) cannot serve an app at all: settings whose work lives in
+ * Fastify hooks the lane would skip, and hooks a host added to the root instance.
+ */
+
+import type { AppContext } from "./context.ts";
+
+// Fastify keeps an instance's hooks under this symbol (lib/symbols.js); not public, so a Fastify
+// without it is taken to have hooks (no lane) rather than guessed at.
+const HOOKS = "fastify.hooks";
+const LIFECYCLE = [
+  "onRequest",
+  "preParsing",
+  "preValidation",
+  "preHandler",
+  "preSerialization",
+  "onSend",
+  "onResponse",
+  "onError",
+  "onTimeout",
+  "onRequestAbort",
+  // A host's `onRoute` hook may add hooks to our routes themselves.
+  "onRoute",
+];
+
+/** Whether a Fastify instance has request hooks of its own (a host's, which the lane would skip). */
+export function hasRequestHooks(instance: object): boolean {
+  const sym = Object.getOwnPropertySymbols(instance).find((s) => s.description === HOOKS);
+  const hooks = sym === undefined ? undefined : (instance as Record<symbol, unknown>)[sym];
+  if (hooks === null || typeof hooks !== "object") return true;
+  return LIFECYCLE.some((h) => {
+    const list = (hooks as Record<string, unknown>)[h];
+    return !Array.isArray(list) || list.length > 0;
+  });
+}
+
+/**
+ * Why the lane cannot serve an app, or undefined when it can: rate limits by address behind a trusted
+ * proxy, durable audit (written before the answer leaves, by a
+ * Fastify hook), a prefix, and request hooks a host added to the root instance.
+ */
+export function laneRefusal(
+  root: object,
+  settings: AppContext["settings"],
+  auditSync: string | undefined,
+  prefix: string,
+): string | undefined {
+  if (settings.fastLane === false) return "turned off (fastLane: false)";
+  if (prefix !== "") return "registered under a prefix";
+  // Without keys, a client is its address: behind a trusted proxy that is Fastify's to work out.
+  const keyed = settings.access?.keys !== undefined && settings.access.keys.size > 0;
+  if ((settings.access?.rateLimit ?? 0) > 0 && !keyed && settings.trustProxy)
+    return "rate limits by client address behind a trusted proxy";
+  if (auditSync === "each") return "the audit log is durable (auditSync each)";
+  if (hasRequestHooks(root)) return "the Fastify instance has request hooks of its own";
+  return undefined;
+}
