@@ -123,6 +123,18 @@ export interface FastLaneSettings {
   readonly rateLimit?: RateLimit;
   /** The CORS headers of a request by its `Origin`, when CORS is on (`corsHeaders`, `plugins/access.ts`). */
   readonly cors?: (origin: string | undefined) => readonly string[];
+  /**
+   * With the durable audit (`auditSync: each`): writes a sampled prediction's record, and throws
+   * `MS_AUDIT_UNAVAILABLE` when it cannot (the plugin's, shared with its preSerialization hook).
+   */
+  readonly durable?: (
+    reqId: string,
+    keyId: string | undefined,
+    url: string,
+    status: number,
+    elapsedMs: number,
+    entry: RequestModel,
+  ) => Promise<void>;
   /** The plugin's end of a request: log line, metrics, audit. */
   readonly finish: (f: LaneFinished) => void;
   /** The plugin's count of an error by code (Fastify's `onError` hook). */
@@ -163,9 +175,14 @@ export function installFastLane(
   return true;
 }
 
+/** What Fastify's hooks would do around a lane route's handler (see the lane's `Step`). */
+interface Around extends Verdict {
+  readonly hold?: () => Promise<void>;
+}
+
 /** The lane's request handler: true when it took the request (and will answer it). */
 function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const { context: ctx, logger, keys, rateLimit, cors, finish, failed } = settings;
+  const { context: ctx, logger, keys, rateLimit, cors, durable, finish, failed } = settings;
   const { bodyLimit, maxBatchSize } = ctx.settings;
   // Route matches by URL: a server sees few distinct prediction URLs. Bounded.
   const routes = new Map<string, LaneRoute | null>();
@@ -214,8 +231,9 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
 
   type Log = (fields: Record<string, unknown>, msg: string) => void;
   /**
-   * One kind of route's answer: writes it (or the error's) and returns the status. `limit` is the
-   * rate limit's verdict: headers for every answer, and the refusal when the client is over it.
+   * One kind of route's answer: writes it (or the error's) and returns the status. `limit` is what
+   * Fastify's hooks would do around the handler: headers for every answer (CORS, the rate limit's), a
+   * refusal (over the rate limit), and work the answer waits for (the durable audit record).
    */
   type Step = (
     req: IncomingMessage,
@@ -225,11 +243,14 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     reqId: string,
     entry: RequestModel,
     log: Log,
-    limit: Verdict,
+    limit: Around,
   ) => Promise<number>;
 
   // A native route: the prediction pipeline, the native answer and error shapes.
   const nativeAnswer: Step = async (req, res, route, text, reqId, entry, log, limit) => {
+    // The prediction's headers, once it ran: an answer refused after it (no durable audit record)
+    // keeps them, as Fastify's reply keeps the headers its handler set.
+    let done: string[] = [];
     try {
       // Refused by the rate limit's request hook in Fastify: before the body is read.
       if (limit.refusal) throw limit.refusal;
@@ -248,15 +269,9 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
         log,
       };
       const p = await predictRows(ctx, call, entry);
-      const out = answerJson(p, route.method, route.batch);
-      write(
-        res,
-        200,
-        limit.headers,
-        reqId,
-        out,
-        answered(`${p.version.name}@${p.version.version}`, p.result.inferenceMs),
-      );
+      done = answered(`${p.version.name}@${p.version.version}`, p.result.inferenceMs);
+      if (limit.hold) await limit.hold();
+      write(res, 200, limit.headers, reqId, answerJson(p, route.method, route.batch), done);
       return 200;
     } catch (err) {
       failed?.(err);
@@ -268,7 +283,7 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
         limit.headers,
         reqId,
         out,
-        a.retryAfter === undefined ? [] : ["retry-after", a.retryAfter],
+        a.retryAfter === undefined ? done : [...done, "retry-after", a.retryAfter],
       );
       return a.error.statusCode;
     }
@@ -277,6 +292,7 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
   // `/v2/.../infer` and `/v1/...:predict`: each route's own steps (routes/v2.ts, routes/v1.ts), its
   // headers and the protocols' error shape.
   const protocolAnswer: Step = async (req, res, route, text, reqId, entry, log, limit) => {
+    let done: string[] = [];
     try {
       if (limit.refusal) throw limit.refusal;
       // Parsed as by Fastify's content-type parser; the route recorded where the handler records it.
@@ -286,7 +302,9 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
       const routingKey = typeof key === "string" ? key : undefined;
       if (route.protocol === "v1") {
         const a = await v1Predict(ctx, route.name!, parsed, routingKey, reqId, log, entry);
-        write(res, 200, limit.headers, reqId, JSON.stringify(a.body), answered(a.model, a.inferenceMs));
+        done = answered(a.model, a.inferenceMs);
+        if (limit.hold) await limit.hold();
+        write(res, 200, limit.headers, reqId, JSON.stringify(a.body), done);
         return 200;
       }
       const body = decodeInferBody(parsed);
@@ -304,20 +322,14 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
         reqId,
         log,
       );
-      const out = JSON.stringify(inferResponseJson(a));
-      write(
-        res,
-        200,
-        limit.headers,
-        reqId,
-        out,
-        answered(`${a.model_name}@${a.model_version}`, a.inferenceMs),
-      );
+      done = answered(`${a.model_name}@${a.model_version}`, a.inferenceMs);
+      if (limit.hold) await limit.hold();
+      write(res, 200, limit.headers, reqId, JSON.stringify(inferResponseJson(a)), done);
       return 200;
     } catch (err) {
       failed?.(err);
       const a = protocolErrorAnswer(err, reqId, log, bodyLimit, req.headers["content-type"]);
-      const extra = a.retryAfter === undefined ? [] : ["retry-after", a.retryAfter];
+      const extra = a.retryAfter === undefined ? done : [...done, "retry-after", a.retryAfter];
       write(res, a.error.statusCode, limit.headers, reqId, JSON.stringify(a.body), [
         ...extra,
         "x-error-code",
@@ -343,8 +355,15 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     const log: Log = (fields, msg) => logger.child({ reqId }).error(fields, msg);
     const counts = counted === undefined ? UNLIMITED : await verdictOf(counted, rateLimit!.max);
     // The CORS plugin's headers come first: its request hook runs before the rate limit's.
-    const origin = req.headers.origin;
-    const limit = cors === undefined ? counts : { ...counts, headers: [...cors(origin), ...counts.headers] };
+    let limit: Around =
+      cors === undefined ? counts : { ...counts, headers: [...cors(req.headers.origin), ...counts.headers] };
+    // A sampled prediction's durable audit record is written before its answer, as Fastify's
+    // preSerialization hook writes it (a failed write refuses the answer with 503).
+    if (durable)
+      limit = {
+        ...limit,
+        hold: () => durable(reqId, keyId, req.url ?? "", 200, performance.now() - start, entry),
+      };
     const status = route.protocol
       ? await protocolAnswer(req, res, route, text, reqId, entry, log, limit)
       : await nativeAnswer(req, res, route, text, reqId, entry, log, limit);

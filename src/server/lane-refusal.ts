@@ -35,14 +35,12 @@ export function hasRequestHooks(instance: object): boolean {
 }
 
 /**
- * Why the lane cannot serve an app, or undefined when it can: rate limits by address behind a trusted
- * proxy, durable audit (written before the answer leaves, by a
- * Fastify hook), a prefix, and request hooks a host added to the root instance.
+ * Why the lane cannot serve an app, or undefined when it can: turned off, a prefix, rate limits by
+ * address behind a trusted proxy, and request hooks a host added to the root instance.
  */
 export function laneRefusal(
   root: object,
   settings: AppContext["settings"],
-  auditSync: string | undefined,
   prefix: string,
 ): string | undefined {
   if (settings.fastLane === false) return "turned off (fastLane: false)";
@@ -51,7 +49,6 @@ export function laneRefusal(
   const keyed = settings.access?.keys !== undefined && settings.access.keys.size > 0;
   if ((settings.access?.rateLimit ?? 0) > 0 && !keyed && settings.trustProxy)
     return "rate limits by client address behind a trusted proxy";
-  if (auditSync === "each") return "the audit log is durable (auditSync each)";
   if (hasRequestHooks(root)) return "the Fastify instance has request hooks of its own";
   return undefined;
 }

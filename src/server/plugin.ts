@@ -208,27 +208,42 @@ export async function modelservePlugin(
     predictions: m.audit!.predictions,
     probabilities: m.audit!.probabilities,
   });
-  if (context.audit?.sync === "each") {
-    const audit = context.audit;
-    // Durable mode: the record is written and fsynced before the answer leaves; when it cannot be, the
-    // client gets 503 instead of an answer the log does not hold.
+  // Durable mode: the record is written and fsynced before the answer leaves; when it cannot be, the
+  // client gets 503 instead of an answer the log does not hold. For Fastify's routes in a hook, for
+  // the fast lane's before it writes.
+  const durable =
+    context.audit?.sync === "each"
+      ? async (
+          reqId: string,
+          keyId: string | undefined,
+          url: string,
+          status: number,
+          elapsedMs: number,
+          m: RequestModel,
+        ) => {
+          if (m.audit === undefined || m.model === undefined || m.version === undefined) return;
+          const entry = auditEntry(reqId, keyId, url, status, elapsedMs, m);
+          // Recorded here, not again at the end of the request.
+          m.audit = undefined;
+          try {
+            await context.audit!.recordDurable(entry);
+          } catch (err) {
+            throw Errors.auditUnavailable((err as Error).message);
+          }
+        }
+      : undefined;
+  if (durable) {
     fastify.addHook("preSerialization", async (req, reply, payload) => {
       const m = models.get(req);
-      if (m?.audit === undefined || m.model === undefined || m.version === undefined) return payload;
-      const entry = auditEntry(
-        String(req.id),
-        withKeys ? keyIds.get(req) : undefined,
-        req.url,
-        reply.statusCode,
-        reply.elapsedTime,
-        m,
-      );
-      m.audit = undefined;
-      try {
-        await audit.recordDurable(entry);
-      } catch (err) {
-        throw Errors.auditUnavailable((err as Error).message);
-      }
+      if (m !== undefined)
+        await durable(
+          String(req.id),
+          withKeys ? keyIds.get(req) : undefined,
+          req.url,
+          reply.statusCode,
+          reply.elapsedTime,
+          m,
+        );
       return payload;
     });
   }
@@ -281,7 +296,7 @@ export async function modelservePlugin(
     const { root, handler } = options.fastLane;
     fastify.addHook("onReady", async () => {
       // Decided once everything is registered: hooks a host added to the root would be skipped.
-      const refusal = laneRefusal(root, settings, context.audit?.sync, prefix);
+      const refusal = laneRefusal(root, settings, prefix);
       const on =
         refusal === undefined &&
         installFastLane(fastify.server, handler, {
@@ -290,6 +305,7 @@ export async function modelservePlugin(
           keys: withKeys ? settings.access?.keys : undefined,
           rateLimit,
           cors: settings.access?.cors ? corsHeaders(settings.access.cors) : undefined,
+          durable,
           finish: (f) => finish(f.reqId, f.method, f.route, f.url, f.entry, f.keyId, f.status, f.elapsedMs),
           failed:
             context.metrics && ((err) => context.metrics?.observeError((err as { code?: unknown }).code)),

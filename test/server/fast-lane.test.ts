@@ -3,7 +3,7 @@
 // the same — status, body bytes, headers — and leave the same request log line, metrics and audit.
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
@@ -746,6 +746,90 @@ describe("the fast lane's audit entries", () => {
       assert.deepEqual(pair[0], pair[1]);
     }
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("the fast lane with the durable audit (auditSync each)", () => {
+  it("writes each sampled record before its answer, as Fastify does, field for field", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ms-lane-durable-"));
+    const target = join(dir, "audit.jsonl");
+    const { logger, lines } = capture();
+    const app = buildApp(makeRegistry(), { logger, audit: { target, sample: 1, sync: "each" } });
+    const port = await listen(app);
+    try {
+      assert.equal(lines.find((l) => l.msg === "prediction routes")?.fastLane, true);
+      const sent: [string, string][] = [
+        ["/predict", JSON.stringify(IRIS_ROW)],
+        ["/models/linear/versions/2/predict", JSON.stringify(LINEAR_ROW)],
+        ["/v2/models/heuristic/infer", v2([tensor("input-0", [1, 4], [6, 3, 5, 2])])],
+        ["/v1/models/heuristic:predict", JSON.stringify({ instances: [IRIS_ROW] })],
+      ];
+      for (const [i, [url, body]] of sent.entries()) {
+        const h = { ...JSON_HEADERS, "x-request-id": `durable-${i}` };
+        const taken = laneTaken(app.fastify.server);
+        assert.equal((await send(port, "POST", url, body, h)).status, 200);
+        assert.equal(laneTaken(app.fastify.server), taken + 1);
+        // No flush, no close: the lane's record is on disk when its answer is.
+        const onDisk = readFileSync(target, "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l).reqId);
+        assert.equal(onDisk.at(-1), `durable-${i}`);
+        assert.equal((await inject(app, "POST", url, body, h)).status, 200);
+      }
+      const entries = readFileSync(target, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      // One record per answer: written before it, not again at the end of the request.
+      assert.equal(entries.length, 2 * sent.length);
+      for (let i = 0; i < sent.length; i++) {
+        const pair = entries
+          .filter((e) => e.reqId === `durable-${i}`)
+          .map(({ time: _t, latencyMs: _l, ...rest }) => rest);
+        assert.equal(pair.length, 2);
+        assert.deepEqual(pair[0], pair[1]);
+      }
+    } finally {
+      await app.fastify.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("withholds the answer with Fastify's 503 when the record cannot be written", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "ms-lane-durable-"));
+    // A directory where the file should be: every write fails.
+    const target = join(dir, "a-directory");
+    mkdirSync(target);
+    const app = buildApp(makeRegistry(), {
+      logger: pino({ level: "silent" }),
+      audit: { target, sample: 1, sync: "each" },
+    });
+    const port = await listen(app);
+    try {
+      for (const url of ["/predict", "/v2/models/heuristic/infer"]) {
+        const body =
+          url === "/predict" ? JSON.stringify(IRIS_ROW) : v2([tensor("input-0", [1, 4], [6, 3, 5, 2])]);
+        const h = { ...JSON_HEADERS, "x-request-id": "no-record" };
+        const taken = laneTaken(app.fastify.server);
+        const lane = await send(port, "POST", url, body, h);
+        assert.equal(laneTaken(app.fastify.server), taken + 1);
+        const viaFastify = await inject(app, "POST", url, body, h);
+        assert.equal(lane.status, 503, url);
+        assert.equal(lane.body, viaFastify.body);
+        assert.deepEqual(comparable(lane.headers), comparable(viaFastify.headers));
+        assert.match(lane.body, /MS_AUDIT_UNAVAILABLE/);
+        const answer = JSON.parse(lane.body) as Record<string, unknown>;
+        // The error alone (native `{error, requestId}`, V2 `{error, code}`): no prediction leaves.
+        assert.deepEqual(
+          Object.keys(answer).sort(),
+          url === "/predict" ? ["error", "requestId"] : ["code", "error"],
+        );
+      }
+    } finally {
+      await app.fastify.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

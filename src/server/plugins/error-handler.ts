@@ -117,7 +117,9 @@ export function replyErrorAnswer(
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const a = replyErrorAnswer(err, req, reply, bodyLimit);
-    reply.code(a.error.statusCode).send(a.body);
+    // The type said again: Fastify drops it on the way to this handler, and a route's own serializer
+    // (the prediction routes') would then send the error body without one.
+    reply.code(a.error.statusCode).type("application/json; charset=utf-8").send(a.body);
   });
   app.setNotFoundHandler((req, reply) => {
     const e = Errors.routeNotFound(req.method, req.url.split("?")[0]);
