@@ -49,9 +49,14 @@ function wrkArgs(
   body: string | readonly string[],
   connections: number,
   seconds: number,
+  headers: Readonly<Record<string, string>> = {},
 ): string[] {
   const script = join(scratch, `post-${scripts++}.lua`);
-  const head = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"'];
+  const head = [
+    'wrk.method = "POST"',
+    'wrk.headers["Content-Type"] = "application/json"',
+    ...Object.entries(headers).map(([k, v]) => `wrk.headers[${JSON.stringify(k)}] = ${JSON.stringify(v)}`),
+  ];
   const turns = [
     "local bodies = {",
     ...(typeof body === "string" ? [] : body.map((b) => `[==[${b}]==],`)),
@@ -98,15 +103,16 @@ export function wrk(port: number, path: string, body: string, connections: numbe
   return parseWrk(run("wrk", wrkArgs(port, path, body, connections, seconds)));
 }
 
-/** A {@link wrk} run posting `bodies` in turn. */
+/** A {@link wrk} run posting `bodies` in turn, with `headers` besides the JSON type. */
 export function wrkMany(
   port: number,
   path: string,
   bodies: readonly string[],
   connections: number,
   seconds: number,
+  headers: Readonly<Record<string, string>> = {},
 ): LoadRun {
-  return parseWrk(run("wrk", wrkArgs(port, path, bodies, connections, seconds)));
+  return parseWrk(run("wrk", wrkArgs(port, path, bodies, connections, seconds, headers)));
 }
 
 /** {@link wrk} without blocking, so that two loads can run at once (both pinned to CPU 0 when possible). */
