@@ -14,7 +14,8 @@ export type CallOp =
   | { readonly op: "metrics" }
   | { readonly op: "stats" }
   | { readonly op: "replay" }
-  | { readonly op: "hit"; readonly key: string; readonly windowMs: number }
+  /** Counts each hit in turn; the answer is one `{current, ttl}` per hit, in order. */
+  | { readonly op: "hits"; readonly hits: readonly { readonly key: string; readonly windowMs: number }[] }
   /** Waits until this worker holds the cluster-wide lock `key` (released by `unlock` or its death). */
   | { readonly op: "lock"; readonly key: string }
   | { readonly op: "unlock"; readonly key: string };

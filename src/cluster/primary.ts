@@ -243,8 +243,11 @@ export async function runPrimary(o: PrimaryOptions): Promise<void> {
         reply(true, history);
         promote();
         return;
-      case "hit":
-        return reply(true, hit(msg.key, msg.windowMs));
+      case "hits":
+        return reply(
+          true,
+          msg.hits.map((h) => hit(h.key, h.windowMs)),
+        );
       case "lock": {
         const l = locks.get(msg.key);
         if (!l) {

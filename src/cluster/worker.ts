@@ -77,6 +77,13 @@ export class WorkerLink implements ClusterHooks {
   readonly index: number;
   readonly #app: App;
   readonly #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** Hits not yet sent (see {@link WorkerLink.hit}). */
+  #hits: {
+    readonly key: string;
+    readonly windowMs: number;
+    readonly resolve: (r: HitResult) => void;
+    readonly reject: (e: Error) => void;
+  }[] = [];
   #nextId = 1;
 
   constructor(app: App, index: number) {
@@ -146,8 +153,29 @@ export class WorkerLink implements ClusterHooks {
     return this.#call({ op: "stats" }) as Promise<Record<string, unknown>>;
   }
 
+  /**
+   * Counts one hit of `key` in the primary's fixed windows. Hits of one turn of the event loop go
+   * together in one message (with a rate limit every request counts: one round trip per request
+   * cost more than the request), counted in arrival order.
+   */
   hit(key: string, windowMs: number): Promise<HitResult> {
-    return this.#call({ op: "hit", key, windowMs }) as Promise<HitResult>;
+    return new Promise((resolve, reject) => {
+      if (this.#hits.push({ key, windowMs, resolve, reject }) === 1) setImmediate(() => this.#sendHits());
+    });
+  }
+
+  #sendHits(): void {
+    const batch = this.#hits;
+    this.#hits = [];
+    this.#call({ op: "hits", hits: batch.map(({ key, windowMs }) => ({ key, windowMs })) }).then(
+      (results) => {
+        const counted = results as HitResult[];
+        for (let i = 0; i < batch.length; i++) batch[i]!.resolve(counted[i]!);
+      },
+      (err: Error) => {
+        for (const h of batch) h.reject(err);
+      },
+    );
   }
 
   /** Runs `fn` while holding the cluster-wide lock `key` (one worker at a time). */
