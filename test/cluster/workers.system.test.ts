@@ -266,7 +266,7 @@ describe("serve --workers 2", { timeout: 120_000 }, () => {
     addVersion(repo, "lin", "1", 1);
     const s = await startServer(
       ["--repository", repo, "--workers", "2", "--rate-limit", "10", "--log-level", "warn"],
-      { env: { MODELSERVE_API_KEYS: "good:k-0123456789abcdef" } },
+      { env: { MODELSERVE_API_KEYS: "good:k-0123456789abcdef,burst:k-burst-0123456789ab" } },
     );
     servers.push(s);
     const statuses: number[] = [];
@@ -290,6 +290,26 @@ describe("serve --workers 2", { timeout: 120_000 }, () => {
       bad.push(r.status);
     }
     assert.deepEqual(bad, [...Array(10).fill(401), ...Array(4).fill(429)]);
+    // A burst on keep-alive connections: a worker sends the hits of one turn of its loop together;
+    // each is still counted once, in order (the ten answered saw ten distinct counts).
+    const agents = [new Agent({ keepAlive: true }), new Agent({ keepAlive: true })];
+    const burst = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        call(s.url, "/models/lin/predict", {
+          body: { x: 1 },
+          headers: { "x-api-key": "k-burst-0123456789ab" },
+          agent: agents[i % 2],
+        }),
+      ),
+    );
+    for (const a of agents) a.destroy();
+    const answered = burst.filter((r) => r.status === 200);
+    assert.equal(answered.length, 10);
+    assert.equal(burst.filter((r) => r.status === 429).length, 20);
+    assert.deepEqual(
+      answered.map((r) => Number(r.headers["ratelimit-remaining"])).sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
     s.child.kill("SIGTERM");
     assert.equal(await s.exited, 0);
   });
