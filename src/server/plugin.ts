@@ -213,16 +213,10 @@ export async function modelservePlugin(
   // the fast lane's before it writes.
   const durable =
     context.audit?.sync === "each"
-      ? async (
-          reqId: string,
-          keyId: string | undefined,
-          url: string,
-          status: number,
-          elapsedMs: number,
-          m: RequestModel,
-        ) => {
+      ? async (...args: Parameters<typeof auditEntry>) => {
+          const m = args[5];
           if (m.audit === undefined || m.model === undefined || m.version === undefined) return;
-          const entry = auditEntry(reqId, keyId, url, status, elapsedMs, m);
+          const entry = auditEntry(...args);
           // Recorded here, not again at the end of the request.
           m.audit = undefined;
           try {

@@ -470,6 +470,19 @@ describe("the fast lane with API keys", () => {
   });
 });
 
+/** A few cases of each kind (answers and refusals, native and V2), for the settings that add to every answer. */
+const SAMPLE = ["named row", "batch", "unknown model", "malformed JSON", "V2: one [1, 4] tensor"];
+
+/** The cases of {@link CASES} with these names. */
+const casesNamed = (...names: string[]) => CASES.filter(([name]) => names.includes(name));
+
+/** A test that the app's lane is on (its `prediction routes` debug line says so). */
+function itTakesTheLane(lines: Record<string, unknown>[]): void {
+  it("is in front of Fastify", () => {
+    assert.equal(lines.find((l) => l.msg === "prediction routes")?.fastLane, true);
+  });
+}
+
 // The rate limit's headers, with the remaining count apart: the lane and Fastify count in one store,
 // so of two requests in a row the second has one less left.
 function limitOf(h: Record<string, string>): { remaining: number; rest: Record<string, string> } {
@@ -484,22 +497,9 @@ describe("the fast lane with rate limits", () => {
   // Every request below counts: the remaining count runs down from the first one.
   let used = 0;
 
-  it("is in front of Fastify, and the lane's requests and Fastify's count in the same store", () => {
-    assert.equal(lines.find((l) => l.msg === "prediction routes")?.fastLane, true);
-  });
+  itTakesTheLane(lines);
 
-  const cases = CASES.filter(([name]) =>
-    [
-      "named row",
-      "batch",
-      "unknown model",
-      "malformed JSON",
-      "wrong type",
-      "V2: one [1, 4] tensor",
-      "V2: malformed JSON",
-      "V1: named rows",
-    ].includes(name),
-  );
+  const cases = casesNamed(...SAMPLE, "wrong type", "V2: malformed JSON", "V1: named rows");
   for (const [name, url, body, headers] of cases) {
     it(`${name}: same answer, rate-limit headers included`, async () => {
       const h = { ...JSON_HEADERS, ...headers, "x-request-id": `limited-${name.replace(/\W/g, "-")}` };
@@ -600,20 +600,9 @@ for (const [what, cors] of [
     const s = served({ maxBatchSize: 5, cors });
     const { lines } = s;
 
-    it("is in front of Fastify", () => {
-      assert.equal(lines.find((l) => l.msg === "prediction routes")?.fastLane, true);
-    });
+    itTakesTheLane(lines);
 
-    const cases = CASES.filter(([name]) =>
-      [
-        "named row",
-        "batch",
-        "unknown model",
-        "malformed JSON",
-        "V2: one [1, 4] tensor",
-        "V1: unknown model",
-      ].includes(name),
-    );
+    const cases = casesNamed(...SAMPLE, "V1: unknown model");
     for (const origin of [undefined, "https://a.example", "https://elsewhere.example"])
       for (const [name, url, body] of cases) {
         it(`${name}, ${origin ?? "no origin"}: the CORS plugin's headers, as Fastify answers`, async () => {
@@ -716,6 +705,25 @@ describe("the fast lane with pipelined requests", () => {
   });
 });
 
+/**
+ * Checks the audit file holds two records for each request id `${prefix}-${i}` (`n` of them, one via
+ * each path) and nothing else, the two equal but for time and latency.
+ */
+function assertAuditPairs(target: string, prefix: string, n: number): void {
+  const entries = readFileSync(target, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.equal(entries.length, 2 * n);
+  for (let i = 0; i < n; i++) {
+    const pair = entries
+      .filter((e) => e.reqId === `${prefix}-${i}`)
+      .map(({ time: _t, latencyMs: _l, ...rest }) => rest);
+    assert.equal(pair.length, 2);
+    assert.deepEqual(pair[0], pair[1]);
+  }
+}
+
 describe("the fast lane's audit entries", () => {
   it("are Fastify's, field for field", async () => {
     const dir = mkdtempSync(join(tmpdir(), "ms-lane-audit-"));
@@ -733,18 +741,7 @@ describe("the fast lane's audit entries", () => {
       assert.equal((await inject(app, "POST", url, body, h)).status, 200);
     }
     await app.fastify.close();
-    const entries = readFileSync(target, "utf8")
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    assert.equal(entries.length, 2 * sent.length);
-    for (let i = 0; i < sent.length; i++) {
-      const pair = entries
-        .filter((e) => e.reqId === `audit-${i}`)
-        .map(({ time: _t, latencyMs: _l, ...rest }) => rest);
-      assert.equal(pair.length, 2);
-      assert.deepEqual(pair[0], pair[1]);
-    }
+    assertAuditPairs(target, "audit", sent.length);
     rmSync(dir, { recursive: true, force: true });
   });
 });
@@ -777,19 +774,8 @@ describe("the fast lane with the durable audit (auditSync each)", () => {
         assert.equal(onDisk.at(-1), `durable-${i}`);
         assert.equal((await inject(app, "POST", url, body, h)).status, 200);
       }
-      const entries = readFileSync(target, "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
       // One record per answer: written before it, not again at the end of the request.
-      assert.equal(entries.length, 2 * sent.length);
-      for (let i = 0; i < sent.length; i++) {
-        const pair = entries
-          .filter((e) => e.reqId === `durable-${i}`)
-          .map(({ time: _t, latencyMs: _l, ...rest }) => rest);
-        assert.equal(pair.length, 2);
-        assert.deepEqual(pair[0], pair[1]);
-      }
+      assertAuditPairs(target, "durable", sent.length);
     } finally {
       await app.fastify.close();
       rmSync(dir, { recursive: true, force: true });
