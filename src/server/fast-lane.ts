@@ -15,6 +15,7 @@
  */
 
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import forwarded from "@fastify/forwarded";
 import type { Logger } from "pino";
 import type { Method } from "../inference/run.ts";
 import { type KeyChecker, presentedKey } from "../security/api-keys.ts";
@@ -183,7 +184,17 @@ interface Around extends Verdict {
 /** The lane's request handler: true when it took the request (and will answer it). */
 function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerResponse) => boolean {
   const { context: ctx, logger, keys, rateLimit, cors, durable, finish, failed } = settings;
-  const { bodyLimit, maxBatchSize } = ctx.settings;
+  const { bodyLimit, maxBatchSize, trustProxy } = ctx.settings;
+  /**
+   * The client's address as Fastify's `request.ip` gives it: the socket's, or behind a trusted proxy
+   * (`trustProxy`: every hop trusted) the first address of `X-Forwarded-For`, parsed by the same
+   * package Fastify's proxy-addr uses.
+   */
+  const clientIp = (req: IncomingMessage): string | undefined => {
+    if (!trustProxy) return req.socket.remoteAddress;
+    const addrs = forwarded(req);
+    return addrs[addrs.length - 1];
+  };
   // Route matches by URL: a server sees few distinct prediction URLs. Bounded.
   const routes = new Map<string, LaneRoute | null>();
   const routeOf = (url: string): LaneRoute | undefined => {
@@ -404,9 +415,9 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     const start = performance.now();
     const reqId = requestIdOf(h);
     // Counted on arrival, as the plugin's request hook counts before the body is read; keyed as its
-    // key generator keys (`req.ip` is the socket's address: no lane behind a trusted proxy without keys).
+    // key generator keys.
     const counted =
-      rateLimit && count(rateLimit, keyId === undefined ? `ip:${req.socket.remoteAddress}` : `key:${keyId}`);
+      rateLimit && count(rateLimit, keyId === undefined ? `ip:${clientIp(req)}` : `key:${keyId}`);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {

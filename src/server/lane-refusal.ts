@@ -35,8 +35,8 @@ export function hasRequestHooks(instance: object): boolean {
 }
 
 /**
- * Why the lane cannot serve an app, or undefined when it can: turned off, a prefix, rate limits by
- * address behind a trusted proxy, and request hooks a host added to the root instance.
+ * Why the lane cannot serve an app, or undefined when it can: turned off, a prefix, and request hooks a
+ * host added to the root instance.
  */
 export function laneRefusal(
   root: object,
@@ -45,10 +45,6 @@ export function laneRefusal(
 ): string | undefined {
   if (settings.fastLane === false) return "turned off (fastLane: false)";
   if (prefix !== "") return "registered under a prefix";
-  // Without keys, a client is its address: behind a trusted proxy that is Fastify's to work out.
-  const keyed = settings.access?.keys !== undefined && settings.access.keys.size > 0;
-  if ((settings.access?.rateLimit ?? 0) > 0 && !keyed && settings.trustProxy)
-    return "rate limits by client address behind a trusted proxy";
   if (hasRequestHooks(root)) return "the Fastify instance has request hooks of its own";
   return undefined;
 }
