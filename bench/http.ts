@@ -21,7 +21,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureTool, wrk, wrkMany } from "./lib/loadgen.ts";
-import { ensurePeers, median, rssMb, spread, trainModels, untilReady } from "./lib/peers.ts";
+import { cpuMs, ensurePeers, median, rssMb, spread, trainModels, untilReady } from "./lib/peers.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
@@ -161,11 +161,8 @@ interface Sample {
   errors: number;
 }
 
-/** CPU time (user + system) a process has used so far, in µs (from clock ticks of 10 ms). */
-function cpuUs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
+/** CPU time (user + system) a process has used so far, in µs. */
+const cpuUs = (pid: number): number => cpuMs(pid) * 1000;
 
 /** One load run by `wrk` (one body, or each of several in turn), with the server process's CPU time per request (µs). */
 function load(

@@ -17,7 +17,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
-import { untilReady } from "./lib/peers.ts";
+import { cpuMs, untilReady } from "./lib/peers.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
@@ -73,15 +73,6 @@ let nextPort = 18_900;
 function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) / 1024 : Number.NaN;
-}
-
-const ticksPerSecond = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-
-/** CPU time (user + system) a process has used, in ms, from /proc (immune to other processes' load). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
 }
 
 async function start(file: string, mode: string): Promise<{ child: ChildProcess; port: number }> {

@@ -12,7 +12,6 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { createServer } from "node:net";
 import { cpus as cpuList, loadavg } from "node:os";
@@ -20,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { ensureTool, h2loadGrpc, wrk } from "./lib/loadgen.ts";
+import { cpuMs } from "./lib/peers.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 3);
@@ -152,15 +152,8 @@ function grpcInfer(srv: Server): Promise<void> {
   );
 }
 
-/** CPU time (user + system) of a server process so far, in ms (10 ms ticks from /proc). */
-function serverCpuMs(srv: Server): number {
-  try {
-    const f = readFileSync(`/proc/${srv.child.pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
+/** CPU time (user + system) of a server process so far, in ms. */
+const serverCpuMs = (srv: Server): number => cpuMs(srv.child.pid);
 
 /** Closed loop: `concurrency` callers for `duration` s; returns calls per second and server CPU ms. */
 async function measure(

@@ -6,11 +6,12 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cpuMs } from "./lib/peers.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
@@ -84,7 +85,7 @@ async function run(shadow: boolean) {
   const latencies: number[] = [];
   let failed = 0;
   const pending: Promise<void>[] = [];
-  const cpuBefore = serverCpuMs(child.pid);
+  const cpuBefore = cpuMs(child.pid);
   const start = performance.now();
   let sent = 0;
   while (performance.now() - start < duration * 1000) {
@@ -101,7 +102,7 @@ async function run(shadow: boolean) {
   await Promise.all(pending);
   agent.destroy();
   // Server CPU time over the measured window (utime + stime from /proc, 10 ms ticks): what the shadow costs.
-  const cpuMs = serverCpuMs(child.pid) - cpuBefore;
+  const serverMs = cpuMs(child.pid) - cpuBefore;
   latencies.sort((a, b) => a - b);
   const q = (f: number) => latencies[Math.min(latencies.length - 1, Math.floor(f * latencies.length))];
   const r = { rps: latencies.length / duration, p50: q(0.5), p99: q(0.99), errors: failed, non2xx: 0 };
@@ -112,18 +113,9 @@ async function run(shadow: boolean) {
     p50: r.p50,
     failed: r.errors + r.non2xx,
     latencies,
-    cpuMs,
+    cpuMs: serverMs,
     requests: sent,
   };
-}
-
-function serverCpuMs(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 const plain: Awaited<ReturnType<typeof run>>[] = [];

@@ -120,13 +120,22 @@ export function bareHandler(req: IncomingMessage, res: ServerResponse): void {
   });
 }
 
+/** Clock ticks per second of /proc's CPU times. */
+const ticksPerSecond = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim()) || 100;
+
 /**
- * CPU time (user + system) a process has used so far, in ms, from /proc (10 ms ticks): unlike wall
- * time, not inflated by other processes taking the CPU.
+ * CPU time (user + system) a process has used so far, in ms, from /proc (in clock ticks, usually 10 ms):
+ * unlike wall time, not inflated by other processes taking the CPU. NaN once the process is gone.
  */
-export function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+export function cpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // After the command name, which may itself hold ") ".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** How {@link untilReady} knows a server is ready. */

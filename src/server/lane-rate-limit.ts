@@ -15,6 +15,7 @@ export interface Verdict {
   readonly refusal?: Error;
 }
 
+/** The verdict without a rate limit: no headers, no refusal. */
 export const UNLIMITED: Verdict = { headers: [] };
 
 /** One hit of `key`, as a promise (the store calls back at once in memory, later across workers). */
