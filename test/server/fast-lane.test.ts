@@ -670,6 +670,51 @@ describe("the fast lane with CORS and a rate limit", () => {
   });
 });
 
+/** One answer read off a connection: status, request id, rate-limit count left, body. */
+interface Piped {
+  status: number;
+  id: string;
+  remaining?: string;
+  body: string;
+}
+
+/** Sends `sent` back to back on one connection (ids `p0`, `p1`, …) and reads the answers in order. */
+async function pipelined(port: number, sent: readonly (readonly [string, string])[]): Promise<Piped[]> {
+  const wire = sent
+    .map(
+      ([url, body], i) =>
+        `POST ${url} HTTP/1.1\r\nHost: x\r\nX-Request-Id: p${i}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    )
+    .join("");
+  const raw = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const socket = connect(port, "127.0.0.1", () => socket.end(wire));
+    socket.setEncoding("utf8");
+    socket.on("data", (d: string) => {
+      out += d;
+    });
+    socket.on("end", () => resolve(out));
+    socket.on("error", reject);
+  });
+  // Each answer: a status line, headers, then a body of its Content-Length.
+  const answers: Piped[] = [];
+  let rest = raw;
+  while (rest.length > 0) {
+    const head = rest.slice(0, rest.indexOf("\r\n\r\n"));
+    const length = Number(/content-length: (\d+)/i.exec(head)?.[1]);
+    const start = head.length + 4;
+    answers.push({
+      status: Number(head.split(" ")[1]),
+      id: String(/x-request-id: (\S+)/i.exec(head)?.[1]),
+      remaining: /ratelimit-remaining: (\d+)/i.exec(head)?.[1],
+      body: rest.slice(start, start + length),
+    });
+    rest = rest.slice(start + length);
+  }
+  return answers;
+}
+
 describe("the fast lane with pipelined requests", () => {
   const s = served({});
 
@@ -681,37 +726,7 @@ describe("the fast lane with pipelined requests", () => {
       ["/predict/batch", JSON.stringify({ instances: [IRIS_ROW, { features: [7.7, 3.0, 6.1, 2.3] }] })],
       ["/models/linear/predict", JSON.stringify(LINEAR_ROW)],
     ];
-    const wire = sent
-      .map(
-        ([url, body], i) =>
-          `POST ${url} HTTP/1.1\r\nHost: x\r\nX-Request-Id: p${i}\r\nContent-Type: application/json\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      )
-      .join("");
-    const raw = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      const socket = connect(s.port, "127.0.0.1", () => socket.end(wire));
-      socket.setEncoding("utf8");
-      socket.on("data", (d: string) => {
-        out += d;
-      });
-      socket.on("end", () => resolve(out));
-      socket.on("error", reject);
-    });
-    // Each answer: a status line, headers, then a body of its Content-Length.
-    const answers: { status: number; id: string; body: string }[] = [];
-    let rest = raw;
-    while (rest.length > 0) {
-      const head = rest.slice(0, rest.indexOf("\r\n\r\n"));
-      const length = Number(/content-length: (\d+)/i.exec(head)?.[1]);
-      const start = head.length + 4;
-      answers.push({
-        status: Number(head.split(" ")[1]),
-        id: String(/x-request-id: (\S+)/i.exec(head)?.[1]),
-        body: rest.slice(start, start + length),
-      });
-      rest = rest.slice(start + length);
-    }
+    const answers = await pipelined(s.port, sent);
     assert.deepEqual(
       answers.map((a) => a.id),
       sent.map((_, i) => `p${i}`),
@@ -722,6 +737,32 @@ describe("the fast lane with pipelined requests", () => {
       assert.equal(answers[i]!.body, expected.body, url);
     }
   });
+
+  for (const fastLane of [true, false])
+    describe(`under a rate limit, ${fastLane ? "through the lane" : "through Fastify"}`, () => {
+      const limited = served({ rateLimit: 2, fastLane });
+
+      it("gives each pipelined request its own count", async () => {
+        // Counted as they arrive, before the first is answered: each must still read its own count,
+        // not the last one (the in-memory store hands out one record per client, changed in place).
+        const row = JSON.stringify(IRIS_ROW);
+        const answers = await pipelined(limited.port, [
+          ["/predict", row],
+          ["/predict", row],
+          ["/predict", row],
+          ["/predict", row],
+        ]);
+        assert.deepEqual(
+          answers.map((a) => [a.status, a.remaining]),
+          [
+            [200, "1"],
+            [200, "0"],
+            [429, "0"],
+            [429, "0"],
+          ],
+        );
+      });
+    });
 });
 
 /**

@@ -295,5 +295,19 @@ async function localStore(): Promise<CountingStore> {
   const { default: LocalStore } = (await import(specifier)) as {
     default: new (continueExceeding: boolean, exponentialBackoff: boolean) => CountingStore;
   };
-  return new LocalStore(false, false);
+  const local = new LocalStore(false, false);
+  // It calls back with its own record of the key, which the next hit changes in place: requests
+  // counted before an earlier one read its count (pipelined requests, several in one turn) would all
+  // read the last count. Each gets a copy of its own.
+  const store: CountingStore = {
+    incr: (key, callback, timeWindow, max) =>
+      local.incr(
+        key,
+        (err, r) => callback(err, r === undefined ? undefined : { current: r.current, ttl: r.ttl }),
+        timeWindow,
+        max,
+      ),
+    child: () => store,
+  };
+  return store;
 }
