@@ -9,9 +9,9 @@
  * encoding, a valid key where keys are on); everything else — other routes, other methods, a body
  * Fastify must refuse, a missing or wrong key — goes to Fastify untouched. A rate limit counts the
  * lane's requests in the same store as Fastify's, and CORS adds its plugin's headers
- * (`plugins/access.ts`). What the lane answers is
- * what Fastify answers, byte for byte (the same pipeline, answer writer, error answers, request id,
- * log line, metrics and audit: `test/server/fast-lane.test.ts` compares the two on every case).
+ * (`plugins/access.ts`). What the lane answers is what Fastify answers, byte for byte (the same
+ * pipeline, answer writer, error answers, request id, log line, metrics and audit:
+ * `test/server/fast-lane.test.ts` compares the two on every case).
  */
 
 import type { IncomingMessage, Server, ServerResponse } from "node:http";

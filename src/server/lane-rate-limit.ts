@@ -5,9 +5,8 @@
  * and counts as one answered by Fastify.
  */
 
-import { Errors } from "../errors.ts";
 import type { HitResult } from "./cluster-hooks.ts";
-import type { RateLimit } from "./plugins/access.ts";
+import { type RateLimit, rateLimitRefusal } from "./plugins/access.ts";
 
 /** What the rate limit says of one request: its headers, and the refusal past the limit. */
 export interface Verdict {
@@ -63,6 +62,6 @@ export async function verdictOf(counted: Promise<HitResult>, max: number): Promi
       "retry-after",
       reset,
     ],
-    refusal: Errors.rateLimited(max, Math.max(1, Math.ceil(r.ttl / 1000))),
+    refusal: rateLimitRefusal(max, r.ttl),
   };
 }

@@ -283,9 +283,14 @@ export async function installAccess(
         return store;
       }
     } as unknown as FastifyRateLimitStoreCtor,
-    errorResponseBuilder: (_req, ctx) => Errors.rateLimited(ctx.max, Math.max(1, Math.ceil(ctx.ttl / 1000))),
+    errorResponseBuilder: (_req, ctx) => rateLimitRefusal(ctx.max, ctx.ttl),
   });
   return { max, windowMs, hit: (key, callback) => store.incr(key, callback, windowMs, max) };
+}
+
+/** The 429 of a client over the limit of `max` requests, whose window ends in `ttlMs` (the lane's too). */
+export function rateLimitRefusal(max: number, ttlMs: number): Error {
+  return Errors.rateLimited(max, Math.max(1, Math.ceil(ttlMs / 1000)));
 }
 
 /** `@fastify/rate-limit`'s in-memory store, as the plugin makes it by default (no exceeding extension, no backoff). */
