@@ -448,7 +448,7 @@ export const CONFIG = {
     min: 1,
     max: 256,
     description:
-      "Threads of the inference pool in each worker process (`auto`: the CPUs the process may use divided by `workers`, at least 1); started only when a model is placed on the pool",
+      "Threads of the inference pool in each worker process (`auto`: the CPUs the process may use divided by `workers`, at least 1); started when a model is placed on the pool with `pool`, or with `auto` by the first call costly enough to run there",
     help: "threads of the inference pool per process (a number, or auto)",
   }),
   inferenceThreadNice: int({

@@ -287,6 +287,56 @@ describe("micro-batching with the pool", () => {
   });
 });
 
+describe("a server whose models are all placed by auto", () => {
+  it("starts no pool thread until a costly call, answers that call inline, then sends costly calls to the pool", async () => {
+    const config = loadConfig({
+      env: {},
+      code: {
+        inference: "auto",
+        inferenceThreads: 2,
+        maxBatchSize: 50_000,
+        bodyLimit: 50 * 2 ** 20,
+        models: [{ name: "forest", path: RF }],
+      },
+    });
+    const lazy = appFor(new ModelRegistry(), config, silent);
+    try {
+      await startModels(lazy, config, await prepareModels(config.models));
+      const threads = async () => {
+        const res = await lazy.fastify.inject({ url: "/metrics" });
+        return Number(/^modelserve_inference_pool_threads (\d+)$/m.exec(res.body)?.[1]);
+      };
+      const facts = (await lazy.fastify.inject({ url: "/models/forest" })).json().versions[0].meta.inference;
+      assert.equal(facts.mode, "pool", facts.reason);
+      const predict = async (rows: number[][]) => {
+        const res = await lazy.fastify.inject({
+          method: "POST",
+          url: "/models/forest/predict/batch",
+          payload: { instances: rows },
+        });
+        assert.equal(res.statusCode, 200, res.body);
+        return res.json().predictions as number[];
+      };
+      const inline = await loadModel(RF);
+      const rows = batchOf(RF_ROWS, facts.poolFromRows + 10);
+      const out = await inline.predict(tableFromRows(inline.signature, rows));
+      assert.equal(out.kind, "values");
+      const expected = Array.from(out.values.data);
+      assert.deepStrictEqual(await predict(RF_ROWS.slice(0, 1)), expected.slice(0, 1));
+      assert.equal(await threads(), 0, "loaded and answering single rows, no thread");
+      const pool = lazy.context.pool!;
+      assert.deepStrictEqual(await predict(rows), expected);
+      assert.equal(pool.stats().calls, 0, "the first costly call ran inline");
+      await pool.untilReady();
+      assert.equal(await threads(), 2);
+      assert.deepStrictEqual(await predict(rows), expected);
+      assert.equal(pool.stats().calls, 1);
+    } finally {
+      await lazy.fastify.close();
+    }
+  });
+});
+
 describe("threads of the pool", () => {
   it("are the key's count, or for auto the usable CPUs shared by the workers, at least 1", () => {
     assert.equal(inferenceThreads({ inferenceThreads: 3, workers: 2 }), 3);

@@ -21,7 +21,7 @@ export interface PoolLabel {
 
 /** What the pool is doing, for `/metrics`. */
 export interface PoolStats {
-  /** Threads started (0 until a model is bound). */
+  /** Threads started (0 until a model is bound eagerly or a first call comes). */
   readonly threads: number;
   /** Threads running a call. */
   readonly busy: number;
@@ -86,8 +86,12 @@ export class InferencePool {
   #closed = false;
   /** Models released while calls for them were still queued (see {@link release}). */
   readonly #releasing = new Set<number>();
+  /** Models recorded lazily that a thread could not build, with the reason. */
+  readonly #bindFailures = new Map<number, string>();
+  #ready = false;
+  #started: Promise<void> | undefined;
 
-  /** Threads to run (started when the first model is bound). */
+  /** Threads to run (started when the first model is bound eagerly, or by the first call). */
   readonly size: number;
   /** Nice value of the threads (Linux; 0: the event loop's priority). */
   readonly nice: number;
@@ -95,7 +99,7 @@ export class InferencePool {
   readonly heapMb: number;
 
   /**
-   * @param size threads to run (started when the first model is bound).
+   * @param size threads to run (started when the first model is bound eagerly, or by the first call).
    * @param nice the threads' nice value on Linux (default 0).
    * @param heapMb each thread's heap budget in MB (default {@link THREAD_HEAP_MB}); a thread that
    *   exceeds it stops alone, failing its call, and is replaced.
@@ -122,13 +126,18 @@ export class InferencePool {
 
   /**
    * Binds a model on every thread; resolves with its id once every thread has built it, or rejects
-   * with the first thread's error (the model is then released everywhere).
+   * with the first thread's error (the model is then released everywhere). With `lazy` while no thread
+   * runs, only records it and resolves at once: the threads start with {@link start} (or a first
+   * {@link call}) and bind every recorded model first; a model none of them can build is released,
+   * and {@link bindFailure} then says why.
    */
-  async bind(recipe: SharedModelRecipe, label: PoolLabel): Promise<number> {
+  async bind(recipe: SharedModelRecipe, label: PoolLabel, options: { lazy?: boolean } = {}): Promise<number> {
     if (this.#closed) throw new Error("the inference pool is closed");
-    while (this.#slots.length < this.size) this.#slots.push(this.#spawn());
+    const lazy = options.lazy === true && this.#slots.length === 0;
+    if (!lazy) this.start();
     const id = this.#nextId++;
     this.#bound.set(id, { recipe, label });
+    if (lazy) return id;
     try {
       await Promise.all(this.#slots.map((s) => this.#bindOn(s, id, recipe)));
     } catch (err) {
@@ -136,6 +145,52 @@ export class InferencePool {
       throw err;
     }
     return id;
+  }
+
+  /** Why a model recorded lazily could not be bound when the threads started (undefined: it was, or not yet). */
+  bindFailure(id: number): string | undefined {
+    return this.#bindFailures.get(id);
+  }
+
+  /**
+   * Starts the threads if none runs (idempotent), each binding every recorded model before anything
+   * else (its messages run in order). {@link ready} turns true once those binds are done.
+   */
+  start(): void {
+    if (this.#slots.length > 0 || this.#closed) return;
+    const binds: Promise<unknown>[] = [];
+    while (this.#slots.length < this.size) {
+      const s = this.#spawn();
+      this.#slots.push(s);
+      for (const [id, { recipe }] of this.#bound)
+        binds.push(
+          this.#bindOn(s, id, recipe).catch((err: Error) => {
+            // Its calls are refused from now on (pooledModel runs them inline).
+            if (!this.#bindFailures.has(id)) this.#bindFailures.set(id, err.message);
+            this.release(id);
+          }),
+        );
+    }
+    this.#started = Promise.all(binds).then(() => {
+      this.#ready = true;
+    });
+  }
+
+  /** Whether the threads run and have bound the models recorded before they started. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Resolves once {@link ready} (at once when no start is under way: nothing to wait for). */
+  async untilReady(): Promise<void> {
+    await this.#started;
+  }
+
+  // Not a documented error: pooledModel runs such calls inline; only direct callers see it.
+  #unbound(id: number, label: PoolLabel): Error {
+    return new Error(
+      `model "${label.name}" version "${label.version}" could not be bound on the pool's threads: ${this.#bindFailures.get(id)}`,
+    );
   }
 
   /**
@@ -162,6 +217,8 @@ export class InferencePool {
   ): Promise<unknown[]> {
     if (this.#closed)
       return Promise.reject(Errors.inferenceThreadFailed(label.name, label.version, "the pool is closed"));
+    if (this.#bindFailures.has(id)) return Promise.reject(this.#unbound(id, label));
+    this.start();
     return new Promise((resolve, reject) => {
       const call = this.#nextCall++;
       this.#queue.push({
@@ -257,7 +314,10 @@ export class InferencePool {
       s.busy = undefined;
       this.#hold(s);
       this.#calls++;
-      if (m.error) c.reject(fromWire(m.error));
+      if (m.error)
+        c.reject(
+          this.#bindFailures.has(c.message.id) ? this.#unbound(c.message.id, c.label) : fromWire(m.error),
+        );
       else c.resolve(m.results ?? []);
       this.#dispatch();
     }

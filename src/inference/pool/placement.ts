@@ -175,9 +175,12 @@ export async function placeModel(
         cost,
       );
   }
+  // `auto` records the model on the pool without starting its threads: they start with the first call
+  // costly enough to go there, so a server that never gets one never pays their memory (an isolate
+  // each, ~20 MB). A forced `pool` sends every call there, so its threads start now.
   let id: number;
   try {
-    id = await pool.bind(model.shared, options);
+    id = await pool.bind(model.shared, options, { lazy: options.mode === "auto" });
   } catch (err) {
     return inline(`binding it on the pool's threads failed: ${(err as Error).message}`, cost);
   }
@@ -190,8 +193,24 @@ export async function placeModel(
     options.mode === "pool"
       ? "inference is set to pool"
       : `calls of ${poolFromRows} rows or more cost at least ${POOL_MIN_CALL_US} µs (measured at warm-up)`;
+  const facts: Mutable<PlacementFacts> = {
+    mode: "pool",
+    reason,
+    threads: pool.size,
+    poolFromRows,
+    ...(cost ? { cost } : {}),
+  };
+  // The version's details follow a model its threads could not build when they started.
+  const onUnbound = (why: string) => {
+    facts.mode = "inline";
+    facts.reason = `binding it on the pool's threads failed: ${why}`;
+    delete facts.threads;
+    delete facts.poolFromRows;
+  };
   return {
-    model: pooledModel(model, pool, id, options, (rows) => rows >= poolFromRows),
-    facts: { mode: "pool", reason, threads: pool.size, poolFromRows, ...(cost ? { cost } : {}) },
+    model: pooledModel(model, pool, id, options, (rows) => rows >= poolFromRows, onUnbound),
+    facts,
   };
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -13,7 +13,10 @@ import type { PoolMethod } from "./messages.ts";
 
 /**
  * A model whose calls of `rows` rows go to the pool when `toPool(rows)` says so; closing it releases
- * the binding `id`, then closes the inline model.
+ * the binding `id`, then closes the inline model. Until the pool's threads are ready, the first
+ * such call starts them and calls run inline. A binding the threads could not build when they
+ * started (a model bound lazily, see `InferencePool.bind`) sends every call inline, after telling
+ * `onUnbound` why.
  */
 export function pooledModel(
   inline: LoadedModel,
@@ -21,23 +24,50 @@ export function pooledModel(
   id: number,
   label: PoolLabel,
   toPool: (rows: number) => boolean,
+  onUnbound?: (why: string) => void,
 ): LoadedModel {
   const withProba = inline.predictProba !== undefined;
+  let unbound = false;
+  const giveUp = (why: string) => {
+    if (unbound) return;
+    unbound = true;
+    onUnbound?.(why);
+  };
+  // A costly call goes to the pool once its threads are ready; the first one starts them, and until
+  // they have bound the model, calls run inline (none waits for a thread to start).
+  const pooled = (rows: number): boolean => {
+    if (unbound || !toPool(rows)) return false;
+    if (!pool.ready) {
+      pool.start();
+      return false;
+    }
+    const why = pool.bindFailure(id);
+    if (why !== undefined) giveUp(why);
+    return why === undefined;
+  };
+  // The pool's answers, or undefined when the model turned out unbound (the caller then runs inline).
+  const ask = (methods: readonly PoolMethod[], t: FeatureTable): Promise<unknown[] | undefined> =>
+    pool.call(id, methods, t, label).catch((err: unknown) => {
+      const why = pool.bindFailure(id);
+      if (why === undefined) throw err;
+      giveUp(why);
+      return undefined;
+    });
   // The probabilities a pooled `predict` brought back, by table, for the `predictProba` that follows.
   const probaOf = new WeakMap<FeatureTable, Promise<Matrix>>();
   const one =
     <T>(method: PoolMethod, f: ((t: FeatureTable) => Promise<T>) | undefined) =>
     (t: FeatureTable): Promise<T> =>
-      toPool(t.rows) ? pool.call(id, [method], t, label).then((r) => r[0] as T) : f!(t);
+      pooled(t.rows) ? ask([method], t).then((r) => (r ? (r[0] as T) : f!(t))) : f!(t);
   const predict = (t: FeatureTable): Promise<PredictOutput> => {
-    if (!toPool(t.rows)) return inline.predict(t);
-    if (!withProba) return pool.call(id, ["predict"], t, label).then((r) => r[0] as PredictOutput);
-    const both = pool.call(id, ["predict", "predictProba"], t, label);
-    const proba = both.then((r) => r[1] as Matrix);
+    if (!pooled(t.rows)) return inline.predict(t);
+    if (!withProba) return ask(["predict"], t).then((r) => (r ? (r[0] as PredictOutput) : inline.predict(t)));
+    const both = ask(["predict", "predictProba"], t);
+    const proba = both.then((r) => (r ? (r[1] as Matrix) : inline.predictProba!(t)));
     // Nobody may ask for them; a failure is the prediction's.
     proba.catch(() => undefined);
     probaOf.set(t, proba);
-    return both.then((r) => r[0] as PredictOutput);
+    return both.then((r) => (r ? (r[0] as PredictOutput) : inline.predict(t)));
   };
   const probaCall = one("predictProba", inline.predictProba);
   const predictProba = (t: FeatureTable): Promise<Matrix> => {

@@ -14,7 +14,7 @@ export function poolCollector(pool: InferencePool): MetricsCollector {
       [
         "inference_pool_threads",
         "gauge",
-        "Threads of the inference pool (0 until a model is placed on it)",
+        "Threads of the inference pool (0 until a first call, or a model forced onto it, starts them)",
         s.threads,
       ],
       ["inference_pool_busy_threads", "gauge", "Pool threads running a model call", s.busy],

@@ -123,6 +123,105 @@ describe("placement", () => {
     await model.close!();
   });
 
+  it("auto starts no thread at placement: the first costly call starts them and runs inline, later ones go to the pool", async () => {
+    const lazyPool = new InferencePool(2);
+    try {
+      const m = await loadModel(RF);
+      const { model, facts } = await placeModel(m, lazyPool, {
+        ...label,
+        mode: "auto",
+        maxBatchRows: 100_000,
+        cpus: { usable: 3, workers: 1 },
+      });
+      assert.equal(facts.mode, "pool", facts.reason);
+      assert.equal(lazyPool.stats().threads, 0, "no thread at placement");
+      assert.equal(lazyPool.stats().models, 1);
+      const one = tableFromRows(m.signature, RF_ROWS.slice(0, 1));
+      assert.deepStrictEqual(await model.predict(one), await m.predict(one));
+      assert.equal(lazyPool.stats().threads, 0, "a single row (inline) starts no thread");
+      const rows = Array.from({ length: facts.poolFromRows! }, (_, i) => RF_ROWS[i % RF_ROWS.length]);
+      const expected = {
+        labels: await m.predict(tableFromRows(m.signature, rows)),
+        proba: await m.predictProba!(tableFromRows(m.signature, rows)),
+      };
+      const answers = async () => {
+        const t = tableFromRows(m.signature, rows);
+        return { labels: await model.predict(t), proba: await model.predictProba!(t) };
+      };
+      // The first costly call starts the threads and is answered inline meanwhile.
+      assert.deepStrictEqual(await answers(), expected);
+      assert.equal(lazyPool.stats().threads, 2);
+      assert.equal(lazyPool.stats().calls, 0);
+      await lazyPool.untilReady();
+      assert.equal(lazyPool.ready, true);
+      // Every thread bound the model before its first call; the next costly call runs there.
+      assert.deepStrictEqual(await lazyPool.held(), [[1], [1]]);
+      assert.deepStrictEqual(await answers(), expected);
+      assert.equal(lazyPool.stats().calls, 1);
+      await model.close!();
+    } finally {
+      await lazyPool.close();
+    }
+  });
+
+  it("answers inline, and says why, when the threads a first call started cannot build the model", async () => {
+    const lazyPool = new InferencePool(1);
+    try {
+      const m = await loadModel(RF);
+      const unbuildable = {
+        ...m,
+        shared: { module: new URL("./failing-binder.ts", import.meta.url).href, data: {} },
+      };
+      const { model, facts } = await placeModel(unbuildable, lazyPool, {
+        ...label,
+        mode: "auto",
+        maxBatchRows: 100_000,
+        cpus: { usable: 2, workers: 1 },
+      });
+      assert.equal(facts.mode, "pool", facts.reason);
+      const rows = Array.from({ length: facts.poolFromRows! }, (_, i) => RF_ROWS[i % RF_ROWS.length]);
+      const expected = await m.predict(tableFromRows(m.signature, rows));
+      assert.deepStrictEqual(await model.predict(tableFromRows(m.signature, rows)), expected);
+      await lazyPool.untilReady();
+      assert.equal(lazyPool.bindFailure(1), "this recipe cannot be rebuilt here");
+      assert.deepStrictEqual(await lazyPool.held(), [[]], "released from the thread");
+      const t = tableFromRows(m.signature, rows);
+      assert.deepStrictEqual(await model.predict(t), expected);
+      assert.deepStrictEqual(
+        await model.predictProba!(t),
+        await m.predictProba!(tableFromRows(m.signature, rows)),
+      );
+      assert.equal(lazyPool.stats().calls, 0, "every call ran inline");
+      assert.deepStrictEqual(facts, {
+        mode: "inline",
+        reason: "binding it on the pool's threads failed: this recipe cannot be rebuilt here",
+        cost: facts.cost,
+      });
+      await model.close!();
+    } finally {
+      await lazyPool.close();
+    }
+  });
+
+  it("a call made straight to a pool whose threads cannot build a model fails with the reason", async () => {
+    const lazyPool = new InferencePool(1);
+    try {
+      const m = await loadModel(RF);
+      const id = await lazyPool.bind(
+        { module: new URL("./failing-binder.ts", import.meta.url).href, data: {} },
+        label,
+        { lazy: true },
+      );
+      const t = tableFromRows(m.signature, RF_ROWS.slice(0, 2));
+      for (let i = 0; i < 2; i++)
+        await assert.rejects(lazyPool.call(id, ["predict"], t, label), {
+          message: `model "m" version "1" could not be bound on the pool's threads: this recipe cannot be rebuilt here`,
+        });
+    } finally {
+      await lazyPool.close();
+    }
+  });
+
   it("runs a prediction and the probabilities of the same table as one pool call", async () => {
     const m = await loadModel(TREE);
     const { model } = await placeModel(m, pool, { ...label, mode: "pool", maxBatchRows: 1000 });
