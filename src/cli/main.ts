@@ -30,6 +30,7 @@ import { registerKeysCommand } from "./keys-command.ts";
 import { kserveArgs } from "./kserve-args.ts";
 import { registerLifecycleCommands } from "./lifecycle-commands.ts";
 import { describeExample, describeSignature, serveBanner } from "./text.ts";
+import { capYoungGeneration } from "./young-generation.ts";
 
 const int = (name: string) => (v: string) => {
   if (!/^\d+$/.test(v)) throw new InvalidArgumentError(`${name} must be a whole number`);
@@ -53,6 +54,7 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
       "no model given: pass a model file (modelserve serve model.joblib), --repository DIR, or set MODELSERVE_MODELS",
     );
   }
+  capYoungGeneration(config.youngGenerationMb);
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
   const workers = resolveWorkers(config.workers);
   const index = workerIndex();

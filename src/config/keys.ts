@@ -463,6 +463,18 @@ export const CONFIG = {
       "Nice value of the inference pool's threads on Linux (0: the event loop's priority). Where they share CPUs with event loops, a higher value answers single rows first and batches with the CPU left; 0 shares it evenly. See [workers.md](workers.md#the-inference-pool)",
     help: "nice value of the inference pool's threads (0-19)",
   }),
+  youngGenerationMb: int({
+    section: "limits",
+    env: "MODELSERVE_YOUNG_GENERATION_MB",
+    flag: "--young-generation",
+    arg: "mb",
+    default: 32,
+    min: 0,
+    max: 4096,
+    description:
+      "Most megabytes of V8's young generation in each process `modelserve serve` runs: V8 otherwise doubles it under sustained load up to 64–128 MB, resident for good (0: V8's own sizing; also left alone when `NODE_OPTIONS` sizes it, and in a host process that calls `deploy()`). See [deployment.md](deployment.md#memory-under-load)",
+    help: "ceiling of V8's young generation, MB (0: V8's sizing)",
+  }),
   microBatchMaxRows: int({
     section: "limits",
     env: "MODELSERVE_MICRO_BATCH_MAX_ROWS",
