@@ -18,13 +18,20 @@ parentPort!.on("message", async (m: { id: number; feeds: Record<string, WireTens
     for (const [k, t] of Object.entries(m.feeds)) input[k] = new ort.Tensor(t.type, t.data, t.dims);
     const res = await session.run(input, m.outputs);
     const outputs: Record<string, WireTensor> = {};
-    const transfer: ArrayBuffer[] = [];
+    const transfer = new Set<ArrayBuffer>();
+    const give = (data: unknown) => {
+      if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer) transfer.add(data.buffer);
+    };
     for (const k of m.outputs) {
       const data = res[k].data as ArrayBufferView | string[];
       outputs[k] = { type: res[k].type, dims: [...res[k].dims], data };
-      if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer) transfer.push(data.buffer);
+      give(data);
     }
-    parentPort!.postMessage({ id: m.id, ok: true, outputs }, transfer);
+    // The inputs' buffers (this worker's copy) go back too, unreferenced: the event loop frees them
+    // with its own frequent collections, where this worker would keep tens of MB of them until V8
+    // collects it for their sake (as the inference pool's threads, inference-pool.ts).
+    for (const t of Object.values(m.feeds)) give(t.data);
+    parentPort!.postMessage({ id: m.id, ok: true, outputs }, [...transfer]);
   } catch (err) {
     parentPort!.postMessage({ id: m.id, ok: false, error: (err as Error).message });
   }
