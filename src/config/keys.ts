@@ -468,7 +468,7 @@ export const CONFIG = {
     env: "MODELSERVE_YOUNG_GENERATION_MB",
     flag: "--young-generation",
     arg: "mb",
-    default: 32,
+    default: 16,
     min: 0,
     max: 4096,
     description:
