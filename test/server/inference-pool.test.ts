@@ -55,22 +55,22 @@ const gc = runInNewContext("gc") as () => void;
 const batchOf = (rows: readonly number[][], n: number) =>
   Array.from({ length: n }, (_, i) => rows[i % rows.length]);
 
+/** The servers' config: `auto` on two threads, batches large enough for the pool, and `more`. */
+const poolConfig = (more: Record<string, unknown>) =>
+  loadConfig({
+    env: {},
+    code: { inference: "auto", inferenceThreads: 2, maxBatchSize: 50_000, bodyLimit: 50 * 2 ** 20, ...more },
+  });
+
 describe("the inference pool in a server", () => {
   before(async () => {
-    const config = loadConfig({
-      env: {},
-      code: {
-        inference: "auto",
-        inferenceThreads: 2,
-        maxBatchSize: 50_000,
-        bodyLimit: 50 * 2 ** 20,
-        inferenceTimeoutMs: 0,
-        models: [
-          { name: "heavy", path: IFOREST, inference: "pool" },
-          { name: "forest", path: RF },
-          { name: "tree", path: TREE, inference: "inline" },
-        ],
-      },
+    const config = poolConfig({
+      inferenceTimeoutMs: 0,
+      models: [
+        { name: "heavy", path: IFOREST, inference: "pool" },
+        { name: "forest", path: RF },
+        { name: "tree", path: TREE, inference: "inline" },
+      ],
     });
     const registry = new ModelRegistry();
     app = appFor(registry, config, silent);
@@ -289,16 +289,7 @@ describe("micro-batching with the pool", () => {
 
 describe("a server whose models are all placed by auto", () => {
   it("starts no pool thread until a costly call, answers that call inline, then sends costly calls to the pool", async () => {
-    const config = loadConfig({
-      env: {},
-      code: {
-        inference: "auto",
-        inferenceThreads: 2,
-        maxBatchSize: 50_000,
-        bodyLimit: 50 * 2 ** 20,
-        models: [{ name: "forest", path: RF }],
-      },
-    });
+    const config = poolConfig({ models: [{ name: "forest", path: RF }] });
     const lazy = appFor(new ModelRegistry(), config, silent);
     try {
       await startModels(lazy, config, await prepareModels(config.models));

@@ -31,6 +31,16 @@ after(async () => {
 
 const label = { name: "m", version: "1" };
 
+/** Runs `test` with a pool of its own (no thread started before it), closed afterwards. */
+async function withPool(size: number, test: (p: InferencePool) => Promise<void>): Promise<void> {
+  const own = new InferencePool(size);
+  try {
+    await test(own);
+  } finally {
+    await own.close();
+  }
+}
+
 describe("placement", () => {
   it("auto keeps a model inline when its largest call costs under the threshold, with the measured cost", async () => {
     const m = await loadModel(TREE);
@@ -124,8 +134,7 @@ describe("placement", () => {
   });
 
   it("auto starts no thread at placement: the first costly call starts them and runs inline, later ones go to the pool", async () => {
-    const lazyPool = new InferencePool(2);
-    try {
+    await withPool(2, async (lazyPool) => {
       const m = await loadModel(RF);
       const { model, facts } = await placeModel(m, lazyPool, {
         ...label,
@@ -159,14 +168,11 @@ describe("placement", () => {
       assert.deepStrictEqual(await answers(), expected);
       assert.equal(lazyPool.stats().calls, 1);
       await model.close!();
-    } finally {
-      await lazyPool.close();
-    }
+    });
   });
 
   it("answers inline, and says why, when the threads a first call started cannot build the model", async () => {
-    const lazyPool = new InferencePool(1);
-    try {
+    await withPool(1, async (lazyPool) => {
       const m = await loadModel(RF);
       const unbuildable = {
         ...m,
@@ -198,14 +204,11 @@ describe("placement", () => {
         cost: facts.cost,
       });
       await model.close!();
-    } finally {
-      await lazyPool.close();
-    }
+    });
   });
 
   it("a call made straight to a pool whose threads cannot build a model fails with the reason", async () => {
-    const lazyPool = new InferencePool(1);
-    try {
+    await withPool(1, async (lazyPool) => {
       const m = await loadModel(RF);
       const id = await lazyPool.bind(
         { module: new URL("./failing-binder.ts", import.meta.url).href, data: {} },
@@ -217,9 +220,7 @@ describe("placement", () => {
         await assert.rejects(lazyPool.call(id, ["predict"], t, label), {
           message: `model "m" version "1" could not be bound on the pool's threads: this recipe cannot be rebuilt here`,
         });
-    } finally {
-      await lazyPool.close();
-    }
+    });
   });
 
   it("runs a prediction and the probabilities of the same table as one pool call", async () => {
