@@ -44,8 +44,6 @@ export interface ThreadHeld {
   readonly ids: number[];
   /** For each: whether every array of its recipe reached the thread as shared memory, not a copy. */
   readonly sharedOnly: boolean[];
-  /** Bytes of the thread's own `ArrayBuffer`s still allocated (dead ones included until it collects). */
-  readonly arrayBuffers: number;
 }
 
 interface Call {
@@ -307,7 +305,7 @@ export class InferencePool {
       if (m.error) d?.reject(fromWire(m.error));
       else d?.resolve();
     } else if (m.type === "held") {
-      s.questions.get(m.call)?.({ ids: m.ids, sharedOnly: m.sharedOnly, arrayBuffers: m.arrayBuffers });
+      s.questions.get(m.call)?.({ ids: m.ids, sharedOnly: m.sharedOnly });
       s.questions.delete(m.call);
       this.#hold(s);
     } else {
@@ -337,7 +335,7 @@ export class InferencePool {
       d.reject(Errors.inferenceThreadFailed(label.name, label.version, why));
     }
     s.binds.clear();
-    for (const q of s.questions.values()) q({ ids: [], sharedOnly: [], arrayBuffers: 0 });
+    for (const q of s.questions.values()) q({ ids: [], sharedOnly: [] });
     s.questions.clear();
     const at = this.#slots.indexOf(s);
     if (at < 0 || this.#closed) return;

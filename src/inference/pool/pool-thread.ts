@@ -5,11 +5,9 @@
  */
 
 import { setPriority } from "node:os";
-import { getHeapStatistics, setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { parentPort, workerData } from "node:worker_threads";
 import { toWire } from "../../runtimes/loading/loader-worker-host.ts";
-import { transferables, viewsIn } from "../../runtimes/loading/transfer.ts";
+import { viewsIn } from "../../runtimes/loading/transfer.ts";
 import type { FeatureTable, RuntimeModel } from "../../runtimes/runtime.ts";
 import type { FromThread, PoolMethod, ToThread } from "./messages.ts";
 
@@ -22,24 +20,7 @@ interface Binder {
   bindShared(data: unknown): RuntimeModel | Promise<RuntimeModel>;
 }
 
-/**
- * Memory of dead buffers (answers sent, a call's scratch arrays) past which a thread collects its
- * young generation after a call. V8 alone collects a thread's dead buffers only once tens of MB of
- * them have piled up: two threads held ~110 MB under 1000-row batches of 30 features.
- */
-const BUFFERS_COLLECT_BYTES = 8 * 2 ** 20;
-
-// V8's `gc` for this thread's context: the flag is on only while the function is taken, so no other
-// context gets it.
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as (options: { type: "minor" }) => void;
-setFlagsFromString("--no-expose-gc");
-
-function collectBuffers(): void {
-  if (getHeapStatistics().external_memory > BUFFERS_COLLECT_BYTES) gc({ type: "minor" });
-}
-
-const post = (m: FromThread, transfer: ArrayBuffer[] = []): void => parentPort!.postMessage(m, transfer);
+const post = (m: FromThread): void => parentPort!.postMessage(m);
 
 async function run(model: RuntimeModel, method: PoolMethod, table: FeatureTable): Promise<unknown> {
   const f = model[method] as ((t: FeatureTable) => Promise<unknown>) | undefined;
@@ -70,13 +51,7 @@ async function handle(m: ToThread): Promise<void> {
       return;
     }
     case "held":
-      post({
-        type: "held",
-        call: m.call,
-        ids: [...models.keys()],
-        sharedOnly: [...sharedOnly.values()],
-        arrayBuffers: process.memoryUsage().arrayBuffers,
-      });
+      post({ type: "held", call: m.call, ids: [...models.keys()], sharedOnly: [...sharedOnly.values()] });
       return;
     case "call": {
       const model = models.get(m.id);
@@ -84,10 +59,7 @@ async function handle(m: ToThread): Promise<void> {
         if (!model) throw new Error("the model is not bound on this thread");
         const results: unknown[] = [];
         for (const method of m.methods) results.push(await run(model, method, m.table));
-        // The table's buffers (this thread's copy) go back with the answer: freed when the event loop
-        // drops them, not when this thread next collects.
-        post({ type: "result", call: m.call, results }, transferables(m.table));
-        collectBuffers();
+        post({ type: "result", call: m.call, results });
       } catch (err) {
         post({ type: "result", call: m.call, error: toWire(err) });
       }
