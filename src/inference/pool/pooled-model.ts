@@ -28,13 +28,9 @@ export function pooledModel(
 ): LoadedModel {
   const withProba = inline.predictProba !== undefined;
   let unbound = false;
-  const giveUp = (why: string) => {
-    if (unbound) return;
-    unbound = true;
-    onUnbound?.(why);
-  };
   // A costly call goes to the pool once its threads are ready; the first one starts them, and until
-  // they have bound the model, calls run inline (none waits for a thread to start).
+  // they have bound the model, calls run inline (none waits for a thread to start). A model they
+  // could not bind is known by then (the pool turns ready after every start-up bind has settled).
   const pooled = (rows: number): boolean => {
     if (unbound || !toPool(rows)) return false;
     if (!pool.ready) {
@@ -42,32 +38,26 @@ export function pooledModel(
       return false;
     }
     const why = pool.bindFailure(id);
-    if (why !== undefined) giveUp(why);
-    return why === undefined;
+    if (why === undefined) return true;
+    unbound = true;
+    onUnbound?.(why);
+    return false;
   };
-  // The pool's answers, or undefined when the model turned out unbound (the caller then runs inline).
-  const ask = (methods: readonly PoolMethod[], t: FeatureTable): Promise<unknown[] | undefined> =>
-    pool.call(id, methods, t, label).catch((err: unknown) => {
-      const why = pool.bindFailure(id);
-      if (why === undefined) throw err;
-      giveUp(why);
-      return undefined;
-    });
   // The probabilities a pooled `predict` brought back, by table, for the `predictProba` that follows.
   const probaOf = new WeakMap<FeatureTable, Promise<Matrix>>();
   const one =
     <T>(method: PoolMethod, f: ((t: FeatureTable) => Promise<T>) | undefined) =>
     (t: FeatureTable): Promise<T> =>
-      pooled(t.rows) ? ask([method], t).then((r) => (r ? (r[0] as T) : f!(t))) : f!(t);
+      pooled(t.rows) ? pool.call(id, [method], t, label).then((r) => r[0] as T) : f!(t);
   const predict = (t: FeatureTable): Promise<PredictOutput> => {
     if (!pooled(t.rows)) return inline.predict(t);
-    if (!withProba) return ask(["predict"], t).then((r) => (r ? (r[0] as PredictOutput) : inline.predict(t)));
-    const both = ask(["predict", "predictProba"], t);
-    const proba = both.then((r) => (r ? (r[1] as Matrix) : inline.predictProba!(t)));
+    if (!withProba) return pool.call(id, ["predict"], t, label).then((r) => r[0] as PredictOutput);
+    const both = pool.call(id, ["predict", "predictProba"], t, label);
+    const proba = both.then((r) => r[1] as Matrix);
     // Nobody may ask for them; a failure is the prediction's.
     proba.catch(() => undefined);
     probaOf.set(t, proba);
-    return both.then((r) => (r ? (r[0] as PredictOutput) : inline.predict(t)));
+    return both.then((r) => r[0] as PredictOutput);
   };
   const probaCall = one("predictProba", inline.predictProba);
   const predictProba = (t: FeatureTable): Promise<Matrix> => {

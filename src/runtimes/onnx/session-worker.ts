@@ -1,6 +1,7 @@
 /** @module The ONNX worker thread: one session per worker, runs requests one after another. */
 
 import { parentPort, workerData } from "node:worker_threads";
+import { transferables } from "../loading/transfer.ts";
 import type { OrtModule, OrtSession, WireTensor } from "./session-host.ts";
 
 const ort = (await import("onnxruntime-node")) as unknown as OrtModule;
@@ -18,20 +19,14 @@ parentPort!.on("message", async (m: { id: number; feeds: Record<string, WireTens
     for (const [k, t] of Object.entries(m.feeds)) input[k] = new ort.Tensor(t.type, t.data, t.dims);
     const res = await session.run(input, m.outputs);
     const outputs: Record<string, WireTensor> = {};
-    const transfer = new Set<ArrayBuffer>();
-    const give = (data: unknown) => {
-      if (ArrayBuffer.isView(data) && data.buffer instanceof ArrayBuffer) transfer.add(data.buffer);
-    };
     for (const k of m.outputs) {
       const data = res[k].data as ArrayBufferView | string[];
       outputs[k] = { type: res[k].type, dims: [...res[k].dims], data };
-      give(data);
     }
-    // The inputs' buffers (this worker's copy) go back too, unreferenced: the event loop frees them
-    // with its own frequent collections, where this worker would keep tens of MB of them until V8
-    // collects it for their sake (as the inference pool's threads, inference-pool.ts).
-    for (const t of Object.values(m.feeds)) give(t.data);
-    parentPort!.postMessage({ id: m.id, ok: true, outputs }, [...transfer]);
+    // The outputs' buffers, and the inputs' (this worker's copy, unreferenced in the answer), go back
+    // transferred: the event loop frees them in its own frequent collections, where this worker,
+    // which allocates little else, would keep dead copies until V8 collects it for their sake.
+    parentPort!.postMessage({ id: m.id, ok: true, outputs }, transferables([outputs, m.feeds]));
   } catch (err) {
     parentPort!.postMessage({ id: m.id, ok: false, error: (err as Error).message });
   }
