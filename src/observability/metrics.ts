@@ -5,7 +5,7 @@
  * so unknown names in URLs never create series.
  */
 
-import { collectDefaultMetrics, Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import {
   newVersionStats,
   type StatsSnapshot,
@@ -111,7 +111,7 @@ export function renderHist(out: string[], name: string, labels: string, h: Hist)
  * The metrics of one app. `observe` is called once per request from the response hook and costs one
  * map lookup and a few typed-array adds (prom-client's own label children re-validate and re-hash
  * labels on every observation, which the hot path cannot afford); the exposition text is built only
- * when scraped. prom-client supplies the process and event-loop metrics.
+ * when scraped. prom-client supplies the process and event-loop metrics, from the first scrape on.
  *
  * @example
  * const metrics = new ServiceMetrics();
@@ -119,9 +119,14 @@ export function renderHist(out: string[], name: string, labels: string, h: Hist)
  * const text = await metrics.render();
  */
 export class ServiceMetrics {
-  /** The prom-client registry holding the process metrics. */
-  readonly registry: Registry;
   private readonly prefix: string;
+  private readonly processMetrics: boolean;
+  /**
+   * The prom-client registry of the process metrics, made at the first scrape: prom-client (with the
+   * OpenTelemetry API it imports) is ~50 modules that a server nobody scrapes never needs, and its import
+   * was on the way from spawn to ready.
+   */
+  #process: Promise<Registry> | undefined;
   private readonly series = new Map<string, RequestSeries>();
   /** The series of the latest request, with what it was found by (series are never removed). */
   #last:
@@ -140,9 +145,22 @@ export class ServiceMetrics {
 
   constructor(options: { readonly processMetrics?: boolean; readonly prefix?: string } = {}) {
     this.prefix = options.prefix ?? "modelserve_";
-    this.registry = new Registry();
-    if (options.processMetrics ?? true)
-      collectDefaultMetrics({ register: this.registry, prefix: this.prefix });
+    this.processMetrics = options.processMetrics ?? true;
+  }
+
+  /**
+   * The process metrics' exposition text (none when turned off). The first call imports prom-client and
+   * starts its collectors: CPU, memory and handle counts are read from the process at each scrape
+   * anyway; the GC and event-loop delay histograms count from that first scrape.
+   */
+  private async processText(): Promise<string> {
+    if (!this.processMetrics) return "";
+    this.#process ??= import("prom-client").then(({ Registry, collectDefaultMetrics }) => {
+      const registry = new Registry();
+      collectDefaultMetrics({ register: registry, prefix: this.prefix });
+      return registry;
+    });
+    return (await this.#process).metrics();
   }
 
   /** Records one finished request. */
@@ -348,7 +366,7 @@ export class ServiceMetrics {
     head("errors_total", "counter", "Error answers by stable error code (MS_*; other for framework errors)");
     for (const [code, n] of this.errors) out.push(`${p}errors_total{code="${code}"} ${n}`);
     for (const c of this.collectors) c(out, p);
-    return `${out.join("\n")}\n${await this.registry.metrics()}`;
+    return `${out.join("\n")}\n${await this.processText()}`;
   }
 
   /** The content type of {@link render}'s output (Prometheus text format 0.0.4). */

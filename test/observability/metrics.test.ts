@@ -1,6 +1,7 @@
 /** @module Tests of the Prometheus `/metrics` endpoint: series per model, bounded labels, error codes. */
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { test } from "node:test";
 import { IRIS_ROW, LINEAR_ROW, makeApp } from "../helpers.ts";
 
@@ -162,5 +163,46 @@ test("requests in interleaved series are each counted in their own series", asyn
       "2",
       JSON.stringify(kinds[i + 1]),
     );
+  }
+});
+
+test("prom-client is imported at the first scrape, not before; its process metrics come with it", () => {
+  // A fresh process: this file's other tests may have imported prom-client already. CommonJS modules
+  // imported from ES modules are in require.cache, which tells whether prom-client was loaded.
+  const metricsModule = new URL("../../src/observability/metrics.ts", import.meta.url).href;
+  const code = `
+    import { createRequire } from "node:module";
+    const { ServiceMetrics } = await import(${JSON.stringify(metricsModule)});
+    const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes("/prom-client/"));
+    const metrics = new ServiceMetrics();
+    metrics.observe({ route: "/predict", model: "m", version: "1", status: 200, seconds: 0.001 });
+    const before = loaded();
+    const off = await new ServiceMetrics({ processMetrics: false }).render();
+    const afterOff = loaded();
+    const text = await metrics.render();
+    const again = await metrics.render();
+    console.log(JSON.stringify({ before, afterOff, after: loaded(), off, text, again }));
+  `;
+  const run = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" });
+  assert.equal(run.status, 0, run.stderr);
+  const r = JSON.parse(run.stdout) as {
+    before: boolean;
+    afterOff: boolean;
+    after: boolean;
+    off: string;
+    text: string;
+    again: string;
+  };
+  assert.equal(r.before, false);
+  assert.equal(r.afterOff, false, "metrics without process metrics never import prom-client");
+  assert.equal(r.after, true);
+  assert.doesNotMatch(r.off, /modelserve_process_|modelserve_nodejs_/);
+  for (const text of [r.text, r.again]) {
+    assert.match(text, /^modelserve_process_cpu_user_seconds_total \d/m);
+    assert.match(text, /^modelserve_process_resident_memory_bytes \d/m);
+    assert.match(text, /^modelserve_nodejs_eventloop_lag_seconds \d/m);
+    // One registry: each process metric is declared once.
+    assert.equal(text.match(/^# TYPE modelserve_process_cpu_user_seconds_total /gm)?.length, 1);
+    assert.equal(sample(text, "modelserve_http_requests_total", { model: "m", status: "200" }), 1);
   }
 });
