@@ -184,7 +184,10 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger,
   setLoadLimits({ ...loadLimitsFromConfig(config), sharedMemory: mayPool });
   const log = logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const app = buildApp(registry, { ...config, logger: log });
-  const pool = new InferencePool(inferenceThreads(config), config.inferenceThreadNice);
+  const pool = new InferencePool(inferenceThreads(config), {
+    nice: config.inferenceThreadNice,
+    idleMs: config.inferenceThreadIdleMs,
+  });
   registry.placer = (model, at) =>
     placeModel(model, pool, {
       name: at.name,

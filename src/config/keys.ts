@@ -463,6 +463,18 @@ export const CONFIG = {
       "Nice value of the inference pool's threads on Linux (0: the event loop's priority). Where they share CPUs with event loops, a higher value answers single rows first and batches with the CPU left; 0 shares it evenly. See [workers.md](workers.md#the-inference-pool)",
     help: "nice value of the inference pool's threads (0-19)",
   }),
+  inferenceThreadIdleMs: int({
+    section: "limits",
+    env: "MODELSERVE_INFERENCE_THREAD_IDLE_MS",
+    flag: "--inference-thread-idle",
+    arg: "ms",
+    default: 60_000,
+    min: 0,
+    max: 86_400_000,
+    description:
+      "Stop the inference pool's threads after this long without a call, in ms, and start them again at the next costly call (its calls and those during the restart run inline); 0 keeps them for good. Threads that a model forced onto the pool (`inference: pool`) started are never stopped. See [workers.md](workers.md#threads-inferencethreads-inferencethreadnice-inferencethreadidlems)",
+    help: "stop idle inference pool threads after this many ms (0: never)",
+  }),
   youngGenerationMb: int({
     section: "limits",
     env: "MODELSERVE_YOUNG_GENERATION_MB",

@@ -288,8 +288,8 @@ describe("micro-batching with the pool", () => {
 });
 
 describe("a server whose models are all placed by auto", () => {
-  it("starts no pool thread until a costly call, answers that call inline, then sends costly calls to the pool", async () => {
-    const config = poolConfig({ models: [{ name: "forest", path: RF }] });
+  it("starts no pool thread until a costly call, answers that call inline, then sends costly calls to the pool; stops them when idle", async () => {
+    const config = poolConfig({ models: [{ name: "forest", path: RF }], inferenceThreadIdleMs: 1500 });
     const lazy = appFor(new ModelRegistry(), config, silent);
     try {
       await startModels(lazy, config, await prepareModels(config.models));
@@ -322,6 +322,20 @@ describe("a server whose models are all placed by auto", () => {
       assert.equal(await threads(), 2);
       assert.deepStrictEqual(await predict(rows), expected);
       assert.equal(pool.stats().calls, 1);
+      // Without a call for inferenceThreadIdleMs the threads stop; the next costly call starts them again.
+      const deadline = Date.now() + 15_000;
+      while ((await threads()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(await threads(), 0);
+      const metrics = (await lazy.fastify.inject({ url: "/metrics" })).body;
+      assert.match(metrics, /^modelserve_inference_pool_threads_retired_total 1$/m);
+      assert.deepStrictEqual(await pool.held(), [], "no thread left");
+      assert.deepStrictEqual(await predict(rows), expected);
+      assert.equal(pool.stats().calls, 1, "the first costly call after the stop ran inline");
+      await pool.untilReady();
+      assert.equal(await threads(), 2);
+      assert.equal((await pool.held()).length, 2);
+      assert.deepStrictEqual(await predict(rows), expected);
+      assert.equal(pool.stats().calls, 2);
     } finally {
       await lazy.fastify.close();
     }

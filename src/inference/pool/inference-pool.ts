@@ -4,7 +4,8 @@
  * the threads rebuild their own model objects over the same `SharedArrayBuffer`s, so a thread costs its
  * isolate, not a copy of the model. Calls wait in one FIFO queue and go to the first idle thread, one
  * call per thread at a time. A thread that dies fails only its in-flight call (`MS_INFERENCE_THREAD_FAILED`)
- * and is replaced, with every bound model bound again.
+ * and is replaced, with every bound model bound again. Threads that only `auto` placements started
+ * are stopped after a while without a call, and started again by the next costly one.
  */
 
 import { Worker } from "node:worker_threads";
@@ -12,39 +13,15 @@ import { Errors, ModelServeError } from "../../errors.ts";
 import { siblingModule, type WireError } from "../../runtimes/loading/loader-worker-host.ts";
 import type { FeatureTable, SharedModelRecipe } from "../../runtimes/runtime.ts";
 import type { FromThread, PoolMethod, ToThread } from "./messages.ts";
+import {
+  type PoolLabel,
+  type PoolOptions,
+  type PoolStats,
+  THREAD_HEAP_MB,
+  type ThreadHeld,
+} from "./pool-types.ts";
 
-/** Which model version a binding serves (for errors). */
-export interface PoolLabel {
-  readonly name: string;
-  readonly version: string;
-}
-
-/** What the pool is doing, for `/metrics`. */
-export interface PoolStats {
-  /** Threads started (0 until a model is bound eagerly or a first call comes). */
-  readonly threads: number;
-  /** Threads running a call. */
-  readonly busy: number;
-  /** Calls waiting for a thread. */
-  readonly queued: number;
-  /** Model versions bound on the threads. */
-  readonly models: number;
-  /** Calls run on the pool since start. */
-  readonly calls: number;
-  /** Threads replaced after they stopped. */
-  readonly replaced: number;
-}
-
-/** Heap of one pool thread, in MB: tables and answers are typed arrays and the model's arrays shared, both outside it. */
-export const THREAD_HEAP_MB = 2048;
-
-/** What one thread holds (for leak checks and tests). */
-export interface ThreadHeld {
-  /** Ids of the models bound on it. */
-  readonly ids: number[];
-  /** For each: whether every array of its recipe reached the thread as shared memory, not a copy. */
-  readonly sharedOnly: boolean[];
-}
+export { type PoolLabel, type PoolOptions, type PoolStats, THREAD_HEAP_MB, type ThreadHeld };
 
 interface Call {
   readonly id: number;
@@ -65,6 +42,8 @@ interface Slot {
   dead: boolean;
   /** Binds not yet acknowledged, by model id. */
   readonly binds: Map<number, Deferred>;
+  /** The binds a replacement thread started with, by model id (a start-up bind that its thread's death failed waits for these). */
+  readonly rebinds: Map<number, Promise<void>>;
   /** `held` questions not yet answered, by number. */
   readonly questions: Map<number, (held: ThreadHeld) => void>;
 }
@@ -90,6 +69,14 @@ export class InferencePool {
   readonly #bindFailures = new Map<number, string>();
   #ready = false;
   #started: Promise<void> | undefined;
+  /** Models bound eagerly (forced onto the pool): while one is bound, the threads are never retired. */
+  readonly #eager = new Set<number>();
+  /** When the last call was sent or answered (performance.now()). */
+  #lastUse = 0;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #retired = 0;
+  /** Errors made by a thread's death (not by the model's build). */
+  readonly #deaths = new WeakSet<Error>();
 
   /** Threads to run (started when the first model is bound eagerly, or by the first call). */
   readonly size: number;
@@ -97,19 +84,22 @@ export class InferencePool {
   readonly nice: number;
   /** Each thread's heap budget, MB. */
   readonly heapMb: number;
+  /** Idle time after which threads started only for lazily bound models stop, ms (0: never). */
+  readonly idleMs: number;
 
   /**
    * @param size threads to run (started when the first model is bound eagerly, or by the first call).
-   * @param nice the threads' nice value on Linux (default 0).
-   * @param heapMb each thread's heap budget in MB (default {@link THREAD_HEAP_MB}); a thread that
-   *   exceeds it stops alone, failing its call, and is replaced.
+   * @param options nice value, heap budget and idle retirement of the threads.
    */
-  constructor(size: number, nice = 0, heapMb = THREAD_HEAP_MB) {
+  constructor(size: number, options: PoolOptions = {}) {
     this.size = size;
-    this.nice = nice;
-    this.heapMb = heapMb;
+    this.nice = options.nice ?? 0;
+    this.heapMb = options.heapMb ?? THREAD_HEAP_MB;
+    this.idleMs = options.idleMs ?? 0;
     if (!Number.isInteger(size) || size < 1)
       throw new RangeError(`pool size ${size} must be a positive integer`);
+    if (!Number.isFinite(this.idleMs) || this.idleMs < 0)
+      throw new RangeError(`idle time ${this.idleMs} must be a non-negative number of ms`);
   }
 
   /** Counts of threads, busy threads, queued calls and bound models. */
@@ -121,6 +111,7 @@ export class InferencePool {
       models: this.#bound.size,
       calls: this.#calls,
       replaced: this.#replaced,
+      retired: this.#retired,
     };
   }
 
@@ -137,6 +128,7 @@ export class InferencePool {
     if (!lazy) this.start();
     const id = this.#nextId++;
     this.#bound.set(id, { recipe, label });
+    if (options.lazy !== true) this.#eager.add(id);
     if (lazy) return id;
     try {
       await Promise.all(this.#slots.map((s) => this.#bindOn(s, id, recipe)));
@@ -160,20 +152,75 @@ export class InferencePool {
     if (this.#slots.length > 0 || this.#closed) return;
     const binds: Promise<unknown>[] = [];
     while (this.#slots.length < this.size) {
-      const s = this.#spawn();
-      this.#slots.push(s);
+      const at = this.#slots.length;
+      this.#slots.push(this.#spawn());
       for (const [id, { recipe }] of this.#bound)
         binds.push(
-          this.#bindOn(s, id, recipe).catch((err: Error) => {
+          this.#bindSurviving(at, id, recipe).catch((err: Error) => {
             // Its calls are refused from now on (pooledModel runs them inline).
             if (!this.#bindFailures.has(id)) this.#bindFailures.set(id, err.message);
             this.release(id);
           }),
         );
     }
-    this.#started = Promise.all(binds).then(() => {
-      this.#ready = true;
+    const started = Promise.all(binds).then(() => {
+      // Unless the threads were retired meanwhile (a later start has its own promise).
+      if (this.#started === started) this.#ready = true;
     });
+    this.#started = started;
+    this.#lastUse = performance.now();
+    this.#armIdle();
+  }
+
+  /**
+   * Binds a model on the thread at `index`; when that thread dies first, on the thread that replaced it
+   * (which binds every model as it starts), a few times at most: only the model's own build failing,
+   * or the pool closing, fails it.
+   */
+  #bindSurviving(index: number, id: number, recipe: SharedModelRecipe, attempts = 3): Promise<void> {
+    const s = this.#slots[index];
+    if (!s) return Promise.reject(new Error("the pool's threads were stopped"));
+    return (s.rebinds.get(id) ?? this.#bindOn(s, id, recipe)).catch((err: Error) => {
+      const replaced = this.#slots[index] !== s && this.#slots[index] !== undefined;
+      if (this.#deaths.has(err) && replaced && attempts > 1 && this.#bound.has(id))
+        return this.#bindSurviving(index, id, recipe, attempts - 1);
+      throw err;
+    });
+  }
+
+  /** Schedules the idle check (threads running, retirement on, no eager model). */
+  #armIdle(): void {
+    if (this.idleMs === 0 || this.#idleTimer || this.#slots.length === 0) return;
+    // Not before the idle time is up; while a long call runs, every tenth of it.
+    const wait = Math.max(this.idleMs / 10, this.#lastUse + this.idleMs - performance.now());
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      this.#retireIfIdle();
+      this.#armIdle();
+    }, wait);
+    // A pool waiting to retire its threads never keeps the process alive.
+    this.#idleTimer.unref();
+  }
+
+  /**
+   * Stops the threads when none has had a call for {@link idleMs}, nothing waits and no model was bound
+   * eagerly: an idle thread is an isolate (~20 MB) that a server past its batch traffic no longer uses.
+   * The lazily bound models stay recorded; the next costly call starts the threads again.
+   */
+  #retireIfIdle(): void {
+    if (this.#closed || this.#slots.length === 0 || this.#eager.size > 0) return;
+    if (performance.now() - this.#lastUse < this.idleMs) return;
+    if (this.#queue.length > 0) return;
+    if (this.#slots.some((s) => s.busy || s.binds.size > 0 || s.questions.size > 0)) return;
+    // Out of the pool first: their exits are not deaths to replace.
+    const slots = this.#slots.splice(0);
+    for (const s of slots) {
+      s.dead = true;
+      void s.worker.terminate();
+    }
+    this.#ready = false;
+    this.#started = undefined;
+    this.#retired++;
   }
 
   /** Whether the threads run and have bound the models recorded before they started. */
@@ -199,6 +246,7 @@ export class InferencePool {
    */
   release(id: number): void {
     if (!this.#bound.delete(id)) return;
+    this.#eager.delete(id);
     if (this.#queue.some((c) => c.message.id === id)) this.#releasing.add(id);
     else this.#postRelease(id);
   }
@@ -262,6 +310,8 @@ export class InferencePool {
   /** Stops every thread; queued and running calls fail. */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     for (const c of this.#queue.splice(0))
       c.reject(Errors.inferenceThreadFailed(c.label.name, c.label.version, "the pool is closed"));
     const slots = this.#slots.splice(0);
@@ -290,7 +340,7 @@ export class InferencePool {
     });
     // An idle pool never keeps the process alive; a thread with a call in flight does.
     worker.unref();
-    const slot: Slot = { worker, dead: false, binds: new Map(), questions: new Map() };
+    const slot: Slot = { worker, dead: false, binds: new Map(), rebinds: new Map(), questions: new Map() };
     worker.on("message", (m: FromThread) => this.#onMessage(slot, m));
     worker.on("error", (err) => this.#onDeath(slot, err.message));
     worker.on("exit", (code) => this.#onDeath(slot, `exit code ${code}`));
@@ -314,6 +364,7 @@ export class InferencePool {
       s.busy = undefined;
       this.#hold(s);
       this.#calls++;
+      this.#lastUse = performance.now();
       if (m.error)
         c.reject(
           this.#bindFailures.has(c.message.id) ? this.#unbound(c.message.id, c.label) : fromWire(m.error),
@@ -332,7 +383,9 @@ export class InferencePool {
     if (c) c.reject(Errors.inferenceThreadFailed(c.label.name, c.label.version, why));
     for (const [id, d] of s.binds) {
       const label = this.#bound.get(id)?.label ?? { name: "?", version: "?" };
-      d.reject(Errors.inferenceThreadFailed(label.name, label.version, why));
+      const err = Errors.inferenceThreadFailed(label.name, label.version, why);
+      this.#deaths.add(err);
+      d.reject(err);
     }
     s.binds.clear();
     for (const q of s.questions.values()) q({ ids: [], sharedOnly: [] });
@@ -343,7 +396,14 @@ export class InferencePool {
     this.#slots[at] = next;
     this.#replaced++;
     // Every model bound again, before any call reaches the new thread (its messages run in order).
-    for (const [id, { recipe }] of this.#bound) void this.#bindOn(next, id, recipe).catch(() => undefined);
+    for (const [id, { recipe }] of this.#bound) {
+      const bind = this.#bindOn(next, id, recipe);
+      next.rebinds.set(id, bind);
+      bind.then(
+        () => next.rebinds.delete(id),
+        () => next.rebinds.delete(id),
+      );
+    }
     this.#dispatch();
   }
 
@@ -373,6 +433,7 @@ export class InferencePool {
         }
         if (!posted) continue;
         s.busy = c;
+        this.#lastUse = performance.now();
         this.#hold(s);
       }
     }

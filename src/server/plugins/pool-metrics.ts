@@ -1,6 +1,7 @@
 /**
  * @module Prometheus series of the inference pool: its threads, how many are running a call, the calls
- * waiting for one, the model versions bound on them, calls run and threads replaced after a crash.
+ * waiting for one, the model versions bound on them, calls run, threads replaced after a crash and
+ * times the threads were stopped for want of calls.
  */
 
 import type { InferencePool } from "../../inference/pool/inference-pool.ts";
@@ -26,6 +27,12 @@ export function poolCollector(pool: InferencePool): MetricsCollector {
         "counter",
         "Pool threads replaced after they stopped (crash, out of memory)",
         s.replaced,
+      ],
+      [
+        "inference_pool_threads_retired_total",
+        "counter",
+        "Times the pool's threads were stopped after inferenceThreadIdleMs without a call",
+        s.retired,
       ],
     ];
     for (const [name, type, help, value] of series)

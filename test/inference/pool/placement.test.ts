@@ -245,7 +245,7 @@ describe("placement", () => {
     const niceOf = (tid: string) =>
       Number(readFileSync(`/proc/self/task/${tid}/stat`, "utf8").split(") ")[1]!.split(" ")[16]);
     const before = new Set(readdirSync("/proc/self/task"));
-    const nicePool = new InferencePool(1, 7);
+    const nicePool = new InferencePool(1, { nice: 7 });
     try {
       const m = await loadModel(TREE);
       await placeModel(m, nicePool, { ...label, mode: "pool", maxBatchRows: 1000 });

@@ -8,7 +8,7 @@ import { isModelServeError } from "../../../src/errors.ts";
 import { InferencePool } from "../../../src/inference/pool/inference-pool.ts";
 import type { FeatureTable } from "../../../src/runtimes/runtime.ts";
 
-const pool = new InferencePool(1, 0, 32);
+const pool = new InferencePool(1, { heapMb: 32 });
 after(() => pool.close());
 
 const table = (values: number[]): FeatureTable => ({
