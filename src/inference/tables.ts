@@ -37,27 +37,37 @@ export function joinTables(tables: readonly FeatureTable[]): FeatureTable {
   const numeric = new Float64Array(rows * cols);
   let at = 0;
   for (const t of tables) {
-    numeric.set(t.numeric.subarray(0, t.rows * cols), at);
-    at += t.rows * cols;
+    const n = t.rows * cols;
+    const from = t.numeric;
+    // Micro-batches are mostly single rows: a few numbers copied one by one cost less than the
+    // view `subarray` would allocate for each.
+    if (n <= 32) for (let i = 0; i < n; i++) numeric[at + i] = from[i]!;
+    else numeric.set(n === from.length ? from : from.subarray(0, n), at);
+    at += n;
   }
-  const strings = first.strings.map((col, f) => {
-    if (col === undefined) return undefined;
-    const out: (string | null)[] = [];
-    for (const t of tables) for (const v of t.strings[f] ?? []) out.push(v);
-    return out;
-  });
-  const tensors = first.tensors.map((col, f): TensorColumn | undefined => {
-    if (col === undefined) return undefined;
-    const per = col.shape.reduce((p, d) => p * d, 1);
-    const data = new Float64Array(rows * per);
-    let off = 0;
-    for (const t of tables) {
-      const c = t.tensors[f]!;
-      data.set(c.data.subarray(0, t.rows * per), off);
-      off += t.rows * per;
-    }
-    return { shape: col.shape, data };
-  });
+  // Numeric tables (most) have no string or tensor column: the first table's lists of none serve.
+  const strings = first.strings.every((c) => c === undefined)
+    ? first.strings
+    : first.strings.map((col, f) => {
+        if (col === undefined) return undefined;
+        const out: (string | null)[] = [];
+        for (const t of tables) for (const v of t.strings[f] ?? []) out.push(v);
+        return out;
+      });
+  const tensors = first.tensors.every((c) => c === undefined)
+    ? first.tensors
+    : first.tensors.map((col, f): TensorColumn | undefined => {
+        if (col === undefined) return undefined;
+        const per = col.shape.reduce((p, d) => p * d, 1);
+        const data = new Float64Array(rows * per);
+        let off = 0;
+        for (const t of tables) {
+          const c = t.tensors[f]!;
+          data.set(c.data.subarray(0, t.rows * per), off);
+          off += t.rows * per;
+        }
+        return { shape: col.shape, data };
+      });
   return { rows, columns: first.columns, numeric, strings, tensors };
 }
 

@@ -28,6 +28,26 @@ describe("joining tables and splitting results", () => {
     assert.deepStrictEqual(joined, table([1, 2, 3, 4]));
   });
 
+  it("joins numeric tables, small and large, reading only each table's rows of its buffer", () => {
+    const numeric = (rows: number, from: number, spare = 0): FeatureTable => ({
+      rows,
+      columns: ["a", "b"],
+      // A buffer may be longer than its rows (the values past them are not the table's).
+      numeric: Float64Array.from({ length: rows * 2 + spare }, (_, i) => (i < rows * 2 ? from + i : -1)),
+      strings: [undefined, undefined],
+      tensors: [],
+    });
+    // 1 row (copied value by value), 40 rows (80 values: copied as a block), 1 row with spare values.
+    const joined = joinTables([numeric(1, 0), numeric(40, 2, 3), numeric(1, 82, 5)]);
+    assert.deepStrictEqual(joined, {
+      rows: 42,
+      columns: ["a", "b"],
+      numeric: Float64Array.from({ length: 84 }, (_, i) => i),
+      strings: [undefined, undefined],
+      tensors: [],
+    });
+  });
+
   it("joins only tables with the same columns and tensor shapes", () => {
     assert.equal(canJoin(table([1]), table([2])), true);
     assert.equal(canJoin(table([1]), table([2], [4])), false);
