@@ -355,7 +355,7 @@ export class InferencePool {
       if (m.error) d?.reject(fromWire(m.error));
       else d?.resolve();
     } else if (m.type === "held") {
-      s.questions.get(m.call)?.({ ids: m.ids, sharedOnly: m.sharedOnly });
+      s.questions.get(m.call)?.({ ids: m.ids, sharedOnly: m.sharedOnly, arrayBuffers: m.arrayBuffers });
       s.questions.delete(m.call);
       this.#hold(s);
     } else {
@@ -388,7 +388,7 @@ export class InferencePool {
       d.reject(err);
     }
     s.binds.clear();
-    for (const q of s.questions.values()) q({ ids: [], sharedOnly: [] });
+    for (const q of s.questions.values()) q({ ids: [], sharedOnly: [], arrayBuffers: 0 });
     s.questions.clear();
     const at = this.#slots.indexOf(s);
     if (at < 0 || this.#closed) return;

@@ -1,8 +1,8 @@
 /**
  * @module The messages between the inference pool ({@link InferencePool}) and its threads
  * (`pool-thread.ts`): models bound and released by id, calls by number. Tables and answers travel by
- * structured clone (typed arrays copied as bytes, never re-encoded); a model's own arrays are in
- * `SharedArrayBuffer`s, which the clone shares.
+ * structured clone (typed arrays copied as bytes, never re-encoded), and each table's copy goes back
+ * moved with its answer; a model's own arrays are in `SharedArrayBuffer`s, which the clone shares.
  */
 
 import type { WireError } from "../../runtimes/loading/loader-worker-host.ts";
@@ -43,4 +43,6 @@ export type FromThread =
       readonly ids: number[];
       /** For each id: whether every array of its recipe arrived as shared memory. */
       readonly sharedOnly: boolean[];
+      /** The thread's `process.memoryUsage().arrayBuffers`. */
+      readonly arrayBuffers: number;
     };

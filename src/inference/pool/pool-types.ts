@@ -53,4 +53,6 @@ export interface ThreadHeld {
   readonly ids: number[];
   /** For each: whether every array of its recipe reached the thread as shared memory, not a copy. */
   readonly sharedOnly: boolean[];
+  /** Bytes in the thread's own `ArrayBuffer`s, live or awaiting collection (shared memory not counted). */
+  readonly arrayBuffers: number;
 }
