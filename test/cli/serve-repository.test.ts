@@ -12,8 +12,20 @@ const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 describe("modelserve serve --repository", () => {
-  it("offers a flag for every configuration key", () => {
-    const serve = buildCli().commands.find((c) => c.name() === "serve")!;
+  it("offers a flag for every configuration key, with or without the other commands", async () => {
+    const full = await buildCli();
+    const alone = await buildCli({ serveOnly: true });
+    // `modelserve serve` builds only its own command: the others' modules are not imported for it.
+    assert.deepStrictEqual(
+      alone.commands.map((c) => c.name()),
+      ["serve"],
+    );
+    assert.ok(full.commands.length > 10, full.commands.map((c) => c.name()).join(" "));
+    const serve = full.commands.find((c) => c.name() === "serve")!;
+    assert.deepStrictEqual(
+      alone.commands[0]!.options.map((o) => o.flags),
+      serve.options.map((o) => o.flags),
+    );
     const flags = serve.options.map((o) => o.long);
     for (const k of CONFIG_KEYS) {
       if (k.kind === "models") continue;

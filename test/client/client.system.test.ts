@@ -64,7 +64,7 @@ async function tsc(dir: string, files: readonly string[]): Promise<void> {
 }
 
 async function generate(source: string, out: string, extra: string[] = []): Promise<string> {
-  await buildCli().parseAsync(["node", "modelserve", "client", "--out", out, ...extra, source]);
+  await (await buildCli()).parseAsync(["node", "modelserve", "client", "--out", out, ...extra, source]);
   return readFileSync(out, "utf8");
 }
 
