@@ -73,8 +73,13 @@ describe("runtime descriptors", () => {
     assert.equal(attempts, 2);
   });
 
-  /** The runtimes' modules (descriptors aside) a fresh process imports to load `file`. */
-  async function runtimesImported(file: string): Promise<{ task: string; runtimes: string[] }> {
+  /**
+   * The runtimes' modules (descriptors aside) a fresh process imports on its own thread to load `file`
+   * (a loader worker's imports are its own), and which of the pickle reader's.
+   */
+  async function runtimesImported(
+    file: string,
+  ): Promise<{ task: string; runtimes: string[]; reader: string[] }> {
     const code = `
       import { registerHooks } from "node:module";
       const seen = [];
@@ -82,8 +87,9 @@ describe("runtime descriptors", () => {
       const { loadModel } = await import(${JSON.stringify(new URL("../../src/runtimes/load-model.ts", import.meta.url).href)});
       const m = await loadModel(${JSON.stringify(file)});
       const runtimes = seen.map((u) => /src\\/runtimes\\/(sklearn|xgboost|lightgbm|onnx|typescript)\\/([\\w-]+)\\.ts$/.exec(u)).filter(Boolean);
+      const reader = seen.filter((u) => /src.(formats.pickle.|formats.compression.(?!detect)|runtimes.sklearn.parse-pickle)/.test(u)).map((u) => u.split("/src/")[1]);
       process.stdout.write(JSON.stringify({ task: m.signature.output.task,
-        runtimes: [...new Set(runtimes.filter((r) => r[2] !== "descriptor").map((r) => r[1]))] }));
+        runtimes: [...new Set(runtimes.filter((r) => r[2] !== "descriptor").map((r) => r[1]))], reader }));
     `;
     const { stdout } = await promisify(execFile)(
       process.execPath,
@@ -98,14 +104,16 @@ describe("runtime descriptors", () => {
     assert.deepEqual(await runtimesImported(model.pathname), {
       task: "classification",
       runtimes: ["xgboost"],
+      reader: [],
     });
   });
 
-  it("serving a scikit-learn forest imports neither booster's runtime (only pickled wrappers need them)", async () => {
+  it("serving a scikit-learn forest imports neither booster's runtime (only pickled wrappers need them), nor the pickle reader (the loader worker reads the file)", async () => {
     const forest = new URL("../../examples/iris/models/random_forest.joblib", import.meta.url);
     assert.deepEqual(await runtimesImported(forest.pathname), {
       task: "classification",
       runtimes: ["sklearn"],
+      reader: [],
     });
   });
 });

@@ -7,10 +7,10 @@
 import { isMainThread } from "node:worker_threads";
 import { createGunzip, createInflate, gunzipSync, inflateSync } from "node:zlib";
 import { Errors } from "../../errors.ts";
+import { type Compression, detectCompression } from "./detect.ts";
 import { decodeLz4Frame, type Lz4Codec, type Xxh32 } from "./lz4-frame.ts";
 
-/** Compression formats joblib writes. */
-export type Compression = "none" | "zlib" | "gzip" | "bz2" | "xz" | "lzma" | "lz4";
+export { type Compression, detectCompression };
 
 /** Largest decompressed size ever accepted (a guard against decompression bombs). */
 export const MAX_DECOMPRESSED = 4 * 1024 ** 3 - 1;
@@ -127,43 +127,6 @@ function capped(out: Uint8Array, cap: number, inBytes: number): Uint8Array {
   if (out.byteLength > cap)
     throw new InflateLimitError(`${out.byteLength} bytes from ${inBytes} compressed (cap ${cap})`);
   return out;
-}
-
-/** Which container the bytes are, by their magic number. */
-export function detectCompression(b: Uint8Array): Compression | "joblib-zf" | undefined {
-  if (b[0] === 0x80 && b[1] >= 2 && b[1] <= 5) return "none";
-  if (b[0] === 0x78 && [0x01, 0x5e, 0x9c, 0xda].includes(b[1])) return "zlib";
-  if (b[0] === 0x1f && b[1] === 0x8b) return "gzip";
-  if (b[0] === 0x42 && b[1] === 0x5a && b[2] === 0x68) return "bz2";
-  if (b[0] === 0xfd && b[1] === 0x37 && b[2] === 0x7a && b[3] === 0x58 && b[4] === 0x5a && b[5] === 0)
-    return "xz";
-  if (b[0] === 0x5d && b[1] === 0 && b[2] === 0) return "lzma";
-  if (b[0] === 0x04 && b[1] === 0x22 && b[2] === 0x4d && b[3] === 0x18) return "lz4";
-  if (b[0] === 0x5a && b[1] === 0x46) return "joblib-zf";
-  if (isOldPickle(b)) return "none";
-  return undefined;
-}
-
-const ascii = new TextDecoder("ascii");
-const MODULE_LINE =
-  /^(?:[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|copy_reg|copyreg|__builtin__|builtins|numpy|collections|_codecs)$/;
-const NAME_LINE = /^[A-Za-z_]\w*$/;
-
-/**
- * Whether the bytes start like a pickle of protocol 0 or 1 (no `PROTO` opcode): a `GLOBAL` whose two lines
- * are a module path and a name (an instance or `copy_reg._reconstructor`), or a `MARK`/`EMPTY_DICT`/
- * `EMPTY_LIST` followed by an opcode that starts a container's contents or memoizes it.
- */
-function isOldPickle(b: Uint8Array): boolean {
-  if (b.length < 4) return false;
-  if (b[0] === 0x63) {
-    const head = ascii.decode(b.subarray(1, Math.min(b.length, 512))).split("\n");
-    return head.length >= 3 && MODULE_LINE.test(head[0]) && NAME_LINE.test(head[1]);
-  }
-  // `(d` `(l` `(c` `((` `(t`… after MARK; `}q` `}p` `}(` `]q` `]p` `](` after an empty dict or list.
-  if (b[0] === 0x28) return "dlct(SVXIN".includes(String.fromCharCode(b[1])) && b[1] !== 0;
-  if (b[0] === 0x7d || b[0] === 0x5d) return "qpr(".includes(String.fromCharCode(b[1])) && b[1] !== 0;
-  return false;
 }
 
 const TRUNCATED = new Error("the compressed data ends early (truncated file)");

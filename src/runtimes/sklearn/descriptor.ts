@@ -1,6 +1,6 @@
 /** @module The scikit-learn runtime's name, extensions and sniff (see ../descriptor.ts). */
 
-import { detectCompression } from "../../formats/compression/decompress.ts";
+import { detectCompression } from "../../formats/compression/detect.ts";
 import type { RuntimeDescriptor } from "../descriptor.ts";
 
 /** joblib and pickle files, compressed or not. */

@@ -12,6 +12,9 @@ import { DEFAULT_LIMITS, PickleError, unpickle } from "../../formats/pickle/unpi
 import { inflateCap, loadLimits } from "../load-limits.ts";
 import { isAllowed } from "./allow-list.ts";
 import { fitOnlyReason } from "./fit-only.ts";
+import { rememberStreamSize } from "./stream-size.ts";
+
+export { rememberStreamSize, streamSizeOf } from "./stream-size.ts";
 
 /** Unpickles a (possibly compressed) file, refusing untrusted names; returns the top value. */
 export async function readPickle(bytes: Uint8Array, fileName: string): Promise<PyValue> {
@@ -48,19 +51,6 @@ export async function readPickle(bytes: Uint8Array, fileName: string): Promise<P
     if (err instanceof GraphError) throw Errors.invalidModel(fileName, err.message);
     throw err;
   }
-  streamSizes.set(result.value as object, stream.byteLength);
+  rememberStreamSize(result.value, stream.byteLength);
   return result.value;
-}
-
-/** Decompressed sizes of the values {@link readPickle} returned, for counts relative to the data present. */
-const streamSizes = new WeakMap<object, number>();
-
-/** Size of the decompressed stream a value of {@link readPickle} came from. */
-export function streamSizeOf(value: PyValue): number | undefined {
-  return typeof value === "object" && value !== null ? streamSizes.get(value) : undefined;
-}
-
-/** Records the stream size of a value read elsewhere (in the loader worker). */
-export function rememberStreamSize(value: PyValue, bytes: number): void {
-  if (typeof value === "object" && value !== null) streamSizes.set(value, bytes);
 }

@@ -8,8 +8,8 @@
 import { setLoadLimits } from "../load-limits.ts";
 import type { RuntimeModel } from "../runtime.ts";
 import { adoptLayouts } from "./layouts.ts";
-import { rememberStreamSize } from "./parse-pickle.ts";
 import { modelFromValue, type SklearnPoolData } from "./runtime.ts";
+import { rememberStreamSize } from "./stream-size.ts";
 
 /** Binds the model of `data` on this thread (the contract of `RuntimeModel.shared`). */
 export async function bindShared(data: SklearnPoolData): Promise<RuntimeModel> {

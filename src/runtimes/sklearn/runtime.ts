@@ -5,7 +5,7 @@
  */
 
 import { Errors, isModelServeError } from "../../errors.ts";
-import { detectCompression } from "../../formats/compression/decompress.ts";
+import { detectCompression } from "../../formats/compression/detect.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
 import { withShared } from "../common/shared-model.ts";
 import { runtimeOf } from "../descriptor.ts";
@@ -24,9 +24,9 @@ import { labelEncoderClasses } from "./estimators/preprocessing/label-encoder.ts
 import { boosterPipelineExplainer } from "./explain-model.ts";
 import { adoptLayouts, type Layouts } from "./layouts.ts";
 import { dataOf, estimatorModel, guarded } from "./model.ts";
-import { readPickle, rememberStreamSize, streamSizeOf } from "./parse-pickle.ts";
 import { AttributeError, attr, isBoosterWrapper, isObject, stateOf, str } from "./py-access.ts";
 import { signatureOf } from "./signature.ts";
+import { rememberStreamSize, streamSizeOf } from "./stream-size.ts";
 
 /** `_sklearn_version` of the top object, or of the first estimator in a container file. */
 function sklearnVersionOf(value: PyValue): string | undefined {
@@ -233,7 +233,11 @@ type Source = Parameters<Runtime["load"]>[0];
 async function readPickleForLoad(
   source: Source,
 ): Promise<{ value: PyValue; fromWorker?: PickleWorkerResult }> {
-  if (!loadLimits().worker) return { value: await readPickle(source.bytes, source.fileName) };
+  if (!loadLimits().worker) {
+    // Only here: a process whose loads run in loader workers never loads the pickle reader itself.
+    const { readPickle } = await import("./parse-pickle.ts");
+    return { value: await readPickle(source.bytes, source.fileName) };
+  }
   const r = await runLoaderWorker<PickleWorkerResult>(
     siblingModule(import.meta.url, "pickle-worker"),
     { bytes: sharedCopy(source.bytes), fileName: source.fileName },
