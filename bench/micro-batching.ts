@@ -1,6 +1,7 @@
 /**
  * @module `npm run bench:batching`: adaptive micro-batching on, off and `auto`, single rows at 32
- * keep-alive connections (autocannon, each request one of 1000 distinct rows in turn), on a breast-cancer RandomForest-300 (scikit-learn, inline on the
+ * keep-alive connections (`wrk`, one thread, each request one of 1000 distinct rows in turn), on a
+ * breast-cancer RandomForest-300 (scikit-learn, inline on the
  * event loop) and a breast-cancer ONNX MLP (256×256, onnxruntime in its worker thread). Models are
  * trained by `scripts/bench/train_http_models.py` and `scripts/bench/train_onnx_mlp.py` with Debian's
  * scikit-learn and onnx (installed with apt when missing, as root). The server is pinned to the last
@@ -16,7 +17,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
+import { ensureTool, wrkMany } from "./lib/loadgen.ts";
 import { cpuMs, untilReady } from "./lib/peers.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
 
@@ -40,6 +41,7 @@ function ensurePython(): void {
 }
 
 ensurePython();
+ensureTool("wrk");
 const models = mkdtempSync(join(tmpdir(), "modelserve-bench-batching-"));
 for (const script of ["train_http_models.py", "train_onnx_mlp.py"])
   execFileSync("/usr/bin/python3", [join(root, "scripts/bench", script), models], { stdio: "ignore" });
@@ -105,30 +107,20 @@ async function start(file: string, mode: string): Promise<{ child: ChildProcess;
   return { child, port };
 }
 
-/** Single-row requests over distinct rows: one row sent again and again would flatter the trees. */
-function requestsOf(file: string): autocannon.Request[] {
+/** Single-row bodies over distinct rows: one row sent again and again would flatter the trees. */
+function requestsOf(file: string): string[] {
   const { instances } = JSON.parse(readFileSync(join(models, file), "utf8")) as { instances: number[][] };
-  return instances.map((features) => ({
-    method: "POST",
-    path: "/predict",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ features }),
-  }));
+  return instances.map((features) => JSON.stringify({ features }));
 }
 
-async function load(port: number, requests: autocannon.Request[], seconds: number) {
-  const r = await autocannon({
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    connections,
-    duration: seconds,
-  });
-  return {
-    rps: r.requests.average,
-    p99: r.latency.p99,
-    total: r.requests.total,
-    errors: r.errors + r.non2xx + r.timeouts,
-  };
+/**
+ * One `wrk` run (pinned to CPU 0 when the server is pinned): before 2026-12-06 this was autocannon in
+ * the bench process, which cannot drive much more than ~23 000 requests/s and so compressed the ratios
+ * of a fast server.
+ */
+function load(port: number, bodies: readonly string[], seconds: number) {
+  const r = wrkMany(port, "/predict", bodies, connections, seconds);
+  return { rps: r.rps, p99: r.p99, total: r.requests, errors: r.errors };
 }
 
 interface Sample {
@@ -147,10 +139,10 @@ async function measure(c: ModelCase, mode: string): Promise<Sample> {
   const { child, port } = await start(c.file, mode);
   try {
     const requests = requestsOf(c.rows);
-    await load(port, requests, 2); // warm-up: JIT, and `auto`'s calibration on the first rows
+    load(port, requests, 2); // warm-up: JIT, and `auto`'s calibration on the first rows
     const before = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const cpu0 = cpuMs(child.pid!);
-    const s = await load(port, requests, duration);
+    const s = load(port, requests, duration);
     const cpuUs = ((cpuMs(child.pid!) - cpu0) * 1000) / s.total;
     const after = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const delta = (text: string, what: string) =>
