@@ -3,43 +3,39 @@
  * listening, documented prediction service.
  */
 
-import { basename, extname } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { resolveWorkers, usableCpus } from "./cluster/cpus.ts";
-import {
-  type Config,
-  type ConfigLayer,
-  loadConfig,
-  type ModelEntry,
-  parseShadow,
-  parseSplit,
-} from "./config/config.ts";
+import { type Config, type ConfigLayer, loadConfig, parseShadow, parseSplit } from "./config/config.ts";
 import { Errors } from "./errors.ts";
 import { InferencePool } from "./inference/pool/inference-pool.ts";
-import { type InferenceMode, placeModel } from "./inference/pool/placement.ts";
+import { placeModel } from "./inference/pool/placement.ts";
 import { createLogger, libraryLogger, type PinoCompatibleLogger } from "./observability/logger.ts";
 import { ModelRegistry } from "./registry/model-registry.ts";
 import { RepositoryWatcher } from "./registry/repository-watcher.ts";
-import { loadLimitsFromConfig, setLoadLimits } from "./runtimes/load-limits.ts";
-import { loadResolved, type ResolvedModelFile, resolveModelFile } from "./runtimes/load-model.ts";
-import type { LoadedModel } from "./runtimes/runtime.ts";
-import { isModelDefinition, type ModelDefinition } from "./runtimes/typescript/define-model.ts";
-import { loadDefinition } from "./runtimes/typescript/runtime.ts";
 import { type App, buildApp } from "./server/app.ts";
 import { closeGracefully, installShutdown } from "./server/lifecycle.ts";
 import { attachGrpc } from "./server/protocols/grpc/attach.ts";
+import {
+  applyLoadLimits,
+  type Deployable,
+  type Pending,
+  prepareModels,
+  storageFor,
+} from "./startup-models.ts";
 import { RemotePoller } from "./storage/remote-poller.ts";
 import { isRemote } from "./storage/source.ts";
-import { Storage, type StorageConfig } from "./storage/storage.ts";
+import type { Storage } from "./storage/storage.ts";
 
-/** What `deploy` accepts as a model. */
-export type Deployable =
-  | string
-  | ModelEntry
-  | ModelDefinition
-  | { readonly name: string; readonly version?: string; readonly model: LoadedModel };
+export {
+  applyLoadLimits,
+  type Deployable,
+  defaultModelName,
+  type Pending,
+  prepareModels,
+  startLoads,
+  storageFor,
+} from "./startup-models.ts";
 
 /** Options of {@link deploy}: any configuration key (they win over file and environment), plus a logger. */
 export interface DeployOptions extends Partial<Omit<Config, "models">> {
@@ -69,90 +65,6 @@ export interface Deployment {
   close(): Promise<void>;
 }
 
-/** Default name of a model file: its base name without extension. */
-export function defaultModelName(path: string): string {
-  const base = basename(path, extname(path)).replace(/[^A-Za-z0-9._-]/g, "-");
-  return /^[A-Za-z0-9]/.test(base) ? base : `model-${base}`;
-}
-
-/** A startup model resolved on disk, waiting to load. */
-export interface Pending {
-  readonly name: string;
-  readonly version: string;
-  readonly source: string;
-  readonly load: () => Promise<LoadedModel>;
-  /** The model entry's own `inference` mode, if it has one. */
-  readonly inference?: InferenceMode;
-}
-
-/** Remote sources (S3, HTTPS) for a config, logging through `logger`. */
-export function storageFor(config: StorageConfig, logger?: Logger): Storage {
-  return new Storage(config, logger ? (level, fields, msg) => logger[level](fields, msg) : undefined);
-}
-
-/**
- * Resolves every startup model before anything listens, so a wrong path or format fails at once;
- * returns the loads still to run. A remote model (`s3://`, `https://`) is fetched into the verified
- * cache first (through `storage`; environment settings when none is given). A `typescript` model
- * file is named by its definition.
- */
-export async function prepareModels(items: readonly Deployable[], storage?: Storage): Promise<Pending[]> {
-  const pending: Pending[] = [];
-  for (const item of items) {
-    if (isModelDefinition(item)) {
-      pending.push({
-        name: item.name,
-        version: item.version,
-        source: "code",
-        load: async () => loadDefinition(item),
-      });
-      continue;
-    }
-    if (typeof item === "object" && "model" in item) {
-      pending.push({
-        name: item.name,
-        version: item.version ?? "1",
-        source: "code",
-        load: async () => item.model,
-      });
-      continue;
-    }
-    let entry: ModelEntry = typeof item === "string" ? { path: item } : item;
-    if (isRemote(entry.path)) {
-      storage ??= storageFor(loadConfig());
-      const fetched = await storage.fetchFile(entry.path);
-      entry = { ...entry, name: entry.name ?? defaultModelName(fetched.fileName), path: fetched.path };
-    }
-    const file: ResolvedModelFile = await resolveModelFile(entry.path, { runtime: entry.runtime });
-    let name = entry.name ?? defaultModelName(entry.path);
-    let version = entry.version ?? "1";
-    if (file.runtime.name === "typescript" && (!entry.name || !entry.version)) {
-      // The definition carries its own name and version; importing it is cheap.
-      const model = await loadResolved(file);
-      const mod = (await import(pathToFileURL(file.path).href)) as { default?: unknown; model?: unknown };
-      const def = [mod.default, mod.model].find(isModelDefinition);
-      name = entry.name ?? def?.name ?? name;
-      version = entry.version ?? def?.version ?? version;
-      pending.push({ name, version, source: file.path, load: async () => model });
-      continue;
-    }
-    pending.push({
-      name,
-      version,
-      source: file.path,
-      load: () => loadResolved(file),
-      ...(entry.inference ? { inference: entry.inference } : {}),
-    });
-  }
-  const seen = new Set<string>();
-  for (const p of pending) {
-    const key = `${p.name}@${p.version}`;
-    if (seen.has(key)) throw Errors.duplicateModel(p.name, p.version);
-    seen.add(key);
-  }
-  return pending;
-}
-
 /** Loads prepared models into the registry; throws the first failure (startup must not half-start). */
 export async function loadAll(registry: ModelRegistry, pending: readonly Pending[]): Promise<void> {
   const results = await Promise.all(
@@ -174,14 +86,7 @@ export function inferenceThreads(config: Pick<Config, "inferenceThreads" | "work
 
 /** Builds the app for a config and registry, with the configured logger, repository and remote sources. */
 export function appFor(registry: ModelRegistry, config: Config, logger?: Logger, storage?: Storage): App {
-  // Arrays in shared memory only when some model may run on the inference pool: forced there, or
-  // `auto` with a CPU to spare beside the event loops (placement.ts).
-  const cpus = { usable: usableCpus(), workers: resolveWorkers(config.workers) };
-  const mayPlace = (mode: string) => mode === "pool" || (mode === "auto" && cpus.usable > cpus.workers);
-  const mayPool =
-    mayPlace(config.inference) ||
-    config.models.some((m) => m.inference !== undefined && mayPlace(m.inference));
-  setLoadLimits({ ...loadLimitsFromConfig(config), sharedMemory: mayPool });
+  const cpus = applyLoadLimits(config);
   const log = logger ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const app = buildApp(registry, { ...config, logger: log });
   const pool = new InferencePool(inferenceThreads(config), {

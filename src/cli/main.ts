@@ -7,15 +7,11 @@
 import cluster from "node:cluster";
 import { Command } from "commander";
 import { resolveWorkers } from "../cluster/cpus.ts";
-import { runPrimary } from "../cluster/primary.ts";
 import { isReplacement, WorkerLink, workerIndex, workerListenOptions } from "../cluster/worker.ts";
 import { loadConfig } from "../config/config.ts";
-import { appFor, prepareModels, startModels, storageFor } from "../deploy.ts";
 import { isModelServeError } from "../errors.ts";
 import { createLogger } from "../observability/logger.ts";
-import { ModelRegistry } from "../registry/model-registry.ts";
-import { installShutdown } from "../server/lifecycle.ts";
-import { attachGrpc } from "../server/protocols/grpc/attach.ts";
+import { applyLoadLimits, prepareModels, startLoads, storageFor } from "../startup-models.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { addConfigOptions, configLayerFromOptions } from "./config-options.ts";
 import { kserveArgs } from "./kserve-args.ts";
@@ -36,6 +32,7 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
   const index = workerIndex();
   if (workers > 1 && index === undefined && cluster.isPrimary) {
     // The primary loads no model: it forks the workers and keeps them in step (src/cluster/).
+    const { runPrimary } = await import("../cluster/primary.ts");
     await runPrimary({
       workers,
       host: config.host,
@@ -47,8 +44,19 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     return;
   }
   const storage = storageFor(config, logger);
+  applyLoadLimits(config);
   // Resolve every file (downloading remote ones) before listening: a wrong path or format fails at once.
-  const pending = await prepareModels(config.models, storage);
+  // The loads start now: their loader workers read the files while this thread imports the server's
+  // modules (Fastify, the routes, the registry: most of the start's import time) and builds the app.
+  const pending = startLoads(await prepareModels(config.models, storage));
+  const [{ appFor, startModels }, { ModelRegistry }, { installShutdown }, { attachGrpc }] = await Promise.all(
+    [
+      import("../deploy.ts"),
+      import("../registry/model-registry.ts"),
+      import("../server/lifecycle.ts"),
+      import("../server/protocols/grpc/attach.ts"),
+    ],
+  );
   const registry = new ModelRegistry();
   const app = appFor(registry, config, logger, storage);
   const link = index === undefined ? undefined : new WorkerLink(app, index);
