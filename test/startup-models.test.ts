@@ -23,7 +23,15 @@ describe("startup models", () => {
     let calls = 0;
     const model = {} as LoadedModel;
     const pending: Pending[] = [
-      { name: "m", version: "1", source: "code", load: async () => (calls++, model) },
+      {
+        name: "m",
+        version: "1",
+        source: "code",
+        load: async () => {
+          calls++;
+          return model;
+        },
+      },
     ];
     const started = startLoads(pending);
     assert.equal(calls, 1, "started before anyone asked");
