@@ -28,9 +28,10 @@ function run(tool: string, args: string[]): string {
   });
 }
 
-/** One load run: requests per second, p99 in ms (NaN when not reported), failed requests. */
+/** One load run: requests per second, p50 and p99 in ms (NaN when not reported), failed requests. */
 export interface LoadRun {
   readonly rps: number;
+  readonly p50: number;
   readonly p99: number;
   readonly errors: number;
   readonly requests: number;
@@ -85,12 +86,16 @@ function wrkArgs(
 /** What `wrk --latency` printed, as a {@link LoadRun}. */
 function parseWrk(out: string): LoadRun {
   const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? 0);
-  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
-  const scale = p99 ? { us: 0.001, ms: 1, s: 1000 }[p99[2] as "us" | "ms" | "s"] : 0;
+  // A percentile of the latency distribution `--latency` prints, in ms.
+  const percentile = (p: number) => {
+    const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, "m").exec(out);
+    return m ? Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2] as "us" | "ms" | "s"] : Number.NaN;
+  };
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
   return {
     rps: num(/Requests\/sec:\s+([\d.]+)/),
-    p99: p99 ? Number(p99[1]) * scale : Number.NaN,
+    p50: percentile(50),
+    p99: percentile(99),
     errors:
       num(/Non-2xx or 3xx responses: (\d+)/) +
       (socket ? socket.slice(1).reduce((s, x) => s + Number(x), 0) : 0),
@@ -176,6 +181,7 @@ export function h2loadGrpc(
   const succeeded = m ? Number(m[3]) : 0;
   return {
     rps: succeeded / took,
+    p50: Number.NaN,
     p99: Number.NaN,
     errors: m ? Number(m[4]) + Number(m[5]) + Number(m[6]) : 0,
     requests: succeeded,
