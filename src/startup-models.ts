@@ -19,6 +19,7 @@ import { isModelDefinition, type ModelDefinition } from "./runtimes/typescript/d
 import { loadDefinition } from "./runtimes/typescript/runtime.ts";
 import { isRemote } from "./storage/source.ts";
 import { Storage, type StorageConfig } from "./storage/storage.ts";
+import { checkName } from "./util/names.ts";
 
 /** What `deploy` accepts as a model. */
 export type Deployable =
@@ -104,6 +105,9 @@ export async function prepareModels(items: readonly Deployable[], storage?: Stor
   }
   const seen = new Set<string>();
   for (const p of pending) {
+    // Refused here, as the registry would refuse them, but before any load starts or anything listens.
+    checkName("name", p.name);
+    checkName("version", p.version);
     const key = `${p.name}@${p.version}`;
     if (seen.has(key)) throw Errors.duplicateModel(p.name, p.version);
     seen.add(key);

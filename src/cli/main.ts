@@ -49,14 +49,13 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
   // The loads start now: their loader workers read the files while this thread imports the server's
   // modules (Fastify, the routes, the registry: most of the start's import time) and builds the app.
   const pending = startLoads(await prepareModels(config.models, storage));
-  const [{ appFor, startModels }, { ModelRegistry }, { installShutdown }, { attachGrpc }] = await Promise.all(
-    [
+  const [{ appFor, startModels }, { ModelRegistry }, { closeGracefully, installShutdown }, { attachGrpc }] =
+    await Promise.all([
       import("../deploy.ts"),
       import("../registry/model-registry.ts"),
       import("../server/lifecycle.ts"),
       import("../server/protocols/grpc/attach.ts"),
-    ],
-  );
+    ]);
   const registry = new ModelRegistry();
   const app = appFor(registry, config, logger, storage);
   const link = index === undefined ? undefined : new WorkerLink(app, index);
@@ -78,7 +77,16 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     await app.fastify.listen(listen);
   } else {
     await app.fastify.listen(listen);
-    await startModels(app, config, pending);
+    try {
+      await startModels(app, config, pending);
+    } catch (err) {
+      // A start that failed must not leave a server listening without its models (never ready, yet
+      // alive): what started stops, and the error ends the process.
+      app.context.remote?.stop();
+      app.context.repository?.stop();
+      await closeGracefully(app, config.shutdownTimeoutMs);
+      throw err;
+    }
     await link?.join();
   }
   const addr = app.fastify.server.address();

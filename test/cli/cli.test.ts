@@ -16,7 +16,8 @@ const dir = mkdtempSync(join(tmpdir(), "modelserve-cli-"));
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: root });
+    // Bounded: a server that never exits fails the test instead of hanging it.
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: root, timeout: 60_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -112,6 +113,27 @@ describe("modelserve inspect and failures", () => {
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /\[MS_UNKNOWN_FORMAT\]\n$/);
     assert.equal(unknown.stderr.trim().split("\n").length, 1);
+  });
+
+  it("exits with the error when a startup model fails to load after the server listened", async () => {
+    // The format is recognised (a zlib joblib) before listening; the file ends early, which only the
+    // load finds. Before, the server went on listening, never ready.
+    const forest = readFileSync(join(root, "examples/iris/models/random_forest.joblib"));
+    const truncated = join(dir, "truncated.joblib");
+    writeFileSync(truncated, forest.subarray(0, 3000));
+    const r = await cli("serve", truncated, "--port", "0", "--log-level", "warn");
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^modelserve: model "truncated" version "1" failed to load: .*unexpected end of file.*\[MS_MODEL_LOAD_FAILED\]\n$/m,
+    );
+  });
+
+  it("refuses a model name the registry would refuse, before loading or listening", async () => {
+    const r = await cli("serve", `bad name=${model}`, "--port", "0");
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /model name "bad name": use 1-128 letters.*\[MS_INVALID_DEFINITION\]\n$/);
+    assert.doesNotMatch(r.stderr, /listening on/);
   });
 
   it("refuses invalid configuration with exit code 2 before listening", async () => {

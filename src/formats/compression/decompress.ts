@@ -7,10 +7,8 @@
 import { isMainThread } from "node:worker_threads";
 import { createGunzip, createInflate, gunzipSync, inflateSync } from "node:zlib";
 import { Errors } from "../../errors.ts";
-import { type Compression, detectCompression } from "./detect.ts";
+import { detectCompression } from "./detect.ts";
 import { decodeLz4Frame, type Lz4Codec, type Xxh32 } from "./lz4-frame.ts";
-
-export { type Compression, detectCompression };
 
 /** Largest decompressed size ever accepted (a guard against decompression bombs). */
 export const MAX_DECOMPRESSED = 4 * 1024 ** 3 - 1;

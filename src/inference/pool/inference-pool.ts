@@ -188,9 +188,12 @@ export class InferencePool {
     });
   }
 
-  /** Schedules the idle check (threads running, retirement on, no eager model). */
+  /**
+   * Schedules the idle check while it can retire the threads: retirement on, threads running, no model
+   * bound eagerly (releasing the last one arms it again).
+   */
   #armIdle(): void {
-    if (this.idleMs === 0 || this.#idleTimer || this.#slots.length === 0) return;
+    if (this.idleMs === 0 || this.#idleTimer || this.#slots.length === 0 || this.#eager.size > 0) return;
     // Not before the idle time is up; while a long call runs, every tenth of it.
     const wait = Math.max(this.idleMs / 10, this.#lastUse + this.idleMs - performance.now());
     this.#idleTimer = setTimeout(() => {
@@ -246,7 +249,7 @@ export class InferencePool {
    */
   release(id: number): void {
     if (!this.#bound.delete(id)) return;
-    this.#eager.delete(id);
+    if (this.#eager.delete(id)) this.#armIdle();
     if (this.#queue.some((c) => c.message.id === id)) this.#releasing.add(id);
     else this.#postRelease(id);
   }

@@ -27,7 +27,7 @@ export interface PoolStats {
   readonly retired: number;
 }
 
-/** Options of an {@link InferencePool}. */
+/** Options of an `InferencePool`. */
 export interface PoolOptions {
   /** The threads' nice value on Linux (default 0: the event loop's priority). */
   readonly nice?: number;

@@ -14,8 +14,6 @@ import { isAllowed } from "./allow-list.ts";
 import { fitOnlyReason } from "./fit-only.ts";
 import { rememberStreamSize } from "./stream-size.ts";
 
-export { rememberStreamSize, streamSizeOf } from "./stream-size.ts";
-
 /** Unpickles a (possibly compressed) file, refusing untrusted names; returns the top value. */
 export async function readPickle(bytes: Uint8Array, fileName: string): Promise<PyValue> {
   if (bytes.byteLength === 0) throw Errors.invalidModel(fileName, "the file is empty");

@@ -12,8 +12,9 @@ import { serveLoads } from "../loading/loader-worker.ts";
 import { packArrays } from "../loading/pack-arrays.ts";
 import { withTransferList } from "../loading/transfer.ts";
 import { recordLayouts } from "./layouts.ts";
-import { readPickle, streamSizeOf } from "./parse-pickle.ts";
+import { readPickle } from "./parse-pickle.ts";
 import { modelFromValue, type PickleWorkerResult } from "./runtime.ts";
+import { streamSizeOf } from "./stream-size.ts";
 
 serveLoads(async (bytes, fileName): Promise<PickleWorkerResult> => {
   const value = await readPickle(bytes, fileName);

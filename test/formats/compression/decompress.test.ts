@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isModelServeError } from "../../../src/errors.ts";
-import { decompress, detectCompression } from "../../../src/formats/compression/decompress.ts";
+import { decompress } from "../../../src/formats/compression/decompress.ts";
+import { detectCompression } from "../../../src/formats/compression/detect.ts";
 
 const dir = fileURLToPath(new URL("../../fixtures/compression/", import.meta.url));
 const read = (f: string) => new Uint8Array(readFileSync(join(dir, f)));

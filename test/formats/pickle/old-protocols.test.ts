@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { isModelServeError } from "../../../src/errors.ts";
-import { detectCompression } from "../../../src/formats/compression/decompress.ts";
+import { detectCompression } from "../../../src/formats/compression/detect.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
 import { sklearnRuntime } from "../../../src/runtimes/sklearn/runtime.ts";
 
