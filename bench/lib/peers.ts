@@ -7,6 +7,7 @@
 import { type ChildProcess, execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -153,11 +154,32 @@ export interface ReadyCheck {
   readonly also?: () => boolean;
 }
 
+/** Whether something accepts TCP connections on `host:port` (answered within a second). */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (yes: boolean) => {
+      socket.destroy();
+      resolve(yes);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
 /**
  * Polls `check.url` every 10 ms until it answers 200 (any answer with `anyAnswer`) and `also()` holds;
  * throws with the child's stderr when the child exits first or the time runs out.
  */
 export async function untilReady(child: ChildProcess, check: ReadyCheck): Promise<void> {
+  // Called right after the spawn, before any server could have started: a port that already accepts
+  // connections belongs to another process (a leftover server), whose answers would pass for this one's.
+  const { hostname, port } = new URL(check.url);
+  if (await accepts(hostname, Number(port))) {
+    child.kill("SIGKILL");
+    throw new Error(`${check.name}: port ${port} is already in use by another process`);
+  }
   const deadline = Date.now() + check.timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${check.name} exited: ${check.stderr()}`);
