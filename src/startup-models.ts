@@ -39,9 +39,12 @@ export interface Pending {
   readonly name: string;
   readonly version: string;
   readonly source: string;
-  readonly load: () => Promise<LoadedModel>;
+  /** Loads the model; `inline`: on this thread, not in a loader worker (see {@link startLoads}). */
+  readonly load: (options?: { readonly inline?: boolean }) => Promise<LoadedModel>;
   /** The model entry's own `inference` mode, if it has one. */
   readonly inference?: InferenceMode;
+  /** Size of the resolved file, for a file the registry loads (not for a model given as code). */
+  readonly sizeBytes?: number;
 }
 
 /** Remote sources (S3, HTTPS) for a config, logging through `logger`. */
@@ -99,8 +102,9 @@ export async function prepareModels(items: readonly Deployable[], storage?: Stor
       name,
       version,
       source: file.path,
-      load: () => loadResolved(file),
+      load: (options) => loadResolved(file, options?.inline ? { inline: true } : {}),
       ...(entry.inference ? { inference: entry.inference } : {}),
+      sizeBytes: file.bytes.byteLength,
     });
   }
   const seen = new Set<string>();
@@ -119,6 +123,11 @@ export async function prepareModels(items: readonly Deployable[], storage?: Stor
 export interface PlacementCpus {
   readonly usable: number;
   readonly workers: number;
+  /**
+   * Startup files up to this many bytes load on the main thread (`loadInlineStartupKb` where no CPU
+   * is spare for a loader worker, else 0): see {@link startLoads}.
+   */
+  readonly inlineStartupBytes: number;
 }
 
 /**
@@ -128,24 +137,30 @@ export interface PlacementCpus {
  * spare beside the event loops (placement.ts).
  */
 export function applyLoadLimits(config: Config): PlacementCpus {
-  const cpus = { usable: usableCpus(), workers: resolveWorkers(config.workers) };
-  const mayPlace = (mode: string) => mode === "pool" || (mode === "auto" && cpus.usable > cpus.workers);
+  const usable = usableCpus();
+  const workers = resolveWorkers(config.workers);
+  const mayPlace = (mode: string) => mode === "pool" || (mode === "auto" && usable > workers);
   const mayPool =
     mayPlace(config.inference) ||
     config.models.some((m) => m.inference !== undefined && mayPlace(m.inference));
   setLoadLimits({ ...loadLimitsFromConfig(config), sharedMemory: mayPool });
-  return cpus;
+  // A loader worker pays off where it runs beside the thread importing the server; on a CPU of its own.
+  const spare = usable > workers || mayPool;
+  return { usable, workers, inlineStartupBytes: spare ? 0 : config.loadInlineStartupKb * 1024 };
 }
 
 /**
  * The same models with their loads started now: each `load` then returns the load under way. The
  * loader workers read and parse the files while the caller does other work (`modelserve serve` imports
  * the server's modules meanwhile); a load that fails is reported when the registry asks for it, as
- * before. Call {@link applyLoadLimits} first.
+ * before. Files of at most `inlineMaxBytes` bytes are read on this thread instead (the
+ * `inlineStartupBytes` of {@link applyLoadLimits}: with no CPU to spare, a loader worker would only
+ * add its own start and the copy of its result). Call {@link applyLoadLimits} first.
  */
-export function startLoads(pending: readonly Pending[]): Pending[] {
+export function startLoads(pending: readonly Pending[], inlineMaxBytes = 0): Pending[] {
   return pending.map((p) => {
-    const started = p.load();
+    const inline = p.sizeBytes !== undefined && p.sizeBytes <= inlineMaxBytes;
+    const started = p.load(inline ? { inline } : undefined);
     // Its failure is the registry's to report, when it takes the load.
     started.catch(() => undefined);
     return { ...p, load: () => started };

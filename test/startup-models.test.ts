@@ -2,10 +2,14 @@
  * Startup models before any server exists: loads started early (`startLoads`) run once, at once, and
  * hand the registry the load under way; a failed early load is reported when the registry takes it,
  * never as an unhandled rejection; `applyLoadLimits` decides shared memory from the placement a config
- * allows. A server started with loads begun early answers as before.
+ * allows, and whether small files load on the main thread (no CPU to spare for a loader worker). A server
+ * started with loads begun early answers as before.
  */
 import assert from "node:assert/strict";
+import diagnostics from "node:diagnostics_channel";
+import { statSync } from "node:fs";
 import { after, describe, it } from "node:test";
+import { usableCpus } from "../src/cluster/cpus.ts";
 import { loadConfig } from "../src/config/config.ts";
 import { appFor, startModels } from "../src/deploy.ts";
 import { ModelRegistry } from "../src/registry/model-registry.ts";
@@ -69,6 +73,55 @@ describe("startup models", () => {
       const cpus = applyLoadLimits(loadConfig({ env: {}, code }));
       assert.equal(loadLimits().sharedMemory, shared, JSON.stringify(code));
       assert.ok(cpus.usable >= 1 && cpus.workers === 1);
+    }
+  });
+
+  it("reads small startup files on the main thread only when no CPU is spare for a loader worker", () => {
+    const usable = usableCpus();
+    const cases = [
+      // As many workers as CPUs, every model inline: nothing to run a loader worker beside.
+      [{ workers: usable, inference: "inline" }, 1024 * 1024],
+      [{ workers: usable, inference: "inline", loadInlineStartupKb: 64 }, 64 * 1024],
+      [{ workers: usable, inference: "inline", loadInlineStartupKb: 0 }, 0],
+      // A model that may run on the pool needs its arrays in shared memory: the loader worker puts them there.
+      [{ workers: usable, inference: "pool" }, 0],
+      [{ workers: usable, inference: "inline", models: [{ path: FOREST, inference: "pool" }] }, 0],
+      // A CPU beside the event loops: the loader worker reads while the server is imported.
+      [{ workers: 1, inference: "inline" }, usable > 1 ? 0 : 1024 * 1024],
+    ] as const;
+    for (const [code, bytes] of cases)
+      assert.equal(
+        applyLoadLimits(loadConfig({ env: {}, code })).inlineStartupBytes,
+        bytes,
+        JSON.stringify(code),
+      );
+  });
+
+  it("loads a startup file no larger than the limit without a loader worker, answering the same", async () => {
+    const config = loadConfig({ env: {}, code: { models: [FOREST], inference: "inline" } });
+    applyLoadLimits(config);
+    let workers = 0;
+    const onWorker = () => workers++;
+    diagnostics.subscribe("worker_threads", onWorker);
+    try {
+      const size = statSync(FOREST).size;
+      const [inline] = startLoads(await prepareModels(config.models), size);
+      const a = await inline!.load();
+      assert.equal(workers, 0, "no loader worker for a file within the limit");
+      const [isolated] = startLoads(await prepareModels(config.models), size - 1);
+      const b = await isolated!.load();
+      assert.equal(workers, 1, "a loader worker for a file one byte over");
+      const table = {
+        rows: 2,
+        columns: a.signature.inputs.map((i) => i.name),
+        numeric: Float64Array.from([6.1, 3, 4.9, 1.8, 5.1, 3.5, 1.4, 0.2]),
+        strings: [],
+        tensors: [],
+      };
+      assert.deepStrictEqual(await a.predictProba!(table), await b.predictProba!({ ...table }));
+      assert.equal(a.info.sha256, b.info.sha256);
+    } finally {
+      diagnostics.unsubscribe("worker_threads", onWorker);
     }
   });
 

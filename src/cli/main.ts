@@ -44,11 +44,12 @@ async function serve(models: string[], opts: Record<string, unknown>): Promise<v
     return;
   }
   const storage = storageFor(config, logger);
-  applyLoadLimits(config);
+  const { inlineStartupBytes } = applyLoadLimits(config);
   // Resolve every file (downloading remote ones) before listening: a wrong path or format fails at once.
   // The loads start now: their loader workers read the files while this thread imports the server's
   // modules (Fastify, the routes, the registry: most of the start's import time) and builds the app.
-  const pending = startLoads(await prepareModels(config.models, storage));
+  // With no CPU to spare for a loader worker, small files are read on this thread instead.
+  const pending = startLoads(await prepareModels(config.models, storage), inlineStartupBytes);
   const [{ appFor, startModels }, { ModelRegistry }, { closeGracefully, installShutdown }, { attachGrpc }] =
     await Promise.all([
       import("../deploy.ts"),

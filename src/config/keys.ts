@@ -293,6 +293,18 @@ export const CONFIG = {
     description: "Longest time one model file may take to load (in the loader worker; 0: no limit)",
     help: "longest time one model file may take to load (0: no limit)",
   }),
+  loadInlineStartupKb: int({
+    section: "lifecycle",
+    env: "MODELSERVE_LOAD_INLINE_STARTUP_KB",
+    flag: "--load-inline-startup",
+    arg: "kb",
+    default: 1024,
+    min: 0,
+    max: 1_048_576,
+    description:
+      "When the process has no CPU to spare for a loader worker (usable CPUs ≤ `workers`, and no model may run on the inference pool), startup model files up to this many KB are read on the main thread while it starts, instead of in a loader worker: starting that worker and posting its result back cost more than such a load, and nothing runs beside it on one CPU. The file budgets still apply; the loader worker's heap cap and time budget do not. 0: always a loader worker. See [deployment.md](deployment.md#start-up-time)",
+    help: "startup files up to this many KB load without a loader worker on one CPU (0: never)",
+  }),
   loadMemoryMb: int({
     section: "lifecycle",
     env: "MODELSERVE_LOAD_MEMORY_MB",

@@ -21,6 +21,8 @@ export interface LoadModelOptions {
   readonly settings?: Readonly<Record<string, unknown>>;
   /** Runtimes to choose from; defaults to the built-in ones. */
   readonly runtimes?: RuntimeSet;
+  /** Read the file on this thread, not in a loader worker (see `RuntimeLoadOptions.inline`). */
+  readonly inline?: boolean;
 }
 
 /** Wraps a runtime model with its info; methods stay bound to the runtime's object. */
@@ -86,7 +88,10 @@ export async function loadResolved(
   const { runtime, bytes, fileName } = file;
   let model: RuntimeModel;
   try {
-    model = await runtime.load({ path: file.path, fileName, bytes }, { settings: options.settings });
+    model = await runtime.load(
+      { path: file.path, fileName, bytes },
+      { settings: options.settings, ...(options.inline ? { inline: true } : {}) },
+    );
   } catch (err) {
     if (isModelServeError(err)) throw err;
     throw Errors.invalidModel(fileName, err instanceof Error ? err.message : String(err));

@@ -288,6 +288,11 @@ export interface ModelSource {
 export interface RuntimeLoadOptions {
   /** Runtime-specific settings, e.g. `{ inference: "worker" }` for ONNX. */
   readonly settings?: Readonly<Record<string, unknown>>;
+  /**
+   * Read the file on the calling thread even where loads run in a loader worker: a startup load of a
+   * small file in a process with no CPU to spare for that worker (`inlineStartupLoadKb`).
+   */
+  readonly inline?: boolean;
 }
 
 /** A model format implementation. */

@@ -158,23 +158,26 @@ export function lightgbmModelFromText(text: string, fileName: string): RuntimeMo
 }
 
 /** The LightGBM runtime. */
-export const lightgbmRuntime: Runtime = /* @__PURE__ */ runtimeOf(lightgbmDescriptor, async (source) => {
-  if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
-  if (!loadLimits().worker)
-    return lightgbmModelFromText(new TextDecoder().decode(source.bytes), source.fileName);
-  // Reading the text (lines split, every number parsed, every tree checked) and the flat layout run in
-  // the loader worker, under the load budgets; the main thread only binds functions to the arrays.
-  const layout = await runLoaderWorker<LightgbmLayout>(
-    siblingModule(import.meta.url, "parse-worker"),
-    { bytes: sharedCopy(source.bytes), fileName: source.fileName },
-    source.fileName,
-  );
-  const model = lightgbmModelFromLayout(layout, source.fileName);
-  if (!loadLimits().sharedMemory) return model;
-  // The layout's arrays are in shared memory: the pool's threads bind the same bytes.
-  const data: LightgbmPoolData = { layout, fileName: source.fileName };
-  return withShared(model, siblingModule(import.meta.url, "pool-bind"), data);
-});
+export const lightgbmRuntime: Runtime = /* @__PURE__ */ runtimeOf(
+  lightgbmDescriptor,
+  async (source, options) => {
+    if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
+    if (!loadLimits().worker || options?.inline)
+      return lightgbmModelFromText(new TextDecoder().decode(source.bytes), source.fileName);
+    // Reading the text (lines split, every number parsed, every tree checked) and the flat layout run in
+    // the loader worker, under the load budgets; the main thread only binds functions to the arrays.
+    const layout = await runLoaderWorker<LightgbmLayout>(
+      siblingModule(import.meta.url, "parse-worker"),
+      { bytes: sharedCopy(source.bytes), fileName: source.fileName },
+      source.fileName,
+    );
+    const model = lightgbmModelFromLayout(layout, source.fileName);
+    if (!loadLimits().sharedMemory) return model;
+    // The layout's arrays are in shared memory: the pool's threads bind the same bytes.
+    const data: LightgbmPoolData = { layout, fileName: source.fileName };
+    return withShared(model, siblingModule(import.meta.url, "pool-bind"), data);
+  },
+);
 
 /** What a thread of the inference pool receives to bind a LightGBM model (see pool-bind.ts). */
 export interface LightgbmPoolData {

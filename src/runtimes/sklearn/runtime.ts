@@ -184,21 +184,24 @@ function boosterPipelineModel(
 }
 
 /** The scikit-learn runtime. */
-export const sklearnRuntime: Runtime = /* @__PURE__ */ runtimeOf(sklearnDescriptor, async (source) => {
-  const read = await readPickleForLoad(source);
-  const model = await modelFromValue(read.value, source);
-  if (!read.fromWorker || !loadLimits().sharedMemory) return model;
-  // The pool's threads rebuild the model from the same value and layouts, whose arrays are shared.
-  const data: SklearnPoolData = {
-    value: read.value,
-    layouts: read.fromWorker.layouts,
-    streamBytes: read.fromWorker.streamBytes,
-    fileName: source.fileName,
-    head: headOf(source.bytes),
-    limits: loadLimits(),
-  };
-  return withShared(model, siblingModule(import.meta.url, "pool-bind"), data);
-});
+export const sklearnRuntime: Runtime = /* @__PURE__ */ runtimeOf(
+  sklearnDescriptor,
+  async (source, options) => {
+    const read = await readPickleForLoad(source, options?.inline === true);
+    const model = await modelFromValue(read.value, source);
+    if (!read.fromWorker || !loadLimits().sharedMemory) return model;
+    // The pool's threads rebuild the model from the same value and layouts, whose arrays are shared.
+    const data: SklearnPoolData = {
+      value: read.value,
+      layouts: read.fromWorker.layouts,
+      streamBytes: read.fromWorker.streamBytes,
+      fileName: source.fileName,
+      head: headOf(source.bytes),
+      limits: loadLimits(),
+    };
+    return withShared(model, siblingModule(import.meta.url, "pool-bind"), data);
+  },
+);
 
 /** A shared copy of a file's first bytes (never a view: that would keep the whole file alive). */
 function headOf(bytes: Uint8Array): Uint8Array {
@@ -228,12 +231,13 @@ type Source = Parameters<Runtime["load"]>[0];
 /**
  * Reads the pickle of a source: in the loader worker (decompression, unpickling and a full dry-run
  * build under the load budgets, off the event loop, whose prepared layouts the build here then binds),
- * or here when the worker is turned off.
+ * or here when the worker is turned off or the load is `inline`.
  */
 async function readPickleForLoad(
   source: Source,
+  inline: boolean,
 ): Promise<{ value: PyValue; fromWorker?: PickleWorkerResult }> {
-  if (!loadLimits().worker) {
+  if (!loadLimits().worker || inline) {
     // Only here: a process whose loads run in loader workers never loads the pickle reader itself.
     const { readPickle } = await import("./parse-pickle.ts");
     return { value: await readPickle(source.bytes, source.fileName) };

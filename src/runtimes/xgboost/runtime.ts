@@ -259,22 +259,25 @@ function packNumericArrays(root: unknown): unknown {
 }
 
 /** The XGBoost runtime. */
-export const xgboostRuntime: Runtime = /* @__PURE__ */ runtimeOf(xgboostDescriptor, async (source) => {
-  if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
-  if (!loadLimits().worker) return xgboostModelFromBytes(source.bytes, source.fileName);
-  // Decoding (JSON.parse of a file that may be hundreds of MB), the checks and the flat layout run in
-  // the loader worker, under the load budgets; the main thread only binds functions to the arrays.
-  const r = await runLoaderWorker<XgboostWorkerResult>(
-    siblingModule(import.meta.url, "parse-worker"),
-    { bytes: sharedCopy(source.bytes), fileName: source.fileName },
-    source.fileName,
-  );
-  const model = xgboostModelFromLayout(r.layout, r.format, source.fileName);
-  if (!loadLimits().sharedMemory) return model;
-  // The layout's arrays are in shared memory: the pool's threads bind the same bytes.
-  const data: XgboostPoolData = { ...r, fileName: source.fileName };
-  return withShared(model, siblingModule(import.meta.url, "pool-bind"), data);
-});
+export const xgboostRuntime: Runtime = /* @__PURE__ */ runtimeOf(
+  xgboostDescriptor,
+  async (source, options) => {
+    if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
+    if (!loadLimits().worker || options?.inline) return xgboostModelFromBytes(source.bytes, source.fileName);
+    // Decoding (JSON.parse of a file that may be hundreds of MB), the checks and the flat layout run in
+    // the loader worker, under the load budgets; the main thread only binds functions to the arrays.
+    const r = await runLoaderWorker<XgboostWorkerResult>(
+      siblingModule(import.meta.url, "parse-worker"),
+      { bytes: sharedCopy(source.bytes), fileName: source.fileName },
+      source.fileName,
+    );
+    const model = xgboostModelFromLayout(r.layout, r.format, source.fileName);
+    if (!loadLimits().sharedMemory) return model;
+    // The layout's arrays are in shared memory: the pool's threads bind the same bytes.
+    const data: XgboostPoolData = { ...r, fileName: source.fileName };
+    return withShared(model, siblingModule(import.meta.url, "pool-bind"), data);
+  },
+);
 
 /** What a thread of the inference pool receives to bind an XGBoost model (see pool-bind.ts). */
 export interface XgboostPoolData extends XgboostWorkerResult {
