@@ -253,6 +253,26 @@ export function checkItemSize(d: NpDtype, count: number): void {
     throw new NumpyError(`an array of ${count} elements of the zero-size dtype ${d.str}`);
 }
 
+/** Copies `width` words at `offset` of each `stride`-word record of `src` into `dst`, record after record. */
+function gatherWords(
+  src: Uint32Array,
+  stride: number,
+  offset: number,
+  width: number,
+  count: number,
+  dst: Uint32Array,
+): void {
+  if (width === 2) {
+    for (let i = 0, s = offset, o = 0; i < count; i++, s += stride, o += 2) {
+      dst[o] = src[s];
+      dst[o + 1] = src[s + 1];
+    }
+    return;
+  }
+  for (let i = 0, s = offset, o = 0; i < count; i++, s += stride)
+    for (let w = 0; w < width; w++) dst[o++] = src[s + w];
+}
+
 /** Builds an array from raw bytes in the given order. */
 export function arrayFromBytes(
   d: NpDtype,
@@ -273,13 +293,22 @@ export function arrayFromBytes(
     if (bytes.byteLength < need)
       throw new NumpyError(`structured array has ${bytes.byteLength} bytes, ${need} expected`);
     const fields = new Map<string, NdData>();
+    // The records copied once to an aligned buffer, read as 32-bit words by the fields that allow it.
+    let words: Uint32Array | undefined;
     for (const f of d.fields) {
       // Gather the field's bytes record by record, then decode them as a column.
-      // A byte loop, not a subarray per record: millions of records allocate nothing here.
+      // No subarray per record: millions of records allocate nothing here.
       const size = f.dtype.itemsize;
       const col = new Uint8Array(count * size);
-      for (let i = 0, src = f.offset, dst = 0; i < count; i++, src += d.itemsize) {
-        for (let b = 0; b < size; b++) col[dst++] = bytes[src + b];
+      if (size % 4 === 0 && f.offset % 4 === 0 && d.itemsize % 4 === 0) {
+        // Whole words (bit copies, so any NaN payload is kept): a quarter of the byte loop's steps,
+        // which matters most at start-up, where this loop runs before the JIT has compiled it.
+        words ??= new Uint32Array(bytes.slice(0, need).buffer);
+        gatherWords(words, d.itemsize / 4, f.offset / 4, size / 4, count, new Uint32Array(col.buffer));
+      } else {
+        for (let i = 0, src = f.offset, dst = 0; i < count; i++, src += d.itemsize) {
+          for (let b = 0; b < size; b++) col[dst++] = bytes[src + b];
+        }
       }
       fields.set(
         f.name,
