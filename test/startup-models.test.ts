@@ -98,30 +98,40 @@ describe("startup models", () => {
   });
 
   it("loads a startup file no larger than the limit without a loader worker, answering the same", async () => {
-    const config = loadConfig({ env: {}, code: { models: [FOREST], inference: "inline" } });
-    applyLoadLimits(config);
-    let workers = 0;
-    const onWorker = () => workers++;
-    diagnostics.subscribe("worker_threads", onWorker);
-    try {
-      const size = statSync(FOREST).size;
-      const [inline] = startLoads(await prepareModels(config.models), size);
-      const a = await inline!.load();
-      assert.equal(workers, 0, "no loader worker for a file within the limit");
-      const [isolated] = startLoads(await prepareModels(config.models), size - 1);
-      const b = await isolated!.load();
-      assert.equal(workers, 1, "a loader worker for a file one byte over");
-      const table = {
-        rows: 2,
-        columns: a.signature.inputs.map((i) => i.name),
-        numeric: Float64Array.from([6.1, 3, 4.9, 1.8, 5.1, 3.5, 1.4, 0.2]),
-        strings: [],
-        tensors: [],
-      };
-      assert.deepStrictEqual(await a.predictProba!(table), await b.predictProba!({ ...table }));
-      assert.equal(a.info.sha256, b.info.sha256);
-    } finally {
-      diagnostics.unsubscribe("worker_threads", onWorker);
+    const files = [
+      FOREST,
+      new URL("../examples/iris/models/xgboost.json", import.meta.url).pathname,
+      new URL("fixtures/lightgbm/breast_cancer_binary/model.txt", import.meta.url).pathname,
+    ];
+    for (const file of files) {
+      const config = loadConfig({ env: {}, code: { models: [file], inference: "inline" } });
+      applyLoadLimits(config);
+      let workers = 0;
+      const onWorker = () => workers++;
+      diagnostics.subscribe("worker_threads", onWorker);
+      try {
+        const size = statSync(file).size;
+        const [inline] = startLoads(await prepareModels(config.models), size);
+        const a = await inline!.load();
+        assert.equal(workers, 0, `no loader worker for ${file}, within the limit`);
+        const [isolated] = startLoads(await prepareModels(config.models), size - 1);
+        const b = await isolated!.load();
+        assert.equal(workers, 1, `a loader worker for ${file}, one byte over`);
+        // Rows of the model's width, from a fixed sequence of plausible values.
+        const cols = a.signature.inputs.length;
+        const numeric = Float64Array.from({ length: 3 * cols }, (_, i) => ((i * 7) % 13) / 2);
+        const table = {
+          rows: 3,
+          columns: a.signature.inputs.map((i) => i.name),
+          numeric,
+          strings: [],
+          tensors: [],
+        };
+        assert.deepStrictEqual(await a.predict(table), await b.predict({ ...table }), file);
+        assert.equal(a.info.sha256, b.info.sha256);
+      } finally {
+        diagnostics.unsubscribe("worker_threads", onWorker);
+      }
     }
   });
 
