@@ -191,6 +191,10 @@ export async function loadBuildersFor(value: PyValue): Promise<void> {
   const push = (x: unknown) => {
     if (typeof x === "object" && x !== null && !ArrayBuffer.isView(x)) stack.push(x);
   };
+  const pushEntry = (x: unknown, k: unknown) => {
+    push(k);
+    push(x);
+  };
   push(value);
   while (stack.length > 0) {
     const v = stack.pop()!;
@@ -201,13 +205,14 @@ export async function loadBuildersFor(value: PyValue): Promise<void> {
       if (family && !loading.has(family)) needed.add(family);
     }
     // Every shape alike (lists, tuples, sets, dicts, object arrays, state, arguments): its values.
-    if (v instanceof Map)
-      for (const [k, x] of v) {
-        push(k);
-        push(x);
-      }
-    else if (Array.isArray(v)) for (const x of v) push(x);
-    else for (const x of Object.values(v)) push(x);
+    // Indexed loops and Map's forEach, not for-of: this walk runs once per load, cold, where an
+    // interpreted iterator costs several times an indexed read (a forest's ~13 000 values).
+    if (v instanceof Map) v.forEach(pushEntry);
+    else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) push(v[i]);
+    else {
+      const values = Object.values(v);
+      for (let i = 0; i < values.length; i++) push(values[i]);
+    }
   }
   await Promise.all([...needed].map(loadFamily));
   // Families another load started meanwhile must have finished too.
