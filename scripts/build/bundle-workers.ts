@@ -26,7 +26,7 @@ export const LOADER_WORKERS: readonly string[] = [
 ];
 
 /** Gives every bundled module of `dist/` its own `import.meta.url`, relative to the bundle's folder. */
-function ownMetaUrl(outDir: string): Plugin {
+export function ownMetaUrl(outDir: string): Plugin {
   return {
     name: "own-import-meta-url",
     setup(b) {
