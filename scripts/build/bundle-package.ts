@@ -17,7 +17,7 @@ import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { ownMetaUrl } from "./bundle-workers.ts";
+import { NODE_BUNDLE, ownMetaUrl } from "./bundle-workers.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const dist = join(root, "dist");
@@ -27,17 +27,11 @@ export async function bundlePackage(): Promise<void> {
   const outdir = join(dist, "entry-bundle");
   rmSync(outdir, { recursive: true, force: true });
   await build({
+    ...NODE_BUNDLE,
     entryPoints: { main: join(dist, "cli/main.js"), index: join(dist, "index.js") },
     outdir,
-    bundle: true,
     splitting: true,
     chunkNames: "chunk-[hash]",
-    packages: "external",
-    platform: "node",
-    format: "esm",
-    target: "node22",
-    legalComments: "none",
-    logLevel: "warning",
     plugins: [ownMetaUrl(outdir)],
   });
 }

@@ -41,21 +41,26 @@ export function ownMetaUrl(outDir: string): Plugin {
   };
 }
 
+/** What every bundle of `dist/` shares: our modules in, packages left as imports, ESM for Node 22+. */
+export const NODE_BUNDLE = {
+  bundle: true,
+  packages: "external",
+  platform: "node",
+  format: "esm",
+  target: "node22",
+  legalComments: "none",
+  logLevel: "warning",
+} as const;
+
 /** Writes `<entry>.bundle.js` for each loader worker entry. */
 export async function bundleWorkers(): Promise<void> {
   for (const name of LOADER_WORKERS) {
     const entry = join(dist, `${name}.js`);
     const outfile = join(dist, `${name}.bundle.js`);
     await build({
+      ...NODE_BUNDLE,
       entryPoints: [entry],
       outfile,
-      bundle: true,
-      packages: "external",
-      platform: "node",
-      format: "esm",
-      target: "node22",
-      legalComments: "none",
-      logLevel: "warning",
       plugins: [ownMetaUrl(dirname(outfile))],
     });
   }
