@@ -13,7 +13,12 @@ import { type Config, loadConfig, type ModelEntry } from "./config/config.ts";
 import { Errors } from "./errors.ts";
 import type { InferenceMode } from "./inference/pool/placement.ts";
 import { loadLimitsFromConfig, setLoadLimits } from "./runtimes/load-limits.ts";
-import { loadResolved, type ResolvedModelFile, resolveModelFile } from "./runtimes/load-model.ts";
+import {
+  type LoadModelOptions,
+  loadResolved,
+  type ResolvedModelFile,
+  resolveModelFile,
+} from "./runtimes/load-model.ts";
 import type { LoadedModel } from "./runtimes/runtime.ts";
 import { isModelDefinition, type ModelDefinition } from "./runtimes/typescript/define-model.ts";
 import { loadDefinition } from "./runtimes/typescript/runtime.ts";
@@ -40,7 +45,7 @@ export interface Pending {
   readonly version: string;
   readonly source: string;
   /** Loads the model; `inline`: on this thread, not in a loader worker (see {@link startLoads}). */
-  readonly load: (options?: { readonly inline?: boolean }) => Promise<LoadedModel>;
+  readonly load: (options?: Pick<LoadModelOptions, "inline">) => Promise<LoadedModel>;
   /** The model entry's own `inference` mode, if it has one. */
   readonly inference?: InferenceMode;
   /** Size of the resolved file, for a file the registry loads (not for a model given as code). */
@@ -159,7 +164,7 @@ export function applyLoadLimits(config: Config): PlacementCpus {
  */
 export function startLoads(pending: readonly Pending[], inlineMaxBytes = 0): Pending[] {
   return pending.map((p) => {
-    const inline = p.sizeBytes !== undefined && p.sizeBytes <= inlineMaxBytes;
+    const inline = inlineMaxBytes > 0 && p.sizeBytes !== undefined && p.sizeBytes <= inlineMaxBytes;
     const started = p.load(inline ? { inline } : undefined);
     // Its failure is the registry's to report, when it takes the load.
     started.catch(() => undefined);

@@ -97,6 +97,35 @@ describe("startup models", () => {
       );
   });
 
+  it("asks for an inline load only for files within a limit above 0", () => {
+    const asked: unknown[] = [];
+    const file = (sizeBytes: number): Pending => ({
+      name: `m${sizeBytes}`,
+      version: "1",
+      source: "file",
+      sizeBytes,
+      load: async (options) => {
+        asked.push(options?.inline ?? false);
+        return {} as LoadedModel;
+      },
+    });
+    const code: Pending = {
+      name: "c",
+      version: "1",
+      source: "code",
+      load: async (options) => {
+        asked.push(options?.inline ?? false);
+        return {} as LoadedModel;
+      },
+    };
+    startLoads([file(0), file(10), file(11), code], 10);
+    assert.deepStrictEqual(asked, [true, true, false, false]);
+    asked.length = 0;
+    // 0 is "never", even for an empty file.
+    startLoads([file(0), file(10)], 0);
+    assert.deepStrictEqual(asked, [false, false]);
+  });
+
   it("loads a startup file no larger than the limit without a loader worker, answering the same", async () => {
     const files = [
       FOREST,

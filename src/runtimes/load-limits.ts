@@ -56,6 +56,14 @@ export function setLoadLimits(limits: Partial<LoadLimits>): LoadLimits {
 }
 
 /**
+ * Whether a load reads its file on the calling thread rather than in a loader worker: loader workers
+ * are off, or the load asks for it (`inline`: a small startup file where no CPU is spare for a worker).
+ */
+export function loadsInline(options?: { readonly inline?: boolean }): boolean {
+  return !current.worker || options?.inline === true;
+}
+
+/**
  * The most bytes a compressed file of `compressedBytes` may inflate to: the ratio times its size,
  * within the absolute cap (and never below 16 MiB, so small legitimate files compress as well as they can).
  */

@@ -290,7 +290,7 @@ export interface RuntimeLoadOptions {
   readonly settings?: Readonly<Record<string, unknown>>;
   /**
    * Read the file on the calling thread even where loads run in a loader worker: a startup load of a
-   * small file in a process with no CPU to spare for that worker (`inlineStartupLoadKb`).
+   * small file in a process with no CPU to spare for that worker (`loadInlineStartupKb`).
    */
   readonly inline?: boolean;
 }

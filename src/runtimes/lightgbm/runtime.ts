@@ -10,7 +10,7 @@ import { withShared } from "../common/shared-model.ts";
 import { withSyncScoring } from "../common/sync-scoring.ts";
 import { typicalFromThresholds } from "../common/typical-values.ts";
 import { runtimeOf } from "../descriptor.ts";
-import { loadLimits } from "../load-limits.ts";
+import { loadLimits, loadsInline } from "../load-limits.ts";
 import { checkDecodeBudget } from "../loading/decode-budget.ts";
 import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";
 import type {
@@ -162,7 +162,7 @@ export const lightgbmRuntime: Runtime = /* @__PURE__ */ runtimeOf(
   lightgbmDescriptor,
   async (source, options) => {
     if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
-    if (!loadLimits().worker || options?.inline)
+    if (loadsInline(options))
       return lightgbmModelFromText(new TextDecoder().decode(source.bytes), source.fileName);
     // Reading the text (lines split, every number parsed, every tree checked) and the flat layout run in
     // the loader worker, under the load budgets; the main thread only binds functions to the arrays.

@@ -9,7 +9,7 @@ import { detectCompression } from "../../formats/compression/detect.ts";
 import type { PyObject, PyValue } from "../../formats/pickle/py-objects.ts";
 import { withShared } from "../common/shared-model.ts";
 import { runtimeOf } from "../descriptor.ts";
-import { type LoadLimits, loadLimits } from "../load-limits.ts";
+import { type LoadLimits, loadLimits, loadsInline } from "../load-limits.ts";
 import { rememberDigest } from "../loading/digest-cache.ts";
 import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";
 import type { FeatureTable, Runtime, RuntimeModel } from "../runtime.ts";
@@ -187,7 +187,7 @@ function boosterPipelineModel(
 export const sklearnRuntime: Runtime = /* @__PURE__ */ runtimeOf(
   sklearnDescriptor,
   async (source, options) => {
-    const read = await readPickleForLoad(source, options?.inline === true);
+    const read = await readPickleForLoad(source, loadsInline(options));
     const model = await modelFromValue(read.value, source);
     if (!read.fromWorker || !loadLimits().sharedMemory) return model;
     // The pool's threads rebuild the model from the same value and layouts, whose arrays are shared.
@@ -231,13 +231,13 @@ type Source = Parameters<Runtime["load"]>[0];
 /**
  * Reads the pickle of a source: in the loader worker (decompression, unpickling and a full dry-run
  * build under the load budgets, off the event loop, whose prepared layouts the build here then binds),
- * or here when the worker is turned off or the load is `inline`.
+ * or here when the load runs inline ({@link loadsInline}).
  */
 async function readPickleForLoad(
   source: Source,
   inline: boolean,
 ): Promise<{ value: PyValue; fromWorker?: PickleWorkerResult }> {
-  if (!loadLimits().worker || inline) {
+  if (inline) {
     // Only here: a process whose loads run in loader workers never loads the pickle reader itself.
     const { readPickle } = await import("./parse-pickle.ts");
     return { value: await readPickle(source.bytes, source.fileName) };

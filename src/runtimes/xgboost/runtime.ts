@@ -14,7 +14,7 @@ import { withShared } from "../common/shared-model.ts";
 import { withSyncScoring } from "../common/sync-scoring.ts";
 import { typicalFromThresholds } from "../common/typical-values.ts";
 import { runtimeOf } from "../descriptor.ts";
-import { loadLimits } from "../load-limits.ts";
+import { loadLimits, loadsInline } from "../load-limits.ts";
 import { checkDecodeBudget } from "../loading/decode-budget.ts";
 import { runLoaderWorker, sharedCopy, siblingModule } from "../loading/loader-worker-host.ts";
 import type {
@@ -263,7 +263,7 @@ export const xgboostRuntime: Runtime = /* @__PURE__ */ runtimeOf(
   xgboostDescriptor,
   async (source, options) => {
     if (source.bytes.byteLength === 0) throw Errors.invalidModel(source.fileName, "the file is empty");
-    if (!loadLimits().worker || options?.inline) return xgboostModelFromBytes(source.bytes, source.fileName);
+    if (loadsInline(options)) return xgboostModelFromBytes(source.bytes, source.fileName);
     // Decoding (JSON.parse of a file that may be hundreds of MB), the checks and the flat layout run in
     // the loader worker, under the load budgets; the main thread only binds functions to the arrays.
     const r = await runLoaderWorker<XgboostWorkerResult>(
