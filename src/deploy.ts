@@ -26,6 +26,7 @@ import {
 import { RemotePoller } from "./storage/remote-poller.ts";
 import { isRemote } from "./storage/source.ts";
 import type { Storage } from "./storage/storage.ts";
+import { holdTickShape } from "./util/tick-shape.ts";
 
 export {
   applyLoadLimits,
@@ -155,6 +156,7 @@ export async function deploy(
   options: DeployOptions = {},
 ): Promise<Deployment> {
   const { logger, handleSignals, configFile, env, ...rest } = options;
+  holdTickShape(); // before the models are read (util/tick-shape.ts)
   const config = loadConfig({ file: configFile, env, code: rest as ConfigLayer });
   const items = Array.isArray(model) ? (model as readonly Deployable[]) : [model as Deployable];
   const log =

@@ -12,6 +12,7 @@ import { loadConfig } from "../config/config.ts";
 import { isModelServeError } from "../errors.ts";
 import { createLogger } from "../observability/logger.ts";
 import { applyLoadLimits, prepareModels, startLoads, storageFor } from "../startup-models.ts";
+import { holdTickShape } from "../util/tick-shape.ts";
 import { PACKAGE_VERSION } from "../version.ts";
 import { addConfigOptions, configLayerFromOptions } from "./config-options.ts";
 import { kserveArgs } from "./kserve-args.ts";
@@ -125,6 +126,9 @@ export async function buildCli(options: { readonly serveOnly?: boolean } = {}): 
 
 /** Runs the CLI; failures become one stderr line and exit code 1 (2 for usage and config errors). */
 export async function main(argv: readonly string[]): Promise<void> {
+  // Before any model is read: the full collections of a start would otherwise leave every
+  // process.nextTick on V8's slow path (util/tick-shape.ts).
+  holdTickShape();
   try {
     // KServe starts runtimes with --model_name/--model_dir: rewritten into serve's own arguments.
     const args = kserveArgs(argv);
