@@ -4,7 +4,9 @@ import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
+import pino from "pino";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { loadModel } from "../../src/runtimes/load-model.ts";
 import { defineModel } from "../../src/runtimes/typescript/define-model.ts";
@@ -189,7 +191,19 @@ function gatedApp(options: Parameters<typeof buildApp>[1]) {
 
 describe("backpressure", () => {
   it("refuses with 503 MS_OVERLOADED + Retry-After once the queue is full, and answers every admitted request", async () => {
-    const { app, open, calls } = gatedApp({ microBatching: "on", maxQueued: 5, microBatchMaxWaitUs: 0 });
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, cb) {
+        for (const l of String(chunk).split("\n")) if (l) lines.push(JSON.parse(l));
+        cb();
+      },
+    });
+    const { app, open, calls } = gatedApp({
+      microBatching: "on",
+      maxQueued: 5,
+      microBatchMaxWaitUs: 0,
+      logger: pino({ level: "info" }, sink),
+    });
     const send = (x: number) =>
       app.fastify.inject({ method: "POST", url: "/models/slow/predict", payload: { x } });
     const first = send(0);
@@ -221,6 +235,16 @@ describe("backpressure", () => {
     );
     assert.deepEqual(calls, [1, 5]);
     await app.fastify.close();
+    // 15 refusals, one log line (this file's first refusals): a warning without a stack, no "server error".
+    const refusalLines = lines.filter((l) => l.msg === "request refused");
+    assert.equal(refusalLines.length, 1);
+    assert.equal(refusalLines[0]!.level, 40);
+    assert.equal(refusalLines[0]!.code, "MS_OVERLOADED");
+    assert.equal("err" in refusalLines[0]!, false);
+    assert.deepEqual(
+      lines.filter((l) => l.msg === "server error"),
+      [],
+    );
   });
 
   it("times out per request and releases each lease exactly once, when the batch really ends", async () => {

@@ -35,8 +35,66 @@ export function fromFastify(
   }
 }
 
-/** Logs a failure with the request's id bound (`req.log.error`). */
-export type ErrorLog = (fields: Record<string, unknown>, msg: string) => void;
+/** Logs a failure with the request's id bound (`req.log.error`; `req.log.warn` when `level` says so). */
+export type ErrorLog = (fields: Record<string, unknown>, msg: string, level?: "warn") => void;
+
+/**
+ * The refusals a busy or starting server answers by design: a full queue or too many predictions in
+ * flight (`MS_OVERLOADED`), a version still loading (`MS_MODEL_NOT_READY`). Each is counted in
+ * `/metrics` (`modelserve_errors_total{code}`) and its request line says 503; a log line with a stack
+ * for each would be thousands a second under overload, written by a process already short of time.
+ */
+const REFUSALS: ReadonlySet<string> = new Set(["MS_OVERLOADED", "MS_MODEL_NOT_READY"]);
+
+/**
+ * At most one log line per refusal code per interval: the first refusal is logged at once, the ones
+ * after it within the interval are counted, and the next line says how many were not logged.
+ */
+export class RefusalLog {
+  readonly #last = new Map<string, { at: number; suppressed: number }>();
+  readonly #intervalMs: number;
+  readonly #now: () => number;
+
+  /** `intervalMs`: the shortest time between two lines of one code; `now`: the clock (ms). */
+  constructor(intervalMs = 1000, now: () => number = Date.now) {
+    this.#intervalMs = intervalMs;
+    this.#now = now;
+  }
+
+  /** Undefined: count this refusal silently; else log it, with the refusals not logged before it. */
+  note(code: string): { suppressed: number } | undefined {
+    const t = this.#now();
+    const last = this.#last.get(code);
+    if (last !== undefined && t - last.at < this.#intervalMs) {
+      last.suppressed++;
+      return undefined;
+    }
+    this.#last.set(code, { at: t, suppressed: 0 });
+    return { suppressed: last?.suppressed ?? 0 };
+  }
+}
+
+/** The process's refusal log (one per process: a refusal storm is the process's, not an app's). */
+const refusalLog = new RefusalLog();
+
+/**
+ * Logs a failure the client gets as `e`: unexpected faults and 5xx with their stack at error level,
+ * refusals ({@link REFUSALS}) without a stack, at warn level, at most once a second per code.
+ */
+export function logFailure(err: unknown, e: ModelServeError, reqId: string, log: ErrorLog): void {
+  if (e.statusCode < 500) return;
+  if (REFUSALS.has(e.code)) {
+    const r = refusalLog.note(e.code);
+    if (r !== undefined)
+      log(
+        { reqId, code: e.code, message: e.message, notLoggedBefore: r.suppressed },
+        "request refused",
+        "warn",
+      );
+    return;
+  }
+  log({ err, reqId, code: e.code }, "server error");
+}
 
 /** What an error answers: its documented error, the extra header a 503 carries, and the body. */
 export interface ErrorAnswer {
@@ -51,7 +109,8 @@ export interface ErrorAnswer {
 
 /**
  * The answer to a failure (Fastify's error handler and the fast lane share it). Unexpected faults and
- * 5xx are logged with their stack; the client only ever gets the documented error.
+ * 5xx are logged with their stack, refusals once a second ({@link logFailure}); the client only ever
+ * gets the documented error.
  */
 export function errorAnswer(
   err: unknown,
@@ -65,8 +124,8 @@ export function errorAnswer(
   if (!e) {
     log({ err, reqId }, "unhandled error");
     e = Errors.internal(reqId);
-  } else if (e.statusCode >= 500) {
-    log({ err, reqId, code: e.code }, "server error");
+  } else {
+    logFailure(err, e, reqId, log);
   }
   // 503s say when to come back (unless a limiter already said), except a load failure that will not heal.
   const retryAfter =
@@ -103,7 +162,7 @@ export function replyErrorAnswer(
   const a = errorAnswer(
     err,
     String(req.id),
-    (fields, msg) => req.log.error(fields, msg),
+    (fields, msg, level) => (level === "warn" ? req.log.warn(fields, msg) : req.log.error(fields, msg)),
     bodyLimit,
     req.headers["content-type"],
     reply.hasHeader("retry-after"),
