@@ -538,13 +538,16 @@ export function bindLightgbm(layout: LightgbmLayout): LightgbmModel {
     raw(x, rows, cols) {
       if (cols !== nFeatures) throw new LightgbmError(`rows have ${cols} features, the model ${nFeatures}`);
       const out = new Float64Array(rows * perIteration);
-      if (!anyLinear && rows >= 8) {
-        // Tree by tree over blocks of rows (each row still adds its trees in the model's order):
-        // eligible trees eight rows at a time, the others row by row.
-        const leaves = new Int32Array(rows);
+      // Tree by tree up to the last multiple of eight rows (eligible trees take eight rows at a time;
+      // the rest would walk each tree alone), the rest row by row below (eight trees at a time). Each
+      // row adds its trees in the model's order either way.
+      const byTree = !anyLinear && rows >= 8 ? rows - (rows % 8) : 0;
+      if (byTree > 0) {
+        // Tree by tree over blocks of rows: eligible trees eight rows at a time, the others row by row.
+        const leaves = new Int32Array(byTree);
         const block = 256;
-        for (let b = 0; b < rows; b += block) {
-          const end = Math.min(rows, b + block);
+        for (let b = 0; b < byTree; b += block) {
+          const end = Math.min(byTree, b + block);
           for (let t = 0; t < numTrees; t++) {
             const k = t % perIteration;
             const base = leafBases[t];
@@ -556,11 +559,11 @@ export function bindLightgbm(layout: LightgbmLayout): LightgbmModel {
                 out[r * perIteration + k] += leafValue[base + leafOf(t, x, r * cols)];
           }
         }
-        return out;
+        if (byTree === rows) return out;
       }
       if (!anyLinear && perIteration === 1) {
         // Few rows: one row at a time, one output, constant leaves.
-        for (let r = 0; r < rows; r++) {
+        for (let r = byTree; r < rows; r++) {
           const at = r * cols;
           let sum = 0;
           if (rowLeavesOf(x, at, cols))
@@ -570,7 +573,7 @@ export function bindLightgbm(layout: LightgbmLayout): LightgbmModel {
         }
         return out;
       }
-      for (let r = 0; r < rows; r++) {
+      for (let r = byTree; r < rows; r++) {
         const at = r * cols;
         if (!anyLinear && rowLeavesOf(x, at, cols)) {
           for (let t = 0; t < numTrees; t++)

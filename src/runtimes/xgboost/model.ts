@@ -589,12 +589,16 @@ export function bindBooster(layout: BoosterLayout): Booster {
     margins(x, rows, cols) {
       if (cols !== numFeature) throw new BoosterError(`rows have ${cols} features, the model ${numFeature}`);
       const out = new Float64Array(rows * groups);
-      if (scalarLeaves && rows >= 8) {
+      // Tree by tree up to the last multiple of eight rows (the lock-step walk takes eight rows at a
+      // time; the rest would walk every tree alone, one dependent chain per step), the rest row by row
+      // (eight trees at a time). The same float32 sums in the same order either way.
+      const byTree = scalarLeaves && rows >= 8 ? rows - (rows % 8) : 0;
+      if (byTree > 0) {
         // float32 values read back exactly from a Float32Array, at half the memory traffic; cast in the
         // same pass that looks for a missing value (the typed-array constructor's cast is slower).
-        const x32 = new Float32Array(x.length);
+        const x32 = new Float32Array(byTree * cols);
         let nan = false;
-        for (let i = 0; i < x.length; i++) {
+        for (let i = 0; i < x32.length; i++) {
           const v = x[i];
           x32[i] = v;
           if (Number.isNaN(v)) nan = true;
@@ -604,13 +608,13 @@ export function bindBooster(layout: BoosterLayout): Booster {
         // Tree by tree over the batch: each row still adds its trees' leaves in the model's order.
         // Sums kept in a Float32Array: each store rounds to float32, exactly as f32(a + b) does for
         // float32 a and b (a double holds their sum before the single rounding).
-        const acc = new Float32Array(rows * groups);
-        for (let r = 0; r < rows; r++) for (let g = 0; g < groups; g++) acc[r * groups + g] = baseMargin[g];
-        const leaves = new Int32Array(rows);
+        const acc = new Float32Array(byTree * groups);
+        for (let r = 0; r < byTree; r++) for (let g = 0; g < groups; g++) acc[r * groups + g] = baseMargin[g];
+        const leaves = new Int32Array(byTree);
         // Blocks of rows small enough to stay in cache while every tree walks them.
         const block = Math.max(8, Math.floor(4096 / cols) & ~7);
-        for (let b = 0; b < rows; b += block) {
-          const end = Math.min(rows, b + block);
+        for (let b = 0; b < byTree; b += block) {
+          const end = Math.min(byTree, b + block);
           for (let t = 0; t < numTrees; t++) {
             if (catTree[t] === 0) walk(lockstep, roots[t], x32, b, end, cols, leaves);
             else if (bits) walkCategorical(lockstep, bits, roots[t], x32, b, end, cols, leaves);
@@ -621,13 +625,13 @@ export function bindBooster(layout: BoosterLayout): Booster {
           }
         }
         out.set(acc);
-        return out;
+        if (byTree === rows) return out;
       }
       const xf = new Float64Array(x.length);
-      for (let i = 0; i < x.length; i++) xf[i] = f32(x[i]);
+      for (let i = byTree * cols; i < x.length; i++) xf[i] = f32(x[i]);
       // Row by row: a row's features stay in cache while every tree reads them, and the float32 sums
       // follow the model's tree order.
-      for (let r = 0; r < rows; r++) {
+      for (let r = byTree; r < rows; r++) {
         const at = r * cols;
         const o = r * groups;
         for (let g = 0; g < groups; g++) out[o + g] = baseMargin[g];

@@ -2,9 +2,11 @@
  * A few rows take the tree runtimes' single-row path (a forest's packed trees or a booster's trees,
  * eight trees at a time in lock step; the branching walk for rows with NaN and categorical trees), a
  * batch of eight rows or more the per-tree lock-step walk, which the fixture tests check against
- * scikit-learn, XGBoost and LightGBM. Over every scikit-learn tree-family fixture (forests and boosters
- * alone and inside pipelines, containers and meta-estimators) and every XGBoost and LightGBM fixture: each row alone, and in
- * runs of three and seven, gets bit for bit the batch's predictions, probabilities and raw scores.
+ * scikit-learn, XGBoost and LightGBM; a forest's batch of more than 16 rows takes the per-tree walk up
+ * to its last multiple of eight rows and the single-row path for the rest. Over every scikit-learn
+ * tree-family fixture (forests and boosters alone and inside pipelines, containers and meta-estimators)
+ * and every XGBoost and LightGBM fixture: each row alone, and in runs of 3, 7, 12, 23 and 31, gets bit
+ * for bit the batch's predictions, probabilities and raw scores.
  */
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -87,13 +89,13 @@ describe("tree models answer a few rows as they answer a batch", () => {
   });
 
   for (const c of cases) {
-    it(`${c.name}: rows alone and in runs of 3, 7 and 12 as in the batch`, async () => {
+    it(`${c.name}: rows alone and in runs of 3, 7, 12, 23 and 31 as in the batch`, async () => {
       const rows = JSON.parse(readFileSync(join(c.dir, "inputs.json"), "utf8")) as unknown[];
       // Forests answer up to 16 rows row by row, boosters fewer than 8: more rows take the batch path.
       assert.ok(rows.length > 16, "the batch takes the batch path");
       const m = await loadModel(c.file);
       const batch = await answers(m, rows);
-      for (const run of [1, 3, 7, 12]) {
+      for (const run of [1, 3, 7, 12, 23, 31]) {
         for (let at = 0; at < rows.length; at += run) {
           const part = rows.slice(at, at + run);
           const got = await answers(m, part);

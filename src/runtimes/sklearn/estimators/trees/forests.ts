@@ -149,9 +149,9 @@ function addTreeProba(
   leaves: Int32Array,
   out: Float64Array,
   nan: boolean,
+  rows = d.rows,
 ): void {
-  tree.leaves(x32, d.rows, d.cols, leaves, nan);
-  const rows = d.rows;
+  tree.leaves(x32, rows, d.cols, leaves, nan);
   // Two and three classes (most classifiers) unrolled: the class loop cost as much as the tree walk
   // on a shallow forest (iris RF-100, 1000 rows). Same additions in the same order as the loop.
   if (k === 2) {
@@ -281,6 +281,15 @@ function members(o: PyObject): PyObject[] {
  */
 const FEW_ROWS_MAX = 16;
 
+/**
+ * Where a larger batch stops going tree by tree: at the last multiple of eight rows. The tree-by-tree
+ * walk takes rows eight at a time; the rest (up to seven) would each walk every tree alone, one
+ * dependent chain per step, while row by row takes each of them through eight trees at once. A
+ * micro-batch of 31 rows then walks 24 rows tree by tree and 7 row by row. Both add the trees in the
+ * same order: the answers are the same.
+ */
+const laneRows = (rows: number): number => rows - (rows % 8);
+
 /** Builder of `RandomForestClassifier` and `ExtraTreesClassifier`. */
 export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
@@ -300,25 +309,28 @@ export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const proba = (x: SkData): Matrix => {
     const d = dense(x);
     const out = new Float64Array(d.rows * k);
-    if (d.rows <= FEW_ROWS_MAX) {
-      // A few rows (single rows, micro-batches): every tree in one loop over the packed arrays.
+    // A few rows (single rows, small micro-batches) row by row; else tree by tree up to the last
+    // multiple of eight rows, and the rest row by row.
+    const byTree = d.rows <= FEW_ROWS_MAX ? 0 : laneRows(d.rows);
+    if (byTree > 0) {
+      const x32 = float32Rows(d.data);
+      const leaves = new Int32Array(byTree);
+      const nan = hasNaN(x32);
+      // sklearn adds each tree's probabilities in list order, then divides once.
+      for (let t = 0; t < trees.length; t++)
+        addTreeProba(trees[t], leafP[t], x32, d, k, leaves, out, nan, byTree);
+    }
+    if (byTree < d.rows) {
+      // Every tree in one loop over the packed arrays, eight trees at a time.
       const xr = d.cols <= rowScratch.length ? rowScratch : new Float64Array(d.cols);
-      for (let r = 0; r < d.rows; r++) {
+      for (let r = byTree; r < d.rows; r++) {
         packedLeaves(packed, d.data, r * d.cols, d.cols, rowLeaves, xr);
-        // sklearn adds each tree's probabilities in list order, then divides once.
         for (let t = 0; t < rowLeaves.length; t++) {
           const base = rowLeaves[t] * k;
           for (let c = 0; c < k; c++) out[r * k + c] += packedP[base + c];
         }
       }
-      for (let i = 0; i < out.length; i++) out[i] /= trees.length;
-      return matrix(d.rows, k, out);
     }
-    const x32 = float32Rows(d.data);
-    const leaves = new Int32Array(d.rows);
-    const nan = hasNaN(x32);
-    // sklearn adds each tree's probabilities in list order, then divides once.
-    for (let t = 0; t < trees.length; t++) addTreeProba(trees[t], leafP[t], x32, d, k, leaves, out, nan);
     for (let i = 0; i < out.length; i++) out[i] /= trees.length;
     return matrix(d.rows, k, out);
   };
@@ -360,21 +372,21 @@ export function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
     predict(x) {
       const d = dense(x);
       const out = new Float64Array(d.rows);
-      if (d.rows <= FEW_ROWS_MAX) {
-        for (let r = 0; r < d.rows; r++) {
-          const leaves = rowLeaves(d.data, r * d.cols, d.cols);
-          // Tree by tree in the forest's order, as the batch path adds them, then divided once.
-          for (let i = 0; i < trees.length; i++) out[r] += trees[i].values[leaves[i] * trees[i].width];
-          out[r] /= trees.length;
+      // As the classifier: tree by tree up to the last multiple of eight rows, the rest row by row.
+      const byTree = d.rows <= FEW_ROWS_MAX ? 0 : laneRows(d.rows);
+      if (byTree > 0) {
+        const x32 = float32Rows(d.data);
+        const leaves = new Int32Array(byTree);
+        const nan = hasNaN(x32);
+        for (const t of trees) {
+          t.leaves(x32, byTree, d.cols, leaves, nan);
+          for (let r = 0; r < byTree; r++) out[r] += t.values[leaves[r] * t.width];
         }
-        return { kind: "dense", rows: d.rows, cols: 1, data: out };
       }
-      const x32 = float32Rows(d.data);
-      const leaves = new Int32Array(d.rows);
-      const nan = hasNaN(x32);
-      for (const t of trees) {
-        t.leaves(x32, d.rows, d.cols, leaves, nan);
-        for (let r = 0; r < d.rows; r++) out[r] += t.values[leaves[r] * t.width];
+      for (let r = byTree; r < d.rows; r++) {
+        const leaves = rowLeaves(d.data, r * d.cols, d.cols);
+        // Tree by tree in the forest's order, as the batch path adds them, then divided once.
+        for (let i = 0; i < trees.length; i++) out[r] += trees[i].values[leaves[i] * trees[i].width];
       }
       for (let r = 0; r < d.rows; r++) out[r] /= trees.length;
       return { kind: "dense", rows: d.rows, cols: 1, data: out };
