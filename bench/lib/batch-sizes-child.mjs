@@ -1,0 +1,38 @@
+/**
+ * Child of bench/batch-sizes.ts, plain JavaScript on purpose: Node's TypeScript loader grows a
+ * WebAssembly memory, which detaches an ArrayBuffer, after which V8 checks every typed-array access of
+ * the process for detachment (a tree walk ~2× slower). This process imports only built JavaScript.
+ * Usage: node batch-sizes-child.mjs MODEL ROWS_JSON SIZES ROUNDS ROOT [ROOT_B]
+ * Prints one JSON line per batch size: µs per row of predictProba (or predict) per round and per root,
+ * the roots alternating within each round.
+ */
+import { readFileSync } from "node:fs";
+
+const [model, rowsFile, sizes, roundsArg, ...roots] = process.argv.slice(2);
+const rounds = Number(roundsArg);
+const all = JSON.parse(readFileSync(rowsFile, "utf8"));
+const trees = [];
+for (const root of roots) {
+  const { loadModel } = await import(`${root}/dist/runtimes/load-model.js`);
+  const { tableFromRows } = await import(`${root}/dist/schema/validator.js`);
+  const m = await loadModel(model, { inline: true });
+  trees.push({ m, tableFromRows, call: m.predictProba ?? m.predict });
+}
+for (const n of sizes.split(",").map(Number)) {
+  const tables = trees.map(({ m, tableFromRows }) => {
+    const out = [];
+    for (let s = 0; s + n <= all.length; s += n) out.push(tableFromRows(m.signature, all.slice(s, s + n)));
+    return out;
+  });
+  const us = trees.map(() => []);
+  // Four warm-up rounds, then the measured ones; the order of the roots turns each round.
+  for (let round = 0; round < rounds + 4; round++) {
+    for (let i = 0; i < trees.length; i++) {
+      const j = round % 2 ? trees.length - 1 - i : i;
+      const t0 = performance.now();
+      for (const t of tables[j]) await trees[j].call(t);
+      if (round >= 4) us[j].push(((performance.now() - t0) * 1000) / (tables[j].length * n));
+    }
+  }
+  process.stdout.write(`${JSON.stringify({ rows: n, us })}\n`);
+}
