@@ -107,12 +107,11 @@ export async function workerHost(bytes: Uint8Array): Promise<SessionHost> {
       const id = next++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
+        const transfer = Object.values(feeds)
+          .map((t) => (ArrayBuffer.isView(t.data) ? t.data.buffer : undefined))
+          .filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
         worker.ref();
-        // Copied, not transferred: a transfer detaches the buffers here, and the first ArrayBuffer
-        // this thread ever detaches turns off a V8 assumption for good, after which every typed-array
-        // access in its optimised code checks for detachment (a forest served beside an ONNX model
-        // answered 12 % fewer single rows after the first ONNX request; docs/runtimes/onnx.md).
-        worker.postMessage({ id, feeds, outputs });
+        worker.postMessage({ id, feeds, outputs }, transfer);
       }).finally(() => {
         if (pending.size === 0) worker.unref();
       }) as Promise<Record<string, WireTensor>>;

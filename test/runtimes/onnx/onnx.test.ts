@@ -7,7 +7,6 @@ import { isModelServeError } from "../../../src/errors.ts";
 import { loadModel } from "../../../src/runtimes/load-model.ts";
 import { readOnnxFile, removeZipMaps } from "../../../src/runtimes/onnx/parse-model.ts";
 import { importOrt, onnxRuntime, setOrtImporter } from "../../../src/runtimes/onnx/runtime.ts";
-import { workerHost } from "../../../src/runtimes/onnx/session-host.ts";
 import { columnsToRows } from "../../../src/schema/rows-file.ts";
 import { tableFromRows } from "../../../src/schema/validator.ts";
 import { type ConformanceCase, runRuntimeConformance } from "../../conformance/runtime-suite.ts";
@@ -104,25 +103,6 @@ describe("onnx runtime", () => {
       await m.close?.();
     }
     assert.deepEqual(results[0], results[1]);
-  });
-
-  it("copies the feeds to the worker thread instead of detaching them on the main thread", async () => {
-    // One detached ArrayBuffer switches V8's detach checks on in every typed-array access of the
-    // thread for good (session-host.ts): the host must leave the caller's buffers whole.
-    const dir = join(root, "skl2onnx", "breast_cancer_gradient_boosting_nozipmap");
-    const host = await workerHost(readFileSync(join(dir, "model.onnx")));
-    try {
-      const rows: number[][] = read(dir, "inputs.json").X.slice(0, 3);
-      const data = Float32Array.from(rows.flat());
-      const out = await host.run({ X: { type: "float32", dims: [3, 30], data } }, ["label"]);
-      assert.equal(data.buffer.byteLength, 3 * 30 * 4);
-      assert.deepEqual(Array.from(data), Array.from(Float32Array.from(rows.flat())));
-      // onnxruntime's own labels for these rows (the Python session's, committed).
-      const expected = read(dir, "expected_onnxruntime.json").outputs.label.data.slice(0, 3);
-      assert.deepEqual(Array.from(out.label!.data as BigInt64Array, Number), expected);
-    } finally {
-      await host.close();
-    }
   });
 
   it("says how to install onnxruntime-node when it is missing", async () => {
