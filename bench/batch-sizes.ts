@@ -7,7 +7,7 @@
  * rounds (default 40). With `BENCH_COMPARE=/path/to/another/checkout` (built) both trees run in one
  * process, alternating within each round, and each round's ratio is reported (median [quartiles]):
  * paired rounds cancel the drift of a shared machine. Runs in a plain JavaScript child
- * (lib/batch-sizes-child.mjs): see there why.
+ * (lib/batch-sizes-child.mjs) that imports each tree's build.
  */
 
 import { execFileSync } from "node:child_process";

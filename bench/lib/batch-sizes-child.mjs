@@ -1,7 +1,6 @@
 /**
- * Child of bench/batch-sizes.ts, plain JavaScript on purpose: Node's TypeScript loader grows a
- * WebAssembly memory, which detaches an ArrayBuffer, after which V8 checks every typed-array access of
- * the process for detachment (a tree walk ~2× slower). This process imports only built JavaScript.
+ * Child of bench/batch-sizes.ts, plain JavaScript: it imports each tree's own build (`dist/`), so that
+ * two checkouts run side by side in one process.
  * Usage: node batch-sizes-child.mjs MODEL ROWS_JSON SIZES ROUNDS ROOT [ROOT_B]
  * Prints one JSON line per batch size: µs per row of predictProba (or predict) per round and per root,
  * the roots alternating within each round.
