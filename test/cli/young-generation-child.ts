@@ -3,9 +3,14 @@
  * then allocates for 1.5 s while keeping a window of recent objects alive — a server's requests in
  * flight — and prints the young generation's size, MB: every sample, and the last.
  */
-import { capYoungGeneration, youngGenerationBytes } from "../../src/cli/young-generation.ts";
+import {
+  capYoungGeneration,
+  watchingCollections,
+  youngGenerationBytes,
+} from "../../src/cli/young-generation.ts";
 
 capYoungGeneration(Number(process.argv[2]), process.argv[3] ?? "");
+const watchingAtStart = watchingCollections();
 const window: unknown[] = new Array(30_000);
 const samples: number[] = [];
 const end = Date.now() + 1500;
@@ -14,4 +19,11 @@ for (let i = 0; Date.now() < end; ) {
   samples.push(youngGenerationBytes() / 2 ** 20);
   await new Promise((r) => setImmediate(r));
 }
-process.stdout.write(JSON.stringify({ samples, last: youngGenerationBytes() / 2 ** 20 }));
+process.stdout.write(
+  JSON.stringify({
+    samples,
+    last: youngGenerationBytes() / 2 ** 20,
+    watchingAtStart,
+    watchingAtEnd: watchingCollections(),
+  }),
+);

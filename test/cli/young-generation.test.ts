@@ -10,11 +10,18 @@ import { promisify } from "node:util";
 
 const child = new URL("./young-generation-child.ts", import.meta.url).pathname;
 
-async function run(mb: number, nodeOptions = ""): Promise<{ samples: number[]; last: number }> {
+interface Run {
+  samples: number[];
+  last: number;
+  watchingAtStart: boolean;
+  watchingAtEnd: boolean;
+}
+
+async function run(mb: number, nodeOptions = ""): Promise<Run> {
   const { stdout } = await promisify(execFile)(process.execPath, [child, String(mb), nodeOptions], {
     timeout: 30_000,
   });
-  return JSON.parse(stdout) as { samples: number[]; last: number };
+  return JSON.parse(stdout) as Run;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -33,5 +40,11 @@ describe("the young generation's ceiling", () => {
     // page or two more for a moment).
     assert.ok(capped.last <= 16, `capped: ${capped.last} MB at the end`);
     assert.ok(median(capped.samples) <= 16, `capped samples: ${capped.samples}`);
+    // Each collection is watched while the space may still grow; once at the ceiling growth is off
+    // and the per-collection observer is let go (a timer looks for a shrink instead). Off: never.
+    assert.equal(capped.watchingAtStart, true);
+    assert.equal(capped.watchingAtEnd, false);
+    assert.equal(free.watchingAtStart, false);
+    assert.equal(userSized.watchingAtEnd, false);
   });
 });
