@@ -47,8 +47,18 @@ export type ErrorLog = (fields: Record<string, unknown>, msg: string, level?: "w
 const REFUSALS: ReadonlySet<string> = new Set(["MS_OVERLOADED", "MS_MODEL_NOT_READY"]);
 
 /**
- * At most one log line per refusal code per interval: the first refusal is logged at once, the ones
- * after it within the interval are counted, and the next line says how many were not logged.
+ * The 5xx that belong to one request: an unexpected fault, a model throwing on its input. Logged each
+ * time with the stack, for the request id to find. Every other 5xx says something about the server's
+ * state (a timeout budget the model overran, an audit log that cannot be written, a version that
+ * failed to load, a missing package) that each request after it would repeat: logged once a second
+ * per code with its error, and how many were not logged.
+ */
+const PER_REQUEST: ReadonlySet<string> = new Set(["MS_INTERNAL", "MS_INFERENCE_FAILED"]);
+
+/**
+ * At most one log line per code per interval (refusals, and the 5xx of the server's state): the first
+ * failure is logged at once, the ones after it within the interval are counted, and the next line says
+ * how many were not logged.
  */
 export class RefusalLog {
   readonly #last = new Map<string, { at: number; suppressed: number }>();
@@ -74,12 +84,13 @@ export class RefusalLog {
   }
 }
 
-/** The process's refusal log (one per process: a refusal storm is the process's, not an app's). */
+/** The process's throttle (one per process: a storm of failures is the process's, not an app's). */
 const refusalLog = new RefusalLog();
 
 /**
- * Logs a failure the client gets as `e`: unexpected faults and 5xx with their stack at error level,
- * refusals ({@link REFUSALS}) without a stack, at warn level, at most once a second per code.
+ * Logs a failure the client gets as `e`: faults of one request ({@link PER_REQUEST}) each time with
+ * their stack; refusals ({@link REFUSALS}) without a stack, at warn level, and other 5xx with their
+ * error at error level, both at most once a second per code; 4xx not at all.
  */
 export function logFailure(err: unknown, e: ModelServeError, reqId: string, log: ErrorLog): void {
   if (e.statusCode < 500) return;
@@ -93,7 +104,12 @@ export function logFailure(err: unknown, e: ModelServeError, reqId: string, log:
       );
     return;
   }
-  log({ err, reqId, code: e.code }, "server error");
+  if (PER_REQUEST.has(e.code)) {
+    log({ err, reqId, code: e.code }, "server error");
+    return;
+  }
+  const r = refusalLog.note(e.code);
+  if (r !== undefined) log({ err, reqId, code: e.code, notLoggedBefore: r.suppressed }, "server error");
 }
 
 /** What an error answers: its documented error, the extra header a 503 carries, and the body. */

@@ -1,7 +1,8 @@
 /**
- * How failures are logged (src/server/plugins/error-handler.ts): faults and 5xx with their stack at
- * error level; the refusals a busy or starting server answers by design (MS_OVERLOADED,
- * MS_MODEL_NOT_READY) without a stack, at warn level, at most one line per code per interval.
+ * How failures are logged (src/server/plugins/error-handler.ts): the faults of one request with their
+ * stack every time; the refusals a busy or starting server answers by design (MS_OVERLOADED,
+ * MS_MODEL_NOT_READY) without a stack at warn level, and the other 5xx with their error at error level,
+ * both at most one line per code per interval.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -51,17 +52,33 @@ describe("logFailure", () => {
     assert.equal("err" in line!.fields, false);
   });
 
-  it("logs other 5xx with the error (its stack) at error level, every time, and 4xx not at all", () => {
+  it("logs a storm of a state 5xx (a timeout) once, with its error, at error level", () => {
+    const { lines, log } = collector();
+    const errors = Array.from({ length: 30 }, () => Errors.inferenceTimeout("m", "1", 50));
+    for (const [i, e] of errors.entries()) logFailure(e, e, `t${i}`, log);
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]!.level, "error");
+    assert.equal(lines[0]!.msg, "server error");
+    assert.equal(lines[0]!.fields.err, errors[0]);
+    assert.equal(lines[0]!.fields.code, "MS_INFERENCE_TIMEOUT");
+    assert.equal(lines[0]!.fields.notLoggedBefore, 0);
+  });
+
+  it("logs the faults of one request (internal, inference failed) with their error every time, and 4xx not at all", () => {
     const { lines, log } = collector();
     const fault = new Error("boom");
     for (let i = 0; i < 3; i++) logFailure(fault, Errors.inferenceFailed("m", "1", `q${i}`), `q${i}`, log);
+    for (let i = 0; i < 2; i++) logFailure(fault, Errors.internal(`i${i}`), `i${i}`, log);
     logFailure(undefined, Errors.badRequest("no"), "q9", log);
-    assert.equal(lines.length, 3);
-    for (const l of lines) {
-      assert.equal(l.level, "error");
-      assert.equal(l.msg, "server error");
-      assert.equal(l.fields.err, fault);
-      assert.equal(l.fields.code, "MS_INFERENCE_FAILED");
-    }
+    assert.deepEqual(
+      lines.map((l) => [l.level, l.msg, l.fields.code, l.fields.reqId, l.fields.err === fault]),
+      [
+        ["error", "server error", "MS_INFERENCE_FAILED", "q0", true],
+        ["error", "server error", "MS_INFERENCE_FAILED", "q1", true],
+        ["error", "server error", "MS_INFERENCE_FAILED", "q2", true],
+        ["error", "server error", "MS_INTERNAL", "i0", true],
+        ["error", "server error", "MS_INTERNAL", "i1", true],
+      ],
+    );
   });
 });
