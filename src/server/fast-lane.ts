@@ -23,7 +23,7 @@ import type { HitResult } from "./cluster-hooks.ts";
 import type { AppContext, RequestModel } from "./context.ts";
 import { count, UNLIMITED, type Verdict, verdictOf } from "./lane-rate-limit.ts";
 import type { RateLimit } from "./plugins/access.ts";
-import { errorAnswer } from "./plugins/error-handler.ts";
+import { type ErrorLog, errorAnswer, errorLogOf } from "./plugins/error-handler.ts";
 import { protocolErrorAnswer } from "./plugins/protocol-errors.ts";
 import { answerJson } from "./predict/answer-json.ts";
 import { parseBody, rowsOfBody } from "./predict/body.ts";
@@ -240,7 +240,6 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     `inference;dur=${inferenceMs.toFixed(3)}`,
   ];
 
-  type Log = (fields: Record<string, unknown>, msg: string, level?: "warn") => void;
   /**
    * One kind of route's answer: writes it (or the error's) and returns the status. `limit` is what
    * Fastify's hooks would do around the handler: headers for every answer (CORS, the rate limit's), a
@@ -253,7 +252,7 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     text: string,
     reqId: string,
     entry: RequestModel,
-    log: Log,
+    log: ErrorLog,
     limit: Around,
   ) => Promise<number>;
 
@@ -363,10 +362,7 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     // The route is recorded where Fastify's handler records it: once the body parsed.
     const entry: RequestModel = {};
     // The request's child logger, made only when something is logged (as Fastify's lazy one).
-    const log: Log = (fields, msg, level) =>
-      level === "warn"
-        ? logger.child({ reqId }).warn(fields, msg)
-        : logger.child({ reqId }).error(fields, msg);
+    const log: ErrorLog = errorLogOf(() => logger.child({ reqId }));
     const counts = counted === undefined ? UNLIMITED : await verdictOf(counted, rateLimit!.max);
     // The CORS plugin's headers come first: its request hook runs before the rate limit's.
     let limit: Around =

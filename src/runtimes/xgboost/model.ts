@@ -627,12 +627,14 @@ export function bindBooster(layout: BoosterLayout): Booster {
         out.set(acc);
         if (byTree === rows) return out;
       }
-      const xf = new Float64Array(x.length);
-      for (let i = byTree * cols; i < x.length; i++) xf[i] = f32(x[i]);
+      // The rows left (all of them, or those after the tree-by-tree part), cast to float32 values.
+      const first = byTree * cols;
+      const xf = new Float64Array(x.length - first);
+      for (let i = 0; i < xf.length; i++) xf[i] = f32(x[first + i]);
       // Row by row: a row's features stay in cache while every tree reads them, and the float32 sums
       // follow the model's tree order.
       for (let r = byTree; r < rows; r++) {
-        const at = r * cols;
+        const at = (r - byTree) * cols;
         const o = r * groups;
         for (let g = 0; g < groups; g++) out[o + g] = baseMargin[g];
         let nan = false;

@@ -38,6 +38,17 @@ export function fromFastify(
 /** Logs a failure with the request's id bound (`req.log.error`; `req.log.warn` when `level` says so). */
 export type ErrorLog = (fields: Record<string, unknown>, msg: string, level?: "warn") => void;
 
+/** The {@link ErrorLog} of a pino-like logger, got when a line is written (a child made only then). */
+export function errorLogOf(
+  logger: () => {
+    error(fields: Record<string, unknown>, msg: string): void;
+    warn(fields: Record<string, unknown>, msg: string): void;
+  },
+): ErrorLog {
+  return (fields, msg, level) =>
+    level === "warn" ? logger().warn(fields, msg) : logger().error(fields, msg);
+}
+
 /**
  * The refusals a busy or starting server answers by design: a full queue or too many predictions in
  * flight (`MS_OVERLOADED`), a version still loading (`MS_MODEL_NOT_READY`). Each is counted in
@@ -60,7 +71,7 @@ const PER_REQUEST: ReadonlySet<string> = new Set(["MS_INTERNAL", "MS_INFERENCE_F
  * failure is logged at once, the ones after it within the interval are counted, and the next line says
  * how many were not logged.
  */
-export class RefusalLog {
+export class FailureThrottle {
   readonly #last = new Map<string, { at: number; suppressed: number }>();
   readonly #intervalMs: number;
   readonly #now: () => number;
@@ -71,7 +82,7 @@ export class RefusalLog {
     this.#now = now;
   }
 
-  /** Undefined: count this refusal silently; else log it, with the refusals not logged before it. */
+  /** Undefined: count this failure silently; else log it, with the ones of its code not logged before it. */
   note(code: string): { suppressed: number } | undefined {
     const t = this.#now();
     const last = this.#last.get(code);
@@ -85,7 +96,7 @@ export class RefusalLog {
 }
 
 /** The process's throttle (one per process: a storm of failures is the process's, not an app's). */
-const refusalLog = new RefusalLog();
+const throttle = new FailureThrottle();
 
 /**
  * Logs a failure the client gets as `e`: faults of one request ({@link PER_REQUEST}) each time with
@@ -95,7 +106,7 @@ const refusalLog = new RefusalLog();
 export function logFailure(err: unknown, e: ModelServeError, reqId: string, log: ErrorLog): void {
   if (e.statusCode < 500) return;
   if (REFUSALS.has(e.code)) {
-    const r = refusalLog.note(e.code);
+    const r = throttle.note(e.code);
     if (r !== undefined)
       log(
         { reqId, code: e.code, message: e.message, notLoggedBefore: r.suppressed },
@@ -108,7 +119,7 @@ export function logFailure(err: unknown, e: ModelServeError, reqId: string, log:
     log({ err, reqId, code: e.code }, "server error");
     return;
   }
-  const r = refusalLog.note(e.code);
+  const r = throttle.note(e.code);
   if (r !== undefined) log({ err, reqId, code: e.code, notLoggedBefore: r.suppressed }, "server error");
 }
 
@@ -124,9 +135,9 @@ export interface ErrorAnswer {
 }
 
 /**
- * The answer to a failure (Fastify's error handler and the fast lane share it). Unexpected faults and
- * 5xx are logged with their stack, refusals once a second ({@link logFailure}); the client only ever
- * gets the documented error.
+ * The answer to a failure (Fastify's error handler and the fast lane share it). Unexpected faults are
+ * logged with their stack, 5xx as {@link logFailure} says; the client only ever gets the documented
+ * error.
  */
 export function errorAnswer(
   err: unknown,
@@ -178,7 +189,7 @@ export function replyErrorAnswer(
   const a = errorAnswer(
     err,
     String(req.id),
-    (fields, msg, level) => (level === "warn" ? req.log.warn(fields, msg) : req.log.error(fields, msg)),
+    errorLogOf(() => req.log),
     bodyLimit,
     req.headers["content-type"],
     reply.hasHeader("retry-after"),

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Errors } from "../../../src/errors.ts";
-import { logFailure, RefusalLog } from "../../../src/server/plugins/error-handler.ts";
+import { FailureThrottle, logFailure } from "../../../src/server/plugins/error-handler.ts";
 
 type Line = { fields: Record<string, unknown>; msg: string; level: string };
 
@@ -16,10 +16,10 @@ function collector(): { lines: Line[]; log: (f: Record<string, unknown>, m: stri
   return { lines, log: (fields, msg, level) => lines.push({ fields, msg, level: level ?? "error" }) };
 }
 
-describe("the refusal log", () => {
+describe("the failure throttle", () => {
   it("logs a code's first refusal, counts the next ones within the interval, and says how many with the next line", () => {
     let now = 0;
-    const r = new RefusalLog(1000, () => now);
+    const r = new FailureThrottle(1000, () => now);
     assert.deepEqual(r.note("MS_OVERLOADED"), { suppressed: 0 });
     for (let i = 0; i < 3; i++) {
       now += 300;

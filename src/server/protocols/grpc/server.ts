@@ -13,7 +13,7 @@ import { Errors, isModelServeError, type ModelServeError } from "../../../errors
 import { requestLogger } from "../../../observability/request-log.ts";
 import { presentedKey, type Scope } from "../../../security/api-keys.ts";
 import type { AppContext, RequestModel } from "../../context.ts";
-import { logFailure } from "../../plugins/error-handler.ts";
+import { errorLogOf, logFailure } from "../../plugins/error-handler.ts";
 import { inferV2, modelMetadata, modelReady, serverMetadata, serverReady } from "../v2/service.ts";
 import { encodeRawInferResponse, type RawInferResponse } from "./raw-response.ts";
 import { decodeTensors, encodeOutputs, type GrpcInferRequest } from "./wire.ts";
@@ -180,8 +180,11 @@ export async function startGrpcServer(ctx: AppContext, opts: GrpcServerOptions):
           logger.error({ err, reqId }, "unhandled gRPC error");
           e = Errors.internal(reqId);
         }
-        logFailure(err, e, reqId, (fields, msg, level) =>
-          level === "warn" ? logger.warn(fields, msg) : logger.error(fields, msg),
+        logFailure(
+          err,
+          e,
+          reqId,
+          errorLogOf(() => logger),
         );
         const md = new grpc.Metadata();
         md.set("ms-error-code", e.code);
