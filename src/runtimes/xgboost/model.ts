@@ -29,6 +29,7 @@ import { categoryBits, walkCategorical } from "./categorical-walk.ts";
 import { expf } from "./expf.ts";
 import { linearMargins } from "./gblinear.ts";
 import { numpyExpf } from "./numpy-expf.ts";
+import { addShallowTree, SHALLOW_MAX } from "./shallow-trees.ts";
 import type { XgbExplainInput } from "./shap-trees.ts";
 
 const f32 = Math.fround;
@@ -616,6 +617,11 @@ export function bindBooster(layout: BoosterLayout): Booster {
         for (let b = 0; b < byTree; b += block) {
           const end = Math.min(byTree, b + block);
           for (let t = 0; t < numTrees; t++) {
+            // Trees of up to three levels add their leaves row by row in one pass (shallow-trees.ts).
+            if (!nan && catTree[t] === 0 && lockstep.height[roots[t]] <= SHALLOW_MAX) {
+              addShallowTree(lockstep, contrib32, roots[t], x32, b, end, cols, acc, groups, group[t]);
+              continue;
+            }
             if (catTree[t] === 0) walk(lockstep, roots[t], x32, b, end, cols, leaves);
             else if (bits) walkCategorical(lockstep, bits, roots[t], x32, b, end, cols, leaves);
             else for (let r = b; r < end; r++) leaves[r] = leafOf32(roots[t], x32, r * cols);
