@@ -25,11 +25,11 @@ import {
   MAX_MODEL_FEATURES,
   relativeCap,
 } from "../common/model-bounds.ts";
+import { addShallowTree, SHALLOW_MAX } from "../common/shallow-trees.ts";
 import { categoryBits, walkCategorical } from "./categorical-walk.ts";
 import { expf } from "./expf.ts";
 import { linearMargins } from "./gblinear.ts";
 import { numpyExpf } from "./numpy-expf.ts";
-import { addShallowTree, SHALLOW_MAX } from "./shallow-trees.ts";
 import type { XgbExplainInput } from "./shap-trees.ts";
 
 const f32 = Math.fround;

@@ -36,6 +36,10 @@ export interface CompiledTree {
   leaves(x: Float32Array, rows: number, cols: number, out: Int32Array, nan?: boolean): void;
   /** The node values, `nodeCount × width`. */
   readonly values: Float64Array;
+  /** The tree in the lock-step walk's layout (its heights say which trees are shallow). */
+  readonly lockstep: LockstepTree;
+  /** Whether any node sends missing values left (a batch with a NaN then needs the NaN walk). */
+  readonly anyMissingLeft: boolean;
   /** The node arrays as scikit-learn stores them (`-1` children at leaves), for packing ensembles. */
   readonly nodes: {
     readonly left: Int32Array;
@@ -219,6 +223,8 @@ function bindTree(layout: TreeLayout): CompiledTree {
     hasMissing: layout.hasMissing,
     values: layout.values,
     nodes: layout.nodes,
+    lockstep,
+    anyMissingLeft,
     leaf(x, at) {
       let i = 0;
       // Children always have larger indices (checked when laid out), so this loop ends.

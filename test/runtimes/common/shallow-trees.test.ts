@@ -1,6 +1,7 @@
 /**
- * @module XGBoost's shallow trees added row by row in one pass give, bit for bit, the float32 sums of
- * the eight-row walk followed by the addition of each row's leaf: random trees of every depth the pass
+ * @module Shallow trees added row by row in one pass give, bit for bit, the sums (float32 as XGBoost's,
+ * float64 as scikit-learn's GradientBoosting's) of the eight-row walk followed by the addition of each
+ * row's leaf: random trees of every depth the pass
  * takes (a leaf alone, a stump, two and three levels, complete or not), random rows with values on the
  * thresholds and just below them, several groups, and row ranges that start and end anywhere.
  */
@@ -8,7 +9,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { float32Below, lockstepTree, walkLockstep } from "../../../src/runtimes/common/lockstep-walk.ts";
-import { addShallowTree, SHALLOW_MAX } from "../../../src/runtimes/xgboost/shallow-trees.ts";
+import { addShallowTree, SHALLOW_MAX } from "../../../src/runtimes/common/shallow-trees.ts";
 import { seeded } from "../../helpers.ts";
 
 /** A random tree of exactly `height` levels (children after their parent), as XGBoost's arrays. */
@@ -37,7 +38,7 @@ function randomTree(rnd: () => number, height: number, cols: number, grid: reado
   return { left, right, feature, cond };
 }
 
-describe("XGBoost's shallow trees", () => {
+describe("shallow trees added in one pass", () => {
   it("add the eight-row walk's leaves, bit for bit, at every depth up to SHALLOW_MAX", () => {
     const rnd = seeded(4242);
     const cols = 3;
@@ -54,7 +55,11 @@ describe("XGBoost's shallow trees", () => {
         Float64Array.from(cond, (c, n) => (left[n] === -1 ? 0 : float32Below(c))),
       );
       assert.equal(tree.height[0], height);
-      const contrib32 = Float32Array.from(cond, (c, n) => (left[n] === -1 ? c * 0.37 : 0));
+      // Float32 sums (XGBoost) and float64 sums (scikit-learn's GradientBoosting) in turn.
+      const wide = trial % 8 >= 4;
+      const sums = (xs: number[]): Float32Array | Float64Array =>
+        wide ? Float64Array.from(xs) : Float32Array.from(xs);
+      const value = sums(cond.map((c, n) => (left[n] === -1 ? c * 0.37 : 0)));
       const rows = 1 + Math.floor(rnd() * 60);
       // A third of the values on a threshold, a third just below one (the walk's own bound), the rest anywhere.
       const x = Float32Array.from({ length: rows * cols }, () => {
@@ -66,16 +71,20 @@ describe("XGBoost's shallow trees", () => {
       const g = Math.floor(rnd() * groups);
       const from = Math.floor(rnd() * rows);
       const to = from + Math.floor(rnd() * (rows - from + 1));
-      const start = Float32Array.from({ length: rows * groups }, () => (rnd() - 0.5) * 4);
+      const start = sums(Array.from({ length: rows * groups }, () => (rnd() - 0.5) * 4));
 
       const want = start.slice();
       const leaves = new Int32Array(rows);
       walkLockstep(tree, 0, x, from, to, cols, leaves);
-      for (let r = from; r < to; r++) want[r * groups + g] += contrib32[leaves[r]];
+      for (let r = from; r < to; r++) want[r * groups + g] += value[leaves[r]];
 
       const got = start.slice();
-      addShallowTree(tree, contrib32, 0, x, from, to, cols, got, groups, g);
-      assert.deepEqual(got, want, `trial ${trial}: height ${height}, rows [${from}, ${to}) of ${rows}`);
+      addShallowTree(tree, value, 0, x, from, to, cols, got, groups, g);
+      assert.deepEqual(
+        got,
+        want,
+        `trial ${trial}: height ${height}, rows [${from}, ${to}) of ${rows}, ${value.constructor.name}`,
+      );
       checked += to - from;
     }
     assert.ok(checked > 2500, `only ${checked} rows checked`);
