@@ -28,6 +28,7 @@ import {
   multiOutputTreeClassifier,
   multiOutputTreeRegressor,
 } from "./multi-output.ts";
+import { walkAddProba, walksWithProba } from "./proba-walk.ts";
 import { rowLeavesOf } from "./row-leaves.ts";
 import {
   type CompiledTree,
@@ -151,6 +152,12 @@ function addTreeProba(
   nan: boolean,
   rows = d.rows,
 ): void {
+  // Walked eight rows at a time with the leaves' probabilities added as it goes (proba-walk.ts), where
+  // the plain walk would be taken (no NaN, or a tree that sends none left).
+  if (walksWithProba(tree.lockstep, k) && !(nan && tree.anyMissingLeft)) {
+    walkAddProba(tree.lockstep, proba, x32, rows, d.cols, out, k);
+    return;
+  }
   tree.leaves(x32, rows, d.cols, leaves, nan);
   // Two and three classes (most classifiers) unrolled: the class loop cost as much as the tree walk
   // on a shallow forest (iris RF-100, 1000 rows). Same additions in the same order as the loop.
