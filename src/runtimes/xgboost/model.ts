@@ -7,6 +7,7 @@
  * packed layout's private invariants; they are kept side by side so that a change to one is seen in all.
  */
 
+import { walkAdd, walksAdding } from "../common/add-walk.ts";
 import {
   float32Below,
   type LockstepTree,
@@ -620,6 +621,11 @@ export function bindBooster(layout: BoosterLayout): Booster {
             // Trees of up to three levels add their leaves row by row in one pass (shallow-trees.ts).
             if (!nan && catTree[t] === 0 && lockstep.height[roots[t]] <= SHALLOW_MAX) {
               addShallowTree(lockstep, contrib32, roots[t], x32, b, end, cols, acc, groups, group[t]);
+              continue;
+            }
+            // The other numeric trees walk eight rows at a time, adding their leaves as they go.
+            if (!nan && catTree[t] === 0 && walksAdding(lockstep, roots[t])) {
+              walkAdd(lockstep, roots[t], x32, b, end, cols, contrib32, acc, groups, group[t]);
               continue;
             }
             if (catTree[t] === 0) walk(lockstep, roots[t], x32, b, end, cols, leaves);

@@ -6,6 +6,7 @@
 
 import { lazy } from "../../../../explain/contributions.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
+import { walkAddClasses, walksAddingClasses } from "../../../common/add-walk.ts";
 import { thresholdMedians } from "../../../common/typical-values.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { expect } from "../../checks.ts";
@@ -28,7 +29,6 @@ import {
   multiOutputTreeClassifier,
   multiOutputTreeRegressor,
 } from "./multi-output.ts";
-import { walkAddProba, walksWithProba } from "./proba-walk.ts";
 import { rowLeavesOf } from "./row-leaves.ts";
 import {
   type CompiledTree,
@@ -152,10 +152,10 @@ function addTreeProba(
   nan: boolean,
   rows = d.rows,
 ): void {
-  // Walked eight rows at a time with the leaves' probabilities added as it goes (proba-walk.ts), where
+  // Walked eight rows at a time with the leaves' probabilities added as it goes (add-walk.ts), where
   // the plain walk would be taken (no NaN, or a tree that sends none left).
-  if (walksWithProba(tree.lockstep, k) && !(nan && tree.anyMissingLeft)) {
-    walkAddProba(tree.lockstep, proba, x32, rows, d.cols, out, k);
+  if (walksAddingClasses(tree.lockstep, k) && !(nan && tree.anyMissingLeft)) {
+    walkAddClasses(tree.lockstep, proba, x32, rows, d.cols, out, k);
     return;
   }
   tree.leaves(x32, rows, d.cols, leaves, nan);
