@@ -4,8 +4,8 @@
  * to their rows' sums, instead of the leaves written to an array for a second loop to read; trees of at
  * most {@link FIXED_STEPS_MAX} levels. The same additions in the same order as the two loops, so answers
  * are bit for bit as before. Two functions, each with its accumulation unrolled: one value per leaf
- * into one column of float32 sums (XGBoost's margins, a column per group), and two or three (a forest
- * classifier's class probabilities, float64). One function choosing by the count of values was 2–7 %
+ * into one column of the sums (XGBoost's float32 margins, a column per group; a forest regressor's or a
+ * GradientBoosting stage's float64 sums), and two or three (a forest classifier's class probabilities). One function choosing by the count of values was 2–7 %
  * slower on forests (eight lanes leave few registers for its extra loop values).
  *
  * Measured per row against the two loops (paired rounds, 2026-12-06): `predict_proba` of the iris
@@ -14,6 +14,7 @@
  */
 
 import { FIXED_STEPS_MAX, type LockstepTree } from "./lockstep-walk.ts";
+import type { Sums } from "./shallow-trees.ts";
 
 /** Whether {@link walkAdd} takes the tree rooted at `root`. */
 export function walksAdding(t: LockstepTree, root: number): boolean {
@@ -27,7 +28,7 @@ export function walksAddingClasses(t: LockstepTree, k: number): boolean {
 
 /**
  * For each of rows `[from, to)` of the row-major float32 matrix `x`, adds `values[leaf]` of the leaf it
- * reaches from `root` to `acc[r * stride + col]`, rounding each sum to float32. NaN goes right, as in
+ * reaches from `root` to `acc[r * stride + col]` (a float32 `acc` rounds each sum to float32). NaN goes right, as in
  * `walkLockstep`: a tree that sends missing values left needs the NaN walk for a batch with a NaN. The
  * tree must pass {@link walksAdding}.
  */
@@ -38,8 +39,8 @@ export function walkAdd(
   from: number,
   to: number,
   cols: number,
-  values: Float32Array,
-  acc: Float32Array,
+  values: Sums,
+  acc: Sums,
   stride: number,
   col: number,
 ): void {
