@@ -27,7 +27,8 @@ export function walksAddingClasses(t: LockstepTree, k: number): boolean {
 }
 
 /**
- * For each of rows `[from, to)` of the row-major float32 matrix `x`, adds `values[leaf]` of the leaf it
+ * For each of rows `[from, to)` of the row-major matrix `x` (float32 values, or HistGradientBoosting's
+ * float64), adds `values[leaf]` of the leaf it
  * reaches from `root` to `acc[r * stride + col]` (a float32 `acc` rounds each sum to float32). NaN goes right, as in
  * `walkLockstep`: a tree that sends missing values left needs the NaN walk for a batch with a NaN. The
  * tree must pass {@link walksAdding}.
@@ -35,7 +36,7 @@ export function walksAddingClasses(t: LockstepTree, k: number): boolean {
 export function walkAdd(
   t: LockstepTree,
   root: number,
-  x: Float32Array,
+  x: Float32Array | Float64Array,
   from: number,
   to: number,
   cols: number,
