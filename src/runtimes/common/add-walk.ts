@@ -3,10 +3,13 @@
  * the tree in the lock-step walk's fixed steps (`lockstep-walk.ts`), then the eight leaves' values added
  * to their rows' sums, instead of the leaves written to an array for a second loop to read; trees of at
  * most {@link FIXED_STEPS_MAX} levels. The same additions in the same order as the two loops, so answers
- * are bit for bit as before. Two functions, each with its accumulation unrolled: one value per leaf
- * into one column of the sums (XGBoost's float32 margins, a column per group; a forest regressor's or a
- * GradientBoosting stage's float64 sums), and two or three (a forest classifier's class probabilities). One function choosing by the count of values was 2–7 %
- * slower on forests (eight lanes leave few registers for its extra loop values).
+ * are bit for bit as before. Two functions, each with its accumulation unrolled: one float32 value per
+ * leaf into one column of float32 sums (XGBoost's margins, a column per group), and two or three
+ * float64 values (a forest classifier's class probabilities). One function choosing by the count of values was 2–7 %
+ * slower on forests (eight lanes leave few registers for its extra loop values). Each function sees one
+ * element type only: a walk that saw float32 and float64 arrays (here, GradientBoosting's float64 sums
+ * beside XGBoost's float32) ran 10–18 % slower for both in a process serving both kinds (measured), so
+ * scikit-learn's GradientBoosting and forest regressors keep the walk then the addition loop.
  *
  * Measured per row against the two loops (paired rounds, 2026-12-06): `predict_proba` of the iris
  * RandomForest-100 0.81–0.84× at 32 and 64 rows, 0.87× at 1000; the breast-cancer RandomForest-300
@@ -14,7 +17,6 @@
  */
 
 import { FIXED_STEPS_MAX, type LockstepTree } from "./lockstep-walk.ts";
-import type { Sums } from "./shallow-trees.ts";
 
 /** Whether {@link walkAdd} takes the tree rooted at `root`. */
 export function walksAdding(t: LockstepTree, root: number): boolean {
@@ -27,21 +29,20 @@ export function walksAddingClasses(t: LockstepTree, k: number): boolean {
 }
 
 /**
- * For each of rows `[from, to)` of the row-major matrix `x` (float32 values, or HistGradientBoosting's
- * float64), adds `values[leaf]` of the leaf it
- * reaches from `root` to `acc[r * stride + col]` (a float32 `acc` rounds each sum to float32). NaN goes right, as in
+ * For each of rows `[from, to)` of the row-major float32 matrix `x`, adds `values[leaf]` of the leaf it
+ * reaches from `root` to `acc[r * stride + col]`, rounding each sum to float32 (XGBoost's float sums). NaN goes right, as in
  * `walkLockstep`: a tree that sends missing values left needs the NaN walk for a batch with a NaN. The
  * tree must pass {@link walksAdding}.
  */
 export function walkAdd(
   t: LockstepTree,
   root: number,
-  x: Float32Array | Float64Array,
+  x: Float32Array,
   from: number,
   to: number,
   cols: number,
-  values: Sums,
-  acc: Sums,
+  values: Float32Array,
+  acc: Float32Array,
   stride: number,
   col: number,
 ): void {

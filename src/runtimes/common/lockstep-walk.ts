@@ -96,7 +96,7 @@ export function float32Below(t: number): number {
 export function walkLockstep(
   t: LockstepTree,
   root: number,
-  x: Float32Array | Float64Array,
+  x: Float32Array,
   from: number,
   to: number,
   cols: number,
@@ -171,7 +171,7 @@ function walkFixed(
   t: LockstepTree,
   root: number,
   steps: number,
-  x: Float32Array | Float64Array,
+  x: Float32Array,
   from: number,
   to: number,
   cols: number,

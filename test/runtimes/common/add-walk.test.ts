@@ -1,10 +1,9 @@
 /**
  * @module The walk that adds leaf values as it goes gives, bit for bit, the sums of the lock-step walk
  * followed by the addition of each row's leaf values: random trees up to the fixed walk's depth, one
- * value per leaf into one column of several (XGBoost's groups in float32, GradientBoosting's classes in
- * float64) and two or three (a forest's class probabilities, float64), row ranges that start and end
- * anywhere (one value) or any row count (classes), values on the thresholds, and NaN (which goes right
- * in both).
+ * value per leaf into one column of several (XGBoost's groups, float32 sums) and two or three (a forest's
+ * class probabilities, float64), row ranges that start and end anywhere (one value) or any row count
+ * (classes), values on the thresholds, and NaN (which goes right in both).
  */
 
 import assert from "node:assert/strict";
@@ -83,12 +82,8 @@ describe("the walk that adds leaf values", () => {
       const what = `trial ${trial}: k ${k}, depth ${maxDepth}, rows [${from}, ${to}) of ${rows}`;
 
       if (one) {
-        // XGBoost's float32 sums in half the trials, a forest regressor's or GradientBoosting's float64 in the others.
-        const wide = trial % 6 >= 3;
-        const sums = (n: number, f: () => number) =>
-          wide ? Float64Array.from({ length: n }, f) : Float32Array.from({ length: n }, f);
-        const values = sums(nodes, () => rnd() - 0.3);
-        const start = sums(rows * stride, () => rnd());
+        const values = Float32Array.from({ length: nodes }, () => rnd() - 0.3);
+        const start = Float32Array.from({ length: rows * stride }, () => rnd());
         const want = start.slice();
         for (let r = from; r < to; r++) want[r * stride + col] += values[leaves[r]];
         const got = start.slice();

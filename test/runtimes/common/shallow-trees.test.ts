@@ -1,7 +1,6 @@
 /**
- * @module Shallow trees added row by row in one pass give, bit for bit, the sums (float32 as XGBoost's,
- * float64 as scikit-learn's GradientBoosting's) of the eight-row walk followed by the addition of each
- * row's leaf: random trees of every depth the pass
+ * @module XGBoost's shallow trees added row by row in one pass give, bit for bit, the float32 sums of the
+ * eight-row walk followed by the addition of each row's leaf: random trees of every depth the pass
  * takes (a leaf alone, a stump, two and three levels, complete or not), random rows with values on the
  * thresholds and just below them, several groups, and row ranges that start and end anywhere.
  */
@@ -38,7 +37,7 @@ function randomTree(rnd: () => number, height: number, cols: number, grid: reado
   return { left, right, feature, cond };
 }
 
-describe("shallow trees added in one pass", () => {
+describe("XGBoost's shallow trees added in one pass", () => {
   it("add the eight-row walk's leaves, bit for bit, at every depth up to SHALLOW_MAX", () => {
     const rnd = seeded(4242);
     const cols = 3;
@@ -55,10 +54,7 @@ describe("shallow trees added in one pass", () => {
         Float64Array.from(cond, (c, n) => (left[n] === -1 ? 0 : float32Below(c))),
       );
       assert.equal(tree.height[0], height);
-      // Float32 sums (XGBoost) and float64 sums (scikit-learn's GradientBoosting) in turn.
-      const wide = trial % 8 >= 4;
-      const sums = (xs: number[]): Float32Array | Float64Array =>
-        wide ? Float64Array.from(xs) : Float32Array.from(xs);
+      const sums = (xs: number[]) => Float32Array.from(xs);
       const value = sums(cond.map((c, n) => (left[n] === -1 ? c * 0.37 : 0)));
       const rows = 1 + Math.floor(rnd() * 60);
       // A third of the values on a threshold, a third just below one (the walk's own bound), the rest anywhere.
@@ -80,11 +76,7 @@ describe("shallow trees added in one pass", () => {
 
       const got = start.slice();
       addShallowTree(tree, value, 0, x, from, to, cols, got, groups, g);
-      assert.deepEqual(
-        got,
-        want,
-        `trial ${trial}: height ${height}, rows [${from}, ${to}) of ${rows}, ${value.constructor.name}`,
-      );
+      assert.deepEqual(got, want, `trial ${trial}: height ${height}, rows [${from}, ${to}) of ${rows}`);
       checked += to - from;
     }
     assert.ok(checked > 2500, `only ${checked} rows checked`);

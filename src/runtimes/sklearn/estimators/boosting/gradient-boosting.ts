@@ -8,8 +8,6 @@
 
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
-import { walkAdd, walksAdding } from "../../../common/add-walk.ts";
-import { addShallowTree, SHALLOW_MAX } from "../../../common/shallow-trees.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { dense, expit, matrix, softmaxInPlace } from "../../data.ts";
 import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
@@ -179,14 +177,6 @@ export function gradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
 
   // A few rows (single-row requests): every tree eight at a time in lock step (row-leaves.ts).
   const rowLeaves = rowLeavesOf(o, "gb-packed", trees, nFeatures);
-  // Each node's `learning_rate × value`, the very product the batch loop below adds, for the trees the
-  // shallow-tree pass or the adding walk takes (common/shallow-trees.ts, common/add-walk.ts).
-  const scaled = trees.map((t) => {
-    if (!walksAdding(t.lockstep, 0)) return new Float64Array(0);
-    const v = new Float64Array(t.nodeCount);
-    for (let n = 0; n < t.nodeCount; n++) v[n] = lr * t.values[n * t.width];
-    return v;
-  });
 
   /** `rows × k` raw predictions: init, then every stage's trees in order. */
   const rawPredict = (x: SkData): { raw: Float64Array; rows: number } => {
@@ -207,16 +197,6 @@ export function gradientBoosting(o: PyObject, ctx: BuildContext): SkEstimator {
     for (let s = 0; s < stages; s++) {
       for (let c = 0; c < k; c++) {
         const t = trees[s * k + c];
-        // Trees of up to three levels (the default depth) add their leaves row by row in one pass.
-        if (t.lockstep.height[0] <= SHALLOW_MAX && !(nan && t.anyMissingLeft)) {
-          addShallowTree(t.lockstep, scaled[s * k + c], 0, x32, 0, d.rows, d.cols, raw, k, c);
-          continue;
-        }
-        // Deeper ones walk eight rows at a time, adding their leaves as they go (add-walk.ts).
-        if (walksAdding(t.lockstep, 0) && !(nan && t.anyMissingLeft)) {
-          walkAdd(t.lockstep, 0, x32, 0, d.rows, d.cols, scaled[s * k + c], raw, k, c);
-          continue;
-        }
         t.leaves(x32, d.rows, d.cols, leaves, nan);
         for (let r = 0; r < d.rows; r++) raw[r * k + c] += lr * t.values[leaves[r] * t.width];
       }

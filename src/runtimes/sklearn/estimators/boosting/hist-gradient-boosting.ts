@@ -9,8 +9,7 @@
 
 import { Errors } from "../../../../errors.ts";
 import type { NdArray, NdData, PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
-import { walkAdd, walksAdding } from "../../../common/add-walk.ts";
-import { walkLockstep } from "../../../common/lockstep-walk.ts";
+import { walksAdding } from "../../../common/add-walk.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { checkIndices, checkWidth, spendNodes } from "../../checks.ts";
 import { dense, expit, matrix, softmaxInPlace } from "../../data.ts";
@@ -31,6 +30,7 @@ import {
 } from "../../py-access.ts";
 import { hgbExplainer } from "./explain.ts";
 import { fitsHgbRows, hgbRowLeaves, packHgbRows } from "./hgb-rows.ts";
+import { walkAddHgb, walkLeavesHgb } from "./hgb-walk.ts";
 
 /** One compiled TreePredictor. */
 export interface HgbTree {
@@ -255,7 +255,7 @@ export function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimato
     const raw = new Float64Array(d.rows * k);
     for (let r = 0; r < d.rows; r++) for (let c = 0; c < k; c++) raw[r * k + c] = baseline[c];
     // A batch without NaN: tree by tree, eight rows at a time through each numeric tree, its leaves'
-    // values added as the walk ends (add-walk.ts); rows in blocks that stay in cache while every tree
+    // values added as the walk ends (hgb-walk.ts); rows in blocks that stay in cache while every tree
     // reads them. Each row still adds its trees' values in the model's order.
     if (packedRows.walked > 0 && d.rows >= 8 && !hasNaN64(d.data)) {
       const { lockstep, roots } = packedRows;
@@ -265,10 +265,10 @@ export function histGradientBoosting(o: PyObject, ctx: BuildContext): SkEstimato
         const end = Math.min(d.rows, b + block);
         for (let t = 0; t < trees.length; t++) {
           if (roots[t] >= 0 && walksAdding(lockstep, roots[t])) {
-            walkAdd(lockstep, roots[t], d.data, b, end, d.cols, packedValues, raw, k, t % k);
+            walkAddHgb(lockstep, roots[t], d.data, b, end, d.cols, packedValues, raw, k, t % k);
           } else if (roots[t] >= 0) {
             // Deeper than the fixed walk: eight rows at a time until all eight reach a leaf.
-            walkLockstep(lockstep, roots[t], d.data, b, end, d.cols, batchLeaves);
+            walkLeavesHgb(lockstep, roots[t], d.data, b, end, d.cols, batchLeaves);
             for (let r = b; r < end; r++) raw[r * k + (t % k)] += packedValues[batchLeaves[r]];
           } else {
             for (let r = b; r < end; r++)

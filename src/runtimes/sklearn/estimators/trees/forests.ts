@@ -6,7 +6,7 @@
 
 import { lazy } from "../../../../explain/contributions.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
-import { walkAdd, walkAddClasses, walksAdding, walksAddingClasses } from "../../../common/add-walk.ts";
+import { walkAddClasses, walksAddingClasses } from "../../../common/add-walk.ts";
 import { thresholdMedians } from "../../../common/typical-values.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { expect } from "../../checks.ts";
@@ -386,12 +386,6 @@ export function forestRegressor(o: PyObject, ctx: BuildContext): SkEstimator {
         const leaves = new Int32Array(byTree);
         const nan = hasNaN(x32);
         for (const t of trees) {
-          // Walked eight rows at a time with the leaves' values added as it goes (add-walk.ts), where
-          // the plain walk would be taken; a single-output tree's values are one per node.
-          if (t.width === 1 && walksAdding(t.lockstep, 0) && !(nan && t.anyMissingLeft)) {
-            walkAdd(t.lockstep, 0, x32, 0, byTree, d.cols, t.values, out, 1, 0);
-            continue;
-          }
           t.leaves(x32, byTree, d.cols, leaves, nan);
           for (let r = 0; r < byTree; r++) out[r] += t.values[leaves[r] * t.width];
         }
