@@ -36,7 +36,7 @@ export interface CompiledTree {
   leaves(x: Float32Array, rows: number, cols: number, out: Int32Array, nan?: boolean): void;
   /** The node values, `nodeCount × width`. */
   readonly values: Float64Array;
-  /** The tree in the lock-step walk's layout (its heights say which trees are shallow). */
+  /** The tree in the lock-step walk's layout (read by the forests' adding walk, `common/add-walk.ts`). */
   readonly lockstep: LockstepTree;
   /** Whether any node sends missing values left (a batch with a NaN then needs the NaN walk). */
   readonly anyMissingLeft: boolean;
