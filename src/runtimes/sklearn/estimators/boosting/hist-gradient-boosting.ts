@@ -49,7 +49,10 @@ export interface HgbTree {
   readonly count: Float64Array;
 }
 
-/** Whether any value is NaN. */
+/**
+ * Whether any value is NaN. Not `hasNaN` of `trees/tree.ts`: that one reads float32 rows, and a
+ * function reading both element types slows every caller (see `hgb-walk.ts`).
+ */
 function hasNaN64(x: Float64Array): boolean {
   for (let i = 0; i < x.length; i++) if (Number.isNaN(x[i])) return true;
   return false;
