@@ -130,6 +130,13 @@ describe("serve --workers 2", { timeout: 120_000 }, () => {
     // A probe that lands on a connection the dying worker held gives up after 2 s and tries again;
     // what the last probe saw goes into the failure message.
     let seen = "";
+    const alive = () => {
+      try {
+        return childrenOf(s.pid).join(", ");
+      } catch {
+        return "none"; // ps exits 1 when the primary has no child
+      }
+    };
     await until(
       "the primary to see the death",
       async () => {
@@ -142,7 +149,8 @@ describe("serve --workers 2", { timeout: 120_000 }, () => {
         return r.status === 200 && JSON.parse(r.body).workers?.restarts === 1;
       },
       30_000,
-      () => seen,
+      // Should it ever time out: what the server logged and which workers were alive say why.
+      () => `${seen}; workers alive: ${alive()}; server log: ${s.stderr().slice(-2000)}`,
     );
     for (let i = 0; i < 10; i++)
       assert.equal((await call(s.url, "/models/lin/predict", { body: { x: 1 } })).status, 200);
