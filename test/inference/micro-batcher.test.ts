@@ -151,6 +151,44 @@ describe("micro-batcher", () => {
     assert.ok(performance.now() - t < 500);
   });
 
+  it("waits for company without spinning the event loop, and ends the wait when the time is up", async () => {
+    const { v, calls } = recordingVersion();
+    const b = new MicroBatcher(opts({ maxWaitUs: 900 }));
+    const send = (xs: number[]) => Promise.all(xs.map((x) => b.infer(v, tableOf(v, [x]), "predict")));
+    await send([1, 2, 3, 4]);
+    // The next batch waits for four requests; two come. Turns of the loop while it waits would show as
+    // calls to setImmediate (a busy wait burns CPU that other processes and workers share).
+    const real = globalThis.setImmediate;
+    let turns = 0;
+    globalThis.setImmediate = ((fn: (...a: unknown[]) => void, ...a: unknown[]) => {
+      turns++;
+      return real(fn, ...a);
+    }) as typeof setImmediate;
+    const t0 = performance.now();
+    try {
+      await send([5, 6]);
+    } finally {
+      globalThis.setImmediate = real;
+    }
+    const waited = performance.now() - t0;
+    assert.ok(waited >= 0.9, `the batch ran after ${waited} ms, before its wait ended`);
+    assert.ok(turns <= 2, `${turns} turns of the event loop while waiting`);
+    assert.deepEqual(calls, [4, 2]);
+  });
+
+  it("ends a wait as soon as the company it waits for has come, however long the wait may be", async () => {
+    const { v, calls } = recordingVersion();
+    const b = new MicroBatcher(opts({ maxWaitUs: 1_000_000 }));
+    const send = (xs: number[]) => Promise.all(xs.map((x) => b.infer(v, tableOf(v, [x]), "predict")));
+    await send([1, 2, 3, 4]);
+    const t0 = performance.now();
+    const early = send([5, 6]);
+    await new Promise((r) => setTimeout(r, 5));
+    await Promise.all([early, send([7, 8])]);
+    assert.ok(performance.now() - t0 < 500, "the wait went on after the fourth request came");
+    assert.deepEqual(calls, [4, 4]);
+  });
+
   it("re-runs a failed batch request by request so only the bad request fails", async () => {
     const { v, calls } = recordingVersion();
     const b = new MicroBatcher(opts());
