@@ -50,6 +50,11 @@ export const NODE_BUNDLE = {
   target: "node22",
   legalComments: "none",
   logLevel: "warning",
+  // Maps back to `src/*.ts` (esbuild follows tsc's maps of `dist/`): a process started with
+  // `--enable-source-maps` reports stack frames in our sources instead of bundle chunks. Node reads
+  // them only then; otherwise they cost a comment line per file.
+  sourcemap: "linked",
+  sourcesContent: false,
 } as const;
 
 /** Writes `<entry>.bundle.js` for each loader worker entry. */

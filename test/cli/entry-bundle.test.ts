@@ -54,6 +54,20 @@ it("starts from the bundle when it is as new as the modules, else from the modul
   }
 });
 
+it("maps stack frames of the bundle back to the sources with --enable-source-maps", async () => {
+  const code = `const m = await import(${JSON.stringify(join(root, "dist/entry-bundle/index.js"))});
+try { await m.deploy("/nonexistent/model.joblib", { port: 0 }); } catch (e) { console.log(e.code + "\\n" + e.stack); }`;
+  const stackOf = async (flags: string[]) =>
+    (await run(process.execPath, [...flags, "--input-type=module", "-e", code])).stdout;
+  const mapped = await stackOf(["--enable-source-maps"]);
+  assert.match(mapped, /^MS_MODEL_FILE_NOT_FOUND\n/);
+  assert.match(mapped, /at resolveModelFile \(\S*\/src\/runtimes\/load-model\.ts:\d+:\d+\)/);
+  assert.match(mapped, /\/src\/deploy\.ts:\d+:\d+/);
+  assert.doesNotMatch(mapped, /entry-bundle/);
+  // Without the flag Node reads no map: the frames are the bundle's.
+  assert.match(await stackOf([]), /dist\/entry-bundle\/chunk-\w+\.js:\d+:\d+/);
+});
+
 it("serves a TypeScript model that throws modelserve's errors with their codes", async () => {
   const model = join(root, "test/fixtures/typescript/throws.ts");
   const port = 19_000 + Math.floor(Math.random() * 500);
