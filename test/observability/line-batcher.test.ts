@@ -87,6 +87,32 @@ describe("batched log destination", () => {
     }
   });
 
+  it("holds no more memory than its bound when a reader stops reading a trickle of lines", () => {
+    // Each line handed over on its own (as the timer hands over light traffic), to a pipe nobody reads:
+    // what the destination holds, up to its 256 kB bound, must be about that much memory.
+    const code = `
+      import { batchedDestination } from ${JSON.stringify(join(ROOT, "src/observability/line-batcher.ts"))};
+      const d = batchedDestination({ dest: 1, maxBufferedBytes: 256 * 1024 });
+      const line = JSON.stringify({ pad: "x".repeat(100) }) + "\\n";
+      const before = process.memoryUsage().arrayBuffers;
+      for (let i = 0; i < 20000; i++) { d.write(line); d.flush(); }
+      const grown = process.memoryUsage().arrayBuffers - before;
+      process.stderr.write(JSON.stringify({ grown, dropped: d.dropped }));
+      process.kill(process.pid, "SIGKILL");
+    `;
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        `${JSON.stringify(process.execPath)} --input-type=module -e '${code.replaceAll("'", "'\\''")}' | sleep 3`,
+      ],
+      { encoding: "utf8", timeout: 20_000 },
+    );
+    const { grown, dropped } = JSON.parse(r.stderr.trim()) as { grown: number; dropped: number };
+    assert.ok(dropped > 15_000, `dropped ${dropped}`);
+    assert.ok(grown < 4 * 2 ** 20, `array buffers grew by ${grown} bytes`);
+  });
+
   it("drops lines beyond its bound when the destination does not take them, and counts them", async () => {
     // A pipe nobody reads: sonic-boom holds what it cannot write, up to the bound.
     const code = `
