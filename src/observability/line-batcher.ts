@@ -92,8 +92,8 @@ export function batchedDestination(options: BatchedDestinationOptions): LineDest
     maxLength: options.maxBufferedBytes ?? 64 * 2 ** 20,
     contentMode: "buffer",
   }) as unknown as SonicBoomLike;
-  // The buffer being filled, and how much of it is. A handed-over buffer belongs to sonic-boom until
-  // written, so each hand-over starts a new one.
+  // The buffer being filled, and how much of it is. A buffer handed over as it is belongs to sonic-boom
+  // until written, so that hand-over starts a new one (see handOver).
   let buf = Buffer.allocUnsafeSlow(HAND_OVER_BYTES);
   let used = 0;
   let timer: NodeJS.Timeout | undefined;
