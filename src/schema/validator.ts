@@ -7,6 +7,7 @@ import { Errors, type FieldIssue, type IssueCode } from "../errors.ts";
 import type { FeatureSpec, FeatureTable, Label, ModelSignature } from "../runtimes/runtime.ts";
 import { cutString } from "../util/cut-echoes.ts";
 import { compileFastMatrix, compileFastRows } from "./fast-rows.ts";
+import type { DecodedRows } from "./json-rows.ts";
 
 /** How many issues one error reports at most, so a bad 10 000-row batch gives a readable answer. */
 const MAX_ISSUES = 50;
@@ -25,6 +26,13 @@ export interface RowValidator {
    * `owned`: `values` is a Float64Array the caller made for this call, which the table may keep (no copy).
    */
   fromMatrix(values: ArrayLike<unknown>, owned?: boolean): FeatureTable | undefined;
+  /**
+   * Validates rows read straight from a body's bytes (`json-rows.ts`) into a table, or answers undefined
+   * when they need the general path (another width, a value a column refuses, a model with an input
+   * named `features`, whose `{"features": …}` is a named row); the caller then parses the body and
+   * calls {@link toTable}. The table keeps `rows.values`.
+   */
+  fromDecoded(rows: DecodedRows): FeatureTable | undefined;
   /** Whether `value` is a positional row or a `{"features": [...]}` wrapper rather than a named row. */
   positional(value: unknown): readonly unknown[] | undefined;
 }
@@ -323,14 +331,20 @@ export function compileValidator(signature: ModelSignature, options: ValidatorOp
   // The fast path's tables have the general path's shape: no string or tensor column.
   const noColumns: readonly undefined[] = Object.freeze(names.map(() => undefined));
 
+  const fromMatrix = (values: ArrayLike<unknown>, owned = false): FeatureTable | undefined => {
+    if (!fastMatrix) return undefined;
+    const out = owned && values instanceof Float64Array ? values : new Float64Array(values.length);
+    if (!fastMatrix(values, out)) return undefined;
+    const rows = values.length / width;
+    return { rows, columns: names, numeric: out, strings: noColumns, tensors: noColumns };
+  };
+
   return {
     positional,
-    fromMatrix(values, owned = false) {
-      if (!fastMatrix) return undefined;
-      const out = owned && values instanceof Float64Array ? values : new Float64Array(values.length);
-      if (!fastMatrix(values, out)) return undefined;
-      const rows = values.length / width;
-      return { rows, columns: names, numeric: out, strings: noColumns, tensors: noColumns };
+    fromMatrix,
+    fromDecoded(rows) {
+      if (rows.width !== width || (rows.features && hasFeaturesField)) return undefined;
+      return fromMatrix(rows.values, true);
     },
     toTable(rows, path) {
       const n = rows.length;

@@ -18,6 +18,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import forwarded from "@fastify/forwarded";
 import type { Logger } from "pino";
 import type { Method } from "../inference/run.ts";
+import { decodeFeatures, decodeInstances } from "../schema/json-rows.ts";
 import { type KeyChecker, presentedKey } from "../security/api-keys.ts";
 import type { HitResult } from "./cluster-hooks.ts";
 import type { AppContext, RequestModel } from "./context.ts";
@@ -249,7 +250,7 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     req: IncomingMessage,
     res: ServerResponse,
     route: LaneRoute,
-    text: string,
+    bytes: Buffer,
     reqId: string,
     entry: RequestModel,
     log: ErrorLog,
@@ -257,15 +258,20 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
   ) => Promise<number>;
 
   // A native route: the prediction pipeline, the native answer and error shapes.
-  const nativeAnswer: Step = async (req, res, route, text, reqId, entry, log, limit) => {
+  const nativeAnswer: Step = async (req, res, route, bytes, reqId, entry, log, limit) => {
     // The prediction's headers, once it ran: an answer refused after it (no durable audit record)
     // keeps them, as Fastify's reply keeps the headers its handler set.
     let done: string[] = [];
     try {
       // Refused by the rate limit's request hook in Fastify: before the body is read.
       if (limit.refusal) throw limit.refusal;
-      // The same parser, with the same refusals, as Fastify's content-type parser.
-      const body = parseBody(text, route.batch ? maxBatchSize : undefined);
+      // Numbers in the plain shapes are read straight from the bytes (a body read so is one the
+      // general parser takes, with the same values); any other body is parsed as Fastify's
+      // content-type parser parses it, with the same refusals.
+      const decoded = route.batch ? decodeInstances(bytes, maxBatchSize) : decodeFeatures(bytes);
+      const body = decoded
+        ? undefined
+        : parseBody(bytes.toString("utf8"), route.batch ? maxBatchSize : undefined);
       entry.route = route.pattern;
       const key = req.headers["x-routing-key"];
       const call: PredictCall = {
@@ -275,7 +281,9 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
         path: route.batch ? "instances" : "",
         reqId,
         routingKey: typeof key === "string" ? key : undefined,
-        rows: () => rowsOfBody(body, route.batch, maxBatchSize),
+        rows: () =>
+          rowsOfBody(decoded ? JSON.parse(bytes.toString("utf8")) : body, route.batch, maxBatchSize),
+        decoded,
         log,
       };
       const p = await predictRows(ctx, call, entry);
@@ -301,12 +309,12 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
 
   // `/v2/.../infer` and `/v1/...:predict`: each route's own steps (routes/v2.ts, routes/v1.ts), its
   // headers and the protocols' error shape.
-  const protocolAnswer: Step = async (req, res, route, text, reqId, entry, log, limit) => {
+  const protocolAnswer: Step = async (req, res, route, bytes, reqId, entry, log, limit) => {
     let done: string[] = [];
     try {
       if (limit.refusal) throw limit.refusal;
       // Parsed as by Fastify's content-type parser; the route recorded where the handler records it.
-      const parsed = parseBody(text);
+      const parsed = parseBody(bytes.toString("utf8"));
       entry.route = route.pattern;
       const key = req.headers["x-routing-key"];
       const routingKey = typeof key === "string" ? key : undefined;
@@ -353,7 +361,7 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     req: IncomingMessage,
     res: ServerResponse,
     route: LaneRoute,
-    text: string,
+    bytes: Buffer,
     reqId: string,
     keyId: string | undefined,
     start: number,
@@ -375,8 +383,8 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
         hold: () => durable(reqId, keyId, req.url ?? "", 200, performance.now() - start, entry),
       };
     const status = route.protocol
-      ? await protocolAnswer(req, res, route, text, reqId, entry, log, limit)
-      : await nativeAnswer(req, res, route, text, reqId, entry, log, limit);
+      ? await protocolAnswer(req, res, route, bytes, reqId, entry, log, limit)
+      : await nativeAnswer(req, res, route, bytes, reqId, entry, log, limit);
     finish({
       reqId,
       method: "POST",
@@ -420,8 +428,8 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      const text = chunks.length === 1 ? chunks[0].toString("utf8") : Buffer.concat(chunks).toString("utf8");
-      void answer(req, res, route, text, reqId, keyId, start, counted);
+      const bytes = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+      void answer(req, res, route, bytes, reqId, keyId, start, counted);
     });
     // A client that goes away mid-body gets no answer; its socket is already closed.
     req.on("error", () => undefined);

@@ -111,6 +111,61 @@ const CASES: [string, string, string, Record<string, string>?][] = [
     "/models/heuristic/versions/1/predict/batch",
     JSON.stringify({ instances: [IRIS_ROW] }),
   ],
+  // Numbers read straight from the bytes (schema/json-rows.ts), and the bodies of those shapes that
+  // still need the general path.
+  [
+    "positional batch",
+    "/predict/batch",
+    JSON.stringify({
+      instances: [
+        [6.3, 2.8, 5.1, 1.5],
+        [5, 3, 1.5, 0.2],
+      ],
+    }),
+  ],
+  [
+    "positional batch: whitespace, exponents, long decimals",
+    "/predict_proba/batch",
+    '{ "instances" :\n [ [ 6.3e0 , 2.8 ,5.1E+0,\t1.5 ] ,\r\n[5.000000000000000000001,3,15e-1,0.2]]\n }\n',
+  ],
+  ["positional row, 17 digits", "/predict", '{"features": [6.3000000000000007, -0.0, 51e-1, 1.5]}'],
+  [
+    "positional batch out of range",
+    "/predict/batch",
+    JSON.stringify({
+      instances: [
+        [6, 3, 5, 2],
+        [1, 2, 3, 400],
+      ],
+    }),
+  ],
+  ["positional batch, a row too long", "/predict/batch", JSON.stringify({ instances: [[6, 3, 5, 2, 1]] })],
+  [
+    "positional batch, ragged",
+    "/predict/batch",
+    JSON.stringify({
+      instances: [
+        [6, 3, 5, 2],
+        [6, 3, 5],
+      ],
+    }),
+  ],
+  ["positional batch, 1e400", "/predict/batch", '{"instances": [[6, 3, 5, 1e400]]}'],
+  ["positional row, too short", "/predict", JSON.stringify({ features: [6, 3] })],
+  ["positional row, a trailing comma", "/predict", '{"features": [6, 3, 5, 2,]}'],
+  ["positional row, a leading zero", "/predict", '{"features": [06, 3, 5, 2]}'],
+  [
+    "positional batch, instances twice",
+    "/predict/batch",
+    '{"instances": [[6, 3, 5, 2]], "instances": [[1, 1, 1, 1]]}',
+  ],
+  ["positional row, text after it", "/predict", '{"features": [6, 3, 5, 2]} x'],
+  [
+    "positional rows to a model with text inputs",
+    "/models/linear/predict/batch",
+    '{"instances": [[1, 2, 3, 4, 5, 6]]}',
+  ],
+  ["too many positional rows", "/predict/batch", JSON.stringify({ instances: Array(6).fill([6, 3, 5, 2]) })],
   ["trailing slash", "/predict/", JSON.stringify(IRIS_ROW)],
   ["charset", "/predict", JSON.stringify(IRIS_ROW), { "content-type": "application/json; charset=utf-8" }],
   ["routing key", "/predict", JSON.stringify(IRIS_ROW), { "x-routing-key": "user-7" }],
@@ -794,6 +849,9 @@ describe("the fast lane's audit entries", () => {
       ["/predict", JSON.stringify(IRIS_ROW)],
       ["/predict_proba/batch", JSON.stringify({ instances: [IRIS_ROW, IRIS_ROW] })],
       ["/models/linear/versions/2/predict", JSON.stringify(LINEAR_ROW)],
+      // Rows read straight from the bytes: the record holds the rows as sent.
+      ["/predict/batch", '{"instances": [[6.3, 2.8, 5.1, 1.5], [5.0, 3e0, 1.50, 0.2]]}'],
+      ["/predict", '{"features": [6.3, 2.8, 5.1, 1.5]}'],
     ];
     for (const [i, [url, body]] of sent.entries()) {
       const h = { ...JSON_HEADERS, "x-request-id": `audit-${i}` };

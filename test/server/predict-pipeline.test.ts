@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { isModelServeError } from "../../src/errors.ts";
+import { decodeInstances } from "../../src/schema/json-rows.ts";
 import { rowsOfBody } from "../../src/server/predict/body.ts";
 import { predictRows } from "../../src/server/predict/pipeline.ts";
 import { probabilityRows } from "../../src/server/predict/steps.ts";
@@ -94,6 +95,56 @@ describe("prediction pipeline", () => {
       predictRows(context, call, {}),
       (e: unknown) => isModelServeError(e) && e.code === "MS_METHOD_NOT_SUPPORTED",
     );
+    assert.equal(context.registry.totalInflight, 0);
+  });
+
+  it("takes rows read from the body's bytes without row objects, and falls back to them when the model needs", async () => {
+    const { context } = makeApp();
+    const log = () => assert.fail("nothing should be logged");
+    const text = '{"instances": [[6.3, 2.8, 5.1, 1.5], [5.1, 3.5, 1.4, 0.2]]}';
+    const decoded = decodeInstances(Buffer.from(text), 10);
+    assert.ok(decoded);
+    const direct = await predictRows(
+      context,
+      {
+        method: "predict",
+        rows: () => assert.fail("row objects asked for"),
+        decoded,
+        path: "instances",
+        reqId: "d1",
+        log,
+      },
+      {},
+    );
+    const general = await predictRows(
+      context,
+      { method: "predict", rows: () => JSON.parse(text).instances, path: "instances", reqId: "d2", log },
+      {},
+    );
+    assert.deepEqual(direct.result.predictions, general.result.predictions);
+    assert.equal(direct.rows, 2);
+    // Five values to a model of four: the general path reads the rows and gives its error.
+    let asked = 0;
+    const wide = decodeInstances(Buffer.from('{"instances": [[1, 2, 3, 4, 5]]}'), 10);
+    await assert.rejects(
+      predictRows(
+        context,
+        {
+          method: "predict",
+          rows: () => {
+            asked++;
+            return [[1, 2, 3, 4, 5]];
+          },
+          decoded: wide,
+          path: "instances",
+          reqId: "d3",
+          log,
+        },
+        {},
+      ),
+      (e: unknown) => isModelServeError(e) && e.code === "MS_INVALID_INPUT",
+    );
+    assert.equal(asked, 1);
     assert.equal(context.registry.totalInflight, 0);
   });
 });

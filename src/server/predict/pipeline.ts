@@ -7,8 +7,9 @@
 
 import type { InferenceResult, Method } from "../../inference/run.ts";
 import type { ReadyVersion } from "../../inference/version.ts";
+import type { DecodedRows } from "../../schema/json-rows.ts";
 import type { AppContext, RequestModel } from "../context.ts";
-import { checkCapacity, type FailureLog, observeAnswer, runModel } from "./steps.ts";
+import { checkCapacity, type FailureLog, type Lazy, observeAnswer, runModel } from "./steps.ts";
 
 /** What a front end asks for. */
 export interface PredictCall {
@@ -21,6 +22,11 @@ export interface PredictCall {
   readonly method: Method;
   /** Reads the rows once the version is known (the body's shape is checked there). */
   readonly rows: () => unknown[];
+  /**
+   * The body's rows read straight from its bytes (`schema/json-rows.ts`), when it has that form: the
+   * version's validator takes them without `rows` unless they need its general path.
+   */
+  readonly decoded?: DecodedRows;
   /** Where rows sit in the body, for error paths (`instances`, or `""` for a single row). */
   readonly path: string;
   readonly reqId: string;
@@ -48,8 +54,14 @@ export async function predictRows(
   // when it timed out); before that, any refusal releases it here.
   let running = false;
   try {
-    const rows = call.rows();
-    const table = v.validator.toTable(rows, call.path);
+    // Rows read from the body's bytes need no row objects: those are made only if asked for (audit).
+    let table = call.decoded && v.validator.fromDecoded(call.decoded);
+    let rows: Lazy<readonly unknown[]> = call.rows;
+    if (!table) {
+      const parsed = call.rows();
+      rows = parsed;
+      table = v.validator.toTable(parsed, call.path);
+    }
     checkCapacity(ctx);
     running = true;
     const result = await runModel(ctx, v, table, call.method, () => lease.release(), call.reqId, call.log);
