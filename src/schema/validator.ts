@@ -9,6 +9,9 @@ import { cutString } from "../util/cut-echoes.ts";
 import { compileFastMatrix, compileFastRows } from "./fast-rows.ts";
 import type { DecodedRows } from "./json-rows.ts";
 
+/** Marks named rows whose keys come in the model's own order (no reordering). */
+const IN_ORDER = "in-order";
+
 /** How many issues one error reports at most, so a bad 10 000-row batch gives a readable answer. */
 const MAX_ISSUES = 50;
 
@@ -331,6 +334,32 @@ export function compileValidator(signature: ModelSignature, options: ValidatorOp
   // The fast path's tables have the general path's shape: no string or tensor column.
   const noColumns: readonly undefined[] = Object.freeze(names.map(() => undefined));
 
+  // Named rows read from bytes: where each key's values go, by key list (the reader hands out one list
+  // per key layout it has seen), `IN_ORDER` for the model's own order, null for keys that are not exactly
+  // the model's names, each once (the general path's named rows, whose errors it then gives).
+  const layouts = new WeakMap<readonly string[], Int32Array | typeof IN_ORDER | null>();
+  const columnsOfKeys = (keys: readonly string[]): Int32Array | typeof IN_ORDER | null => {
+    let known = layouts.get(keys);
+    if (known !== undefined) return known;
+    const column = new Int32Array(width);
+    const seen = new Uint8Array(width);
+    let inOrder = true;
+    known = column;
+    for (let j = 0; j < width; j++) {
+      const i = index.get(keys[j]);
+      if (i === undefined || seen[i] === 1) {
+        known = null;
+        break;
+      }
+      seen[i] = 1;
+      column[j] = i;
+      if (i !== j) inOrder = false;
+    }
+    if (known !== null && inOrder) known = IN_ORDER;
+    layouts.set(keys, known);
+    return known;
+  };
+
   const fromMatrix = (values: ArrayLike<unknown>, owned = false): FeatureTable | undefined => {
     if (!fastMatrix) return undefined;
     const out = owned && values instanceof Float64Array ? values : new Float64Array(values.length);
@@ -344,7 +373,16 @@ export function compileValidator(signature: ModelSignature, options: ValidatorOp
     fromMatrix,
     fromDecoded(rows) {
       if (rows.width !== width || (rows.features && hasFeaturesField)) return undefined;
-      return fromMatrix(rows.values, true);
+      const keys = rows.names;
+      if (keys === undefined) return fromMatrix(rows.values, true);
+      const column = columnsOfKeys(keys);
+      if (column === null) return undefined;
+      if (column === IN_ORDER) return fromMatrix(rows.values, true);
+      const v = rows.values;
+      const out = new Float64Array(v.length);
+      for (let at = 0; at < v.length; at += width)
+        for (let j = 0; j < width; j++) out[at + column[j]] = v[at + j];
+      return fromMatrix(out, true);
     },
     toTable(rows, path) {
       const n = rows.length;

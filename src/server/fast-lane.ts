@@ -18,7 +18,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import forwarded from "@fastify/forwarded";
 import type { Logger } from "pino";
 import type { Method } from "../inference/run.ts";
-import { decodeFeatures, decodeInstances } from "../schema/json-rows.ts";
+import { decodeInstances, decodeRow } from "../schema/json-rows.ts";
 import { type KeyChecker, presentedKey } from "../security/api-keys.ts";
 import type { HitResult } from "./cluster-hooks.ts";
 import type { AppContext, RequestModel } from "./context.ts";
@@ -268,7 +268,7 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
       // Numbers in the plain shapes are read straight from the bytes (a body read so is one the
       // general parser takes, with the same values); any other body is parsed as Fastify's
       // content-type parser parses it, with the same refusals.
-      const decoded = route.batch ? decodeInstances(bytes, maxBatchSize) : decodeFeatures(bytes);
+      const decoded = route.batch ? decodeInstances(bytes, maxBatchSize) : decodeRow(bytes);
       const body = decoded
         ? undefined
         : parseBody(bytes.toString("utf8"), route.batch ? maxBatchSize : undefined);

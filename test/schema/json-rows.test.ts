@@ -8,14 +8,17 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { describe, it } from "node:test";
 import type { ModelSignature } from "../../src/runtimes/runtime.ts";
-import { type DecodedRows, decodeFeatures, decodeInstances } from "../../src/schema/json-rows.ts";
+import { type DecodedRows, decodeInstances, decodeRow } from "../../src/schema/json-rows.ts";
 import { compileValidator } from "../../src/schema/validator.ts";
 import { seeded } from "../helpers.ts";
 
 const bytes = (s: string) => Buffer.from(s, "latin1");
 
-/** What the general path reads from `text`: the rows of `{"instances": …}` or the one `features` row. */
-function parsedRows(text: string, batch: boolean): unknown[][] | undefined {
+/**
+ * What the general path reads from `text`: the rows of `{"instances": …}` or the one row (`features`, or
+ * the body itself when named), each as its values in `names` order when the rows are named.
+ */
+function parsedRows(text: string, batch: boolean, names?: readonly string[]): unknown[][] | undefined {
   let body: unknown;
   try {
     body = JSON.parse(Buffer.from(text, "latin1").toString("utf8"));
@@ -23,15 +26,21 @@ function parsedRows(text: string, batch: boolean): unknown[][] | undefined {
     return undefined;
   }
   const o = body as Record<string, unknown>;
-  return batch ? (o.instances as unknown[][]) : [o.features as unknown[]];
+  const rows = (batch ? o.instances : [names ? o : o.features]) as unknown[];
+  if (!names) return rows as unknown[][];
+  return rows.map((r) => {
+    const row = r as Record<string, unknown>;
+    assert.deepEqual(Object.keys(row), names);
+    return names.map((n) => row[n]);
+  });
 }
 
 /** Asserts the decoded rows are, value for value and bit for bit, what JSON.parse reads. */
 function assertSame(d: DecodedRows, text: string, batch: boolean): void {
-  const rows = parsedRows(text, batch);
+  const rows = parsedRows(text, batch, d.names);
   assert.ok(rows, `the reader took a body JSON.parse refuses: ${text.slice(0, 120)}`);
   const body = JSON.parse(Buffer.from(text, "latin1").toString("utf8")) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(body), [batch ? "instances" : "features"]);
+  if (batch || !d.names) assert.deepEqual(Object.keys(body), [batch ? "instances" : "features"]);
   assert.equal(d.rows, rows.length);
   assert.equal(d.values.length, d.rows * d.width);
   for (let r = 0; r < rows.length; r++) {
@@ -83,11 +92,21 @@ function numberText(rand: () => number): string {
 const SPACE = ["", "", "", " ", "  ", "\n", "\t", "\r\n "];
 const space = (rand: () => number) => SPACE[Math.floor(rand() * SPACE.length)];
 
-/** A random body of positional rows, spaced as a client might space it. */
-function instancesBody(rand: () => number, rows: number, width: number): string {
-  const row = () =>
-    `[${space(rand)}${Array.from({ length: width }, () => numberText(rand)).join(`${space(rand)},${space(rand)}`)}${space(rand)}]`;
-  return `${space(rand)}{${space(rand)}"instances"${space(rand)}:${space(rand)}[${Array.from({ length: rows }, row).join(`,${space(rand)}`)}]${space(rand)}}${space(rand)}`;
+const KEYS = ["a", "sepal_length", "x_1", "B", "petal width (cm)", "z9", "k", "_", "colour", "n", "m", "q"];
+
+/** One row's text: positional, or named with the first `width` keys. */
+function rowText(rand: () => number, width: number, named: boolean): string {
+  const sep = () => `${space(rand)},${space(rand)}`;
+  const values = Array.from({ length: width }, () => numberText(rand));
+  if (!named) return `[${space(rand)}${values.join(sep())}${space(rand)}]`;
+  const pairs = values.map((v, i) => `"${KEYS[i]}"${space(rand)}:${space(rand)}${v}`);
+  return `{${space(rand)}${pairs.join(sep())}${space(rand)}}`;
+}
+
+/** A random body of positional or named rows, spaced as a client might space it. */
+function instancesBody(rand: () => number, rows: number, width: number, named = false): string {
+  const all = Array.from({ length: rows }, () => rowText(rand, width, named));
+  return `${space(rand)}{${space(rand)}"instances"${space(rand)}:${space(rand)}[${all.join(`,${space(rand)}`)}]${space(rand)}}${space(rand)}`;
 }
 
 describe("rows read straight from JSON bytes", () => {
@@ -100,10 +119,20 @@ describe("rows read straight from JSON bytes", () => {
       assert.ok(d, `declined a plain batch: ${text.slice(0, 200)}`);
       assertSame(d, text, true);
       const one = `{"features": [${Array.from({ length: width }, () => numberText(rand)).join(", ")}]}`;
-      const f = decodeFeatures(bytes(one));
+      const f = decodeRow(bytes(one));
       assert.ok(f, `declined a plain row: ${one}`);
       assert.equal(f.features, true);
       assertSame(f, one, false);
+      const namedBatch = instancesBody(rand, 1 + Math.floor(rand() * 30), width, true);
+      const n = decodeInstances(bytes(namedBatch), 1000);
+      assert.ok(n, `declined a plain named batch: ${namedBatch.slice(0, 200)}`);
+      assert.deepEqual(n.names, KEYS.slice(0, width));
+      assertSame(n, namedBatch, true);
+      const namedRow = rowText(rand, width, true);
+      const r = decodeRow(bytes(namedRow));
+      assert.ok(r, `declined a plain named row: ${namedRow}`);
+      assert.equal(r.features, false);
+      assertSame(r, namedRow, false);
     }
   });
 
@@ -162,7 +191,19 @@ describe("rows read straight from JSON bytes", () => {
       '{"instances": [[1, null]]}',
       '{"instances": [[1, "2"]]}',
       '{"instances": [[1, true]]}',
-      '{"instances": [{"a": 1}]}',
+      '{"instances": [{"a": 1}, {"b": 1}]}',
+      '{"instances": [{"a": 1, "b": 2}, {"b": 1, "a": 2}]}',
+      '{"instances": [{"a": 1, "b": 2}, {"a": 1}]}',
+      '{"instances": [{"a": 1}, {"a": 1, "b": 2}]}',
+      '{"instances": [{"a": 1, "a": 2}]}',
+      '{"instances": [{"a": null}]}',
+      '{"instances": [{"a": [1]}]}',
+      '{"instances": [{"a\\u0062": 1}]}',
+      '{"instances": [{"\u00e9": 1}]}',
+      '{"instances": [{"a": 1,}]}',
+      '{"instances": [{}]}',
+      '{"instances": [{"a": 1}, [1]]}',
+      '{"instances": [[1], {"a": 1}]}',
       '{"instances": [[1, 2]], "x": 1}',
       '{"x": 1, "instances": [[1, 2]]}',
       '{"instances": [[1, 2]], "instances": [[3, 4]]}',
@@ -196,26 +237,52 @@ describe("rows read straight from JSON bytes", () => {
       '{"features": []}',
       '{"features": [1, 2], "x": 1}',
       '{"features": [[1, 2]]}',
-      '{"features": 1}',
       '{"features": [1, null]}',
       '{"features": [1, 2]',
       '{"instances": [[1, 2]]}',
       '{"features": [1, 2], "features": [3, 4]}',
-      '{"a": 1}',
+      '{"a": 1, "a": 2}',
+      '{"a": 1, "b": "x"}',
+      '{"a": 1, "b": {"c": 2}}',
+      '{"a": 1 "b": 2}',
+      '{"a": 1} x',
+      '{"\u00e9": 1}',
+      "{}",
       "[1, 2]",
     ];
-    for (const text of rows) assert.equal(decodeFeatures(bytes(text)), undefined, text);
+    for (const text of rows) assert.equal(decodeRow(bytes(text)), undefined, text);
+  });
+
+  it("names the keys each body spells, also when two layouts share a hash", () => {
+    // "Aa" and "BB" hash alike (31 × 65 + 97 = 31 × 66 + 66).
+    assert.deepEqual(decodeRow(bytes('{"Aa": 1}'))?.names, ["Aa"]);
+    assert.deepEqual(decodeRow(bytes('{"BB": 2}'))?.names, ["BB"]);
+    assert.deepEqual(decodeRow(bytes('{"Aa": 3}'))?.names, ["Aa"]);
+    assert.deepEqual(
+      decodeInstances(bytes('{"instances": [{"BB": 1, "x": 2}, {"BB": 3, "x": 4}]}'), 9)?.names,
+      ["BB", "x"],
+    );
+    // A layout seen again is the same list (validators remember where its columns go).
+    const a = decodeRow(bytes('{"p": 1, "q": 2}'))?.names;
+    assert.ok(a);
+    assert.equal(decodeRow(bytes('{ "p" : 5 , "q" : 6 }'))?.names, a);
+    // Keys too long to remember are still read.
+    const long = "k".repeat(5000);
+    assert.deepEqual(decodeRow(bytes(`{"${long}": 1}`))?.names, [long]);
   });
 
   it("declines a damaged body or reads exactly what JSON.parse reads from it", () => {
     const rand = seeded(23);
     const alphabet = ' \n\t[]{},:."-+eE0123456789aenfulstr\\\u00ff';
     let taken = 0;
-    for (let k = 0; k < 4000; k++) {
-      const batch = rand() < 0.7;
+    for (let k = 0; k < 6000; k++) {
+      const batch = rand() < 0.6;
+      const named = rand() < 0.4;
       let text = batch
-        ? instancesBody(rand, 1 + Math.floor(rand() * 3), 1 + Math.floor(rand() * 3))
-        : `{"features": [${numberText(rand)}, ${numberText(rand)}]}`;
+        ? instancesBody(rand, 1 + Math.floor(rand() * 3), 1 + Math.floor(rand() * 3), named)
+        : named
+          ? rowText(rand, 1 + Math.floor(rand() * 3), true)
+          : `{"features": [${numberText(rand)}, ${numberText(rand)}]}`;
       for (let cuts = 1 + Math.floor(rand() * 3); cuts > 0; cuts--) {
         const at = Math.floor(rand() * (text.length + 1));
         const ch = alphabet[Math.floor(rand() * alphabet.length)];
@@ -225,13 +292,13 @@ describe("rows read straight from JSON bytes", () => {
             ? text.slice(0, at) + ch + text.slice(at)
             : text.slice(0, at) + (op === 1 ? ch : "") + text.slice(at + 1);
       }
-      const d = batch ? decodeInstances(bytes(text), 100) : decodeFeatures(bytes(text));
+      const d = batch ? decodeInstances(bytes(text), 100) : decodeRow(bytes(text));
       if (d === undefined) continue;
       taken++;
       assertSame(d, text, batch);
     }
     // Most single damages leave a readable body (a digit for a digit, a space for a space).
-    assert.ok(taken > 300, `only ${taken} damaged bodies were read`);
+    assert.ok(taken > 450, `only ${taken} damaged bodies were read`);
   });
 });
 
@@ -287,7 +354,7 @@ describe("a validator's table of rows read from bytes", () => {
   it("declines another width, and `features` for a model with an input of that name", () => {
     const d = decodeInstances(bytes('{"instances": [[1, 2]]}'), 10)!;
     assert.equal(validator.fromDecoded(d), undefined);
-    const f = decodeFeatures(bytes('{"features": [1, 2, 3]}'))!;
+    const f = decodeRow(bytes('{"features": [1, 2, 3]}'))!;
     assert.deepEqual(validator.fromDecoded(f)?.numeric, new Float64Array([1, 2, 3]));
     const named = compileValidator({
       ...signature,
@@ -300,5 +367,41 @@ describe("a validator's table of rows read from bytes", () => {
     assert.equal(named.fromDecoded(f), undefined);
     const batch = decodeInstances(bytes('{"instances": [[1, 2, 3]]}'), 10)!;
     assert.deepEqual(named.fromDecoded(batch)?.numeric, new Float64Array([1, 2, 3]));
+    // A named row of `features`: the model's input of that name, or (a model of one input) its value.
+    const wrapped = decodeRow(bytes('{"features": 5, "b": 6, "c": 7}'))!;
+    assert.deepEqual(wrapped.names, ["features", "b", "c"]);
+    assert.deepEqual(named.fromDecoded(wrapped)?.numeric, new Float64Array([5, 6, 7]));
+    const single = compileValidator({
+      ...signature,
+      inputs: [{ name: "x", dtype: "float", nullable: false }],
+    });
+    const bare = decodeRow(bytes('{"features": 5}'))!;
+    assert.equal(single.fromDecoded(bare), undefined);
+    assert.deepEqual(single.toTable([{ features: 5 }], "").numeric, new Float64Array([5]));
+  });
+
+  it("puts named rows' values in the model's columns, whatever the keys' order", () => {
+    const rand = seeded(9);
+    const names = ["a", "b", "n"];
+    for (let k = 0; k < 200; k++) {
+      const order = [...names].sort(() => rand() - 0.5);
+      const rows = Array.from({ length: 1 + Math.floor(rand() * 4) }, () =>
+        Object.fromEntries(
+          order.map((n) => [n, n === "n" ? Math.floor(rand() * 9) : Math.round(rand() * 80) / 10 - 4]),
+        ),
+      );
+      const text = JSON.stringify({ instances: rows });
+      const d = decodeInstances(bytes(text), 100)!;
+      assert.deepEqual(d.names, order);
+      assert.deepEqual(validator.fromDecoded(d), validator.toTable(JSON.parse(text).instances, "instances"));
+      const one = JSON.stringify(rows[0]);
+      assert.deepEqual(
+        validator.fromDecoded(decodeRow(bytes(one))!),
+        validator.toTable([JSON.parse(one)], ""),
+      );
+    }
+    // A key the model does not have, or one it lacks: the general path's errors.
+    assert.equal(validator.fromDecoded(decodeRow(bytes('{"a": 1, "b": 2, "m": 3}'))!), undefined);
+    assert.equal(validator.fromDecoded(decodeRow(bytes('{"a": 1, "b": 2}'))!), undefined);
   });
 });

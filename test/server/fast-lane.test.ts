@@ -165,6 +165,32 @@ const CASES: [string, string, string, Record<string, string>?][] = [
     "/models/linear/predict/batch",
     '{"instances": [[1, 2, 3, 4, 5, 6]]}',
   ],
+  [
+    "named batch, keys in another order",
+    "/predict/batch",
+    JSON.stringify({
+      instances: [{ petal_width: 0.2, sepal_length: 5.1, petal_length: 1.4, sepal_width: 3.5 }],
+    }),
+  ],
+  [
+    "named rows, keys in two orders",
+    "/predict_proba/batch",
+    JSON.stringify({
+      instances: [IRIS_ROW, { petal_width: 0.2, sepal_length: 5.1, petal_length: 1.4, sepal_width: 3.5 }],
+    }),
+  ],
+  ["named row, a missing value", "/predict", JSON.stringify({ ...IRIS_ROW, petal_width: null })],
+  [
+    "named row, a key twice",
+    "/predict",
+    '{"sepal_length": 1, "sepal_width": 2, "petal_length": 3, "petal_width": 4, "petal_width": 5}',
+  ],
+  [
+    "named row, an escaped key",
+    "/predict",
+    '{"sepal_length": 1, "sepal_width": 2, "petal_length": 3, "petal_widt\\u0068": 4}',
+  ],
+  ["named row out of range", "/predict", JSON.stringify({ ...IRIS_ROW, petal_width: 400 })],
   ["too many positional rows", "/predict/batch", JSON.stringify({ instances: Array(6).fill([6, 3, 5, 2]) })],
   ["trailing slash", "/predict/", JSON.stringify(IRIS_ROW)],
   ["charset", "/predict", JSON.stringify(IRIS_ROW), { "content-type": "application/json; charset=utf-8" }],
