@@ -313,13 +313,16 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     let done: string[] = [];
     try {
       if (limit.refusal) throw limit.refusal;
-      // Parsed as by Fastify's content-type parser; the route recorded where the handler records it.
-      const parsed = parseBody(bytes.toString("utf8"));
+      // Parsed as by Fastify's content-type parser (V1 rows of plain numbers read from the bytes, as on
+      // the native routes); the route recorded where the handler records it.
+      const rows = route.protocol === "v1" ? decodeInstances(bytes, maxBatchSize) : undefined;
+      const parsed = rows ? undefined : parseBody(bytes.toString("utf8"));
       entry.route = route.pattern;
       const key = req.headers["x-routing-key"];
       const routingKey = typeof key === "string" ? key : undefined;
       if (route.protocol === "v1") {
-        const a = await v1Predict(ctx, route.name!, parsed, routingKey, reqId, log, entry);
+        const decoded = rows && { rows, parse: () => JSON.parse(bytes.toString("utf8")) };
+        const a = await v1Predict(ctx, route.name!, parsed, routingKey, reqId, log, entry, decoded);
         done = answered(a.model, a.inferenceMs);
         if (limit.hold) await limit.hold();
         write(res, 200, limit.headers, reqId, JSON.stringify(a.body), done);

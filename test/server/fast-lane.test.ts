@@ -264,6 +264,22 @@ const CASES: [string, string, string, Record<string, string>?][] = [
   // KServe V1's predict.
   ["V1: named rows", "/v1/models/heuristic:predict", JSON.stringify({ instances: [IRIS_ROW, IRIS_ROW] })],
   ["V1: positional rows", "/v1/models/heuristic:predict", JSON.stringify({ instances: [[6, 3, 5, 2]] })],
+  [
+    "V1: positional rows out of range",
+    "/v1/models/heuristic:predict",
+    '{"instances": [[6, 3, 5, 2], [1, 2, 3, 400]]}',
+  ],
+  ["V1: ragged rows", "/v1/models/heuristic:predict", '{"instances": [[6, 3, 5, 2], [1, 2, 3]]}'],
+  [
+    "V1: parameters beside the rows",
+    "/v1/models/heuristic:predict",
+    '{"instances": [[6, 3, 5, 2]], "parameters": {}}',
+  ],
+  [
+    "V1: positional rows to a model with text inputs",
+    "/v1/models/linear:predict",
+    '{"instances": [[1, 2, 3, 4, 5, 6]]}',
+  ],
   ["V1: another model", "/v1/models/linear:predict", JSON.stringify({ instances: [LINEAR_ROW] })],
   ["V1: unknown model", "/v1/models/nope:predict", JSON.stringify({ instances: [IRIS_ROW] })],
   ["V1: malformed JSON", "/v1/models/heuristic:predict", '{"instances": ['],
@@ -878,6 +894,8 @@ describe("the fast lane's audit entries", () => {
       // Rows read straight from the bytes: the record holds the rows as sent.
       ["/predict/batch", '{"instances": [[6.3, 2.8, 5.1, 1.5], [5.0, 3e0, 1.50, 0.2]]}'],
       ["/predict", '{"features": [6.3, 2.8, 5.1, 1.5]}'],
+      ["/predict", '{"sepal_length": 6.3, "sepal_width": 2.8, "petal_length": 5.1, "petal_width": 1.5}'],
+      ["/v1/models/heuristic:predict", '{"instances": [[6.3, 2.8, 5.1, 1.5], [5, 3, 1.5, 0.2]]}'],
     ];
     for (const [i, [url, body]] of sent.entries()) {
       const h = { ...JSON_HEADERS, "x-request-id": `audit-${i}` };

@@ -6,6 +6,7 @@
 
 import type { FastifyError, FastifyInstance } from "fastify";
 import { Errors } from "../../errors.ts";
+import type { DecodedRows } from "../../schema/json-rows.ts";
 import type { AppContext, RequestModel, RequestModels } from "../context.ts";
 import { sendProtocolError } from "../plugins/protocol-errors.ts";
 import { predictThroughPipeline } from "../protocols/frontend.ts";
@@ -29,8 +30,18 @@ export interface V1Answer {
 }
 
 /**
+ * A V1 body read straight from its bytes (`schema/json-rows.ts`): its rows, and the body as `JSON.parse`
+ * reads it, for when the routed version needs the general path (or the audit asks for rows).
+ */
+export interface DecodedV1Body {
+  readonly rows: DecodedRows;
+  readonly parse: () => unknown;
+}
+
+/**
  * One V1 predict (the route and the fast lane run the same): the body's instances through the
- * prediction path; `entry` collects what the request resolved to. Throws `ModelServeError`s only.
+ * prediction path; `entry` collects what the request resolved to. Throws `ModelServeError`s only. The
+ * fast lane may hand the body `decoded` instead (then `body` is unused).
  */
 export async function v1Predict(
   ctx: AppContext,
@@ -40,6 +51,7 @@ export async function v1Predict(
   requestId: string,
   logError: (fields: Record<string, unknown>, msg: string) => void,
   entry: RequestModel,
+  decoded?: DecodedV1Body,
 ): Promise<V1Answer> {
   const res = await predictThroughPipeline(
     ctx,
@@ -48,8 +60,12 @@ export async function v1Predict(
       routingKey,
       requestId,
       logError,
-      decode: () => {
-        const rows = instancesOf(body);
+      decode: (v) => {
+        // A body read from its bytes has one of the shapes whose checks below pass: non-empty
+        // instances, within the batch limit.
+        const table = decoded && v.validator.fromDecoded(decoded.rows);
+        if (table) return { rows: () => instancesOf(decoded!.parse()), table, path: "instances" };
+        const rows = instancesOf(decoded ? decoded.parse() : body);
         if (rows.length === 0) throw Errors.emptyBatch();
         if (rows.length > ctx.settings.maxBatchSize)
           throw Errors.batchTooLarge(rows.length, ctx.settings.maxBatchSize);
