@@ -36,7 +36,7 @@ const INSTANCES = [...'"instances"'].map((c) => c.charCodeAt(0));
 const FEATURES = [...'"features"'].map((c) => c.charCodeAt(0));
 
 /** Index of the first byte from `i` that is not JSON whitespace. */
-function skipSpace(b: Buffer, i: number): number {
+export function skipSpace(b: Buffer, i: number): number {
   let c = b[i];
   while (c === 32 || c === 10 || c === 13 || c === 9) c = b[++i];
   return i;
@@ -58,8 +58,22 @@ function closesObject(b: Buffer, i: number): boolean {
   return b[i] === 125 && onlySpaceFrom(b, i + 1);
 }
 
+/**
+ * The end (after its closing quote) of a string at `i` (its opening quote) of printable ASCII without
+ * escapes, or -1 for any other string (or none).
+ */
+export function plainStringEnd(b: Buffer, i: number): number {
+  if (b[i] !== 34) return -1;
+  for (let k = i + 1, n = b.length; k < n; k++) {
+    const c = b[k];
+    if (c === 34) return k + 1;
+    if (c === 92 || c < 32 || c > 126) return -1;
+  }
+  return -1;
+}
+
 /** True when nothing but whitespace is left from `i`. */
-function onlySpaceFrom(b: Buffer, i: number): boolean {
+export function onlySpaceFrom(b: Buffer, i: number): boolean {
   const n = b.length;
   while (i < n) {
     const c = b[i++];
@@ -72,7 +86,7 @@ function onlySpaceFrom(b: Buffer, i: number): boolean {
  * Reads one JSON number at `i` into `out[at]`. Returns the index after it, or -1 when the text there is
  * not a number (or is one `JSON.parse` reads as Infinity: 1e400, which the general path refuses).
  */
-function readNumber(b: Buffer, i: number, out: Float64Array, at: number): number {
+export function readNumber(b: Buffer, i: number, out: Float64Array, at: number): number {
   const start = i;
   let c = b[i];
   let negative = false;

@@ -29,6 +29,7 @@ import { protocolErrorAnswer } from "./plugins/protocol-errors.ts";
 import { answerJson } from "./predict/answer-json.ts";
 import { parseBody, rowsOfBody } from "./predict/body.ts";
 import { type PredictCall, predictRows } from "./predict/pipeline.ts";
+import { decodePlainInfer } from "./protocols/v2/json-infer.ts";
 import { inferV2 } from "./protocols/v2/service.ts";
 import { requestIdOf } from "./request-id.ts";
 import { v1Predict } from "./routes/v1.ts";
@@ -316,7 +317,8 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
       // Parsed as by Fastify's content-type parser (V1 rows of plain numbers read from the bytes, as on
       // the native routes); the route recorded where the handler records it.
       const rows = route.protocol === "v1" ? decodeInstances(bytes, maxBatchSize) : undefined;
-      const parsed = rows ? undefined : parseBody(bytes.toString("utf8"));
+      const plain = route.protocol === "v2" ? decodePlainInfer(bytes) : undefined;
+      const parsed = rows || plain ? plain : parseBody(bytes.toString("utf8"));
       entry.route = route.pattern;
       const key = req.headers["x-routing-key"];
       const routingKey = typeof key === "string" ? key : undefined;

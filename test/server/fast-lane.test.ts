@@ -237,6 +237,44 @@ const CASES: [string, string, string, Record<string, string>?][] = [
     v2([tensor("input-0", [1, 4], [6, 3, 5, 2])]),
     { "x-routing-key": "user-7" },
   ],
+  // Plain bodies read from their bytes (protocols/v2/json-infer.ts), and what they still leave to the parser.
+  [
+    "V2: FP32 rounded, whitespace, exponents",
+    "/v2/models/heuristic/infer",
+    '{ "id" : "x-1",\n "inputs": [ {"data": [5.1, 3.5e0, 14E-1, 0.2], "datatype": "FP32", "shape": [1, 4], "name": "input-0"} ] }',
+  ],
+  [
+    "V2: a plain tensor per input",
+    "/v2/models/heuristic/infer",
+    v2(Object.entries(IRIS_ROW).map(([k, x]) => tensor(k, [2], [x, x + 1]))),
+  ],
+  [
+    "V2: INT32 data that is not whole",
+    "/v2/models/heuristic/infer",
+    v2([{ ...tensor("input-0", [1, 4], [1.5, 2, 3, 4]), datatype: "INT32" }]),
+  ],
+  [
+    "V2: BOOL data that is numbers",
+    "/v2/models/heuristic/infer",
+    v2([{ ...tensor("input-0", [1, 4], [1, 0, 1, 0]), datatype: "BOOL" }]),
+  ],
+  ["V2: no data", "/v2/models/heuristic/infer", v2([{ name: "input-0", shape: [1, 4], datatype: "FP64" }])],
+  ["V2: an empty tensor", "/v2/models/heuristic/infer", v2([tensor("input-0", [0, 4], [])])],
+  [
+    "V2: parameters",
+    "/v2/models/heuristic/infer",
+    JSON.stringify({ inputs: [tensor("input-0", [1, 4], [6, 3, 5, 2])], parameters: { a: 1 } }),
+  ],
+  [
+    "V2: nested data",
+    "/v2/models/heuristic/infer",
+    v2([tensor("input-0", [1, 4], [[6, 3, 5, 2]] as unknown as number[])]),
+  ],
+  [
+    "V2: a key twice",
+    "/v2/models/heuristic/infer",
+    '{"inputs": [{"name": "input-0", "name": "x", "shape": [1, 4], "datatype": "FP64", "data": [6, 3, 5, 2]}]}',
+  ],
   ["V2: unknown model", "/v2/models/nope/infer", v2([tensor("input-0", [1, 4], [6, 3, 5, 2])])],
   [
     "V2: unknown version",

@@ -126,6 +126,17 @@ export function tensorFromJson(raw: unknown, index: number): InputTensor {
     throw Errors.invalidTensor(name, `"shape" must be a list of non-negative integers`);
   if (t.parameters !== undefined) checkParameters(t.parameters, `inputs[${index}].parameters`);
   const data = t.data;
+  if (data instanceof Float64Array) {
+    // Numbers read straight from the body's bytes (json-infer.ts): what the parsed array would hold.
+    checkShape(name, shape, data.length);
+    if (DATATYPES[datatype].kind !== "float") {
+      const values = new Array<TensorValue>(data.length);
+      for (let i = 0; i < data.length; i++) values[i] = checkElement(name, datatype, data[i], i);
+      return { name, datatype, shape: shape as number[], values };
+    }
+    if (datatype === "FP32") for (let i = 0; i < data.length; i++) data[i] = Math.fround(data[i]);
+    return { name, datatype, shape: shape as number[], values: data };
+  }
   if (!Array.isArray(data)) throw Errors.invalidTensor(name, `"data" must be an array`);
   if (data.length > 0 && Array.isArray(data[0])) {
     // Nested: structure and shape are checked together; the first axis bounds the work.
