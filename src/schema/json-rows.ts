@@ -1,11 +1,14 @@
 /**
- * @module Rows of numbers read straight from a JSON body's bytes: `{"instances": [[n, …], …]}` and
- * `{"features": [n, …]}` go into one row-major `Float64Array`, with no string, object or array made per
- * row or value. On a 1000-row batch of 30 features, decoding the body to text, `JSON.parse` and the table
- * built from its arrays took ~2.6 µs a row, more than a quarter of what the server spends on it.
+ * @module Rows of numbers read straight from a JSON body's bytes: `{"features": [n, …]}`, a named row
+ * `{"key": n, …}`, and `{"instances": [row, …]}` of either kind go into one row-major `Float64Array`, with
+ * no string, object or array made per row or value (the native routes and KServe V1; the Open Inference
+ * Protocol's plain bodies use the same number reader, `server/protocols/v2/json-infer.ts`). On a 1000-row
+ * batch of 30 features, decoding the body to text, `JSON.parse` and the table built from its arrays took
+ * ~2.6 µs a row, more than a quarter of what the server spends on it.
  *
- * The reader takes a strict subset of JSON: those two shapes, numbers and JSON whitespace. Anything
- * else — another key, a key spelt with an escape, `null`, a string, a ragged or empty row, more rows than
+ * The reader takes a strict subset of JSON: those shapes, numbers and JSON whitespace, keys of printable
+ * ASCII without escapes. Anything else — another key, a key spelt with an escape, `null`, a string, a
+ * ragged or empty row, named rows whose keys differ or come in another order, a key twice, more rows than
  * allowed, bytes that are not JSON — makes it answer `undefined`, and the body takes the general path
  * (`JSON.parse`, then the validator), whose answers and errors are then the only ones a client sees. A
  * body the reader takes is one `JSON.parse` takes, with the same shape and, value for value, the same
@@ -177,14 +180,11 @@ function readNamedRow(b: Buffer, i: number, keys: number[], out: Float64Array, a
   for (let col = 0; ; ) {
     while (c === 32 || c === 10 || c === 13 || c === 9) c = b[++i];
     if (c !== 34 || col === width) return -1;
-    const start = ++i;
+    const start = i + 1;
     if (recording) {
-      for (const n = b.length; ; i++) {
-        if (i >= n) return -1;
-        const k = b[i];
-        if (k === 34) break;
-        if (k === 92 || k < 32 || k > 126) return -1;
-      }
+      const end = plainStringEnd(b, i);
+      if (end === -1) return -1;
+      i = end - 1;
       keys.push(start, i);
     } else {
       const from = keys[2 * col];
