@@ -99,6 +99,15 @@ describe("a plain V2 infer body read from its bytes", () => {
     assert.deepStrictEqual(outcome(decodePlainInfer(bytes(text))), outcome(JSON.parse(text)));
   });
 
+  it("reads data of any length, however short its numbers", () => {
+    for (const data of [Array(1000).fill(7), Array.from({ length: 999 }, (_, i) => i * 0.001 - 0.5), []]) {
+      const text = JSON.stringify({ inputs: [{ name: "x", datatype: "FP64", shape: [data.length], data }] });
+      const p = decodePlainInfer(bytes(text));
+      assert.ok(p);
+      assertSameAsParse(p, text);
+    }
+  });
+
   it("declines every body that is not plain", () => {
     const t = '{"name": "x", "datatype": "FP64", "shape": [1], "data": [1]}';
     for (const text of [

@@ -105,8 +105,10 @@ function readTensor(b: Buffer, i: number, inputs: PlainTensor[]): number {
       return s.end;
     }
     if ((key === "shape" && t.shape === undefined) || (key === "data" && t.data === undefined)) {
-      // Room for as many numbers as the rest of the body could hold at a few bytes each, grown if not.
-      const room = key === "shape" ? 4 : Math.max(64, Math.min(1 << 20, (b.length - at) >> 2));
+      // Room for the numbers up to the array's end at four bytes each (grown when they are shorter):
+      // never more than twice the array's own bytes, whatever the number of tensors.
+      const end = b.indexOf(93, at);
+      const room = key === "shape" || end === -1 ? 4 : ((end - at) >> 2) + 4;
       const sink: Numbers = { values: new Float64Array(room), n: 0 };
       const after = readNumbers(b, at, sink);
       if (after === -1) return -1;
