@@ -3,6 +3,7 @@
 import pino from "pino";
 import heuristic from "../examples/iris/heuristic.ts";
 import { ModelRegistry } from "../src/registry/model-registry.ts";
+import type { ModelSignature } from "../src/runtimes/runtime.ts";
 import { defineModel } from "../src/runtimes/typescript/define-model.ts";
 import { loadDefinition } from "../src/runtimes/typescript/runtime.ts";
 import { type App, type AppOptions, buildApp } from "../src/server/app.ts";
@@ -52,4 +53,44 @@ export function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The capabilities of a model that only predicts (a regressor without extra scores). */
+export const PREDICT_ONLY: ModelSignature["capabilities"] = {
+  predict: true,
+  predictProba: false,
+  decisionFunction: false,
+  transform: false,
+  rawScore: false,
+};
+
+/**
+ * An all-numeric signature with each column rule: a plain float, a nullable float within [-5, 5], an
+ * integer (the numeric fast paths' tests).
+ */
+export const NUMERIC_SIGNATURE: ModelSignature = {
+  inputs: [
+    { name: "a", dtype: "float", nullable: false },
+    { name: "b", dtype: "float", nullable: true, range: { min: -5, max: 5 } },
+    { name: "n", dtype: "int", nullable: false },
+  ],
+  output: { task: "regression", targets: 1 },
+  capabilities: PREDICT_ONLY,
+};
+
+/**
+ * `text` with `cuts` random one-character damages (an insertion, a replacement or a deletion of a
+ * character drawn from `alphabet`), for tests that readers decline or read damaged JSON correctly.
+ */
+export function damaged(text: string, rand: () => number, cuts: number, alphabet: string): string {
+  for (let k = 0; k < cuts; k++) {
+    const at = Math.floor(rand() * (text.length + 1));
+    const ch = alphabet[Math.floor(rand() * alphabet.length)];
+    const op = Math.floor(rand() * 3);
+    text =
+      op === 0
+        ? text.slice(0, at) + ch + text.slice(at)
+        : text.slice(0, at) + (op === 1 ? ch : "") + text.slice(at + 1);
+  }
+  return text;
 }

@@ -10,7 +10,7 @@ import { describe, it } from "node:test";
 import { isModelServeError } from "../../src/errors.ts";
 import { decodePlainInfer, type PlainInferBody } from "../../src/server/protocols/v2/json-infer.ts";
 import { decodeInferBody } from "../../src/server/routes/v2.ts";
-import { seeded } from "../helpers.ts";
+import { damaged, seeded } from "../helpers.ts";
 
 const bytes = (s: string) => Buffer.from(s, "latin1");
 
@@ -140,16 +140,7 @@ describe("a plain V2 infer body read from its bytes", () => {
     const alphabet = ' \n[]{},:"-.e0123456789adnstpu\\\u00ff';
     let taken = 0;
     for (let k = 0; k < 5000; k++) {
-      let text = bodyText(rand);
-      for (let cuts = 1 + Math.floor(rand() * 2); cuts > 0; cuts--) {
-        const at = Math.floor(rand() * (text.length + 1));
-        const ch = alphabet[Math.floor(rand() * alphabet.length)];
-        const op = Math.floor(rand() * 3);
-        text =
-          op === 0
-            ? text.slice(0, at) + ch + text.slice(at)
-            : text.slice(0, at) + (op === 1 ? ch : "") + text.slice(at + 1);
-      }
+      const text = damaged(bodyText(rand), rand, 1 + Math.floor(rand() * 2), alphabet);
       const p = decodePlainInfer(bytes(text));
       if (p === undefined) continue;
       taken++;

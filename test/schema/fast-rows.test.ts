@@ -9,22 +9,9 @@ import { isModelServeError } from "../../src/errors.ts";
 import type { ModelSignature } from "../../src/runtimes/runtime.ts";
 import { compileFastRows } from "../../src/schema/fast-rows.ts";
 import { compileValidator } from "../../src/schema/validator.ts";
+import { NUMERIC_SIGNATURE } from "../helpers.ts";
 
-const signature: ModelSignature = {
-  inputs: [
-    { name: "a", dtype: "float", nullable: false },
-    { name: "b", dtype: "float", nullable: true, range: { min: -5, max: 5 } },
-    { name: "n", dtype: "int", nullable: false },
-  ],
-  output: { task: "regression", targets: 1 },
-  capabilities: {
-    predict: true,
-    predictProba: false,
-    decisionFunction: false,
-    transform: false,
-    rawScore: false,
-  },
-};
+const signature = NUMERIC_SIGNATURE;
 
 /** A deterministic pseudo-random source, so a failure is reproducible. */
 function rng(seed: number) {

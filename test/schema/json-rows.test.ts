@@ -7,10 +7,9 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { describe, it } from "node:test";
-import type { ModelSignature } from "../../src/runtimes/runtime.ts";
 import { type DecodedRows, decodeInstances, decodeRow } from "../../src/schema/json-rows.ts";
 import { compileValidator } from "../../src/schema/validator.ts";
-import { seeded } from "../helpers.ts";
+import { damaged, NUMERIC_SIGNATURE, seeded } from "../helpers.ts";
 
 const bytes = (s: string) => Buffer.from(s, "latin1");
 
@@ -283,15 +282,7 @@ describe("rows read straight from JSON bytes", () => {
         : named
           ? rowText(rand, 1 + Math.floor(rand() * 3), true)
           : `{"features": [${numberText(rand)}, ${numberText(rand)}]}`;
-      for (let cuts = 1 + Math.floor(rand() * 3); cuts > 0; cuts--) {
-        const at = Math.floor(rand() * (text.length + 1));
-        const ch = alphabet[Math.floor(rand() * alphabet.length)];
-        const op = Math.floor(rand() * 3);
-        text =
-          op === 0
-            ? text.slice(0, at) + ch + text.slice(at)
-            : text.slice(0, at) + (op === 1 ? ch : "") + text.slice(at + 1);
-      }
+      text = damaged(text, rand, 1 + Math.floor(rand() * 3), alphabet);
       const d = batch ? decodeInstances(bytes(text), 100) : decodeRow(bytes(text));
       if (d === undefined) continue;
       taken++;
@@ -303,21 +294,7 @@ describe("rows read straight from JSON bytes", () => {
 });
 
 describe("a validator's table of rows read from bytes", () => {
-  const signature: ModelSignature = {
-    inputs: [
-      { name: "a", dtype: "float", nullable: false },
-      { name: "b", dtype: "float", nullable: true, range: { min: -5, max: 5 } },
-      { name: "n", dtype: "int", nullable: false },
-    ],
-    output: { task: "regression", targets: 1 },
-    capabilities: {
-      predict: true,
-      predictProba: false,
-      decisionFunction: false,
-      transform: false,
-      rawScore: false,
-    },
-  };
+  const signature = NUMERIC_SIGNATURE;
   const validator = compileValidator(signature);
 
   it("is the general path's table, or declined where the general path must speak", () => {

@@ -10,18 +10,13 @@ import { describe, it } from "node:test";
 import { type FieldIssue, isModelServeError } from "../../src/errors.ts";
 import type { FeatureSpec, FeatureTable, ModelSignature } from "../../src/runtimes/runtime.ts";
 import { compileValidator, tableFromRows } from "../../src/schema/validator.ts";
+import { PREDICT_ONLY } from "../helpers.ts";
 
 function sig(...inputs: FeatureSpec[]): ModelSignature {
   return {
     inputs,
     output: { task: "regression" },
-    capabilities: {
-      predict: true,
-      predictProba: false,
-      decisionFunction: false,
-      transform: false,
-      rawScore: false,
-    },
+    capabilities: PREDICT_ONLY,
   };
 }
 const f = (name: string, dtype: FeatureSpec["dtype"], extra: Partial<FeatureSpec> = {}): FeatureSpec => ({

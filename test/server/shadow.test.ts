@@ -12,6 +12,7 @@ import type { ReadyVersion } from "../../src/inference/version.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import type { FeatureTable, LoadedModel, PredictOutput } from "../../src/runtimes/runtime.ts";
 import { ShadowTracker } from "../../src/server/shadow.ts";
+import { PREDICT_ONLY } from "../helpers.ts";
 
 /** A one-input regression model whose answer is `fn` of the input column. */
 function model(fn: (x: number) => number, fail?: string): LoadedModel {
@@ -19,13 +20,7 @@ function model(fn: (x: number) => number, fail?: string): LoadedModel {
     signature: {
       inputs: [{ name: "x", dtype: "float", nullable: false }],
       output: { task: "regression" },
-      capabilities: {
-        predict: true,
-        predictProba: false,
-        decisionFunction: false,
-        transform: false,
-        rawScore: false,
-      },
+      capabilities: PREDICT_ONLY,
     },
     details: { format: "test", framework: "test", modelType: "fn" },
     info: {
