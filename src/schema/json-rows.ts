@@ -209,13 +209,21 @@ function readNamedRow(b: Buffer, i: number, keys: number[], out: Float64Array, a
   }
 }
 
-/** Room for a named row at `i` (its `{`): its colons up to its first `}` (at most 4096). */
+/**
+ * Room for a named row at `i` (its `{`): its colons up to its first `}` (at most 4096), or 0 when a `[`
+ * or `{` comes first (a nested value: not a plain row; a key holding one is left to the general path).
+ * It stops there rather than scanning a large body that is not a named row to its end.
+ */
 function namedRoom(b: Buffer, i: number): number {
-  const end = b.indexOf(125, i);
-  if (end === -1) return 0;
   let colons = 0;
-  for (let k = i; k < end && colons < 4096; k++) if (b[k] === 58) colons++;
-  return colons;
+  for (let k = i + 1, n = b.length; k < n; k++) {
+    const c = b[k];
+    if (c === 125) return colons;
+    if (c === 58) {
+      if (++colons === 4096) return colons;
+    } else if (c === 91 || c === 123) return 0;
+  }
+  return 0;
 }
 
 /** A key layout seen before: its keys' bytes (each followed by 127, a byte no key here has) and names. */
