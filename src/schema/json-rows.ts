@@ -310,19 +310,22 @@ export function decodeInstances(b: Buffer, maxRows: number): DecodedRows | undef
   const named = b[i] === 123;
   const keys: number[] = [];
   let width: number;
-  let firstRow: Float64Array | undefined;
+  // Where the first row ends. A named first row is read once here to record its keys (every row,
+  // this one included, is then read against them below).
+  let firstEnd: number;
   if (named) {
-    firstRow = new Float64Array(namedRoom(b, i));
-    const end = firstRow.length === 0 ? -1 : readNamedRow(b, i, keys, firstRow, 0);
-    if (end === -1) return undefined;
+    const room = namedRoom(b, i);
+    firstEnd = room === 0 ? -1 : readNamedRow(b, i, keys, new Float64Array(room), 0);
+    if (firstEnd === -1) return undefined;
     width = keys.length >> 1;
   } else {
     width = rowWidth(b, i);
     if (width === 0) return undefined;
+    firstEnd = b.indexOf(93, i) + 1;
   }
   // Room for the rows the body's length suggests (every row about as long as the first), grown when
   // they are shorter.
-  const first = b.indexOf(named ? 125 : 93, i) - i + 2;
+  const first = firstEnd - i + 1;
   let capacity = Math.min(maxRows, Math.ceil(((b.length - i) / first) * 1.1) + 1);
   let out = new Float64Array(capacity * width);
   let rows = 0;

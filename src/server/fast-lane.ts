@@ -318,7 +318,8 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
       // the native routes); the route recorded where the handler records it.
       const rows = route.protocol === "v1" ? decodeInstances(bytes, maxBatchSize) : undefined;
       const plain = route.protocol === "v2" ? decodePlainInfer(bytes) : undefined;
-      const parsed = rows || plain ? plain : parseBody(bytes.toString("utf8"));
+      // Read from the bytes, the body needs no parsing (V1 parses it only if the model asks, below).
+      const parsed = rows !== undefined ? undefined : (plain ?? parseBody(bytes.toString("utf8")));
       entry.route = route.pattern;
       const key = req.headers["x-routing-key"];
       const routingKey = typeof key === "string" ? key : undefined;
