@@ -166,6 +166,38 @@ describe("sklearn trees laid out in the loader worker", () => {
     });
   }
 
+  // How a forest finds its leaves is chosen by timing at load (feature by feature or by walking the
+  // trees: common/quick-scorer.ts); both ways must give the same answers, whichever was chosen.
+  it("answers the same with every forest's leaves found either way (QuickScorer or the walk)", async () => {
+    let forced = 0;
+    for (const c of cases.filter((x) => !x.name.startsWith("explain/") || /forest/.test(x.name))) {
+      const off = await load(c.file, false);
+      const table = tableFromRows(off.signature, rowsWithMissing(off, c.rows));
+      const want = await outcome(() => (off.predictProba ?? off.predict)(table));
+      for (const way of [true, false]) {
+        const r = await fromWorker(c.file);
+        let choices = 0;
+        for (const byName of r.layouts.values())
+          for (const name of byName.keys())
+            if (/\/quick-(rows|batches)$/.test(name)) {
+              byName.set(name, way);
+              choices++;
+            }
+        if (choices === 0) break;
+        forced++;
+        adoptLayouts(r.layouts);
+        const source = { path: c.file, fileName: c.file, bytes: readFileSync(c.file) };
+        const m = await modelFromValue(r.value, source);
+        assert.deepStrictEqual(
+          await outcome(() => (m.predictProba ?? m.predict)(table)),
+          want,
+          `${c.name}, ${way ? "QuickScorer" : "the walk"}`,
+        );
+      }
+    }
+    assert.ok(forced >= 10, `${forced} fixture builds forced one way or the other`);
+  });
+
   it("sends no tree records its layouts replace, and the small arrays as views of a few buffers", async () => {
     const r = await fromWorker(join(explain, "random_forest_regressor_nan", "model.joblib"));
     const trees = [...objectsOf(r.value)].filter((o) => o.name === "Tree");

@@ -7,6 +7,7 @@
 import { lazy } from "../../../../explain/contributions.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import { walkAddClasses, walksAddingClasses } from "../../../common/add-walk.ts";
+import { quickLeaves, rowsAtSplits, runsFaster } from "../../../common/quick-scorer.ts";
 import { thresholdMedians } from "../../../common/typical-values.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { expect } from "../../checks.ts";
@@ -29,16 +30,8 @@ import {
   multiOutputTreeClassifier,
   multiOutputTreeRegressor,
 } from "./multi-output.ts";
-import { rowLeavesOf } from "./row-leaves.ts";
-import {
-  type CompiledTree,
-  compileTree,
-  fitsPacked,
-  float32Rows,
-  hasNaN,
-  packedLeaves,
-  packForest,
-} from "./tree.ts";
+import { rowLeafFinder, rowLeavesOf } from "./row-leaves.ts";
+import { type CompiledTree, compileTree, fitsPacked, float32Rows, hasNaN, packForest } from "./tree.ts";
 
 /**
  * `explain` of a tree or forest as shap.TreeExplainer gives it: classifiers per class in probability
@@ -297,6 +290,9 @@ const FEW_ROWS_MAX = 16;
  */
 const laneRows = (rows: number): number => rows - (rows % 8);
 
+/** Rows of the batch timed when choosing how a forest's batches find their leaves. */
+const TIMED_BATCH = 64;
+
 /** Builder of `RandomForestClassifier` and `ExtraTreesClassifier`. */
 export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   const { nFeatures, names, nOutputs } = common(o);
@@ -312,13 +308,15 @@ export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     packedP.subarray(packed.offsets[i] * k, (packed.offsets[i] + t.nodeCount) * k),
   );
   const rowLeaves = new Int32Array(trees.length);
-  const rowScratch = new Float64Array(nFeatures);
-  const proba = (x: SkData): Matrix => {
-    const d = dense(x);
+  const finder = rowLeafFinder(o, `forest-proba/${k}`, packed, nFeatures);
+  const { quick } = finder;
+  const words = new Int32Array(trees.length);
+  /** Probabilities of a dense matrix; `byFeature`: every row's leaves feature by feature (QuickScorer). */
+  const probaOf = (d: DenseData, byFeature: boolean): Matrix => {
     const out = new Float64Array(d.rows * k);
     // A few rows (single rows, small micro-batches) row by row; else tree by tree up to the last
     // multiple of eight rows, and the rest row by row.
-    const byTree = d.rows <= FEW_ROWS_MAX ? 0 : laneRows(d.rows);
+    const byTree = byFeature || d.rows <= FEW_ROWS_MAX ? 0 : laneRows(d.rows);
     if (byTree > 0) {
       const x32 = float32Rows(d.data);
       const leaves = new Int32Array(byTree);
@@ -327,20 +325,40 @@ export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
       for (let t = 0; t < trees.length; t++)
         addTreeProba(trees[t], leafP[t], x32, d, k, leaves, out, nan, byTree);
     }
-    if (byTree < d.rows) {
-      // Every tree in one loop over the packed arrays, eight trees at a time.
-      const xr = d.cols <= rowScratch.length ? rowScratch : new Float64Array(d.cols);
-      for (let r = byTree; r < d.rows; r++) {
-        packedLeaves(packed, d.data, r * d.cols, d.cols, rowLeaves, xr);
-        for (let t = 0; t < rowLeaves.length; t++) {
-          const base = rowLeaves[t] * k;
-          for (let c = 0; c < k; c++) out[r * k + c] += packedP[base + c];
-        }
+    for (let r = byTree; r < d.rows; r++) {
+      if (byFeature && quick !== null) quickLeaves(quick, d.data, r * d.cols, rowLeaves, words);
+      else finder.find(d.data, r * d.cols, d.cols, rowLeaves);
+      // The same additions in the same order as the tree-by-tree walk.
+      for (let t = 0; t < rowLeaves.length; t++) {
+        const base = rowLeaves[t] * k;
+        for (let c = 0; c < k; c++) out[r * k + c] += packedP[base + c];
       }
     }
     for (let i = 0; i < out.length; i++) out[i] /= trees.length;
     return matrix(d.rows, k, out);
   };
+  // Batches go feature by feature too when that answered rows at the forest's own splits faster than
+  // the tree-by-tree walk (skinny trees; see row-leaves.ts).
+  const byFeature =
+    quick !== null &&
+    prepared(
+      o,
+      `forest-proba/${k}/quick-batches`,
+      () => {
+        const rows: DenseData = {
+          kind: "dense",
+          rows: TIMED_BATCH,
+          cols: nFeatures,
+          data: rowsAtSplits(quick, TIMED_BATCH),
+        };
+        return runsFaster(
+          () => probaOf(rows, true),
+          () => probaOf(rows, false),
+        );
+      },
+      (v): v is boolean => typeof v === "boolean",
+    );
+  const proba = (x: SkData): Matrix => probaOf(dense(x), byFeature);
   return {
     className: o.name,
     role: "classifier",

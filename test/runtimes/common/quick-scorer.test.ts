@@ -1,0 +1,222 @@
+/**
+ * QuickScorer (`common/quick-scorer.ts`) finds the very leaf the packed ensemble's walk finds, for every
+ * row: random forests of random shapes (skinny and balanced, up to 32 leaves), thresholds rows land on
+ * exactly, NaN sent left or right per split, infinities and signed zeros. The walk is the one the
+ * scikit-learn fixtures check against scikit-learn's own answers.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  QUICK_MAX_LEAVES,
+  quickLeaves,
+  quickScorer,
+  rowsAtSplits,
+  runsFaster,
+} from "../../../src/runtimes/common/quick-scorer.ts";
+import {
+  type CompiledTree,
+  packedLeaves,
+  packForest,
+} from "../../../src/runtimes/sklearn/estimators/trees/tree.ts";
+
+/** A deterministic generator (mulberry32). */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Split values on a coarse grid, so rows often land exactly on a threshold. */
+const GRID = [-2, -1, -0.5, 0, 0.25, 0.5, 1, 1.5, 2, 3];
+
+/** A random tree of `leaves` leaves in scikit-learn's node order (a node, then its left subtree, then its right). */
+function randomTree(rnd: () => number, leaves: number, cols: number): CompiledTree["nodes"] & { n: number } {
+  const left: number[] = [];
+  const right: number[] = [];
+  const feature: number[] = [];
+  const threshold: number[] = [];
+  const missingLeft: number[] = [];
+  const grow = (count: number): number => {
+    const id = left.length;
+    left.push(-1);
+    right.push(-1);
+    feature.push(-2);
+    threshold.push(-2);
+    missingLeft.push(0);
+    if (count === 1) return id;
+    // Skinny trees (one leaf to a side) as often as balanced ones.
+    const toLeft = rnd() < 0.5 ? 1 + Math.floor(rnd() * (count - 1)) : count >> 1;
+    feature[id] = Math.floor(rnd() * cols);
+    threshold[id] = GRID[Math.floor(rnd() * GRID.length)] + (rnd() < 0.3 ? 1e-7 : 0);
+    missingLeft[id] = rnd() < 0.5 ? 1 : 0;
+    left[id] = grow(toLeft);
+    right[id] = grow(count - toLeft);
+    return id;
+  };
+  grow(leaves);
+  return {
+    n: left.length,
+    left: Int32Array.from(left),
+    right: Int32Array.from(right),
+    feature: Int32Array.from(feature),
+    threshold: Float64Array.from(threshold),
+    missingLeft: Uint8Array.from(missingLeft),
+    cover: new Float64Array(left.length),
+  };
+}
+
+/** A chain of `leaves` leaves splitting column 0 at 0, 1, 2…: each split's `side` child the rest of the chain. */
+function chain(leaves: number, side: "left" | "right"): CompiledTree["nodes"] & { n: number } {
+  const left: number[] = [];
+  const right: number[] = [];
+  const feature: number[] = [];
+  const threshold: number[] = [];
+  const grow = (k: number): number => {
+    const id = left.length;
+    left.push(-1);
+    right.push(-1);
+    feature.push(-2);
+    threshold.push(-2);
+    if (k === leaves - 1) return id;
+    feature[id] = 0;
+    if (side === "right") {
+      threshold[id] = k;
+      left[id] = grow(leaves - 1);
+      right[id] = grow(k + 1);
+    } else {
+      // Left-leaning: the split at the top holds the largest threshold.
+      threshold[id] = leaves - 2 - k;
+      left[id] = grow(k + 1);
+      right[id] = grow(leaves - 1);
+    }
+    return id;
+  };
+  grow(0);
+  return {
+    n: left.length,
+    left: Int32Array.from(left),
+    right: Int32Array.from(right),
+    feature: Int32Array.from(feature),
+    threshold: Float64Array.from(threshold),
+    missingLeft: new Uint8Array(left.length),
+    cover: new Float64Array(left.length),
+  };
+}
+
+function forest(rnd: () => number, trees: number, cols: number, maxLeaves: number) {
+  const compiled = Array.from({ length: trees }, () => {
+    const nodes = randomTree(rnd, 1 + Math.floor(rnd() * maxLeaves), cols);
+    return { nodeCount: nodes.n, nodes } as unknown as CompiledTree;
+  });
+  return packForest(compiled);
+}
+
+function randomRows(rnd: () => number, rows: number, cols: number): Float64Array {
+  const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0];
+  const x = new Float64Array(rows * cols);
+  for (let i = 0; i < x.length; i++) {
+    const u = rnd();
+    x[i] =
+      u < 0.1
+        ? special[Math.floor(rnd() * special.length)]
+        : u < 0.5
+          ? GRID[Math.floor(rnd() * GRID.length)]
+          : (rnd() - 0.5) * 8;
+  }
+  return x;
+}
+
+describe("QuickScorer", () => {
+  it("finds the walk's leaf in every tree, for every row (random forests, NaN both ways)", () => {
+    let checked = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const rnd = random(seed);
+      const cols = 1 + Math.floor(rnd() * 12);
+      const packed = forest(rnd, 1 + Math.floor(rnd() * 60), cols, QUICK_MAX_LEAVES);
+      const q = quickScorer(packed, cols);
+      assert.ok(q, `seed ${seed}: the forest fits`);
+      const x = randomRows(rnd, 200, cols);
+      const want = new Int32Array(packed.trees);
+      const got = new Int32Array(packed.trees);
+      const words = new Int32Array(packed.trees);
+      for (let r = 0; r < 200; r++) {
+        packedLeaves(packed, x, r * cols, cols, want, new Float64Array(cols));
+        quickLeaves(q, x, r * cols, got, words);
+        assert.deepStrictEqual(got, want, `seed ${seed}, row ${r}`);
+        checked += packed.trees;
+      }
+    }
+    assert.ok(checked > 100_000, `${checked} leaves checked`);
+  });
+
+  it("takes trees of exactly 32 leaves (the word's top bit) and refuses 33", () => {
+    // Chains of 32 leaves on column 0: leaf j holds x0 in (j - 1, j], the last x0 > 30. One chain
+    // leans right (each split's left child a leaf), one left (each split's right child a leaf).
+    const rightChain = chain(32, "right");
+    const leftChain = chain(32, "left");
+    const packed = packForest(
+      [rightChain, leftChain, chain(1, "right")].map(
+        (nodes) => ({ nodeCount: nodes.n, nodes }) as unknown as CompiledTree,
+      ),
+    );
+    const q = quickScorer(packed, 1);
+    assert.ok(q);
+    const reached = [new Set<number>(), new Set<number>()];
+    const out = new Int32Array(3);
+    const want = new Int32Array(3);
+    for (const v of [...Array.from({ length: 34 }, (_, j) => j - 1), 0.5, 30.5, 99, Number.NaN]) {
+      const x = Float64Array.of(v);
+      quickLeaves(q, x, 0, out, new Int32Array(3));
+      packedLeaves(packed, x, 0, 1, want, new Float64Array(1));
+      assert.deepStrictEqual(out, want, `x0 = ${v}`);
+      reached[0].add(out[0]);
+      reached[1].add(out[1]);
+    }
+    assert.equal(reached[0].size, 32);
+    assert.equal(reached[1].size, 32);
+    const over = packForest([{ nodeCount: 65, nodes: chain(33, "right") } as unknown as CompiledTree]);
+    assert.equal(quickScorer(over, 1), undefined);
+  });
+
+  it("refuses a split on a column out of range or at a NaN threshold", () => {
+    const nodes = chain(4, "right");
+    const one = () => packForest([{ nodeCount: nodes.n, nodes } as unknown as CompiledTree]);
+    assert.ok(quickScorer(one(), 1));
+    nodes.feature[0] = 1;
+    assert.ok(quickScorer(one(), 2));
+    assert.equal(quickScorer(one(), 1), undefined);
+    nodes.feature[0] = 0;
+    nodes.threshold[0] = Number.NaN;
+    assert.equal(quickScorer(one(), 1), undefined);
+  });
+
+  it("draws timing rows from each column's own thresholds, the same rows every time", () => {
+    const rnd = random(11);
+    const packed = forest(rnd, 20, 5, 16);
+    const q = quickScorer(packed, 5)!;
+    const a = rowsAtSplits(q, 50);
+    assert.deepStrictEqual(a, rowsAtSplits(q, 50));
+    for (let c = 0; c < 5; c++) {
+      const own = new Set(q.threshold.subarray(q.start[c], q.start[c + 1]));
+      for (let r = 0; r < 50; r++) {
+        const v = a[r * 5 + c];
+        assert.ok(own.size === 0 ? v === 0 : own.has(v), `column ${c}`);
+      }
+    }
+  });
+
+  it("times two ways fairly: the slower of two loops loses", () => {
+    let sink = 0;
+    const work = (n: number) => () => {
+      for (let i = 0; i < n; i++) sink += Math.sqrt(i);
+    };
+    assert.equal(runsFaster(work(2_000), work(2_000_000)), true);
+    assert.equal(runsFaster(work(2_000_000), work(2_000)), false);
+    assert.ok(sink > 0);
+  });
+});
