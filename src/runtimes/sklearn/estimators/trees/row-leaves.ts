@@ -6,13 +6,7 @@
  */
 
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
-import {
-  type QuickScorer,
-  quickLeaves,
-  quickScorer,
-  rowsAtSplits,
-  runsFaster,
-} from "../../../common/quick-scorer.ts";
+import { type QuickScorer, quickLeaves, quickScorer } from "../../../common/quick-scorer.ts";
 import { isArrayOf, isRecord, prepared } from "../../layouts.ts";
 import { type CompiledTree, fitsPacked, type PackedForest, packedLeaves, packForest } from "./tree.ts";
 
@@ -28,6 +22,7 @@ function fitsQuick(v: unknown, trees: number, cols: number): v is QuickScorer {
     isArrayOf(v.mask, Int32Array, m) &&
     isArrayOf(v.nanRight, Uint8Array, m) &&
     isArrayOf(v.leaf, Int32Array, trees * 32) &&
+    typeof v.work === "number" &&
     v.tree.every((t) => t >= 0 && t < trees)
   );
 }
@@ -40,15 +35,27 @@ export interface RowLeafFinder {
   readonly quick: QuickScorer | null;
 }
 
-/** Rows timed when choosing how single rows find their leaves. */
-const TIMED_ROWS = 32;
+/**
+ * What one step of the lock-step walk of one row (eight trees at a time) costs in QuickScorer's maskings,
+ * for choosing between them (measured per row, single rows and batches of 16, against the walk: the iris
+ * RandomForest-100 0.56–0.66×, work 572 against 543 steps; a breast-cancer RandomForest-300 0.71–0.86×,
+ * 3 723 against 2 263; ExtraTrees of 32 leaves 0.74–0.81×, 3 514 against 2 369; depth-3 forests
+ * 0.85–1.05×, 558 against 300; depth-5 forests 1.14–1.33×, 3 343 against 1 000, so they keep the walk).
+ */
+export const ROW_STEP_WORK = 1.9;
+
+/** Steps of the walk of one row through every tree: the sum of the trees' depths. */
+export function walkSteps(packed: PackedForest): number {
+  let steps = 0;
+  for (let t = 0; t < packed.trees; t++) steps += packed.depth[t];
+  return steps;
+}
 
 /**
  * How single rows of a packed ensemble find their leaves: feature by feature (QuickScorer) when every
- * tree fits it and it found the leaves of rows at the ensemble's own splits faster than the walk of
- * eight trees in lock step (skinny trees: iris and breast-cancer forests, 0.62× and 0.81× the walk's
- * time; balanced trees of 32 leaves: 1.14–1.33×, so they keep the walk), else by that walk. `name`
- * keys the layouts and the choice among the object's prepared ones (the loader worker makes both).
+ * tree fits it and its work is below the walk's ({@link ROW_STEP_WORK}), else by the walk of eight trees
+ * in lock step. Both find the same leaves. `name` keys the layout among the object's prepared ones (the
+ * loader worker makes it).
  */
 export function rowLeafFinder(
   o: PyObject,
@@ -65,24 +72,9 @@ export function rowLeafFinder(
   const scratch = new Float64Array(nFeatures);
   const walk = (x: Float64Array, at: number, cols: number, out: Int32Array) =>
     packedLeaves(packed, x, at, cols, out, cols <= scratch.length ? scratch : new Float64Array(cols));
-  if (quick === null) return { find: walk, quick };
+  if (quick === null || !(quick.work < ROW_STEP_WORK * walkSteps(packed))) return { find: walk, quick };
   const words = new Int32Array(packed.trees);
-  const byFeature = (x: Float64Array, at: number, _cols: number, out: Int32Array) =>
-    quickLeaves(quick, x, at, out, words);
-  const pays = prepared(
-    o,
-    `${name}/quick-rows`,
-    () => {
-      const rows = rowsAtSplits(quick, TIMED_ROWS);
-      const out = new Int32Array(packed.trees);
-      const each = (find: typeof walk) => () => {
-        for (let r = 0; r < TIMED_ROWS; r++) find(rows, r * nFeatures, nFeatures, out);
-      };
-      return runsFaster(each(byFeature), each(walk));
-    },
-    (v): v is boolean => typeof v === "boolean",
-  );
-  return { find: pays ? byFeature : walk, quick };
+  return { find: (x, at, _cols, out) => quickLeaves(quick, x, at, out, words), quick };
 }
 
 /**
