@@ -12,7 +12,9 @@
  * time per single-row request is read from /proc, whatever the client can drive. Also spawn → ready
  * and RSS after load. Single-process servers are pinned to the last CPU, gunicorn -w2 gets both, the load
  * generator the first; BENCH_ROUNDS alternating rounds (default 3) of BENCH_DURATION s (default 5),
- * median [min–max]. Installs the Python peers with apt when missing (root), never during `npm test`.
+ * median [min–max]. Each run notes the CPU the hypervisor stole meanwhile (`lib/steal.ts`), and the
+ * ratios are also given per round over the rounds in which little was stolen. Installs the Python peers
+ * with apt when missing (root), never during `npm test`.
  */
 
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
@@ -23,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { ensureTool, wrk, wrkMany } from "./lib/loadgen.ts";
 import { cpuMs, ensurePeers, median, rssMb, spread, trainModels, untilReady } from "./lib/peers.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
+import { QUIET_STEAL, stealMeter } from "./lib/steal.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -159,6 +162,9 @@ interface Sample {
   batchP99: number;
   rssMb: number;
   errors: number;
+  /** Share of the CPU the hypervisor took during the single-row and the batch runs (0–1). */
+  oneStolen: number;
+  batchStolen: number;
 }
 
 /** CPU time (user + system) a process has used so far, in µs. */
@@ -174,11 +180,16 @@ function load(
   seconds = duration,
 ) {
   const before = cpuUs(pid);
+  const stolen = stealMeter();
   const r =
     typeof body === "string"
       ? wrk(port, path, body, connections, seconds)
       : wrkMany(port, path, body, connections, seconds);
-  return { ...r, cpuPerRequest: r.requests > 0 ? (cpuUs(pid) - before) / r.requests : Number.NaN };
+  return {
+    ...r,
+    cpuPerRequest: r.requests > 0 ? (cpuUs(pid) - before) / r.requests : Number.NaN,
+    stolen: stolen(),
+  };
 }
 
 async function measure(server: ServerName, c: ModelCase): Promise<Sample> {
@@ -201,6 +212,8 @@ async function measure(server: ServerName, c: ModelCase): Promise<Sample> {
       batchP99: b.p99,
       rssMb: rssMb(child.pid!),
       errors: s.errors + b.errors,
+      oneStolen: s.stolen,
+      batchStolen: b.stolen,
     };
   } finally {
     process.kill(-child.pid!, "SIGTERM");
@@ -243,6 +256,24 @@ for (const c of cases) {
     const o = samples.get(other);
     return ms && o ? (median(o.map((x) => x[key])) / median(ms.map((x) => x[key]))).toFixed(2) : "n/a";
   };
+  // Each round's ratio, over the rounds in which the hypervisor took little from either run.
+  const quiet = (other: ServerName, key: "oneRps" | "batchRowsPerS") => {
+    const o = samples.get(other);
+    if (!ms || !o) return "n/a";
+    const run = key === "oneRps" ? "oneStolen" : "batchStolen";
+    const r = ms.flatMap((x, i) =>
+      x[run] <= QUIET_STEAL && o[i]![run] <= QUIET_STEAL ? [x[key] / o[i]![key]] : [],
+    );
+    return r.length === 0 ? "no quiet round" : `${median(r).toFixed(2)} (${r.length} of ${ms.length} rounds)`;
+  };
+  const stolen = (key: "oneStolen" | "batchStolen") =>
+    [...samples].map(([s, xs]) => `${s} ${xs.map((x) => (100 * x[key]).toFixed(0)).join("/")}`).join(", ");
+  lines.push(
+    "",
+    `CPU stolen by the hypervisor, % per round: single rows ${stolen("oneStolen")}; batches ${stolen("batchStolen")}`,
+    `paired ratios over quiet rounds (≤ ${100 * QUIET_STEAL} % stolen): single rows / Fastify ${quiet("fastify", "oneRps")}; ` +
+      `batch rows/s / gunicorn -w2 ${quiet("gunicorn -w2", "batchRowsPerS")}`,
+  );
   lines.push(
     "",
     `ratios (medians): single rows / Fastify ${ratio("fastify", "oneRps")}, / node:http ${ratio("node:http", "oneRps")}; ` +
