@@ -25,7 +25,7 @@ import { fileURLToPath } from "node:url";
 import { ensureTool, wrk, wrkMany } from "./lib/loadgen.ts";
 import { cpuMs, ensurePeers, median, rssMb, spread, trainModels, untilReady } from "./lib/peers.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
-import { QUIET_STEAL, stealMeter } from "./lib/steal.ts";
+import { QUIET_STEAL, quietRatio, stealMeter, stolenPerRound } from "./lib/steal.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -259,15 +259,12 @@ for (const c of cases) {
   // Each round's ratio, over the rounds in which the hypervisor took little from either run.
   const quiet = (other: ServerName, key: "oneRps" | "batchRowsPerS") => {
     const o = samples.get(other);
-    if (!ms || !o) return "n/a";
     const run = key === "oneRps" ? "oneStolen" : "batchStolen";
-    const r = ms.flatMap((x, i) =>
-      x[run] <= QUIET_STEAL && o[i]![run] <= QUIET_STEAL ? [x[key] / o[i]![key]] : [],
-    );
-    return r.length === 0 ? "no quiet round" : `${median(r).toFixed(2)} (${r.length} of ${ms.length} rounds)`;
+    const runs = (xs: Sample[]) => xs.map((x) => ({ value: x[key], stolen: x[run] }));
+    return ms && o ? quietRatio(runs(ms), runs(o)) : "n/a";
   };
   const stolen = (key: "oneStolen" | "batchStolen") =>
-    [...samples].map(([s, xs]) => `${s} ${xs.map((x) => (100 * x[key]).toFixed(0)).join("/")}`).join(", ");
+    [...samples].map(([s, xs]) => `${s} ${stolenPerRound(xs.map((x) => x[key]))}`).join(", ");
   lines.push(
     "",
     `CPU stolen by the hypervisor, % per round: single rows ${stolen("oneStolen")}; batches ${stolen("batchStolen")}`,

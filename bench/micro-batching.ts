@@ -20,6 +20,7 @@ import { fileURLToPath } from "node:url";
 import { ensureTool, wrkMany } from "./lib/loadgen.ts";
 import { cpuMs, untilReady } from "./lib/peers.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
+import { QUIET_STEAL, quietRatio, stealMeter, stolenPerRound } from "./lib/steal.ts";
 
 const duration = Number(process.env.BENCH_DURATION ?? 5);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -133,6 +134,8 @@ interface Sample {
   errors: number;
   /** `auto`'s decision at the end of the round, from `/stats` (empty while undecided). */
   decision: string;
+  /** Share of the CPU the hypervisor took during the measured run (0–1). */
+  stolen: number;
 }
 
 async function measure(c: ModelCase, mode: string): Promise<Sample> {
@@ -142,7 +145,9 @@ async function measure(c: ModelCase, mode: string): Promise<Sample> {
     load(port, requests, 2); // warm-up: JIT, and `auto`'s calibration on the first rows
     const before = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const cpu0 = cpuMs(child.pid!);
+    const stolen = stealMeter();
     const s = load(port, requests, duration);
+    const stolenShare = stolen();
     const cpuUs = ((cpuMs(child.pid!) - cpu0) * 1000) / s.total;
     const after = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const delta = (text: string, what: string) =>
@@ -156,7 +161,16 @@ async function measure(c: ModelCase, mode: string): Promise<Sample> {
     const decision = cal
       ? `${cal.reason} (single ${cal.singleUs.toFixed(1)} µs${cal.batchedRowUs === undefined ? "" : `, batched ${cal.batchedRowUs.toFixed(1)} µs/row`})`
       : "";
-    return { rps: s.rps, p99: s.p99, cpuUs, rss: rssMb(child.pid!), rows, errors: s.errors, decision };
+    return {
+      rps: s.rps,
+      p99: s.p99,
+      cpuUs,
+      rss: rssMb(child.pid!),
+      rows,
+      errors: s.errors,
+      decision,
+      stolen: stolenShare,
+    };
   } finally {
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
@@ -217,6 +231,11 @@ for (const c of cases) {
       "",
       `on / off (medians): throughput ×${(med(on.map((x) => x.rps)) / med(off.map((x) => x.rps))).toFixed(2)}, ` +
         `p99 ×${(med(on.map((x) => x.p99)) / med(off.map((x) => x.p99))).toFixed(2)}`,
+      `CPU stolen by the hypervisor, % per round: ${[...samples].map(([m, xs]) => `${m} ${stolenPerRound(xs.map((x) => x.stolen))}`).join(", ")}`,
+      `on / off, paired over quiet rounds (≤ ${100 * QUIET_STEAL} % stolen): throughput ×${quietRatio(
+        on.map((x) => ({ value: x.rps, stolen: x.stolen })),
+        off.map((x) => ({ value: x.rps, stolen: x.stolen })),
+      )}`,
     );
 }
 lines.push("", `uptime at end: ${uptime()}`, "");

@@ -31,6 +31,7 @@ import {
   trainModels,
   untilReady,
 } from "./lib/peers.ts";
+import { QUIET_STEAL, quietRatio, stealMeter, stolenPerRound } from "./lib/steal.ts";
 
 // `node bench/scale.ts --bare-cluster PORT`: the 2-process node:cluster of bare node:http.
 if (process.argv[2] === "--bare-cluster") {
@@ -130,6 +131,9 @@ interface Sample {
   batchP99: number;
   rssMb: number;
   errors: number;
+  /** Share of the CPU the hypervisor took during the single-row and the batch runs (0–1). */
+  oneStolen: number;
+  batchStolen: number;
 }
 
 async function measure(server: ServerName, c: (typeof cases)[number]): Promise<Sample> {
@@ -141,8 +145,12 @@ async function measure(server: ServerName, c: (typeof cases)[number]): Promise<S
       JSON.stringify({ features: row }),
     );
     wrkMany(port, "/predict", one, 32, 2); // warm-up (JIT) before measuring
+    let stolen = stealMeter();
     const s = wrkMany(port, "/predict", one, 32, duration);
+    const oneStolen = stolen();
+    stolen = stealMeter();
     const b = wrkFile(port, "/predict/batch", batch, 8, duration);
+    const batchStolen = stolen();
     return {
       oneRps: s.rps,
       oneP99: s.p99,
@@ -150,6 +158,8 @@ async function measure(server: ServerName, c: (typeof cases)[number]): Promise<S
       batchP99: b.p99,
       rssMb: rssMb(child.pid!),
       errors: s.errors + b.errors,
+      oneStolen,
+      batchStolen,
     };
   } finally {
     process.kill(-child.pid!, "SIGTERM");
@@ -191,6 +201,20 @@ for (const c of cases) {
     );
   const ratio = (a: ServerName, b: ServerName, key: keyof Sample) =>
     (median(samples.get(a)!.map((x) => x[key])) / median(samples.get(b)!.map((x) => x[key]))).toFixed(2);
+  const runs = (s: ServerName, key: "oneRps" | "batchRowsPerS") =>
+    (samples.get(s) ?? []).map((x) => ({
+      value: x[key],
+      stolen: key === "oneRps" ? x.oneStolen : x.batchStolen,
+    }));
+  const quiet = (a: ServerName, b: ServerName, key: "oneRps" | "batchRowsPerS") =>
+    quietRatio(runs(a, key), runs(b, key));
+  lines.push(
+    "",
+    `CPU stolen by the hypervisor, % per round: single rows ${[...samples].map(([s, xs]) => `${s} ${stolenPerRound(xs.map((x) => x.oneStolen))}`).join(", ")}; ` +
+      `batches ${[...samples].map(([s, xs]) => `${s} ${stolenPerRound(xs.map((x) => x.batchStolen))}`).join(", ")}`,
+    `paired ratios over quiet rounds (≤ ${100 * QUIET_STEAL} % stolen): single rows ×2 / bare node:cluster ×2 ${quiet("modelserve ×2", "node:cluster ×2 bare", "oneRps")}; ` +
+      `batch rows/s ×2 / gunicorn -w2 ${quiet("modelserve ×2", "gunicorn -w2", "batchRowsPerS")}`,
+  );
   lines.push(
     "",
     `ratios (medians): single rows ×2/×1 ${ratio("modelserve ×2", "modelserve ×1", "oneRps")}, ×2 / bare node:cluster ×2 ${ratio("modelserve ×2", "node:cluster ×2 bare", "oneRps")}; ` +

@@ -33,3 +33,29 @@ export function stealMeter(): () => number {
 
 /** Rounds in which at most this share of the CPU was stolen count as quiet. */
 export const QUIET_STEAL = 0.05;
+
+/** A run's figure and the share of the CPU stolen during it. */
+export interface StolenRun {
+  readonly value: number;
+  readonly stolen: number;
+}
+
+/**
+ * The median of each round's `a / b`, over the rounds in which at most {@link QUIET_STEAL} was stolen
+ * from either run (round `i` of `a` with round `i` of `b`), with how many rounds that was.
+ */
+export function quietRatio(a: readonly StolenRun[], b: readonly StolenRun[]): string {
+  const r = a.flatMap((x, i) => {
+    const y = b[i];
+    return y && x.stolen <= QUIET_STEAL && y.stolen <= QUIET_STEAL ? [x.value / y.value] : [];
+  });
+  if (r.length === 0) return "no quiet round";
+  const s = [...r].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  const mid = s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  return `${mid.toFixed(2)} (${r.length} of ${a.length} rounds)`;
+}
+
+/** The share stolen in each round, as percentages joined by slashes. */
+export const stolenPerRound = (runs: readonly number[]): string =>
+  runs.map((x) => (Number.isNaN(x) ? "?" : (100 * x).toFixed(0))).join("/");
