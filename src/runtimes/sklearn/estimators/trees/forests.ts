@@ -175,6 +175,43 @@ function addTreeProba(
   }
 }
 
+/**
+ * Adds every tree's leaf probabilities (`leaves[t]`, `k` per node in `p`) for one row to `out[at…at+k)`:
+ * the same additions in the same order as the tree-by-tree walk. Two and three classes (most
+ * classifiers) sum in locals rather than through `out`.
+ */
+function addRowProba(leaves: Int32Array, p: Float64Array, k: number, out: Float64Array, at: number): void {
+  const n = leaves.length;
+  if (k === 2) {
+    let s0 = out[at];
+    let s1 = out[at + 1];
+    for (let t = 0; t < n; t++) {
+      const b = leaves[t] * 2;
+      s0 += p[b];
+      s1 += p[b + 1];
+    }
+    out[at] = s0;
+    out[at + 1] = s1;
+  } else if (k === 3) {
+    let s0 = out[at];
+    let s1 = out[at + 1];
+    let s2 = out[at + 2];
+    for (let t = 0; t < n; t++) {
+      const b = leaves[t] * 3;
+      s0 += p[b];
+      s1 += p[b + 1];
+      s2 += p[b + 2];
+    }
+    out[at] = s0;
+    out[at + 1] = s1;
+    out[at + 2] = s2;
+  } else
+    for (let t = 0; t < n; t++) {
+      const b = leaves[t] * k;
+      for (let c = 0; c < k; c++) out[at + c] += p[b + c];
+    }
+}
+
 /** A classifier's tree has exactly one value column per class (else probabilities read the next node). */
 function checkClassColumns(o: PyObject, tree: CompiledTree, k: number): void {
   expect(tree.width === k, o.name, "classes_", `${tree.width} classes (the tree's value columns)`, k);
@@ -336,11 +373,7 @@ export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
     for (let r = byTree; r < d.rows; r++) {
       if (byFeature && quick !== null) quickLeaves(quick, d.data, r * d.cols, rowLeaves, words);
       else finder.find(d.data, r * d.cols, d.cols, rowLeaves);
-      // The same additions in the same order as the tree-by-tree walk.
-      for (let t = 0; t < rowLeaves.length; t++) {
-        const base = rowLeaves[t] * k;
-        for (let c = 0; c < k; c++) out[r * k + c] += packedP[base + c];
-      }
+      addRowProba(rowLeaves, packedP, k, out, r * k);
     }
     for (let i = 0; i < out.length; i++) out[i] /= trees.length;
     return matrix(d.rows, k, out);
