@@ -201,7 +201,7 @@ describe("QuickScorer", () => {
     const a = rowsAtSplits(q, 50);
     assert.deepStrictEqual(a, rowsAtSplits(q, 50));
     for (let c = 0; c < 5; c++) {
-      const own = new Set(q.threshold.subarray(q.start[c], q.start[c + 1]));
+      const own = new Set(q.threshold.subarray(q.start[c], q.start[c + 1] - 1));
       for (let r = 0; r < 50; r++) {
         const v = a[r * 5 + c];
         assert.ok(own.size === 0 ? v === 0 : own.has(v), `column ${c}`);
