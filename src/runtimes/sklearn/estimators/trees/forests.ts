@@ -330,9 +330,9 @@ const laneRows = (rows: number): number => rows - (rows % 8);
 /**
  * What one step of the tree-by-tree walk (eight rows at a time) costs in QuickScorer's maskings, for
  * choosing how batches find their leaves (measured per row of 32- and 1000-row batches, QuickScorer
- * against the walk: the iris RandomForest-100 0.64–0.77×, work 572 against 543 steps; ExtraTrees of 32
- * leaves 0.65–0.82×, 3 514 against 2 369; the breast-cancer RandomForest-300 0.77–0.93×, 3 723 against
- * 2 263; depth-3 forests 1.03–1.13×, 558 against 300, and depth-5 forests 1.41–1.53×, 3 343 against
+ * against the walk: the iris RandomForest-100 0.64–0.77×, work 593 against 543 steps; ExtraTrees of 32
+ * leaves 0.65–0.82×, 3 510 against 2 369; the breast-cancer RandomForest-300 0.77–0.93×, 3 696 against
+ * 2 263; depth-3 forests 1.03–1.13×, 560 against 300, and depth-5 forests 1.41–1.53×, 3 416 against
  * 1 000, left to the walk).
  * Below `ROW_STEP_WORK` (row-leaves.ts): the walk of eight rows keeps the processor busier than that of eight trees.
  */

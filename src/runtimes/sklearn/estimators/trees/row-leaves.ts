@@ -38,9 +38,9 @@ export interface RowLeafFinder {
 /**
  * What one step of the lock-step walk of one row (eight trees at a time) costs in QuickScorer's maskings,
  * for choosing between them (measured per row, single rows and batches of 16, against the walk: the iris
- * RandomForest-100 0.56–0.66×, work 572 against 543 steps; a breast-cancer RandomForest-300 0.71–0.86×,
- * 3 723 against 2 263; ExtraTrees of 32 leaves 0.74–0.81×, 3 514 against 2 369; depth-3 forests
- * 0.85–1.05×, 558 against 300; depth-5 forests 1.14–1.33×, 3 343 against 1 000, so they keep the walk).
+ * RandomForest-100 0.56–0.66×, work 593 against 543 steps; a breast-cancer RandomForest-300 0.71–0.86×,
+ * 3 696 against 2 263; ExtraTrees of 32 leaves 0.74–0.81×, 3 510 against 2 369; depth-3 forests
+ * 0.85–1.05×, 560 against 300; depth-5 forests 1.14–1.33×, 3 416 against 1 000, so they keep the walk).
  */
 export const ROW_STEP_WORK = 1.9;
 
