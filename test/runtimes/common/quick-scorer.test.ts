@@ -12,94 +12,82 @@ import {
   packedLeaves,
   packForest,
 } from "../../../src/runtimes/sklearn/estimators/trees/tree.ts";
-
-/** A deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seeded } from "../../helpers.ts";
 
 /** Split values on a coarse grid, so rows often land exactly on a threshold. */
 const GRID = [-2, -1, -0.5, 0, 0.25, 0.5, 1, 1.5, 2, 3];
 
-/** A random tree of `leaves` leaves in scikit-learn's node order (a node, then its left subtree, then its right). */
-function randomTree(rnd: () => number, leaves: number, cols: number): CompiledTree["nodes"] & { n: number } {
+type Nodes = CompiledTree["nodes"] & { n: number };
+
+/** Nodes in scikit-learn's order (a node, then its left subtree, then its right), added one at a time. */
+function builder() {
   const left: number[] = [];
   const right: number[] = [];
   const feature: number[] = [];
   const threshold: number[] = [];
   const missingLeft: number[] = [];
-  const grow = (count: number): number => {
-    const id = left.length;
-    left.push(-1);
-    right.push(-1);
-    feature.push(-2);
-    threshold.push(-2);
-    missingLeft.push(0);
-    if (count === 1) return id;
-    // Skinny trees (one leaf to a side) as often as balanced ones.
-    const toLeft = rnd() < 0.5 ? 1 + Math.floor(rnd() * (count - 1)) : count >> 1;
-    feature[id] = Math.floor(rnd() * cols);
-    threshold[id] = GRID[Math.floor(rnd() * GRID.length)] + (rnd() < 0.3 ? 1e-7 : 0);
-    missingLeft[id] = rnd() < 0.5 ? 1 : 0;
-    left[id] = grow(toLeft);
-    right[id] = grow(count - toLeft);
-    return id;
-  };
-  grow(leaves);
   return {
-    n: left.length,
-    left: Int32Array.from(left),
-    right: Int32Array.from(right),
-    feature: Int32Array.from(feature),
-    threshold: Float64Array.from(threshold),
-    missingLeft: Uint8Array.from(missingLeft),
-    cover: new Float64Array(left.length),
+    /** A new node, a leaf until `split` makes it a split. */
+    node(): number {
+      left.push(-1);
+      right.push(-1);
+      feature.push(-2);
+      threshold.push(-2);
+      missingLeft.push(0);
+      return left.length - 1;
+    },
+    split(id: number, f: number, t: number, toLeft: number, l: number, r: number): number {
+      feature[id] = f;
+      threshold[id] = t;
+      missingLeft[id] = toLeft;
+      left[id] = l;
+      right[id] = r;
+      return id;
+    },
+    nodes(): Nodes {
+      return {
+        n: left.length,
+        left: Int32Array.from(left),
+        right: Int32Array.from(right),
+        feature: Int32Array.from(feature),
+        threshold: Float64Array.from(threshold),
+        missingLeft: Uint8Array.from(missingLeft),
+        cover: new Float64Array(left.length),
+      };
+    },
   };
 }
 
+/** A random tree of `leaves` leaves over `cols` columns. */
+function randomTree(rnd: () => number, leaves: number, cols: number): Nodes {
+  const b = builder();
+  const grow = (count: number): number => {
+    const id = b.node();
+    if (count === 1) return id;
+    // Skinny trees (one leaf to a side) as often as balanced ones.
+    const toLeft = rnd() < 0.5 ? 1 + Math.floor(rnd() * (count - 1)) : count >> 1;
+    const f = Math.floor(rnd() * cols);
+    const t = GRID[Math.floor(rnd() * GRID.length)] + (rnd() < 0.3 ? 1e-7 : 0);
+    const nanLeft = rnd() < 0.5 ? 1 : 0;
+    return b.split(id, f, t, nanLeft, grow(toLeft), grow(count - toLeft));
+  };
+  grow(leaves);
+  return b.nodes();
+}
+
 /** A chain of `leaves` leaves splitting column 0 at 0, 1, 2…: each split's `side` child the rest of the chain. */
-function chain(leaves: number, side: "left" | "right"): CompiledTree["nodes"] & { n: number } {
-  const left: number[] = [];
-  const right: number[] = [];
-  const feature: number[] = [];
-  const threshold: number[] = [];
+function chain(leaves: number, side: "left" | "right"): Nodes {
+  const b = builder();
   const grow = (k: number): number => {
-    const id = left.length;
-    left.push(-1);
-    right.push(-1);
-    feature.push(-2);
-    threshold.push(-2);
+    const id = b.node();
     if (k === leaves - 1) return id;
-    feature[id] = 0;
-    if (side === "right") {
-      threshold[id] = k;
-      left[id] = grow(leaves - 1);
-      right[id] = grow(k + 1);
-    } else {
-      // Left-leaning: the split at the top holds the largest threshold.
-      threshold[id] = leaves - 2 - k;
-      left[id] = grow(k + 1);
-      right[id] = grow(leaves - 1);
-    }
-    return id;
+    return side === "right"
+      ? b.split(id, 0, k, 0, grow(leaves - 1), grow(k + 1))
+      : // Left-leaning: the split at the top holds the largest threshold.
+        b.split(id, 0, leaves - 2 - k, 0, grow(k + 1), grow(leaves - 1));
   };
   grow(0);
-  return {
-    n: left.length,
-    left: Int32Array.from(left),
-    right: Int32Array.from(right),
-    feature: Int32Array.from(feature),
-    threshold: Float64Array.from(threshold),
-    missingLeft: new Uint8Array(left.length),
-    cover: new Float64Array(left.length),
-  };
+  return b.nodes();
 }
 
 function forest(rnd: () => number, trees: number, cols: number, maxLeaves: number) {
@@ -129,7 +117,7 @@ describe("QuickScorer", () => {
   it("finds the walk's leaf in every tree, for every row (random forests, NaN both ways)", () => {
     let checked = 0;
     for (let seed = 1; seed <= 40; seed++) {
-      const rnd = random(seed);
+      const rnd = seeded(seed);
       const cols = 1 + Math.floor(rnd() * 12);
       const packed = forest(rnd, 1 + Math.floor(rnd() * 60), cols, QUICK_MAX_LEAVES);
       const q = quickScorer(packed, cols);
