@@ -6,6 +6,7 @@
  */
 
 import { readFileSync } from "node:fs";
+import { median } from "./peers.ts";
 
 /** The machine's CPU time counters (all CPUs), or undefined where `/proc/stat` has no steal column. */
 function counters(): number[] | undefined {
@@ -50,10 +51,7 @@ export function quietRatio(a: readonly StolenRun[], b: readonly StolenRun[]): st
     return y && x.stolen <= QUIET_STEAL && y.stolen <= QUIET_STEAL ? [x.value / y.value] : [];
   });
   if (r.length === 0) return "no quiet round";
-  const s = [...r].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  const mid = s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-  return `${mid.toFixed(2)} (${r.length} of ${a.length} rounds)`;
+  return `${median(r).toFixed(2)} (${r.length} of ${a.length} rounds)`;
 }
 
 /** The share stolen in each round, as percentages joined by slashes. */

@@ -15,7 +15,8 @@ import { signatureOf } from "./signature.ts";
 /** The table as estimator input: dense numbers, or named mixed columns when strings are present. */
 export function dataOf(table: FeatureTable): SkData {
   const width = table.columns.length;
-  if (!hasStrings(table)) return { kind: "dense", rows: table.rows, cols: width, data: table.numeric };
+  if (table.strings.every((s) => s === undefined))
+    return { kind: "dense", rows: table.rows, cols: width, data: table.numeric };
   return {
     kind: "frame",
     rows: table.rows,
@@ -27,13 +28,6 @@ export function dataOf(table: FeatureTable): SkData {
       return { name, values: v };
     }),
   };
-}
-
-/** Whether any column of the table holds strings (a loop: this runs on every request). */
-function hasStrings(table: FeatureTable): boolean {
-  const s = table.strings;
-  for (let j = 0; j < s.length; j++) if (s[j] !== undefined) return true;
-  return false;
 }
 
 /** Runs an estimator method, turning data errors into clean request errors. */

@@ -7,7 +7,6 @@
 import { lazy } from "../../../../explain/contributions.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
 import { walkAddClasses, walksAddingClasses } from "../../../common/add-walk.ts";
-import { quickLeaves } from "../../../common/quick-scorer.ts";
 import { thresholdMedians } from "../../../common/typical-values.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { expect } from "../../checks.ts";
@@ -30,7 +29,7 @@ import {
   multiOutputTreeClassifier,
   multiOutputTreeRegressor,
 } from "./multi-output.ts";
-import { rowLeafFinder, rowLeavesOf, walkSteps } from "./row-leaves.ts";
+import { quickFinder, rowLeafFinder, rowLeavesOf, walkSteps } from "./row-leaves.ts";
 import { type CompiledTree, compileTree, fitsPacked, float32Rows, hasNaN, packForest } from "./tree.ts";
 
 /**
@@ -354,10 +353,12 @@ export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
   );
   const rowLeaves = new Int32Array(trees.length);
   const finder = rowLeafFinder(o, `forest-proba/${k}`, packed, nFeatures);
-  const { quick } = finder;
-  const words = new Int32Array(trees.length);
-  /** Probabilities of a dense matrix; `byFeature`: every row's leaves feature by feature (QuickScorer). */
-  const probaOf = (d: DenseData, byFeature: boolean): Matrix => {
+  // Batches go feature by feature too where that is less work than the tree-by-tree walk (skinny
+  // trees): then every row does, whatever the batch's size.
+  const byFeature = finder.quick !== null && finder.quick.work < BATCH_STEP_WORK * walkSteps(packed);
+  const rowFind = byFeature && finder.quick !== null ? quickFinder(finder.quick) : finder.find;
+  const proba = (x: SkData): Matrix => {
+    const d = dense(x);
     const out = new Float64Array(d.rows * k);
     // A few rows (single rows, small micro-batches) row by row; else tree by tree up to the last
     // multiple of eight rows, and the rest row by row.
@@ -371,16 +372,12 @@ export function forestClassifier(o: PyObject, ctx: BuildContext): SkEstimator {
         addTreeProba(trees[t], leafP[t], x32, d, k, leaves, out, nan, byTree);
     }
     for (let r = byTree; r < d.rows; r++) {
-      if (byFeature && quick !== null) quickLeaves(quick, d.data, r * d.cols, rowLeaves, words);
-      else finder.find(d.data, r * d.cols, d.cols, rowLeaves);
+      rowFind(d.data, r * d.cols, d.cols, rowLeaves);
       addRowProba(rowLeaves, packedP, k, out, r * k);
     }
     for (let i = 0; i < out.length; i++) out[i] /= trees.length;
     return matrix(d.rows, k, out);
   };
-  // Batches go feature by feature too where that is less work than the tree-by-tree walk (skinny trees).
-  const byFeature = quick !== null && quick.work < BATCH_STEP_WORK * walkSteps(packed);
-  const proba = (x: SkData): Matrix => probaOf(dense(x), byFeature);
   return {
     className: o.name,
     role: "classifier",

@@ -73,8 +73,13 @@ export function rowLeafFinder(
   const walk = (x: Float64Array, at: number, cols: number, out: Int32Array) =>
     packedLeaves(packed, x, at, cols, out, cols <= scratch.length ? scratch : new Float64Array(cols));
   if (quick === null || !(quick.work < ROW_STEP_WORK * walkSteps(packed))) return { find: walk, quick };
-  const words = new Int32Array(packed.trees);
-  return { find: (x, at, _cols, out) => quickLeaves(quick, x, at, out, words), quick };
+  return { find: quickFinder(quick), quick };
+}
+
+/** A row's leaves found feature by feature in `quick` (a `RowLeafFinder`'s `find`, with its own scratch). */
+export function quickFinder(quick: QuickScorer): RowLeafFinder["find"] {
+  const words = new Int32Array(quick.trees);
+  return (x, at, _cols, out) => quickLeaves(quick, x, at, out, words);
 }
 
 /**
