@@ -8,6 +8,7 @@
  */
 
 import { walkAdd, walksAdding } from "../common/add-walk.ts";
+import { callRace } from "../common/call-race.ts";
 import {
   float32Below,
   type LockstepTree,
@@ -28,6 +29,7 @@ import {
 } from "../common/model-bounds.ts";
 import { addShallowTree, SHALLOW_MAX } from "../common/shallow-trees.ts";
 import { categoryBits, walkCategorical } from "./categorical-walk.ts";
+import { compiledMargins, compileSums } from "./compiled-sums.ts";
 import { expf } from "./expf.ts";
 import { linearMargins } from "./gblinear.ts";
 import { numpyExpf } from "./numpy-expf.ts";
@@ -516,8 +518,18 @@ export function layoutBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY)
   };
 }
 
+/** How {@link bindBooster} sums a booster's trees. */
+export interface BindOptions {
+  /**
+   * `race` (the default): single rows through the compiled trees, batches through whichever of the
+   * compiled trees and the walks the first batches time faster (`call-race.ts`); `compiled` or
+   * `walked`: always that way (tests). Boosters the compiler declines always walk.
+   */
+  readonly trees?: "race" | "compiled" | "walked";
+}
+
 /** Binds a laid-out booster's prediction functions (cheap: closures over its arrays). */
-export function bindBooster(layout: BoosterLayout): Booster {
+export function bindBooster(layout: BoosterLayout, options: BindOptions = {}): Booster {
   const { trees: arrays, linear, explainInput, ...shape } = layout;
   const { numFeature, groups, numTrees } = shape;
   const transform = transformFor(shape.kind, groups);
@@ -585,95 +597,114 @@ export function bindBooster(layout: BoosterLayout): Booster {
     return n;
   };
 
+  // Trees compiled to JavaScript (compiled-sums.ts): single rows always, batches when they win the race.
+  const mode = options.trees ?? "race";
+  const chunks =
+    mode !== "walked" && scalarLeaves && !catTree.includes(1)
+      ? compileSums(arrays, numFeature, groups)
+      : undefined;
+  const race = callRace();
+
+  /** The walks' margins (every booster of trees). */
+  const walked = (x: Float64Array, rows: number, cols: number): Float64Array => {
+    const out = new Float64Array(rows * groups);
+    // Tree by tree up to the last multiple of eight rows (the lock-step walk takes eight rows at a
+    // time; the rest would walk every tree alone, one dependent chain per step), the rest row by row
+    // (eight trees at a time). The same float32 sums in the same order either way.
+    const byTree = scalarLeaves && rows >= 8 ? rows - (rows % 8) : 0;
+    if (byTree > 0) {
+      // float32 values read back exactly from a Float32Array, at half the memory traffic; cast in the
+      // same pass that looks for a missing value (the typed-array constructor's cast is slower).
+      const x32 = new Float32Array(byTree * cols);
+      let nan = false;
+      for (let i = 0; i < x32.length; i++) {
+        const v = x[i];
+        x32[i] = v;
+        if (Number.isNaN(v)) nan = true;
+      }
+      // A batch with a missing value walks with each node's default direction (a slower step).
+      const walk = nan ? walkLockstepNaN : walkLockstep;
+      // Tree by tree over the batch: each row still adds its trees' leaves in the model's order.
+      // Sums kept in a Float32Array: each store rounds to float32, exactly as f32(a + b) does for
+      // float32 a and b (a double holds their sum before the single rounding).
+      const acc = new Float32Array(byTree * groups);
+      for (let r = 0; r < byTree; r++) for (let g = 0; g < groups; g++) acc[r * groups + g] = baseMargin[g];
+      const leaves = new Int32Array(byTree);
+      // Blocks of rows small enough to stay in cache while every tree walks them.
+      const block = Math.max(8, Math.floor(4096 / cols) & ~7);
+      for (let b = 0; b < byTree; b += block) {
+        const end = Math.min(byTree, b + block);
+        for (let t = 0; t < numTrees; t++) {
+          // Trees of up to three levels add their leaves row by row in one pass (shallow-trees.ts).
+          if (!nan && catTree[t] === 0 && lockstep.height[roots[t]] <= SHALLOW_MAX) {
+            addShallowTree(lockstep, contrib32, roots[t], x32, b, end, cols, acc, groups, group[t]);
+            continue;
+          }
+          // The other numeric trees walk eight rows at a time, adding their leaves as they go.
+          if (!nan && catTree[t] === 0 && walksAdding(lockstep, roots[t])) {
+            walkAdd(lockstep, roots[t], x32, b, end, cols, contrib32, acc, groups, group[t]);
+            continue;
+          }
+          if (catTree[t] === 0) walk(lockstep, roots[t], x32, b, end, cols, leaves);
+          else if (bits) walkCategorical(lockstep, bits, roots[t], x32, b, end, cols, leaves);
+          else for (let r = b; r < end; r++) leaves[r] = leafOf32(roots[t], x32, r * cols);
+          const g = group[t];
+          if (groups === 1) for (let r = b; r < end; r++) acc[r] += contrib32[leaves[r]];
+          else for (let r = b; r < end; r++) acc[r * groups + g] += contrib32[leaves[r]];
+        }
+      }
+      out.set(acc);
+      if (byTree === rows) return out;
+    }
+    // The rows left (all of them, or those after the tree-by-tree part), cast to float32 values.
+    const first = byTree * cols;
+    const xf = new Float64Array(x.length - first);
+    for (let i = 0; i < xf.length; i++) xf[i] = f32(x[first + i]);
+    // Row by row: a row's features stay in cache while every tree reads them, and the float32 sums
+    // follow the model's tree order.
+    for (let r = byTree; r < rows; r++) {
+      const at = (r - byTree) * cols;
+      const o = r * groups;
+      for (let g = 0; g < groups; g++) out[o + g] = baseMargin[g];
+      let nan = false;
+      for (let c = at; c < at + cols; c++) if (Number.isNaN(xf[c])) nan = true;
+      if (scalarLeaves && !nan) {
+        // Leaves first, in lock step; then added in the model's tree order, as below.
+        walkTreesOfRow(lockstep, roots, rowSteps, rowOrder, rowWalked, xf, at, rowLeaves);
+        for (let i = rowWalked; i < numTrees; i++)
+          rowLeaves[rowOrder[i]] = leafOf(roots[rowOrder[i]], xf, at);
+        for (let t = 0; t < numTrees; t++) {
+          const og = o + group[t];
+          out[og] = f32(out[og] + contrib[rowLeaves[t]]);
+        }
+        continue;
+      }
+      for (let t = 0; t < numTrees; t++) {
+        const n = leafOf(roots[t], xf, at);
+        const lv = leafVec[n];
+        if (lv >= 0) {
+          for (let k = 0; k < groups; k++) out[o + k] = f32(out[o + k] + leafVectors[lv + k]);
+        } else {
+          const og = o + group[t];
+          out[og] = f32(out[og] + contrib[n]);
+        }
+      }
+    }
+    return out;
+  };
+
   return {
     ...shape,
     ...(explainInput ? { explainInput } : {}),
     margins(x, rows, cols) {
       if (cols !== numFeature) throw new BoosterError(`rows have ${cols} features, the model ${numFeature}`);
-      const out = new Float64Array(rows * groups);
-      // Tree by tree up to the last multiple of eight rows (the lock-step walk takes eight rows at a
-      // time; the rest would walk every tree alone, one dependent chain per step), the rest row by row
-      // (eight trees at a time). The same float32 sums in the same order either way.
-      const byTree = scalarLeaves && rows >= 8 ? rows - (rows % 8) : 0;
-      if (byTree > 0) {
-        // float32 values read back exactly from a Float32Array, at half the memory traffic; cast in the
-        // same pass that looks for a missing value (the typed-array constructor's cast is slower).
-        const x32 = new Float32Array(byTree * cols);
-        let nan = false;
-        for (let i = 0; i < x32.length; i++) {
-          const v = x[i];
-          x32[i] = v;
-          if (Number.isNaN(v)) nan = true;
-        }
-        // A batch with a missing value walks with each node's default direction (a slower step).
-        const walk = nan ? walkLockstepNaN : walkLockstep;
-        // Tree by tree over the batch: each row still adds its trees' leaves in the model's order.
-        // Sums kept in a Float32Array: each store rounds to float32, exactly as f32(a + b) does for
-        // float32 a and b (a double holds their sum before the single rounding).
-        const acc = new Float32Array(byTree * groups);
-        for (let r = 0; r < byTree; r++) for (let g = 0; g < groups; g++) acc[r * groups + g] = baseMargin[g];
-        const leaves = new Int32Array(byTree);
-        // Blocks of rows small enough to stay in cache while every tree walks them.
-        const block = Math.max(8, Math.floor(4096 / cols) & ~7);
-        for (let b = 0; b < byTree; b += block) {
-          const end = Math.min(byTree, b + block);
-          for (let t = 0; t < numTrees; t++) {
-            // Trees of up to three levels add their leaves row by row in one pass (shallow-trees.ts).
-            if (!nan && catTree[t] === 0 && lockstep.height[roots[t]] <= SHALLOW_MAX) {
-              addShallowTree(lockstep, contrib32, roots[t], x32, b, end, cols, acc, groups, group[t]);
-              continue;
-            }
-            // The other numeric trees walk eight rows at a time, adding their leaves as they go.
-            if (!nan && catTree[t] === 0 && walksAdding(lockstep, roots[t])) {
-              walkAdd(lockstep, roots[t], x32, b, end, cols, contrib32, acc, groups, group[t]);
-              continue;
-            }
-            if (catTree[t] === 0) walk(lockstep, roots[t], x32, b, end, cols, leaves);
-            else if (bits) walkCategorical(lockstep, bits, roots[t], x32, b, end, cols, leaves);
-            else for (let r = b; r < end; r++) leaves[r] = leafOf32(roots[t], x32, r * cols);
-            const g = group[t];
-            if (groups === 1) for (let r = b; r < end; r++) acc[r] += contrib32[leaves[r]];
-            else for (let r = b; r < end; r++) acc[r * groups + g] += contrib32[leaves[r]];
-          }
-        }
-        out.set(acc);
-        if (byTree === rows) return out;
-      }
-      // The rows left (all of them, or those after the tree-by-tree part), cast to float32 values.
-      const first = byTree * cols;
-      const xf = new Float64Array(x.length - first);
-      for (let i = 0; i < xf.length; i++) xf[i] = f32(x[first + i]);
-      // Row by row: a row's features stay in cache while every tree reads them, and the float32 sums
-      // follow the model's tree order.
-      for (let r = byTree; r < rows; r++) {
-        const at = (r - byTree) * cols;
-        const o = r * groups;
-        for (let g = 0; g < groups; g++) out[o + g] = baseMargin[g];
-        let nan = false;
-        for (let c = at; c < at + cols; c++) if (Number.isNaN(xf[c])) nan = true;
-        if (scalarLeaves && !nan) {
-          // Leaves first, in lock step; then added in the model's tree order, as below.
-          walkTreesOfRow(lockstep, roots, rowSteps, rowOrder, rowWalked, xf, at, rowLeaves);
-          for (let i = rowWalked; i < numTrees; i++)
-            rowLeaves[rowOrder[i]] = leafOf(roots[rowOrder[i]], xf, at);
-          for (let t = 0; t < numTrees; t++) {
-            const og = o + group[t];
-            out[og] = f32(out[og] + contrib[rowLeaves[t]]);
-          }
-          continue;
-        }
-        for (let t = 0; t < numTrees; t++) {
-          const n = leafOf(roots[t], xf, at);
-          const lv = leafVec[n];
-          if (lv >= 0) {
-            for (let k = 0; k < groups; k++) out[o + k] = f32(out[o + k] + leafVectors[lv + k]);
-          } else {
-            const og = o + group[t];
-            out[og] = f32(out[og] + contrib[n]);
-          }
-        }
-      }
-      return out;
+      if (chunks === undefined) return walked(x, rows, cols);
+      if (mode === "compiled" || rows < 8) return compiledMargins(chunks, baseMargin, x, rows, cols, groups);
+      return race.run(
+        rows,
+        () => walked(x, rows, cols),
+        () => compiledMargins(chunks, baseMargin, x, rows, cols, groups),
+      );
     },
     transform,
   };
