@@ -438,7 +438,7 @@ export const CONFIG = {
     arg: "mode",
     default: "auto",
     description:
-      "Coalesce concurrent requests for the same model version into one model call: `auto` batches a version only when its calibration on its first rows shows a batch call is cheaper than one call per row. See [scaling.md](scaling.md)",
+      "Coalesce concurrent requests for the same model version into one model call: `auto` batches a costly version when its calibration on its first rows shows a batch call is cheaper than one call per row, and a cheap one (a single row under 10 µs) only while its requests arrive crowded (12 or more per turn of the event loop), without waiting. See [scaling.md](scaling.md)",
     help: "coalesce concurrent requests: auto, on or off",
   }),
   inference: oneOf(["auto", "inline", "pool"] as const, {

@@ -1,8 +1,9 @@
 /**
  * @module The `auto` micro-batching decision of each model version, from the model time of its own
  * first calls on live rows (no extra model call is made). A version starts unbatched; the median time
- * of its first single-row calls says whether it is cheap (then it stays unbatched: a request costs tens
- * of microseconds outside the model, so batching a model call of a few microseconds cannot pay). A
+ * of its first single-row calls says whether it is cheap (then there is no trial: a cheap version's
+ * model time gains little from a batch, and the micro-batcher batches it only while its requests arrive
+ * crowded, `crowd-meter.ts`, without waiting for company). A
  * costlier version then runs a trial with batching on, and keeps it if a row costs clearly less inside
  * a batch than alone (per-call overhead shared, trees walked in lock step, one onnxruntime call for many
  * rows), or turns it off if two trials in a row show that batches only add coordination. Every
@@ -17,7 +18,7 @@ export interface Calibration {
   readonly singleUs: number;
   /** Model time per row inside batches of two rows or more, in microseconds (after a trial). */
   readonly batchedRowUs?: number;
-  /** Whether batching is on for this version. */
+  /** Whether batching is on for this version (a cheap one: off, but batched while its requests crowd). */
   readonly batching: boolean;
   /** `cheap`: the model call is too cheap to batch; `pays` / `does-not-pay`: what the trial showed. */
   readonly reason: "cheap" | "pays" | "does-not-pay";
@@ -87,6 +88,12 @@ export class AutoPolicy {
     const s = this.#states.get(v);
     if (s === undefined || s.phase === "single") return false;
     return s.phase === "trial" || s.calibration.batching;
+  }
+
+  /** Whether `v` was found cheap: batched only while its requests arrive crowded, without waiting. */
+  cheap(v: ReadyVersion): boolean {
+    const s = this.#states.get(v);
+    return s?.phase === "decided" && s.calibration.reason === "cheap";
   }
 
   /** Records one model call of `rows` rows that took `ms` milliseconds of model time. */

@@ -12,6 +12,7 @@ import { performance } from "node:perf_hooks";
 import { Errors } from "../errors.ts";
 import type { FeatureTable } from "../runtimes/runtime.ts";
 import { AutoPolicy, type Calibration } from "./batching-policy.ts";
+import { CrowdMeter } from "./crowd-meter.ts";
 import { type InferenceResult, infer, type Method } from "./run.ts";
 import { canJoin, joinTables, splitResult } from "./tables.ts";
 import type { ReadyVersion } from "./version.ts";
@@ -37,7 +38,14 @@ export type { Calibration } from "./batching-policy.ts";
 
 /** The batcher's settings and its `auto` decisions, as `/stats` shows them. */
 export interface BatchingSummary extends BatchingOptions {
-  readonly calibrated: readonly ({ readonly model: string; readonly version: string } & Calibration)[];
+  readonly calibrated: readonly ({
+    readonly model: string;
+    readonly version: string;
+    /** A cheap version: whether its requests arrive crowded now (then they are batched). */
+    readonly crowded?: boolean;
+    /** A cheap version: the moving average of its requests per turn of the event loop. */
+    readonly requestsPerTurn?: number;
+  } & Calibration)[];
 }
 
 /** The live state of one model version, for gauges. */
@@ -73,6 +81,8 @@ interface ModelCounts {
   inflight: number;
   /** What `auto` mode measured for the newest version object with this name and label. */
   calibration?: Calibration;
+  /** How crowded its requests arrive (`auto` mode batches a cheap version only when crowded). */
+  readonly crowd: CrowdMeter;
 }
 
 interface Lane {
@@ -132,7 +142,8 @@ export class MicroBatcher {
     const counts = this.#countsOf(v);
     const max = this.options.maxQueued;
     if (max > 0 && counts.queued >= max) return Promise.reject(Errors.overloaded(max, v.name));
-    if (!this.#batching(v, table)) return this.#alone(v, table, method, counts);
+    if (this.#policy) counts.crowd.arrive();
+    if (!this.#batching(v, table, counts)) return this.#alone(v, table, method, counts);
     return new Promise<InferenceResult>((resolve, reject) => {
       const lane = this.#laneOf(v, method, counts);
       lane.queue.push({ table, at: performance.now(), resolve, reject });
@@ -155,8 +166,15 @@ export class MicroBatcher {
   /** The settings and, per version calibrated in `auto` mode, what was measured (for `/stats`). */
   summary(): BatchingSummary {
     const calibrated = [];
-    for (const c of this.#counts.values())
-      if (c.calibration) calibrated.push({ model: c.model, version: c.version, ...c.calibration });
+    for (const c of this.#counts.values()) {
+      if (!c.calibration) continue;
+      // A cheap version is batched only while crowded: say whether it is now, and how crowded.
+      const crowd =
+        c.calibration.reason === "cheap"
+          ? { crowded: c.crowd.crowded, requestsPerTurn: Math.round(c.crowd.average * 10) / 10 }
+          : {};
+      calibrated.push({ model: c.model, version: c.version, ...c.calibration, ...crowd });
+    }
     return { ...this.options, calibrated };
   }
 
@@ -169,7 +187,7 @@ export class MicroBatcher {
     const key = `${v.name}\u0000${v.version}`;
     let c = this.#counts.get(key);
     if (c === undefined) {
-      c = { model: v.name, version: v.version, queued: 0, inflight: 0 };
+      c = { model: v.name, version: v.version, queued: 0, inflight: 0, crowd: new CrowdMeter() };
       this.#counts.set(key, c);
     }
     return c;
@@ -190,10 +208,13 @@ export class MicroBatcher {
   }
 
   /** Whether this request goes through a lane. */
-  #batching(v: ReadyVersion, table: FeatureTable): boolean {
+  #batching(v: ReadyVersion, table: FeatureTable, counts: ModelCounts): boolean {
     const { mode, maxRows } = this.options;
     if (mode === "off" || table.rows >= maxRows) return false;
-    return this.#policy === undefined || this.#policy.batching(v);
+    if (this.#policy === undefined) return true;
+    // A cheap version: batched while its requests arrive crowded (crowd-meter.ts), never waiting.
+    if (this.#policy.cheap(v)) return counts.crowd.crowded;
+    return this.#policy.batching(v);
   }
 
   /** One request's own call, outside any lane (still counted for the gauges). */
@@ -244,6 +265,7 @@ export class MicroBatcher {
     if (
       left > 0 &&
       lane.expected >= WAIT_FROM &&
+      this.#policy?.cheap(lane.v) !== true &&
       lane.queue.length < lane.expected &&
       lane.rows < this.options.maxRows
     ) {

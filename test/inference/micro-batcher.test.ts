@@ -8,6 +8,7 @@ import {
   TRIALS,
   WARM_UP_CALLS,
 } from "../../src/inference/batching-policy.ts";
+import { CROWD_FROM } from "../../src/inference/crowd-meter.ts";
 import { type BatchingOptions, MicroBatcher } from "../../src/inference/micro-batcher.ts";
 import { infer } from "../../src/inference/run.ts";
 import type { ReadyVersion } from "../../src/inference/version.ts";
@@ -277,6 +278,51 @@ describe("micro-batcher", () => {
       b.summary().calibrated.map((x) => [x.model, x.version, x.reason]),
       [["m", "1", "pays"]],
     );
+  });
+
+  it("auto mode batches a cheap model only while its requests arrive crowded, and never waits for company", async () => {
+    const { v, calls } = recordingVersion();
+    // A wait for company would last 10 s.
+    const b = new MicroBatcher(opts({ mode: "auto", maxWaitUs: 10_000_000 }));
+    // Each burst arrives in a turn of the loop of its own, as requests read from sockets do.
+    const nextTurn = () => new Promise((r) => setImmediate(r));
+    const burst = async (n: number) => {
+      await nextTurn();
+      return Promise.all(Array.from({ length: n }, (_, x) => b.infer(v, tableOf(v, [x]), "predict")));
+    };
+    const one = (x: number) => burst(1).then(() => x);
+    for (let i = 0; i < WARM_UP_CALLS + SINGLE_CALLS; i++) await one(i);
+    assert.equal(b.calibration(v)?.reason, "cheap");
+    // One request at a time: each alone.
+    for (let i = 0; i < 30; i++) await one(i);
+    assert.deepEqual(calls.slice(-30), new Array(30).fill(1));
+    // Crowds of three times CROWD_FROM requests in one turn: batched once the crowd is measured.
+    for (let i = 0; i < 30; i++) {
+      const answers = await burst(CROWD_FROM * 3);
+      assert.deepEqual(
+        answers.map((a) => a.predictions),
+        Array.from({ length: CROWD_FROM * 3 }, (_, x) => [x > 5 ? "big" : "small"]),
+      );
+    }
+    assert.equal(calls.at(-1), CROWD_FROM * 3, "the last crowd ran as one call");
+    const crowded = b.summary().calibrated[0]!;
+    assert.equal(crowded.crowded, true);
+    assert.ok(crowded.requestsPerTurn! > CROWD_FROM, String(crowded.requestsPerTurn));
+    // A smaller crowd after those does not wait for the larger one it expects.
+    let timer: NodeJS.Timeout | undefined;
+    const small = await Promise.race([
+      burst(5),
+      new Promise<"waited">((r) => {
+        timer = setTimeout(() => r("waited"), 3000);
+      }),
+    ]);
+    clearTimeout(timer);
+    assert.notEqual(small, "waited", "the crowd of 5 waited for company");
+    assert.equal(calls.at(-1), 5);
+    // Back to one at a time: unbatched again once the average falls.
+    for (let i = 0; i < 60; i++) await one(i);
+    assert.deepEqual(calls.slice(-20), new Array(20).fill(1));
+    assert.equal(b.summary().calibrated[0]!.crowded, false);
   });
 });
 
