@@ -521,8 +521,8 @@ export function layoutBooster(model: Json, fileBytes = Number.POSITIVE_INFINITY)
 /** How {@link bindBooster} sums a booster's trees. */
 export interface BindOptions {
   /**
-   * `race` (the default): single rows through the compiled trees, batches through whichever of the
-   * compiled trees and the walks the first batches time faster (`call-race.ts`); `compiled` or
+   * `race` (the default): calls of under 8 rows, of 8 to 63 and of 64 or more each through whichever of
+   * the compiled trees and the walks their first calls time faster (`call-race.ts`); `compiled` or
    * `walked`: always that way (tests). Boosters the compiler declines always walk.
    */
   readonly trees?: "race" | "compiled" | "walked";
@@ -597,13 +597,15 @@ export function bindBooster(layout: BoosterLayout, options: BindOptions = {}): B
     return n;
   };
 
-  // Trees compiled to JavaScript (compiled-sums.ts): single rows always, batches when they win the race.
+  // Trees compiled to JavaScript (compiled-sums.ts), for the calls of each size where they win the race.
   const mode = options.trees ?? "race";
   const chunks =
     mode !== "walked" && scalarLeaves && !catTree.includes(1)
       ? compileSums(arrays, numFeature, groups)
       : undefined;
-  const race = callRace();
+  // One race per size class (single rows, small batches, large ones): in a server, compiled code's
+  // branches are predicted worse between other requests' work, and more so the fewer rows a call has.
+  const races = [callRace(), callRace(), callRace()];
 
   /** The walks' margins (every booster of trees). */
   const walked = (x: Float64Array, rows: number, cols: number): Float64Array => {
@@ -699,8 +701,8 @@ export function bindBooster(layout: BoosterLayout, options: BindOptions = {}): B
     margins(x, rows, cols) {
       if (cols !== numFeature) throw new BoosterError(`rows have ${cols} features, the model ${numFeature}`);
       if (chunks === undefined) return walked(x, rows, cols);
-      if (mode === "compiled" || rows < 8) return compiledMargins(chunks, baseMargin, x, rows, cols, groups);
-      return race.run(
+      if (mode === "compiled") return compiledMargins(chunks, baseMargin, x, rows, cols, groups);
+      return races[rows < 8 ? 0 : rows < 64 ? 1 : 2].run(
         rows,
         () => walked(x, rows, cols),
         () => compiledMargins(chunks, baseMargin, x, rows, cols, groups),

@@ -126,7 +126,7 @@ describe("compiled booster trees", () => {
       const want = exp.margin.flat();
       for (const trees of WAYS) {
         const b = bindBooster(layout, { trees });
-        // The whole set as one batch, enough times to finish the race, then row by row.
+        // The whole set as one batch, alternating between the two while the race warms up, then row by row.
         for (let k = 0; k < 2 * (RACE_WARM_CALLS + RACE_TIMED_CALLS) + 1; k++)
           assert.deepEqual(Array.from(b.margins(x, rows.length, cols)), want, `${d} ${trees} batch ${k}`);
         rows.forEach((_, r) => {
