@@ -2,26 +2,33 @@
  * @module A choice between two interchangeable implementations of a model call (the same answers, bit
  * for bit), made by timing both on the calls the model serves. Which is faster can depend on the rows,
  * not only on the model: compiled trees run branches the processor predicts well on some data and
- * badly on other (`xgboost/compiled-sums.ts`). So the first calls alternate between the two: a few
- * untimed while V8 optimizes each, then a few timed; the one with the lower median time per unit of
- * work (rows) serves every later call. A choice made at load on made-up rows, or on code not yet
- * optimized, was what made an earlier timed choice flip between runs of one model (the forests'
- * QuickScorer); here both have warmed up on real calls (by calls and by rows) before any is timed.
+ * badly on other (`xgboost/compiled-sums.ts`). So the first calls alternate between the two: untimed
+ * while V8 optimizes each, then timed; the one with the lower time per unit of work (rows) serves every
+ * later call. A choice made at load on made-up rows, or on code not yet optimized, was what made an
+ * earlier timed choice flip between runs of one model (the forests' QuickScorer).
+ *
+ * Warming up is measured in time spent, not in calls or rows: V8 first runs a hot function through its
+ * mid-tier compiler (Maglev), and only later through the optimizing one (TurboFan). An XGBoost
+ * booster's compiled trees ran single rows at 5–16 µs under Maglev and 0.5 µs under TurboFan, which they
+ * reached after about 12 000 calls and 85 ms spent in them; 1000-row batches after a single-row phase
+ * ran 2–8 ms under Maglev and 0.38 ms once TurboFan had them, after 46 ms spent (measured in process,
+ * 2026-12-07). A warm-up of 4 calls and 4 096 rows timed the Maglev code, and chose the walk, in a
+ * server whose batches then ran 1.5× faster with the compiled trees forced.
  */
 
 /** Which implementation serves: the first, the second, or not decided yet. */
 export type RaceChoice = "first" | "second" | undefined;
 
-/** Untimed calls each implementation gets before timing starts (and {@link RACE_WARM_WORK} rows). */
+/** Untimed calls each implementation gets before timing starts (with {@link RACE_WARM_MS}). */
 export const RACE_WARM_CALLS = 4;
-/**
- * Untimed work (rows) each implementation gets before timing starts. Calls, not rows, were the first
- * measure: the first calls an XGBoost server makes are at load (21 to 30 rows), and after four of them
- * its compiled trees still ran unoptimized at 9–20 µs a row against the walk's 6 (1 once warm).
- */
-export const RACE_WARM_WORK = 4096;
-/** Timed calls each implementation gets. */
+/** Time each implementation spends in untimed calls before timing starts, ms. */
+export const RACE_WARM_MS = 100;
+/** Timed calls each implementation gets (with {@link RACE_TIMED_MS}). */
 export const RACE_TIMED_CALLS = 5;
+/** Time each implementation spends in timed calls, at least, ms: tiny calls are timed by the many. */
+export const RACE_TIMED_MS = 5;
+/** The share of each implementation's slowest timed calls (per unit of work) left out: interruptions. */
+export const RACE_TRIM = 0.2;
 
 /** A race between two implementations of one call (see the module's comment). */
 export interface CallRace {
@@ -31,19 +38,35 @@ export interface CallRace {
   readonly choice: RaceChoice;
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
-};
+interface Side {
+  warmCalls: number;
+  warmMs: number;
+  timedMs: number;
+  readonly timed: { readonly ms: number; readonly work: number }[];
+}
+
+/** Time per unit of work over the timed calls, the slowest {@link RACE_TRIM} of them left out. */
+function trimmedRate(side: Side): number {
+  const calls = [...side.timed].sort((a, b) => a.ms / a.work - b.ms / b.work);
+  const kept = calls.slice(0, Math.max(1, Math.ceil(calls.length * (1 - RACE_TRIM))));
+  let ms = 0;
+  let work = 0;
+  for (const c of kept) {
+    ms += c.ms;
+    work += c.work;
+  }
+  return ms / work;
+}
 
 /** A new race; `now` is the clock (milliseconds), replaceable in tests. */
 export function callRace(now: () => number = () => performance.now()): CallRace {
   let calls = 0;
   let choice: RaceChoice;
-  const times: [number[], number[]] = [[], []];
-  /** Untimed calls and work each implementation has had. */
-  const warmCalls = [0, 0];
-  const warmWork = [0, 0];
+  const sides: [Side, Side] = [
+    { warmCalls: 0, warmMs: 0, timedMs: 0, timed: [] },
+    { warmCalls: 0, warmMs: 0, timedMs: 0, timed: [] },
+  ];
+  const done = (s: Side) => s.timed.length >= RACE_TIMED_CALLS && s.timedMs >= RACE_TIMED_MS;
   return {
     get choice() {
       return choice;
@@ -53,17 +76,18 @@ export function callRace(now: () => number = () => performance.now()): CallRace 
       if (choice === "second") return second();
       const i = calls & 1;
       calls++;
-      const timed = warmCalls[i] >= RACE_WARM_CALLS && warmWork[i] >= RACE_WARM_WORK;
-      if (!timed) {
-        warmCalls[i]++;
-        warmWork[i] += work;
-      }
-      const t0 = timed ? now() : 0;
+      const side = sides[i];
+      const t0 = now();
       const out = i === 0 ? first() : second();
-      if (timed) {
-        times[i].push((now() - t0) / Math.max(1, work));
-        if (times[1].length >= RACE_TIMED_CALLS)
-          choice = median(times[1]) < median(times[0]) ? "second" : "first";
+      const ms = now() - t0;
+      if (side.warmCalls < RACE_WARM_CALLS || side.warmMs < RACE_WARM_MS) {
+        side.warmCalls++;
+        side.warmMs += ms;
+      } else if (!done(side)) {
+        side.timed.push({ ms, work: Math.max(1, work) });
+        side.timedMs += ms;
+        if (done(sides[0]) && done(sides[1]))
+          choice = trimmedRate(sides[1]) < trimmedRate(sides[0]) ? "second" : "first";
       }
       return out;
     },

@@ -124,7 +124,7 @@ export function compileSums(t: SumTrees, cols: number, groups: number): SumChunk
       }
       const make = new Function(
         "fr",
-        `return function (x, from, to, acc) {\n${chunkSource(t, first, end, cols, groups)}\n};`,
+        `return function treeSums${chunks.length}(x, from, to, acc) {\n${chunkSource(t, first, end, cols, groups)}\n};`,
       );
       chunks.push(make(Math.fround) as SumChunk);
       first = end;

@@ -3,43 +3,42 @@ import { describe, it } from "node:test";
 import {
   callRace,
   RACE_TIMED_CALLS,
+  RACE_TIMED_MS,
   RACE_WARM_CALLS,
-  RACE_WARM_WORK,
+  RACE_WARM_MS,
 } from "../../../src/runtimes/common/call-race.ts";
 
-/** A race on a fake clock where the first implementation costs `a` ms per unit of work, the second `b`. */
-function rig(a: number, b: number) {
+/**
+ * A race on a fake clock where a call of `work` rows costs `cost(side, work, call)` ms (call counts each
+ * side's calls from 0). Returns the race, the sides called in order, and a runner.
+ */
+function rig(cost: (side: "first" | "second", work: number, call: number) => number) {
   let clock = 0;
   const race = callRace(() => clock);
   const calls: string[] = [];
-  const run = (work: number) =>
-    race.run(
-      work,
-      () => {
-        calls.push("first");
-        clock += a * work;
-        return `first:${work}`;
-      },
-      () => {
-        calls.push("second");
-        clock += b * work;
-        return `second:${work}`;
-      },
-    );
-  return { race, calls, run };
+  const count = { first: 0, second: 0 };
+  const side = (s: "first" | "second", work: number) => () => {
+    calls.push(s);
+    clock += cost(s, work, count[s]++);
+    return `${s}:${work}`;
+  };
+  const run = (work: number) => race.run(work, side("first", work), side("second", work));
+  return { race, calls, run, count };
 }
 
+/** Work per warm-up call that makes RACE_WARM_CALLS calls at 1 ms per unit just enough. */
+const WARM_WORK = Math.ceil(RACE_WARM_MS / RACE_WARM_CALLS);
+/** Work per timed call that makes RACE_TIMED_CALLS calls at 1 ms per unit enough. */
+const TIMED_WORK = Math.ceil(RACE_TIMED_MS / RACE_TIMED_CALLS);
 const WARMING = 2 * RACE_WARM_CALLS;
 const TIMING = 2 * RACE_TIMED_CALLS;
-/** Calls of enough work to end the warm-up in RACE_WARM_CALLS calls each. */
-const WARM = Math.ceil(RACE_WARM_WORK / RACE_WARM_CALLS);
 
 describe("call race", () => {
   it("alternates while racing, returns each call's own answer, then keeps to the faster", () => {
-    const { race, calls, run } = rig(3, 1);
+    const { race, calls, run } = rig((s, work) => (s === "first" ? 3 : 1) * work);
     for (let i = 0; i < WARMING + TIMING; i++) {
       assert.equal(race.choice, undefined);
-      const work = i < WARMING ? WARM : i + 1;
+      const work = i < WARMING ? WARM_WORK : TIMED_WORK + i;
       assert.equal(run(work), `${i % 2 === 0 ? "first" : "second"}:${work}`);
     }
     assert.equal(race.choice, "second");
@@ -51,60 +50,54 @@ describe("call race", () => {
   });
 
   it("times per unit of work, so batch sizes do not decide", () => {
-    // The second is slower per row but its turns get the small batches.
-    const { race, run } = rig(1, 1.5);
-    for (let i = 0; i < WARMING; i++) run(WARM);
-    for (let i = 0; i < TIMING; i++) run(i % 2 === 0 ? 1000 : 8);
+    // The second is slower per row, but its turns get the small calls.
+    const { race, run } = rig((s, work) => (s === "first" ? 1 : 1.5) * work);
+    for (let i = 0; i < WARMING; i++) run(WARM_WORK);
+    for (let i = 0; i < TIMING; i++) run(i % 2 === 0 ? 1000 : TIMED_WORK);
     assert.equal(race.choice, "first");
   });
 
-  it("keeps warming up until each has run RACE_WARM_WORK rows, however many calls that takes", () => {
-    const clock = 0;
-    let reads = 0;
-    const race = callRace(() => {
-      reads++;
-      return clock;
+  it("warms each up until it has spent RACE_WARM_MS, however many calls that takes", () => {
+    // The second runs slow (0.05 ms a row) until it has spent 50 ms, as a function runs in a JIT's
+    // middle tier until the optimizing one has it, then fast (0.005): a warm-up counted in calls or
+    // rows would have timed its slow phase and chosen the first (0.01).
+    let spent = 0;
+    const { race, run } = rig((s, work) => {
+      if (s === "first") return 0.01 * work;
+      const ms = (spent < 50 ? 0.05 : 0.005) * work;
+      spent += ms;
+      return ms;
     });
-    const run = (work: number) =>
-      race.run(
-        work,
-        () => "first",
-        () => "second",
-      );
-    // Many small calls: still warming, nothing timed.
-    for (let i = 0; i < 2 * (RACE_WARM_WORK - 1); i++) run(1);
-    assert.equal(reads, 0);
-    run(1);
-    run(1);
-    for (let i = 0; i < TIMING; i++) run(1);
-    assert.equal(reads, 2 * TIMING);
-    assert.notEqual(race.choice, undefined);
+    while (race.choice === undefined) run(1);
+    assert.equal(race.choice, "second");
+    assert.ok(spent >= RACE_WARM_MS);
   });
 
-  it("ignores the warm-up calls and a slow outlier among the timed ones", () => {
-    let clock = 0;
-    const race = callRace(() => clock);
-    for (let i = 0; i < WARMING + TIMING; i++) {
-      const timedTurn = Math.floor(i / 2) - RACE_WARM_CALLS;
-      // The second is very slow while warming up and once while timed, faster otherwise.
-      const secondCost = timedTurn < 0 ? 1000 : timedTurn === 1 ? 500 : 1;
-      race.run(
-        i < WARMING ? WARM : 10,
-        () => {
-          clock += 2 * 10;
-        },
-        () => {
-          clock += secondCost * 10;
-        },
-      );
-    }
+  it("times tiny calls until each side has spent RACE_TIMED_MS", () => {
+    const { race, run, count } = rig((s, work) => (s === "first" ? 0.002 : 0.001) * work);
+    for (let i = 0; i < 2 * (RACE_WARM_MS / 0.001); i++) run(1);
+    const before = { ...count };
+    while (race.choice === undefined) run(1);
+    assert.equal(race.choice, "second");
+    // The first (0.002 ms a call) needed RACE_TIMED_MS / 0.002 timed calls, far more than RACE_TIMED_CALLS.
+    assert.ok(count.first - before.first >= RACE_TIMED_MS / 0.002 - 1, JSON.stringify({ count, before }));
+  });
+
+  it("leaves the slowest timed calls out", () => {
+    // The second is faster but one of its timed calls in five is interrupted (×40).
+    const { race, run } = rig((s, work, call) => {
+      if (s === "first") return 2 * work;
+      return (call >= RACE_WARM_CALLS && call % 5 === 0 ? 40 : 1) * work;
+    });
+    for (let i = 0; i < WARMING; i++) run(WARM_WORK);
+    while (race.choice === undefined) run(TIMED_WORK);
     assert.equal(race.choice, "second");
   });
 
   it("keeps the first on a tie", () => {
-    const { race, run } = rig(2, 2);
-    for (let i = 0; i < WARMING; i++) run(WARM);
-    for (let i = 0; i < TIMING; i++) run(10);
+    const { race, run } = rig((_, work) => 2 * work);
+    for (let i = 0; i < WARMING; i++) run(WARM_WORK);
+    for (let i = 0; i < TIMING; i++) run(TIMED_WORK);
     assert.equal(race.choice, "first");
   });
 });
