@@ -5,8 +5,7 @@
  * per level. On the bench's iris classifier (300 trees of 0–4 levels) a 1000-row batch took 0.43–0.48×
  * the time of the lock-step walk and a single row 0.33–0.54×; on a breast-cancer booster (300 trees,
  * mostly stumps on 30 columns) single rows took 0.6–0.7× but batches 1.7×, the walk's branch-free steps
- * beating branches the processor cannot predict. That depends on the rows and, in a server, on the
- * other requests' work between calls (single rows and small micro-batches ran slower compiled there), so
+ * beating branches the processor cannot predict. That depends on the rows and on the call's size, so
  * calls of each size race the two (`call-race.ts`, model.ts).
  *
  * Safety: the source is written from numbers only — integer feature indices already checked against

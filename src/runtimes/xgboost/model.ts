@@ -603,8 +603,9 @@ export function bindBooster(layout: BoosterLayout, options: BindOptions = {}): B
     mode !== "walked" && scalarLeaves && !catTree.includes(1)
       ? compileSums(arrays, numFeature, groups)
       : undefined;
-  // One race per size class (single rows, small batches, large ones): in a server, compiled code's
-  // branches are predicted worse between other requests' work, and more so the fewer rows a call has.
+  // One race per size class (single rows, small batches, large ones): the winner can differ with the
+  // call's size (a breast-cancer booster, in process: compiled single rows took 0.6–0.7× the walks'
+  // time, 1000-row batches 1.7×).
   const races = [callRace(), callRace(), callRace()];
 
   /** The walks' margins (every booster of trees). */
