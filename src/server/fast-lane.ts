@@ -224,15 +224,18 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
     if (res.headersSent || res.destroyed) return;
     const headers = lead.length === 0 ? ["x-request-id", reqId] : [...lead, "x-request-id", reqId];
     if (ctx.shuttingDown) headers.push("connection", "close");
+    const length = Buffer.byteLength(out);
     headers.push(
       ...extra,
       "content-type",
       "application/json; charset=utf-8",
       "content-length",
-      String(Buffer.byteLength(out)),
+      String(length),
     );
     res.writeHead(status, headers);
-    res.end(out);
+    // As many bytes as characters: the answer is ASCII (names, ids and headers are), whose UTF-8 bytes
+    // are its latin1 bytes, written without the encoder's pass (~28 µs of a 74 kB batch answer's 40).
+    res.end(out, length === out.length ? "latin1" : "utf8");
   };
   /** The headers of a prediction's answer: the version that answered and the model's time. */
   const answered = (model: string, inferenceMs: number) => [

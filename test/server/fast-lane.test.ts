@@ -14,6 +14,7 @@ import { after, before, describe, it } from "node:test";
 import pino from "pino";
 import heuristic from "../../examples/iris/heuristic.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
+import { defineModel } from "../../src/runtimes/typescript/define-model.ts";
 import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
 import { type App, type AppOptions, buildApp } from "../../src/server/app.ts";
 import { laneTaken, matchLaneRoute } from "../../src/server/fast-lane.ts";
@@ -42,8 +43,18 @@ function makeRegistry(): ModelRegistry {
   const registry = new ModelRegistry();
   registry.register(heuristic.name, heuristic.version, loadDefinition(heuristic), "code");
   registry.register(linear.name, linear.version, loadDefinition(linear), "code");
+  registry.register(accents.name, accents.version, loadDefinition(accents), "code");
   return registry;
 }
+
+/** A classifier whose labels are not ASCII: its answers' bytes are UTF-8, not one per character. */
+const accents = defineModel({
+  name: "accents",
+  inputs: { x: "float" },
+  classes: ["café", "naïve ✓"],
+  predict: (rows) => rows.map((r) => ((r.x as number) > 0 ? "café" : "naïve ✓")),
+  predictProba: (rows) => rows.map((r) => ((r.x as number) > 0 ? [0.75, 0.25] : [0.125, 0.875])),
+});
 
 async function listen(app: App): Promise<number> {
   await app.fastify.listen({ host: "127.0.0.1", port: 0 });
@@ -213,6 +224,17 @@ const CASES: [string, string, string, Record<string, string>?][] = [
   ["instances not an array", "/predict/batch", JSON.stringify({ instances: 3 })],
   ["bad row in a batch", "/predict/batch", JSON.stringify({ instances: [IRIS_ROW, { features: [1] }] })],
   ["non-ASCII text", "/models/linear/predict", JSON.stringify({ ...LINEAR_ROW, note: "é ✓ 日本" })],
+  ["non-ASCII labels", "/models/accents/predict", JSON.stringify({ x: 1 })],
+  [
+    "non-ASCII labels, batch",
+    "/models/accents/predict/batch",
+    JSON.stringify({ instances: [{ x: 1 }, { x: -1 }] }),
+  ],
+  [
+    "non-ASCII labels, probabilities",
+    "/models/accents/predict_proba/batch",
+    JSON.stringify({ instances: [{ x: -1 }] }),
+  ],
   ["invalid UTF-8", "/predict", '{"features": [1, 2, 3, "\xff"]}'],
   // The Open Inference Protocol's infer: its tensors, answer and error shapes.
   [
@@ -458,7 +480,8 @@ describe("the fast lane answers as Fastify does", () => {
   });
 
   for (const [name, url, body, headers] of CASES) {
-    it(`${name}: same status, headers, body and log line`, async () => {
+    // Bounded: an answer shorter than its content-length would leave the client waiting for the rest.
+    it(`${name}: same status, headers, body and log line`, { timeout: 20_000 }, async () => {
       const h = { ...JSON_HEADERS, ...headers, "x-request-id": `same-${name.replace(/\W/g, "-")}` };
       const before = lines.length;
       const taken = laneTaken(s.app.fastify.server);
