@@ -108,7 +108,14 @@ export async function runPrimary(o: PrimaryOptions): Promise<void> {
   let firstCode = 0;
 
   const send = (m: Member, msg: PrimaryMessage) => {
-    if (m.worker.isConnected()) m.worker.send(msg);
+    // A dying worker can still read as connected: the send then fails (EPIPE). With a callback the
+    // failure comes here instead of as an 'error' event on the worker, which, unheard, ended the
+    // primary (seen once in CI while a test killed a worker during a /metrics gathering). Its exit
+    // event does the rest: its gatherings and locks are released there.
+    if (m.worker.isConnected())
+      m.worker.send(msg, (err: Error | null) => {
+        if (err) log.debug({ worker: m.index, err: err.message }, "message to an exiting worker not sent");
+      });
   };
 
   const fork = (index: number, replacement: boolean) => {
@@ -120,6 +127,10 @@ export async function runPrimary(o: PrimaryOptions): Promise<void> {
     const member: Member = { worker, index, startedAt: Date.now(), joined: !replacement, ready: false };
     members.set(index, member);
     worker.on("message", (msg: WorkerMessage) => onMessage(member, msg));
+    // Errors of the IPC channel (a send racing the worker's death): the exit event handles the death.
+    worker.on("error", (err: Error) =>
+      log.debug({ worker: index, err: err.message }, "worker channel error"),
+    );
   };
 
   /** Sends `msg(id)` to the joined workers and resolves with their answers (by worker index). */
