@@ -73,14 +73,21 @@ export class AutoPolicy {
   readonly #states = new WeakMap<ReadyVersion, State>();
   readonly #decided: (v: ReadyVersion, c: Calibration) => void;
   readonly #now: () => number;
+  /** Below this single-row time (µs) a version is cheap ({@link CHEAP_US} unless a test says otherwise). */
+  readonly #cheapUs: number;
 
   /**
    * `decided` is told each time a version decides; `now` (ms) is the clock that makes a decision
-   * expire after {@link REVISIT_MS}.
+   * expire after {@link REVISIT_MS}; `cheapUs` the single-row time below which a version is cheap.
    */
-  constructor(decided: (v: ReadyVersion, c: Calibration) => void = () => undefined, now = Date.now) {
+  constructor(
+    decided: (v: ReadyVersion, c: Calibration) => void = () => undefined,
+    now = Date.now,
+    cheapUs = CHEAP_US,
+  ) {
     this.#decided = decided;
     this.#now = now;
+    this.#cheapUs = cheapUs;
   }
 
   /** Whether requests for `v` go through a batching lane now. */
@@ -114,7 +121,7 @@ export class AutoPolicy {
       s.times.push(ms * 1000);
       if (s.times.length < SINGLE_CALLS) return;
       const singleUs = median(s.times);
-      if (singleUs < CHEAP_US) this.#decide(v, { singleUs, batching: false, reason: "cheap" });
+      if (singleUs < this.#cheapUs) this.#decide(v, { singleUs, batching: false, reason: "cheap" });
       else this.#states.set(v, { phase: "trial", singleUs, attempt: 1, seen: 0, ms: 0, rows: 0, calls: 0 });
       return;
     }

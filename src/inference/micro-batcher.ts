@@ -128,13 +128,21 @@ export class MicroBatcher {
   readonly #lanes = new WeakMap<ReadyVersion, Map<Method, Lane>>();
   readonly #policy: AutoPolicy | undefined;
 
-  constructor(options: BatchingOptions, observer?: BatchObserver) {
+  /**
+   * `cheapUs` moves `auto` mode's line between cheap and costly versions (tests, where timings depend
+   * on the machine's load).
+   */
+  constructor(options: BatchingOptions, observer?: BatchObserver, cheapUs?: number) {
     this.options = options;
     this.#observer = observer;
     if (options.mode === "auto")
-      this.#policy = new AutoPolicy((v, c) => {
-        this.#countsOf(v).calibration = c;
-      });
+      this.#policy = new AutoPolicy(
+        (v, c) => {
+          this.#countsOf(v).calibration = c;
+        },
+        Date.now,
+        cheapUs,
+      );
   }
 
   /** Runs `method` on `table` for `v`, batched with concurrent requests when batching is on. */

@@ -281,9 +281,33 @@ describe("micro-batcher", () => {
   });
 
   it("auto mode batches a cheap model only while its requests arrive crowded, and never waits for company", async () => {
-    const { v, calls } = recordingVersion();
-    // A wait for company would last 10 s.
-    const b = new MicroBatcher(opts({ mode: "auto", maxWaitUs: 10_000_000 }));
+    // A synchronous model: its calls time a few µs even on a busy machine (an async one's time includes
+    // the promise's turn, which other tests' work can stretch past the 10 µs that makes a model cheap).
+    const calls: number[] = [];
+    const registry = new ModelRegistry();
+    registry.register(
+      "cheap",
+      "1",
+      loadDefinition(
+        defineModel({
+          name: "cheap",
+          inputs: { x: "float" },
+          classes: ["big", "small"],
+          predict: (rows) => {
+            calls.push(rows.length);
+            return rows.map((r) => ((r.x as number) > 5 ? "big" : "small"));
+          },
+        }),
+      ),
+    );
+    const v = (registry.acquire("cheap") as { version: ReadyVersion }).version;
+    // A wait for company would last 10 s. Every single-row time counts as cheap here: on a loaded
+    // machine a call of a few µs can time past the 10 µs line (a CI run saw it).
+    const b = new MicroBatcher(
+      opts({ mode: "auto", maxWaitUs: 10_000_000 }),
+      undefined,
+      Number.POSITIVE_INFINITY,
+    );
     // Each burst arrives in a turn of the loop of its own, as requests read from sockets do.
     const nextTurn = () => new Promise((r) => setImmediate(r));
     const burst = async (n: number) => {
