@@ -13,6 +13,7 @@
 import type { Method, PredictionValue } from "../../inference/run.ts";
 import type { ReadyVersion } from "../../inference/version.ts";
 import type { Label } from "../../runtimes/runtime.ts";
+import { numberText } from "../../util/number-text.ts";
 import type { Prediction } from "./pipeline.ts";
 import { probabilityRows } from "./steps.ts";
 
@@ -84,14 +85,17 @@ function textOf(v: ReadyVersion, classes?: readonly Label[], outputClasses?: rea
   return t;
 }
 
-/** A number as JSON writes it (non-finite values become null, as `probabilityMap` makes them). */
-const num = (x: number): string => (Number.isFinite(x) ? `${x}` : "null");
+/**
+ * A number as JSON writes it (non-finite values become null, as `probabilityMap` makes them), without
+ * V8's number-to-string cache and its old-generation garbage (see number-text.ts).
+ */
+const num = numberText;
 
 /** One prediction value as JSON. */
 function valueJson(x: PredictionValue): string {
   switch (typeof x) {
     case "number":
-      return Number.isFinite(x) ? `${x}` : "null";
+      return numberText(x);
     case "boolean":
       return x ? "true" : "false";
     case "string":
