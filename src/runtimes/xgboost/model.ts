@@ -702,11 +702,12 @@ export function bindBooster(layout: BoosterLayout, options: BindOptions = {}): B
     margins(x, rows, cols) {
       if (cols !== numFeature) throw new BoosterError(`rows have ${cols} features, the model ${numFeature}`);
       if (chunks === undefined) return walked(x, rows, cols);
+      if (mode === "compiled") return compiledMargins(chunks, baseMargin, x, rows, cols, groups);
       const race = races[rows < 8 ? 0 : rows < 64 ? 1 : 2];
-      // Decided (or forced): a direct call, without the race's two closures per call.
-      if (mode === "compiled" || race.choice === "second")
-        return compiledMargins(chunks, baseMargin, x, rows, cols, groups);
-      if (race.choice === "first") return walked(x, rows, cols);
+      // Decided: a direct call, without the race's two closures per call.
+      const choice = race.settled();
+      if (choice === "second") return compiledMargins(chunks, baseMargin, x, rows, cols, groups);
+      if (choice === "first") return walked(x, rows, cols);
       return race.run(
         rows,
         () => walked(x, rows, cols),

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   callRace,
+  RACE_LOOK_EVERY,
+  RACE_REMATCH_MS,
   RACE_TIMED_CALLS,
   RACE_TIMED_MS,
   RACE_WARM_CALLS,
@@ -92,6 +94,76 @@ describe("call race", () => {
     for (let i = 0; i < WARMING; i++) run(WARM_WORK);
     while (race.choice === undefined) run(TIMED_WORK);
     assert.equal(race.choice, "second");
+  });
+
+  it("races again a while after deciding, and then keeps to the side optimized since", () => {
+    // The second stays slow (0.05 ms a row) for its first 300 ms, longer than the first race's warm-up:
+    // an optimizing compiler on a busy CPU. The first race picks the first (0.01); the rematch, 1 s
+    // later, finds the second fast (0.005) and keeps to it.
+    let spent = 0;
+    const { race, run, calls } = rig((s, work) => {
+      if (s === "first") return 0.01 * work;
+      const ms = (spent < 300 ? 0.05 : 0.005) * work;
+      spent += ms;
+      return ms;
+    });
+    while (race.choice === undefined) run(10);
+    assert.equal(race.choice, "first");
+    const decidedAfter = calls.length;
+    // Served by the first until the rematch is due (0.1 ms a call: 10 000 calls to the 1 s mark).
+    let served = 0;
+    while (race.choice === "first" && served < 20_000) {
+      run(10);
+      served++;
+    }
+    assert.equal(race.choice, undefined, "a rematch started");
+    assert.ok(served >= RACE_REMATCH_MS[0] / 0.1 - RACE_LOOK_EVERY, `rematch after ${served} calls`);
+    assert.ok(calls.slice(decidedAfter, decidedAfter + served).every((c) => c === "first"));
+    // The second, still not optimized, spends its next 300 - spent ms warming up.
+    while (race.choice === undefined) run(10);
+    assert.equal(race.choice, "second");
+    for (let i = 0; i < 100; i++) assert.equal(run(10), "second:10");
+  });
+
+  it("runs each rematch once, then keeps its last choice for good", () => {
+    // A race whose sides swap speeds every time it is run: every rematch changes the choice, so the
+    // choices counted are the rematches run.
+    let races = 0;
+    const { race, run } = rig((s, work) => {
+      const firstFast = races % 2 === 0;
+      return (s === "first") === firstFast ? work : 3 * work;
+    });
+    const choices: string[] = [];
+    for (let i = 0; i < 400_000; i++) {
+      const before = race.choice;
+      run(10);
+      if (race.choice !== before && race.choice !== undefined) {
+        choices.push(race.choice);
+        races++;
+      }
+    }
+    assert.deepEqual(choices, ["first", "second", "first", "second"]);
+    assert.equal(choices.length, 1 + RACE_REMATCH_MS.length);
+  });
+
+  it("reads the clock once per RACE_LOOK_EVERY calls once decided", () => {
+    let clock = 0;
+    let reads = 0;
+    const race = callRace(() => {
+      reads++;
+      return clock;
+    });
+    const side = (ms: number) => () => {
+      clock += ms;
+      return ms;
+    };
+    while (race.choice === undefined) race.run(1, side(5), side(1));
+    const before = reads;
+    for (let i = 0; i < 100 * RACE_LOOK_EVERY; i++) race.run(1, side(5), side(0.001));
+    assert.equal(reads - before, 100);
+    // settled() counts like run(): a caller that calls the winner itself.
+    for (let i = 0; i < 10 * RACE_LOOK_EVERY; i++) assert.equal(race.settled(), "second");
+    assert.equal(reads - before, 110);
   });
 
   it("keeps the first on a tie", () => {
