@@ -46,7 +46,10 @@ export async function predictRows(
   call: PredictCall,
   entry: RequestModel,
 ): Promise<Prediction> {
-  const lease = await ctx.registry.acquire(call.name, call.version, call.routingKey);
+  // A loaded version is leased at once: awaited only when it is not (an await of a plain value still
+  // costs a turn of the microtask queue and a promise per request).
+  const leased = ctx.registry.acquire(call.name, call.version, call.routingKey);
+  const lease = leased instanceof Promise ? await leased : leased;
   const v = lease.version;
   entry.model = v.name;
   entry.version = v.version;

@@ -56,7 +56,9 @@ export async function predictThroughPipeline(
   req: FrontendRequest,
   entry: RequestModel,
 ): Promise<FrontendResult> {
-  const lease = await ctx.registry.acquire(req.name, req.version, req.routingKey);
+  // Awaited only when the version is not loaded yet (an await of a plain value costs a microtask turn).
+  const leased = ctx.registry.acquire(req.name, req.version, req.routingKey);
+  const lease = leased instanceof Promise ? await leased : leased;
   const v = lease.version;
   entry.model = v.name;
   entry.version = v.version;
