@@ -19,7 +19,10 @@
  * short: in a process pinned to one CPU, 5 of 16 starts of that booster timed its compiled trees at
  * 1.1–2.9 µs a row (TurboFan: 0.40) and chose the walks (0.9), for good. So a decided race is run again
  * {@link RACE_REMATCH_MS} after it was decided (1 s, then 10 s, then 100 s; after that the choice
- * stays), with the same warm-up: a side that was not optimized yet is by then.
+ * stays), with the same warm-up: a side that was not optimized yet is by then. The warm-up is needed
+ * again: V8 tiers up code that runs, and the side not called since the decision had not moved (a
+ * rematch warmed up by 4 calls only timed those compiled trees at 1.08 µs a row 1 s later, still in
+ * the middle tier, and kept the walks).
  */
 
 /** Which implementation serves: the first, the second, or not decided yet. */
