@@ -90,7 +90,7 @@ export function callRace(now: () => number = () => performance.now()): CallRace 
     if (choice !== undefined && rematches < RACE_REMATCH_MS.length && ++sinceLook >= RACE_LOOK_EVERY) {
       sinceLook = 0;
       if (now() - decidedAt >= RACE_REMATCH_MS[rematches]) {
-        // Race again from the start, warm-up included (code not run since may have been let go).
+        // Race again from the start, warm-up included: the side not called since was not tiered up.
         rematches++;
         choice = undefined;
         calls = 0;
