@@ -85,12 +85,6 @@ function textOf(v: ReadyVersion, classes?: readonly Label[], outputClasses?: rea
   return t;
 }
 
-/**
- * A number as JSON writes it (non-finite values become null, as `probabilityMap` makes them), without
- * V8's number-to-string cache and its old-generation garbage (see number-text.ts).
- */
-const num = numberText;
-
 /** One prediction value as JSON. */
 function valueJson(x: PredictionValue): string {
   switch (typeof x) {
@@ -119,7 +113,9 @@ function probabilityJson(
     s += "{";
     for (let i = 0; i < cols.length; i++) {
       if (i > 0) s += ",";
-      s += cols[i].key + num(data[at + cols[i].col]);
+      // numberText: JSON's text (null where not finite, as `probabilityMap` makes it), without V8's
+      // number-to-string cache and its old-generation garbage.
+      s += cols[i].key + numberText(data[at + cols[i].col]);
     }
     s += "}";
   }
