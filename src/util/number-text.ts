@@ -14,10 +14,16 @@
  * and no old-generation growth against 8 MB per 3000 answers; random doubles: 525 against 690 µs.
  */
 
-/** Slots in the cache (a power of two): enough for a model's repeating values, small enough to stay in cache lines. */
-const SLOTS = 1024;
-/** `32 - log2(SLOTS)`: the hash's top bits index the cache. */
+/**
+ * Sets in the cache (a power of two), of two slots each: enough for a model's repeating values, small
+ * enough to stay in the processor's cache. Two ways: the iris booster's 231 distinct probabilities in
+ * 1024 one-slot sets missed 6 % of the time in a batch answer (pairs sharing a set evict each other on
+ * every row that has both), in 1024 two-slot sets none.
+ */
+const SETS = 1024;
+/** `32 - log2(SETS)`: the hash's top bits pick the set. */
 const SHIFT = 22;
+const SLOTS = 2 * SETS;
 
 const keys = new Float64Array(SLOTS).fill(Number.NaN);
 const texts: string[] = new Array<string>(SLOTS).fill("null");
@@ -31,11 +37,15 @@ const halves = new Uint32Array(bits.buffer);
  */
 export function numberText(x: number): string {
   bits[0] = x;
-  const slot = Math.imul(halves[0] ^ Math.imul(halves[1], 0x9e3779b1), 0x85ebca6b) >>> SHIFT;
+  const slot = (Math.imul(halves[0] ^ Math.imul(halves[1], 0x9e3779b1), 0x85ebca6b) >>> SHIFT) << 1;
   // NaN never equals itself, so it is never found (and the empty slots, NaN, never match). 0 and -0 are
   // equal here and both written "0".
   if (keys[slot] === x) return texts[slot];
+  if (keys[slot + 1] === x) return texts[slot + 1];
   const text = JSON.stringify(x);
+  // The newest value takes the first slot, the one it held moves to the second (first in, first out).
+  keys[slot + 1] = keys[slot];
+  texts[slot + 1] = texts[slot];
   keys[slot] = x;
   texts[slot] = text;
   return text;

@@ -40,12 +40,27 @@ interface Column {
   readonly col: number;
 }
 
+/**
+ * A row of probabilities as text: `leads[i]`, then column `cols[i]`'s number, for each value, then
+ * `tail`. A lead holds all the fixed text before its value (braces, commas, brackets, the escaped key),
+ * so a row is one rope node per piece with no nested ropes: flattening a 1000-row answer's rope (done
+ * once, to measure and send it) walks half the nodes it did when each key, value and comma was its
+ * own node, and no node has a rope for a right-hand side.
+ */
+interface RowPlan {
+  readonly leads: readonly string[];
+  readonly cols: readonly number[];
+  readonly tail: string;
+  /** What a row after the first starts with: a comma, then the first lead (or the whole row, with no value). */
+  readonly next: string;
+}
+
 /** What a version's answers share, worked out once. */
 interface VersionText {
   /** `{"model":…,"version":…` */
   readonly head: string;
-  /** Escaped keys per probability block: one block for `classes`, one per output for `outputClasses`. */
-  readonly blocks?: readonly (readonly Column[])[];
+  /** How a row of probabilities is written: one map per block (for several outputs, in a list). */
+  readonly row?: RowPlan;
   /** The classes as answered by `predict_proba` (`"classes":[…]` value). */
   readonly classes?: string;
 }
@@ -60,6 +75,27 @@ function columnsOf(labels: readonly Label[], offset: number): Column[] {
   const probe: Record<string, true> = {};
   for (const l of labels) probe[String(l)] = true;
   return Object.keys(probe).map((k) => ({ key: `${JSON.stringify(k)}:`, col: last.get(k)! }));
+}
+
+/** The row plan of probability blocks (one map each; several in a list when `multi`). */
+function planOf(blocks: readonly (readonly Column[])[], multi: boolean): RowPlan {
+  const leads: string[] = [];
+  const cols: number[] = [];
+  let pending = multi ? "[" : "";
+  for (let b = 0; b < blocks.length; b++) {
+    if (b > 0) pending += ",";
+    pending += "{";
+    const block = blocks[b];
+    for (let i = 0; i < block.length; i++) {
+      if (i > 0) pending += ",";
+      leads.push(pending + block[i].key);
+      cols.push(block[i].col);
+      pending = "";
+    }
+    pending += "}";
+  }
+  const tail = multi ? `${pending}]` : pending;
+  return { leads, cols, tail, next: `,${leads.length > 0 ? leads[0] : tail}` };
 }
 
 function textOf(v: ReadyVersion, classes?: readonly Label[], outputClasses?: readonly (readonly Label[])[]) {
@@ -78,7 +114,7 @@ function textOf(v: ReadyVersion, classes?: readonly Label[], outputClasses?: rea
   const listed = classes ?? outputClasses;
   t = {
     head: `{"model":${JSON.stringify(v.name)},"version":${JSON.stringify(v.version)}`,
-    blocks,
+    row: blocks && planOf(blocks, classes === undefined),
     classes: listed === undefined ? undefined : JSON.stringify(listed),
   };
   texts.set(v, t);
@@ -99,27 +135,30 @@ function valueJson(x: PredictionValue): string {
   }
 }
 
-/** One row's probability map (or, for several outputs, list of maps). */
-function probabilityJson(
-  blocks: readonly (readonly Column[])[],
-  multi: boolean,
-  data: Float64Array,
-  at: number,
-): string {
-  let s = multi ? "[" : "";
-  for (let b = 0; b < blocks.length; b++) {
-    const cols = blocks[b];
-    if (b > 0) s += ",";
-    s += "{";
-    for (let i = 0; i < cols.length; i++) {
-      if (i > 0) s += ",";
-      // numberText: JSON's text (null where not finite, as `probabilityMap` makes it), without V8's
-      // number-to-string cache and its old-generation garbage.
-      s += cols[i].key + numberText(data[at + cols[i].col]);
+/**
+ * `s` followed by `rows` rows of probabilities from `data` (`width` columns a row), comma-separated: each
+ * piece appended on its own (`s += a; s += b`, never `s += a + b`, which would hang a rope on the rope).
+ */
+function appendRows(s: string, plan: RowPlan, data: Float64Array, rows: number, width: number): string {
+  const { leads, cols, tail, next } = plan;
+  const n = leads.length;
+  for (let r = 0; r < rows; r++) {
+    if (n === 0) {
+      s += r === 0 ? tail : next;
+      continue;
     }
-    s += "}";
+    const at = r * width;
+    s += r === 0 ? leads[0] : next;
+    // numberText: JSON's text (null where not finite, as `probabilityMap` makes it), without V8's
+    // number-to-string cache and its old-generation garbage.
+    s += numberText(data[at + cols[0]]);
+    for (let i = 1; i < n; i++) {
+      s += leads[i];
+      s += numberText(data[at + cols[i]]);
+    }
+    s += tail;
   }
-  return multi ? `${s}]` : s;
+  return s;
 }
 
 /** The native JSON answer of a prediction, byte for byte `JSON.stringify(nativeAnswer(p, method, batch))`. */
@@ -128,38 +167,27 @@ export function answerJson(p: Prediction, method: Method, batch: boolean): strin
   const t = textOf(v, result.classes, result.outputClasses);
   const matrix = result.probabilities;
   // Probabilities are answered when the result has a matrix and columns to key it by (as probabilityRows).
-  const blocks = matrix && t.blocks ? t.blocks : undefined;
-  const multi = result.classes === undefined;
+  const plan = matrix && t.row ? t.row : undefined;
   const width = matrix?.cols ?? 0;
   let s = t.head;
   if (method === "predict_proba") {
     if (t.classes !== undefined) s += `,"classes":${t.classes}`;
-    if (!blocks) return `${s}}`;
-    if (!batch) return `${s},"probabilities":${probabilityJson(blocks, multi, matrix!.data, 0)}}`;
-    s += ',"probabilities":[';
-    for (let r = 0; r < rows; r++) {
-      if (r > 0) s += ",";
-      s += probabilityJson(blocks, multi, matrix!.data, r * width);
-    }
-    return `${s}]}`;
+    if (!plan) return `${s}}`;
+    if (!batch) return `${appendRows(`${s},"probabilities":`, plan, matrix!.data, 1, width)}}`;
+    return `${appendRows(`${s},"probabilities":[`, plan, matrix!.data, rows, width)}]}`;
   }
   const predictions = result.predictions!;
   if (!batch) {
     // An undefined value drops its key, as JSON.stringify does.
     if (predictions[0] !== undefined) s += `,"prediction":${valueJson(predictions[0])}`;
-    return blocks ? `${s},"probabilities":${probabilityJson(blocks, multi, matrix!.data, 0)}}` : `${s}}`;
+    return plan ? `${appendRows(`${s},"probabilities":`, plan, matrix!.data, 1, width)}}` : `${s}}`;
   }
   s += ',"predictions":[';
   for (let r = 0; r < predictions.length; r++) {
     if (r > 0) s += ",";
     s += predictions[r] === undefined ? "null" : valueJson(predictions[r]);
   }
-  s += "]";
-  if (!blocks) return `${s}}`;
-  s += ',"probabilities":[';
-  for (let r = 0; r < rows; r++) {
-    if (r > 0) s += ",";
-    s += probabilityJson(blocks, multi, matrix!.data, r * width);
-  }
-  return `${s}]}`;
+  if (!plan) return `${s}]}`;
+  s += '],"probabilities":[';
+  return `${appendRows(s, plan, matrix!.data, rows, width)}]}`;
 }
