@@ -8,8 +8,9 @@
  * it, and the resident memory with it (a Fastify reply writing no numbers: 11 MB).
  *
  * Here a miss is written by `JSON.stringify` (same text; its string is young and dies young) into a
- * small direct-mapped cache with a mixing hash, so values that repeat (a forest's probabilities, numeric
- * class labels) are found again and values that do not (a regressor's outputs, latencies) cost no old memory.
+ * small two-way set-associative cache with a mixing hash, so values that repeat (a forest's
+ * probabilities, numeric class labels) are found again and values that do not (a regressor's outputs,
+ * latencies) cost no old memory.
  * In process, formatting the iris forest's 3000 probabilities of a batch answer: 105 against 125 µs
  * and no old-generation growth against 8 MB per 3000 answers; random doubles: 525 against 690 µs.
  */
