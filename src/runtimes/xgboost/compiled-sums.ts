@@ -100,6 +100,19 @@ function chunkSource(t: SumTrees, first: number, end: number, cols: number, grou
 }
 
 /**
+ * Whether a booster's trees may be compiled (here or to WebAssembly, wasm-sums.ts): some trees, at most
+ * {@link COMPILE_MAX_NODES} nodes in all, none deeper than {@link COMPILE_MAX_DEPTH}, no NaN threshold.
+ */
+export function compilable(t: SumTrees): boolean {
+  const total = t.left.length;
+  const numTrees = t.roots.length;
+  if (total > COMPILE_MAX_NODES || numTrees === 0) return false;
+  for (let n = 0; n < total; n++) if (t.left[n] !== -1 && Number.isNaN(t.cond[n])) return false;
+  for (let i = 0; i < numTrees; i++) if (heightOf(t, t.roots[i], COMPILE_MAX_DEPTH) < 0) return false;
+  return true;
+}
+
+/**
  * Compiles a booster's trees (every split numeric, every leaf scalar) into functions that add them to
  * float32 row sums, in the model's order: calling them in turn over a row gives the same float32 sum,
  * bit for bit, as walking each tree. Undefined when the booster is too large or too deep
@@ -107,11 +120,9 @@ function chunkSource(t: SumTrees, first: number, end: number, cols: number, grou
  * forbidden.
  */
 export function compileSums(t: SumTrees, cols: number, groups: number): SumChunk[] | undefined {
+  if (!compilable(t)) return undefined;
   const total = t.left.length;
   const numTrees = t.roots.length;
-  if (total > COMPILE_MAX_NODES || numTrees === 0) return undefined;
-  for (let n = 0; n < total; n++) if (t.left[n] !== -1 && Number.isNaN(t.cond[n])) return undefined;
-  for (let i = 0; i < numTrees; i++) if (heightOf(t, t.roots[i], COMPILE_MAX_DEPTH) < 0) return undefined;
   const chunks: SumChunk[] = [];
   try {
     for (let first = 0; first < numTrees; ) {

@@ -34,6 +34,7 @@ import { expf } from "./expf.ts";
 import { linearMargins } from "./gblinear.ts";
 import { numpyExpf } from "./numpy-expf.ts";
 import type { XgbExplainInput } from "./shap-trees.ts";
+import { compileWasmSums } from "./wasm-sums.ts";
 
 const f32 = Math.fround;
 /** XGBoost's `kMaxExp`-style clamp used by the logistic transform. */
@@ -597,12 +598,17 @@ export function bindBooster(layout: BoosterLayout, options: BindOptions = {}): B
     return n;
   };
 
-  // Trees compiled to JavaScript (compiled-sums.ts), for the calls of each size where they win the race.
+  // Trees compiled to WebAssembly (wasm-sums.ts), or to JavaScript where WebAssembly is unavailable
+  // (compiled-sums.ts), for the calls of each size where they win the race.
   const mode = options.trees ?? "race";
-  const chunks =
-    mode !== "walked" && scalarLeaves && !catTree.includes(1)
-      ? compileSums(arrays, numFeature, groups)
-      : undefined;
+  const compiling = mode !== "walked" && scalarLeaves && !catTree.includes(1);
+  const wasm = compiling ? compileWasmSums(arrays, numFeature, groups, baseMargin) : undefined;
+  const chunks = compiling && wasm === undefined ? compileSums(arrays, numFeature, groups) : undefined;
+  const compiled: ((x: Float64Array, rows: number, cols: number) => Float64Array) | undefined =
+    wasm ??
+    (chunks === undefined
+      ? undefined
+      : (x, rows, cols) => compiledMargins(chunks, baseMargin, x, rows, cols, groups));
   // One race per size class (single rows, small batches, large ones): the winner can differ with the
   // call's size (a breast-cancer booster, in process: compiled single rows took 0.6–0.7× the walks'
   // time, 1000-row batches 1.7×).
@@ -701,17 +707,17 @@ export function bindBooster(layout: BoosterLayout, options: BindOptions = {}): B
     ...(explainInput ? { explainInput } : {}),
     margins(x, rows, cols) {
       if (cols !== numFeature) throw new BoosterError(`rows have ${cols} features, the model ${numFeature}`);
-      if (chunks === undefined) return walked(x, rows, cols);
-      if (mode === "compiled") return compiledMargins(chunks, baseMargin, x, rows, cols, groups);
+      if (compiled === undefined) return walked(x, rows, cols);
+      if (mode === "compiled") return compiled(x, rows, cols);
       const race = races[rows < 8 ? 0 : rows < 64 ? 1 : 2];
       // Decided: a direct call, without the race's two closures per call.
       const choice = race.settled();
-      if (choice === "second") return compiledMargins(chunks, baseMargin, x, rows, cols, groups);
+      if (choice === "second") return compiled(x, rows, cols);
       if (choice === "first") return walked(x, rows, cols);
       return race.run(
         rows,
         () => walked(x, rows, cols),
-        () => compiledMargins(chunks, baseMargin, x, rows, cols, groups),
+        () => compiled(x, rows, cols),
       );
     },
     transform,

@@ -13,6 +13,7 @@ import {
 } from "../../../src/runtimes/xgboost/compiled-sums.ts";
 import { type BindOptions, bindBooster, layoutBooster } from "../../../src/runtimes/xgboost/model.ts";
 import { layoutForTransfer } from "../../../src/runtimes/xgboost/runtime.ts";
+import { compileWasmSums } from "../../../src/runtimes/xgboost/wasm-sums.ts";
 import { seeded } from "../../helpers.ts";
 
 const root = fileURLToPath(new URL("../../fixtures/xgboost/", import.meta.url));
@@ -236,5 +237,68 @@ describe("compiled booster trees", () => {
     assert.equal(forbidden.compiled, false);
     assert.equal(allowed.compiled, true);
     assert.deepEqual(forbidden.m, allowed.m);
+  });
+});
+
+describe("booster trees compiled to WebAssembly", () => {
+  it("sum random boosters exactly as the walks do, over one slab of rows and several", () => {
+    for (let seed = 1; seed <= 24; seed++) {
+      const cols = 1 + (seed % 7);
+      const groups = 1 + (seed % 3);
+      const { model, values, rand } = randomBooster(seed, 10 + seed * 3, cols, groups, 1 + (seed % 6));
+      const layout = layoutBooster(model);
+      const wasm = compileWasmSums(layout.trees!, cols, groups, layout.trees!.baseMargin);
+      assert.ok(wasm, `seed ${seed} compiled`);
+      const walked = bindBooster(layout, { trees: "walked" });
+      // One 64 KiB page holds 65 536 / (4 × (cols + groups)) rows: 2 000 and 5 000 rows take several slabs.
+      for (const rows of [1, 3, 8, 13, 64, 200, 2000, 5000]) {
+        const x = rowsFor(rand, values, rows, cols);
+        assert.deepEqual(
+          Array.from(wasm(x, rows, cols)),
+          Array.from(walked.margins(x, rows, cols)),
+          `seed ${seed}, ${rows} rows`,
+        );
+      }
+    }
+  });
+
+  it("declines what the JavaScript compiler declines: too large, too deep, a NaN threshold", () => {
+    const big = layoutBooster(randomBooster(5, 400, 4, 1, 6).model);
+    assert.ok(big.trees!.left.length > COMPILE_MAX_NODES);
+    assert.equal(compileWasmSums(big.trees!, 4, 1, big.trees!.baseMargin), undefined);
+    const nan = layoutBooster(randomBooster(6, 4, 4, 1, 2).model);
+    assert.ok(compileWasmSums(nan.trees!, 4, 1, nan.trees!.baseMargin));
+    const at = nan.trees!.left.findIndex((l) => l !== -1);
+    const cond = Float64Array.from(nan.trees!.cond);
+    cond[at] = Number.NaN;
+    assert.equal(compileWasmSums({ ...nan.trees!, cond }, 4, 1, nan.trees!.baseMargin), undefined);
+  });
+
+  it("leaves the JavaScript serving where WebAssembly is missing, with the same margins", () => {
+    // Deleted once the modules are loaded (Node strips their types with WebAssembly; \`--jitless\`
+    // would remove both).
+    const script = `
+      const { compileWasmSums } = await import(${JSON.stringify(new URL("../../../src/runtimes/xgboost/wasm-sums.ts", import.meta.url).href)});
+      const { bindBooster, layoutBooster } = await import(${JSON.stringify(new URL("../../../src/runtimes/xgboost/model.ts", import.meta.url).href)});
+      if (process.argv[2] === "without") delete globalThis.WebAssembly;
+      const layout = layoutBooster(JSON.parse(process.argv[1]));
+      const b = bindBooster(layout, { trees: "compiled" });
+      const x = Float64Array.from({ length: 400 }, (_, i) => ((i * 37) % 23) / 3 - 3);
+      process.stdout.write(JSON.stringify({ wasm: compileWasmSums(layout.trees, 4, 2, layout.trees.baseMargin) !== undefined, m: Array.from(b.margins(x, 100, 4)) }));
+    `;
+    const { model } = randomBooster(11, 12, 4, 2, 3);
+    for (const t of model.learner.gradient_booster.model.trees)
+      t.split_conditions = t.split_conditions.map((v) => (Number.isFinite(v) ? v : 3));
+    const run = (which: string) =>
+      JSON.parse(
+        execFileSync(process.execPath, ["--input-type=module", "-e", script, JSON.stringify(model), which], {
+          encoding: "utf8",
+        }),
+      );
+    const without = run("without");
+    const withIt = run("with");
+    assert.equal(without.wasm, false);
+    assert.equal(withIt.wasm, true);
+    assert.deepEqual(without.m, withIt.m);
   });
 });
