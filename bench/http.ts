@@ -7,6 +7,7 @@
  * trained by `scripts/bench/train_http_models.py` with Debian's scikit-learn and XGBoost.
  * Workloads: single rows (32 connections; the 1000 rows of the batch, one per request in turn, since one
  * row repeated lets a tree walk's branch predictor learn its path) and 1000-row batches (8 connections),
+ * each after 2 s of the same load unmeasured (JIT warm-up, every server alike),
  * driven by `wrk` (a C client: a Node client in this process capped every server near 23 k requests/s,
  * Fastify's constant reply included, and so flattered modelserve's single-row ratio); the server's CPU
  * time per single-row request is read from /proc, whatever the client can drive. Also spawn → ready

@@ -43,6 +43,8 @@ export interface SumTrees {
   readonly group: Int32Array;
   /** Each leaf's float32 contribution. */
   readonly contrib32: Float32Array;
+  /** Index of a categorical split's categories, else -1 (only the WebAssembly compiles those). */
+  readonly catIndex?: Int32Array;
 }
 
 /** A JavaScript literal for a number: exactly that double when read back. */
@@ -101,13 +103,16 @@ function chunkSource(t: SumTrees, first: number, end: number, cols: number, grou
 
 /**
  * Whether a booster's trees may be compiled (here or to WebAssembly, wasm-sums.ts): some trees, at most
- * {@link COMPILE_MAX_NODES} nodes in all, none deeper than {@link COMPILE_MAX_DEPTH}, no NaN threshold.
+ * {@link COMPILE_MAX_NODES} nodes in all, none deeper than {@link COMPILE_MAX_DEPTH}, no NaN threshold
+ * (at a numeric split: nodes where `categorical` is 0 or more split by category, and have none).
  */
-export function compilable(t: SumTrees): boolean {
+export function compilable(t: SumTrees, categorical?: Int32Array): boolean {
   const total = t.left.length;
   const numTrees = t.roots.length;
   if (total > COMPILE_MAX_NODES || numTrees === 0) return false;
-  for (let n = 0; n < total; n++) if (t.left[n] !== -1 && Number.isNaN(t.cond[n])) return false;
+  for (let n = 0; n < total; n++)
+    if (t.left[n] !== -1 && !(categorical !== undefined && categorical[n] >= 0) && Number.isNaN(t.cond[n]))
+      return false;
   for (let i = 0; i < numTrees; i++) if (heightOf(t, t.roots[i], COMPILE_MAX_DEPTH) < 0) return false;
   return true;
 }

@@ -601,9 +601,15 @@ export function bindBooster(layout: BoosterLayout, options: BindOptions = {}): B
   // Trees compiled to WebAssembly (wasm-sums.ts), or to JavaScript where WebAssembly is unavailable
   // (compiled-sums.ts), for the calls of each size where they win the race.
   const mode = options.trees ?? "race";
-  const compiling = mode !== "walked" && scalarLeaves && !catTree.includes(1);
-  const wasm = compiling ? compileWasmSums(arrays, numFeature, groups, baseMargin) : undefined;
-  const chunks = compiling && wasm === undefined ? compileSums(arrays, numFeature, groups) : undefined;
+  const compiling = mode !== "walked" && scalarLeaves;
+  const numeric = !catTree.includes(1);
+  const wasm =
+    compiling && (numeric || bits !== undefined)
+      ? compileWasmSums(arrays, numFeature, groups, baseMargin, bits)
+      : undefined;
+  // The JavaScript compiles numeric splits only.
+  const chunks =
+    compiling && numeric && wasm === undefined ? compileSums(arrays, numFeature, groups) : undefined;
   const compiled: ((x: Float64Array, rows: number, cols: number) => Float64Array) | undefined =
     wasm ??
     (chunks === undefined

@@ -15,6 +15,7 @@
  * the JavaScript (or the walks) serve.
  */
 
+import type { CategoryBits } from "./categorical-walk.ts";
 import { compilable, type SumTrees } from "./compiled-sums.ts";
 
 /** The margins of `rows` rows of `x` (row-major, `cols` wide): `rows × groups` float32 sums. */
@@ -27,8 +28,10 @@ interface WasmApi {
   Instance: new (m: object, imports: object) => { readonly exports: Record<string, unknown> };
 }
 
-/** Linear memory a model's sums use: one page. Rows are run in slabs that fit in it. */
+/** Linear memory for a model's rows and sums: one page. Rows are run in slabs that fit in it. */
 const MEMORY_BYTES = 65_536;
+/** The most bytes of categories (one per code per categorical split); a booster with more keeps the walks. */
+const MAX_CATEGORY_BYTES = 1 << 20;
 
 /** Unsigned LEB128, as the binary format spells sizes, indices and offsets. */
 function uleb(n: number, out: number[]): void {
@@ -77,6 +80,11 @@ const OP = {
   f32Store: 0x38,
   i32Const: 0x41,
   i32Eqz: 0x45,
+  i32Load8U: 0x2d,
+  i32LtU: 0x49,
+  select: 0x1b,
+  localTee: 0x22,
+  f32Ne: 0x5c,
   i32GeS: 0x4e,
   f32Lt: 0x5d,
   f32Ge: 0x60,
@@ -89,7 +97,7 @@ const I32 = 0x7f;
 const F32 = 0x7d;
 
 // The function's parameters and locals: x's and acc's byte offsets, the rows [from, to), the row, its
-// byte offsets in x and acc, then one float32 sum per group.
+// byte offsets in x and acc, a category code, then a feature value and one float32 sum per group.
 const X = 0;
 const FROM = 1;
 const TO = 2;
@@ -97,10 +105,22 @@ const ACC = 3;
 const R = 4;
 const O = 5;
 const A = 6;
-const S = 7;
+const C = 7;
+const V = 8;
+const S = 9;
 
-/** The body of `sum(x, from, to, acc)`: every tree over rows `[from, to)`, in the model's order. */
-function bodyOf(t: SumTrees, cols: number, groups: number): number[] {
+/**
+ * The body of `sum(x, from, to, acc)`: every tree over rows `[from, to)`, in the model's order. A
+ * categorical split reads its node's bytes of `cats` (one per code, 1 where the code goes right) at
+ * `catsAt` in memory.
+ */
+function bodyOf(
+  t: SumTrees,
+  cols: number,
+  groups: number,
+  cats: CategoryBits | undefined,
+  catsAt: number,
+): number[] {
   const c: number[] = [];
   const get = (l: number) => {
     c.push(OP.localGet);
@@ -117,16 +137,45 @@ function bodyOf(t: SumTrees, cols: number, groups: number): number[] {
       f32Const(t.contrib32[n], c);
       return;
     }
-    get(O);
-    c.push(OP.f32Load, 2);
-    uleb(4 * t.feature[n], c);
-    f32Const(t.cond[n], c);
-    if (t.defaultLeft[n]) c.push(OP.f32Ge, OP.i32Eqz);
-    else c.push(OP.f32Lt);
+    if (cats !== undefined && cats.start[n] >= 0) {
+      // Categorical, as the walk decides it: a missing value goes its default way; any other goes right
+      // when its code (the value truncated) is one of the node's. Codes outside [0, span) — negative,
+      // larger, ±∞ (truncated with saturation) — go left; -0.5 truncates to 0, as Math.trunc's -0
+      // matches 0 in a Set. The direction is chosen without branching (`select`), so neither subtree
+      // is written twice.
+      c.push(OP.i32Const);
+      sleb(t.defaultLeft[n] ? 0 : 1, c);
+      get(O);
+      c.push(OP.f32Load, 2);
+      uleb(4 * t.feature[n], c);
+      c.push(OP.localTee);
+      uleb(V, c);
+      c.push(0xfc, 0x00); // i32.trunc_sat_f32_s
+      c.push(OP.localTee);
+      uleb(C, c);
+      c.push(OP.i32Const);
+      sleb(cats.span[n], c);
+      c.push(OP.i32LtU, OP.if, I32);
+      get(C);
+      c.push(OP.i32Load8U, 0);
+      uleb(catsAt + cats.start[n], c);
+      c.push(OP.else, OP.i32Const, 0, OP.end);
+      get(V);
+      get(V);
+      c.push(OP.f32Ne, OP.select);
+    } else {
+      get(O);
+      c.push(OP.f32Load, 2);
+      uleb(4 * t.feature[n], c);
+      f32Const(t.cond[n], c);
+      // Right when `v >= c` for a default-left split (NaN fails it: left), when not `v < c` otherwise.
+      if (t.defaultLeft[n]) c.push(OP.f32Ge);
+      else c.push(OP.f32Lt, OP.i32Eqz);
+    }
     c.push(OP.if, F32);
-    tree(t.left[n]);
-    c.push(OP.else);
     tree(t.right[n]);
+    c.push(OP.else);
+    tree(t.left[n]);
     c.push(OP.end);
   };
   get(FROM);
@@ -172,10 +221,16 @@ function bodyOf(t: SumTrees, cols: number, groups: number): number[] {
 }
 
 /** The module's bytes: one function `sum`, one imported memory `m.mem`. */
-function moduleOf(t: SumTrees, cols: number, groups: number): Uint8Array {
-  const code = bodyOf(t, cols, groups);
-  const body: number[] = [2, 3, I32];
-  uleb(groups, body);
+function moduleOf(
+  t: SumTrees,
+  cols: number,
+  groups: number,
+  cats: CategoryBits | undefined,
+  catsAt: number,
+): Uint8Array {
+  const code = bodyOf(t, cols, groups, cats, catsAt);
+  const body: number[] = [2, 4, I32];
+  uleb(1 + groups, body);
   body.push(F32, ...code);
   const section = (id: number, payload: number[]) => {
     const out = [id];
@@ -210,17 +265,23 @@ export function compileWasmSums(
   cols: number,
   groups: number,
   baseMargin: Float64Array,
+  cats?: CategoryBits,
 ): WasmMargins | undefined {
   // The engine's WebAssembly, or none (`--jitless`), looked up when a model is bound.
   const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasmApi === undefined || !compilable(t)) return undefined;
+  if (wasmApi === undefined || !compilable(t, cats?.start)) return undefined;
+  // A categorical split without its bytes (a span the walks' bits declined) cannot be compiled.
+  if (t.catIndex?.some((k, n) => k >= 0 && !(cats !== undefined && cats.start[n] >= 0))) return undefined;
+  const catBytes = cats?.bits.length ?? 0;
+  if (catBytes > MAX_CATEGORY_BYTES) return undefined;
   const rowBytes = 4 * (cols + groups);
   const slab = Math.max(1, Math.floor(MEMORY_BYTES / rowBytes));
+  const catsAt = slab * rowBytes;
   let sum: (x: number, from: number, to: number, acc: number) => void;
   let memory: { readonly buffer: ArrayBuffer };
   try {
-    memory = new wasmApi.Memory({ initial: Math.ceil((slab * rowBytes) / 65_536) });
-    const instance = new wasmApi.Instance(new wasmApi.Module(moduleOf(t, cols, groups)), {
+    memory = new wasmApi.Memory({ initial: Math.ceil((catsAt + catBytes) / 65_536) });
+    const instance = new wasmApi.Instance(new wasmApi.Module(moduleOf(t, cols, groups, cats, catsAt)), {
       m: { mem: memory },
     });
     sum = instance.exports.sum as typeof sum;
@@ -230,6 +291,7 @@ export function compileWasmSums(
   }
   // The memory never grows: one view for the model's life.
   const heap = new Float32Array(memory.buffer);
+  if (cats !== undefined) new Uint8Array(memory.buffer).set(cats.bits, catsAt);
   const accAt = slab * cols;
   return (x, rows, width) => {
     const out = new Float64Array(rows * groups);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { RACE_TIMED_CALLS, RACE_WARM_CALLS } from "../../../src/runtimes/common/call-race.ts";
+import { categoryBits } from "../../../src/runtimes/xgboost/categorical-walk.ts";
 import {
   COMPILE_MAX_DEPTH,
   COMPILE_MAX_NODES,
@@ -253,6 +254,61 @@ describe("booster trees compiled to WebAssembly", () => {
       // One 64 KiB page holds 65 536 / (4 × (cols + groups)) rows: 2 000 and 5 000 rows take several slabs.
       for (const rows of [1, 3, 8, 13, 64, 200, 2000, 5000]) {
         const x = rowsFor(rand, values, rows, cols);
+        assert.deepEqual(
+          Array.from(wasm(x, rows, cols)),
+          Array.from(walked.margins(x, rows, cols)),
+          `seed ${seed}, ${rows} rows`,
+        );
+      }
+    }
+  });
+
+  it("split by category as the walks do: codes in and out of the set, fractions, negatives, ±∞, NaN", () => {
+    for (let seed = 31; seed <= 46; seed++) {
+      const cols = 2 + (seed % 4);
+      const groups = 1 + (seed % 3);
+      const { model, values, rand } = randomBooster(seed, 12 + seed, cols, groups, 1 + (seed % 5));
+      const layout = layoutBooster(model);
+      const t = layout.trees!;
+      // About a third of the splits become categorical: a set of codes below 24 going right, and no
+      // threshold (NaN, as XGBoost leaves it at such nodes).
+      const catIndex = new Int32Array(t.left.length).fill(-1);
+      const catSets: number[][] = [];
+      const cond = Float64Array.from(t.cond);
+      for (let n = 0; n < t.left.length; n++) {
+        if (t.left[n] === -1 || rand() > 0.35) continue;
+        catIndex[n] = catSets.length;
+        catSets.push(Array.from({ length: 1 + Math.floor(rand() * 8) }, () => Math.floor(rand() * 24)));
+        cond[n] = Number.NaN;
+      }
+      const trees = { ...t, catIndex, catSets, cond };
+      const wasm = compileWasmSums(trees, cols, groups, t.baseMargin, categoryBits(catIndex, catSets));
+      assert.ok(wasm, `seed ${seed} compiled`);
+      const walked = bindBooster({ ...layout, trees }, { trees: "walked" });
+      const pool = [
+        ...values,
+        0,
+        1,
+        2,
+        3,
+        5,
+        7,
+        11,
+        23,
+        24,
+        25,
+        3.7,
+        0.5,
+        -0.5,
+        -1,
+        -3,
+        1e6,
+        2 ** 31,
+        -(2 ** 31),
+      ];
+      pool.push(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0);
+      for (const rows of [1, 7, 64, 3000]) {
+        const x = Float64Array.from({ length: rows * cols }, () => pool[Math.floor(rand() * pool.length)]);
         assert.deepEqual(
           Array.from(wasm(x, rows, cols)),
           Array.from(walked.margins(x, rows, cols)),
