@@ -9,8 +9,10 @@
  * call (the whole `predict`), a breast-cancer classifier 415 against 807.
  *
  * The module is written from numbers only — feature offsets, float32 thresholds and leaves — like the
- * JavaScript, and the same boosters qualify (compiled-sums.ts's bounds). Rows go through one page of
- * linear memory (64 KiB) a slab at a time, so a large batch costs no more memory than a small one.
+ * JavaScript, within the same bounds (compiled-sums.ts's `compilable`), categorical splits included
+ * (their categories as bytes in memory; the JavaScript compiles numeric boosters only). Rows go through
+ * one page of linear memory (64 KiB) a slab at a time, so a large batch costs no more memory than a
+ * small one.
  * Where WebAssembly is missing or refused (`--jitless`), {@link compileWasmSums} answers undefined and
  * the JavaScript (or the walks) serve.
  */
