@@ -2,7 +2,7 @@
  * @module A choice between two interchangeable implementations of a model call (the same answers, bit
  * for bit), made by timing both on the calls the model serves. Which is faster can depend on the rows,
  * not only on the model: compiled trees run branches the processor predicts well on some data and
- * badly on other (`xgboost/compiled-sums.ts`). So the first calls alternate between the two: untimed
+ * badly on other (`xgboost/wasm-sums.ts`, `xgboost/compiled-sums.ts`). So the first calls alternate between the two: untimed
  * while V8 optimizes each, then timed; the one with the lower time per unit of work (rows) serves every
  * later call. A choice made at load on made-up rows, or on code not yet optimized, was what made an
  * earlier timed choice flip between runs of one model (the forests' QuickScorer).

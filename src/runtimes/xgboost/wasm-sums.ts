@@ -67,7 +67,7 @@ function f32Const(v: number, out: number[]): void {
   out.push(0x43, f32Bytes[0], f32Bytes[1], f32Bytes[2], f32Bytes[3]);
 }
 
-// Opcodes used (WebAssembly 1.0).
+// Opcodes used (WebAssembly 1.0, and `i32.trunc_sat_f32_s` of 2.0, which V8 has long had).
 const OP = {
   block: 0x02,
   loop: 0x03,
@@ -82,6 +82,8 @@ const OP = {
   f32Store: 0x38,
   i32Const: 0x41,
   i32Eqz: 0x45,
+  /** Prefix of `i32.trunc_sat_f32_s` (0xfc 0x00). */
+  misc: 0xfc,
   i32Load8U: 0x2d,
   i32LtU: 0x49,
   select: 0x1b,
@@ -132,8 +134,8 @@ function bodyOf(
     c.push(OP.localSet);
     uleb(l, c);
   };
-  // A subtree's leaf value, left on the stack: splits as `if (result f32)`. A missing value (NaN) fails
-  // both comparisons: `!(v >= c)` sends it left (default left), `v < c` right.
+  // A subtree's leaf value, left on the stack: each split an `if (result f32)` on "the row goes right",
+  // the right subtree first.
   const tree = (n: number) => {
     if (t.left[n] === -1) {
       f32Const(t.contrib32[n], c);
@@ -152,7 +154,7 @@ function bodyOf(
       uleb(4 * t.feature[n], c);
       c.push(OP.localTee);
       uleb(V, c);
-      c.push(0xfc, 0x00); // i32.trunc_sat_f32_s
+      c.push(OP.misc, 0x00); // i32.trunc_sat_f32_s
       c.push(OP.localTee);
       uleb(C, c);
       c.push(OP.i32Const);
@@ -257,10 +259,12 @@ function moduleOf(
 }
 
 /**
- * Compiles a booster's trees (every split numeric, every leaf scalar) into a WebAssembly function and
- * answers the margins function over it: the base margins, then every tree added in the model's order,
- * in float32. Undefined when the booster is beyond compiled-sums.ts's bounds (size, depth, a NaN
- * threshold) or WebAssembly is unavailable.
+ * Compiles a booster's trees (every leaf scalar; categorical splits read `cats`, the walks' category
+ * bytes) into a WebAssembly function and answers the margins function over it: the base margins, then
+ * every tree added in the model's order, in float32. Rows must be `cols` wide. Undefined when the booster
+ * is beyond compiled-sums.ts's bounds (size, depth, a NaN threshold at a numeric split), has a
+ * categorical split without bytes in `cats` or more than {@link MAX_CATEGORY_BYTES} of them, or
+ * WebAssembly is unavailable.
  */
 export function compileWasmSums(
   t: SumTrees,
@@ -295,13 +299,13 @@ export function compileWasmSums(
   const heap = new Float32Array(memory.buffer);
   if (cats !== undefined) new Uint8Array(memory.buffer).set(cats.bits, catsAt);
   const accAt = slab * cols;
-  return (x, rows, width) => {
+  return (x, rows) => {
     const out = new Float64Array(rows * groups);
     for (let from = 0; from < rows; from += slab) {
       const n = Math.min(slab, rows - from);
       // Cast to float32 (as XGBoost reads its input), the sums started at the base margins.
-      const first = from * width;
-      for (let i = 0; i < n * width; i++) heap[i] = x[first + i];
+      const first = from * cols;
+      for (let i = 0; i < n * cols; i++) heap[i] = x[first + i];
       for (let r = 0; r < n; r++)
         for (let g = 0; g < groups; g++) heap[accAt + r * groups + g] = baseMargin[g];
       sum(0, 0, n, 4 * accAt);
