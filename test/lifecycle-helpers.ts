@@ -1,7 +1,6 @@
 /** @module Test helpers for the lifecycle: self-contained `.mjs` models written into temp repositories. */
 
-import { mkdirSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /**
@@ -21,10 +20,8 @@ export function modelSource(slope: number, offset = 0, broken = false): string {
 `;
 }
 
-/** A fresh temp directory. */
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `modelserve-${prefix}-`));
-}
+/** A fresh temp directory, removed when the test file's process exits. */
+export { tempDir } from "./temp-dir.ts";
 
 /** Writes a model file for `name@version` into a repository, atomically (write, then rename the folder). */
 export function addVersion(

@@ -6,12 +6,14 @@
  */
 
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 
 const canPin = availableParallelism() > 1 && spawnSync("taskset", ["--version"]).status === 0;
 const scratch = mkdtempSync(join(tmpdir(), "modelserve-loadgen-"));
+// Lua scripts for wrk live only as long as the bench.
+process.once("exit", () => rmSync(scratch, { recursive: true, force: true }));
 
 /** Installs the Debian package that provides `tool` when `tool` is not on PATH. */
 export function ensureTool(tool: "wrk" | "h2load"): void {

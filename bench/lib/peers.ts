@@ -5,7 +5,7 @@
  */
 
 import { type ChildProcess, execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -48,6 +48,7 @@ export function ensurePeers(): void {
  */
 export function trainModels(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   execFileSync("/usr/bin/python3", [join(ROOT, "scripts/bench/train_http_models.py"), dir], {
     stdio: "ignore",
   });

@@ -7,7 +7,7 @@
  * (`<dir>/<name>/<version>/`), or — for a bundle — a one-version repository made for it.
  */
 
-import { cpSync, existsSync, mkdtempSync, readdirSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MANIFEST } from "../bundle/manifest.ts";
@@ -37,9 +37,14 @@ export function classifyModelDir(dir: string): ModelDirKind {
   return { kind: "repository" };
 }
 
-/** Copies a bundle into a fresh one-version repository `<tmp>/<name>/1/`, returning the repository. */
+/**
+ * Copies a bundle into a fresh one-version repository `<tmp>/<name>/1/`, returning the repository. The
+ * copy is removed when the process exits (a container restarted in place would otherwise gather one
+ * copy of the model per start).
+ */
 function bundleRepository(dir: string, name: string): string {
   const root = mkdtempSync(join(tmpdir(), "modelserve-kserve-"));
+  process.once("exit", () => rmSync(root, { recursive: true, force: true }));
   const target = join(root, name, "1");
   if (statSync(dir).isFile()) {
     cpSync(dir, join(target, dir.split("/").at(-1)!), { recursive: true });

@@ -6,8 +6,7 @@
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -17,12 +16,13 @@ import { loadModel } from "../../src/runtimes/load-model.ts";
 import { compileValidator } from "../../src/schema/validator.ts";
 import { buildApp } from "../../src/server/app.ts";
 import { silent } from "../helpers.ts";
+import { tempDir } from "../temp-dir.ts";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = join(root, "bin/modelserve.js");
 const fx = join(root, "test/fixtures/sklearn/1.9.1");
-const dir = mkdtempSync(join(tmpdir(), "modelserve-bare-"));
+const dir = tempDir("bare");
 const json = (p: string) => JSON.parse(readFileSync(p, "utf8"));
 
 const TEXT = join(fx, "prep-text-tfidf-logreg");

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -10,11 +9,12 @@ import { parse as parseCsv } from "csv-parse/sync";
 import { parquetReadObjects } from "hyparquet";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import heuristic from "../../examples/iris/heuristic.ts";
+import { tempDir } from "../temp-dir.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = join(root, "bin/modelserve.js");
 const model = join(root, "examples/iris/heuristic.ts");
-const dir = mkdtempSync(join(tmpdir(), "modelserve-batch-"));
+const dir = tempDir("batch");
 const FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"] as const;
 
 interface Run {

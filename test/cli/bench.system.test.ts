@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -10,11 +9,12 @@ import { requestBodies } from "../../src/cli/bench-command.ts";
 import { LatencyHistogram } from "../../src/cli/latency-histogram.ts";
 import { type Deployment, deploy } from "../../src/deploy.ts";
 import { IRIS_ROW, silent } from "../helpers.ts";
+import { tempDir } from "../temp-dir.ts";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = join(root, "bin/modelserve.js");
-const dir = mkdtempSync(join(tmpdir(), "modelserve-bench-"));
+const dir = tempDir("bench");
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -1,18 +1,18 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import heuristic from "../../examples/iris/heuristic.ts";
+import { tempDir } from "../temp-dir.ts";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = join(root, "bin/modelserve.js");
 const model = join(root, "examples/iris/heuristic.ts");
-const dir = mkdtempSync(join(tmpdir(), "modelserve-cli-"));
+const dir = tempDir("cli");
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

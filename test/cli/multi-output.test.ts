@@ -6,18 +6,18 @@
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { tempDir } from "../temp-dir.ts";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = join(root, "bin/modelserve.js");
 const fx = join(root, "test/fixtures/sklearn/1.9.1");
-const dir = mkdtempSync(join(tmpdir(), "modelserve-multi-"));
+const dir = tempDir("multi");
 const read = (p: string) => JSON.parse(readFileSync(p, "utf8"));
 
 interface Expected {

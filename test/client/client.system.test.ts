@@ -7,8 +7,7 @@
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
@@ -17,6 +16,7 @@ import openapiTS from "openapi-typescript";
 import { buildCli } from "../../src/cli/main.ts";
 import { type Deployment, deploy } from "../../src/deploy.ts";
 import { silent } from "../helpers.ts";
+import { tempDir } from "../temp-dir.ts";
 
 const run = promisify(execFile);
 const root = new URL("../../", import.meta.url).pathname;
@@ -155,7 +155,7 @@ describe("typed client", { timeout: 300_000 }, () => {
   let dir: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "modelserve-client-"));
+    dir = tempDir("client");
     // Generated files are ES modules, as in any current TypeScript project.
     writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module", private: true }));
     writeFileSync(

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { CONFIG_KEYS, loadConfig, parseModelArg } from "../../src/config/config.ts";
 import { withConfigTable } from "../../src/config/docs-table.ts";
 import { isModelServeError } from "../../src/errors.ts";
+import { tempDir } from "../temp-dir.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "modelserve-config-"));
+const dir = tempDir("config");
 const file = join(dir, "config.json");
 writeFileSync(file, JSON.stringify({ port: 7000, logLevel: "warn", maxBatchSize: 50, title: "from file" }));
 

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { promisify } from "node:util";
 import { DEFAULT_BASE_IMAGE, HEALTHCHECK_COMMAND } from "../../src/cli/docker-command.ts";
+import { tempDir } from "../temp-dir.ts";
 import {
   envOf,
   execForm,
@@ -20,7 +20,7 @@ import {
 
 const run = promisify(execFile);
 const bin = join(ROOT, "bin/modelserve.js");
-const tmp = mkdtempSync(join(tmpdir(), "modelserve-docker-"));
+const tmp = tempDir("docker");
 const iris = join(ROOT, "examples/iris");
 
 const one = (stage: readonly Instruction[], keyword: string) => {

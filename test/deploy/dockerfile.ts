@@ -5,11 +5,11 @@
  */
 
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "../temp-dir.ts";
 
 /** The repository root (what the image holds at /app). */
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -134,7 +134,7 @@ export async function runImage(
 ): Promise<Container> {
   const mounts = options.mounts ?? {};
   const stage = finalStage(parseDockerfile(dockerfile));
-  const root = mkdtempSync(join(tmpdir(), "modelserve-image-"));
+  const root = tempDir("image");
   for (const i of stage.filter((x) => x.keyword === "COPY" && !x.args.includes("--from="))) {
     const parts = i.args.split(/\s+/).filter((p) => !p.startsWith("--"));
     const dest = parts.at(-1)!;

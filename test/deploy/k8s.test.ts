@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Ajv } from "ajv";
@@ -8,6 +7,7 @@ import YAML from "yaml";
 import { CONFIG_KEYS, loadConfig } from "../../src/config/config.ts";
 import { deploy } from "../../src/deploy.ts";
 import { silent } from "../helpers.ts";
+import { tempDir } from "../temp-dir.ts";
 import { envOf, finalStage, parseDockerfile, ROOT } from "./dockerfile.ts";
 
 const dir = join(ROOT, "deploy/k8s");
@@ -138,7 +138,7 @@ describe("deploy/k8s manifests", () => {
 
   it("probe paths the server answers 200 on, once the ConfigMap's configuration is loaded", async () => {
     // The ConfigMap's file, with the image's /app pointing at this repository.
-    const file = join(mkdtempSync(join(tmpdir(), "modelserve-k8s-")), "modelserve.json");
+    const file = join(tempDir("k8s"), "modelserve.json");
     writeFileSync(file, byKind("ConfigMap").data["modelserve.json"].replaceAll('"/app/', `"${ROOT}`));
     const svc = await deploy([], { configFile: file, env: {}, port: 0, logger: silent });
     try {

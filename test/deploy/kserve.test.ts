@@ -7,9 +7,8 @@
 
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { Ajv } from "ajv";
@@ -17,6 +16,7 @@ import YAML from "yaml";
 import { createBundle } from "../../src/bundle/create-bundle.ts";
 import { classifyModelDir, kserveArgs } from "../../src/cli/kserve-args.ts";
 import { callOk, decodeRaw, oipClient, rawFp32 } from "../protocols/oip.ts";
+import { tempDir } from "../temp-dir.ts";
 import { ROOT } from "./dockerfile.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: manifests are free-form YAML documents.
@@ -124,7 +124,7 @@ function freePort(): Promise<number> {
 }
 
 describe("KServe's argument conventions", () => {
-  const tmp = () => mkdtempSync(join(tmpdir(), "modelserve-kserve-test-"));
+  const tmp = () => tempDir("kserve-test");
 
   it("a folder with one model file, a file, a repository and a bundle", async () => {
     const folder = tmp();
@@ -172,6 +172,30 @@ describe("KServe's argument conventions", () => {
       "x.joblib",
     ]);
     assert.throws(() => kserveArgs(["n", "m", "--model_dir"]), /--model_dir needs a value/);
+  });
+
+  it("the repository made for a bundle is removed when the process exits", async () => {
+    const bundle = join(tmp(), "b");
+    await createBundle(FOREST, { name: "iris", version: "3", out: bundle });
+    const scratch = tmp();
+    const code = [
+      `import { kserveArgs } from ${JSON.stringify(join(ROOT, "src/cli/kserve-args.ts"))};`,
+      `const a = kserveArgs(["node", "modelserve", "--model_name=iris", ${JSON.stringify(`--model_dir=${bundle}`)}]);`,
+      "process.stdout.write(a[4]);",
+    ].join("\n");
+    const child = spawn(process.execPath, ["--input-type=module", "-e", code], {
+      env: { ...process.env, TMPDIR: scratch },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let repo = "";
+    child.stdout.on("data", (d) => {
+      repo += d;
+    });
+    const status = await new Promise((r) => child.once("exit", r));
+    assert.equal(status, 0);
+    // The process made its copy in its temp folder, then took it away on exit.
+    assert.ok(repo.startsWith(join(scratch, "modelserve-kserve-")), repo);
+    assert.deepEqual(readdirSync(scratch), []);
   });
 
   it("modelserve started with the runtime's command and args answers KServe's probes, V1 and V2", {

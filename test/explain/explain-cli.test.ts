@@ -2,18 +2,18 @@
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { tempDir } from "../temp-dir.ts";
 import { explainFixtures, readFixture } from "./helpers.ts";
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const bin = join(root, "bin/modelserve.js");
-const dir = mkdtempSync(join(tmpdir(), "modelserve-explain-cli-"));
+const dir = tempDir("explain-cli");
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

@@ -6,13 +6,13 @@
 
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { IRIS_ROW, makeApp } from "../helpers.ts";
+import { tempDir } from "../temp-dir.ts";
 
 function prometheusBinary(): string {
   for (const p of ["/usr/bin/prometheus", "/usr/local/bin/prometheus"]) {
@@ -69,7 +69,7 @@ test("a real Prometheus scrapes /metrics and answers rate() and histogram_quanti
   const { fastify } = makeApp();
   await fastify.listen({ port: 0, host: "127.0.0.1" });
   const appPort = (fastify.server.address() as AddressInfo).port;
-  const dir = await mkdtemp(join(tmpdir(), "modelserve-prom-"));
+  const dir = tempDir("prom");
   let prom: ChildProcess | undefined;
   let stderr = "";
   try {

@@ -4,19 +4,19 @@
  */
 
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { it } from "node:test";
 import { accessKeys } from "../../src/config/config.ts";
 import { startGrpcServer } from "../../src/server/protocols/grpc/server.ts";
 import { IRIS_ROW, makeApp, silent } from "../helpers.ts";
+import { tempDir } from "../temp-dir.ts";
 import { callOk, oipClient, rawFp64 } from "./oip.ts";
 
 const ROW = [IRIS_ROW.sepal_length, IRIS_ROW.sepal_width, IRIS_ROW.petal_length, IRIS_ROW.petal_width];
 
 it("V2 REST, V1 and V2 gRPC predictions reach the audit log with route, key and outputs", async () => {
-  const target = join(mkdtempSync(join(tmpdir(), "modelserve-audit-v2-")), "audit.jsonl");
+  const target = join(tempDir("audit-v2"), "audit.jsonl");
   const key = "audit-key-0123456789abcdef";
   const { fastify, context } = makeApp({
     audit: { target },

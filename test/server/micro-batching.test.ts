@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { Agent, request } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { after, before, describe, it } from "node:test";
@@ -13,6 +12,7 @@ import { defineModel } from "../../src/runtimes/typescript/define-model.ts";
 import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
 import { type App, buildApp } from "../../src/server/app.ts";
 import { seeded, silent } from "../helpers.ts";
+import { tempDir } from "../temp-dir.ts";
 
 const IRIS_RF = new URL("../../examples/iris/models/random_forest.joblib", import.meta.url).pathname;
 const RF_REG = new URL("../fixtures/sklearn/1.9.1/trees-rf-reg/model.joblib", import.meta.url).pathname;
@@ -312,7 +312,7 @@ describe("backpressure", () => {
 
 describe("observation stays per request under batching", () => {
   it("counts, times and audits each request of a batch as its own", async () => {
-    const target = join(mkdtempSync(join(tmpdir(), "modelserve-batching-audit-")), "audit.jsonl");
+    const target = join(tempDir("batching-audit"), "audit.jsonl");
     const registry = await registryOf();
     const app = buildApp(registry, {
       logger: silent,

@@ -5,13 +5,13 @@
  */
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer as createHttp, request, type Server } from "node:http";
 import { createServer as createHttps } from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import S3rver from "s3rver";
+import { tempDir } from "../temp-dir.ts";
 
 /** s3rver's fixed credentials (they are test values, but still must never appear in output). */
 export const ACCESS_KEY = "S3RVER";
@@ -39,7 +39,7 @@ export async function startS3(bucket = "models"): Promise<S3Fixture> {
     port: 0,
     address: "127.0.0.1",
     silent: true,
-    directory: mkdtempSync(join(tmpdir(), "s3rver-")),
+    directory: tempDir("s3rver"),
   });
   const { port: s3port } = (await server.run()) as { port: number };
   const fixture = { down: false, truncateNext: 0, bodies: new Map<string, number>() } as S3Fixture & {

@@ -28,7 +28,8 @@ export const GOLDEN_EXPECTED = example("golden/random_forest.expected.json");
  */
 export async function irisRepository(): Promise<string> {
   const repo = tempDir("ui-repo");
-  const meta = join(repo, "..", `${repo.split("/").pop()}-meta.json`);
+  // Outside the repository (it is not a model), in a folder of its own removed at exit.
+  const meta = join(tempDir("ui-meta"), "meta.json");
   writeFileSync(
     meta,
     JSON.stringify({
