@@ -186,6 +186,21 @@ const C3 = 0.16666666666665886; // 0x1.555555555543cp-3
 const C4 = 0.0416666808410674; // 0x1.55555cf172b91p-5
 const C5 = 0.008333335853059549; // 0x1.1111167a4d017p-7
 
+/** The constants above, for the WebAssembly `exp` (wasm-fma.ts), which must use the same ones. */
+export const EXP_CONSTANTS = {
+  invLn2N: INV_LN2_N,
+  negLn2HiN: NEG_LN2_HI_N,
+  negLn2LoN: NEG_LN2_LO_N,
+  shift: SHIFT,
+  c2: C2,
+  c3: C3,
+  c4: C4,
+  c5: C5,
+} as const;
+
+/** EXP_TAIL then EXP_SCALE, for the WebAssembly `exp` (wasm-fma.ts). */
+export const EXP_TABLES = Float64Array.from([...EXP_TAIL, ...EXP_SCALE]);
+
 const pow2Bits = new Float64Array(1);
 const pow2Words = new Uint32Array(pow2Bits.buffer);
 

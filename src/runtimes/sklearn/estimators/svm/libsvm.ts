@@ -9,6 +9,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import { libmExp } from "../../../common/libm-exp.ts";
+import { type BlasDots, blasDotsKernel } from "../../../common/wasm-fma.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { checkCount } from "../../checks.ts";
 import { dense, matrix } from "../../data.ts";
@@ -29,19 +30,34 @@ function kernelOf(o: PyObject, ctx: BuildContext, sv: Float64Array, nSv: number,
   const coef0 = num(attr(o, "coef0") ?? 0, `${o.name}.coef0`);
   const degree = num(attr(o, "degree") ?? 3, `${o.name}.degree`);
   const diff = new Float64Array(nf);
+  // The ddot of a row with every support vector (for rbf: of their difference with itself, then its
+  // exp) with the processor's fused multiply-add (wasm-fma.ts): the same values, made on the first call
+  // (a copy of the support vectors), null where the engine cannot and the emulation below serves.
+  let fused: BlasDots | null | undefined;
+  const products = (x: DenseData, r: number, out: Float64Array): boolean => {
+    if (fused === undefined)
+      fused = blasDotsKernel(sv, nSv, nf, kind === "rbf", kind === "rbf" ? -gamma : undefined) ?? null;
+    if (fused === null) return false;
+    fused(x.data, r * x.cols, out, 0);
+    return true;
+  };
   switch (kind) {
     case "linear":
       return (x, r, out) => {
+        if (products(x, r, out)) return;
         for (let i = 0; i < nSv; i++) out[i] = blasDot(x.data, r * x.cols, sv, i * nf, nf);
       };
     case "poly":
       return (x, r, out) => {
-        for (let i = 0; i < nSv; i++)
-          out[i] = powi(gamma * blasDot(x.data, r * x.cols, sv, i * nf, nf) + coef0, degree);
+        if (products(x, r, out)) for (let i = 0; i < nSv; i++) out[i] = powi(gamma * out[i] + coef0, degree);
+        else
+          for (let i = 0; i < nSv; i++)
+            out[i] = powi(gamma * blasDot(x.data, r * x.cols, sv, i * nf, nf) + coef0, degree);
       };
     case "rbf":
       // Dense libsvm: the difference vector first, then ddot of it with itself.
       return (x, r, out) => {
+        if (products(x, r, out)) return;
         const o0 = r * x.cols;
         for (let i = 0; i < nSv; i++) {
           for (let k = 0; k < nf; k++) diff[k] = x.data[o0 + k] - sv[i * nf + k];
@@ -50,8 +66,10 @@ function kernelOf(o: PyObject, ctx: BuildContext, sv: Float64Array, nSv: number,
       };
     case "sigmoid":
       return (x, r, out) => {
-        for (let i = 0; i < nSv; i++)
-          out[i] = Math.tanh(gamma * blasDot(x.data, r * x.cols, sv, i * nf, nf) + coef0);
+        if (products(x, r, out)) for (let i = 0; i < nSv; i++) out[i] = Math.tanh(gamma * out[i] + coef0);
+        else
+          for (let i = 0; i < nSv; i++)
+            out[i] = Math.tanh(gamma * blasDot(x.data, r * x.cols, sv, i * nf, nf) + coef0);
       };
     default:
       throw Errors.unsupportedModel(ctx.file, `${o.name} with kernel=${JSON.stringify(kind)}`);
