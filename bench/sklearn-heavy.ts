@@ -1,7 +1,7 @@
 /**
  * @module `npm run bench:heavy`: in-process `predict` of the scikit-learn runtime on the models whose
- * cost is dot products — a brute-force KNeighborsClassifier (11 000 training points, 30 features) and
- * an RBF SVC — against scikit-learn's own `predict` on one thread (threadpoolctl), same files and rows,
+ * cost is dot products — a brute-force KNeighborsClassifier (11 000 training points, 30 features), an
+ * RBF SVC and a 256×256 MLPClassifier — against scikit-learn's own `predict` on one thread (threadpoolctl), same files and rows,
  * in alternating rounds (BENCH_ROUNDS, default 3): 1000-row batches (best of three calls each side)
  * and single rows (mean of 100 calls). The models are trained by `scripts/bench/sklearn_heavy.py` with
  * `BENCH_PYTHON` (default Debian's `/usr/bin/python3`, scikit-learn 1.2.1).
@@ -25,7 +25,14 @@ const script = fileURLToPath(new URL("../scripts/bench/sklearn_heavy.py", import
 const runPython = (mode: "train" | "time") =>
   JSON.parse(execFileSync(python, [script, mode, dir], { encoding: "utf8" }).trim().split("\n").at(-1)!);
 
-let trained: { rows: string; knn: string; svc: string; sklearn: string; support_vectors: number };
+let trained: {
+  rows: string;
+  knn: string;
+  svc: string;
+  mlp: string;
+  sklearn: string;
+  support_vectors: number;
+};
 try {
   trained = runPython("train");
 } catch (err) {
@@ -33,8 +40,13 @@ try {
   process.exit(2);
 }
 const rows = JSON.parse(readFileSync(trained.rows, "utf8")) as number[][];
-const names = ["knn", "svc"] as const;
-const models = { knn: await loadModel(trained.knn), svc: await loadModel(trained.svc) };
+const names = ["knn", "svc", "mlp"] as const;
+const models = {
+  knn: await loadModel(trained.knn),
+  svc: await loadModel(trained.svc),
+  mlp: await loadModel(trained.mlp),
+};
+const labels = { knn: "KNN (k=5, brute, 11 000 × 30)", svc: "", mlp: "MLP (30 → 256 → 256 → 1)" };
 
 /** Each call gets its own table object: a runtime answers a repeated table from its last answer. */
 async function timeCall(name: (typeof names)[number], t: FeatureTable): Promise<number> {
@@ -72,8 +84,7 @@ const lines = [
   `scikit-learn heavy models, ${rows.length} rows, one thread, ${rounds} alternating rounds; Node ${process.versions.node}, scikit-learn ${trained.sklearn}; fused WebAssembly multiply-add: ${fusedMultiplyAdd()}`,
 ];
 for (const name of names) {
-  const label =
-    name === "knn" ? "KNN (k=5, brute, 11 000 × 30)" : `RBF SVC (${trained.support_vectors} support vectors)`;
+  const label = name === "svc" ? `RBF SVC (${trained.support_vectors} support vectors)` : labels[name];
   const batchRatios = ours[name].batch.map((o, r) => theirs[name].batch[r] / o);
   const singleRatios = ours[name].single.map((o, r) => theirs[name].single[r] / o);
   lines.push(

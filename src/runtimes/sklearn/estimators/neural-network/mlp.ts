@@ -9,6 +9,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import { libmExp } from "../../../common/libm-exp.ts";
+import { type ChainDots, chainDotsKernel } from "../../../common/wasm-fma.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { dense, matrix } from "../../data.ts";
 import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
@@ -71,7 +72,16 @@ function networkOf(o: PyObject, ctx: BuildContext): Network {
     const b = floats(intercepts[i], `${o.name}.intercepts_[${i}]`).data;
     if (w.shape.length !== 2 || b.length !== w.shape[1])
       throw Errors.invalidModel(ctx.file, `${o.name} layer ${i} has mismatched shapes`);
-    return { w: w.data, nIn: w.shape[0], nOut: w.shape[1], b };
+    // Layers of several units: their products with the processor's fused multiply-add (wasm-fma.ts),
+    // the same FMA chains as gemmDot, made at the first call; null where the engine cannot.
+    const layer: Layer = {
+      w: w.data,
+      nIn: w.shape[0],
+      nOut: w.shape[1],
+      b,
+      chains: w.shape[1] === 1 ? null : undefined,
+    };
+    return layer;
   });
   for (let i = 1; i < layers.length; i++)
     if (layers[i].nIn !== layers[i - 1].nOut)
@@ -87,12 +97,18 @@ function networkOf(o: PyObject, ctx: BuildContext): Network {
       let width = d.cols;
       layers.forEach((l, i) => {
         const next = new Float64Array(d.rows * l.nOut);
-        for (let r = 0; r < d.rows; r++)
-          for (let j = 0; j < l.nOut; j++)
-            next[r * l.nOut + j] =
-              (l.nOut === 1
-                ? gemvDot(a, r * width, l.w, 0, 1, l.nIn)
-                : gemmDot(a, r * width, 1, l.w, j, l.nOut, l.nIn)) + l.b[j];
+        // Unit j's weights are column j of coefs_ (row-major nIn × nOut).
+        if (l.chains === undefined) l.chains = chainDotsKernel(l.w, l.nOut, l.nIn, 1, l.nOut) ?? null;
+        if (l.chains !== null) {
+          l.chains(a, 0, width, d.rows, next, 0);
+          for (let r = 0; r < d.rows; r++) for (let j = 0; j < l.nOut; j++) next[r * l.nOut + j] += l.b[j];
+        } else
+          for (let r = 0; r < d.rows; r++)
+            for (let j = 0; j < l.nOut; j++)
+              next[r * l.nOut + j] =
+                (l.nOut === 1
+                  ? gemvDot(a, r * width, l.w, 0, 1, l.nIn)
+                  : gemmDot(a, r * width, 1, l.w, j, l.nOut, l.nIn)) + l.b[j];
         (i === layers.length - 1 ? output : hidden)(next, d.rows, l.nOut);
         a = next;
         width = l.nOut;
@@ -196,4 +212,12 @@ export function regressor(o: PyObject, ctx: BuildContext): SkEstimator {
       return { kind: "dense", rows: p.rows, cols: p.cols, data: p.data };
     },
   };
+}
+/** A layer: weights (row-major nIn × nOut), intercepts, and its products' kernel once made. */
+interface Layer {
+  readonly w: Float64Array;
+  readonly nIn: number;
+  readonly nOut: number;
+  readonly b: Float64Array;
+  chains: ChainDots | null | undefined;
 }
