@@ -7,7 +7,7 @@
  * scikit-learn and onnx (installed with apt when missing, as root). The server is pinned to the last
  * CPU and the load generator to CPU 0; BENCH_ROUNDS alternating rounds (default 5) of BENCH_DURATION s
  * (default 5) after a warm-up; median [min–max] of req/s and p99, the server's CPU time per request
- * (from /proc, so other processes' load does not inflate it), RSS after load, the mean rows per
+ * (from /proc, so other processes' load does not inflate it) and the part of it in the kernel, RSS after load, the mean rows per
  * model call read from `/metrics`, and `uptime` before and after. `BENCH_CASES=rf300,mlp,rf100` picks
  * the models (rf100, the iris RandomForest-100, is a cheap model), `BENCH_MODES=off,on,auto` the modes.
  */
@@ -18,7 +18,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureTool, wrkMany } from "./lib/loadgen.ts";
-import { cpuMs, untilReady } from "./lib/peers.ts";
+import { cpuMs, systemCpuMs, untilReady } from "./lib/peers.ts";
 import { pinLoadGenerator } from "./lib/pin.ts";
 import { QUIET_STEAL, quietRatio, stealMeter, stolenPerRound } from "./lib/steal.ts";
 
@@ -129,6 +129,8 @@ interface Sample {
   p99: number;
   /** Server CPU time per request, µs. */
   cpuUs: number;
+  /** The part of it spent in the kernel (reads, writes, wake-ups), µs. */
+  sysUs: number;
   rss: number;
   rows: number;
   errors: number;
@@ -145,10 +147,12 @@ async function measure(c: ModelCase, mode: string): Promise<Sample> {
     load(port, requests, 2); // warm-up: JIT, and `auto`'s calibration on the first rows
     const before = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const cpu0 = cpuMs(child.pid!);
+    const sys0 = systemCpuMs(child.pid!);
     const stolen = stealMeter();
     const s = load(port, requests, duration);
     const stolenShare = stolen();
     const cpuUs = ((cpuMs(child.pid!) - cpu0) * 1000) / s.total;
+    const sysUs = ((systemCpuMs(child.pid!) - sys0) * 1000) / s.total;
     const after = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     const delta = (text: string, what: string) =>
       Number(new RegExp(`^modelserve_model_batch_rows_${what}\\{[^}]*\\} (\\S+)$`, "m").exec(text)?.[1] ?? 0);
@@ -165,6 +169,7 @@ async function measure(c: ModelCase, mode: string): Promise<Sample> {
       rps: s.rps,
       p99: s.p99,
       cpuUs,
+      sysUs,
       rss: rssMb(child.pid!),
       rows,
       errors: s.errors,
@@ -211,12 +216,15 @@ for (const c of cases) {
     "",
     `## ${c.name}`,
     "",
-    "| micro-batching | req/s | p99 ms | server CPU µs per request | rows per model call | RSS MB | errors |",
-    "| --- | --- | --- | --- | --- | --- | --- |",
+    "| micro-batching | req/s | p99 ms | server CPU µs per request | of it in the kernel | rows per model call | RSS MB | errors |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
   );
   for (const [m, xs] of samples)
     lines.push(
       `| ${m} | ${fmt(xs.map((x) => x.rps))} | ${fmt(xs.map((x) => x.p99))} | ${fmt(xs.map((x) => x.cpuUs))} | ${fmt(
+        xs.map((x) => x.sysUs),
+        1,
+      )} | ${fmt(
         xs.map((x) => x.rows),
         1,
       )} | ${fmt(xs.map((x) => x.rss))} | ${xs.reduce((a, x) => a + x.errors, 0)} |`,

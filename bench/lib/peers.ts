@@ -140,6 +140,17 @@ export function cpuMs(pid: number | undefined): number {
   }
 }
 
+/** A process's CPU time in the kernel (system time), ms, from /proc (NaN when it is gone). */
+export function systemCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[12]) * 1000) / ticksPerSecond;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** How {@link untilReady} knows a server is ready. */
 export interface ReadyCheck {
   /** Named in errors. */

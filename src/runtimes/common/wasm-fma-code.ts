@@ -5,100 +5,53 @@
  */
 
 import { EXP_CONSTANTS } from "./libm-exp.ts";
-
-/** Unsigned LEB128, as the binary format spells sizes, indices and offsets. */
-function uleb(n: number, out: number[]): void {
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-}
-
-// Value types.
-const I32 = 0x7f;
-const F64 = 0x7c;
-const V128 = 0x7b;
-const VOID = 0x40;
-
-/** A function body written instruction by instruction (locals after the parameters). */
-class Body {
-  readonly c: number[] = [];
-  get(l: number): this {
-    this.c.push(0x20, l);
-    return this;
-  }
-  set(l: number): this {
-    this.c.push(0x21, l);
-    return this;
-  }
-  /** `i32.const v` (signed LEB128). */
-  i32(v: number): this {
-    this.c.push(0x41);
-    for (;;) {
-      const byte = v & 0x7f;
-      v >>= 7;
-      if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
-        this.c.push(byte);
-        return this;
-      }
-      this.c.push(byte | 0x80);
-    }
-  }
-  op(...bytes: number[]): this {
-    this.c.push(...bytes);
-    return this;
-  }
-  /** A SIMD instruction (0xfd prefix, LEB128 opcode), then its immediates. */
-  simd(opcode: number, ...imm: number[]): this {
-    this.c.push(0xfd);
-    uleb(opcode, this.c);
-    this.c.push(...imm);
-    return this;
-  }
-}
-
-// Instructions.
-const I32_ADD = 0x6a;
-const I32_MUL = 0x6c;
-const I32_AND = 0x71;
-const I32_LT_U = 0x49;
-const I32_GT_U = 0x4b;
-const I32_EQZ = 0x45;
-const F64_LOAD = 0x2b;
-const F64_STORE = 0x39;
-const F64_ADD = 0xa0;
-const F64_SUB = 0xa1;
-const F64_MUL = 0xa2;
-const F64_ABS = 0x99;
-const F64_LT = 0x63;
-const F64_GE = 0x66;
-const I32_STORE = 0x36;
-const I32_WRAP_I64 = 0xa7;
-const I64_TRUNC_F64_S = 0xb0;
-const I64_EXTEND_I32_S = 0xac;
-const I64_CONST = 0x42;
-const I64_SHL = 0x86;
-const I64_SHR_S = 0x87;
-const F64_REINTERPRET_I64 = 0xbf;
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const IF = 0x04;
-const ELSE = 0x05;
-const END = 0x0b;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-// SIMD opcodes.
-const V128_LOAD = 0x00;
-const V128_STORE = 0x0b;
-const V128_CONST = 0x0c;
-const F64X2_SPLAT = 0x14;
-const F64X2_EXTRACT = 0x21;
-const F64X2_ADD = 0xf0;
-const F64X2_SUB = 0xf1;
-const F64X2_RELAXED_MADD = 0x107;
-const ZERO128 = Array(16).fill(0) as number[];
+import {
+  BLOCK,
+  Body,
+  BR,
+  BR_IF,
+  ELSE,
+  END,
+  F64,
+  F64_ABS,
+  F64_ADD,
+  F64_GE,
+  F64_LOAD,
+  F64_LT,
+  F64_MUL,
+  F64_REINTERPRET_I64,
+  F64_STORE,
+  F64_SUB,
+  F64X2_ADD,
+  F64X2_EXTRACT,
+  F64X2_RELAXED_MADD,
+  F64X2_SPLAT,
+  F64X2_SUB,
+  f64Const,
+  I32,
+  I32_ADD,
+  I32_AND,
+  I32_EQZ,
+  I32_GT_U,
+  I32_LT_U,
+  I32_MUL,
+  I32_STORE,
+  I32_WRAP_I64,
+  I64_CONST,
+  I64_EXTEND_I32_S,
+  I64_SHL,
+  I64_SHR_S,
+  I64_TRUNC_F64_S,
+  IF,
+  LOOP,
+  uleb,
+  V128,
+  V128_CONST,
+  V128_LOAD,
+  V128_STORE,
+  VOID,
+  ZERO128,
+} from "./wasm-asm.ts";
 
 /** `probe(a, b, c)`: lane 0 of `relaxed_madd(splat a, splat b, splat c)`. */
 function probeBody(): number[] {
@@ -161,6 +114,74 @@ function chainBody(): number[] {
   pass(1);
   b.op(END);
   return [2, 4, I32, 5, V128, ...b.c];
+}
+
+/**
+ * `chain2(x0, x1, nf, w, pairs, out0, out1)`: {@link chainBody}'s chains for two input rows at once,
+ * each weight loaded once for both (eight sums in registers): row x0's results at out0, x1's at out1.
+ * Parameters 0–6; locals: p (7), the byte offset into the rows (8), the w pointer (9), the rows' end
+ * offset (10); the two rows' splats (11, 12, v128), the loaded weights (13, v128), eight sums (14–21).
+ */
+function chain2Body(): number[] {
+  const [X0, X1, NF, W, PAIRS, OUT0, OUT1, P, XO, WP, XEND, S0, S1, WV, ACC] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+  ];
+  const b = new Body();
+  const pass = (group: number) => {
+    b.op(BLOCK, VOID, LOOP, VOID);
+    b.get(P).i32(group).op(I32_ADD).get(PAIRS).op(I32_GT_U, BR_IF, 1);
+    for (let q = 0; q < 2 * group; q++) b.simd(V128_CONST, ...ZERO128).set(ACC + q);
+    b.i32(0).set(XO);
+    b.op(BLOCK, VOID, LOOP, VOID);
+    b.get(XO).get(XEND).op(I32_LT_U, I32_EQZ, BR_IF, 1);
+    b.get(X0).get(XO).op(I32_ADD).op(F64_LOAD, 3, 0).simd(F64X2_SPLAT).set(S0);
+    b.get(X1).get(XO).op(I32_ADD).op(F64_LOAD, 3, 0).simd(F64X2_SPLAT).set(S1);
+    for (let q = 0; q < group; q++) {
+      b.get(WP)
+        .simd(V128_LOAD, 4, 16 * q)
+        .set(WV);
+      // Sums 0…group−1 are row x0's, group…2·group−1 row x1's; each x·w + sum, fused.
+      b.get(S0)
+        .get(WV)
+        .get(ACC + q)
+        .simd(F64X2_RELAXED_MADD)
+        .set(ACC + q);
+      b.get(S1)
+        .get(WV)
+        .get(ACC + group + q)
+        .simd(F64X2_RELAXED_MADD)
+        .set(ACC + group + q);
+    }
+    b.get(XO).i32(8).op(I32_ADD).set(XO);
+    b.get(WP)
+      .i32(16 * group)
+      .op(I32_ADD)
+      .set(WP);
+    b.op(BR, 0, END, END);
+    for (let q = 0; q < group; q++) {
+      b.get(OUT0)
+        .get(P)
+        .i32(16)
+        .op(I32_MUL, I32_ADD)
+        .get(ACC + q)
+        .simd(V128_STORE, 4, 16 * q);
+      b.get(OUT1)
+        .get(P)
+        .i32(16)
+        .op(I32_MUL, I32_ADD)
+        .get(ACC + group + q)
+        .simd(V128_STORE, 4, 16 * q);
+    }
+    b.get(P).i32(group).op(I32_ADD).set(P);
+    b.op(BR, 0, END, END);
+  };
+  b.get(NF).i32(8).op(I32_MUL).set(XEND);
+  b.i32(0).set(P);
+  b.get(W).set(WP);
+  pass(4);
+  pass(1);
+  b.op(END);
+  return [2, 4, I32, 11, V128, ...b.c];
 }
 
 /**
@@ -243,12 +264,6 @@ function ddotBody(diff: boolean): number[] {
   b.get(I).i32(1).op(I32_ADD).set(I);
   b.op(BR, 0, END, END, END);
   return [4, 4, I32, 2, F64, 8, V128, 2, V128, ...b.c];
-}
-
-/** `f64.const v`. */
-function f64Const(b: Body, v: number): void {
-  const bytes = new Uint8Array(Float64Array.of(v).buffer);
-  b.op(0x44, ...bytes);
 }
 
 /**
@@ -358,7 +373,7 @@ function expBody(c: typeof EXP_CONSTANTS): number[] {
 
 /**
  * The module's bytes: memory imported as `m.mem`; `probe` (f64, f64, f64) → f64; `chain`, `ddot` and
- * `ddotDiff` (5 × i32); `exps` (i32, i32, f64, i32, i32) → i32.
+ * `ddotDiff` (5 × i32); `exps` (i32, i32, f64, i32, i32) → i32; `chain2` (7 × i32).
  */
 export function moduleBytes(): Uint8Array {
   const bytes: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -368,25 +383,36 @@ export function moduleBytes(): Uint8Array {
     bytes.push(...payload);
   };
   const name = (s: string) => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
-  // Types: 0 = (f64, f64, f64) → f64; 1 = (i32 × 5) → (); 2 = (i32, i32, f64, i32, i32) → i32.
+  // Types: 0 = (f64, f64, f64) → f64; 1 = (i32 × 5) → (); 2 = (i32, i32, f64, i32, i32) → i32;
+  // 3 = (i32 × 7) → ().
   section(1, [
-    3,
+    4,
     ...[0x60, 3, F64, F64, F64, 1, F64],
     ...[0x60, 5, I32, I32, I32, I32, I32, 0],
     ...[0x60, 5, I32, I32, F64, I32, I32, 1, I32],
+    ...[0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0],
   ]);
   section(2, [1, ...name("m"), ...name("mem"), 0x02, 0x00, 1]);
-  section(3, [5, 0, 1, 1, 1, 2]);
+  section(3, [6, 0, 1, 1, 1, 2, 3]);
   section(7, [
-    5,
+    6,
     ...[...name("probe"), 0, 0],
     ...[...name("chain"), 0, 1],
     ...[...name("ddot"), 0, 2],
     ...[...name("ddotDiff"), 0, 3],
     ...[...name("exps"), 0, 4],
+    ...[...name("chain2"), 0, 5],
   ]);
-  const code: number[] = [5];
-  for (const body of [probeBody(), chainBody(), ddotBody(false), ddotBody(true), expBody(EXP_CONSTANTS)]) {
+  const code: number[] = [6];
+  const bodies = [
+    probeBody(),
+    chainBody(),
+    ddotBody(false),
+    ddotBody(true),
+    expBody(EXP_CONSTANTS),
+    chain2Body(),
+  ];
+  for (const body of bodies) {
     // Each body ends with the function's own `end`.
     uleb(body.length, code);
     code.push(...body);
@@ -402,4 +428,5 @@ export interface Exports {
   ddot(x: number, nf: number, m: number, rows: number, out: number): void;
   ddotDiff(x: number, nf: number, m: number, rows: number, out: number): void;
   exps(ptr: number, n: number, factor: number, tables: number, specials: number): number;
+  chain2(x0: number, x1: number, nf: number, w: number, pairs: number, out0: number, out1: number): void;
 }

@@ -138,7 +138,7 @@ export function chainDotsKernel(
       heap[w0 + at + (j & 1)] = w[offset + j * rowStride + k * colStride];
     }
   }
-  const { chain } = inst.exports;
+  const { chain, chain2 } = inst.exports;
   return (x, xo, xStride, count, out, at) => {
     // Input rows a block at a time; each block of the matrix (a few hundred kB) goes through every
     // row of the block while it is in cache, instead of the whole matrix streaming in for each row.
@@ -150,8 +150,13 @@ export function chainDotsKernel(
         const end = Math.min(groups, g + CHAIN_BLOCK_GROUPS);
         // The last block takes the pairs after the groups too.
         const blockPairs = (end - g) * 4 + (end === groups ? pairs - grouped : 0);
-        for (let r = 0; r < nr; r++)
-          chain(xAt + 8 * cols * r, cols, wAt + 64 * cols * g, blockPairs, outAt + 16 * (pairs * r + 4 * g));
+        const wBlock = wAt + 64 * cols * g;
+        const out = (r: number) => outAt + 16 * (pairs * r + 4 * g);
+        // Two rows at a time share each weight they load; an odd last row goes alone.
+        let r = 0;
+        for (; r + 1 < nr; r += 2)
+          chain2(xAt + 8 * cols * r, xAt + 8 * cols * (r + 1), cols, wBlock, blockPairs, out(r), out(r + 1));
+        if (r < nr) chain(xAt + 8 * cols * r, cols, wBlock, blockPairs, out(r));
       }
       for (let r = 0; r < nr; r++) {
         const from = outAt / 8 + 2 * pairs * r;
