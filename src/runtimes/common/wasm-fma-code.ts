@@ -10,16 +10,11 @@ import {
   Body,
   BR,
   BR_IF,
-  ELSE,
   END,
   F64,
-  F64_ABS,
   F64_ADD,
-  F64_GE,
   F64_LOAD,
-  F64_LT,
   F64_MUL,
-  F64_REINTERPRET_I64,
   F64_STORE,
   F64_SUB,
   F64X2_ADD,
@@ -27,7 +22,6 @@ import {
   F64X2_RELAXED_MADD,
   F64X2_SPLAT,
   F64X2_SUB,
-  f64Const,
   I32,
   I32_ADD,
   I32_AND,
@@ -35,13 +29,6 @@ import {
   I32_GT_U,
   I32_LT_U,
   I32_MUL,
-  I32_STORE,
-  I32_WRAP_I64,
-  I64_CONST,
-  I64_EXTEND_I32_S,
-  I64_SHL,
-  I64_SHR_S,
-  I64_TRUNC_F64_S,
   IF,
   LOOP,
   uleb,
@@ -52,6 +39,7 @@ import {
   VOID,
   ZERO128,
 } from "./wasm-asm.ts";
+import { expBody } from "./wasm-exp-code.ts";
 
 /** `probe(a, b, c)`: lane 0 of `relaxed_madd(splat a, splat b, splat c)`. */
 function probeBody(): number[] {
@@ -185,6 +173,44 @@ function chain2Body(): number[] {
 }
 
 /**
+ * `gemv(a, stride, rows, x, nb, out)`: for each of `rows` rows of `a` (`stride` bytes apart), the four
+ * FMA lanes of OpenBLAS' Haswell `dgemv_t` over its first `nb` elements (a multiple of 4; lane l takes
+ * elements ≡ l mod 4) against x, folded `(l0 + l2) + (l1 + l3)`, stored at `out + 8·row` (gemvDot's one
+ * block; its last 1–3 terms are added by the caller). Parameters 0–5; locals: r (6), i (7), the row
+ * (8); lanes (l0, l1) and (l2, l3) (9, 10, v128).
+ */
+function gemvBody(): number[] {
+  const [A, STRIDE, ROWS, X, NB, OUT, R, I, ROW, L01, L23] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const b = new Body();
+  b.i32(0).set(R);
+  b.op(BLOCK, VOID, LOOP, VOID);
+  b.get(R).get(ROWS).op(I32_LT_U, I32_EQZ, BR_IF, 1);
+  b.get(A).get(R).get(STRIDE).op(I32_MUL, I32_ADD).set(ROW);
+  b.simd(V128_CONST, ...ZERO128).set(L01);
+  b.simd(V128_CONST, ...ZERO128).set(L23);
+  b.i32(0).set(I);
+  b.op(BLOCK, VOID, LOOP, VOID);
+  b.get(I).get(NB).op(I32_LT_U, I32_EQZ, BR_IF, 1);
+  for (const [lanes, offset] of [
+    [L01, 0],
+    [L23, 16],
+  ]) {
+    b.get(ROW).get(I).i32(8).op(I32_MUL, I32_ADD).simd(V128_LOAD, 3, offset);
+    b.get(X).get(I).i32(8).op(I32_MUL, I32_ADD).simd(V128_LOAD, 3, offset);
+    b.get(lanes).simd(F64X2_RELAXED_MADD).set(lanes);
+  }
+  b.get(I).i32(4).op(I32_ADD).set(I);
+  b.op(BR, 0, END, END);
+  b.get(OUT).get(R).i32(8).op(I32_MUL, I32_ADD);
+  b.get(L01).get(L23).simd(F64X2_ADD).set(L01);
+  b.get(L01).simd(F64X2_EXTRACT, 0).get(L01).simd(F64X2_EXTRACT, 1).op(F64_ADD);
+  b.op(F64_STORE, 3, 0);
+  b.get(R).i32(1).op(I32_ADD).set(R);
+  b.op(BR, 0, END, END, END);
+  return [2, 3, I32, 2, V128, ...b.c];
+}
+
+/**
  * `ddot(x, nf, m, rows, out)`: for each row i of `m` (row-major, `m + 8·(i·nf + k)`), OpenBLAS' Haswell
  * ddot of x with it — or, written with `diff`, of `x − row` with itself — stored at `out + 8i`.
  * Parameters 0–4; locals: i (5), k (6), n1 (7), row (8); dot (9), t (10) f64; lanes v0–v7 (11–18,
@@ -267,113 +293,8 @@ function ddotBody(diff: boolean): number[] {
 }
 
 /**
- * `exps(ptr, n, factor, tables, specials) → count`: `v ← exp(factor·v)` for the n doubles at ptr, as
- * libm-exp.ts's `libmExp` computes it on its main path (|x| in [2^-54, 512)) with fused multiply-adds;
- * the index of any other value (tiny, large, NaN) is written to `specials` (i32 each) and its slot
- * left holding `factor·v`, for the caller to finish. `tables`: EXP_TAIL then EXP_SCALE (128 doubles
- * each). Parameters 0–4 (factor f64); locals: i (5), count (6), j (7), e (8) i32; ki (9) i64; x (10),
- * kd (11), r (12), r2 (13), tmp (14), scale (15) f64.
- */
-function expBody(c: typeof EXP_CONSTANTS): number[] {
-  const [PTR, N, FACTOR, TABLES, SPECIALS, I, COUNT, J, E, KI, X, KD, R, R2, TMP, SCALE] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
-  ];
-  const b = new Body();
-  const at = () => b.get(PTR).get(I).i32(8).op(I32_MUL, I32_ADD);
-  /** fma(a, b, c) of what `push` leaves on the stack (three f64): lane 0 of a fused relaxed_madd. */
-  const fma3 = () => b.simd(F64X2_RELAXED_MADD).simd(F64X2_EXTRACT, 0);
-  const splat = () => b.simd(F64X2_SPLAT);
-  b.i32(0).set(COUNT);
-  b.i32(0).set(I);
-  b.op(BLOCK, VOID, LOOP, VOID);
-  b.get(I).get(N).op(I32_LT_U, I32_EQZ, BR_IF, 1);
-  at();
-  b.op(F64_LOAD, 3, 0).get(FACTOR).op(F64_MUL).set(X);
-  // The main path only: 2^-54 <= |x| < 512 (NaN fails both tests).
-  b.get(X).op(F64_ABS);
-  f64Const(b, 2 ** -54);
-  b.op(F64_GE);
-  b.get(X).op(F64_ABS);
-  f64Const(b, 512);
-  b.op(F64_LT, I32_AND, IF, VOID);
-  // kd = round(x·128/ln2), as INV_LN2_N·x + SHIFT − SHIFT (unfused, as the emulation writes it).
-  f64Const(b, c.invLn2N);
-  b.get(X).op(F64_MUL);
-  f64Const(b, c.shift);
-  b.op(F64_ADD);
-  f64Const(b, c.shift);
-  b.op(F64_SUB).set(KD);
-  // r = fma(kd, NEG_LN2_LO_N, fma(kd, NEG_LN2_HI_N, x)).
-  b.get(KD);
-  splat();
-  f64Const(b, c.negLn2LoN);
-  splat();
-  b.get(KD);
-  splat();
-  f64Const(b, c.negLn2HiN);
-  splat();
-  b.get(X);
-  splat();
-  b.simd(F64X2_RELAXED_MADD);
-  b.simd(F64X2_RELAXED_MADD).simd(F64X2_EXTRACT, 0).set(R);
-  // j = kd mod 128, e = (kd − j) / 128: kd is an integer well inside i64.
-  b.get(KD).op(I64_TRUNC_F64_S).set(KI);
-  b.get(KI).op(I32_WRAP_I64).i32(127).op(I32_AND).set(J);
-  b.get(KI).op(I64_CONST, 7, I64_SHR_S, I32_WRAP_I64).set(E);
-  b.get(R).get(R).op(F64_MUL).set(R2);
-  // tmp = fma(r2·r2, fma(r, C5, C4), fma(r2, fma(r, C3, C2), tail + r)).
-  b.get(R2).get(R2).op(F64_MUL);
-  splat();
-  b.get(R);
-  splat();
-  f64Const(b, c.c5);
-  splat();
-  f64Const(b, c.c4);
-  splat();
-  b.simd(F64X2_RELAXED_MADD);
-  b.get(R2);
-  splat();
-  b.get(R);
-  splat();
-  f64Const(b, c.c3);
-  splat();
-  f64Const(b, c.c2);
-  splat();
-  b.simd(F64X2_RELAXED_MADD);
-  b.get(TABLES).get(J).i32(8).op(I32_MUL, I32_ADD).op(F64_LOAD, 3, 0).get(R).op(F64_ADD);
-  splat();
-  b.simd(F64X2_RELAXED_MADD);
-  fma3();
-  b.set(TMP);
-  // scale = EXP_SCALE[j]·2^e (the exponent's bits), result fma(scale, tmp, scale).
-  b.get(TABLES).get(J).i32(8).op(I32_MUL, I32_ADD).op(F64_LOAD, 3, 0x80, 0x08); // offset 1024: EXP_SCALE
-  b.get(E).i32(1023).op(I32_ADD, I64_EXTEND_I32_S, I64_CONST, 52, I64_SHL, F64_REINTERPRET_I64);
-  b.op(F64_MUL).set(SCALE);
-  at();
-  b.get(SCALE);
-  splat();
-  b.get(TMP);
-  splat();
-  b.get(SCALE);
-  splat();
-  fma3();
-  b.op(F64_STORE, 3, 0);
-  b.op(ELSE);
-  // Anything else: factor·v stays, and its index is listed.
-  at();
-  b.get(X).op(F64_STORE, 3, 0);
-  b.get(SPECIALS).get(COUNT).i32(4).op(I32_MUL, I32_ADD).get(I).op(I32_STORE, 2, 0);
-  b.get(COUNT).i32(1).op(I32_ADD).set(COUNT);
-  b.op(END);
-  b.get(I).i32(1).op(I32_ADD).set(I);
-  b.op(BR, 0, END, END);
-  b.get(COUNT).op(END);
-  return [3, 4, I32, 1, 0x7e, 6, F64, ...b.c];
-}
-
-/**
  * The module's bytes: memory imported as `m.mem`; `probe` (f64, f64, f64) → f64; `chain`, `ddot` and
- * `ddotDiff` (5 × i32); `exps` (i32, i32, f64, i32, i32) → i32; `chain2` (7 × i32).
+ * `ddotDiff` (5 × i32); `exps` (i32, i32, f64, i32, i32) → i32; `chain2` (7 × i32); `gemv` (6 × i32).
  */
 export function moduleBytes(): Uint8Array {
   const bytes: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -384,26 +305,27 @@ export function moduleBytes(): Uint8Array {
   };
   const name = (s: string) => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
   // Types: 0 = (f64, f64, f64) → f64; 1 = (i32 × 5) → (); 2 = (i32, i32, f64, i32, i32) → i32;
-  // 3 = (i32 × 7) → ().
+  // 3 = (i32 × 7) → (); 4 = (i32 × 6) → ().
   section(1, [
-    4,
+    5,
     ...[0x60, 3, F64, F64, F64, 1, F64],
     ...[0x60, 5, I32, I32, I32, I32, I32, 0],
     ...[0x60, 5, I32, I32, F64, I32, I32, 1, I32],
     ...[0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0],
+    ...[0x60, 6, I32, I32, I32, I32, I32, I32, 0],
   ]);
   section(2, [1, ...name("m"), ...name("mem"), 0x02, 0x00, 1]);
-  section(3, [6, 0, 1, 1, 1, 2, 3]);
+  section(3, [7, 0, 1, 1, 1, 2, 3, 4]);
   section(7, [
-    6,
+    7,
     ...[...name("probe"), 0, 0],
     ...[...name("chain"), 0, 1],
     ...[...name("ddot"), 0, 2],
     ...[...name("ddotDiff"), 0, 3],
     ...[...name("exps"), 0, 4],
     ...[...name("chain2"), 0, 5],
+    ...[...name("gemv"), 0, 6],
   ]);
-  const code: number[] = [6];
   const bodies = [
     probeBody(),
     chainBody(),
@@ -411,7 +333,9 @@ export function moduleBytes(): Uint8Array {
     ddotBody(true),
     expBody(EXP_CONSTANTS),
     chain2Body(),
+    gemvBody(),
   ];
+  const code: number[] = [bodies.length];
   for (const body of bodies) {
     // Each body ends with the function's own `end`.
     uleb(body.length, code);
@@ -429,4 +353,5 @@ export interface Exports {
   ddotDiff(x: number, nf: number, m: number, rows: number, out: number): void;
   exps(ptr: number, n: number, factor: number, tables: number, specials: number): number;
   chain2(x0: number, x1: number, nf: number, w: number, pairs: number, out0: number, out1: number): void;
+  gemv(a: number, stride: number, rows: number, x: number, nb: number, out: number): void;
 }

@@ -15,6 +15,8 @@
  * - {@link chainDotsKernel}: `Σ x[k]·w[j][k]` as an FMA chain from 0 along k, for every row j of a fixed
  *   matrix (`gemmDot`: one output of a BLAS `dgemm` micro-kernel). Two rows go through the two lanes of
  *   one register at a time, each lane its own chain.
+ * - {@link gemvKernel}: OpenBLAS' Haswell `dgemv_t` (`gemvDot`: four FMA lanes folded, then its last 1–3
+ *   terms) of each row of a batch against a fixed vector (an MLP's one-unit layer).
  * - {@link blasDotsKernel}: OpenBLAS' Haswell `ddot` (`blasDot`: blocks of 16 into 16 FMA lanes, the
  *   lanes folded in its order, then the tail by plain multiply and add) of a row with every row of a
  *   fixed matrix, or of their difference with itself (an RBF kernel's squared distance), optionally
@@ -28,6 +30,7 @@
  * the module comes from a model but numbers.
  */
 
+import { fma } from "./fma.ts";
 import { EXP_TABLES, libmExp } from "./libm-exp.ts";
 import { type Exports, moduleBytes } from "./wasm-fma-code.ts";
 
@@ -205,5 +208,62 @@ export function blasDotsKernel(
       for (let s = 0; s < n; s++) heap[o0 + specials[s]] = libmExp(heap[o0 + specials[s]]);
     }
     for (let i = 0; i < rows; i++) out[at + i] = heap[o0 + i];
+  };
+}
+
+/** Rows a GEMV kernel copies in at a time. */
+const GEMV_BLOCK_ROWS = 64;
+
+/**
+ * `out[outAt + r] = gemvDot(a, ao + r·aStride, x, 0, 1, n)` for `count` rows of `a`: OpenBLAS' `dgemv_t`
+ * (numpy's `A @ w` for a one-column `w`) with its four lanes fused, then its 1–3 last terms as gemvDot
+ * adds them.
+ */
+export type GemvDots = (
+  a: ArrayLike<number>,
+  ao: number,
+  aStride: number,
+  count: number,
+  out: Float64Array,
+  outAt: number,
+) => void;
+
+/**
+ * A kernel for gemvDot against the fixed vector `x` of `n` values (n below the kernel's 2048-element
+ * block: one block and the tail, as gemvDot takes them), or undefined (no fused WebAssembly
+ * multiply-add, or a longer vector, which gemvDot sums in several blocks).
+ */
+export function gemvKernel(x: ArrayLike<number>, n: number): GemvDots | undefined {
+  if (n >= 2048) return undefined;
+  const nb = n & -4;
+  const xAt = 0;
+  const outAt = align16(8 * n);
+  const aAt = outAt + 8 * GEMV_BLOCK_ROWS;
+  const inst = instance(aAt + 8 * n * GEMV_BLOCK_ROWS);
+  if (inst === undefined) return undefined;
+  const heap = new Float64Array(inst.buffer);
+  for (let k = 0; k < n; k++) heap[k] = x[k];
+  const { gemv } = inst.exports;
+  const a0 = aAt / 8;
+  const o0 = outAt / 8;
+  return (a, ao, aStride, count, out, at) => {
+    for (let r0 = 0; r0 < count; r0 += GEMV_BLOCK_ROWS) {
+      const nr = Math.min(GEMV_BLOCK_ROWS, count - r0);
+      for (let r = 0; r < nr; r++)
+        for (let k = 0; k < n; k++) heap[a0 + r * n + k] = a[ao + (r0 + r) * aStride + k];
+      if (nb > 0) gemv(aAt, 8 * n, nr, xAt, nb, outAt);
+      for (let r = 0; r < nr; r++) {
+        // gemvDot: y = 0, plus the block's fold when there is one, then the last n mod 4 terms.
+        let y = 0;
+        if (nb > 0) y += heap[o0 + r];
+        const row = a0 + r * n + nb;
+        const m3 = n - nb;
+        if (m3 === 1) y = fma(heap[row], x[nb], y);
+        else if (m3 === 2) y += fma(heap[row], x[nb], heap[row + 1] * x[nb + 1]);
+        else if (m3 === 3)
+          y += fma(heap[row + 2], x[nb + 2], fma(heap[row], x[nb], heap[row + 1] * x[nb + 1]));
+        out[at + r0 + r] = y;
+      }
+    }
   };
 }

@@ -4,8 +4,13 @@ import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { libmExp } from "../../../src/runtimes/common/libm-exp.ts";
-import { blasDotsKernel, chainDotsKernel, fusedMultiplyAdd } from "../../../src/runtimes/common/wasm-fma.ts";
-import { blasDot, gemmDot } from "../../../src/runtimes/sklearn/numeric.ts";
+import {
+  blasDotsKernel,
+  chainDotsKernel,
+  fusedMultiplyAdd,
+  gemvKernel,
+} from "../../../src/runtimes/common/wasm-fma.ts";
+import { blasDot, gemmDot, gemvDot } from "../../../src/runtimes/sklearn/numeric.ts";
 
 // The kernels must give the emulation's bits (gemmDot, blasDot and libmExp, themselves checked against
 // values recorded with scikit-learn, numpy and glibc in sklearn/others.test.ts and libm tests).
@@ -117,6 +122,25 @@ describe("WebAssembly fused multiply-add kernels", () => {
     if (cpuHasFma) assert.equal(compared, 4 * 5 * 5 * 50);
   });
 
+  it("GEMV equals gemvDot (four lanes, fold, then its 1–3 last terms) below its 2048-element block", () => {
+    const next = values(19);
+    for (const n of [1, 2, 3, 4, 5, 7, 8, 30, 255, 256, 257, 1000, 2047])
+      for (const count of [1, 5, 64, 65, 130]) {
+        const x = Float64Array.from({ length: n }, next);
+        const stride = n + 3;
+        const a = Float64Array.from({ length: 2 + count * stride }, next);
+        const kernel = gemvKernel(x, n);
+        assert.equal(kernel !== undefined, cpuHasFma);
+        if (kernel === undefined) continue;
+        const out = new Float64Array(count + 1).fill(Number.NaN);
+        kernel(a, 2, stride, count, out, 1);
+        for (let r = 0; r < count; r++)
+          assert.ok(Object.is(out[1 + r], gemvDot(a, 2 + r * stride, x, 0, 1, n)), `n=${n} row ${r}`);
+      }
+    // Longer vectors are summed block by block: left to the emulation.
+    assert.equal(gemvKernel(new Float64Array(2048), 2048), undefined);
+  });
+
   it("without WebAssembly no kernel is made (the emulation serves)", () => {
     const module = fileURLToPath(new URL("../../../src/runtimes/common/wasm-fma.ts", import.meta.url));
     const out = execFileSync(
@@ -129,11 +153,11 @@ describe("WebAssembly fused multiply-add kernels", () => {
           // WebAssembly at its first kernel.
           `const k = await import(${JSON.stringify(module)});`,
           "delete globalThis.WebAssembly;",
-          "process.stdout.write(JSON.stringify([k.fusedMultiplyAdd(), k.chainDotsKernel([1, 2], 1, 2, 2, 1) ?? null, k.blasDotsKernel([1, 2], 1, 2, false) ?? null]));",
+          "process.stdout.write(JSON.stringify([k.fusedMultiplyAdd(), k.chainDotsKernel([1, 2], 1, 2, 2, 1) ?? null, k.blasDotsKernel([1, 2], 1, 2, false) ?? null, k.gemvKernel([1, 2], 2) ?? null]));",
         ].join("\n"),
       ],
       { encoding: "utf8" },
     );
-    assert.deepEqual(JSON.parse(out), [false, null, null]);
+    assert.deepEqual(JSON.parse(out), [false, null, null, null]);
   });
 });

@@ -9,7 +9,7 @@
 import { Errors } from "../../../../errors.ts";
 import type { PyObject } from "../../../../formats/pickle/py-objects.ts";
 import { libmExp } from "../../../common/libm-exp.ts";
-import { type ChainDots, chainDotsKernel } from "../../../common/wasm-fma.ts";
+import { type ChainDots, chainDotsKernel, type GemvDots, gemvKernel } from "../../../common/wasm-fma.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { dense, matrix } from "../../data.ts";
 import type { BuildContext, DenseData, SkData, SkEstimator } from "../../estimator.ts";
@@ -72,14 +72,14 @@ function networkOf(o: PyObject, ctx: BuildContext): Network {
     const b = floats(intercepts[i], `${o.name}.intercepts_[${i}]`).data;
     if (w.shape.length !== 2 || b.length !== w.shape[1])
       throw Errors.invalidModel(ctx.file, `${o.name} layer ${i} has mismatched shapes`);
-    // Layers of several units: their products with the processor's fused multiply-add (wasm-fma.ts),
-    // the same FMA chains as gemmDot, made at the first call; null where the engine cannot.
+    // The layer's products with the processor's fused multiply-add (wasm-fma.ts): the same FMA chains as
+    // gemmDot (or, for one unit, gemvDot's lanes), made at the first call; null where the engine cannot.
     const layer: Layer = {
       w: w.data,
       nIn: w.shape[0],
       nOut: w.shape[1],
       b,
-      chains: w.shape[1] === 1 ? null : undefined,
+      products: undefined,
     };
     return layer;
   });
@@ -98,9 +98,11 @@ function networkOf(o: PyObject, ctx: BuildContext): Network {
       layers.forEach((l, i) => {
         const next = new Float64Array(d.rows * l.nOut);
         // Unit j's weights are column j of coefs_ (row-major nIn × nOut).
-        if (l.chains === undefined) l.chains = chainDotsKernel(l.w, l.nOut, l.nIn, 1, l.nOut) ?? null;
-        if (l.chains !== null) {
-          l.chains(a, 0, width, d.rows, next, 0);
+        if (l.products === undefined)
+          l.products =
+            (l.nOut === 1 ? gemvKernel(l.w, l.nIn) : chainDotsKernel(l.w, l.nOut, l.nIn, 1, l.nOut)) ?? null;
+        if (l.products !== null) {
+          l.products(a, 0, width, d.rows, next, 0);
           for (let r = 0; r < d.rows; r++) for (let j = 0; j < l.nOut; j++) next[r * l.nOut + j] += l.b[j];
         } else
           for (let r = 0; r < d.rows; r++)
@@ -219,5 +221,5 @@ interface Layer {
   readonly nIn: number;
   readonly nOut: number;
   readonly b: Float64Array;
-  chains: ChainDots | null | undefined;
+  products: ChainDots | GemvDots | null | undefined;
 }
