@@ -40,6 +40,7 @@ import {
   ZERO128,
 } from "./wasm-asm.ts";
 import { expBody } from "./wasm-exp-code.ts";
+import { nearestBody } from "./wasm-nearest-code.ts";
 
 /** `probe(a, b, c)`: lane 0 of `relaxed_madd(splat a, splat b, splat c)`. */
 function probeBody(): number[] {
@@ -294,7 +295,7 @@ function ddotBody(diff: boolean): number[] {
 
 /**
  * The module's bytes: memory imported as `m.mem`; `probe` (f64, f64, f64) → f64; `chain`, `ddot` and
- * `ddotDiff` (5 × i32); `exps` (i32, i32, f64, i32, i32) → i32; `chain2` (7 × i32); `gemv` (6 × i32).
+ * `ddotDiff` (5 × i32); `exps` (i32, i32, f64, i32, i32) → i32; `chain2` (7 × i32); `gemv` (6 × i32); `nearest` (i32 × 3, f64, i32 × 3).
  */
 export function moduleBytes(): Uint8Array {
   const bytes: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -305,19 +306,20 @@ export function moduleBytes(): Uint8Array {
   };
   const name = (s: string) => [s.length, ...Array.from(s, (ch) => ch.charCodeAt(0))];
   // Types: 0 = (f64, f64, f64) → f64; 1 = (i32 × 5) → (); 2 = (i32, i32, f64, i32, i32) → i32;
-  // 3 = (i32 × 7) → (); 4 = (i32 × 6) → ().
+  // 3 = (i32 × 7) → (); 4 = (i32 × 6) → (); 5 = (i32, i32, i32, f64, i32, i32, i32) → ().
   section(1, [
-    5,
+    6,
     ...[0x60, 3, F64, F64, F64, 1, F64],
     ...[0x60, 5, I32, I32, I32, I32, I32, 0],
     ...[0x60, 5, I32, I32, F64, I32, I32, 1, I32],
     ...[0x60, 7, I32, I32, I32, I32, I32, I32, I32, 0],
     ...[0x60, 6, I32, I32, I32, I32, I32, I32, 0],
+    ...[0x60, 7, I32, I32, I32, F64, I32, I32, I32, 0],
   ]);
   section(2, [1, ...name("m"), ...name("mem"), 0x02, 0x00, 1]);
-  section(3, [7, 0, 1, 1, 1, 2, 3, 4]);
+  section(3, [8, 0, 1, 1, 1, 2, 3, 4, 5]);
   section(7, [
-    7,
+    8,
     ...[...name("probe"), 0, 0],
     ...[...name("chain"), 0, 1],
     ...[...name("ddot"), 0, 2],
@@ -325,6 +327,7 @@ export function moduleBytes(): Uint8Array {
     ...[...name("exps"), 0, 4],
     ...[...name("chain2"), 0, 5],
     ...[...name("gemv"), 0, 6],
+    ...[...name("nearest"), 0, 7],
   ]);
   const bodies = [
     probeBody(),
@@ -334,6 +337,7 @@ export function moduleBytes(): Uint8Array {
     expBody(EXP_CONSTANTS),
     chain2Body(),
     gemvBody(),
+    nearestBody(),
   ];
   const code: number[] = [bodies.length];
   for (const body of bodies) {
@@ -354,4 +358,5 @@ export interface Exports {
   exps(ptr: number, n: number, factor: number, tables: number, specials: number): number;
   chain2(x0: number, x1: number, nf: number, w: number, pairs: number, out0: number, out1: number): void;
   gemv(a: number, stride: number, rows: number, x: number, nb: number, out: number): void;
+  nearest(dots: number, norms: number, n: number, xNorm: number, k: number, hv: number, hi: number): void;
 }

@@ -15,6 +15,8 @@
  * - {@link chainDotsKernel}: `Σ x[k]·w[j][k]` as an FMA chain from 0 along k, for every row j of a fixed
  *   matrix (`gemmDot`: one output of a BLAS `dgemm` micro-kernel). Two rows go through the two lanes of
  *   one register at a time, each lane its own chain.
+ * - {@link nearestKernel}: the chains against every training point of a KNN, then its ranking keys and
+ *   the bounded max-heap of the k smallest (`heapPush`'s), without the products leaving the memory.
  * - {@link gemvKernel}: OpenBLAS' Haswell `dgemv_t` (`gemvDot`: four FMA lanes folded, then its last 1–3
  *   terms) of each row of a batch against a fixed vector (an MLP's one-unit layer).
  * - {@link blasDotsKernel}: OpenBLAS' Haswell `ddot` (`blasDot`: blocks of 16 into 16 FMA lanes, the
@@ -106,23 +108,36 @@ const CHAIN_BLOCK_GROUPS = 64;
 /** `n` rounded up to a multiple of 16 (v128 alignment). */
 const align16 = (n: number) => Math.ceil(n / 16) * 16;
 
-/**
- * A kernel for `gemmDot(x, xo, 1, w, at(j), colStride, cols)` of every row `j < rows`, where row j's
- * element k is `w[offset + j·rowStride + k·colStride]`: the same FMA chains, fused. Undefined where the
- * engine has no fused multiply-add in WebAssembly or the matrix is too large.
- */
-export function chainDotsKernel(
+/** A chain kernel's instance: its memory, where things are, and how to run a block of input rows. */
+interface Chains {
+  readonly exports: Exports;
+  readonly heap: Float64Array;
+  readonly buffer: ArrayBuffer;
+  /** Matrix rows laid out in pairs (the last one padded). */
+  readonly pairs: number;
+  /** Byte offset of the block's products: input row r's at `outAt + 16·pairs·r`. */
+  readonly outAt: number;
+  /** Byte offset of `extra` bytes the caller asked for. */
+  readonly extraAt: number;
+  /** Products of input rows `r0 … r0 + nr − 1` (nr ≤ CHAIN_BLOCK_ROWS) with every matrix row. */
+  block(x: ArrayLike<number>, xo: number, xStride: number, r0: number, nr: number): void;
+}
+
+/** The shared part of the chain kernels: `extra` more bytes of memory for the caller (16-aligned). */
+function chainsOf(
   w: ArrayLike<number>,
   rows: number,
   cols: number,
   rowStride: number,
   colStride: number,
-  offset = 0,
-): ChainDots | undefined {
+  offset: number,
+  extra: number,
+): Chains | undefined {
   const pairs = Math.ceil(rows / 2);
   const xAt = 0;
   const outAt = align16(8 * cols * CHAIN_BLOCK_ROWS);
-  const wAt = outAt + 16 * pairs * CHAIN_BLOCK_ROWS;
+  const extraAt = outAt + 16 * pairs * CHAIN_BLOCK_ROWS;
+  const wAt = extraAt + align16(extra);
   const inst = instance(wAt + 16 * pairs * cols);
   if (inst === undefined) return undefined;
   const heap = new Float64Array(inst.buffer);
@@ -142,13 +157,18 @@ export function chainDotsKernel(
     }
   }
   const { chain, chain2 } = inst.exports;
-  return (x, xo, xStride, count, out, at) => {
-    // Input rows a block at a time; each block of the matrix (a few hundred kB) goes through every
-    // row of the block while it is in cache, instead of the whole matrix streaming in for each row.
-    for (let r0 = 0; r0 < count; r0 += CHAIN_BLOCK_ROWS) {
-      const nr = Math.min(CHAIN_BLOCK_ROWS, count - r0);
+  return {
+    exports: inst.exports,
+    heap,
+    buffer: inst.buffer,
+    pairs,
+    outAt,
+    extraAt,
+    block(x, xo, xStride, r0, nr) {
       for (let r = 0; r < nr; r++)
         for (let k = 0; k < cols; k++) heap[r * cols + k] = x[xo + (r0 + r) * xStride + k];
+      // Each block of the matrix (a few hundred kB) goes through every input row while it is in
+      // cache, instead of the whole matrix streaming in for each row.
       for (let g = 0; g === 0 || g < groups; g += CHAIN_BLOCK_GROUPS) {
         const end = Math.min(groups, g + CHAIN_BLOCK_GROUPS);
         // The last block takes the pairs after the groups too.
@@ -161,10 +181,87 @@ export function chainDotsKernel(
           chain2(xAt + 8 * cols * r, xAt + 8 * cols * (r + 1), cols, wBlock, blockPairs, out(r), out(r + 1));
         if (r < nr) chain(xAt + 8 * cols * r, cols, wBlock, blockPairs, out(r));
       }
+    },
+  };
+}
+
+/**
+ * A kernel for `gemmDot(x, xo, 1, w, at(j), colStride, cols)` of every row `j < rows`, where row j's
+ * element k is `w[offset + j·rowStride + k·colStride]`: the same FMA chains, fused. Undefined where the
+ * engine has no fused multiply-add in WebAssembly or the matrix is too large.
+ */
+export function chainDotsKernel(
+  w: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  rowStride: number,
+  colStride: number,
+  offset = 0,
+): ChainDots | undefined {
+  const c = chainsOf(w, rows, cols, rowStride, colStride, offset, 0);
+  if (c === undefined) return undefined;
+  const { heap, pairs, outAt } = c;
+  return (x, xo, xStride, count, out, at) => {
+    for (let r0 = 0; r0 < count; r0 += CHAIN_BLOCK_ROWS) {
+      const nr = Math.min(CHAIN_BLOCK_ROWS, count - r0);
+      c.block(x, xo, xStride, r0, nr);
       for (let r = 0; r < nr; r++) {
         const from = outAt / 8 + 2 * pairs * r;
         const to = at + (r0 + r) * rows;
         for (let j = 0; j < rows; j++) out[to + j] = heap[from + j];
+      }
+    }
+  };
+}
+
+/**
+ * For `count` input rows (row r from `x[xo + r·xStride]`, its squared norm `xNorms[r]`), the bounded
+ * max-heap of the `k` smallest keys `(xNorm + −2·x·y_j) + norms[j]` over the matrix rows y_j in order
+ * (brute-force KNN's first selection: `neighbors/select.ts`'s heapPush from a heap of +∞ and −1), left
+ * in `values[r·k …]` and `indices[r·k …]`.
+ */
+export type NearestRows = (
+  x: ArrayLike<number>,
+  xo: number,
+  xStride: number,
+  count: number,
+  xNorms: ArrayLike<number>,
+  values: Float64Array,
+  indices: Int32Array,
+) => void;
+
+/**
+ * A kernel for brute-force KNN's selection over the row-major training points `y` (`rows × cols`,
+ * squared norms `norms`): the products as {@link chainDotsKernel} makes them, the keys and the heap in
+ * WebAssembly, never leaving its memory. Undefined where the chain kernel would be.
+ */
+export function nearestKernel(
+  y: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  norms: ArrayLike<number>,
+  k: number,
+): NearestRows | undefined {
+  const c = chainsOf(y, rows, cols, cols, 1, 0, 8 * rows + 16 * k);
+  if (c === undefined) return undefined;
+  const { heap, pairs, outAt, extraAt } = c;
+  const normsAt = extraAt;
+  const hvAt = normsAt + 8 * rows;
+  const hiAt = hvAt + 8 * k;
+  heap.set(Float64Array.from(norms), normsAt / 8);
+  const hv = new Float64Array(c.buffer, hvAt, k);
+  const hi = new Int32Array(c.buffer, hiAt, k);
+  const { nearest } = c.exports;
+  return (x, xo, xStride, count, xNorms, values, indices) => {
+    for (let r0 = 0; r0 < count; r0 += CHAIN_BLOCK_ROWS) {
+      const nr = Math.min(CHAIN_BLOCK_ROWS, count - r0);
+      c.block(x, xo, xStride, r0, nr);
+      for (let r = 0; r < nr; r++) {
+        hv.fill(Number.POSITIVE_INFINITY);
+        hi.fill(-1);
+        nearest(outAt + 16 * pairs * r, normsAt, rows, xNorms[r0 + r], k, hvAt, hiAt);
+        values.set(hv, (r0 + r) * k);
+        indices.set(hi, (r0 + r) * k);
       }
     }
   };

@@ -9,7 +9,9 @@ import {
   chainDotsKernel,
   fusedMultiplyAdd,
   gemvKernel,
+  nearestKernel,
 } from "../../../src/runtimes/common/wasm-fma.ts";
+import { heapPush } from "../../../src/runtimes/sklearn/estimators/neighbors/select.ts";
 import { blasDot, gemmDot, gemvDot } from "../../../src/runtimes/sklearn/numeric.ts";
 
 // The kernels must give the emulation's bits (gemmDot, blasDot and libmExp, themselves checked against
@@ -139,6 +141,47 @@ describe("WebAssembly fused multiply-add kernels", () => {
       }
     // Longer vectors are summed block by block: left to the emulation.
     assert.equal(gemvKernel(new Float64Array(2048), 2048), undefined);
+  });
+
+  it("nearest keeps heapPush's heap (order, ties, NaN) of the keys xNorm − 2·x·y + ‖y‖²", () => {
+    const next = values(23);
+    let grid = 0;
+    for (const cols of [1, 3, 17, 30])
+      for (const rows of [1, 2, 5, 40, 600])
+        for (const k of [1, 2, 3, 5, 8, 13]) {
+          if (k > rows) continue;
+          for (const ties of [false, true]) {
+            // Integer grids with repeated points tie many keys exactly; a NaN feature makes NaN keys.
+            const v = () => (ties ? Math.floor((grid++ * 7919) % 5) : next());
+            const y = Float64Array.from({ length: rows * cols }, v);
+            const count = 11;
+            const x = Float64Array.from({ length: count * cols }, v);
+            if (!ties && rows === 40) x[2 * cols] = Number.NaN;
+            const norms = Float64Array.from({ length: rows }, (_, j) =>
+              blasDot(y, j * cols, y, j * cols, cols),
+            );
+            const xNorms = Float64Array.from({ length: count }, (_, r) =>
+              blasDot(x, r * cols, x, r * cols, cols),
+            );
+            const kernel = nearestKernel(y, rows, cols, norms, k);
+            assert.equal(kernel !== undefined, cpuHasFma);
+            if (kernel === undefined) continue;
+            const hv = new Float64Array(count * k);
+            const hi = new Int32Array(count * k);
+            kernel(x, 0, cols, count, xNorms, hv, hi);
+            for (let r = 0; r < count; r++) {
+              const wv = new Float64Array(k).fill(Number.POSITIVE_INFINITY);
+              const wi = new Int32Array(k).fill(-1);
+              for (let j = 0; j < rows; j++) {
+                const key = xNorms[r] + -2 * gemmDot(x, r * cols, 1, y, j * cols, 1, cols) + norms[j];
+                heapPush(wv, wi, 0, k, key, j);
+              }
+              const what = `${rows}×${cols} k=${k}${ties ? " ties" : ""} row ${r}`;
+              assert.deepEqual(Array.from(hi.subarray(r * k, r * k + k)), Array.from(wi), what);
+              for (let t = 0; t < k; t++) assert.ok(Object.is(hv[r * k + t], wv[t]), what);
+            }
+          }
+        }
   });
 
   it("without WebAssembly no kernel is made (the emulation serves)", () => {

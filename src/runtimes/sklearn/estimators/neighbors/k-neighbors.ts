@@ -10,7 +10,7 @@
 
 import { Errors } from "../../../../errors.ts";
 import type { PyObject, PyValue } from "../../../../formats/pickle/py-objects.ts";
-import { type ChainDots, chainDotsKernel } from "../../../common/wasm-fma.ts";
+import { type NearestRows, nearestKernel } from "../../../common/wasm-fma.ts";
 import type { Label, Matrix } from "../../../runtime.ts";
 import { checkIndices, expect } from "../../checks.ts";
 import { dense, matrix } from "../../data.ts";
@@ -22,7 +22,7 @@ import { treeIndexOf, treeQuery } from "./tree-search.ts";
 
 type Metric = "euclidean" | "manhattan" | "chebyshev" | "minkowski";
 
-/** Rows whose products with the training points are computed together (wasm-fma.ts's block). */
+/** Rows whose nearest points are searched together (wasm-fma.ts's block). */
 const QUERY_BLOCK = 8;
 
 /** The `p` of a metric's parameters dict, if set. */
@@ -100,12 +100,15 @@ function neighborsOf(o: PyObject, ctx: BuildContext): Neighbors {
   const gemmTrick = metric === "euclidean" && method === "brute";
   const yNorm = new Float64Array(n);
   if (gemmTrick) for (let j = 0; j < n; j++) yNorm[j] = blasDot(fx, j * nf, fx, j * nf, nf);
-  // The products x·y of a row with every training point, with the processor's fused multiply-add
-  // (wasm-fma.ts): the same chains as gemmDot's emulation, made on the first query (a copy of the
-  // training points laid out for it), undefined where the engine cannot.
-  let chains: ChainDots | undefined | null = gemmTrick ? undefined : null;
-  // The products of up to QUERY_BLOCK rows at a time (reused from call to call).
-  let dots: Float64Array | undefined;
+  // The products x·y of a row with every training point and the selection of its k smallest keys, with
+  // the processor's fused multiply-add (wasm-fma.ts): the same chains as gemmDot's emulation and the
+  // same heap as heapPush, made on the first query (a copy of the training points laid out for it),
+  // null where the engine cannot.
+  let nearest: NearestRows | undefined | null = gemmTrick ? undefined : null;
+  // The heaps of up to QUERY_BLOCK rows at a time, and those rows' squared norms (reused).
+  let blockValues: Float64Array | undefined;
+  let blockIndices: Int32Array | undefined;
+  const blockNorms = new Float64Array(QUERY_BLOCK);
 
   /** The ranking key: squared distance (Euclidean), `Σ|d|^p` (Minkowski), else the distance. */
   function rankKey(x: DenseData, r: number, j: number, xNorm: number): number {
@@ -163,15 +166,20 @@ function neighborsOf(o: PyObject, ctx: BuildContext): Neighbors {
         if (tree) {
           treeQuery(tree, { metric, p }, nf, d.data, r * d.cols, (j) => rankKey(d, r, j, 0), dist, ind, o, k);
         } else {
-          if (chains === undefined) chains = chainDotsKernel(fx, n, nf, nf, 1) ?? null;
-          if (chains !== null) {
-            // A block's products at its first row: the training points are read once per block.
+          if (nearest === undefined) nearest = nearestKernel(fx, n, nf, yNorm, k) ?? null;
+          if (nearest !== null) {
+            // A block's heaps at its first row: the training points are read once per block.
             const b = r % QUERY_BLOCK;
-            dots ??= new Float64Array(QUERY_BLOCK * n);
-            if (b === 0) chains(d.data, r * d.cols, d.cols, Math.min(QUERY_BLOCK, d.rows - r), dots, 0);
-            // rankKey's key, from the same product.
-            const at = b * n;
-            for (let j = 0; j < n; j++) heapPush(h1v, h1i, 0, k, xNorm + -2 * dots[at + j] + yNorm[j], j);
+            blockValues ??= new Float64Array(QUERY_BLOCK * k);
+            blockIndices ??= new Int32Array(QUERY_BLOCK * k);
+            if (b === 0) {
+              const count = Math.min(QUERY_BLOCK, d.rows - r);
+              for (let t = 0; t < count; t++)
+                blockNorms[t] = blasDot(d.data, (r + t) * d.cols, d.data, (r + t) * d.cols, nf);
+              nearest(d.data, r * d.cols, d.cols, count, blockNorms, blockValues, blockIndices);
+            }
+            h1v.set(blockValues.subarray(b * k, b * k + k));
+            h1i.set(blockIndices.subarray(b * k, b * k + k));
           } else for (let j = 0; j < n; j++) heapPush(h1v, h1i, 0, k, rankKey(d, r, j, xNorm), j);
           // parallel_on_Y (scikit-learn's strategy for a batch no larger than the training set):
           // the worker's heap is pushed, slot by slot, into the row's final heap.
