@@ -1,6 +1,7 @@
 /**
- * @module The little of the WebAssembly binary format wasm-fma-code.ts writes its module with: LEB128
- * numbers, value types, the opcodes it uses, and a builder of function bodies.
+ * @module The little of the WebAssembly binary format the hand-written modules need: LEB128 numbers
+ * (here and in xgboost/wasm-sums.ts), value types, and for wasm-fma-code.ts the opcodes it uses and a
+ * builder of function bodies.
  */
 
 /** Unsigned LEB128, as the binary format spells sizes, indices and offsets. */
@@ -11,6 +12,19 @@ export function uleb(n: number, out: number[]): void {
     if (n !== 0) b |= 0x80;
     out.push(b);
   } while (n !== 0);
+}
+
+/** Signed LEB128 (`i32.const` immediates). */
+export function sleb(n: number, out: number[]): void {
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
 }
 
 // Value types.
@@ -33,15 +47,8 @@ export class Body {
   /** `i32.const v` (signed LEB128). */
   i32(v: number): this {
     this.c.push(0x41);
-    for (;;) {
-      const byte = v & 0x7f;
-      v >>= 7;
-      if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
-        this.c.push(byte);
-        return this;
-      }
-      this.c.push(byte | 0x80);
-    }
+    sleb(v, this.c);
+    return this;
   }
   op(...bytes: number[]): this {
     this.c.push(...bytes);

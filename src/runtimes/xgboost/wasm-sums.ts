@@ -17,6 +17,7 @@
  * the JavaScript (or the walks) serve.
  */
 
+import { sleb, uleb } from "../common/wasm-asm.ts";
 import type { CategoryBits } from "./categorical-walk.ts";
 import { compilable, type SumTrees } from "./compiled-sums.ts";
 
@@ -34,29 +35,6 @@ interface WasmApi {
 const MEMORY_BYTES = 65_536;
 /** The most bytes of categories (one per code per categorical split); a booster with more keeps the walks. */
 const MAX_CATEGORY_BYTES = 1 << 20;
-
-/** Unsigned LEB128, as the binary format spells sizes, indices and offsets. */
-function uleb(n: number, out: number[]): void {
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-}
-
-/** Signed LEB128 (`i32.const` immediates). */
-function sleb(n: number, out: number[]): void {
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return;
-    }
-    out.push(b | 0x80);
-  }
-}
 
 const f32 = new Float32Array(1);
 const f32Bytes = new Uint8Array(f32.buffer);
