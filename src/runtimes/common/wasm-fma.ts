@@ -61,7 +61,10 @@ interface WasmApi {
   Instance: new (m: object, imports: object) => { readonly exports: Record<string, unknown> };
 }
 
-/** The most bytes a kernel's memory holds (its matrix and scratch); a larger matrix keeps the emulation. */
+/**
+ * The most bytes a kernel's memory holds (its matrix and scratch); a larger matrix keeps the emulation
+ * (the kernel's copy would double a large model's memory).
+ */
 export const MAX_KERNEL_BYTES = 1 << 30;
 
 let compiled: { api: WasmApi; module: object } | null | undefined;
@@ -95,9 +98,15 @@ export function fusedMultiplyAdd(): boolean {
 function instance(bytes: number): { exports: Exports; buffer: ArrayBuffer } | undefined {
   const m = fmaModule();
   if (m === null || bytes > MAX_KERNEL_BYTES) return undefined;
-  const memory = new m.api.Memory({ initial: Math.max(1, Math.ceil(bytes / 65_536)) });
-  const exports = new m.api.Instance(m.module, { m: { mem: memory } }).exports as unknown as Exports;
-  return { exports, buffer: memory.buffer };
+  try {
+    const memory = new m.api.Memory({ initial: Math.max(1, Math.ceil(bytes / 65_536)) });
+    const exports = new m.api.Instance(m.module, { m: { mem: memory } }).exports as unknown as Exports;
+    return { exports, buffer: memory.buffer };
+  } catch {
+    // The memory could not be had (the process is short of it): the emulation serves, slower but
+    // without the copy.
+    return undefined;
+  }
 }
 
 /** Input rows a chain kernel takes through each block of its matrix. */
