@@ -26,7 +26,7 @@
  *   steps fused; values off its main path are left to `libmExp`).
  *
  * Measured in process (`npm run bench:heavy`, 2026-12-07): single rows of an 11 000-point KNN 4.9 ms →
- * 0.21 ms, of an RBF SVC of 3 734 support vectors 1.16 → 0.095 ms, of a 256×256 MLP 0.90 → 0.029 ms.
+ * 0.16 ms, of an RBF SVC of 3 734 support vectors 1.16 → 0.097 ms, of a 256×256 MLP 0.90 → 0.027 ms.
  *
  * Each kernel owns a copy of its matrix in its instance's memory (laid out for the lanes); nothing in
  * the module comes from a model but numbers.
