@@ -8,8 +8,9 @@
  * CPU and the load generator to CPU 0; BENCH_ROUNDS alternating rounds (default 5) of BENCH_DURATION s
  * (default 5) after a warm-up; median [min–max] of req/s and p99, the server's CPU time per request
  * (from /proc, so other processes' load does not inflate it) and the part of it in the kernel, RSS after load, the mean rows per
- * model call read from `/metrics`, and `uptime` before and after. `BENCH_CASES=rf300,mlp,rf100` picks
- * the models (rf100, the iris RandomForest-100, is a cheap model), `BENCH_MODES=off,on,auto` the modes.
+ * model call read from `/metrics`, and `uptime` before and after. `BENCH_CASES=rf300,mlp,rf100,knn` picks
+ * the models (rf100, the iris RandomForest-100, is a cheap model; knn, a brute-force KNN of 11 000
+ * points, a costly one, trained by `scripts/bench/sklearn_heavy.py`), `BENCH_MODES=off,on,auto` the modes.
  */
 
 import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
@@ -62,6 +63,8 @@ const allCases: Record<string, ModelCase> = {
   mlp: { name: "breast-cancer MLP 256×256 (ONNX)", file: "bc_mlp.onnx", rows: "bc_batch1000.json" },
   // A cheaper model, to see what `auto` makes of it: not in the default run.
   rf100: { name: "iris RandomForest-100 (sklearn)", file: "iris_rf100.joblib", rows: "iris_batch1000.json" },
+  // A model whose cost is its arithmetic (scripts/bench/sklearn_heavy.py): not in the default run.
+  knn: { name: "KNN, 11 000 points × 30 (sklearn, brute force)", file: "knn.joblib", rows: "rows.json" },
 };
 const cases = (process.env.BENCH_CASES?.split(",") ?? ["rf300", "mlp"]).map((c) => {
   const found = allCases[c];
@@ -69,6 +72,10 @@ const cases = (process.env.BENCH_CASES?.split(",") ?? ["rf300", "mlp"]).map((c) 
   return found;
 });
 const modes = (process.env.BENCH_MODES?.split(",") ?? ["off", "on", "auto"]) as ("off" | "on" | "auto")[];
+if (cases.includes(allCases.knn!))
+  execFileSync("/usr/bin/python3", [join(root, "scripts/bench/sklearn_heavy.py"), "train", models], {
+    stdio: "ignore",
+  });
 
 let nextPort = 18_900;
 
@@ -110,7 +117,9 @@ async function start(file: string, mode: string): Promise<{ child: ChildProcess;
 
 /** Single-row bodies over distinct rows: one row sent again and again would flatter the trees. */
 function requestsOf(file: string): string[] {
-  const { instances } = JSON.parse(readFileSync(join(models, file), "utf8")) as { instances: number[][] };
+  // `{"instances": [...]}`, or a plain list of rows (sklearn_heavy.py's).
+  const data = JSON.parse(readFileSync(join(models, file), "utf8")) as { instances: number[][] } | number[][];
+  const instances = Array.isArray(data) ? data : data.instances;
   return instances.map((features) => JSON.stringify({ features }));
 }
 
