@@ -215,6 +215,7 @@ export function regressor(o: PyObject, ctx: BuildContext): SkEstimator {
     },
   };
 }
+
 /** A layer: weights (row-major nIn × nOut), intercepts, and its products' kernel once made. */
 interface Layer {
   readonly w: Float64Array;
