@@ -73,6 +73,7 @@ export const I32_EQZ = 0x45;
 export const I32_GE_U = 0x4f;
 export const I32_LOAD = 0x28;
 export const F64_GT = 0x64;
+export const F64_MAX = 0xa5;
 export const F64_LOAD = 0x2b;
 export const F64_STORE = 0x39;
 export const F64_ADD = 0xa0;

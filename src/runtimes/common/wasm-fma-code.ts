@@ -14,6 +14,7 @@ import {
   F64,
   F64_ADD,
   F64_LOAD,
+  F64_MAX,
   F64_MUL,
   F64_STORE,
   F64_SUB,
@@ -22,6 +23,7 @@ import {
   F64X2_RELAXED_MADD,
   F64X2_SPLAT,
   F64X2_SUB,
+  f64Const,
   I32,
   I32_ADD,
   I32_AND,
@@ -174,6 +176,35 @@ function chain2Body(): number[] {
 }
 
 /**
+ * `epilogue(out, rows, stride, bias, n, relu)`: for each of `rows` rows at `out` (`stride` bytes apart),
+ * its n values v_j ← v_j + bias_j, then max(v_j, 0) when relu is 1 (`f64.max`: NaN stays NaN, −0
+ * becomes +0, as `Math.max(v, 0)`). Parameters 0–5; locals: r (6), j (7), the value's address (8), the
+ * value (9, f64).
+ */
+function epilogueBody(): number[] {
+  const [OUT, ROWS, STRIDE, BIAS, N, RELU, R, J, AT, V] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const b = new Body();
+  b.i32(0).set(R);
+  b.op(BLOCK, VOID, LOOP, VOID);
+  b.get(R).get(ROWS).op(I32_LT_U, I32_EQZ, BR_IF, 1);
+  b.i32(0).set(J);
+  b.op(BLOCK, VOID, LOOP, VOID);
+  b.get(J).get(N).op(I32_LT_U, I32_EQZ, BR_IF, 1);
+  b.get(OUT).get(R).get(STRIDE).op(I32_MUL, I32_ADD).get(J).i32(8).op(I32_MUL, I32_ADD).set(AT);
+  b.get(AT).op(F64_LOAD, 3, 0);
+  b.get(BIAS).get(J).i32(8).op(I32_MUL, I32_ADD).op(F64_LOAD, 3, 0).op(F64_ADD).set(V);
+  b.get(RELU).op(IF, VOID).get(V);
+  f64Const(b, 0);
+  b.op(F64_MAX).set(V).op(END);
+  b.get(AT).get(V).op(F64_STORE, 3, 0);
+  b.get(J).i32(1).op(I32_ADD).set(J);
+  b.op(BR, 0, END, END);
+  b.get(R).i32(1).op(I32_ADD).set(R);
+  b.op(BR, 0, END, END, END);
+  return [2, 3, I32, 1, F64, ...b.c];
+}
+
+/**
  * `gemv(a, stride, rows, x, nb, out)`: for each of `rows` rows of `a` (`stride` bytes apart), the four
  * FMA lanes of OpenBLAS' Haswell `dgemv_t` over its first `nb` elements (a multiple of 4; lane l takes
  * elements ≡ l mod 4) against x, folded `(l0 + l2) + (l1 + l3)`, stored at `out + 8·row` (gemvDot's one
@@ -295,7 +326,7 @@ function ddotBody(diff: boolean): number[] {
 
 /**
  * The module's bytes: memory imported as `m.mem`; `probe` (f64, f64, f64) → f64; `chain`, `ddot` and
- * `ddotDiff` (5 × i32); `exps` (i32, i32, f64, i32, i32) → i32; `chain2` (7 × i32); `gemv` (6 × i32); `nearest` (i32 × 3, f64, i32 × 3).
+ * `ddotDiff` (5 × i32); `exps` (i32, i32, f64, i32, i32) → i32; `chain2` (7 × i32); `gemv` and `epilogue` (6 × i32); `nearest` (i32 × 3, f64, i32 × 3).
  */
 export function moduleBytes(): Uint8Array {
   const bytes: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
@@ -317,9 +348,9 @@ export function moduleBytes(): Uint8Array {
     ...[0x60, 7, I32, I32, I32, F64, I32, I32, I32, 0],
   ]);
   section(2, [1, ...name("m"), ...name("mem"), 0x02, 0x00, 1]);
-  section(3, [8, 0, 1, 1, 1, 2, 3, 4, 5]);
+  section(3, [9, 0, 1, 1, 1, 2, 3, 4, 5, 4]);
   section(7, [
-    8,
+    9,
     ...[...name("probe"), 0, 0],
     ...[...name("chain"), 0, 1],
     ...[...name("ddot"), 0, 2],
@@ -328,6 +359,7 @@ export function moduleBytes(): Uint8Array {
     ...[...name("chain2"), 0, 5],
     ...[...name("gemv"), 0, 6],
     ...[...name("nearest"), 0, 7],
+    ...[...name("epilogue"), 0, 8],
   ]);
   const bodies = [
     probeBody(),
@@ -338,6 +370,7 @@ export function moduleBytes(): Uint8Array {
     chain2Body(),
     gemvBody(),
     nearestBody(),
+    epilogueBody(),
   ];
   const code: number[] = [bodies.length];
   for (const body of bodies) {
@@ -359,4 +392,5 @@ export interface Exports {
   chain2(x0: number, x1: number, nf: number, w: number, pairs: number, out0: number, out1: number): void;
   gemv(a: number, stride: number, rows: number, x: number, nb: number, out: number): void;
   nearest(dots: number, norms: number, n: number, xNorm: number, k: number, hv: number, hi: number): void;
+  epilogue(out: number, rows: number, stride: number, bias: number, n: number, relu: number): void;
 }

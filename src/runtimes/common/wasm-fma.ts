@@ -194,10 +194,19 @@ function chainsOf(
   };
 }
 
+/** What a chain kernel adds to each result before handing it out: a layer's intercepts, then ReLU. */
+export interface Epilogue {
+  /** One value per matrix row, added to that row's product (`v + bias[j]`). */
+  readonly bias: ArrayLike<number>;
+  /** Then `Math.max(v, 0)`. */
+  readonly relu: boolean;
+}
+
 /**
  * A kernel for `gemmDot(x, xo, 1, w, at(j), colStride, cols)` of every row `j < rows`, where row j's
- * element k is `w[offset + j·rowStride + k·colStride]`: the same FMA chains, fused. Undefined where the
- * engine has no fused multiply-add in WebAssembly or the matrix is too large.
+ * element k is `w[offset + j·rowStride + k·colStride]`: the same FMA chains, fused; with `epilogue`, each
+ * result then gets its bias added (and ReLU) in the same memory, as the caller would in JavaScript.
+ * Undefined where the engine has no fused multiply-add in WebAssembly or the matrix is too large.
  */
 export function chainDotsKernel(
   w: ArrayLike<number>,
@@ -206,14 +215,18 @@ export function chainDotsKernel(
   rowStride: number,
   colStride: number,
   offset = 0,
+  epilogue?: Epilogue,
 ): ChainDots | undefined {
-  const c = chainsOf(w, rows, cols, rowStride, colStride, offset, 0);
+  const c = chainsOf(w, rows, cols, rowStride, colStride, offset, epilogue === undefined ? 0 : 8 * rows);
   if (c === undefined) return undefined;
-  const { heap, pairs, outAt } = c;
+  const { heap, pairs, outAt, extraAt } = c;
+  if (epilogue !== undefined) heap.set(Float64Array.from(epilogue.bias), extraAt / 8);
+  const relu = epilogue?.relu === true ? 1 : 0;
   return (x, xo, xStride, count, out, at) => {
     for (let r0 = 0; r0 < count; r0 += CHAIN_BLOCK_ROWS) {
       const nr = Math.min(CHAIN_BLOCK_ROWS, count - r0);
       c.block(x, xo, xStride, r0, nr);
+      if (epilogue !== undefined) c.exports.epilogue(outAt, nr, 16 * pairs, extraAt, rows, relu);
       for (let r = 0; r < nr; r++) {
         const from = outAt / 8 + 2 * pairs * r;
         const to = at + (r0 + r) * rows;

@@ -78,6 +78,38 @@ describe("WebAssembly fused multiply-add kernels", () => {
     for (let j = 0; j < units; j++) assert.ok(Object.is(out[j], gemmDot(x, 0, 1, w, j, units, inputs)));
   });
 
+  it("chain dots with an epilogue add the bias, then ReLU, as JavaScript would (NaN kept, −0 made +0)", () => {
+    const next = values(29);
+    for (const relu of [false, true])
+      for (const [units, inputs, count] of [
+        [37, 21, 5],
+        [256, 30, 19],
+        [2, 1, 3],
+      ]) {
+        const w = Float64Array.from({ length: units * inputs }, next);
+        const bias = Float64Array.from({ length: units }, next);
+        const x = Float64Array.from({ length: count * inputs }, next);
+        // A row of zeros against a −0 bias gives −0 (ReLU must make it +0); a NaN input gives NaNs.
+        x.fill(0, 0, inputs);
+        bias[0] = -0;
+        x[inputs] = Number.NaN;
+        const kernel = chainDotsKernel(w, units, inputs, 1, units, 0, { bias, relu });
+        assert.equal(kernel !== undefined, cpuHasFma);
+        if (kernel === undefined) continue;
+        const out = new Float64Array(count * units);
+        kernel(x, 0, inputs, count, out, 0);
+        for (let r = 0; r < count; r++)
+          for (let j = 0; j < units; j++) {
+            const v = gemmDot(x, r * inputs, 1, w, j, units, inputs) + bias[j];
+            const want = relu ? Math.max(v, 0) : v;
+            assert.ok(
+              Object.is(out[r * units + j], want),
+              `${units}×${inputs} relu=${relu} row ${r} unit ${j}`,
+            );
+          }
+      }
+  });
+
   it("ddots equal blasDot (OpenBLAS' lanes, fold and tail), of a row and of a difference", () => {
     const next = values(13);
     for (const cols of [0, 1, 3, 15, 16, 17, 31, 32, 33, 40, 64, 100])

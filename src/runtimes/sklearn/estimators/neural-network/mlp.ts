@@ -86,7 +86,9 @@ function networkOf(o: PyObject, ctx: BuildContext): Network {
   for (let i = 1; i < layers.length; i++)
     if (layers[i].nIn !== layers[i - 1].nOut)
       throw Errors.invalidModel(ctx.file, `${o.name} layer ${i} does not chain`);
-  const hidden = activationOf(str(attr(o, "activation")) ?? "relu", o, ctx);
+  const hiddenName = str(attr(o, "activation")) ?? "relu";
+  const hidden = activationOf(hiddenName, o, ctx);
+  const hiddenRelu = hiddenName === "relu";
   const output = activationOf(str(need(o, "out_activation_")), o, ctx);
   return {
     nFeatures: layers[0].nIn,
@@ -98,12 +100,18 @@ function networkOf(o: PyObject, ctx: BuildContext): Network {
       layers.forEach((l, i) => {
         const next = new Float64Array(d.rows * l.nOut);
         // Unit j's weights are column j of coefs_ (row-major nIn × nOut).
+        const last = i === layers.length - 1;
+        // A hidden ReLU layer's intercepts and activation go into the kernel too (applied to the same
+        // values in the same order: v + b, then max(v, 0)); other layers add theirs here.
+        const fused = l.nOut > 1 && !last && hiddenRelu;
         if (l.products === undefined)
           l.products =
-            (l.nOut === 1 ? gemvKernel(l.w, l.nIn) : chainDotsKernel(l.w, l.nOut, l.nIn, 1, l.nOut)) ?? null;
+            (l.nOut === 1
+              ? gemvKernel(l.w, l.nIn)
+              : chainDotsKernel(l.w, l.nOut, l.nIn, 1, l.nOut, 0, { bias: l.b, relu: fused })) ?? null;
         if (l.products !== null) {
           l.products(a, 0, width, d.rows, next, 0);
-          for (let r = 0; r < d.rows; r++) for (let j = 0; j < l.nOut; j++) next[r * l.nOut + j] += l.b[j];
+          if (l.nOut === 1) for (let r = 0; r < d.rows; r++) next[r] += l.b[0];
         } else
           for (let r = 0; r < d.rows; r++)
             for (let j = 0; j < l.nOut; j++)
@@ -111,7 +119,7 @@ function networkOf(o: PyObject, ctx: BuildContext): Network {
                 (l.nOut === 1
                   ? gemvDot(a, r * width, l.w, 0, 1, l.nIn)
                   : gemmDot(a, r * width, 1, l.w, j, l.nOut, l.nIn)) + l.b[j];
-        (i === layers.length - 1 ? output : hidden)(next, d.rows, l.nOut);
+        if (!(fused && l.products !== null)) (last ? output : hidden)(next, d.rows, l.nOut);
         a = next;
         width = l.nOut;
       });
