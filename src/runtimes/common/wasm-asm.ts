@@ -1,8 +1,20 @@
 /**
- * @module The little of the WebAssembly binary format the hand-written modules need: LEB128 numbers
- * (here and in xgboost/wasm-sums.ts), value types, and for wasm-fma-code.ts the opcodes it uses and a
+ * @module The little of WebAssembly the hand-written modules need (here and in xgboost/wasm-sums.ts):
+ * the engine's API, LEB128 numbers, value types, and for wasm-fma-code.ts the opcodes it uses and a
  * builder of function bodies.
  */
+
+/** The part of the WebAssembly JavaScript API used here (the project's TypeScript libraries omit it). */
+export interface WasmApi {
+  Memory: new (d: { initial: number }) => { readonly buffer: ArrayBuffer };
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (m: object, imports: object) => { readonly exports: Record<string, unknown> };
+}
+
+/** The engine's WebAssembly, or undefined (`--jitless`), looked up when it is first needed. */
+export function wasmApi(): WasmApi | undefined {
+  return (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+}
 
 /** Unsigned LEB128, as the binary format spells sizes, indices and offsets. */
 export function uleb(n: number, out: number[]): void {

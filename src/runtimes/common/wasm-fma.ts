@@ -34,6 +34,7 @@
 
 import { fma } from "./fma.ts";
 import { EXP_TABLES, libmExp } from "./libm-exp.ts";
+import { type WasmApi, wasmApi } from "./wasm-asm.ts";
 import { type Exports, moduleBytes } from "./wasm-fma-code.ts";
 
 /**
@@ -54,13 +55,6 @@ export type ChainDots = (
  */
 export type BlasDots = (x: ArrayLike<number>, xo: number, out: Float64Array, outAt: number) => void;
 
-/** The part of the WebAssembly JavaScript API used here (the project's TypeScript libraries omit it). */
-interface WasmApi {
-  Memory: new (d: { initial: number }) => { readonly buffer: ArrayBuffer };
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (m: object, imports: object) => { readonly exports: Record<string, unknown> };
-}
-
 /**
  * The most bytes a kernel's memory holds (its matrix and scratch); a larger matrix keeps the emulation
  * (the kernel's copy would double a large model's memory).
@@ -73,7 +67,7 @@ let compiled: { api: WasmApi; module: object } | null | undefined;
 function fmaModule(): { api: WasmApi; module: object } | null {
   if (compiled !== undefined) return compiled;
   compiled = null;
-  const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+  const api = wasmApi();
   if (api === undefined) return null;
   try {
     const module = new api.Module(moduleBytes());

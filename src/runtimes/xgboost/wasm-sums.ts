@@ -17,19 +17,12 @@
  * the JavaScript (or the walks) serve.
  */
 
-import { sleb, uleb } from "../common/wasm-asm.ts";
+import { sleb, uleb, wasmApi } from "../common/wasm-asm.ts";
 import type { CategoryBits } from "./categorical-walk.ts";
 import { compilable, type SumTrees } from "./compiled-sums.ts";
 
 /** The margins of `rows` rows of `x` (row-major, `cols` wide): `rows × groups` float32 sums. */
 export type WasmMargins = (x: Float64Array, rows: number, cols: number) => Float64Array;
-
-/** The part of the WebAssembly JavaScript API used here (the project's TypeScript libraries omit it). */
-interface WasmApi {
-  Memory: new (d: { initial: number }) => { readonly buffer: ArrayBuffer };
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (m: object, imports: object) => { readonly exports: Record<string, unknown> };
-}
 
 /** Linear memory for a model's rows and sums: one page. Rows are run in slabs that fit in it. */
 const MEMORY_BYTES = 65_536;
@@ -252,8 +245,8 @@ export function compileWasmSums(
   cats?: CategoryBits,
 ): WasmMargins | undefined {
   // The engine's WebAssembly, or none (`--jitless`), looked up when a model is bound.
-  const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
-  if (wasmApi === undefined || !compilable(t, cats?.start)) return undefined;
+  const api = wasmApi();
+  if (api === undefined || !compilable(t, cats?.start)) return undefined;
   // A categorical split without its bytes (a span the walks' bits declined) cannot be compiled.
   if (t.catIndex?.some((k, n) => k >= 0 && !(cats !== undefined && cats.start[n] >= 0))) return undefined;
   const catBytes = cats?.bits.length ?? 0;
@@ -264,8 +257,8 @@ export function compileWasmSums(
   let sum: (x: number, from: number, to: number, acc: number) => void;
   let memory: { readonly buffer: ArrayBuffer };
   try {
-    memory = new wasmApi.Memory({ initial: Math.ceil((catsAt + catBytes) / 65_536) });
-    const instance = new wasmApi.Instance(new wasmApi.Module(moduleOf(t, cols, groups, cats, catsAt)), {
+    memory = new api.Memory({ initial: Math.ceil((catsAt + catBytes) / 65_536) });
+    const instance = new api.Instance(new api.Module(moduleOf(t, cols, groups, cats, catsAt)), {
       m: { mem: memory },
     });
     sum = instance.exports.sum as typeof sum;

@@ -157,7 +157,6 @@ function neighborsOf(o: PyObject, ctx: BuildContext): Neighbors {
       const h1v = new Float64Array(k);
       const h1i = new Int32Array(k);
       for (let r = 0; r < d.rows; r++) {
-        const xNorm = gemmTrick ? blasDot(d.data, r * d.cols, d.data, r * d.cols, nf) : 0;
         h1v.fill(Number.POSITIVE_INFINITY);
         h1i.fill(-1);
         const o = r * k;
@@ -180,7 +179,10 @@ function neighborsOf(o: PyObject, ctx: BuildContext): Neighbors {
             }
             h1v.set(blockValues.subarray(b * k, b * k + k));
             h1i.set(blockIndices.subarray(b * k, b * k + k));
-          } else for (let j = 0; j < n; j++) heapPush(h1v, h1i, 0, k, rankKey(d, r, j, xNorm), j);
+          } else {
+            const xNorm = gemmTrick ? blasDot(d.data, r * d.cols, d.data, r * d.cols, nf) : 0;
+            for (let j = 0; j < n; j++) heapPush(h1v, h1i, 0, k, rankKey(d, r, j, xNorm), j);
+          }
           // parallel_on_Y (scikit-learn's strategy for a batch no larger than the training set):
           // the worker's heap is pushed, slot by slot, into the row's final heap.
           for (let t = 0; t < k; t++) heapPush(dist, ind, o, k, h1v[t], h1i[t]);
