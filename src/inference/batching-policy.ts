@@ -1,7 +1,7 @@
 /**
  * @module The `auto` micro-batching decision of each model version, from the model time of its own
- * first calls on live rows (no extra model call is made). A version starts unbatched; the median time
- * of its first single-row calls says whether it is cheap (then there is no trial: a cheap version's
+ * calls on live rows once its code is warm (no extra model call is made). A version starts unbatched;
+ * the median time of its single-row calls says whether it is cheap (then there is no trial: a cheap version's
  * model time gains little from a batch, and the micro-batcher batches it only while its requests arrive
  * crowded, `crowd-meter.ts`, without waiting for company). A
  * costlier version then runs a trial with batching on, and keeps it if a row costs clearly less inside
@@ -24,15 +24,25 @@ export interface Calibration {
   readonly reason: "cheap" | "pays" | "does-not-pay";
 }
 
-/** Single-row calls timed before deciding whether a version is cheap (after {@link WARM_UP_CALLS}). */
+/** Single-row calls timed before deciding whether a version is cheap (after its warm-up). */
 export const SINGLE_CALLS = 64;
-/** Batched calls (two rows or more) timed in the trial (after {@link WARM_UP_CALLS}). */
+/** Batched calls (two rows or more) timed in the trial (after its warm-up). */
 export const TRIAL_CALLS = 96;
 /**
- * Calls of each kind left out before timing: a code path's first calls run before the JIT has
- * optimised it (the batch path of a tree walk is several times slower in its first dozen calls).
+ * Calls of each kind left out before timing, at most: a code path runs slower until the JIT has
+ * optimised it, and for longer than a few calls. Under load at 32 connections, the median model time of
+ * the iris RandomForest-100's single rows was 18 µs over calls 17–32, 12 over calls 65–128, 4.0 over
+ * 1 025–2 048, 2.9 over 2 049–4 096 and 1.9 from 16 385 on; the breast-cancer RandomForest-300's 34, 23,
+ * 8.9, 7.0 and 4.3 (2026-12-07). Timed after 16 calls, as until then, both looked costly (not cheap,
+ * against a line at 10 µs), and at four connections `auto` batched the iris forest with waits for
+ * company, at 0.68× the requests/s of `off`, until its decision was measured again five minutes later.
  */
-export const WARM_UP_CALLS = 16;
+export const WARM_UP_CALLS = 4096;
+/**
+ * The warm-up also ends once the calls left out took this much model time, in ms: a costly model (tens of
+ * µs a call or more) is warm after far fewer calls, and its decision should not wait for thousands.
+ */
+export const WARM_UP_MS = 50;
 /** A single-row call below this many microseconds is cheap: batching stays off. */
 export const CHEAP_US = 10;
 /**
@@ -45,18 +55,33 @@ export const TRIALS = 2;
 /** Batching stays on when a row in a batch costs at most this share of a row alone. */
 export const PAYING_RATIO = 0.8;
 
+/** How `auto` decides; each field defaults to the constant of the same meaning above. */
+export interface PolicyTuning {
+  /** Below this single-row time (µs) a version is cheap ({@link CHEAP_US}). */
+  readonly cheapUs: number;
+  /** Calls of each kind left out before timing, at most ({@link WARM_UP_CALLS}). */
+  readonly warmUpCalls: number;
+  /** …or until the calls left out took this many ms of model time ({@link WARM_UP_MS}). */
+  readonly warmUpMs: number;
+}
+
+/** Calls left out so far (and their model time) before timing the calls of one kind. */
+interface WarmUp {
+  seen: number;
+  seenMs: number;
+}
+
 type State =
-  | { readonly phase: "single"; seen: number; readonly times: number[] }
-  | {
+  | ({ readonly phase: "single"; readonly times: number[] } & WarmUp)
+  | ({
       readonly phase: "trial";
       readonly singleUs: number;
       /** 1 for the first trial, 2 for the second one a failed first trial gets. */
       readonly attempt: number;
-      seen: number;
       ms: number;
       rows: number;
       calls: number;
-    }
+    } & WarmUp)
   | { readonly phase: "decided"; readonly calibration: Calibration; readonly at: number };
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
@@ -73,21 +98,28 @@ export class AutoPolicy {
   readonly #states = new WeakMap<ReadyVersion, State>();
   readonly #decided: (v: ReadyVersion, c: Calibration) => void;
   readonly #now: () => number;
-  /** Below this single-row time (µs) a version is cheap ({@link CHEAP_US} unless a test says otherwise). */
-  readonly #cheapUs: number;
+  readonly #tuning: PolicyTuning;
 
   /**
    * `decided` is told each time a version decides; `now` (ms) is the clock that makes a decision
-   * expire after {@link REVISIT_MS}; `cheapUs` the single-row time below which a version is cheap.
+   * expire after {@link REVISIT_MS}; `tuning` overrides the constants (tests).
    */
   constructor(
     decided: (v: ReadyVersion, c: Calibration) => void = () => undefined,
     now = Date.now,
-    cheapUs = CHEAP_US,
+    tuning: Partial<PolicyTuning> = {},
   ) {
     this.#decided = decided;
     this.#now = now;
-    this.#cheapUs = cheapUs;
+    this.#tuning = { cheapUs: CHEAP_US, warmUpCalls: WARM_UP_CALLS, warmUpMs: WARM_UP_MS, ...tuning };
+  }
+
+  /** Whether `call` is still one of the warm-up's calls left out (and counts it). */
+  #warming(w: WarmUp, ms: number): boolean {
+    if (w.seen >= this.#tuning.warmUpCalls || w.seenMs >= this.#tuning.warmUpMs) return false;
+    w.seen++;
+    w.seenMs += ms;
+    return true;
   }
 
   /** Whether requests for `v` go through a batching lane now. */
@@ -107,25 +139,35 @@ export class AutoPolicy {
   observe(v: ReadyVersion, rows: number, ms: number): void {
     let s = this.#states.get(v);
     if (s === undefined) {
-      s = { phase: "single", seen: 0, times: [] };
+      s = { phase: "single", seen: 0, seenMs: 0, times: [] };
       this.#states.set(v, s);
     }
     if (s.phase === "decided") {
       // Decisions expire: one taken while a neighbour was hogging the CPU must not stand for good.
       if (this.#now() - s.at < REVISIT_MS) return;
-      s = { phase: "single", seen: 0, times: [] };
+      s = { phase: "single", seen: 0, seenMs: 0, times: [] };
       this.#states.set(v, s);
     }
     if (s.phase === "single") {
-      if (rows !== 1 || ++s.seen <= WARM_UP_CALLS) return;
+      if (rows !== 1 || this.#warming(s, ms)) return;
       s.times.push(ms * 1000);
       if (s.times.length < SINGLE_CALLS) return;
       const singleUs = median(s.times);
-      if (singleUs < this.#cheapUs) this.#decide(v, { singleUs, batching: false, reason: "cheap" });
-      else this.#states.set(v, { phase: "trial", singleUs, attempt: 1, seen: 0, ms: 0, rows: 0, calls: 0 });
+      if (singleUs < this.#tuning.cheapUs) this.#decide(v, { singleUs, batching: false, reason: "cheap" });
+      else
+        this.#states.set(v, {
+          phase: "trial",
+          singleUs,
+          attempt: 1,
+          seen: 0,
+          seenMs: 0,
+          ms: 0,
+          rows: 0,
+          calls: 0,
+        });
       return;
     }
-    if (rows < 2 || ++s.seen <= WARM_UP_CALLS) return;
+    if (rows < 2 || this.#warming(s, ms)) return;
     // Summed, not a median per call: large batches, where batching matters, weigh more.
     s.ms += ms;
     s.rows += rows;
@@ -135,7 +177,7 @@ export class AutoPolicy {
     if (!pays && s.attempt < TRIALS) {
       // A trial can fall on a bad moment (another process on the CPU, the collector, a recompile):
       // turning batching off takes two failed trials in a row.
-      this.#states.set(v, { ...s, attempt: s.attempt + 1, seen: 0, ms: 0, rows: 0, calls: 0 });
+      this.#states.set(v, { ...s, attempt: s.attempt + 1, seen: 0, seenMs: 0, ms: 0, rows: 0, calls: 0 });
       return;
     }
     this.#decide(v, {

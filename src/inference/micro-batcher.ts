@@ -11,7 +11,7 @@
 import { performance } from "node:perf_hooks";
 import { Errors } from "../errors.ts";
 import type { FeatureTable } from "../runtimes/runtime.ts";
-import { AutoPolicy, type Calibration } from "./batching-policy.ts";
+import { AutoPolicy, type Calibration, type PolicyTuning } from "./batching-policy.ts";
 import { CrowdMeter } from "./crowd-meter.ts";
 import { type InferenceResult, infer, type Method } from "./run.ts";
 import { canJoin, joinTables, splitResult } from "./tables.ts";
@@ -129,10 +129,10 @@ export class MicroBatcher {
   readonly #policy: AutoPolicy | undefined;
 
   /**
-   * `cheapUs` moves `auto` mode's line between cheap and costly versions (tests, where timings depend
-   * on the machine's load).
+   * `tuning` moves `auto` mode's line between cheap and costly versions and shortens its warm-up
+   * (tests, where timings depend on the machine's load).
    */
-  constructor(options: BatchingOptions, observer?: BatchObserver, cheapUs?: number) {
+  constructor(options: BatchingOptions, observer?: BatchObserver, tuning?: Partial<PolicyTuning>) {
     this.options = options;
     this.#observer = observer;
     if (options.mode === "auto")
@@ -141,7 +141,7 @@ export class MicroBatcher {
           this.#countsOf(v).calibration = c;
         },
         Date.now,
-        cheapUs,
+        tuning,
       );
   }
 

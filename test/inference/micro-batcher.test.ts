@@ -7,6 +7,7 @@ import {
   TRIAL_CALLS,
   TRIALS,
   WARM_UP_CALLS,
+  WARM_UP_MS,
 } from "../../src/inference/batching-policy.ts";
 import { CROWD_FROM } from "../../src/inference/crowd-meter.ts";
 import { type BatchingOptions, MicroBatcher } from "../../src/inference/micro-batcher.ts";
@@ -15,6 +16,11 @@ import type { ReadyVersion } from "../../src/inference/version.ts";
 import { ModelRegistry } from "../../src/registry/model-registry.ts";
 import { defineModel, type Row } from "../../src/runtimes/typescript/define-model.ts";
 import { loadDefinition } from "../../src/runtimes/typescript/runtime.ts";
+
+// A short warm-up, counted in calls only, for the tests of what comes after it (the default warm-up
+// has tests of its own below).
+const QUICK = { warmUpCalls: 16, warmUpMs: Number.POSITIVE_INFINITY };
+const WARM = QUICK.warmUpCalls;
 
 /** A classifier that records every call's row count; `x < 0` makes a call throw; `gate` holds calls. */
 function recordingVersion(opts: { gate?: () => Promise<void> } = {}) {
@@ -260,15 +266,15 @@ describe("micro-batcher", () => {
       ),
     );
     const v = (registry.acquire("m") as { version: ReadyVersion }).version;
-    const b = new MicroBatcher(opts({ mode: "auto" }));
+    const b = new MicroBatcher(opts({ mode: "auto" }), undefined, QUICK);
     const burst = () => Promise.all([1, 2, 3].map((x) => b.infer(v, tableOf(v, [x]), "predict")));
-    for (let i = 0; i < WARM_UP_CALLS + SINGLE_CALLS - 1; i++) await b.infer(v, tableOf(v, [i]), "predict");
+    for (let i = 0; i < WARM + SINGLE_CALLS - 1; i++) await b.infer(v, tableOf(v, [i]), "predict");
     await burst();
     assert.deepEqual(calls.slice(-3), [1, 1, 1], "unbatched until the single-row calls are timed");
-    for (let i = 0; i < WARM_UP_CALLS + TRIAL_CALLS; i++) await burst();
+    for (let i = 0; i < WARM + TRIAL_CALLS; i++) await burst();
     assert.deepEqual(calls.slice(-3), [3, 3, 3], "batched in the trial");
     // A trial spoilt by preemption on a busy machine gets a second one (TRIALS): run it when needed.
-    for (let i = 0; b.calibration(v) === undefined && i < (TRIALS - 1) * (WARM_UP_CALLS + TRIAL_CALLS); i++)
+    for (let i = 0; b.calibration(v) === undefined && i < (TRIALS - 1) * (WARM + TRIAL_CALLS); i++)
       await burst();
     const c = b.calibration(v);
     assert.equal(c?.reason, "pays", JSON.stringify(c));
@@ -303,11 +309,10 @@ describe("micro-batcher", () => {
     const v = (registry.acquire("cheap") as { version: ReadyVersion }).version;
     // A wait for company would last 10 s. Every single-row time counts as cheap here: on a loaded
     // machine a call of a few µs can time past the 10 µs line (a CI run saw it).
-    const b = new MicroBatcher(
-      opts({ mode: "auto", maxWaitUs: 10_000_000 }),
-      undefined,
-      Number.POSITIVE_INFINITY,
-    );
+    const b = new MicroBatcher(opts({ mode: "auto", maxWaitUs: 10_000_000 }), undefined, {
+      ...QUICK,
+      cheapUs: Number.POSITIVE_INFINITY,
+    });
     // Each burst arrives in a turn of the loop of its own, as requests read from sockets do.
     const nextTurn = () => new Promise((r) => setImmediate(r));
     const burst = async (n: number) => {
@@ -315,7 +320,7 @@ describe("micro-batcher", () => {
       return Promise.all(Array.from({ length: n }, (_, x) => b.infer(v, tableOf(v, [x]), "predict")));
     };
     const one = (x: number) => burst(1).then(() => x);
-    for (let i = 0; i < WARM_UP_CALLS + SINGLE_CALLS; i++) await one(i);
+    for (let i = 0; i < WARM + SINGLE_CALLS; i++) await one(i);
     assert.equal(b.calibration(v)?.reason, "cheap");
     // One request at a time: each alone.
     for (let i = 0; i < 30; i++) await one(i);
@@ -354,18 +359,18 @@ describe("auto batching policy", () => {
   const v = () => ({}) as ReadyVersion;
 
   it("leaves a cheap model unbatched without a trial", () => {
-    const p = new AutoPolicy();
+    const p = new AutoPolicy(undefined, undefined, QUICK);
     const m = v();
-    for (let i = 0; i < WARM_UP_CALLS; i++) p.observe(m, 1, 1); // slow first calls are left out
+    for (let i = 0; i < WARM; i++) p.observe(m, 1, 1); // slow first calls are left out
     for (let i = 0; i < SINGLE_CALLS; i++) p.observe(m, 1, 0.003 + (i % 5) * 0.001);
     assert.deepStrictEqual(p.calibration(m), { singleUs: 5, batching: false, reason: "cheap" });
     assert.equal(p.batching(m), false);
   });
 
   it("ignores multi-row calls while timing single rows, then tries batching", () => {
-    const p = new AutoPolicy();
+    const p = new AutoPolicy(undefined, undefined, QUICK);
     const m = v();
-    for (let i = 0; i < WARM_UP_CALLS + SINGLE_CALLS - 1; i++) p.observe(m, 1, 0.02);
+    for (let i = 0; i < WARM + SINGLE_CALLS - 1; i++) p.observe(m, 1, 0.02);
     p.observe(m, 100, 0.5);
     assert.equal(p.batching(m), false);
     p.observe(m, 1, 0.02);
@@ -375,12 +380,11 @@ describe("auto batching policy", () => {
 
   it("keeps batching when a row costs clearly less in a batch, and turns it off for good when not", () => {
     const decided: string[] = [];
-    const p = new AutoPolicy((_v, c) => decided.push(c.reason));
+    const p = new AutoPolicy((_v, c) => decided.push(c.reason), undefined, QUICK);
     const pays = v();
     const flat = v();
-    for (const m of [pays, flat])
-      for (let i = 0; i < WARM_UP_CALLS + SINGLE_CALLS; i++) p.observe(m, 1, 0.02);
-    for (let i = 0; i < WARM_UP_CALLS; i++) {
+    for (const m of [pays, flat]) for (let i = 0; i < WARM + SINGLE_CALLS; i++) p.observe(m, 1, 0.02);
+    for (let i = 0; i < WARM; i++) {
       p.observe(pays, 10, 10); // a cold batch path: left out
       p.observe(flat, 10, 0.001);
     }
@@ -393,7 +397,7 @@ describe("auto batching policy", () => {
     assert.equal(p.calibration(flat), undefined);
     assert.equal(p.batching(flat), true);
     assert.equal(TRIALS, 2);
-    for (let i = 0; i < WARM_UP_CALLS + TRIAL_CALLS; i++) p.observe(flat, 10, 0.19);
+    for (let i = 0; i < WARM + TRIAL_CALLS; i++) p.observe(flat, 10, 0.19);
     assert.deepStrictEqual(p.calibration(pays), {
       singleUs: 20,
       batchedRowUs: 12.5,
@@ -407,17 +411,51 @@ describe("auto batching policy", () => {
     assert.equal(p.batching(flat), false);
   });
 
+  it("times single rows only once the JIT had WARM_UP_CALLS calls to optimise the code", () => {
+    // As a forest's single rows time on live traffic: tens of µs while the code is cold, a few once warm.
+    const p = new AutoPolicy();
+    const m = v();
+    for (let i = 0; i < WARM_UP_CALLS; i++) p.observe(m, 1, i < 64 ? 0.03 : 0.009);
+    assert.ok(64 * 0.03 + (WARM_UP_CALLS - 64) * 0.009 < WARM_UP_MS, "the calls' time alone does not end it");
+    assert.equal(p.batching(m), false);
+    for (let i = 0; i < SINGLE_CALLS - 1; i++) p.observe(m, 1, 0.003 + (i % 5) * 0.001);
+    assert.equal(p.calibration(m), undefined, "one call short");
+    p.observe(m, 1, 0.004);
+    assert.deepStrictEqual(p.calibration(m), { singleUs: 5, batching: false, reason: "cheap" });
+  });
+
+  it("ends the warm-up of a costly model once its calls took WARM_UP_MS, not after thousands of calls", () => {
+    const p = new AutoPolicy();
+    const m = v();
+    const perCall = 2; // ms
+    const warm = Math.ceil(WARM_UP_MS / perCall);
+    assert.ok(warm < WARM_UP_CALLS);
+    for (let i = 0; i < warm + SINGLE_CALLS - 1; i++) p.observe(m, 1, perCall);
+    assert.equal(p.batching(m), false);
+    p.observe(m, 1, perCall);
+    assert.equal(p.batching(m), true, "in its trial");
+    // The trial's batched calls warm up the same way: 25 batches of 2 ms left out, then 96 timed.
+    for (let i = 0; i < warm; i++) p.observe(m, 8, perCall); // left out, whatever they cost
+    for (let i = 0; i < TRIAL_CALLS; i++) p.observe(m, 8, 8); // 1 ms a row against 2 alone
+    assert.deepStrictEqual(p.calibration(m), {
+      singleUs: 2000,
+      batchedRowUs: 1000,
+      batching: true,
+      reason: "pays",
+    });
+  });
+
   it("measures a version again once its decision is REVISIT_MS old", () => {
     let now = 0;
-    const p = new AutoPolicy(undefined, () => now);
+    const p = new AutoPolicy(undefined, () => now, QUICK);
     const m = v();
-    for (let i = 0; i < WARM_UP_CALLS + SINGLE_CALLS; i++) p.observe(m, 1, 0.001);
+    for (let i = 0; i < WARM + SINGLE_CALLS; i++) p.observe(m, 1, 0.001);
     assert.equal(p.calibration(m)?.reason, "cheap");
     now = REVISIT_MS - 1;
     p.observe(m, 1, 0.05);
     assert.equal(p.calibration(m)?.reason, "cheap");
     now = REVISIT_MS;
-    for (let i = 0; i < WARM_UP_CALLS + SINGLE_CALLS; i++) p.observe(m, 1, 0.05);
+    for (let i = 0; i < WARM + SINGLE_CALLS; i++) p.observe(m, 1, 0.05);
     assert.equal(p.calibration(m), undefined, "in its trial");
     assert.equal(p.batching(m), true);
   });
