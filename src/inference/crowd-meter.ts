@@ -13,11 +13,16 @@
 /**
  * The average requests per turn from which a cheap version's requests are batched. Unbatched, a busy
  * server sees about one request per connection per turn (measured: 3.0 at 4 connections, 7.1 at 8,
- * 15.3 at 16, 31.7 at 32), so this is "more than about 12 clients waiting at once".
+ * 15.3 at 16, 31.7 at 32), so this is "more than about 8 clients waiting at once". On one CPU of its own
+ * the server gains nothing from batching at 8 connections and loses nothing either; where event loops
+ * share CPUs (two workers beside the load generator on two CPUs, 16 connections each, 11–15 requests a
+ * turn), the CPU a batch saves is what counts: the iris forest's two workers served 45 000 requests/s
+ * with this line at 12 (one worker crowded, the other not: 1.9 rows a call) and 56 000–60 000 with it at
+ * 8 (2026-12-07).
  */
-export const CROWD_FROM = 12;
+export const CROWD_FROM = 8;
 /** Below this average, a crowded version stops being batched (a margin, so it does not flip-flop). */
-export const CROWD_UNTIL = 10;
+export const CROWD_UNTIL = 6;
 /** The weight of the newest turn in the average. */
 const WEIGHT = 1 / 8;
 
