@@ -114,7 +114,7 @@ export class AutoPolicy {
     this.#tuning = { cheapUs: CHEAP_US, warmUpCalls: WARM_UP_CALLS, warmUpMs: WARM_UP_MS, ...tuning };
   }
 
-  /** Whether `call` is still one of the warm-up's calls left out (and counts it). */
+  /** Whether a call of `ms` is one of the warm-up's calls left out (it is then counted in `w`). */
   #warming(w: WarmUp, ms: number): boolean {
     if (w.seen >= this.#tuning.warmUpCalls || w.seenMs >= this.#tuning.warmUpMs) return false;
     w.seen++;
