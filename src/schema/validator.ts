@@ -302,11 +302,16 @@ export function compileValidator(signature: ModelSignature, options: ValidatorOp
       if (i === undefined) {
         // An unknown key is echoed cut: a 10 MB key must not come back in the answer.
         const shown = cutString(key);
+        // `{"features": {"a": 1, …}}`: named features nested where positional values go. Say where
+        // each shape goes rather than only that "features" is not a feature.
+        const nested = key === "features" && obj[key] !== null && typeof obj[key] === "object";
         issue(
           issues,
           "UNKNOWN_FEATURE",
           path ? `${path}.${shown}` : shown,
-          `unknown feature "${shown}"; expected features: ${names.join(", ")}`,
+          nested
+            ? `"features" takes the ${width} values in input order as an array (${names.join(", ")}); named features go in the row itself: {"${names[0]}": …}`
+            : `unknown feature "${shown}"; expected features: ${names.join(", ")}`,
           names,
         );
         continue;

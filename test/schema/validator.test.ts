@@ -318,6 +318,26 @@ describe("validator: row shapes and paths", () => {
     ]);
   });
 
+  it("named features nested under features: says where each shape goes", () => {
+    const issues = issuesOf(() => compileValidator(xy).toTable([{ features: { x: 1, y: 2 } }], "instances"));
+    assert.deepEqual(issues[0], {
+      code: "UNKNOWN_FEATURE",
+      field: "instances[0].features",
+      message:
+        '"features" takes the 2 values in input order as an array (x, y); named features go in the row itself: {"x": …}',
+      expected: ["x", "y"],
+    });
+    assert.deepEqual(
+      issues.slice(1).map((i) => i.code),
+      ["MISSING_FEATURE", "MISSING_FEATURE"],
+    );
+    // Any other value under an unknown key keeps the plain message.
+    assert.equal(
+      issuesOf(() => compileValidator(xy).toTable([{ features: "1,2" }], "instances"))[0]!.message,
+      'unknown feature "features"; expected features: x, y',
+    );
+  });
+
   it("WRONG_LENGTH for positional rows, at the row or at .features", () => {
     assert.deepEqual(one(xy, [[1, 2, 3]]), {
       code: "WRONG_LENGTH",
