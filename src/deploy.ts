@@ -6,7 +6,14 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { resolveWorkers, usableCpus } from "./cluster/cpus.ts";
-import { type Config, type ConfigLayer, loadConfig, parseShadow, parseSplit } from "./config/config.ts";
+import {
+  type Config,
+  type ConfigLayer,
+  checkedModelEntry,
+  loadConfig,
+  parseShadow,
+  parseSplit,
+} from "./config/config.ts";
 import { Errors } from "./errors.ts";
 import { InferencePool } from "./inference/pool/inference-pool.ts";
 import { placeModel } from "./inference/pool/placement.ts";
@@ -130,6 +137,8 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger,
  */
 export async function startModels(app: App, config: Config, pending: readonly Pending[]): Promise<void> {
   const { registry } = app.context;
+  // A model entry's own micro-batching settings apply to every version of its model, from the first request.
+  for (const p of pending) if (p.batching) app.context.batcher.configure(p.name, p.batching);
   await loadAll(registry, pending);
   // A remote repository is mirrored before its versions load; a watched one keeps polling.
   await app.context.remote?.start();
@@ -169,7 +178,11 @@ export async function deploy(
       "workers applies to `modelserve serve`; deploy() serves from this process (run node:cluster around it for more)",
     );
   const storage = storageFor(config, log);
-  const pending = await prepareModels([...items, ...config.models], storage);
+  // Model entries given here are checked as a config file's are.
+  const checked = items.map((m) =>
+    typeof m === "object" && m !== null && "path" in m ? checkedModelEntry(m, "deploy()") : m,
+  );
+  const pending = await prepareModels([...checked, ...config.models], storage);
   const registry = new ModelRegistry();
   const app = appFor(registry, config, log, storage);
   try {

@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { resolveWorkers, usableCpus } from "./cluster/cpus.ts";
 import { type Config, loadConfig, type ModelEntry } from "./config/config.ts";
 import { Errors } from "./errors.ts";
+import type { BatchingOptions } from "./inference/micro-batcher.ts";
 import type { InferenceMode } from "./inference/pool/placement.ts";
 import { loadLimitsFromConfig, setLoadLimits } from "./runtimes/load-limits.ts";
 import {
@@ -48,8 +49,22 @@ export interface Pending {
   readonly load: (options?: Pick<LoadModelOptions, "inline">) => Promise<LoadedModel>;
   /** The model entry's own `inference` mode, if it has one. */
   readonly inference?: InferenceMode;
+  /** The model entry's own micro-batching settings, if it has any. */
+  readonly batching?: Partial<BatchingOptions>;
   /** Size of the resolved file, for a file the registry loads (not for a model given as code). */
   readonly sizeBytes?: number;
+}
+
+/** A model entry's own micro-batching settings, as {@link Pending}'s `batching` (absent when it has none). */
+function ownBatching(entry: ModelEntry): { batching?: Partial<BatchingOptions> } {
+  const own = {
+    mode: entry.microBatching,
+    maxRows: entry.microBatchMaxRows,
+    maxWaitUs: entry.microBatchMaxWaitUs,
+    maxQueued: entry.maxQueued,
+  };
+  const set = Object.entries(own).filter(([, v]) => v !== undefined);
+  return set.length === 0 ? {} : { batching: Object.fromEntries(set) as Partial<BatchingOptions> };
 }
 
 /** Remote sources (S3, HTTPS) for a config, logging through `logger`. */
@@ -100,7 +115,7 @@ export async function prepareModels(items: readonly Deployable[], storage?: Stor
       const def = [mod.default, mod.model].find(isModelDefinition);
       name = entry.name ?? def?.name ?? name;
       version = entry.version ?? def?.version ?? version;
-      pending.push({ name, version, source: file.path, load: async () => model });
+      pending.push({ name, version, source: file.path, load: async () => model, ...ownBatching(entry) });
       continue;
     }
     pending.push({
@@ -109,6 +124,7 @@ export async function prepareModels(items: readonly Deployable[], storage?: Stor
       source: file.path,
       load: (options) => loadResolved(file, options?.inline ? { inline: true } : {}),
       ...(entry.inference ? { inference: entry.inference } : {}),
+      ...ownBatching(entry),
       sizeBytes: file.bytes.byteLength,
     });
   }

@@ -77,6 +77,43 @@ describe("deploy", () => {
     }
   });
 
+  it("gives a model entry's own micro-batching settings to its model, and checks them", async () => {
+    const forest = fileURLToPath(new URL("../examples/iris/models/random_forest.joblib", import.meta.url));
+    const { logger } = collectingLogger();
+    const svc = await deploy(
+      [
+        { path: forest, name: "own", microBatching: "on", microBatchMaxRows: 2, maxQueued: 8 },
+        { path: forest, name: "plain" },
+      ],
+      { port: 0, logger, microBatching: "off" },
+    );
+    try {
+      for (const name of ["own", "plain"]) {
+        const res = await fetch(`${svc.url}/models/${name}/predict`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ features: [5.1, 3.5, 1.4, 0.2] }),
+        });
+        assert.equal(((await res.json()) as { prediction: string }).prediction, "setosa");
+      }
+      const stats = (await (await fetch(`${svc.url}/stats`)).json()) as {
+        batching: { mode: string; models?: unknown[] };
+      };
+      assert.equal(stats.batching.mode, "off");
+      assert.deepEqual(stats.batching.models, [
+        { model: "own", mode: "on", maxRows: 2, maxWaitUs: 500, maxQueued: 8 },
+      ]);
+    } finally {
+      await svc.close();
+    }
+    await assert.rejects(
+      deploy({ path: forest, microBatching: "sometimes" as "on" }, { port: 0, logger }),
+      (e: Error & { code?: string }) =>
+        e.code === "MS_INVALID_CONFIG" &&
+        /microBatching \(from deploy\(\), model .*\) must be one of/.test(e.message),
+    );
+  });
+
   it("fails at once for a missing file", async () => {
     await assert.rejects(
       deploy("nope/model.joblib", { port: 0 }),

@@ -10,7 +10,7 @@ import { parseRedactRules } from "../observability/audit-log.ts";
 import { KeyChecker, parseKeyList, readKeysFile } from "../security/api-keys.ts";
 import type { KeySpec } from "./declare.ts";
 import { CONFIG, type Config, type ConfigKeyName } from "./keys.ts";
-import { type ModelEntry, parseModelArg } from "./model-entry.ts";
+import { MODEL_ENTRY_KEYS, type ModelEntry, parseModelArg } from "./model-entry.ts";
 
 export { CONFIG, type Config, type ConfigKeyName } from "./keys.ts";
 export { type ModelEntry, parseModelArg } from "./model-entry.ts";
@@ -150,15 +150,29 @@ function coerce(k: ConfigKey, value: unknown, source: string): unknown {
       return value.map((m) => {
         const entry = typeof m === "string" ? parseModelArg(m) : m;
         if (typeof entry !== "object" || entry === null || typeof (entry as ModelEntry).path !== "string") {
-          throw bad('must hold paths or {"path", "name"?, "version"?, "runtime"?, "inference"?} objects');
+          throw bad(
+            `must hold paths or {"path", "name"?, "version"?, "runtime"?, ${MODEL_ENTRY_KEYS.map((f) => `"${f}"?`).join(", ")}} objects`,
+          );
         }
-        const mode = (entry as ModelEntry).inference;
-        if (mode !== undefined && mode !== "auto" && mode !== "inline" && mode !== "pool")
-          throw bad(`inference of ${(entry as ModelEntry).path} must be auto, inline or pool`);
-        return entry as ModelEntry;
+        return checkedModelEntry(entry as ModelEntry, source);
       });
     }
   }
+}
+
+/**
+ * A model entry with its own settings (`inference`, `microBatching`…) each checked and converted as the
+ * server-wide key of its name; throws `MS_INVALID_CONFIG` naming the field, `source` and the model.
+ */
+export function checkedModelEntry(entry: ModelEntry, source: string): ModelEntry {
+  const own: Record<string, unknown> = {};
+  for (const field of MODEL_ENTRY_KEYS) {
+    const v = (entry as unknown as Record<string, unknown>)[field];
+    if (v === undefined) continue;
+    const key = CONFIG_KEYS.find((c) => c.key === field)!;
+    own[field] = coerce(key, v, `${source}, model ${entry.path}`);
+  }
+  return { ...entry, ...own };
 }
 
 /** Parses `--split` (`churn=1:90,2:10;iris=a:1,b:1`) into arms per model name. */

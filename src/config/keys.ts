@@ -438,7 +438,7 @@ export const CONFIG = {
     arg: "mode",
     default: "auto",
     description:
-      "Coalesce concurrent requests for the same model version into one model call: `auto` batches a costly version when its calibration on its first rows shows a batch call is cheaper than one call per row, and a cheap one (a single row under 10 µs) only while its requests arrive crowded (12 or more per turn of the event loop), without waiting. See [scaling.md](scaling.md)",
+      "Coalesce concurrent requests for the same model version into one model call: `auto` batches a costly version when its calls, timed once its code is warm, show a batch call is cheaper than one call per row, and a cheap one (a single row under 10 µs) only while its requests arrive crowded (8 or more per turn of the event loop), without waiting. A model entry's `microBatching` field overrides it for that model. See [scaling.md](scaling.md)",
     help: "coalesce concurrent requests: auto, on or off",
   }),
   inference: oneOf(["auto", "inline", "pool"] as const, {
@@ -507,7 +507,8 @@ export const CONFIG = {
     default: 64,
     min: 1,
     max: 100_000,
-    description: "Most rows in one micro-batch; a request with as many rows runs alone",
+    description:
+      "Most rows in one micro-batch; a request with as many rows runs alone. A model entry's `microBatchMaxRows` field overrides it for that model",
     help: "most rows in one micro-batch",
   }),
   microBatchMaxWaitUs: int({
@@ -519,7 +520,7 @@ export const CONFIG = {
     min: 0,
     max: 1_000_000,
     description:
-      "Longest a request waits for others to join its micro-batch, in microseconds, once its model has run batches of four requests or more (a lone request runs at the next turn of the event loop)",
+      "Longest a request waits for others to join its micro-batch, in microseconds, once its model has run batches of four requests or more (a lone request runs at the next turn of the event loop). A model entry's `microBatchMaxWaitUs` field overrides it for that model",
     help: "longest wait for a micro-batch to fill, µs",
   }),
   maxQueued: int({
@@ -531,7 +532,7 @@ export const CONFIG = {
     min: 0,
     max: 1_000_000,
     description:
-      "Most requests per model version waiting in its micro-batching queue; more → 503 `MS_OVERLOADED` with Retry-After (0: no limit)",
+      "Most requests per model version waiting in its micro-batching queue; more → 503 `MS_OVERLOADED` with Retry-After (0: no limit). A model entry's `maxQueued` field overrides it for that model",
     help: "most requests waiting per model; more get 503",
   }),
   requestTimeoutMs: int({

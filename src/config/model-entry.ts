@@ -12,7 +12,24 @@ export interface ModelEntry {
   readonly runtime?: string;
   /** Where this model's calls run (`auto`, `inline`, `pool`), overriding the `inference` key. */
   readonly inference?: "auto" | "inline" | "pool";
+  /** This model's micro-batching (`auto`, `on`, `off`), overriding the `microBatching` key. */
+  readonly microBatching?: "auto" | "on" | "off";
+  /** Most rows in one of this model's batches, overriding `microBatchMaxRows`. */
+  readonly microBatchMaxRows?: number;
+  /** Longest wait for company in this model's batches (µs), overriding `microBatchMaxWaitUs`. */
+  readonly microBatchMaxWaitUs?: number;
+  /** Most of this model's requests waiting per version, overriding `maxQueued`. */
+  readonly maxQueued?: number;
 }
+
+/** The keys a model entry may set for its own model, each overriding the server-wide key of its name. */
+export const MODEL_ENTRY_KEYS = [
+  "inference",
+  "microBatching",
+  "microBatchMaxRows",
+  "microBatchMaxWaitUs",
+  "maxQueued",
+] as const;
 
 /** Parses `name=path`, `name@version=path` or `path` into a model entry. */
 export function parseModelArg(arg: string): ModelEntry {

@@ -38,6 +38,8 @@ export type { Calibration } from "./batching-policy.ts";
 
 /** The batcher's settings and its `auto` decisions, as `/stats` shows them. */
 export interface BatchingSummary extends BatchingOptions {
+  /** Models with settings of their own (a model entry's), each with all four as they apply to it. */
+  readonly models?: readonly ({ readonly model: string } & BatchingOptions)[];
   readonly calibrated: readonly ({
     readonly model: string;
     readonly version: string;
@@ -88,6 +90,8 @@ interface ModelCounts {
 interface Lane {
   readonly v: ReadyVersion;
   readonly method: Method;
+  /** The settings of the lane's model. */
+  readonly options: BatchingOptions;
   readonly counts: ModelCounts;
   readonly queue: Member[];
   rows: number;
@@ -126,7 +130,10 @@ export class MicroBatcher {
   readonly #counts = new Map<string, ModelCounts>();
   // Weak: a lane lives as long as its version (it remembers whether its traffic was concurrent).
   readonly #lanes = new WeakMap<ReadyVersion, Map<Method, Lane>>();
-  readonly #policy: AutoPolicy | undefined;
+  #policy: AutoPolicy | undefined;
+  readonly #tuning: Partial<PolicyTuning> | undefined;
+  /** Settings of models that have their own (by model name), each merged over {@link options}. */
+  readonly #own = new Map<string, BatchingOptions>();
 
   /**
    * `tuning` moves `auto` mode's line between cheap and costly versions and shortens its warm-up
@@ -135,25 +142,53 @@ export class MicroBatcher {
   constructor(options: BatchingOptions, observer?: BatchObserver, tuning?: Partial<PolicyTuning>) {
     this.options = options;
     this.#observer = observer;
-    if (options.mode === "auto")
-      this.#policy = new AutoPolicy(
-        (v, c) => {
-          this.#countsOf(v).calibration = c;
-        },
-        Date.now,
-        tuning,
-      );
+    this.#tuning = tuning;
+    if (options.mode === "auto") this.#autoPolicy();
+  }
+
+  /**
+   * Gives model `name` (every version of it, loaded now or later) settings of its own, each overriding
+   * the batcher's (a model entry's `microBatching`, `microBatchMaxRows`, `microBatchMaxWaitUs`, `maxQueued`).
+   */
+  configure(name: string, own: Partial<BatchingOptions>): void {
+    const merged = { ...this.options };
+    for (const [k, v] of Object.entries(own)) if (v !== undefined) Object.assign(merged, { [k]: v });
+    this.#own.set(name, merged);
+    if (merged.mode === "auto") this.#autoPolicy();
+  }
+
+  /** The settings that apply to `v`'s model. */
+  optionsOf(v: ReadyVersion): BatchingOptions {
+    return this.#own.get(v.name) ?? this.options;
+  }
+
+  #autoPolicy(): void {
+    this.#policy ??= new AutoPolicy(
+      (v, c) => {
+        this.#countsOf(v).calibration = c;
+      },
+      Date.now,
+      this.#tuning,
+    );
+  }
+
+  /** `auto`'s policy, for a version whose model is in `auto` mode. */
+  #policyOf(v: ReadyVersion, options = this.optionsOf(v)): AutoPolicy | undefined {
+    return options.mode === "auto" ? this.#policy : undefined;
   }
 
   /** Runs `method` on `table` for `v`, batched with concurrent requests when batching is on. */
   infer(v: ReadyVersion, table: FeatureTable, method: Method): Promise<InferenceResult> {
     const counts = this.#countsOf(v);
-    const max = this.options.maxQueued;
+    const options = this.optionsOf(v);
+    const max = options.maxQueued;
     if (max > 0 && counts.queued >= max) return Promise.reject(Errors.overloaded(max, v.name));
-    if (this.#policy) counts.crowd.arrive();
-    if (!this.#batching(v, table, counts)) return this.#alone(v, table, method, counts);
+    const policy = this.#policyOf(v, options);
+    if (policy) counts.crowd.arrive();
+    if (!this.#batching(v, table, counts, options, policy))
+      return this.#alone(v, table, method, counts, policy);
     return new Promise<InferenceResult>((resolve, reject) => {
-      const lane = this.#laneOf(v, method, counts);
+      const lane = this.#laneOf(v, method, counts, options);
       lane.queue.push({ table, at: performance.now(), resolve, reject });
       lane.rows += table.rows;
       counts.queued++;
@@ -183,7 +218,8 @@ export class MicroBatcher {
           : {};
       calibrated.push({ model: c.model, version: c.version, ...c.calibration, ...crowd });
     }
-    return { ...this.options, calibrated };
+    const models = [...this.#own].map(([model, o]) => ({ model, ...o }));
+    return { ...this.options, ...(models.length > 0 ? { models } : {}), calibrated };
   }
 
   /** What `auto` mode measured for a version, once it has decided. */
@@ -201,7 +237,7 @@ export class MicroBatcher {
     return c;
   }
 
-  #laneOf(v: ReadyVersion, method: Method, counts: ModelCounts): Lane {
+  #laneOf(v: ReadyVersion, method: Method, counts: ModelCounts, options: BatchingOptions): Lane {
     let byMethod = this.#lanes.get(v);
     if (byMethod === undefined) {
       byMethod = new Map();
@@ -209,29 +245,43 @@ export class MicroBatcher {
     }
     let lane = byMethod.get(method);
     if (lane === undefined) {
-      lane = { v, method, counts, queue: [], rows: 0, running: false, scheduled: false, expected: 1 };
+      lane = {
+        ...{ v, method, counts, options, queue: [], rows: 0 },
+        ...{ running: false, scheduled: false, expected: 1 },
+      };
       byMethod.set(method, lane);
     }
     return lane;
   }
 
   /** Whether this request goes through a lane. */
-  #batching(v: ReadyVersion, table: FeatureTable, counts: ModelCounts): boolean {
-    const { mode, maxRows } = this.options;
+  #batching(
+    v: ReadyVersion,
+    table: FeatureTable,
+    counts: ModelCounts,
+    { mode, maxRows }: BatchingOptions,
+    policy: AutoPolicy | undefined,
+  ): boolean {
     if (mode === "off" || table.rows >= maxRows) return false;
-    if (this.#policy === undefined) return true;
+    if (policy === undefined) return true;
     // A cheap version: batched while its requests arrive crowded (crowd-meter.ts), never waiting.
-    if (this.#policy.cheap(v)) return counts.crowd.crowded;
-    return this.#policy.batching(v);
+    if (policy.cheap(v)) return counts.crowd.crowded;
+    return policy.batching(v);
   }
 
   /** One request's own call, outside any lane (still counted for the gauges). */
-  async #alone(v: ReadyVersion, table: FeatureTable, method: Method, counts: ModelCounts) {
+  async #alone(
+    v: ReadyVersion,
+    table: FeatureTable,
+    method: Method,
+    counts: ModelCounts,
+    policy: AutoPolicy | undefined,
+  ) {
     counts.inflight++;
     this.#observer?.batch(v.name, v.version, table.rows, NO_WAIT);
     try {
       const result = await infer(v, table, method);
-      this.#policy?.observe(v, table.rows, result.inferenceMs);
+      policy?.observe(v, table.rows, result.inferenceMs);
       return result;
     } finally {
       counts.inflight--;
@@ -240,7 +290,7 @@ export class MicroBatcher {
 
   #schedule(lane: Lane): void {
     if (lane.running) return; // the running batch takes the queue when it ends
-    if (lane.rows >= this.options.maxRows) {
+    if (lane.rows >= lane.options.maxRows) {
       this.#flush(lane);
       return;
     }
@@ -262,7 +312,7 @@ export class MicroBatcher {
 
   /** When the oldest request of the lane stops waiting for company. */
   #deadline(lane: Lane): number {
-    return lane.queue[0]!.at + this.options.maxWaitUs / 1000;
+    return lane.queue[0]!.at + lane.options.maxWaitUs / 1000;
   }
 
   #tick(lane: Lane): void {
@@ -273,9 +323,9 @@ export class MicroBatcher {
     if (
       left > 0 &&
       lane.expected >= WAIT_FROM &&
-      this.#policy?.cheap(lane.v) !== true &&
+      this.#policyOf(lane.v, lane.options)?.cheap(lane.v) !== true &&
       lane.queue.length < lane.expected &&
-      lane.rows < this.options.maxRows
+      lane.rows < lane.options.maxRows
     ) {
       lane.scheduled = true;
       // The loop sleeps until requests come (each arrival checks, in #schedule, whether the wait is
@@ -303,7 +353,7 @@ export class MicroBatcher {
     let rows = first.table.rows;
     while (n < queue.length) {
       const next = queue[n]!.table;
-      if (rows + next.rows > this.options.maxRows || !canJoin(first.table, next)) break;
+      if (rows + next.rows > lane.options.maxRows || !canJoin(first.table, next)) break;
       rows += next.rows;
       n++;
     }
@@ -331,10 +381,11 @@ export class MicroBatcher {
   /** Settles every member exactly once; a failed batch is retried member by member. */
   async #run(lane: Lane, members: Member[]): Promise<void> {
     const { v, method } = lane;
+    const policy = this.#policyOf(v, lane.options);
     if (members.length === 1) {
       const m = members[0]!;
       await infer(v, m.table, method).then((r) => {
-        this.#policy?.observe(v, m.table.rows, r.inferenceMs);
+        policy?.observe(v, m.table.rows, r.inferenceMs);
         m.resolve(r);
       }, m.reject);
       return;
@@ -343,7 +394,7 @@ export class MicroBatcher {
     try {
       const table = joinTables(members.map((m) => m.table));
       const result = await infer(v, table, method);
-      this.#policy?.observe(v, table.rows, result.inferenceMs);
+      policy?.observe(v, table.rows, result.inferenceMs);
       parts = splitResult(
         result,
         members.map((m) => m.table.rows),

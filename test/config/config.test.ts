@@ -46,6 +46,43 @@ describe("configuration", () => {
     ]);
   });
 
+  it("takes a model entry's own settings, checked as the keys of their names", () => {
+    const c = loadConfig({
+      env: {},
+      code: {
+        models: [
+          {
+            path: "a.joblib",
+            microBatching: "on",
+            microBatchMaxRows: 16,
+            microBatchMaxWaitUs: 0,
+            maxQueued: 8,
+          },
+          { path: "b.joblib", inference: "pool" },
+        ],
+      },
+    });
+    assert.deepEqual(c.models, [
+      { path: "a.joblib", microBatching: "on", microBatchMaxRows: 16, microBatchMaxWaitUs: 0, maxQueued: 8 },
+      { path: "b.joblib", inference: "pool" },
+    ]);
+    const refused: [Record<string, unknown>, RegExp][] = [
+      [
+        { microBatching: "sometimes" },
+        /microBatching \(from code, model a\.joblib\) must be one of auto, on, off/,
+      ],
+      [{ microBatchMaxRows: 0 }, /microBatchMaxRows \(from code, model a\.joblib\) must be between/],
+      [{ maxQueued: -1 }, /maxQueued \(from code, model a\.joblib\) must be between/],
+      [{ inference: "gpu" }, /inference \(from code, model a\.joblib\) must be one of auto, inline, pool/],
+    ];
+    for (const [own, message] of refused)
+      assert.throws(
+        () => loadConfig({ env: {}, code: { models: [{ path: "a.joblib", ...own }] } }),
+        (e: unknown) => isModelServeError(e) && e.code === "MS_INVALID_CONFIG" && message.test(e.message),
+        JSON.stringify(own),
+      );
+  });
+
   it("refuses invalid values with one line naming the key and its source", () => {
     const cases: [Parameters<typeof loadConfig>[0], RegExp][] = [
       [{ env: { MODELSERVE_PORT: "70000" } }, /port \(from environment\) must be between 0 and 65535/],

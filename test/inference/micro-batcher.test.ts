@@ -23,11 +23,12 @@ const QUICK = { warmUpCalls: 16, warmUpMs: Number.POSITIVE_INFINITY };
 const WARM = QUICK.warmUpCalls;
 
 /** A classifier that records every call's row count; `x < 0` makes a call throw; `gate` holds calls. */
-function recordingVersion(opts: { gate?: () => Promise<void> } = {}) {
+function recordingVersion(opts: { gate?: () => Promise<void>; name?: string } = {}) {
+  const name = opts.name ?? "rec";
   const calls: number[] = [];
   const label = (r: Row) => ((r.x as number) > 5 ? "big" : "small");
   const def = defineModel({
-    name: "rec",
+    name,
     inputs: { x: "float" },
     classes: ["big", "small"],
     predict: async (rows) => {
@@ -39,8 +40,8 @@ function recordingVersion(opts: { gate?: () => Promise<void> } = {}) {
     predictProba: (rows) => rows.map((r) => [(r.x as number) / 10, 1 - (r.x as number) / 10]),
   });
   const registry = new ModelRegistry();
-  registry.register("rec", "1", loadDefinition(def));
-  const lease = registry.acquire("rec") as { version: ReadyVersion };
+  registry.register(name, "1", loadDefinition(def));
+  const lease = registry.acquire(name) as { version: ReadyVersion };
   return { v: lease.version, calls };
 }
 
@@ -78,6 +79,42 @@ describe("micro-batcher", () => {
     // Each part's model time is its share by rows: the parts add up to the batch's time.
     const share = got.map((r, i) => r.inferenceMs / inputs[i]!.length);
     for (const s of share) assert.ok(Math.abs(s - share[0]!) < 1e-9);
+  });
+
+  it("gives a model its own settings (a model entry's), every other model the batcher's", async () => {
+    const rec = recordingVersion();
+    const own = recordingVersion({ name: "own" });
+    const b = new MicroBatcher(opts({ mode: "off" }));
+    b.configure("own", { mode: "on", maxRows: 2 });
+    await Promise.all([1, 2, 3].map((x) => b.infer(rec.v, tableOf(rec.v, [x]), "predict")));
+    assert.deepEqual(rec.calls, [1, 1, 1], "the batcher's mode: off");
+    const got = await Promise.all([1, 7, 3].map((x) => b.infer(own.v, tableOf(own.v, [x]), "predict")));
+    assert.deepEqual(own.calls, [2, 1], "its own: on, two rows a call");
+    assert.deepEqual(
+      got.map((r) => r.predictions),
+      [["small"], ["big"], ["small"]],
+    );
+    assert.equal(b.summary().mode, "off");
+    assert.deepEqual(b.summary().models, [
+      { model: "own", mode: "on", maxRows: 2, maxWaitUs: 0, maxQueued: 0 },
+    ]);
+    assert.equal(b.optionsOf(rec.v), b.options);
+
+    // Its own queue bound: the second request of a turn is refused, the other model's is not.
+    const q = new MicroBatcher(opts());
+    q.configure("own", { maxQueued: 1 });
+    const [first, second] = await Promise.allSettled(
+      [1, 2].map((x) => q.infer(own.v, tableOf(own.v, [x]), "predict")),
+    );
+    assert.equal(first!.status, "fulfilled");
+    assert.ok(second!.status === "rejected" && (second.reason as { code?: string }).code === "MS_OVERLOADED");
+    const others = await Promise.allSettled(
+      [1, 2].map((x) => q.infer(rec.v, tableOf(rec.v, [x]), "predict")),
+    );
+    assert.deepEqual(
+      others.map((r) => r.status),
+      ["fulfilled", "fulfilled"],
+    );
   });
 
   it("keeps the keys of an unbatched answer (predict_proba has no predictions field)", async () => {
