@@ -246,8 +246,15 @@ export class MicroBatcher {
     let lane = byMethod.get(method);
     if (lane === undefined) {
       lane = {
-        ...{ v, method, counts, options, queue: [], rows: 0 },
-        ...{ running: false, scheduled: false, expected: 1 },
+        v,
+        method,
+        options,
+        counts,
+        queue: [],
+        rows: 0,
+        running: false,
+        scheduled: false,
+        expected: 1,
       };
       byMethod.set(method, lane);
     }
