@@ -14,7 +14,10 @@ import type { ReadyVersion } from "./version.ts";
 
 /** What `auto` mode measured for a version, once it has decided. */
 export interface Calibration {
-  /** Median model time of a single-row call, in microseconds, over the first single-row calls. */
+  /**
+   * Median model time of a row of a request run alone, in microseconds: of a single-row call, or for
+   * requests of several rows each, their call's time over their rows.
+   */
   readonly singleUs: number;
   /** Model time per row inside batches of two rows or more, in microseconds (after a trial). */
   readonly batchedRowUs?: number;
@@ -24,7 +27,7 @@ export interface Calibration {
   readonly reason: "cheap" | "pays" | "does-not-pay";
 }
 
-/** Single-row calls timed before deciding whether a version is cheap (after its warm-up). */
+/** Calls of requests alone timed before deciding whether a version is cheap (after its warm-up). */
 export const SINGLE_CALLS = 64;
 /** Batched calls (two rows or more) timed in the trial (after its warm-up). */
 export const TRIAL_CALLS = 96;
@@ -72,7 +75,12 @@ interface WarmUp {
 }
 
 type State =
-  | ({ readonly phase: "single"; readonly times: number[] } & WarmUp)
+  | ({
+      readonly phase: "single";
+      /** Model time of each timed call of a request alone, µs, and of each of its rows. */
+      readonly times: number[];
+      readonly rowTimes: number[];
+    } & WarmUp)
   | ({
       readonly phase: "trial";
       readonly singleUs: number;
@@ -135,25 +143,34 @@ export class AutoPolicy {
     return s?.phase === "decided" && s.calibration.reason === "cheap";
   }
 
-  /** Records one model call of `rows` rows that took `ms` milliseconds of model time. */
-  observe(v: ReadyVersion, rows: number, ms: number): void {
+  /**
+   * Records one model call of `rows` rows that took `ms` milliseconds of model time: the rows of
+   * several requests joined (`joined`), or one request's own rows (by default, a single-row call).
+   * The batcher leaves out requests as large as a whole batch: they always run alone.
+   */
+  observe(v: ReadyVersion, rows: number, ms: number, joined = rows > 1): void {
     let s = this.#states.get(v);
     if (s === undefined) {
-      s = { phase: "single", seen: 0, seenMs: 0, times: [] };
+      s = { phase: "single", seen: 0, seenMs: 0, times: [], rowTimes: [] };
       this.#states.set(v, s);
     }
     if (s.phase === "decided") {
       // Decisions expire: one taken while a neighbour was hogging the CPU must not stand for good.
       if (this.#now() - s.at < REVISIT_MS) return;
-      s = { phase: "single", seen: 0, seenMs: 0, times: [] };
+      s = { phase: "single", seen: 0, seenMs: 0, times: [], rowTimes: [] };
       this.#states.set(v, s);
     }
     if (s.phase === "single") {
-      if (rows !== 1 || this.#warming(s, ms)) return;
+      // Requests alone, whatever their size: clients that send a few rows at a time are measured
+      // as they come (a row alone then means a row of such a request's own call).
+      if (joined || this.#warming(s, ms)) return;
       s.times.push(ms * 1000);
+      s.rowTimes.push((ms * 1000) / rows);
       if (s.times.length < SINGLE_CALLS) return;
-      const singleUs = median(s.times);
-      if (singleUs < this.#tuning.cheapUs) this.#decide(v, { singleUs, batching: false, reason: "cheap" });
+      // Cheap: the call a request makes alone is too cheap for sharing it to matter.
+      const singleUs = median(s.rowTimes);
+      if (median(s.times) < this.#tuning.cheapUs)
+        this.#decide(v, { singleUs, batching: false, reason: "cheap" });
       else
         this.#states.set(v, {
           phase: "trial",
@@ -167,7 +184,7 @@ export class AutoPolicy {
         });
       return;
     }
-    if (rows < 2 || this.#warming(s, ms)) return;
+    if (!joined || this.#warming(s, ms)) return;
     // Summed, not a median per call: large batches, where batching matters, weigh more.
     s.ms += ms;
     s.rows += rows;

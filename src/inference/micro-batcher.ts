@@ -288,7 +288,8 @@ export class MicroBatcher {
     this.#observer?.batch(v.name, v.version, table.rows, NO_WAIT);
     try {
       const result = await infer(v, table, method);
-      policy?.observe(v, table.rows, result.inferenceMs);
+      // A request as large as a batch runs alone whatever the mode: it says nothing of small ones.
+      if (table.rows < this.optionsOf(v).maxRows) policy?.observe(v, table.rows, result.inferenceMs, false);
       return result;
     } finally {
       counts.inflight--;
@@ -392,7 +393,7 @@ export class MicroBatcher {
     if (members.length === 1) {
       const m = members[0]!;
       await infer(v, m.table, method).then((r) => {
-        policy?.observe(v, m.table.rows, r.inferenceMs);
+        policy?.observe(v, m.table.rows, r.inferenceMs, false);
         m.resolve(r);
       }, m.reject);
       return;
@@ -401,7 +402,7 @@ export class MicroBatcher {
     try {
       const table = joinTables(members.map((m) => m.table));
       const result = await infer(v, table, method);
-      policy?.observe(v, table.rows, result.inferenceMs);
+      policy?.observe(v, table.rows, result.inferenceMs, true);
       parts = splitResult(
         result,
         members.map((m) => m.table.rows),

@@ -278,50 +278,53 @@ describe("micro-batcher", () => {
     assert.deepEqual(calls, [1, 1, 1]);
   });
 
-  it("auto mode starts unbatched, tries batching on a costly model and keeps it when it pays", async () => {
-    const spin = (us: number) => {
-      const end = performance.now() + us / 1000;
-      while (performance.now() < end);
-    };
-    const registry = new ModelRegistry();
-    const calls: number[] = [];
-    registry.register(
-      "m",
-      "1",
-      loadDefinition(
-        defineModel({
-          name: "m",
-          inputs: { x: "float" },
-          // Costly per call, cheap per row: what batching is for. The call's cost is large enough that
-          // a preempted trial on a busy machine (a few hundred µs lost) still shows batching paying.
-          predict: (rows) => {
-            calls.push(rows.length);
-            spin(2000 + 5 * rows.length);
-            return rows.map((r) => r.x as number);
-          },
-        }),
-      ),
-    );
-    const v = (registry.acquire("m") as { version: ReadyVersion }).version;
-    const b = new MicroBatcher(opts({ mode: "auto" }), undefined, QUICK);
-    const burst = () => Promise.all([1, 2, 3].map((x) => b.infer(v, tableOf(v, [x]), "predict")));
-    for (let i = 0; i < WARM + SINGLE_CALLS - 1; i++) await b.infer(v, tableOf(v, [i]), "predict");
-    await burst();
-    assert.deepEqual(calls.slice(-3), [1, 1, 1], "unbatched until the single-row calls are timed");
-    for (let i = 0; i < WARM + TRIAL_CALLS; i++) await burst();
-    assert.deepEqual(calls.slice(-3), [3, 3, 3], "batched in the trial");
-    // A trial spoilt by preemption on a busy machine gets a second one (TRIALS): run it when needed.
-    for (let i = 0; b.calibration(v) === undefined && i < (TRIALS - 1) * (WARM + TRIAL_CALLS); i++)
+  for (const size of [1, 3])
+    it(`auto mode starts unbatched, tries batching on a costly model and keeps it when it pays (${size} row${size > 1 ? "s" : ""} a request)`, async () => {
+      const spin = (us: number) => {
+        const end = performance.now() + us / 1000;
+        while (performance.now() < end);
+      };
+      const registry = new ModelRegistry();
+      const calls: number[] = [];
+      registry.register(
+        "m",
+        "1",
+        loadDefinition(
+          defineModel({
+            name: "m",
+            inputs: { x: "float" },
+            // Costly per call, cheap per row: what batching is for. The call's cost is large enough that
+            // a preempted trial on a busy machine (a few hundred µs lost) still shows batching paying.
+            predict: (rows) => {
+              calls.push(rows.length);
+              spin(2000 + 5 * rows.length);
+              return rows.map((r) => r.x as number);
+            },
+          }),
+        ),
+      );
+      const v = (registry.acquire("m") as { version: ReadyVersion }).version;
+      const b = new MicroBatcher(opts({ mode: "auto" }), undefined, QUICK);
+      const rows = (x: number) => Array.from({ length: size }, (_, i) => x + i);
+      const burst = () => Promise.all([1, 2, 3].map((x) => b.infer(v, tableOf(v, rows(x)), "predict")));
+      for (let i = 0; i < WARM + SINGLE_CALLS - 1; i++) await b.infer(v, tableOf(v, rows(i)), "predict");
       await burst();
-    const c = b.calibration(v);
-    assert.equal(c?.reason, "pays", JSON.stringify(c));
-    assert.equal(c?.batching, true);
-    assert.ok(c.singleUs >= 2000);
-    assert.deepEqual(
-      b.summary().calibrated.map((x) => [x.model, x.version, x.reason]),
-      [["m", "1", "pays"]],
-    );
-  });
+      assert.deepEqual(calls.slice(-3), [size, size, size], "unbatched until the requests alone are timed");
+      for (let i = 0; i < WARM + TRIAL_CALLS; i++) await burst();
+      assert.deepEqual(calls.slice(-1), [3 * size], "batched in the trial");
+      // A trial spoilt by preemption on a busy machine gets a second one (TRIALS): run it when needed.
+      for (let i = 0; b.calibration(v) === undefined && i < (TRIALS - 1) * (WARM + TRIAL_CALLS); i++)
+        await burst();
+      const c = b.calibration(v);
+      assert.equal(c?.reason, "pays", JSON.stringify(c));
+      assert.equal(c?.batching, true);
+      // A row alone: its request's call over its rows.
+      assert.ok(c.singleUs >= 2000 / size && c.singleUs < 4000 / size, String(c.singleUs));
+      assert.deepEqual(
+        b.summary().calibrated.map((x) => [x.model, x.version, x.reason]),
+        [["m", "1", "pays"]],
+      );
+    });
 
   it("auto mode batches a cheap model only while its requests arrive crowded, and never waits for company", async () => {
     // A synchronous model: its calls time a few µs even on a busy machine (an async one's time includes
@@ -477,6 +480,23 @@ describe("auto batching policy", () => {
     assert.deepStrictEqual(p.calibration(m), {
       singleUs: 2000,
       batchedRowUs: 1000,
+      batching: true,
+      reason: "pays",
+    });
+  });
+
+  it("times requests of several rows alone by their rows, and only joined calls in the trial", () => {
+    const p = new AutoPolicy(undefined, undefined, QUICK);
+    const m = v();
+    for (let i = 0; i < WARM + SINGLE_CALLS; i++) p.observe(m, 4, 0.08, false); // 80 µs a call: not cheap
+    assert.equal(p.batching(m), true, "in its trial");
+    for (let i = 0; i < WARM + TRIAL_CALLS; i++) {
+      p.observe(m, 4, 0.08, false); // a request alone during the trial does not count
+      p.observe(m, 32, 0.25, true); // 7.8125 µs a row joined (exact in binary), against 20 alone
+    }
+    assert.deepStrictEqual(p.calibration(m), {
+      singleUs: 20,
+      batchedRowUs: 7.8125,
       batching: true,
       reason: "pays",
     });
