@@ -10,6 +10,8 @@
 import cluster, { type Worker } from "node:cluster";
 import { createServer } from "node:net";
 import type { Logger } from "pino";
+import { mergeBatchingSummaries } from "../inference/batching-summary.ts";
+import type { BatchingSummary } from "../inference/micro-batcher.ts";
 import { mergeExpositions } from "../observability/merge-exposition.ts";
 import { mergeStats, type StatsSnapshot } from "../observability/stats.ts";
 import { armExitWatchdog, guardStdio } from "../observability/stdio-guard.ts";
@@ -244,8 +246,16 @@ export async function runPrimary(o: PrimaryOptions): Promise<void> {
           (x) => x.ready,
         );
         const doc = mergeStats([...snaps.values()] as StatsSnapshot[], startedAt);
+        // Each worker's own `auto` decisions, not only the first's.
+        const batching = mergeBatchingSummaries(
+          [...snaps].flatMap(([worker, snap]) => {
+            const summary = (snap as StatsSnapshot).sections.batching as BatchingSummary | undefined;
+            return summary ? [{ worker, summary }] : [];
+          }),
+        );
         return reply(true, {
           ...doc,
+          ...(batching ? { batching } : {}),
           workers: { running: [...members.values()].filter((x) => x.ready).length, restarts },
         });
       }

@@ -47,6 +47,8 @@ export interface BatchingSummary extends BatchingOptions {
     readonly crowded?: boolean;
     /** A cheap version: the moving average of its requests per turn of the event loop. */
     readonly requestsPerTurn?: number;
+    /** With `--workers`: the worker process that decided (each decides from its own calls). */
+    readonly worker?: number;
   } & Calibration)[];
 }
 
