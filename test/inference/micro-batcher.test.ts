@@ -397,6 +397,12 @@ describe("micro-batcher", () => {
 
 describe("auto batching policy", () => {
   const v = () => ({}) as ReadyVersion;
+  const paying = (singleUs: number, batchedRowUs: number) => ({
+    singleUs,
+    batchedRowUs,
+    batching: true,
+    reason: "pays",
+  });
 
   it("leaves a cheap model unbatched without a trial", () => {
     const p = new AutoPolicy(undefined, undefined, QUICK);
@@ -477,12 +483,7 @@ describe("auto batching policy", () => {
     // The trial's batched calls warm up the same way: 25 batches of 2 ms left out, then 96 timed.
     for (let i = 0; i < warm; i++) p.observe(m, 8, perCall); // left out, whatever they cost
     for (let i = 0; i < TRIAL_CALLS; i++) p.observe(m, 8, 8); // 1 ms a row against 2 alone
-    assert.deepStrictEqual(p.calibration(m), {
-      singleUs: 2000,
-      batchedRowUs: 1000,
-      batching: true,
-      reason: "pays",
-    });
+    assert.deepStrictEqual(p.calibration(m), paying(2000, 1000));
   });
 
   it("times requests of several rows alone by their rows, and only joined calls in the trial", () => {
@@ -494,12 +495,7 @@ describe("auto batching policy", () => {
       p.observe(m, 4, 0.08, false); // a request alone during the trial does not count
       p.observe(m, 32, 0.25, true); // 7.8125 µs a row joined (exact in binary), against 20 alone
     }
-    assert.deepStrictEqual(p.calibration(m), {
-      singleUs: 20,
-      batchedRowUs: 7.8125,
-      batching: true,
-      reason: "pays",
-    });
+    assert.deepStrictEqual(p.calibration(m), paying(20, 7.8125));
   });
 
   it("measures a version again once its decision is REVISIT_MS old", () => {
