@@ -137,8 +137,20 @@ export function appFor(registry: ModelRegistry, config: Config, logger?: Logger,
  */
 export async function startModels(app: App, config: Config, pending: readonly Pending[]): Promise<void> {
   const { registry } = app.context;
-  // A model entry's own micro-batching settings apply to every version of its model, from the first request.
-  for (const p of pending) if (p.batching) app.context.batcher.configure(p.name, p.batching);
+  // A model entry's own micro-batching settings apply to every version of its model, from the first
+  // request: two entries of one model (two versions) may not set different ones.
+  const own = new Map<string, string>();
+  for (const p of pending) {
+    if (!p.batching) continue;
+    const text = JSON.stringify(p.batching);
+    const before = own.get(p.name);
+    if (before !== undefined && before !== text)
+      throw Errors.invalidConfig(
+        `model ${p.name} has two entries with different micro-batching settings (${before} and ${text}); they apply to every version of a model`,
+      );
+    own.set(p.name, text);
+    app.context.batcher.configure(p.name, p.batching);
+  }
   await loadAll(registry, pending);
   // A remote repository is mirrored before its versions load; a watched one keeps polling.
   await app.context.remote?.start();

@@ -107,6 +107,18 @@ describe("deploy", () => {
       await svc.close();
     }
     await assert.rejects(
+      deploy(
+        [
+          { path: forest, name: "rf", version: "1", microBatching: "on" },
+          { path: forest, name: "rf", version: "2", microBatching: "off" },
+        ],
+        { port: 0, logger },
+      ),
+      (e: Error & { code?: string }) =>
+        e.code === "MS_INVALID_CONFIG" &&
+        /model rf has two entries with different micro-batching settings/.test(e.message),
+    );
+    await assert.rejects(
       deploy({ path: forest, microBatching: "sometimes" as "on" }, { port: 0, logger }),
       (e: Error & { code?: string }) =>
         e.code === "MS_INVALID_CONFIG" &&
