@@ -58,6 +58,17 @@ export const TRIALS = 2;
 /** Batching stays on when a row in a batch costs at most this share of a row alone. */
 export const PAYING_RATIO = 0.8;
 
+/**
+ * Whether a decided version is batched only while its requests arrive crowded: a cheap one, and one
+ * whose trial showed joining saves too little model time to batch always (`does-not-pay`) but costs
+ * none either (a row joined at most a row alone). Crowded, those still gain from being answered
+ * together: one model call, then the answers written in one burst (scaling.md).
+ */
+export function crowdOnly(c: Calibration): boolean {
+  if (c.reason === "cheap") return true;
+  return c.reason === "does-not-pay" && c.batchedRowUs !== undefined && c.batchedRowUs <= c.singleUs;
+}
+
 /** How `auto` decides; each field defaults to the constant of the same meaning above. */
 export interface PolicyTuning {
   /** Below this single-row time (µs) a version is cheap ({@link CHEAP_US}). */
@@ -137,10 +148,13 @@ export class AutoPolicy {
     return s.phase === "trial" || s.calibration.batching;
   }
 
-  /** Whether `v` was found cheap: batched only while its requests arrive crowded, without waiting. */
-  cheap(v: ReadyVersion): boolean {
+  /**
+   * Whether `v` is batched only while its requests arrive crowded, without waiting for company: found
+   * cheap, or found not to pay while a row joined cost no more than a row alone ({@link crowdOnly}).
+   */
+  crowdOnly(v: ReadyVersion): boolean {
     const s = this.#states.get(v);
-    return s?.phase === "decided" && s.calibration.reason === "cheap";
+    return s?.phase === "decided" && crowdOnly(s.calibration);
   }
 
   /**

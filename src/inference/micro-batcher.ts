@@ -11,7 +11,7 @@
 import { performance } from "node:perf_hooks";
 import { Errors } from "../errors.ts";
 import type { FeatureTable } from "../runtimes/runtime.ts";
-import { AutoPolicy, type Calibration, type PolicyTuning } from "./batching-policy.ts";
+import { AutoPolicy, type Calibration, crowdOnly, type PolicyTuning } from "./batching-policy.ts";
 import { CrowdMeter } from "./crowd-meter.ts";
 import { type InferenceResult, infer, type Method } from "./run.ts";
 import { canJoin, joinTables, splitResult } from "./tables.ts";
@@ -43,9 +43,9 @@ export interface BatchingSummary extends BatchingOptions {
   readonly calibrated: readonly ({
     readonly model: string;
     readonly version: string;
-    /** A cheap version: whether its requests arrive crowded now (then they are batched). */
+    /** A version batched only when crowded: whether its requests arrive crowded now (then they are batched). */
     readonly crowded?: boolean;
-    /** A cheap version: the moving average of its requests per turn of the event loop. */
+    /** A version batched only when crowded: the moving average of its requests per turn of the event loop. */
     readonly requestsPerTurn?: number;
     /** With `--workers`: the worker process that decided (each decides from its own calls). */
     readonly worker?: number;
@@ -213,11 +213,10 @@ export class MicroBatcher {
     const calibrated = [];
     for (const c of this.#counts.values()) {
       if (!c.calibration) continue;
-      // A cheap version is batched only while crowded: say whether it is now, and how crowded.
-      const crowd =
-        c.calibration.reason === "cheap"
-          ? { crowded: c.crowd.crowded, requestsPerTurn: Math.round(c.crowd.average * 10) / 10 }
-          : {};
+      // A version batched only while crowded: say whether it is now, and how crowded.
+      const crowd = crowdOnly(c.calibration)
+        ? { crowded: c.crowd.crowded, requestsPerTurn: Math.round(c.crowd.average * 10) / 10 }
+        : {};
       calibrated.push({ model: c.model, version: c.version, ...c.calibration, ...crowd });
     }
     const models = [...this.#own].map(([model, o]) => ({ model, ...o }));
@@ -273,8 +272,9 @@ export class MicroBatcher {
   ): boolean {
     if (mode === "off" || table.rows >= maxRows) return false;
     if (policy === undefined) return true;
-    // A cheap version: batched while its requests arrive crowded (crowd-meter.ts), never waiting.
-    if (policy.cheap(v)) return counts.crowd.crowded;
+    // Cheap, or joining saves nothing: batched while its requests arrive crowded (crowd-meter.ts),
+    // never waiting.
+    if (policy.crowdOnly(v)) return counts.crowd.crowded;
     return policy.batching(v);
   }
 
@@ -333,7 +333,7 @@ export class MicroBatcher {
     if (
       left > 0 &&
       lane.expected >= WAIT_FROM &&
-      this.#policyOf(lane.v, lane.options)?.cheap(lane.v) !== true &&
+      this.#policyOf(lane.v, lane.options)?.crowdOnly(lane.v) !== true &&
       lane.queue.length < lane.expected &&
       lane.rows < lane.options.maxRows
     ) {

@@ -498,6 +498,31 @@ describe("auto batching policy", () => {
     assert.deepStrictEqual(p.calibration(m), paying(20, 7.8125));
   });
 
+  it("batches a version that does not pay only when crowded, and only if joining costs a row nothing", () => {
+    const p = new AutoPolicy(undefined, undefined, QUICK);
+    const [cheap, even, worse, pays] = [v(), v(), v(), v()];
+    const alone = (m: ReadyVersion, ms: number) => {
+      for (let i = 0; i < WARM + SINGLE_CALLS; i++) p.observe(m, 1, ms);
+    };
+    const joined = (m: ReadyVersion, ms: number) => {
+      for (let i = 0; i < TRIALS * (WARM + TRIAL_CALLS); i++) p.observe(m, 8, ms);
+    };
+    alone(cheap, 0.002);
+    for (const m of [even, worse, pays]) alone(m, 0.02);
+    joined(even, 8 * 0.019); // 19 µs a row joined against 20 alone: not 0.8×, but no dearer
+    joined(worse, 8 * 0.025); // 25 µs a row joined: dearer
+    joined(pays, 8 * 0.01);
+    assert.deepEqual(
+      [cheap, even, worse, pays].map((m) => [p.calibration(m)?.reason, p.crowdOnly(m), p.batching(m)]),
+      [
+        ["cheap", true, false],
+        ["does-not-pay", true, false],
+        ["does-not-pay", false, false],
+        ["pays", false, true],
+      ],
+    );
+  });
+
   it("measures a version again once its decision is REVISIT_MS old", () => {
     let now = 0;
     const p = new AutoPolicy(undefined, () => now, QUICK);
