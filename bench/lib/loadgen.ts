@@ -11,9 +11,21 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 
 const canPin = availableParallelism() > 1 && spawnSync("taskset", ["--version"]).status === 0;
-const scratch = mkdtempSync(join(tmpdir(), "modelserve-loadgen-"));
-// Lua scripts for wrk live only as long as the bench.
-process.once("exit", () => rmSync(scratch, { recursive: true, force: true }));
+let scratchDir: string | undefined;
+/**
+ * The folder of this process's scripts, made on first use and removed at exit: made at import, it was
+ * also made by every process that imports this module and never writes a script (the bare servers
+ * `bench:scale` forks), which are stopped by a signal and so left it behind.
+ */
+function scratch(): string {
+  if (scratchDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), "modelserve-loadgen-"));
+    scratchDir = dir;
+    // Lua scripts for wrk live only as long as the bench.
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return scratchDir;
+}
 
 /** Installs the Debian package that provides `tool` when `tool` is not on PATH. */
 export function ensureTool(tool: "wrk" | "h2load"): void {
@@ -54,7 +66,7 @@ function wrkArgs(
   seconds: number,
   headers: Readonly<Record<string, string>> = {},
 ): string[] {
-  const script = join(scratch, `post-${scripts++}.lua`);
+  const script = join(scratch(), `post-${scripts++}.lua`);
   const head = [
     'wrk.method = "POST"',
     'wrk.headers["Content-Type"] = "application/json"',
@@ -155,7 +167,7 @@ export function h2loadGrpc(
   streams: number,
   seconds: number,
 ): LoadRun {
-  const file = join(scratch, `grpc-${scripts++}.bin`);
+  const file = join(scratch(), `grpc-${scripts++}.bin`);
   const frame = Buffer.alloc(5 + message.byteLength);
   frame.writeUInt32BE(message.byteLength, 1);
   frame.set(message, 5);
