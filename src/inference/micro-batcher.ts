@@ -188,7 +188,8 @@ export class MicroBatcher {
     const policy = this.#policyOf(v, options);
     if (policy) counts.crowd.arrive();
     if (!this.#batching(v, table, counts, options, policy))
-      return this.#alone(v, table, method, counts, policy);
+      // A request as large as a batch runs alone whatever the mode: it says nothing of small ones.
+      return this.#alone(v, table, method, counts, table.rows < options.maxRows ? policy : undefined);
     return new Promise<InferenceResult>((resolve, reject) => {
       const lane = this.#laneOf(v, method, counts, options);
       lane.queue.push({ table, at: performance.now(), resolve, reject });
@@ -284,14 +285,14 @@ export class MicroBatcher {
     table: FeatureTable,
     method: Method,
     counts: ModelCounts,
+    /** The policy that times this call, if any. */
     policy: AutoPolicy | undefined,
   ) {
     counts.inflight++;
     this.#observer?.batch(v.name, v.version, table.rows, NO_WAIT);
     try {
       const result = await infer(v, table, method);
-      // A request as large as a batch runs alone whatever the mode: it says nothing of small ones.
-      if (table.rows < this.optionsOf(v).maxRows) policy?.observe(v, table.rows, result.inferenceMs, false);
+      policy?.observe(v, table.rows, result.inferenceMs, false);
       return result;
     } finally {
       counts.inflight--;
