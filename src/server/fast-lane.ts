@@ -29,11 +29,12 @@ import { protocolErrorAnswer } from "./plugins/protocol-errors.ts";
 import { answerJson } from "./predict/answer-json.ts";
 import { parseBody, rowsOfBody } from "./predict/body.ts";
 import { type PredictCall, predictRows } from "./predict/pipeline.ts";
+import { inferAnswerText } from "./protocols/v2/answer-text.ts";
 import { decodePlainInfer } from "./protocols/v2/json-infer.ts";
 import { inferV2 } from "./protocols/v2/service.ts";
 import { requestIdOf } from "./request-id.ts";
 import { v1Predict } from "./routes/v1.ts";
-import { decodeInferBody, inferResponseJson } from "./routes/v2.ts";
+import { decodeInferBody } from "./routes/v2.ts";
 
 /** A prediction route as the lane knows it. */
 export interface LaneRoute {
@@ -351,7 +352,7 @@ function laneOf(settings: FastLaneSettings): (req: IncomingMessage, res: ServerR
       );
       done = answered(`${a.model_name}@${a.model_version}`, a.inferenceMs);
       if (limit.hold) await limit.hold();
-      write(res, 200, limit.headers, reqId, JSON.stringify(inferResponseJson(a)), done);
+      write(res, 200, limit.headers, reqId, inferAnswerText(a), done);
       return 200;
     } catch (err) {
       failed?.(err);

@@ -215,7 +215,7 @@ export function tensorsToRows(
   fast?: MatrixValidator,
 ): DecodedRows {
   if (inputs.length === 0) throw Errors.invalidInferRequest(`"inputs" must hold at least one tensor`);
-  const names = new Set(sig.inputs.map((f) => f.name));
+  const names = columnsOf(sig);
   for (const t of inputs) {
     if (t.shape.length === 0) throw Errors.invalidTensor(t.name, "a tensor needs a batch dimension");
   }
@@ -229,7 +229,7 @@ export function tensorsToRows(
   const unknown = inputs.find((t) => !names.has(t.name))!;
   throw Errors.invalidTensor(
     unknown.name,
-    `is not an input of this model; inputs: ${[...names].join(", ")} (or one [N, ${names.size}] tensor)`,
+    `is not an input of this model; inputs: ${[...names.keys()].join(", ")} (or one [N, ${names.size}] tensor)`,
   );
 }
 
@@ -265,9 +265,19 @@ function computeOutputNames(sig: ModelSignature): string[] {
   return names;
 }
 
-/** Outputs computed when a request names none (the costlier extra scores only when asked). */
-export function defaultOutputs(sig: ModelSignature): string[] {
-  return outputNames(sig).filter((n) => n !== "raw_score" && n !== "decision_function");
+const defaultsCache = new WeakMap<ModelSignature, readonly string[]>();
+
+/**
+ * Outputs computed when a request names none (the costlier extra scores only when asked); computed once
+ * per signature.
+ */
+export function defaultOutputs(sig: ModelSignature): readonly string[] {
+  let names = defaultsCache.get(sig);
+  if (names === undefined) {
+    names = outputNames(sig).filter((n) => n !== "raw_score" && n !== "decision_function");
+    defaultsCache.set(sig, names);
+  }
+  return names;
 }
 
 /** The V2 datatype of an ONNX output element type. */

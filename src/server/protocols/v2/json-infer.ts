@@ -26,25 +26,30 @@ export interface PlainInferBody {
   inputs: PlainTensor[];
 }
 
-/** Numbers read by {@link readNumbers}: the first `n` of `values`. */
-interface Numbers {
-  values: Float64Array;
-  n: number;
-}
+/**
+ * Where numbers are read before they are copied out (a tensor's own `data`, a `shape`'s plain array).
+ * Reading is synchronous, so one buffer serves every request; grown as a body needs, and dropped again
+ * once larger than {@link KEEP} numbers so that one large body does not hold its memory for good.
+ */
+let scratch = new Float64Array(64);
+const KEEP = 1 << 16;
 
-/** Index after `[n, …]` at `i` (its `[`), its numbers in `into`; -1 for anything else. */
-function readNumbers(b: Buffer, i: number, into: Numbers): number {
+/** Index after `[n, …]` at `i` (its `[`), its numbers the first {@link count} of {@link scratch}; -1 for anything else. */
+let count = 0;
+function readNumbers(b: Buffer, i: number): number {
   if (b[i] !== 91) return -1;
   i = skipSpace(b, i + 1);
+  count = 0;
   if (b[i] === 93) return i + 1;
-  // Locals, not the object's fields, in the loop: it runs once per element.
-  let values = into.values;
+  // Locals, not the module's, in the loop: it runs once per element.
+  let values = scratch;
   let n = 0;
   for (;;) {
     if (n === values.length) {
       const grown = new Float64Array(values.length * 2);
       grown.set(values);
       values = grown;
+      scratch = grown;
     }
     i = readNumber(b, i, values, n);
     if (i === -1) return -1;
@@ -53,8 +58,7 @@ function readNumbers(b: Buffer, i: number, into: Numbers): number {
     while (c === 32 || c === 10 || c === 13 || c === 9) c = b[++i];
     i++;
     if (c === 93) {
-      into.values = values;
-      into.n = n;
+      count = n;
       return i;
     }
     if (c !== 44) return -1;
@@ -63,91 +67,185 @@ function readNumbers(b: Buffer, i: number, into: Numbers): number {
   }
 }
 
-/**
- * Reads the members of an object at `i` (its `{`), handing each key and the index of its value to
- * `member`, which answers the index after the value or -1. Returns the index after the `}`, or -1.
- */
-function readObject(b: Buffer, i: number, member: (key: string, at: number) => number): number {
-  if (b[i] !== 123) return -1;
-  i = skipSpace(b, i + 1);
-  if (b[i] === 125) return i + 1;
-  for (;;) {
-    const keyEnd = plainStringEnd(b, i);
-    if (keyEnd === -1) return -1;
-    const key = b.toString("latin1", i + 1, keyEnd - 1);
-    i = skipSpace(b, keyEnd);
-    if (b[i] !== 58) return -1;
-    i = member(key, skipSpace(b, i + 1));
-    if (i === -1) return -1;
-    i = skipSpace(b, i);
-    const c = b[i];
-    i = skipSpace(b, i + 1);
-    if (c === 125) return i;
-    if (c !== 44) return -1;
+/** The numbers just read, as the tensor's own array. */
+function takeNumbers(): Float64Array {
+  const out = scratch.slice(0, count);
+  if (scratch.length > KEEP) scratch = new Float64Array(64);
+  return out;
+}
+
+// The keys a plain body may hold, told apart by their bytes (no string is made for a key).
+const OTHER = 0;
+const ID = 1;
+const INPUTS = 2;
+const NAME = 3;
+const SHAPE = 4;
+const DATATYPE = 5;
+const DATA = 6;
+
+/** Whether the `word.length` bytes from `at` spell `word` (ASCII). */
+function spells(b: Buffer, at: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) if (b[at + k] !== word.charCodeAt(k)) return false;
+  return true;
+}
+
+/** Which key the plain string from `i` (its `"`) to `end` (after its closing `"`) is. */
+function keyOf(b: Buffer, i: number, end: number): number {
+  const at = i + 1;
+  switch (end - i - 2) {
+    case 2:
+      return spells(b, at, "id") ? ID : OTHER;
+    case 4:
+      return spells(b, at, "name") ? NAME : spells(b, at, "data") ? DATA : OTHER;
+    case 5:
+      return spells(b, at, "shape") ? SHAPE : OTHER;
+    case 6:
+      return spells(b, at, "inputs") ? INPUTS : OTHER;
+    case 8:
+      return spells(b, at, "datatype") ? DATATYPE : OTHER;
+    default:
+      return OTHER;
   }
 }
 
-/** A plain string's value at `i` and the index after it, or undefined. */
-function plainString(b: Buffer, i: number): { value: string; end: number } | undefined {
-  const end = plainStringEnd(b, i);
-  return end === -1 ? undefined : { value: b.toString("latin1", i + 1, end - 1), end };
+/** Datatype names made once; a body's `datatype` is one of them nearly always. */
+const DATATYPES = [
+  "FP32",
+  "FP64",
+  "FP16",
+  "INT8",
+  "INT16",
+  "INT32",
+  "INT64",
+  "UINT8",
+  "UINT16",
+  "UINT32",
+  "UINT64",
+  "BOOL",
+  "BYTES",
+];
+/** No text known in advance. */
+const NONE: readonly string[] = [];
+/** The last tensor name read: clients send the same names request after request. */
+let lastName = "";
+
+/** The text of the plain string from `i` (its `"`) to `end` (after its closing `"`), `known` first. */
+function textOf(b: Buffer, i: number, end: number, known: readonly string[]): string {
+  const n = end - i - 2;
+  for (const word of known) if (word.length === n && spells(b, i + 1, word)) return word;
+  return b.toString("latin1", i + 1, end - 1);
 }
 
-/** Index after one input tensor at `i`, pushed onto `inputs`; -1 for anything but a plain tensor. */
+/** Index after `:` and the whitespace after it, from just after a key; -1 without the colon. */
+function afterColon(b: Buffer, i: number): number {
+  i = skipSpace(b, i);
+  return b[i] === 58 ? skipSpace(b, i + 1) : -1;
+}
+
+/**
+ * Index after `,` or `}` that ends an object's member at `i` (after the whitespace that follows);
+ * {@link closed} tells which. -1 for anything else.
+ */
+let closed = false;
+function nextMember(b: Buffer, i: number, close: number): number {
+  i = skipSpace(b, i);
+  const c = b[i];
+  closed = c === close;
+  if (!closed && c !== 44) return -1;
+  return skipSpace(b, i + 1);
+}
+
+/** Index after one input tensor at `i` (its `{`), pushed onto `inputs`; -1 for anything but a plain tensor. */
 function readTensor(b: Buffer, i: number, inputs: PlainTensor[]): number {
+  if (b[i] !== 123) return -1;
+  i = skipSpace(b, i + 1);
+  let name: string | undefined;
+  let datatype: string | undefined;
+  let shape: number[] | undefined;
+  let data: Float64Array | undefined;
+  if (b[i] !== 125)
+    for (;;) {
+      const keyEnd = plainStringEnd(b, i);
+      if (keyEnd === -1) return -1;
+      const key = keyOf(b, i, keyEnd);
+      i = afterColon(b, keyEnd);
+      if (i === -1) return -1;
+      if ((key === NAME && name === undefined) || (key === DATATYPE && datatype === undefined)) {
+        const end = plainStringEnd(b, i);
+        if (end === -1) return -1;
+        if (key === NAME) {
+          const n = end - i - 2;
+          name = n === lastName.length && spells(b, i + 1, lastName) ? lastName : textOf(b, i, end, NONE);
+          lastName = name;
+        } else datatype = textOf(b, i, end, DATATYPES);
+        i = end;
+      } else if ((key === SHAPE && shape === undefined) || (key === DATA && data === undefined)) {
+        i = readNumbers(b, i);
+        if (i === -1) return -1;
+        if (key === DATA) data = takeNumbers();
+        else {
+          shape = new Array<number>(count);
+          for (let k = 0; k < count; k++) shape[k] = scratch[k];
+        }
+      } else return -1;
+      i = nextMember(b, i, 125);
+      if (i === -1) return -1;
+      if (closed) break;
+    }
+  else i = skipSpace(b, i + 1);
+  // Only the keys the body holds, as in the parsed body.
   const t: PlainTensor = {};
-  const end = readObject(b, i, (key, at) => {
-    if (key === "name" || key === "datatype") {
-      if (t[key] !== undefined) return -1;
-      const s = plainString(b, at);
-      if (s === undefined) return -1;
-      t[key] = s.value;
-      return s.end;
-    }
-    if ((key === "shape" && t.shape === undefined) || (key === "data" && t.data === undefined)) {
-      // Room for the numbers up to the array's end at four bytes each (grown when they are shorter):
-      // never more than twice the array's own bytes, whatever the number of tensors.
-      const end = b.indexOf(93, at);
-      const room = key === "shape" || end === -1 ? 4 : ((end - at) >> 2) + 4;
-      const sink: Numbers = { values: new Float64Array(room), n: 0 };
-      const after = readNumbers(b, at, sink);
-      if (after === -1) return -1;
-      if (key === "shape") t.shape = Array.from(sink.values.subarray(0, sink.n));
-      else t.data = sink.n === sink.values.length ? sink.values : sink.values.slice(0, sink.n);
-      return after;
-    }
-    return -1;
-  });
-  if (end !== -1) inputs.push(t);
-  return end;
+  if (name !== undefined) t.name = name;
+  if (shape !== undefined) t.shape = shape;
+  if (datatype !== undefined) t.datatype = datatype;
+  if (data !== undefined) t.data = data;
+  inputs.push(t);
+  return i;
+}
+
+/** Index after the list of tensors at `i` (its `[`), each pushed onto `inputs`; -1 for anything else. */
+function readInputs(b: Buffer, i: number, inputs: PlainTensor[]): number {
+  if (b[i] !== 91) return -1;
+  i = skipSpace(b, i + 1);
+  if (b[i] === 93) return i + 1;
+  for (;;) {
+    i = readTensor(b, i, inputs);
+    if (i === -1) return -1;
+    i = nextMember(b, i, 93);
+    if (i === -1) return -1;
+    if (closed) return i;
+  }
 }
 
 /** Reads a plain infer body, or answers undefined (the body is then parsed as before). */
 export function decodePlainInfer(b: Buffer): PlainInferBody | undefined {
+  let i = skipSpace(b, 0);
+  if (b[i] !== 123) return undefined;
+  i = skipSpace(b, i + 1);
   let id: string | undefined;
   let inputs: PlainTensor[] | undefined;
-  const end = readObject(b, skipSpace(b, 0), (key, at) => {
-    if (key === "id" && id === undefined) {
-      const s = plainString(b, at);
-      if (s === undefined) return -1;
-      id = s.value;
-      return s.end;
-    }
-    if (key !== "inputs" || inputs !== undefined || b[at] !== 91) return -1;
-    const list: PlainTensor[] = [];
-    inputs = list;
-    let i = skipSpace(b, at + 1);
-    if (b[i] === 93) return i + 1;
+  if (b[i] !== 125)
     for (;;) {
-      i = readTensor(b, i, list);
-      if (i === -1) return -1;
-      i = skipSpace(b, i);
-      const c = b[i];
-      i = skipSpace(b, i + 1);
-      if (c === 93) return i;
-      if (c !== 44) return -1;
+      const keyEnd = plainStringEnd(b, i);
+      if (keyEnd === -1) return undefined;
+      const key = keyOf(b, i, keyEnd);
+      i = afterColon(b, keyEnd);
+      if (i === -1) return undefined;
+      if (key === ID && id === undefined) {
+        const end = plainStringEnd(b, i);
+        if (end === -1) return undefined;
+        id = b.toString("latin1", i + 1, end - 1);
+        i = end;
+      } else if (key === INPUTS && inputs === undefined) {
+        inputs = [];
+        i = readInputs(b, i, inputs);
+        if (i === -1) return undefined;
+      } else return undefined;
+      i = nextMember(b, i, 125);
+      if (i === -1) return undefined;
+      if (closed) break;
     }
-  });
-  if (end === -1 || inputs === undefined || !onlySpaceFrom(b, end)) return undefined;
+  else i += 1;
+  if (inputs === undefined || !onlySpaceFrom(b, i)) return undefined;
   return id === undefined ? { inputs } : { id, inputs };
 }

@@ -129,7 +129,7 @@ export async function inferV2(
   requestId: string,
   logError: (fields: Record<string, unknown>, msg: string) => void,
 ): Promise<InferAnswer> {
-  let requested: string[] = [];
+  let requested: readonly string[] = [];
   const res = await predictThroughPipeline(
     ctx,
     {
@@ -154,6 +154,8 @@ export async function inferV2(
           requested = [...req.outputs];
         } else requested = defaultOutputs(sig);
         const decoded = tensorsToRows(sig, req.inputs, ctx.settings.maxBatchSize, v.validator);
+        // The default outputs hold no extra score.
+        if (!req.outputs) return decoded;
         const extras = requested.filter(
           (o): o is ExtraScore => o === "raw_score" || o === "decision_function",
         );
