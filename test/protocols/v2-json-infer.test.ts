@@ -108,6 +108,27 @@ describe("a plain V2 infer body read from its bytes", () => {
     }
   });
 
+  it("reads a body after one larger than its kept buffer, read or declined", () => {
+    const big = Array.from({ length: 70_000 }, (_, i) => i * 0.5);
+    const bigText = JSON.stringify({
+      inputs: [{ name: "x", datatype: "FP64", shape: [big.length], data: big }],
+    });
+    const small = '{"inputs": [{"name": "x", "datatype": "FP64", "shape": [2], "data": [0.25, -3]}]}';
+    const p = decodePlainInfer(bytes(bigText));
+    assert.ok(p);
+    assertSameAsParse(p, bigText);
+    const after = decodePlainInfer(bytes(small));
+    assert.ok(after);
+    assertSameAsParse(after, small);
+    // Declined at its last element, after its numbers filled the buffer.
+    assert.equal(decodePlainInfer(bytes(bigText.replace(/\]\}\]\}$/, ", x]}]}"))), undefined);
+    const again = decodePlainInfer(bytes(small));
+    assert.ok(again);
+    assertSameAsParse(again, small);
+    // The big tensor's data is its own: reading the small body did not write into it.
+    assert.deepEqual(Array.from(p.inputs[0].data!.subarray(0, 2)), [0, 0.5]);
+  });
+
   it("declines every body that is not plain", () => {
     const t = '{"name": "x", "datatype": "FP64", "shape": [1], "data": [1]}';
     for (const text of [

@@ -34,8 +34,10 @@ export interface PlainInferBody {
 let scratch = new Float64Array(64);
 const KEEP = 1 << 16;
 
-/** Index after `[n, …]` at `i` (its `[`), its numbers the first {@link count} of {@link scratch}; -1 for anything else. */
+/** How many numbers the last {@link readNumbers} read. */
 let count = 0;
+
+/** Index after `[n, …]` at `i` (its `[`), its numbers the first {@link count} of {@link scratch}; -1 for anything else. */
 function readNumbers(b: Buffer, i: number): number {
   if (b[i] !== 91) return -1;
   i = skipSpace(b, i + 1);
@@ -69,9 +71,7 @@ function readNumbers(b: Buffer, i: number): number {
 
 /** The numbers just read, as the tensor's own array. */
 function takeNumbers(): Float64Array {
-  const out = scratch.slice(0, count);
-  if (scratch.length > KEEP) scratch = new Float64Array(64);
-  return out;
+  return scratch.slice(0, count);
 }
 
 // The keys a plain body may hold, told apart by their bytes (no string is made for a key).
@@ -142,11 +142,13 @@ function afterColon(b: Buffer, i: number): number {
   return b[i] === 58 ? skipSpace(b, i + 1) : -1;
 }
 
-/**
- * Index after `,` or `}` that ends an object's member at `i` (after the whitespace that follows);
- * {@link closed} tells which. -1 for anything else.
- */
+/** Whether the last {@link nextMember} met the closing bracket rather than a comma. */
 let closed = false;
+
+/**
+ * Index after the `,` or the closing bracket (`close`) that follows a member or an element at `i`,
+ * and after the whitespace that follows it; {@link closed} tells which it was. -1 for anything else.
+ */
 function nextMember(b: Buffer, i: number, close: number): number {
   i = skipSpace(b, i);
   const c = b[i];
@@ -176,7 +178,7 @@ function readTensor(b: Buffer, i: number, inputs: PlainTensor[]): number {
         if (key === NAME) {
           const n = end - i - 2;
           name = n === lastName.length && spells(b, i + 1, lastName) ? lastName : textOf(b, i, end, NONE);
-          lastName = name;
+          if (n <= 64) lastName = name;
         } else datatype = textOf(b, i, end, DATATYPES);
         i = end;
       } else if ((key === SHAPE && shape === undefined) || (key === DATA && data === undefined)) {
@@ -219,6 +221,12 @@ function readInputs(b: Buffer, i: number, inputs: PlainTensor[]): number {
 
 /** Reads a plain infer body, or answers undefined (the body is then parsed as before). */
 export function decodePlainInfer(b: Buffer): PlainInferBody | undefined {
+  const body = readBody(b);
+  if (scratch.length > KEEP) scratch = new Float64Array(64);
+  return body;
+}
+
+function readBody(b: Buffer): PlainInferBody | undefined {
   let i = skipSpace(b, 0);
   if (b[i] !== 123) return undefined;
   i = skipSpace(b, i + 1);
