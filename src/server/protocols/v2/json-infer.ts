@@ -11,6 +11,7 @@
 
 import type { Buffer } from "node:buffer";
 import { onlySpaceFrom, plainStringEnd, readNumber, skipSpace } from "../../../schema/json-rows.ts";
+import { DATATYPES } from "./datatypes.ts";
 
 /** A plain input tensor as read; a key the body lacks is absent, as in the parsed body. */
 export interface PlainTensor {
@@ -108,21 +109,14 @@ function keyOf(b: Buffer, i: number, end: number): number {
   }
 }
 
-/** Datatype names made once; a body's `datatype` is one of them nearly always. */
-const DATATYPES = [
+/**
+ * The protocol's datatype names, made once: a body's `datatype` is one of them nearly always. The float
+ * ones first, as numeric tensors nearly always are.
+ */
+const DATATYPE_NAMES: readonly string[] = [
   "FP32",
   "FP64",
-  "FP16",
-  "INT8",
-  "INT16",
-  "INT32",
-  "INT64",
-  "UINT8",
-  "UINT16",
-  "UINT32",
-  "UINT64",
-  "BOOL",
-  "BYTES",
+  ...Object.keys(DATATYPES).filter((d) => d !== "FP32" && d !== "FP64"),
 ];
 /** No text known in advance. */
 const NONE: readonly string[] = [];
@@ -179,7 +173,7 @@ function readTensor(b: Buffer, i: number, inputs: PlainTensor[]): number {
           const n = end - i - 2;
           name = n === lastName.length && spells(b, i + 1, lastName) ? lastName : textOf(b, i, end, NONE);
           if (n <= 64) lastName = name;
-        } else datatype = textOf(b, i, end, DATATYPES);
+        } else datatype = textOf(b, i, end, DATATYPE_NAMES);
         i = end;
       } else if ((key === SHAPE && shape === undefined) || (key === DATA && data === undefined)) {
         i = readNumbers(b, i);
