@@ -1,8 +1,8 @@
 /**
  * @module `npm run bench:protocols`: the same iris random forest through each front end, same server
  * process, alternating rounds. 1000-row FP32 batches via native JSON (`/predict/batch`), V2 REST
- * (`[1000, 4]` FP32 tensor) and V2 gRPC (raw contents), in rows/s; then single rows via V2 REST and
- * native `/predict`, in requests/s. Server and load generator are pinned to different CPUs (taskset),
+ * (`[1000, 4]` FP32 tensor) and V2 gRPC (raw contents), in rows/s; then single rows via native
+ * `/predict`, V2 REST and V2 gRPC, in requests/s. Server and load generator are pinned to different CPUs (taskset),
  * everything on 127.0.0.1, bounded by BENCH_DURATION (s per round, default 3) × BENCH_ROUNDS (default 5).
  * Load generators: `wrk` for HTTP/1.1 and nghttp2's `h2load` for gRPC (C, installed with apt-get when
  * missing), because a Node client saturates its CPU before this server does on 1000-row gRPC calls
@@ -135,13 +135,19 @@ const grpcRequest: Buffer = inferDef.requestSerialize({
   inputs: [{ name: "input-0", datatype: "FP32", shape: [1000, 4] }],
   raw_input_contents: [rawBatch],
 });
-function grpcInfer(srv: Server): Promise<void> {
+// One row (the fourth flower), for single-row calls.
+const grpcRequestOne: Buffer = inferDef.requestSerialize({
+  model_name: "iris",
+  inputs: [{ name: "input-0", datatype: "FP32", shape: [1, 4] }],
+  raw_input_contents: [Buffer.from(Float32Array.from(BASE[3]).buffer)],
+});
+function grpcInfer(srv: Server, request: Buffer = grpcRequest): Promise<void> {
   return new Promise((resolve, reject) =>
     srv.client.makeUnaryRequest(
       "/inference.GRPCInferenceService/ModelInfer",
       (b: Buffer) => b,
       (b: Buffer) => inferDef.responseDeserialize(b) as { raw_output_contents: Buffer[] },
-      grpcRequest,
+      request,
       (e, res) =>
         e
           ? reject(e)
@@ -282,6 +288,27 @@ const modes: Mode[] = [
     c: (srv) =>
       measureC(srv, () => wrk(srv.httpPort, "/v2/models/iris/infer", bodies.v2One, 16, duration), false),
   },
+  {
+    name: "V2 gRPC infer raw [1,4] (1 row)",
+    unit: "req/s",
+    rows: 1,
+    concurrency: 16,
+    send: (srv) => grpcInfer(srv, grpcRequestOne),
+    c: (srv) =>
+      measureC(
+        srv,
+        () =>
+          h2loadGrpc(
+            srv.grpcPort,
+            "/inference.GRPCInferenceService/ModelInfer",
+            grpcRequestOne,
+            16,
+            1,
+            duration,
+          ),
+        true,
+      ),
+  },
 ];
 
 // This tree's server, and with BENCH_AGAINST=DIR a second one from another built checkout (a
@@ -336,6 +363,7 @@ for (const srv of servers) {
     `V2 gRPC raw / native JSON (1000-row batches): ${ratio(srv, modes[2], modes[0])}×`,
     `V2 REST / native JSON (1000-row batches): ${ratio(srv, modes[1], modes[0])}×`,
     `V2 REST / native /predict (single row): ${ratio(srv, modes[4], modes[3])}×`,
+    `V2 gRPC / native /predict (single row): ${ratio(srv, modes[5], modes[3])}×`,
   );
 }
 if (servers.length > 1) {
