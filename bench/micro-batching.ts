@@ -247,7 +247,9 @@ for (const c of cases) {
     lines.push(
       "",
       `on / off (medians): throughput ×${(med(on.map((x) => x.rps)) / med(off.map((x) => x.rps))).toFixed(2)}, ` +
-        `p99 ×${(med(on.map((x) => x.p99)) / med(off.map((x) => x.p99))).toFixed(2)}`,
+        `p99 ×${(med(on.map((x) => x.p99)) / med(off.map((x) => x.p99))).toFixed(2)}, ` +
+        // What batching saves of each request's own work (the server is saturated in both modes).
+        `server CPU per request ×${(med(on.map((x) => x.cpuUs)) / med(off.map((x) => x.cpuUs))).toFixed(2)}`,
       `CPU stolen by the hypervisor, % per round: ${[...samples].map(([m, xs]) => `${m} ${stolenPerRound(xs.map((x) => x.stolen))}`).join(", ")}`,
       `on / off, paired over quiet rounds (≤ ${100 * QUIET_STEAL} % stolen): throughput ×${quietRatio(
         on.map((x) => ({ value: x.rps, stolen: x.stolen })),
