@@ -129,6 +129,24 @@ describe("a plain V2 infer body read from its bytes", () => {
     assert.deepEqual(Array.from(p.inputs[0].data!.subarray(0, 2)), [0, 0.5]);
   });
 
+  it("reads one tensor per feature, more features than it keeps names of, request after request", () => {
+    for (const width of [4, 30, 100]) {
+      const text = JSON.stringify({
+        inputs: Array.from({ length: width }, (_, f) => ({
+          name: `feature_${f}`,
+          shape: [1],
+          datatype: "FP64",
+          data: [f / 8],
+        })),
+      });
+      for (let k = 0; k < 3; k++) {
+        const p = decodePlainInfer(bytes(text));
+        assert.ok(p);
+        assertSameAsParse(p, text);
+      }
+    }
+  });
+
   it("declines every body that is not plain", () => {
     const t = '{"name": "x", "datatype": "FP64", "shape": [1], "data": [1]}';
     for (const text of [

@@ -72,7 +72,11 @@ function readNumbers(b: Buffer, i: number): number {
 
 /** The numbers just read, as the tensor's own array. */
 function takeNumbers(): Float64Array {
-  return scratch.slice(0, count);
+  // A few numbers (a row's) are copied by hand: a typed array's `slice` costs more than the copy.
+  if (count > 16) return scratch.slice(0, count);
+  const out = new Float64Array(count);
+  for (let k = 0; k < count; k++) out[k] = scratch[k];
+  return out;
 }
 
 // The keys a plain body may hold, told apart by their bytes (no string is made for a key).
@@ -118,10 +122,27 @@ const DATATYPE_NAMES: readonly string[] = [
   "FP64",
   ...Object.keys(DATATYPES).filter((d) => d !== "FP32" && d !== "FP64"),
 ];
-/** No text known in advance. */
-const NONE: readonly string[] = [];
-/** The last tensor name read: clients send the same names request after request. */
-let lastName = "";
+/**
+ * Tensor names read lately, made once: clients send the same names request after request (one per
+ * feature with the per-feature convention). A name longer than 64 bytes is not kept.
+ */
+const names: string[] = [];
+const NAMES_KEPT = 64;
+
+/** The tensor name from `i` (its `"`) to `end` (after its closing `"`): a kept one, or a new one kept. */
+function nameOf(b: Buffer, i: number, end: number): string {
+  const n = end - i - 2;
+  for (let k = 0; k < names.length; k++) {
+    const kept = names[k];
+    if (kept.length === n && spells(b, i + 1, kept)) return kept;
+  }
+  const name = b.toString("latin1", i + 1, end - 1);
+  if (n <= 64) {
+    if (names.length === NAMES_KEPT) names.pop();
+    names.unshift(name);
+  }
+  return name;
+}
 
 /** The text of the plain string from `i` (its `"`) to `end` (after its closing `"`), `known` first. */
 function textOf(b: Buffer, i: number, end: number, known: readonly string[]): string {
@@ -170,9 +191,7 @@ function readTensor(b: Buffer, i: number, inputs: PlainTensor[]): number {
         const end = plainStringEnd(b, i);
         if (end === -1) return -1;
         if (key === NAME) {
-          const n = end - i - 2;
-          name = n === lastName.length && spells(b, i + 1, lastName) ? lastName : textOf(b, i, end, NONE);
-          if (n <= 64) lastName = name;
+          name = nameOf(b, i, end);
         } else datatype = textOf(b, i, end, DATATYPE_NAMES);
         i = end;
       } else if ((key === SHAPE && shape === undefined) || (key === DATA && data === undefined)) {
@@ -189,7 +208,11 @@ function readTensor(b: Buffer, i: number, inputs: PlainTensor[]): number {
       if (closed) break;
     }
   else i = skipSpace(b, i + 1);
-  // Only the keys the body holds, as in the parsed body.
+  // Only the keys the body holds, as in the parsed body (all four nearly always: one shape for those).
+  if (name !== undefined && shape !== undefined && datatype !== undefined && data !== undefined) {
+    inputs.push({ name, shape, datatype, data });
+    return i;
+  }
   const t: PlainTensor = {};
   if (name !== undefined) t.name = name;
   if (shape !== undefined) t.shape = shape;
