@@ -7,6 +7,7 @@
 import pino, { type Logger } from "pino";
 import { redactUrl } from "../security/redact-url.ts";
 import { numberText } from "../util/number-text.ts";
+import { stringText } from "../util/string-text.ts";
 
 /** The fields of a request line. */
 export interface RequestLogFields {
@@ -23,10 +24,6 @@ export interface RequestLogFields {
   readonly latencyMs: number;
 }
 
-// Ids, routes, model names and versions rarely need escaping: test once instead of stringifying each.
-const PLAIN = /^[\w.:/@ -]*$/;
-const str = (s: string) => (PLAIN.test(s) ? `"${s}"` : JSON.stringify(s));
-
 /**
  * Methods, routes, model names, versions and key ids repeat from line to line: their JSON text is kept
  * (bounded: a server sees few of each; past the bound the cache starts over).
@@ -37,7 +34,7 @@ function quoter(): (s: string) => string {
     let q = known.get(s);
     if (q === undefined) {
       if (known.size >= 512) known.clear();
-      q = str(s);
+      q = stringText(s);
       known.set(s, q);
     }
     return q;
@@ -59,10 +56,10 @@ export function requestLogger(logger: Logger): (f: RequestLogFields) => void {
     if (!logger.isLevelEnabled("info")) return;
     // Time and latency through numberText: `${n}` leaves a string in the old generation for each value V8's
     // number-string cache misses (every new millisecond, most latencies).
-    let line = `{"level":30,"time":${numberText(Date.now())}${chindings},"reqId":${str(f.reqId)},"method":${q(f.method)},"route":${
+    let line = `{"level":30,"time":${numberText(Date.now())}${chindings},"reqId":${stringText(f.reqId)},"method":${q(f.method)},"route":${
       f.route === null ? "null" : q(f.route)
     }`;
-    if (f.url !== undefined) line += `,"url":${str(redactUrl(f.url))}`;
+    if (f.url !== undefined) line += `,"url":${stringText(redactUrl(f.url))}`;
     if (f.model !== undefined) line += `,"model":${q(f.model)}`;
     if (f.version !== undefined) line += `,"version":${q(f.version)}`;
     if (f.keyId !== undefined) line += `,"keyId":${q(f.keyId)}`;

@@ -7,18 +7,10 @@
  */
 
 import { numberText } from "../../../util/number-text.ts";
+import { stringText } from "../../../util/string-text.ts";
 import type { OutputTensor } from "./codec.ts";
 import type { InferAnswer } from "./service.ts";
 import type { TensorValue } from "./tensor.ts";
-
-/** A string's JSON text: quoted as is when it needs no escape (the common case), else as JSON writes it. */
-function stringText(s: string): string {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 32 || c > 126 || c === 34 || c === 92) return JSON.stringify(s);
-  }
-  return `"${s}"`;
-}
 
 /** One tensor element as JSON (`null` for a number that is not finite, as `jsonData` makes it). */
 function valueText(v: TensorValue): string {

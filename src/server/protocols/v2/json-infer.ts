@@ -129,26 +129,26 @@ const DATATYPE_NAMES: readonly string[] = [
 const names: string[] = [];
 const NAMES_KEPT = 64;
 
+/** The one of `known` that the plain string from `i` (its `"`) to `end` (after its `"`) spells, if any. */
+function knownText(b: Buffer, i: number, end: number, known: readonly string[]): string | undefined {
+  const n = end - i - 2;
+  for (let k = 0; k < known.length; k++) {
+    const word = known[k];
+    if (word.length === n && spells(b, i + 1, word)) return word;
+  }
+  return undefined;
+}
+
 /** The tensor name from `i` (its `"`) to `end` (after its closing `"`): a kept one, or a new one kept. */
 function nameOf(b: Buffer, i: number, end: number): string {
-  const n = end - i - 2;
-  for (let k = 0; k < names.length; k++) {
-    const kept = names[k];
-    if (kept.length === n && spells(b, i + 1, kept)) return kept;
-  }
+  const kept = knownText(b, i, end, names);
+  if (kept !== undefined) return kept;
   const name = b.toString("latin1", i + 1, end - 1);
-  if (n <= 64) {
+  if (name.length <= 64) {
     if (names.length === NAMES_KEPT) names.pop();
     names.unshift(name);
   }
   return name;
-}
-
-/** The text of the plain string from `i` (its `"`) to `end` (after its closing `"`), `known` first. */
-function textOf(b: Buffer, i: number, end: number, known: readonly string[]): string {
-  const n = end - i - 2;
-  for (const word of known) if (word.length === n && spells(b, i + 1, word)) return word;
-  return b.toString("latin1", i + 1, end - 1);
 }
 
 /** Index after `:` and the whitespace after it, from just after a key; -1 without the colon. */
@@ -190,9 +190,8 @@ function readTensor(b: Buffer, i: number, inputs: PlainTensor[]): number {
       if ((key === NAME && name === undefined) || (key === DATATYPE && datatype === undefined)) {
         const end = plainStringEnd(b, i);
         if (end === -1) return -1;
-        if (key === NAME) {
-          name = nameOf(b, i, end);
-        } else datatype = textOf(b, i, end, DATATYPE_NAMES);
+        if (key === NAME) name = nameOf(b, i, end);
+        else datatype = knownText(b, i, end, DATATYPE_NAMES) ?? b.toString("latin1", i + 1, end - 1);
         i = end;
       } else if ((key === SHAPE && shape === undefined) || (key === DATA && data === undefined)) {
         i = readNumbers(b, i);
@@ -243,6 +242,7 @@ export function decodePlainInfer(b: Buffer): PlainInferBody | undefined {
   return body;
 }
 
+/** {@link decodePlainInfer}'s reading, from the body's first byte. */
 function readBody(b: Buffer): PlainInferBody | undefined {
   let i = skipSpace(b, 0);
   if (b[i] !== 123) return undefined;
